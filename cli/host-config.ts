@@ -1,0 +1,43 @@
+import {
+  busSection,
+  cacheSection,
+  dataDir,
+  databaseSection,
+  httpSection,
+  idsSection,
+  logSection,
+  shutdownSection,
+} from '@gochat/config';
+import { z } from 'zod';
+
+/** The process around the roles: where it listens and which infrastructure it connects to. */
+export const hostConfigSchema = (defaultPort: number) =>
+  z.object({
+    log: logSection,
+    http: httpSection(defaultPort),
+    dataDir,
+    database: databaseSection,
+    bus: busSection,
+    cache: cacheSection,
+    ids: idsSection,
+    shutdown: shutdownSection,
+  });
+
+export type HostConfig = z.infer<ReturnType<typeof hostConfigSchema>>;
+
+/** Every top-level key any schema reads: anything else in a config file is a typo. */
+export const KNOWN_TOP_LEVEL_KEYS = new Set([
+  'log',
+  'http',
+  'publicUrl',
+  'dataDir',
+  'database',
+  'bus',
+  'cache',
+  'ids',
+  'shutdown',
+  'secrets',
+  'mail',
+  'accounts',
+  'router',
+]);

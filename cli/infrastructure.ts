@@ -1,0 +1,109 @@
+import { createMemoryBus, createNatsBus, type EventBus } from '@gochat/bus';
+import { createMemoryStore, createRedisStore, type KeyValueStore } from '@gochat/cache';
+import { openDatabase, type Database } from '@gochat/db';
+import { createSnowflakeGenerator, type SnowflakeGenerator } from '@gochat/ids';
+import type { Lifecycle } from '@gochat/lifecycle';
+import type { Logger, Registry } from '@gochat/log';
+import { createOutboxRelay, type OutboxRelay } from '@gochat/outbox';
+
+import type { HostConfig } from './host-config.ts';
+
+export interface Parts {
+  db: Database;
+  bus: EventBus;
+  cache: KeyValueStore;
+  outbox: OutboxRelay;
+}
+
+export interface Base {
+  log: Logger;
+  metrics: Registry;
+  lifecycle: Lifecycle;
+  ids: SnowflakeGenerator;
+}
+
+export class Infrastructure {
+  constructor(
+    readonly base: Base,
+    private readonly parts: Partial<Parts>,
+  ) {}
+
+  /** The parts a role needs; asking for one the host did not connect is a wiring bug. */
+  require<K extends keyof Parts>(...keys: K[]): Pick<Parts, K> {
+    const picked = {} as Pick<Parts, K>;
+    for (const key of keys) {
+      const part = this.parts[key];
+      if (!part) throw new Error(`infrastructure part ${key} was not connected`);
+      picked[key] = part;
+    }
+    return picked;
+  }
+}
+
+/**
+ * Connects the ports each role needs, embedded or real as the config says, registering each one's
+ * readiness check and teardown as it is created (teardown runs in reverse: relay, cache, bus, db).
+ */
+export async function connectInfrastructure(
+  config: HostConfig,
+  needs: { database: boolean; bus: boolean; cache: boolean },
+  base: Omit<Base, 'ids'>,
+  options: { migrate: boolean },
+): Promise<Infrastructure> {
+  const { log, lifecycle } = base;
+  const parts: Partial<Parts> = {};
+
+  if (needs.database) {
+    const handle = await openDatabase({
+      url: config.database.url,
+      dataDir: config.dataDir,
+      poolSize: config.database.poolSize,
+      log,
+    });
+    lifecycle.defer('database', () => handle.close());
+    if (options.migrate) {
+      await handle.migrate();
+      log.info('database: migrations applied');
+    }
+    lifecycle.addReadinessCheck('database', () => handle.ping());
+    parts.db = handle.db;
+  }
+
+  if (needs.bus) {
+    const bus = config.bus.url
+      ? await createNatsBus({
+          url: config.bus.url,
+          prefix: config.bus.prefix,
+          stream: config.bus.stream,
+          duplicateWindowMs: config.bus.duplicateWindowMs,
+          maxAgeMs: config.bus.maxAgeMs,
+          log,
+          name: 'gochat',
+        })
+      : createMemoryBus({ log, duplicateWindowMs: config.bus.duplicateWindowMs });
+    log.info({ kind: bus.kind }, 'bus: connected');
+    lifecycle.defer('bus', () => bus.drain());
+    lifecycle.addReadinessCheck('bus', () => bus.ping());
+    parts.bus = bus;
+  }
+
+  if (needs.cache) {
+    const cache = config.cache.url
+      ? await createRedisStore({ url: config.cache.url, keyPrefix: config.cache.keyPrefix, log })
+      : createMemoryStore({ keyPrefix: config.cache.keyPrefix });
+    log.info({ kind: cache.kind }, 'cache: connected');
+    lifecycle.defer('cache', () => cache.close());
+    lifecycle.addReadinessCheck('cache', () => cache.ping());
+    parts.cache = cache;
+  }
+
+  if (parts.db && parts.bus) {
+    const outbox = createOutboxRelay({ db: parts.db, bus: parts.bus, log });
+    // Publishes what in-flight requests committed; runs before the bus drains.
+    lifecycle.defer('outbox relay', () => outbox.stop());
+    outbox.kick(); // events committed before a crash or restart go out now
+    parts.outbox = outbox;
+  }
+
+  return new Infrastructure({ ...base, ids: createSnowflakeGenerator(config.ids.workerId) }, parts);
+}

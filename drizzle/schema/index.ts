@@ -1,0 +1,9 @@
+import { fileURLToPath } from 'node:url';
+
+export * from './auth.ts';
+export * from './guilds.ts';
+export * from './messages.ts';
+export * from './outbox.ts';
+
+/** The one SQL migration set, applied at start and by `gochat migrate`, for PGlite and PostgreSQL. */
+export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));

@@ -1,0 +1,85 @@
+import { silentLogger } from '@gochat/log';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Recorder, captureLog, describeBusContract, makeEvent } from './bus.contract.ts';
+import { createMemoryBus } from './memory-bus.ts';
+
+describeBusContract('memory', () => Promise.resolve(createMemoryBus({ log: silentLogger })));
+
+describe('memory bus', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('delivers asynchronously, after publish returns', async () => {
+    const bus = createMemoryBus({ log: silentLogger });
+    const rec = new Recorder();
+    bus.subscribe('a', rec.handler);
+    const event = makeEvent('a');
+    const published = bus.publish(event);
+    expect(rec.ids).toEqual([]);
+    await published;
+    await rec.untilId(event.id);
+    await bus.drain();
+  });
+
+  it('forgets ids once the duplicate window has passed', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const bus = createMemoryBus({ log: silentLogger, duplicateWindowMs: 1_000 });
+    const rec = new Recorder();
+    bus.subscribe('a', rec.handler);
+    const event = makeEvent('a');
+    expect(await bus.publish(event)).toEqual({ duplicate: false });
+    vi.advanceTimersByTime(999);
+    expect(await bus.publish(event)).toEqual({ duplicate: true });
+    vi.advanceTimersByTime(2);
+    expect(await bus.publish(event)).toEqual({ duplicate: false });
+    await bus.drain();
+    expect(rec.ids).toEqual([event.id, event.id]);
+  });
+
+  it('gives each handler its own copy of the event', async () => {
+    const bus = createMemoryBus({ log: silentLogger });
+    const rec = new Recorder();
+    bus.subscribe('a', (event) => {
+      event.data.mutated = true;
+    });
+    bus.subscribe('a', rec.handler);
+    const event = makeEvent('a', { x: 1 });
+    await bus.publish(event);
+    await bus.drain();
+    expect(rec.events[0]!.data).toEqual({ x: 1 });
+    expect(event.data).toEqual({ x: 1 });
+  });
+
+  it('delivers events published by a handler after the ones already queued', async () => {
+    const bus = createMemoryBus({ log: silentLogger });
+    const rec = new Recorder();
+    const echo = makeEvent('b');
+    bus.subscribe('a', () => void bus.publish(echo));
+    bus.subscribe('>', rec.handler);
+    const first = makeEvent('a');
+    const second = makeEvent('a');
+    // Both queued before any delivery runs: the echo must come after both, not between them.
+    await Promise.all([bus.publish(first), bus.publish(second)]);
+    await rec.untilId(echo.id);
+    expect(rec.ids).toEqual([first.id, second.id, echo.id]);
+    await bus.drain();
+  });
+
+  it('logs a throwing handler with the event id', async () => {
+    const { log, lines } = captureLog('error');
+    const bus = createMemoryBus({ log });
+    bus.subscribe('a', () => {
+      throw new Error('kaput');
+    });
+    const event = makeEvent('a');
+    await bus.publish(event);
+    await bus.drain();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      msg: 'bus handler threw',
+      eventId: event.id,
+      err: { message: 'kaput' },
+    });
+  });
+});

@@ -1,0 +1,122 @@
+import type { Logger } from '@gochat/log';
+import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
+import type { BusEvent, BusHandler, BusSubscription, EventBus, PublishResult } from './port.ts';
+import { createRecentIds, DEFAULT_DUPLICATE_WINDOW_MS } from './recent-ids.ts';
+import { assertPattern, subjectMatches } from './subject.ts';
+
+export interface MemoryBusOptions {
+  log: Logger;
+  /** Same meaning as the JetStream stream's duplicate_window. Default 120000 (2 minutes). */
+  duplicateWindowMs?: number;
+}
+
+/** Caps dedup memory under a publish storm; past this, the oldest ids in the window are forgotten. */
+const MAX_REMEMBERED_IDS = 100_000;
+
+interface MemorySubscription {
+  pattern: string;
+  handler: BusHandler;
+  active: boolean;
+}
+
+interface Pending {
+  json: string;
+  targets: MemorySubscription[];
+}
+
+/** In-process bus for embedded mode: same observable behaviour as the NATS bus, minus durability. */
+export function createMemoryBus(options: MemoryBusOptions): EventBus {
+  const log = options.log.child({ component: 'bus', bus: 'memory' });
+  const recent = createRecentIds({
+    windowMs: options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS,
+    maxSize: MAX_REMEMBERED_IDS,
+  });
+  const subscriptions = new Set<MemorySubscription>();
+  // One FIFO for all deliveries keeps publish order for every subscriber, including events that
+  // handlers publish while a flush is running (they are appended and delivered in the same pass).
+  const queue: Pending[] = [];
+  let flushScheduled = false;
+  let draining = false;
+  let drained: Promise<void> | undefined;
+
+  function deliver(sub: MemorySubscription, json: string): void {
+    // A fresh copy per handler, as over NATS: one handler cannot mutate what another one sees.
+    const event = decodeEvent(json);
+    if (!event) return;
+    try {
+      sub.handler(event);
+    } catch (err) {
+      log.error(
+        { err, eventId: event.id, subject: event.subject, pattern: sub.pattern },
+        'bus handler threw',
+      );
+    }
+  }
+
+  function flush(): void {
+    for (let i = 0; i < queue.length; i++) {
+      const { json, targets } = queue[i]!;
+      for (const sub of targets) if (sub.active) deliver(sub, json);
+    }
+    queue.length = 0;
+    flushScheduled = false;
+  }
+
+  function closedError(action: string): Error {
+    return new Error(`Cannot ${action}: the memory bus has been drained`);
+  }
+
+  return {
+    kind: 'memory',
+
+    publish(event: BusEvent): Promise<PublishResult> {
+      if (draining) return Promise.reject(closedError(`publish event ${String(event.id)}`));
+      try {
+        assertEvent(event);
+        const json = encodeEvent(event);
+        if (recent.seen(event.id)) return Promise.resolve({ duplicate: true });
+        // Matching at publish time mirrors NATS: a subscription made later does not see this event.
+        const targets = [...subscriptions].filter((sub) => subjectMatches(sub.pattern, event.subject));
+        if (targets.length > 0) {
+          queue.push({ json, targets });
+          if (!flushScheduled) {
+            flushScheduled = true;
+            queueMicrotask(flush);
+          }
+        }
+        return Promise.resolve({ duplicate: false });
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    },
+
+    subscribe(pattern: string, handler: BusHandler): BusSubscription {
+      if (draining) throw closedError(`subscribe to ${pattern}`);
+      assertPattern(pattern);
+      const sub: MemorySubscription = { pattern, handler, active: true };
+      subscriptions.add(sub);
+      return {
+        unsubscribe() {
+          sub.active = false;
+          subscriptions.delete(sub);
+        },
+      };
+    },
+
+    ping(): Promise<void> {
+      return draining ? Promise.reject(closedError('ping')) : Promise.resolve();
+    },
+
+    drain(): Promise<void> {
+      drained ??= (async () => {
+        draining = true;
+        // The pending flush was queued before this microtask, so awaiting one more microtask lets it
+        // finish; nothing new can be queued because publish now rejects.
+        if (flushScheduled) await new Promise<void>((resolve) => queueMicrotask(resolve));
+        for (const sub of subscriptions) sub.active = false;
+        subscriptions.clear();
+      })();
+      return drained;
+    },
+  };
+}

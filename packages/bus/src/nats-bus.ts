@@ -1,0 +1,181 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from '@gochat/log';
+import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
+import { ensureStream } from './nats-stream.ts';
+import type { BusEvent, BusHandler, BusSubscription, EventBus, PublishResult } from './port.ts';
+import { createRecentIds, DEFAULT_DUPLICATE_WINDOW_MS } from './recent-ids.ts';
+import type { RecentIds } from './recent-ids.ts';
+import { assertPattern, assertPrefix } from './subject.ts';
+
+export interface NatsBusOptions {
+  url: string;
+  /** First subject token on the wire; the stream captures `<prefix>.>`. */
+  prefix: string;
+  /** JetStream stream name, created or updated on start. */
+  stream: string;
+  /** Stream duplicate_window, and the per-subscription dedup window. Default 120000 (2 minutes). */
+  duplicateWindowMs?: number;
+  /** Stream max_age. Default 7 days. */
+  maxAgeMs?: number;
+  log: Logger;
+  /** Connection name shown by the server (e.g. in /connz). */
+  name?: string;
+}
+
+const DEFAULT_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+const PING_TIMEOUT_MS = 2_000;
+/** Per subscription: enough to cover outbox retries within the window without growing unbounded. */
+const MAX_REMEMBERED_IDS_PER_SUBSCRIPTION = 10_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Logs connection state changes and tracks whether the socket is up, for ping(). */
+function watchStatus(nc: NatsConnection, log: Logger, onChange: (connected: boolean) => void): void {
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect') {
+        onChange(false);
+        log.warn({ server: status.server }, 'NATS disconnected');
+      } else if (status.type === 'reconnect') {
+        onChange(true);
+        log.info({ server: status.server }, 'NATS reconnected');
+      } else if (status.type === 'slowConsumer') {
+        log.warn({ subject: status.sub.getSubject(), pending: status.pending }, 'NATS slow consumer');
+      } else if (status.type === 'error') {
+        log.error({ err: status.error }, 'NATS async error');
+      }
+    }
+  })().catch((err: unknown) => log.error({ err }, 'NATS status watcher failed'));
+}
+
+/**
+ * NATS JetStream bus. Publishing goes through JetStream (durable, deduplicated by Nats-Msg-Id); live
+ * delivery uses core subscriptions, which also see JetStream-captured subjects. Core subscribers do get
+ * a copy of a duplicate publish that JetStream refused to store, so each subscription deduplicates too.
+ */
+export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
+  const { prefix, stream, url } = options;
+  assertPrefix(prefix);
+  const duplicateWindowMs = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
+  const log = options.log.child({ component: 'bus', bus: 'nats', prefix, stream });
+
+  const nc = await connect({
+    servers: url,
+    // A long-running service should ride out NATS restarts; readiness reports the outage meanwhile.
+    maxReconnectAttempts: -1,
+    ...(options.name ? { name: options.name } : {}),
+  });
+  try {
+    await ensureStream(
+      await jetstreamManager(nc),
+      {
+        name: stream,
+        subjects: [`${prefix}.>`],
+        duplicateWindowMs,
+        maxAgeMs: options.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+      },
+      log,
+    );
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+  const js = jetstream(nc);
+
+  let connected = true;
+  let draining = false;
+  let drained: Promise<void> | undefined;
+  // nc.drain() closes the reply subscription, so a publish still waiting for its ack would reject
+  // with "connection closed" even though JetStream stored it; drain waits for these first.
+  const inFlight = new Set<Promise<unknown>>();
+  watchStatus(nc, log, (up) => (connected = up));
+  nc.closed()
+    .then((err) => {
+      if (err) log.error({ err }, 'NATS connection closed with an error');
+    })
+    .catch(() => undefined);
+
+  function closedError(action: string): Error {
+    return new Error(`Cannot ${action}: the NATS bus has been drained`);
+  }
+
+  function onMessage(pattern: string, handler: BusHandler, recent: RecentIds, msg: Msg): void {
+    const event = decodeEvent(msg.string());
+    if (!event) {
+      log.warn({ subject: msg.subject, bytes: msg.data.length }, 'skipping malformed bus message');
+      return;
+    }
+    if (recent.seen(event.id)) return;
+    try {
+      handler(event);
+    } catch (err) {
+      log.error({ err, eventId: event.id, subject: event.subject, pattern }, 'bus handler threw');
+    }
+  }
+
+  return {
+    kind: 'nats',
+
+    async publish(event: BusEvent): Promise<PublishResult> {
+      if (draining) throw closedError(`publish event ${String(event.id)}`);
+      assertEvent(event);
+      const acked = js.publish(`${prefix}.${event.subject}`, encodeEvent(event), { msgID: event.id });
+      inFlight.add(acked);
+      try {
+        const ack = await acked;
+        return { duplicate: ack.duplicate };
+      } finally {
+        inFlight.delete(acked);
+      }
+    },
+
+    // Live once the server has processed the SUB: ordered before this connection's later publishes, but
+    // a caller waiting for another process's events should await ping() (a round trip) after this.
+    subscribe(pattern: string, handler: BusHandler): BusSubscription {
+      if (draining) throw closedError(`subscribe to ${pattern}`);
+      assertPattern(pattern);
+      const recent = createRecentIds({
+        windowMs: duplicateWindowMs,
+        maxSize: MAX_REMEMBERED_IDS_PER_SUBSCRIPTION,
+      });
+      const sub = nc.subscribe(`${prefix}.${pattern}`, {
+        callback: (err, msg) => {
+          if (err) log.error({ err, pattern }, 'NATS subscription error');
+          else onMessage(pattern, handler, recent, msg);
+        },
+      });
+      return {
+        unsubscribe() {
+          // Unsubscribing after drain/close is a no-op rather than an error.
+          if (!sub.isClosed() && !nc.isClosed()) sub.unsubscribe();
+        },
+      };
+    },
+
+    async ping(): Promise<void> {
+      if (draining || nc.isClosed() || nc.isDraining()) throw closedError('ping');
+      if (!connected) throw new Error('NATS bus is disconnected (reconnecting)');
+      // A flush is a PING/PONG round trip; while the socket is half-dead it would wait forever.
+      await withTimeout(nc.flush(), PING_TIMEOUT_MS, `NATS ping timed out after ${PING_TIMEOUT_MS} ms`);
+    },
+
+    drain(): Promise<void> {
+      drained ??= (async () => {
+        draining = true;
+        await Promise.allSettled(inFlight);
+        // nc.drain() rejects when already closed or draining; then just wait for the close.
+        if (!nc.isClosed() && !nc.isDraining()) await nc.drain();
+        else await nc.closed();
+      })();
+      return drained;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Every environment variable GoChat reads, in one table: the loader applies them over the YAML file,
+ * the README's configuration reference is written from it, and a test checks compose.yaml against it.
+ */
+export interface EnvVar {
+  /** Dotted path in the config tree the variable overrides. */
+  path: string;
+  description: string;
+  /** Never echoed back in errors or logs. */
+  secret?: boolean;
+}
+
+export const ENV_VARS = {
+  GOCHAT_CONFIG: { path: '', description: 'Path of the YAML config file to load (also --config).' },
+  LOG_LEVEL: {
+    path: 'log.level',
+    description: 'pino level: fatal, error, warn, info, debug, trace or silent.',
+  },
+  HOST: { path: 'http.host', description: 'Interface the role listens on.' },
+  PORT: {
+    path: 'http.port',
+    description: 'Port the role listens on (router 4000, accounts 4001, guilds 4002, messages 4003).',
+  },
+  PUBLIC_URL: {
+    path: 'publicUrl',
+    description: 'URL clients reach the router at; used in e-mailed links and as the JWT issuer.',
+  },
+  DATA_DIR: {
+    path: 'dataDir',
+    description: 'Directory for embedded data (PGlite files, generated secrets).',
+  },
+  DATABASE_URL: {
+    path: 'database.url',
+    description: 'PostgreSQL URL. Unset: embedded PGlite under DATA_DIR.',
+  },
+  DATABASE_POOL_SIZE: { path: 'database.poolSize', description: 'PostgreSQL connections per process.' },
+  NATS_URL: { path: 'bus.url', description: 'NATS (JetStream) URL. Unset: in-process bus.' },
+  NATS_PREFIX: { path: 'bus.prefix', description: 'Subject prefix for every event subject.' },
+  NATS_STREAM: { path: 'bus.stream', description: 'JetStream stream capturing <prefix>.>.' },
+  REDIS_URL: {
+    path: 'cache.url',
+    description: 'Redis URL for ephemeral state and rate limits. Unset: in-memory.',
+  },
+  REDIS_PREFIX: { path: 'cache.keyPrefix', description: 'Prefix of every Redis key.' },
+  AUTH_SECRET: {
+    path: 'secrets.auth',
+    description: 'better-auth secret (32+ chars): signs cookies and e-mail tokens, encrypts JWKS keys.',
+    secret: true,
+  },
+  INTERNAL_SECRET: {
+    path: 'secrets.internal',
+    description: 'Shared by router and subgraphs (32+ chars): signs the identity the router passes on.',
+    secret: true,
+  },
+  WORKER_ID: { path: 'ids.workerId', description: 'Snowflake worker id (0-1023), unique per process.' },
+  ACCOUNTS_URL: { path: 'router.subgraphs.accounts', description: 'Base URL of the accounts subgraph role.' },
+  GUILDS_URL: { path: 'router.subgraphs.guilds', description: 'Base URL of the guilds subgraph role.' },
+  MESSAGES_URL: { path: 'router.subgraphs.messages', description: 'Base URL of the messages subgraph role.' },
+  MAIL_PROVIDER: { path: 'mail.provider', description: 'log, smtp or sendpulse.' },
+  MAIL_FROM: { path: 'mail.from', description: 'Sender address of account e-mails.' },
+  SMTP_URL: {
+    path: 'mail.smtp.url',
+    description: 'smtp://user:pass@host:port (mail.provider=smtp).',
+    secret: true,
+  },
+  SENDPULSE_CLIENT_ID: { path: 'mail.sendpulse.clientId', description: 'SendPulse API client id.' },
+  SENDPULSE_CLIENT_SECRET: {
+    path: 'mail.sendpulse.clientSecret',
+    description: 'SendPulse API client secret.',
+    secret: true,
+  },
+  SENDPULSE_API_URL: { path: 'mail.sendpulse.apiUrl', description: 'SendPulse API base URL.' },
+  JWT_TTL: { path: 'accounts.jwtTtl', description: 'Lifetime of issued JWTs, e.g. 15m.' },
+  SHUTDOWN_TIMEOUT_MS: {
+    path: 'shutdown.timeoutMs',
+    description: 'How long a drain may take before the process force-closes and exits 1.',
+  },
+} as const satisfies Record<string, EnvVar>;
+
+export type EnvVarName = keyof typeof ENV_VARS;

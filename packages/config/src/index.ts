@@ -1,0 +1,4 @@
+export * from './env-vars.ts';
+export * from './load.ts';
+export * from './sections.ts';
+export * from './secrets.ts';

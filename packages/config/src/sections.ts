@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+/**
+ * Building blocks for each role's config schema. Sections are strict so a typo in YAML is an error,
+ * and every default lives here, next to the rule it satisfies.
+ */
+
+/** Env values arrive as strings; "false" must not coerce to true. */
+export const bool = () => z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
+
+const port = () => z.coerce.number().int().min(0).max(65_535);
+
+export const logSection = z
+  .strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .prefault({});
+
+export const httpSection = (defaultPort: number) =>
+  z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port().default(defaultPort),
+    })
+    .prefault({});
+
+export const publicUrl = z.url({ protocol: /^https?$/ }).default('http://localhost:4000');
+
+export const dataDir = z.string().min(1).default('./data');
+
+export const databaseSection = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    poolSize: z.coerce.number().int().min(1).max(200).default(10),
+  })
+  .prefault({});
+
+export const busSection = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^(nats|tls):\/\//, 'must be a nats:// URL')
+      .optional(),
+    prefix: z
+      .string()
+      .regex(/^[a-z0-9_-]+$/, 'lowercase letters, digits, _ and - only')
+      .default('gochat'),
+    stream: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+      .default('GOCHAT_EVENTS'),
+    duplicateWindowMs: z.coerce.number().int().min(1_000).default(120_000),
+    maxAgeMs: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .default(7 * 24 * 3_600_000),
+  })
+  .prefault({});
+
+export const cacheSection = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .optional(),
+    keyPrefix: z.string().default('gochat:'),
+  })
+  .prefault({});
+
+const secret = () => z.string().min(32, 'must be at least 32 characters');
+
+/** Each role names the secrets it needs; the embedded monolith generates missing ones (see secrets.ts). */
+export const secretsSection = <K extends 'auth' | 'internal'>(...keys: K[]) =>
+  z.object(Object.fromEntries(keys.map((k) => [k, secret()])) as Record<K, ReturnType<typeof secret>>);
+
+export const idsSection = z
+  .strictObject({ workerId: z.coerce.number().int().min(0).max(1023).default(0) })
+  .prefault({});
+
+export const shutdownSection = z
+  .strictObject({ timeoutMs: z.coerce.number().int().min(100).default(10_000) })
+  .prefault({});
+
+const rateRule = (points: number, windowSeconds: number) =>
+  z
+    .strictObject({
+      points: z.coerce.number().int().min(1).default(points),
+      windowSeconds: z.coerce.number().int().min(1).default(windowSeconds),
+    })
+    .prefault({});
+
+export const mailSection = z
+  .strictObject({
+    provider: z.enum(['log', 'smtp', 'sendpulse']).default('log'),
+    from: z.string().min(3).default('GoChat <no-reply@gochat.local>'),
+    smtp: z.strictObject({ url: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// URL') }).optional(),
+    sendpulse: z
+      .strictObject({
+        clientId: z.string().min(1),
+        clientSecret: z.string().min(1),
+        apiUrl: z.url().default('https://api.sendpulse.com'),
+      })
+      .optional(),
+  })
+  .prefault({})
+  .superRefine((mail, ctx) => {
+    if (mail.provider === 'smtp' && !mail.smtp)
+      ctx.addIssue({ code: 'custom', path: ['smtp', 'url'], message: 'required when mail.provider is smtp' });
+    if (mail.provider === 'sendpulse' && !mail.sendpulse)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sendpulse'],
+        message: 'clientId and clientSecret are required when mail.provider is sendpulse',
+      });
+  });
+
+export const accountsSection = z
+  .strictObject({
+    /** Lifetime of JWTs handed to clients; short because a JWT cannot be revoked. */
+    jwtTtl: z
+      .string()
+      .regex(/^\d+\s*(s|m|h)$/, 'a duration like 900s, 15m or 1h')
+      .default('15m'),
+    requireEmailVerification: bool().default(true),
+    verificationTtlSeconds: z.coerce.number().int().min(60).default(3_600),
+    resetTtlSeconds: z.coerce.number().int().min(60).default(3_600),
+    /** Where e-mailed links send a browser after verifying; unset, the link answers JSON. */
+    verifyRedirectUrl: z.url().optional(),
+    /** A front-end page that takes ?token= and calls resetPassword; unset, the mail carries the token. */
+    resetPasswordUrl: z.url().optional(),
+    rateLimit: z
+      .strictObject({
+        /** Per client IP and action, for sign-up, sign-in, reset and verification mails. */
+        strict: rateRule(10, 60),
+        /** Per client IP for every other /api/auth/* call. */
+        general: rateRule(120, 60),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const routerSection = z
+  .strictObject({
+    /** Base URLs of subgraph roles; unused when they run in the same process. */
+    subgraphs: z
+      .strictObject({
+        accounts: z.url().optional(),
+        guilds: z.url().optional(),
+        messages: z.url().optional(),
+      })
+      .prefault({}),
+    limits: z
+      .strictObject({
+        maxDepth: z.coerce.number().int().min(2).default(12),
+        maxTokens: z.coerce.number().int().min(50).default(3_000),
+        maxAliases: z.coerce.number().int().min(1).default(30),
+        maxDirectives: z.coerce.number().int().min(1).default(30),
+        maxBodyBytes: z.coerce.number().int().min(1_024).default(1_000_000),
+        maxWsPayloadBytes: z.coerce.number().int().min(1_024).default(256_000),
+      })
+      .prefault({}),
+    graphiql: bool().default(true),
+    /** Hydrations are shared by subscribers for this long after an event. */
+    hydrationTtlMs: z.coerce.number().int().min(100).default(5_000),
+    /** Honour X-Forwarded-For from a proxy in front of the router. */
+    trustProxy: bool().default(false),
+  })
+  .prefault({});

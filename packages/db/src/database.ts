@@ -1,0 +1,143 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { PGlite } from '@electric-sql/pglite';
+import * as schema from '@gochat/drizzle';
+import type { Logger } from '@gochat/log';
+import { sql, type SQL } from 'drizzle-orm';
+import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
+import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import pg from 'pg';
+
+export type Schema = typeof schema;
+/** The driver-neutral drizzle handle every store receives: PGlite and node-postgres both fit it. */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+export interface DatabaseHandle {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: Database;
+  /** Throws when the database cannot answer. Used by /ready. */
+  ping(): Promise<void>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; absent means embedded PGlite under dataDir. */
+  url?: string | undefined;
+  dataDir: string;
+  poolSize: number;
+  log: Logger;
+}
+
+// Any constant works; it only has to be the same in every process that migrates this database.
+const MIGRATION_LOCK_KEY = 7_310_520_231;
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  return options.url ? openPostgres(options.url, options) : openPglite(options);
+}
+
+async function openPglite(options: DatabaseOptions): Promise<DatabaseHandle> {
+  const dir = path.resolve(options.dataDir, 'pglite');
+  fs.mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  options.log.info({ dir }, 'database: embedded PGlite');
+  let closed = false;
+  return {
+    kind: 'pglite',
+    db,
+    ping: async () => {
+      await client.query('select 1');
+    },
+    // PGlite is a single in-process connection: nothing else can migrate concurrently.
+    migrate: () => migratePglite(db as never, { migrationsFolder: schema.migrationsFolder }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await client.close();
+    },
+  };
+}
+
+async function openPostgres(url: string, options: DatabaseOptions): Promise<DatabaseHandle> {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize });
+  // An idle client losing its connection emits 'error' on the pool; without a listener that kills the process.
+  pool.on('error', (error) => options.log.warn({ err: error }, 'database: idle connection error'));
+  const db = drizzleNodePg({ client: pool, schema }) as unknown as Database;
+  await pool.query('select 1').catch((error: unknown) => {
+    throw new Error(`database: cannot connect to PostgreSQL (${(error as Error).message})`, { cause: error });
+  });
+  options.log.info({ host: new URL(url).host }, 'database: PostgreSQL');
+  let closed = false;
+  return {
+    kind: 'postgres',
+    db,
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    migrate: async () => {
+      // Several roles may start at once against one database: serialise migrations with a lock
+      // held on one dedicated connection, and migrate through that same connection.
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+        const locked = drizzleNodePg({ client, schema });
+        await migrateNodePg(locked, { migrationsFolder: schema.migrationsFolder });
+      } finally {
+        await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+        client.release();
+      }
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}
+
+/** Rows of a raw statement, across both drivers (both results carry `rows`). */
+export async function queryRows<T extends Record<string, unknown>>(
+  db: Database | Transaction,
+  query: SQL,
+): Promise<T[]> {
+  const result: { rows: T[] } = await (db.execute(query) as Promise<unknown> as Promise<{ rows: T[] }>);
+  return result.rows;
+}
+
+export async function tableExists(db: Database, table: string): Promise<boolean> {
+  const rows = await queryRows<{ exists: boolean }>(
+    db,
+    sql`select to_regclass(${`public.${table}`}) is not null as exists`,
+  );
+  return Boolean(rows[0]?.exists);
+}
+
+/** The SQLSTATE of a driver error, however drizzle wrapped it. */
+export function pgErrorCode(error: unknown): string | undefined {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+/** True for a unique-constraint violation (optionally of one named constraint). */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  if (pgErrorCode(error) !== '23505') return false;
+  return constraint === undefined || hasConstraint(error, constraint);
+}
+
+function hasConstraint(error: unknown, constraint: string): boolean {
+  for (let e = error as { constraint?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.constraint === constraint) return true;
+  }
+  return false;
+}
+
+/** True for a foreign-key violation: the row points at something that does not exist (any more). */
+export const isForeignKeyViolation = (error: unknown): boolean => pgErrorCode(error) === '23503';

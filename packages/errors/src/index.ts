@@ -1,0 +1,3 @@
+export * from './codes.ts';
+export * from './domain-error.ts';
+export * from './zod.ts';

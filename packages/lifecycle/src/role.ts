@@ -1,0 +1,42 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+/** What the HTTP host knows about a request that the Request object does not carry. */
+export interface RequestContext {
+  /** The TCP peer's address. */
+  clientIp?: string | undefined;
+}
+
+/** A deployable unit: the router or one subgraph. The host serves /health, /ready and /metrics. */
+export interface Role {
+  readonly name: RoleName;
+  /** Every other HTTP route of the role, as a fetch handler, so it can be called in-process too. */
+  fetch(request: Request, context?: RequestContext): Promise<Response>;
+  /** WebSocket upgrades (the router's graphql-ws). */
+  onUpgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+export const ROLE_NAMES = ['router', 'subgraph:accounts', 'subgraph:guilds', 'subgraph:messages'] as const;
+export type RoleName = (typeof ROLE_NAMES)[number];
+export type SubgraphName = 'accounts' | 'guilds' | 'messages';
+
+/**
+ * How one role reaches another: over HTTP in microservice mode, or by calling the other role's
+ * fetch handler in the monolith. Callers build the Request the same way either way.
+ */
+export type ServiceLink = (request: Request) => Promise<Response>;
+
+export function httpLink(baseUrl: string): ServiceLink {
+  const base = new URL(baseUrl);
+  return (request) => {
+    const url = new URL(request.url);
+    url.protocol = base.protocol;
+    url.host = base.host;
+    url.pathname = base.pathname.replace(/\/$/, '') + url.pathname;
+    return fetch(new Request(url, request), { redirect: 'manual' });
+  };
+}
+
+export function inProcessLink(role: Pick<Role, 'fetch'>): ServiceLink {
+  return (request) => role.fetch(request);
+}

@@ -1,0 +1,3 @@
+export * from './create-subgraph.ts';
+export * from './errors.ts';
+export * from './scalars.ts';

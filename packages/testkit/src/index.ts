@@ -1,0 +1,2 @@
+export * from './real-servers.ts';
+export * from './postgres.ts';

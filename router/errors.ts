@@ -1,0 +1,31 @@
+import { isPublicCode } from '@gochat/errors';
+import type { Logger } from '@gochat/log';
+import { GraphQLError } from 'graphql';
+
+/** Extension keys a client may see; everything else (serviceName, stack traces, queries) stays in. */
+const PUBLIC_EXTENSIONS = ['code', 'field', 'retryAfter', 'requestId', 'http'] as const;
+
+/**
+ * The router's last word on errors: typed ones keep their code and message with only public
+ * extensions; anything else is logged once and replaced by INTERNAL_SERVER_ERROR with a request id.
+ */
+export function sanitizeError(error: GraphQLError, log: Logger, requestId: string): GraphQLError {
+  const code = error.extensions.code;
+  const expected = isPublicCode(code) || (code === undefined && !error.originalError);
+  if (!expected) {
+    log.error({ err: error.originalError ?? error, code, requestId }, 'unexpected error');
+    return new GraphQLError('Unexpected error.', {
+      ...(error.path ? { path: error.path } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+    });
+  }
+  const extensions: Record<string, unknown> = {};
+  for (const key of PUBLIC_EXTENSIONS)
+    if (error.extensions[key] !== undefined) extensions[key] = error.extensions[key];
+  return new GraphQLError(error.message, {
+    ...(error.nodes ? { nodes: error.nodes } : {}),
+    ...(error.source && error.positions ? { source: error.source, positions: error.positions } : {}),
+    ...(error.path ? { path: error.path } : {}),
+    extensions,
+  });
+}

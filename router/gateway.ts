@@ -1,0 +1,40 @@
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { IDENTITY_HEADER } from '@gochat/identity';
+import type { ServiceLink, SubgraphName } from '@gochat/lifecycle';
+import type { Logger } from '@gochat/log';
+import { REQUEST_ID_HEADER } from '@gochat/subgraph-kit';
+
+/** What the router puts in every operation's context; the gateway hands it to each subgraph fetch. */
+export interface GatewayContext {
+  requestId: string;
+  /** The signed identity subgraphs trust: x-gochat-identity. */
+  identityToken: string;
+}
+
+/**
+ * The federation gateway over the committed supergraph. Subgraph URLs in the supergraph are
+ * placeholders: each fetch goes through the role's service link (HTTP or in-process).
+ */
+export function createGateway(options: {
+  supergraphSdl: string;
+  links: Record<SubgraphName, ServiceLink>;
+  log: Logger;
+}): ApolloGateway {
+  return new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    logger: options.log,
+    buildService: ({ name, url }) => {
+      const link = options.links[name as SubgraphName];
+      if (!link || !url) throw new Error(`no service link for subgraph ${name}`);
+      return new RemoteGraphQLDataSource<GatewayContext & Record<string, unknown>>({
+        url,
+        fetcher: async (input, init) => link(new Request(input, init as RequestInit)),
+        willSendRequest({ request, context }) {
+          const { identityToken, requestId } = context as GatewayContext;
+          request.http?.headers.set(IDENTITY_HEADER, identityToken);
+          request.http?.headers.set(REQUEST_ID_HEADER, requestId);
+        },
+      });
+    },
+  });
+}

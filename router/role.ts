@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+
+import type { EventBus } from '@gochat/bus';
+import { createIdentitySigner } from '@gochat/identity';
+import type { Lifecycle, Role, ServiceLink, SubgraphName } from '@gochat/lifecycle';
+import type { Logger, Registry } from '@gochat/log';
+import type { DocumentNode } from 'graphql';
+
+import type { RouterConfig } from './config.ts';
+import { createGateway } from './gateway.ts';
+import { createRouterHttp } from './http.ts';
+import { createRouterMetrics } from './metrics.ts';
+import { createJwtAuthenticator, type Principal } from './principal.ts';
+import { SubscriptionEngine } from './subscriptions/engine.ts';
+import { subscriptionManifestSchema } from './subscriptions/manifest.ts';
+import { SubjectHub } from './subscriptions/subject-hub.ts';
+import { createGraphqlWs } from './ws.ts';
+import { createRouterYoga, envelopedRouter } from './yoga.ts';
+
+export interface RouterDeps {
+  config: RouterConfig;
+  bus: EventBus;
+  links: Record<SubgraphName, ServiceLink>;
+  log: Logger;
+  metrics: Registry;
+  lifecycle: Lifecycle;
+}
+
+const supergraphFile = (name: string) =>
+  fs.readFileSync(new URL(`../supergraph/${name}`, import.meta.url), 'utf8');
+
+/**
+ * The router: the federation gateway for queries and mutations, graphql-ws subscriptions served
+ * from the bus, and the /api/auth/* entry to the accounts role. It holds no data of its own.
+ */
+export async function createRouterRole(deps: RouterDeps): Promise<Role> {
+  const { config, log, lifecycle } = deps;
+  const signer = createIdentitySigner(config.secrets.internal);
+  const auth = createJwtAuthenticator({ publicUrl: config.publicUrl, accounts: deps.links.accounts, signer });
+  const gateway = createGateway({
+    supergraphSdl: supergraphFile('supergraph.graphql'),
+    links: deps.links,
+    log,
+  });
+  await gateway.load();
+  lifecycle.defer('gateway', () => gateway.stop());
+
+  const yoga = createRouterYoga({ gateway, auth, signer, config: config.router, log });
+  const metrics = createRouterMetrics(deps.metrics);
+  const run = async (document: DocumentNode, variables: Record<string, unknown>, principal: Principal) => {
+    const { execute, contextFactory, schema } = envelopedRouter(yoga, { principal });
+    return execute({ schema, document, variableValues: variables, contextValue: await contextFactory() });
+  };
+  const engine = new SubscriptionEngine({
+    manifest: subscriptionManifestSchema.parse(JSON.parse(supergraphFile('subscriptions.json'))),
+    hub: new SubjectHub(deps.bus, log, metrics.busSubscriptions),
+    run,
+    log,
+    metrics,
+    hydrationTtlMs: config.router.hydrationTtlMs,
+  });
+
+  const http = createRouterHttp({
+    yoga,
+    accounts: deps.links.accounts,
+    signer,
+    maxBodyBytes: config.router.limits.maxBodyBytes,
+    trustProxy: config.router.trustProxy,
+  });
+  const ws = createGraphqlWs({
+    yoga,
+    engine,
+    auth,
+    log,
+    metrics,
+    lifecycle,
+    maxPayloadBytes: config.router.limits.maxWsPayloadBytes,
+    clientIp: (request: IncomingMessage) => {
+      const forwarded = request.headers['x-forwarded-for'];
+      if (config.router.trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]?.trim();
+      return request.socket.remoteAddress;
+    },
+  });
+
+  return {
+    name: 'router',
+    fetch: (request, context) => http.fetch(request, context),
+    onUpgrade: (request, socket, head) => ws.onUpgrade(request, socket, head),
+  };
+}

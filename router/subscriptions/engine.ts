@@ -1,0 +1,213 @@
+import type { BusEvent } from '@gochat/bus';
+import { DomainError } from '@gochat/errors';
+import type { Logger } from '@gochat/log';
+import {
+  GraphQLError,
+  Kind,
+  getOperationAST,
+  parse,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import { getArgumentValues } from 'graphql/execution/values.js';
+
+import type { RouterMetrics } from '../metrics.ts';
+import type { Principal } from '../principal.ts';
+import { BoundedQueue } from './bounded-queue.ts';
+import { hydrationVariables, planHydration, type HydrationPlan } from './hydration-document.ts';
+import { Hydrator, type Runner } from './hydrator.ts';
+import { renderTemplate, type SubscriptionField, type SubscriptionManifest } from './manifest.ts';
+import type { SubjectHub } from './subject-hub.ts';
+
+export interface PreparedSubscription {
+  field: string;
+  responseName: string;
+  spec: SubscriptionField;
+  subject: string;
+  plan: HydrationPlan;
+  /** The shared hydration credential: it may read the scoped channel only. */
+  scope: Principal & { kind: 'scope' };
+}
+
+export function isPrepared(
+  value: PreparedSubscription | readonly GraphQLError[],
+): value is PreparedSubscription {
+  return !Array.isArray(value);
+}
+
+export interface EngineOptions {
+  manifest: SubscriptionManifest;
+  hub: SubjectHub;
+  run: Runner;
+  log: Logger;
+  metrics: RouterMetrics;
+  hydrationTtlMs: number;
+  /** Events buffered per subscription before it ends with SLOW_CONSUMER. */
+  queueLimit?: number;
+}
+
+/**
+ * The router's subscription executor (the gateway cannot run subscriptions). prepare() authorizes
+ * as the subscriber by running the field's guard; subscribe() listens on the field's subject and
+ * turns each matching event into the client's payload through a shared hydration.
+ */
+export class SubscriptionEngine {
+  private readonly hydrator: Hydrator;
+  private readonly guards = new Map<string, DocumentNode>();
+
+  constructor(private readonly options: EngineOptions) {
+    this.hydrator = new Hydrator(options.run, options.hydrationTtlMs, (field) =>
+      options.metrics.hydrations.inc({ field }),
+    );
+  }
+
+  async prepare(
+    args: ExecutionArgs,
+    principal: Principal,
+  ): Promise<PreparedSubscription | readonly GraphQLError[]> {
+    const operation = getOperationAST(args.document, args.operationName);
+    const root = operation?.selectionSet.selections[0];
+    if (!operation || root?.kind !== Kind.FIELD)
+      return [new GraphQLError('Select the subscription field directly at the root of the operation.')];
+    const fieldName = root.name.value;
+    const spec = this.options.manifest.fields[fieldName];
+    const fieldDef = args.schema.getSubscriptionType()?.getFields()[fieldName];
+    if (!spec || !fieldDef) return [new GraphQLError(`Subscription.${fieldName} cannot be served.`)];
+
+    let argValues: Record<string, unknown>;
+    try {
+      argValues = getArgumentValues(fieldDef, root, args.variableValues ?? {});
+    } catch (error) {
+      return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+    }
+
+    const guard = await this.options.run(this.guardDocument(fieldName, spec), argValues, principal);
+    if (guard.errors?.length)
+      // Guard paths name internal fields; the client only needs the code and the message.
+      return guard.errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions }));
+
+    const scope = this.scopeOf(renderTemplate(spec.scope, argValues));
+    return {
+      field: fieldName,
+      responseName: root.alias?.value ?? fieldName,
+      spec,
+      subject: renderTemplate(spec.subject, argValues),
+      plan: planHydration({
+        document: args.document,
+        operation,
+        field: root,
+        spec,
+        variables: args.variableValues ?? {},
+        scope: JSON.stringify(scope),
+      }),
+      scope,
+    };
+  }
+
+  /** Resolves once the bus listens, so every event committed after this is delivered. */
+  async subscribe(prepared: PreparedSubscription): Promise<AsyncIterableIterator<ExecutionResult>> {
+    const { hub, metrics, log, queueLimit = 1_000 } = this.options;
+    const { field } = prepared;
+    const stopListening = { close: () => {} };
+    const queue = new BoundedQueue<BusEvent>(queueLimit, () => stopListening.close());
+    const listening = hub.listen(prepared.subject, (event) => {
+      if (event.type === prepared.spec.eventType) queue.push(event);
+    });
+    stopListening.close = () => listening.close();
+    await listening.ready;
+    metrics.activeSubscriptions.inc({ field });
+
+    let finished = false;
+    let overflowReported = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      listening.close();
+      metrics.activeSubscriptions.dec({ field });
+    };
+
+    const iterator: AsyncIterableIterator<ExecutionResult> = {
+      next: async () => {
+        for (;;) {
+          const item = await queue.next();
+          if (item.done) {
+            finish();
+            if (queue.overflowed && !overflowReported) {
+              overflowReported = true;
+              log.warn({ field, subject: prepared.subject }, 'subscription overflowed: slow consumer');
+              return {
+                value: {
+                  errors: [new DomainError('SLOW_CONSUMER', 'Too many undelivered events; subscribe again.')],
+                },
+                done: false,
+              };
+            }
+            return { value: undefined, done: true };
+          }
+          const result = await this.hydrate(prepared, item.value);
+          if (result) {
+            metrics.deliveries.inc({ field });
+            return { value: result, done: false };
+          }
+        }
+      },
+      return: async () => {
+        await queue.return();
+        finish();
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+
+  private async hydrate(
+    prepared: PreparedSubscription,
+    event: BusEvent,
+  ): Promise<ExecutionResult | undefined> {
+    const variables = hydrationVariables(prepared.plan, prepared.spec, event.data);
+    if (!variables) {
+      this.options.log.warn({ event: event.id, type: event.type }, 'event lacks the keys its lookup needs');
+      return undefined;
+    }
+    const result = await this.hydrator.hydrate({
+      event,
+      shareKey: prepared.plan.shareKey,
+      document: prepared.plan.document,
+      variables,
+      principal: prepared.scope,
+      field: prepared.field,
+    });
+    // The entity may be gone by the time the event is hydrated (deleted right after): nothing to send.
+    if (result.data?.[prepared.responseName] == null) {
+      if (result.errors?.length)
+        this.options.log.debug(
+          { event: event.id, errors: result.errors.map((e) => e.message) },
+          'hydration empty',
+        );
+      return undefined;
+    }
+    return result;
+  }
+
+  private guardDocument(field: string, spec: SubscriptionField): DocumentNode {
+    let document = this.guards.get(field);
+    if (!document) {
+      const definitions = Object.entries(spec.arguments).map(([name, type]) => `$${name}: ${type}`);
+      document = parse(
+        `query SubscriptionGuard${definitions.length ? `(${definitions.join(', ')})` : ''} { ${spec.guard} }`,
+      );
+      this.guards.set(field, document);
+    }
+    return document;
+  }
+
+  private scopeOf(rendered: string): Principal & { kind: 'scope' } {
+    const [kind, id] = rendered.split(':');
+    if (kind === 'channel' && id) return { kind: 'scope', scope: { channelId: id } };
+    throw new Error(`unsupported subscription scope ${rendered}`);
+  }
+}

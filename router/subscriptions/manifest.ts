@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * How the router serves each Subscription field, extracted at build time from the owning
+ * subgraph's @event directive (scripts/compose-supergraph.ts) and committed next to the supergraph.
+ */
+export const subscriptionFieldSchema = z.object({
+  /** Subgraph that declared the field. */
+  owner: z.string(),
+  /** Bus subject template; {arg} is a field argument. */
+  subject: z.string(),
+  eventType: z.string(),
+  /** Field arguments and their GraphQL types, e.g. { channelId: 'ID!' }. */
+  arguments: z.record(z.string(), z.string()),
+  /** Selection run as the subscriber before subscribing, over the field's arguments as variables. */
+  guard: z.string(),
+  lookup: z.object({
+    /** Query field that loads the payload. */
+    field: z.string(),
+    /** Lookup argument -> event data key. */
+    arguments: z.record(z.string(), z.string()),
+    /** Event data key -> GraphQL type of the lookup argument it feeds. */
+    variableTypes: z.record(z.string(), z.string()),
+  }),
+  /** Hydration credential scope template, e.g. channel:{channelId}. */
+  scope: z.string(),
+});
+
+export const subscriptionManifestSchema = z.object({
+  fields: z.record(z.string(), subscriptionFieldSchema),
+});
+
+export type SubscriptionField = z.infer<typeof subscriptionFieldSchema>;
+export type SubscriptionManifest = z.infer<typeof subscriptionManifestSchema>;
+
+/** Fills {name} placeholders from values; every placeholder must have a value. */
+export function renderTemplate(template: string, values: Record<string, unknown>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if ((typeof value !== 'string' && typeof value !== 'number') || value === '')
+      throw new Error(`template ${template}: no value for ${name}`);
+    return String(value);
+  });
+}

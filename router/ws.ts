@@ -1,0 +1,167 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+
+import type { Lifecycle } from '@gochat/lifecycle';
+import type { Logger } from '@gochat/log';
+import {
+  GraphQLError,
+  OperationTypeNode,
+  getOperationAST,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
+import type { Context } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+import type { RouterMetrics } from './metrics.ts';
+import type { JwtAuthenticator, Principal } from './principal.ts';
+import { isPrepared, type SubscriptionEngine } from './subscriptions/engine.ts';
+import { envelopedRouter, type RouterServerContext, type RouterYoga } from './yoga.ts';
+
+/** Close codes clients act on; documented in docs/subscriptions.md. */
+export const CLOSE_CODES = {
+  /** No, malformed, forged or expired token: get a fresh JWT, then reconnect. */
+  unauthorized: 4401,
+  /** The router is draining for a restart: reconnect (to any router) after a jittered delay. */
+  serviceRestart: 1012,
+} as const;
+
+type Extra = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  principal?: Principal;
+};
+
+interface RootValue {
+  execute(args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult;
+  subscribe(
+    args: ExecutionArgs,
+  ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> | ExecutionResult;
+}
+
+/**
+ * graphql-ws on /graphql. Connections authenticate once with a JWT (connectionParams.authorization,
+ * or the upgrade request's Authorization header). Queries and mutations run through the gateway;
+ * subscriptions through the subscription engine.
+ */
+export function createGraphqlWs(options: {
+  yoga: RouterYoga;
+  engine: SubscriptionEngine;
+  auth: JwtAuthenticator;
+  log: Logger;
+  metrics: RouterMetrics;
+  lifecycle: Lifecycle;
+  maxPayloadBytes: number;
+  clientIp: (request: IncomingMessage) => string | undefined;
+}) {
+  const { yoga, engine, auth, log, metrics, lifecycle } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  const sockets = new Set<WebSocket>();
+  wss.on('connection', (socket: WebSocket) => {
+    sockets.add(socket);
+    metrics.wsConnections.inc();
+    socket.once('close', () => {
+      sockets.delete(socket);
+      metrics.wsConnections.dec();
+    });
+  });
+
+  const principalOf = (ctx: Context<Record<string, unknown> | undefined, Extra>): Principal => {
+    if (!ctx.extra.principal) throw new Error('connection without a principal');
+    return ctx.extra.principal;
+  };
+
+  useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      connectionInitWaitTimeout: 5_000,
+      onConnect: async (ctx) => {
+        const header = ctx.connectionParams?.authorization ?? ctx.extra.request.headers.authorization;
+        try {
+          const principal = await auth.fromAuthorization(typeof header === 'string' ? header : undefined);
+          if (principal.kind !== 'user') throw new Error('Sign in to open a connection.');
+          ctx.extra.principal = principal;
+          return true;
+        } catch (error) {
+          ctx.extra.socket.close(CLOSE_CODES.unauthorized, truncate((error as Error).message));
+          return false;
+        }
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        const principal = principalOf(ctx);
+        const serverContext: RouterServerContext = {
+          principal,
+          clientIp: options.clientIp(ctx.extra.request),
+        };
+        const { schema, execute, parse, validate, contextFactory } = envelopedRouter(yoga, serverContext);
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Malformed operation.')];
+        }
+        const args: ExecutionArgs = {
+          schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+        };
+        const errors = validate(schema, document);
+        if (errors.length) return errors;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Name the operation to run.')];
+
+        if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
+          const prepared = await engine.prepare(args, principal);
+          if (!isPrepared(prepared)) return prepared;
+          const rootValue: RootValue = {
+            execute: () => ({ errors: [new GraphQLError('not a query')] }),
+            subscribe: () => engine.subscribe(prepared),
+          };
+          return { ...args, rootValue };
+        }
+        const rootValue: RootValue = {
+          execute: (a) => execute(a),
+          subscribe: () => ({ errors: [new GraphQLError('not a subscription')] }),
+        };
+        return { ...args, rootValue, contextValue: await contextFactory() };
+      },
+      execute: (args) => (args.rootValue as RootValue).execute(args),
+      subscribe: (args) => (args.rootValue as RootValue).subscribe(args),
+      onError: (_ctx, _id, _payload, errors) => {
+        log.debug({ errors: errors.map((e) => e.message) }, 'graphql-ws: operation refused');
+      },
+    },
+    wss,
+    12_000,
+  );
+
+  // Draining: tell every client to reconnect elsewhere, then let the sockets finish closing.
+  lifecycle.onDrain(() => {
+    for (const socket of sockets) socket.close(CLOSE_CODES.serviceRestart, 'Service restarting');
+  });
+  lifecycle.defer('graphql-ws', async () => {
+    const deadline = Date.now() + 3_000;
+    while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const socket of sockets) socket.terminate();
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+
+  return {
+    onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+      const path = (request.url ?? '').split('?')[0];
+      if (path !== '/graphql' || lifecycle.draining) {
+        socket.end(
+          `HTTP/1.1 ${lifecycle.draining ? '503 Service Unavailable' : '404 Not Found'}\r\nconnection: close\r\n\r\n`,
+        );
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    },
+  };
+}
+
+/** WebSocket close reasons are limited to 123 bytes. */
+function truncate(reason: string): string {
+  return Buffer.byteLength(reason) <= 120 ? reason : `${reason.slice(0, 110)}…`;
+}

@@ -1,0 +1,153 @@
+import crypto from 'node:crypto';
+
+import type { ApolloGateway } from '@apollo/gateway';
+import { useApolloFederation } from '@envelop/apollo-federation';
+import { DomainError, httpStatusFor } from '@gochat/errors';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import type { IdentitySigner } from '@gochat/identity';
+import type { Logger } from '@gochat/log';
+import {
+  GraphQLError,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+
+import type { RouterConfig } from './config.ts';
+import { sanitizeError } from './errors.ts';
+import type { GatewayContext } from './gateway.ts';
+import { identityOf, type JwtAuthenticator, type Principal } from './principal.ts';
+
+/** Set by the HTTP host (client address) or by the router itself for in-process operations. */
+export interface RouterServerContext {
+  clientIp?: string | undefined;
+  /** Only in-process callers (subscription guard and hydration) set this; HTTP requests never can. */
+  principal?: Principal;
+}
+
+export interface RouterContext extends GatewayContext {
+  principal: Principal;
+  clientIp?: string | undefined;
+}
+
+export type RouterYoga = YogaServerInstance<RouterServerContext, RouterContext>;
+
+/** The router's envelop pipeline (parse, validate, context, execute) for in-process operations. */
+export interface EnvelopedRouter {
+  schema: GraphQLSchema;
+  parse: (source: string) => DocumentNode;
+  validate: (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+  contextFactory: () => Promise<RouterContext>;
+  execute: (args: ExecutionArgs) => Promise<ExecutionResult>;
+}
+
+export function envelopedRouter(yoga: RouterYoga, serverContext: RouterServerContext): EnvelopedRouter {
+  return yoga.getEnveloped(serverContext as never) as unknown as EnvelopedRouter;
+}
+
+export function createRouterYoga(options: {
+  gateway: ApolloGateway;
+  auth: JwtAuthenticator;
+  signer: IdentitySigner;
+  config: RouterConfig['router'];
+  log: Logger;
+}): RouterYoga {
+  const { auth, signer, log, config } = options;
+  return createYoga<RouterServerContext, RouterContext>({
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: config.graphiql ? { subscriptionsProtocol: 'WS', title: 'GoChat' } : false,
+    logging: false,
+    // Errors are sanitized below with the request id; Yoga's own masking would hide typed codes.
+    maskedErrors: false,
+    batching: false,
+    context: async ({ request, principal, clientIp }) => {
+      const requestId = crypto.randomUUID();
+      let who: Principal;
+      try {
+        who = principal ?? (await auth.fromAuthorization(request?.headers.get('authorization')));
+      } catch (error) {
+        if (error instanceof DomainError)
+          throw new GraphQLError(error.message, {
+            extensions: { ...error.extensions, http: { status: httpStatusFor(error.code) } },
+          });
+        throw error;
+      }
+      return {
+        requestId,
+        principal: who,
+        clientIp,
+        identityToken: await signer.sign(identityOf(who, clientIp)),
+      };
+    },
+    plugins: [
+      useApolloFederation({ gateway: options.gateway, logger: log }),
+      EnvelopArmorPlugin({
+        maxDepth: { n: config.limits.maxDepth, ignoreIntrospection: true },
+        maxTokens: { n: config.limits.maxTokens },
+        maxAliases: { n: config.limits.maxAliases },
+        maxDirectives: { n: config.limits.maxDirectives },
+        // Field suggestions leak the schema of what a caller may not know exists.
+        blockFieldSuggestion: { enabled: true },
+        costLimit: { enabled: false },
+      }),
+      httpSubscriptionsRefused(),
+      sanitizedErrors(log),
+    ],
+  });
+}
+
+/** The gateway cannot run subscriptions; they are served over graphql-ws on the same path. */
+function httpSubscriptionsRefused(): Plugin<RouterContext> {
+  return {
+    onSubscribe({ setResultAndStopExecution }) {
+      setResultAndStopExecution({
+        errors: [
+          new DomainError(
+            'SUBSCRIPTION_UNSUPPORTED',
+            'Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.',
+          ),
+        ],
+      });
+    },
+  };
+}
+
+function sanitizedErrors(log: Logger): Plugin<RouterContext> {
+  return {
+    // Execution errors are sanitized where the request id is known, so the log and the client share it.
+    onExecute({ args }) {
+      const { requestId } = args.contextValue as RouterContext;
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (!('errors' in result) || !result.errors?.length) return;
+          const errors = (result.errors as readonly unknown[]).map((e) =>
+            sanitizeError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), log, requestId),
+          );
+          setResult({ ...result, errors });
+        },
+      };
+    },
+    // Whatever failed before execution (parse, validation, limits, authentication).
+    onResultProcess(payload) {
+      const { result, serverContext } = payload;
+      if (
+        Array.isArray(result) ||
+        !result ||
+        typeof result !== 'object' ||
+        !('errors' in result) ||
+        !result.errors
+      )
+        return;
+      const requestId = (serverContext as Partial<RouterContext>).requestId ?? crypto.randomUUID();
+      payload.setResult({
+        ...result,
+        errors: result.errors.map((e: unknown) =>
+          sanitizeError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), log, requestId),
+        ),
+      });
+    },
+  };
+}

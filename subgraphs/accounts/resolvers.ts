@@ -1,0 +1,169 @@
+import type { Identity } from '@gochat/identity';
+import { DomainError, parseInput, unauthenticated } from '@gochat/errors';
+import type { BaseContext } from '@gochat/subgraph-kit';
+import { DateTimeScalar } from '@gochat/subgraph-kit';
+import type DataLoader from 'dataloader';
+
+import type { Auth } from './auth.ts';
+import { callAuth } from './auth-errors.ts';
+import type { StrictAction } from './rate-limit.ts';
+import type { AccountsStore, UserRow } from './store.ts';
+import { email, signInInput, signUpInput, updateProfileInput } from './validation.ts';
+import type { Resolvers } from './generated/resolvers.ts';
+
+export interface AccountsContext extends BaseContext {
+  auth: Auth;
+  store: AccountsStore;
+  users: DataLoader<string, UserRow | undefined>;
+  rateLimit(action: StrictAction): Promise<void>;
+  kick(): void;
+  jwtTtlMs: number;
+}
+
+const ipOf = (identity: Identity) => (identity.kind === 'scope' ? undefined : identity.ip);
+
+function signedInUser(identity: Identity): { userId: string; sessionId?: string } {
+  if (identity.kind !== 'user') throw unauthenticated();
+  return identity;
+}
+
+function authHeaders(identity: Identity, bearer?: string): Headers {
+  const headers = new Headers();
+  const ip = ipOf(identity);
+  if (ip) headers.set('x-forwarded-for', ip);
+  if (bearer) headers.set('authorization', `Bearer ${bearer}`);
+  return headers;
+}
+
+async function issueJwt(ctx: AccountsContext, sessionToken: string) {
+  const { token } = await callAuth(() =>
+    ctx.auth.api.getToken({ headers: authHeaders(ctx.identity, sessionToken) }),
+  );
+  return { jwt: token, expiresAt: new Date(Date.now() + ctx.jwtTtlMs) };
+}
+
+export const resolvers: Resolvers<AccountsContext> = {
+  DateTime: DateTimeScalar,
+
+  User: {
+    __resolveReference: async (ref, ctx) => (await ctx.users.load(ref.id)) ?? null,
+    displayName: (user) => user.name,
+    email: (user, _args, ctx) => (isSelf(ctx.identity, user.id) ? user.email : null),
+    emailVerified: (user, _args, ctx) => (isSelf(ctx.identity, user.id) ? user.emailVerified : null),
+  },
+
+  Query: {
+    me: async (_root, _args, ctx) => {
+      const { userId } = signedInUser(ctx.identity);
+      const user = await ctx.users.load(userId);
+      if (!user) throw unauthenticated('This account no longer exists.');
+      return user;
+    },
+    user: async (_root, { id }, ctx) => (await ctx.users.load(id)) ?? null,
+    userByHandle: async (_root, { handle }, ctx) =>
+      (await ctx.store.userByHandle(handle.toLowerCase())) ?? null,
+  },
+
+  Mutation: {
+    signUp: async (_root, { input }, ctx) => {
+      const data = parseInput(signUpInput, input);
+      await ctx.rateLimit('sign-up');
+      const result = await callAuth(() =>
+        ctx.auth.api.signUpEmail({
+          body: {
+            email: data.email,
+            password: data.password,
+            name: data.displayName,
+            ...(data.handle ? { handle: data.handle } : {}),
+          },
+          headers: authHeaders(ctx.identity),
+        }),
+      );
+      const user = await ctx.users.load(result.user.id);
+      if (!user) throw new Error('user missing right after sign-up');
+      return { user, verificationRequired: !user.emailVerified };
+    },
+
+    resendVerificationEmail: async (_root, args, ctx) => {
+      const address = parseInput(email, args.email);
+      await ctx.rateLimit('verification-mail');
+      await callAuth(() =>
+        ctx.auth.api.sendVerificationEmail({ body: { email: address }, headers: authHeaders(ctx.identity) }),
+      );
+      return true;
+    },
+
+    verifyEmail: async (_root, { token }, ctx) => {
+      await ctx.rateLimit('verify-email');
+      await callAuth(() =>
+        ctx.auth.api.verifyEmail({ query: { token }, headers: authHeaders(ctx.identity) }),
+      );
+      return true;
+    },
+
+    signIn: async (_root, { input }, ctx) => {
+      const data = parseInput(signInInput, input);
+      await ctx.rateLimit('sign-in');
+      const session = await callAuth(() =>
+        ctx.auth.api.signInEmail({
+          body: { email: data.email, password: data.password },
+          headers: authHeaders(ctx.identity),
+        }),
+      );
+      const user = await ctx.users.load(session.user.id);
+      if (!user) throw new Error('user missing right after sign-in');
+      const { jwt, expiresAt } = await issueJwt(ctx, session.token);
+      return { sessionToken: session.token, jwt, jwtExpiresAt: expiresAt, user };
+    },
+
+    refreshJwt: async (_root, { sessionToken }, ctx) => {
+      try {
+        return await issueJwt(ctx, sessionToken);
+      } catch (error) {
+        if (error instanceof DomainError) throw error;
+        // getToken answers 401 for an unknown or ended session.
+        throw unauthenticated('This session has ended. Sign in again.');
+      }
+    },
+
+    signOut: async (_root, _args, ctx) => {
+      const { userId, sessionId } = signedInUser(ctx.identity);
+      if (!sessionId) return false;
+      return ctx.store.deleteSession(userId, sessionId);
+    },
+
+    requestPasswordReset: async (_root, args, ctx) => {
+      const address = parseInput(email, args.email);
+      await ctx.rateLimit('reset-request');
+      await callAuth(() =>
+        ctx.auth.api.requestPasswordReset({ body: { email: address }, headers: authHeaders(ctx.identity) }),
+      );
+      return true;
+    },
+
+    resetPassword: async (_root, { token, newPassword }, ctx) => {
+      await ctx.rateLimit('reset');
+      await callAuth(() =>
+        ctx.auth.api.resetPassword({ body: { token, newPassword }, headers: authHeaders(ctx.identity) }),
+      );
+      return true;
+    },
+
+    updateProfile: async (_root, { input }, ctx) => {
+      const { userId } = signedInUser(ctx.identity);
+      const changes = parseInput(updateProfileInput, input);
+      const user = await ctx.store.updateProfile(userId, {
+        ...(changes.displayName != null ? { name: changes.displayName } : {}),
+        ...(changes.handle != null ? { handle: changes.handle } : {}),
+      });
+      if (!user) throw unauthenticated('This account no longer exists.');
+      ctx.users.clear(userId);
+      ctx.kick();
+      return user;
+    },
+  },
+};
+
+function isSelf(identity: Identity, userId: string): boolean {
+  return identity.kind === 'user' && identity.userId === userId;
+}

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+
+import type { KeyValueStore } from '@gochat/cache';
+import type { Database } from '@gochat/db';
+import type { SnowflakeGenerator } from '@gochat/ids';
+import { createIdentityVerifier } from '@gochat/identity';
+import type { Lifecycle, Role } from '@gochat/lifecycle';
+import type { Logger } from '@gochat/log';
+import type { OutboxRelay } from '@gochat/outbox';
+import { createSubgraph } from '@gochat/subgraph-kit';
+import DataLoader from 'dataloader';
+
+import { AUTH_BASE_PATH, createAuth } from './auth.ts';
+import { createAuthHttpHandler } from './auth-http.ts';
+import type { AccountsConfig } from './config.ts';
+import { createMailer } from './mailer.ts';
+import { createAuthRateLimits } from './rate-limit.ts';
+import { resolvers, type AccountsContext } from './resolvers.ts';
+import { createAccountsStore } from './store.ts';
+
+export interface AccountsDeps {
+  config: AccountsConfig;
+  db: Database;
+  cache: KeyValueStore;
+  ids: SnowflakeGenerator;
+  lifecycle: Lifecycle;
+  outbox: OutboxRelay;
+  log: Logger;
+}
+
+const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+
+const DURATION_MS = { s: 1_000, m: 60_000, h: 3_600_000 } as const;
+const durationMs = (text: string) => {
+  const match = /^(\d+)\s*([smh])$/.exec(text);
+  return match ? Number(match[1]) * DURATION_MS[match[2] as keyof typeof DURATION_MS] : 15 * 60_000;
+};
+
+/** Accounts: the User entity, profile and auth mutations, and better-auth's /api/auth/* endpoints. */
+export function createAccountsRole(deps: AccountsDeps): Role {
+  const { config, db, log } = deps;
+  const verifier = createIdentityVerifier(config.secrets.internal);
+  const mailer = createMailer(config.mail, log);
+  deps.lifecycle.defer('mailer', () => mailer.close());
+  const auth = createAuth({ db, config, mailer, ids: deps.ids, log });
+  const store = createAccountsStore(db);
+  const limits = createAuthRateLimits(deps.cache, config.accounts.rateLimit);
+  const jwtTtlMs = durationMs(config.accounts.jwtTtl);
+
+  const subgraph = createSubgraph<AccountsContext>({
+    name: 'accounts',
+    typeDefs,
+    resolvers,
+    verifier,
+    log,
+    context: (base) => ({
+      ...base,
+      auth,
+      store,
+      jwtTtlMs,
+      users: new DataLoader(async (ids: readonly string[]) => {
+        const rows = new Map((await store.usersByIds(ids)).map((r) => [r.id, r]));
+        return ids.map((id) => rows.get(id));
+      }),
+      rateLimit: (action) =>
+        limits.check(action, base.identity.kind === 'scope' ? undefined : base.identity.ip),
+      kick: () => deps.outbox.kick(),
+    }),
+  });
+  const authHttp = createAuthHttpHandler({ auth, verifier, limits, log });
+
+  return {
+    name: 'subgraph:accounts',
+    fetch: async (request) => {
+      const { pathname } = new URL(request.url);
+      if (pathname === AUTH_BASE_PATH || pathname.startsWith(`${AUTH_BASE_PATH}/`)) return authHttp(request);
+      return subgraph.fetch(request);
+    },
+  };
+}

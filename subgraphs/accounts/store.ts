@@ -1,0 +1,75 @@
+import { isUniqueViolation, type Database } from '@gochat/db';
+import { session, user } from '@gochat/drizzle';
+import { conflict } from '@gochat/errors';
+import { newEvent, subjects } from '@gochat/events';
+import { appendToOutbox } from '@gochat/outbox';
+import { and, eq, inArray } from 'drizzle-orm';
+
+export interface UserRow {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified: boolean;
+  handle: string | null;
+  createdAt: Date;
+}
+
+const columns = {
+  id: user.id,
+  name: user.name,
+  email: user.email,
+  emailVerified: user.emailVerified,
+  handle: user.handle,
+  createdAt: user.createdAt,
+};
+
+/** All of the accounts subgraph's SQL. better-auth runs its own queries on the same tables. */
+export function createAccountsStore(db: Database) {
+  return {
+    async usersByIds(ids: readonly string[]): Promise<UserRow[]> {
+      if (ids.length === 0) return [];
+      return db
+        .select(columns)
+        .from(user)
+        .where(inArray(user.id, [...ids]));
+    },
+
+    async userByHandle(handle: string): Promise<UserRow | undefined> {
+      const [row] = await db.select(columns).from(user).where(eq(user.handle, handle)).limit(1);
+      return row;
+    },
+
+    /** Updates the profile and records UserUpdated in the same transaction. */
+    async updateProfile(
+      userId: string,
+      changes: { name?: string | undefined; handle?: string | undefined },
+    ): Promise<UserRow | undefined> {
+      try {
+        return await db.transaction(async (tx) => {
+          const [row] = await tx
+            .update(user)
+            .set({ ...changes, updatedAt: new Date() })
+            .where(eq(user.id, userId))
+            .returning(columns);
+          if (row) await appendToOutbox(tx, [newEvent('UserUpdated', subjects.user(userId), { userId })]);
+          return row;
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'user_handle_unique'))
+          throw conflict('This handle is taken.', { field: 'handle' });
+        throw error;
+      }
+    },
+
+    /** Ends one session of the user; false when it was already gone. */
+    async deleteSession(userId: string, sessionId: string): Promise<boolean> {
+      const deleted = await db
+        .delete(session)
+        .where(and(eq(session.id, sessionId), eq(session.userId, userId)))
+        .returning({ id: session.id });
+      return deleted.length > 0;
+    },
+  };
+}
+
+export type AccountsStore = ReturnType<typeof createAccountsStore>;
