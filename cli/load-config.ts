@@ -1,6 +1,7 @@
 import {
   ConfigError,
   applyEnv,
+  dataDir,
   loadOrCreateEmbeddedSecrets,
   readConfigFile,
   validate,
@@ -36,25 +37,35 @@ export function loadConfig(options: {
     if (!KNOWN_TOP_LEVEL_KEYS.has(key))
       problems.push(`${key}: unknown setting (known: ${[...KNOWN_TOP_LEVEL_KEYS].join(', ')})`);
 
-  const defaultPort = options.monolith ? 4000 : ROLES[options.roles[0]!].defaultPort;
+  // `gochat migrate` runs no role and listens nowhere: any default port will do.
+  const first = options.roles[0];
+  const defaultPort = options.monolith || !first ? 4000 : ROLES[first].defaultPort;
   const host = validate(hostConfigSchema(defaultPort), tree, problems, 'host');
 
-  if (options.monolith && host) {
+  if (options.monolith) {
     // Embedded mode must start with no configuration at all, so it keeps generated secrets in dataDir.
     // With a real database, several processes share state and must be given the same secrets.
-    if (!host.database.url) {
-      const generated = loadOrCreateEmbeddedSecrets(host.dataDir);
+    // Decided on the tree rather than the validated host, so that an unrelated host problem (a bad
+    // PORT) does not also report secrets that embedded mode generates.
+    const embeddedDataDir = dataDir.safeParse(tree.dataDir);
+    if (!(tree.database as ConfigSource | undefined)?.url && embeddedDataDir.success) {
+      const generated = loadOrCreateEmbeddedSecrets(embeddedDataDir.data);
       const secrets = (tree.secrets ?? {}) as Record<string, unknown>;
       tree.secrets = {
         auth: secrets.auth ?? generated.auth,
         internal: secrets.internal ?? generated.internal,
       };
     }
-    tree.publicUrl ??= `http://localhost:${host.http.port}`;
+    if (host) tree.publicUrl ??= `http://localhost:${host.http.port}`;
   }
 
   const roles: LoadedConfig['roles'] = {};
   for (const name of options.roles) roles[name] = validate(ROLES[name].configSchema, tree, problems, name);
+
+  if (!options.monolith && host && !host.database.url && options.roles.some((r) => ROLES[r].needs.database))
+    problems.push(
+      `database.url (DATABASE_URL): required when a role runs alone; roles in separate processes cannot share embedded PGlite`,
+    );
 
   if (!options.monolith && options.roles.includes('router')) {
     const subgraphs = ((tree.router as ConfigSource | undefined)?.subgraphs ?? {}) as Record<string, unknown>;

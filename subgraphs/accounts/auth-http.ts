@@ -1,4 +1,5 @@
 import { IDENTITY_HEADER, type IdentityVerifier } from '@gochat/identity';
+import { rebuildRequest } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 
 import { AUTH_BASE_PATH, type Auth } from './auth.ts';
@@ -16,8 +17,10 @@ export function createAuthHttpHandler(deps: {
   verifier: IdentityVerifier;
   limits: AuthRateLimits;
   log: Logger;
+  publicUrl: string;
 }): (request: Request) => Promise<Response> {
   const { auth, verifier, limits, log } = deps;
+  const publicOrigin = new URL(deps.publicUrl).origin;
   return async (request) => {
     let ip: string | undefined;
     try {
@@ -42,8 +45,12 @@ export function createAuthHttpHandler(deps: {
     headers.delete(IDENTITY_HEADER);
     if (ip) headers.set('x-forwarded-for', ip);
     else headers.delete('x-forwarded-for');
+    // better-auth refuses state-changing calls without an Origin (CSRF defence for cookie sessions).
+    // A request with no cookies carries no ambient credential to forge, so API clients (bearer
+    // tokens, no Origin) are given the public origin; browsers always send their own.
+    if (!headers.has('origin') && !headers.has('cookie')) headers.set('origin', publicOrigin);
     try {
-      return await auth.handler(new Request(request, { headers }));
+      return await auth.handler(await rebuildRequest(request, { headers }));
     } catch (error) {
       log.error({ err: error, path }, 'auth: unexpected error');
       return json(500, { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' });

@@ -67,7 +67,7 @@ export function createAccountsRole(deps: AccountsDeps): Role {
       kick: () => deps.outbox.kick(),
     }),
   });
-  const authHttp = createAuthHttpHandler({ auth, verifier, limits, log });
+  const authHttp = createAuthHttpHandler({ auth, verifier, limits, log, publicUrl: config.publicUrl });
 
   return {
     name: 'subgraph:accounts',

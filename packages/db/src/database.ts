@@ -44,7 +44,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 async function openPglite(options: DatabaseOptions): Promise<DatabaseHandle> {
   const dir = path.resolve(options.dataDir, 'pglite');
   fs.mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
+  const unlock = lockDirectory(dir);
+  const client = await PGlite.create(dir).catch((error: unknown) => {
+    unlock();
+    throw error;
+  });
   const db = drizzlePglite({ client, schema }) as unknown as Database;
   options.log.info({ dir }, 'database: embedded PGlite');
   let closed = false;
@@ -60,8 +64,41 @@ async function openPglite(options: DatabaseOptions): Promise<DatabaseHandle> {
       if (closed) return;
       closed = true;
       await client.close();
+      unlock();
     },
   };
+}
+
+/**
+ * PGlite has one writer: a second process opening the same directory corrupts it. Hold a lock file
+ * with our pid; a lock whose process is gone is stale and taken over.
+ */
+function lockDirectory(dir: string): () => void {
+  const lock = path.join(dir, '..', 'pglite.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(fs.readFileSync(lock, 'utf8'));
+      if (owner && owner !== process.pid && isAlive(owner))
+        throw new Error(
+          `database: ${dir} is in use by process ${owner}; embedded PGlite has a single writer`,
+        );
+      fs.rmSync(lock, { force: true });
+    }
+  }
+  throw new Error(`database: cannot lock ${dir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<DatabaseHandle> {

@@ -26,14 +26,31 @@ export type SubgraphName = 'accounts' | 'guilds' | 'messages';
  */
 export type ServiceLink = (request: Request) => Promise<Response>;
 
+/**
+ * A copy of a request with another URL and/or headers. Built from its parts because the HTTP host
+ * (@whatwg-node/server) and undici have different Request classes that do not accept each other.
+ */
+export async function rebuildRequest(
+  request: Request,
+  changes: { url?: string | URL; headers?: Headers } = {},
+): Promise<Request> {
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  return new Request(changes.url ?? request.url, {
+    method: request.method,
+    headers: changes.headers ?? request.headers,
+    redirect: 'manual',
+    ...(hasBody ? { body: await request.arrayBuffer() } : {}),
+  });
+}
+
 export function httpLink(baseUrl: string): ServiceLink {
   const base = new URL(baseUrl);
-  return (request) => {
+  return async (request) => {
     const url = new URL(request.url);
     url.protocol = base.protocol;
     url.host = base.host;
     url.pathname = base.pathname.replace(/\/$/, '') + url.pathname;
-    return fetch(new Request(url, request), { redirect: 'manual' });
+    return fetch(await rebuildRequest(request, { url }), { redirect: 'manual' });
   };
 }
 

@@ -2,12 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Mailer, MailMessage } from './port.ts';
 
 /** What a provider's sink saw, reduced to the fields every provider must carry through unchanged. */
-export interface ReceivedMail {
-  to: string;
-  subject: string;
-  text: string;
-  html?: string;
-}
+import type { ReceivedMail } from '@gochat/testkit';
+
+export type { ReceivedMail };
 
 export interface MailerFixture {
   mailer: Mailer;

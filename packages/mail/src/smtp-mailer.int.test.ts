@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describeMailerContract, VERIFY_LINK } from './mail.contract.ts';
 import { MailDeliveryError } from './port.ts';
 import { createSmtpMailer } from './smtp-mailer.ts';
-import { startSmtpSink, type SmtpSink } from './testing/smtp-sink.ts';
+import { startSmtpSink, type SmtpSink } from '@gochat/testkit';
 
 const log = pino({ level: 'silent' });
 const FROM = 'GoChat <noreply@example.test>';

@@ -1,7 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import type { ReceivedMail } from '../mail.contract.ts';
 import { parseMail } from './parse-mime.ts';
+
+/** A message as a test sink received it. */
+export interface ReceivedMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}
 
 export interface SmtpSink {
   /** smtp://127.0.0.1:<port>, without credentials */

@@ -1,0 +1,223 @@
+import { createIdentitySigner, IDENTITY_HEADER } from '@gochat/identity';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import {
+  AddGuildMemberDocument,
+  ChannelMessagesDocument,
+  CreateGuildDocument,
+  MeDocument,
+  MessageCreatedDocument,
+  SendMessageDocument,
+  createTestDatabase,
+  createVerifiedUser,
+  dropTestDatabase,
+  freePort,
+  gql,
+  gqlOk,
+  metricValue,
+  realServer,
+  smtpMailbox,
+  startGochat,
+  startSmtpSink,
+  uniqueName,
+  waitForMetric,
+  wsConnect,
+  type GochatProcess,
+  type SmtpSink,
+  type TestUser,
+} from '@gochat/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { RELAXED_LIMITS, SECRETS, tempConfig } from './support.ts';
+
+const pgUrl = await realServer('postgres');
+const natsUrl = await realServer('nats');
+const redisUrl = await realServer('redis');
+
+/**
+ * Microservice mode on real servers: PostgreSQL, NATS JetStream, Redis and SMTP, with each subgraph
+ * and two routers as separate processes. A subscriber on router B must receive what router A sent.
+ */
+describe.runIf(pgUrl && natsUrl && redisUrl)(
+  'real servers, one process per role, two routers on one NATS',
+  () => {
+    let databaseUrl: string;
+    let smtp: SmtpSink;
+    const prefix = uniqueName('e2e')
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_');
+    const stream = prefix.toUpperCase();
+    const processes: GochatProcess[] = [];
+    let accounts: GochatProcess;
+    let guilds: GochatProcess;
+    let messages: GochatProcess;
+    let routerA: GochatProcess;
+    let routerB: GochatProcess;
+    let alice: TestUser;
+    let bob: TestUser;
+    let eve: TestUser;
+    let channelId: string;
+
+    beforeAll(async () => {
+      databaseUrl = await createTestDatabase(pgUrl!);
+      smtp = await startSmtpSink();
+      const { file } = tempConfig(RELAXED_LIMITS);
+      const [portA, portB] = [await freePort(), await freePort()];
+      const publicUrl = `http://127.0.0.1:${portA}`;
+      const shared = {
+        ...SECRETS,
+        GOCHAT_CONFIG: file,
+        DATABASE_URL: databaseUrl,
+        NATS_URL: natsUrl!,
+        NATS_PREFIX: prefix,
+        NATS_STREAM: stream,
+        REDIS_URL: redisUrl!,
+        REDIS_PREFIX: `${prefix}:`,
+        PUBLIC_URL: publicUrl,
+        MAIL_PROVIDER: 'smtp',
+        SMTP_URL: smtp.url,
+      };
+      let worker = 1;
+      const start = async (role: string, port = 0) => {
+        const proc = await startGochat({
+          role,
+          env: { ...shared, PORT: String(port), WORKER_ID: String(worker++) },
+        });
+        processes.push(proc);
+        return proc;
+      };
+      [accounts, guilds, messages] = await Promise.all([
+        start('subgraph:accounts'),
+        start('subgraph:guilds'),
+        start('subgraph:messages'),
+      ]);
+      const subgraphUrls = { ACCOUNTS_URL: accounts.url, GUILDS_URL: guilds.url, MESSAGES_URL: messages.url };
+      Object.assign(shared, subgraphUrls);
+      [routerA, routerB] = await Promise.all([start('router', portA), start('router', portB)]);
+
+      const mailbox = smtpMailbox(smtp);
+      [alice, bob, eve] = await Promise.all([
+        createVerifiedUser(routerA.url, mailbox, { displayName: 'Alice' }),
+        createVerifiedUser(routerB.url, mailbox, { displayName: 'Bob' }),
+        createVerifiedUser(routerA.url, mailbox, { displayName: 'Eve' }),
+      ]);
+      const { createGuild } = await gqlOk(
+        routerA.url,
+        CreateGuildDocument,
+        { name: 'Real guild' },
+        alice.jwt,
+      );
+      channelId = createGuild.channels[0]!.id;
+      await gqlOk(
+        routerA.url,
+        AddGuildMemberDocument,
+        { guildId: createGuild.id, userId: bob.id },
+        alice.jwt,
+      );
+    });
+
+    afterAll(async () => {
+      // Every role drains cleanly on SIGTERM: routers first, as a deployment would roll them.
+      const codes: Record<string, number | string> = {};
+      for (const proc of [routerA, routerB, accounts, guilds, messages].filter(Boolean))
+        codes[`${proc.role}@${proc.url}`] = await proc.stop('SIGTERM');
+      await smtp?.close();
+      if (databaseUrl) await dropTestDatabase(pgUrl!, databaseUrl);
+      const nc = await connect({ servers: natsUrl! });
+      await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+      await nc.close();
+      expect(
+        Object.values(codes).every((c) => c === 0),
+        JSON.stringify(codes),
+      ).toBe(true);
+    });
+
+    it('reports every role ready against its real dependencies', async () => {
+      const readiness = async (proc: GochatProcess) =>
+        (await (await fetch(`${proc.url}/ready`)).json()) as object;
+      expect(await readiness(accounts)).toEqual({
+        ready: true,
+        checks: { database: 'ok', bus: 'ok', cache: 'ok' },
+      });
+      expect(await readiness(messages)).toEqual({ ready: true, checks: { database: 'ok', bus: 'ok' } });
+      expect(await readiness(routerA)).toEqual({ ready: true, checks: { bus: 'ok' } });
+    });
+
+    it('sent the verification mail over SMTP, with a link to the public URL', () => {
+      const mail = smtp.received.find((m) => m.to === alice.email);
+      expect(mail?.subject).toBe('Verify your GoChat e-mail');
+      expect(mail?.text).toContain(`${routerA.url}/api/auth/verify-email?token=`);
+    });
+
+    it('accepts a JWT issued through one router at the other', async () => {
+      const { me } = await gqlOk(routerB.url, MeDocument, {}, alice.jwt);
+      expect(me.id).toBe(alice.id);
+    });
+
+    it('delivers to a subscriber on router B a message sent through router A', async () => {
+      const ws = wsConnect(routerB.url, bob.jwt);
+      const live = ws.subscribe(MessageCreatedDocument, { channelId });
+      await waitForMetric(routerB.url, 'gochat_router_active_subscriptions', (v) => v >= 1);
+
+      const { sendMessage } = await gqlOk(
+        routerA.url,
+        SendMessageDocument,
+        { channelId, content: 'across routers' },
+        alice.jwt,
+      );
+      const [payload] = await live.waitForPayloads(1);
+      expect(payload!.messageCreated).toMatchObject({
+        id: sendMessage.id,
+        content: 'across routers',
+        author: { id: alice.id, displayName: 'Alice' },
+      });
+      expect(
+        await metricValue(routerB.url, 'gochat_router_subscription_hydrations_total'),
+      ).toBeGreaterThanOrEqual(1);
+      await ws.dispose();
+    });
+
+    it('refuses a non-member on either router, querying and subscribing', async () => {
+      const query = await gql(routerB.url, ChannelMessagesDocument, { channelId }, eve.jwt);
+      expect(query.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const ws = wsConnect(routerA.url, eve.jwt);
+      const [error] = await ws.subscribe(MessageCreatedDocument, { channelId }).firstError();
+      expect(error?.extensions?.code).toBe('FORBIDDEN');
+      await ws.dispose();
+    });
+
+    it('refuses requests sent straight to a subgraph without the router identity, or with a forged one', async () => {
+      const body = JSON.stringify({ query: `{ messages(channelId: "${channelId}") { id content } }` });
+      const post = (headers: Record<string, string>) =>
+        fetch(`${messages.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body,
+        });
+
+      const missing = await post({});
+      expect(missing.status).toBe(401);
+      expect(await missing.json()).toMatchObject({ errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] });
+
+      const forgedToken = await createIdentitySigner('not-the-internal-secret-but-long-enough!').sign({
+        kind: 'user',
+        userId: alice.id,
+      });
+      const forged = await post({ [IDENTITY_HEADER]: forgedToken });
+      expect(forged.status).toBe(401);
+      expect(JSON.stringify(await forged.json())).not.toContain('content');
+
+      // A client's own better-auth JWT is not a router identity either.
+      expect((await post({ [IDENTITY_HEADER]: alice.jwt })).status).toBe(401);
+      expect((await post({ authorization: `Bearer ${alice.jwt}` })).status).toBe(401);
+
+      // better-auth's endpoints on the accounts role are refused too when not reached through a router.
+      const direct = await fetch(`${accounts.url}/api/auth/jwks`);
+      expect(direct.status).toBe(401);
+
+      // The same request through the router, for the member, works: the refusal is about the path taken.
+      const viaRouter = await gql(routerA.url, ChannelMessagesDocument, { channelId }, alice.jwt);
+      expect(viaRouter.data?.messages.length).toBeGreaterThan(0);
+    });
+  },
+);

@@ -1,0 +1,130 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/gochat.js', import.meta.url));
+
+export interface GochatProcess {
+  /** http://host:port the role listens on. */
+  url: string;
+  role: string;
+  child: ChildProcess;
+  /** Every stdout/stderr line so far. */
+  lines: string[];
+  /** Resolves with the exit code (or the signal name) when the process ends. */
+  exited: Promise<number | string>;
+  /** Waits for a line matching the pattern (already printed or future). */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends a signal and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export interface StartOptions {
+  /** A role name for microservice mode; omitted runs the monolith. */
+  role?: string;
+  env?: Record<string, string>;
+  /** How long startup may take (PGlite's first start compiles WASM). */
+  timeoutMs?: number;
+}
+
+/** A free loopback port, for roles that must know each other's addresses before they start. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `gochat start [role]` as a real child process and waits until it listens. */
+export async function startGochat(options: StartOptions = {}): Promise<GochatProcess> {
+  const args = [BIN, 'start', ...(options.role ? [options.role] : [])];
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
+  const onData = (buffer: { partial: string }) => (chunk: Buffer) => {
+    const text = buffer.partial + chunk.toString('utf8');
+    const parts = text.split('\n');
+    buffer.partial = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      for (const waiter of waiters)
+        if (waiter.pattern.test(line)) {
+          waiters.delete(waiter);
+          waiter.resolve(line);
+        }
+    }
+  };
+  child.stdout.on('data', onData({ partial: '' }));
+  child.stderr.on('data', onData({ partial: '' }));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+
+  const waitForLine = (pattern: RegExp, timeoutMs = 15_000) => {
+    const seen = lines.find((l) => pattern.test(l));
+    if (seen) return Promise.resolve(seen);
+    return new Promise<string>((resolve, reject) => {
+      const waiter = { pattern, resolve };
+      waiters.add(waiter);
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(
+          new Error(
+            `no line matching ${pattern} within ${timeoutMs}ms. Output:\n${lines.slice(-40).join('\n')}`,
+          ),
+        );
+      }, timeoutMs);
+      void exited.then(() => {
+        if (!waiters.has(waiter)) return;
+        clearTimeout(timer);
+        waiters.delete(waiter);
+        reject(
+          new Error(
+            `process exited before a line matched ${pattern}. Output:\n${lines.slice(-40).join('\n')}`,
+          ),
+        );
+      });
+      const originalResolve = waiter.resolve;
+      waiter.resolve = (line) => {
+        clearTimeout(timer);
+        originalResolve(line);
+      };
+    });
+  };
+
+  const listening = await waitForLine(/": listening"|"msg":"[^"]*: listening"/, options.timeoutMs ?? 60_000);
+  const url = (JSON.parse(listening) as { url: string }).url;
+  return {
+    url,
+    role: options.role ?? 'monolith',
+    child,
+    lines,
+    exited,
+    waitForLine,
+    stop: async (signal = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Parsed JSON log lines of a process (non-JSON lines are skipped). */
+export function logRecords(proc: Pick<GochatProcess, 'lines'>): Array<Record<string, unknown>> {
+  return proc.lines.flatMap((line) => {
+    if (!line.startsWith('{')) return [];
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+}
