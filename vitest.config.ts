@@ -1,4 +1,14 @@
+import { createRequire } from 'node:module';
+
 import { defineConfig } from 'vitest/config';
+
+// Node loads graphql's CommonJS build for every importer (graphql has no exports map), but Vite would
+// hand our sources its ESM build: two graphql instances, and instanceof checks between our code and
+// Yoga, the gateway or @apollo/subgraph fail (DomainErrors get masked, schemas come from "another
+// realm"). Tests resolve graphql exactly as Node does at runtime.
+const resolve = {
+  alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }],
+};
 
 // Three projects, by file suffix:
 //   *.test.ts      unit and in-process tests, next to the code
@@ -8,6 +18,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: 'unit',
           include: ['{packages,subgraphs,router,cli,drizzle,scripts}/**/*.test.ts'],
@@ -16,6 +27,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'integration',
           include: ['{packages,subgraphs,router,cli,drizzle,scripts}/**/*.int.test.ts'],
@@ -25,6 +37,7 @@ export default defineConfig({
         },
       },
       {
+        resolve,
         test: {
           name: 'e2e',
           include: ['e2e/**/*.e2e.ts'],

@@ -30,7 +30,7 @@ export async function start(
 ): Promise<void> {
   const { host } = config;
   const log = createLogger({ level: host.log.level, role: monolith ? 'gochat' : roleNames[0]! });
-  const lifecycle = new Lifecycle(log, host.shutdown.timeoutMs);
+  const lifecycle = new Lifecycle(log, host.shutdown.timeoutMs, host.shutdown.drainDelayMs);
   installProcessHandlers(lifecycle, log);
   const metrics = createMetricsRegistry({ defaultMetrics: true });
 

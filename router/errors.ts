@@ -10,8 +10,12 @@ const PUBLIC_EXTENSIONS = ['code', 'field', 'retryAfter', 'requestId', 'http'] a
  * extensions; anything else is logged once and replaced by INTERNAL_SERVER_ERROR with a request id.
  */
 export function sanitizeError(error: GraphQLError, log: Logger, requestId: string): GraphQLError {
-  const code = error.extensions.code;
-  const expected = isPublicCode(code) || (code === undefined && !error.originalError);
+  let code = error.extensions.code;
+  // graphql-js and the query limits raise GraphQLErrors without a code (bad variables, depth):
+  // they describe the client's operation, so they are shown, as BAD_USER_INPUT.
+  if (code === undefined && (!error.originalError || error.originalError instanceof GraphQLError))
+    code = 'BAD_USER_INPUT';
+  const expected = isPublicCode(code);
   if (!expected) {
     log.error({ err: error.originalError ?? error, code, requestId }, 'unexpected error');
     return new GraphQLError('Unexpected error.', {
@@ -19,7 +23,7 @@ export function sanitizeError(error: GraphQLError, log: Logger, requestId: strin
       extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
     });
   }
-  const extensions: Record<string, unknown> = {};
+  const extensions: Record<string, unknown> = { code };
   for (const key of PUBLIC_EXTENSIONS)
     if (error.extensions[key] !== undefined) extensions[key] = error.extensions[key];
   return new GraphQLError(error.message, {

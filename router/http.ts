@@ -14,8 +14,12 @@ const HOP_BY_HOP = [
   'host',
 ];
 
-const errorResponse = (status: number, code: string, message: string) =>
-  Response.json({ errors: [{ message, extensions: { code } }] }, { status });
+const errorResponse = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+  Response.json({ errors: [{ message, extensions: { code } }] }, { status, headers });
+
+// The body was not read to its end, so the connection cannot carry another request.
+const tooLarge = (limit: number) =>
+  errorResponse(413, 'PAYLOAD_TOO_LARGE', `Bodies are limited to ${limit} bytes.`, { connection: 'close' });
 
 /** Reads at most `limit` bytes of the body; undefined when it is larger. */
 async function readLimited(request: Request, limit: number): Promise<Buffer | undefined> {
@@ -61,10 +65,9 @@ export function createRouterHttp(options: {
   const withLimitedBody = async (request: Request): Promise<Request | Response> => {
     if (request.method === 'GET' || request.method === 'HEAD') return request;
     const declared = Number(request.headers.get('content-length') ?? NaN);
-    if (declared > maxBodyBytes)
-      return errorResponse(413, 'PAYLOAD_TOO_LARGE', `Bodies are limited to ${maxBodyBytes} bytes.`);
+    if (declared > maxBodyBytes) return tooLarge(maxBodyBytes);
     const body = await readLimited(request, maxBodyBytes);
-    if (!body) return errorResponse(413, 'PAYLOAD_TOO_LARGE', `Bodies are limited to ${maxBodyBytes} bytes.`);
+    if (!body) return tooLarge(maxBodyBytes);
     return new Request(request.url, {
       method: request.method,
       headers: request.headers,

@@ -15,7 +15,12 @@ import { getArgumentValues } from 'graphql/execution/values.js';
 import type { RouterMetrics } from '../metrics.ts';
 import type { Principal } from '../principal.ts';
 import { BoundedQueue } from './bounded-queue.ts';
-import { hydrationVariables, planHydration, type HydrationPlan } from './hydration-document.ts';
+import {
+  EVENT_VARIABLE_PREFIX,
+  hydrationVariables,
+  planHydration,
+  type HydrationPlan,
+} from './hydration-document.ts';
 import { Hydrator, type Runner } from './hydrator.ts';
 import { renderTemplate, type SubscriptionField, type SubscriptionManifest } from './manifest.ts';
 import type { SubjectHub } from './subject-hub.ts';
@@ -87,6 +92,9 @@ export class SubscriptionEngine {
       // Guard paths name internal fields; the client only needs the code and the message.
       return guard.errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions }));
 
+    if (operation.variableDefinitions?.some((d) => d.variable.name.value.startsWith(EVENT_VARIABLE_PREFIX)))
+      return [new GraphQLError(`Variable names starting with ${EVENT_VARIABLE_PREFIX} are reserved.`)];
+
     const scope = this.scopeOf(renderTemplate(spec.scope, argValues));
     return {
       field: fieldName,
@@ -115,7 +123,12 @@ export class SubscriptionEngine {
       if (event.type === prepared.spec.eventType) queue.push(event);
     });
     stopListening.close = () => listening.close();
-    await listening.ready;
+    try {
+      await listening.ready;
+    } catch (error) {
+      listening.close();
+      throw error;
+    }
     metrics.activeSubscriptions.inc({ field });
 
     let finished = false;

@@ -48,8 +48,8 @@ export const resolvers: Resolvers<AccountsContext> = {
   User: {
     __resolveReference: async (ref, ctx) => (await ctx.users.load(ref.id)) ?? null,
     displayName: (user) => user.name,
-    email: (user, _args, ctx) => (isSelf(ctx.identity, user.id) ? user.email : null),
-    emailVerified: (user, _args, ctx) => (isSelf(ctx.identity, user.id) ? user.emailVerified : null),
+    email: (user, _args, ctx) => (isSelf(ctx.identity, user) ? user.email : null),
+    emailVerified: (user, _args, ctx) => (isSelf(ctx.identity, user) ? user.emailVerified : null),
   },
 
   Query: {
@@ -85,7 +85,7 @@ export const resolvers: Resolvers<AccountsContext> = {
     },
 
     resendVerificationEmail: async (_root, args, ctx) => {
-      const address = parseInput(email, args.email);
+      const address = parseInput(email, args.email, 'email');
       await ctx.rateLimit('verification-mail');
       await callAuth(() =>
         ctx.auth.api.sendVerificationEmail({ body: { email: address }, headers: authHeaders(ctx.identity) }),
@@ -113,7 +113,13 @@ export const resolvers: Resolvers<AccountsContext> = {
       const user = await ctx.users.load(session.user.id);
       if (!user) throw new Error('user missing right after sign-in');
       const { jwt, expiresAt } = await issueJwt(ctx, session.token);
-      return { sessionToken: session.token, jwt, jwtExpiresAt: expiresAt, user };
+      // The caller is still anonymous, but this session is theirs: they see their own private fields.
+      return {
+        sessionToken: session.token,
+        jwt,
+        jwtExpiresAt: expiresAt,
+        user: { ...user, viewerIsOwner: true },
+      };
     },
 
     refreshJwt: async (_root, { sessionToken }, ctx) => {
@@ -133,7 +139,7 @@ export const resolvers: Resolvers<AccountsContext> = {
     },
 
     requestPasswordReset: async (_root, args, ctx) => {
-      const address = parseInput(email, args.email);
+      const address = parseInput(email, args.email, 'email');
       await ctx.rateLimit('reset-request');
       await callAuth(() =>
         ctx.auth.api.requestPasswordReset({ body: { email: address }, headers: authHeaders(ctx.identity) }),
@@ -164,6 +170,6 @@ export const resolvers: Resolvers<AccountsContext> = {
   },
 };
 
-function isSelf(identity: Identity, userId: string): boolean {
-  return identity.kind === 'user' && identity.userId === userId;
+function isSelf(identity: Identity, user: UserRow): boolean {
+  return user.viewerIsOwner === true || (identity.kind === 'user' && identity.userId === user.id);
 }

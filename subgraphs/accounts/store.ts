@@ -12,6 +12,8 @@ export interface UserRow {
   emailVerified: boolean;
   handle: string | null;
   createdAt: Date;
+  /** Set by resolvers (not stored) when the caller is this user before their JWT exists (sign-in). */
+  viewerIsOwner?: boolean;
 }
 
 const columns = {

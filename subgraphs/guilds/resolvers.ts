@@ -37,7 +37,7 @@ export const resolvers: Resolvers = {
     owner: (guild) => ({ id: guild.ownerId }),
     channels: (guild, _args, ctx) => ctx.store.channelsOfGuild(guild.id),
     members: async (guild, args, ctx) => {
-      const limit = parseInput(first, args.first ?? 100);
+      const limit = parseInput(first, args.first ?? 100, 'first');
       return (await ctx.store.memberIds(guild.id, limit)).map((userId) => ({ id: userId }));
     },
   },
@@ -57,13 +57,13 @@ export const resolvers: Resolvers = {
   Mutation: {
     createGuild: async (_root, args, ctx) => {
       const ownerId = signedIn(ctx);
-      const guild = await ctx.store.createGuild(ownerId, parseInput(guildName, args.name));
+      const guild = await ctx.store.createGuild(ownerId, parseInput(guildName, args.name, 'name'));
       ctx.kick();
       return guild;
     },
     createChannel: async (_root, args, ctx) => {
       const guild = await ownedGuild(ctx.identity, id(args.guildId, 'guildId'), ctx.loaders);
-      const channel = await ctx.store.createChannel(guild.id, parseInput(channelName, args.name));
+      const channel = await ctx.store.createChannel(guild.id, parseInput(channelName, args.name, 'name'));
       ctx.kick();
       return channel;
     },

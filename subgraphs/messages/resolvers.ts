@@ -63,7 +63,7 @@ export const resolvers: Resolvers = {
       await readableChannel(ctx, channelId);
       return ctx.store.latest(
         channelId,
-        parseInput(limit, args.limit ?? 50),
+        parseInput(limit, args.limit ?? 50, 'limit'),
         args.before ? id(args.before, 'before') : undefined,
       );
     },
@@ -76,7 +76,7 @@ export const resolvers: Resolvers = {
       await readableChannel(ctx, channelId);
       return ctx.store.latest(
         channelId,
-        parseInput(limit, args.limit ?? 50),
+        parseInput(limit, args.limit ?? 50, 'limit'),
         args.before ? id(args.before, 'before') : undefined,
       );
     },
@@ -86,7 +86,7 @@ export const resolvers: Resolvers = {
     sendMessage: async (_root, args, ctx) => {
       if (ctx.identity.kind !== 'user') throw unauthenticated();
       const channelId = id(args.channelId, 'channelId');
-      const text = parseInput(content, args.content);
+      const text = parseInput(content, args.content, 'content');
       const guildId = await readableChannel(ctx, channelId);
       const message = await ctx.store.send({
         channelId,

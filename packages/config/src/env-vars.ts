@@ -71,6 +71,10 @@ export const ENV_VARS = {
   },
   SENDPULSE_API_URL: { path: 'mail.sendpulse.apiUrl', description: 'SendPulse API base URL.' },
   JWT_TTL: { path: 'accounts.jwtTtl', description: 'Lifetime of issued JWTs, e.g. 15m.' },
+  SHUTDOWN_DRAIN_DELAY_MS: {
+    path: 'shutdown.drainDelayMs',
+    description: 'On SIGTERM, how long /ready fails before the listener closes (lets load balancers notice).',
+  },
   SHUTDOWN_TIMEOUT_MS: {
     path: 'shutdown.timeoutMs',
     description: 'How long a drain may take before the process force-closes and exits 1.',

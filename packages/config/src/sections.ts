@@ -75,14 +75,22 @@ const secret = () => z.string().min(32, 'must be at least 32 characters');
 
 /** Each role names the secrets it needs; the embedded monolith generates missing ones (see secrets.ts). */
 export const secretsSection = <K extends 'auth' | 'internal'>(...keys: K[]) =>
-  z.object(Object.fromEntries(keys.map((k) => [k, secret()])) as Record<K, ReturnType<typeof secret>>);
+  z
+    .object(Object.fromEntries(keys.map((k) => [k, secret()])) as Record<K, ReturnType<typeof secret>>)
+    // With no secrets at all, report each missing one (naming its variable), not "secrets: expected
+    // object": the prefault is parsed like any input. (Cast: TypeScript cannot resolve the generic input.)
+    .prefault({} as never);
 
 export const idsSection = z
   .strictObject({ workerId: z.coerce.number().int().min(0).max(1023).default(0) })
   .prefault({});
 
 export const shutdownSection = z
-  .strictObject({ timeoutMs: z.coerce.number().int().min(100).default(10_000) })
+  .strictObject({
+    timeoutMs: z.coerce.number().int().min(100).default(10_000),
+    /** Time between failing /ready and closing the listener, so load balancers stop routing here first. */
+    drainDelayMs: z.coerce.number().int().min(0).default(0),
+  })
   .prefault({});
 
 const rateRule = (points: number, windowSeconds: number) =>

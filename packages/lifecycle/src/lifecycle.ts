@@ -23,6 +23,8 @@ export class Lifecycle {
   constructor(
     private readonly log: Logger,
     private readonly timeoutMs: number,
+    /** Pause between failing readiness and tearing down; counts against the deadline. */
+    private readonly drainDelayMs = 0,
   ) {}
 
   /** Registers a teardown step; steps run in reverse order of registration. */
@@ -67,6 +69,8 @@ export class Lifecycle {
     this.log.info({ reason }, 'shutdown: draining');
     for (const listener of this.drainListeners) listener();
     const deadline = Date.now() + this.timeoutMs;
+    if (this.drainDelayMs > 0)
+      await new Promise((r) => setTimeout(r, Math.min(this.drainDelayMs, this.timeoutMs)));
     let clean = true;
     for (const step of [...this.steps].reverse()) {
       const remaining = deadline - Date.now();

@@ -46,18 +46,23 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       return running;
     }
     running = (async () => {
-      do {
-        again = false;
-        try {
-          await publishAll();
-        } catch (error) {
-          // The rows stay pending; the next sweep retries them.
-          log.warn({ err: error }, 'outbox: publish failed, will retry');
-        }
-      } while (again && !stopped);
-    })().finally(() => {
-      running = undefined;
-    });
+      try {
+        do {
+          again = false;
+          try {
+            await publishAll();
+          } catch (error) {
+            // The rows stay pending; the next sweep retries them.
+            log.warn({ err: error }, 'outbox: publish failed, will retry');
+          }
+        } while (again && !stopped);
+      } finally {
+        // Cleared in the same step as the last look at `again`: a kick or flush after that look starts a
+        // new run. Cleared later (in a .finally callback), it would join this ending run and be lost.
+        // The body always awaits first, so this runs after `running` has been assigned.
+        running = undefined;
+      }
+    })();
     return running;
   };
 

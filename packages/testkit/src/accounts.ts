@@ -51,7 +51,10 @@ export const resetToken = (mailbox: Mailbox, email: string, timeoutMs = 10_000) 
   waitForMail(
     mailbox,
     email,
-    (text) => /resetPassword mutation[^\n]*\n(\S+)/.exec(text)?.[1] ?? /[?&]token=([^\s&]+)/.exec(text)?.[1],
+    (text) =>
+      text.includes('choose a new password')
+        ? (/resetPassword mutation[^\n]*\n(\S+)/.exec(text)?.[1] ?? /[?&]token=([^\s&]+)/.exec(text)?.[1])
+        : undefined,
     timeoutMs,
   );
 

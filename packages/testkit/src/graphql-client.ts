@@ -130,7 +130,10 @@ export function wsConnect(baseUrl: string, token?: string): WsConnection {
           );
           return errors[0]!;
         },
-        dispose: async () => unsubscribe(),
+        dispose: () => {
+          unsubscribe();
+          return Promise.resolve();
+        },
       };
     },
     dispose: () => client.dispose() as Promise<void>,

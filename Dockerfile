@@ -1,0 +1,23 @@
+# One image for every role: `gochat start <role>` picks what a container runs (see compose.yaml).
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY packages ./packages
+COPY drizzle/package.json ./drizzle/package.json
+RUN npm ci --omit=dev --ignore-scripts=false && npm cache clean --force
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json ./
+COPY bin ./bin
+COPY cli ./cli
+COPY packages ./packages
+COPY drizzle ./drizzle
+COPY subgraphs ./subgraphs
+COPY router ./router
+COPY supergraph ./supergraph
+USER node
+ENTRYPOINT ["node", "bin/gochat.js"]
+CMD ["start"]

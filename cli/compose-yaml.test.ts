@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+
+import { ENV_VARS } from '@gochat/config';
+import { ROLE_NAMES } from '@gochat/lifecycle';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+/**
+ * Docker cannot run on these machines, so compose.yaml is checked against the code instead: every
+ * variable it sets is one the code reads, and every role the code has runs as a service.
+ */
+interface Service {
+  command?: string[];
+  environment?: Record<string, unknown>;
+  image?: string;
+  build?: unknown;
+}
+
+const compose = parse(fs.readFileSync(new URL('../compose.yaml', import.meta.url), 'utf8'), {
+  merge: true,
+}) as {
+  services: Record<string, Service>;
+};
+const gochatServices = Object.entries(compose.services).filter(([, s]) => s.image === 'gochat:latest');
+
+describe('compose.yaml', () => {
+  it('builds every GoChat service from the one Dockerfile', () => {
+    expect(gochatServices.length).toBeGreaterThan(0);
+    for (const [name, service] of gochatServices) expect(service.build, name).toBe('.');
+  });
+
+  it('sets only variables the code reads', () => {
+    const known = new Set(Object.keys(ENV_VARS));
+    for (const [name, service] of gochatServices)
+      for (const variable of Object.keys(service.environment ?? {}))
+        expect(known.has(variable), `${name} sets ${variable}, which no code reads`).toBe(true);
+  });
+
+  it('runs only roles the code has, and every role the code has', () => {
+    const started = gochatServices
+      .map(([, s]) => s.command ?? [])
+      .filter((command) => command[0] === 'start')
+      .map((command) => command[1]);
+    for (const role of started) expect(ROLE_NAMES as readonly string[]).toContain(role);
+    expect([...new Set(started)].sort()).toEqual([...ROLE_NAMES].sort());
+  });
+
+  it('gives every role a distinct snowflake worker id and the secrets it needs', () => {
+    const workers = gochatServices.flatMap(([, s]) =>
+      s.environment?.WORKER_ID ? [s.environment.WORKER_ID] : [],
+    );
+    expect(new Set(workers).size).toBe(workers.length);
+    for (const [name, service] of gochatServices.filter(([, s]) => s.command?.[0] === 'start')) {
+      expect(service.environment?.AUTH_SECRET, name).toBeTruthy();
+      expect(service.environment?.INTERNAL_SECRET, name).toBeTruthy();
+      expect(service.environment?.DATABASE_URL, name).toBeTruthy();
+    }
+  });
+
+  it('points the router at each subgraph service by the variables the router reads', () => {
+    const router = compose.services.router!;
+    for (const [variable, service] of [
+      ['ACCOUNTS_URL', 'accounts'],
+      ['GUILDS_URL', 'guilds'],
+      ['MESSAGES_URL', 'messages'],
+    ] as const) {
+      const url = new URL(String(router.environment?.[variable]));
+      expect(url.hostname).toBe(service);
+      expect(url.port).toBe(String(compose.services[service]!.environment?.PORT));
+    }
+  });
+});

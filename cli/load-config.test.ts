@@ -1,0 +1,209 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { ConfigError } from '@gochat/config';
+import { ROLE_NAMES } from '@gochat/lifecycle';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { RouterConfig } from '../router/config.ts';
+import type { AccountsConfig } from '../subgraphs/accounts/config.ts';
+import { loadConfig } from './load-config.ts';
+
+const INTERNAL = 'i'.repeat(32);
+const AUTH = 'a'.repeat(32);
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+function tmpDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-config-'));
+  dirs.push(dir);
+  return dir;
+}
+function yamlFile(text: string): string {
+  const file = path.join(tmpDir(), 'gochat.yaml');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+/** The problems of the ConfigError loadConfig throws; fails the test if it throws anything else. */
+function problemsOf(load: () => unknown): string[] {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+const monolith = (env: Record<string, string>, file?: string) =>
+  loadConfig({ roles: [...ROLE_NAMES], monolith: true, file, env });
+
+describe('loadConfig', () => {
+  it('reports every problem at once', () => {
+    const file = yamlFile('colour: blue\nmail:\n  provider: smtp\n');
+    const problems = problemsOf(() =>
+      loadConfig({
+        roles: ['subgraph:accounts'],
+        monolith: false,
+        file,
+        env: {
+          PORT: 'eighty',
+          DATABASE_URL: 'mysql://db/gochat',
+          AUTH_SECRET: AUTH,
+          INTERNAL_SECRET: INTERNAL,
+        },
+      }),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/^colour: unknown setting/),
+      expect.stringMatching(/^\[host\] http\.port \(PORT\): /),
+      '[host] database.url (DATABASE_URL): must be a postgres:// URL',
+      '[subgraph:accounts] mail.smtp.url (SMTP_URL): required when mail.provider is smtp',
+    ]);
+    // One error, one message with all of them.
+    expect(() =>
+      loadConfig({ roles: ['subgraph:accounts'], monolith: false, file, env: { PORT: 'eighty' } }),
+    ).toThrow(/colour[\s\S]*PORT[\s\S]*SMTP_URL/);
+  });
+
+  it('lets environment variables override the file; empty ones count as unset', () => {
+    const file = yamlFile('log:\n  level: debug\nhttp:\n  host: 0.0.0.0\n  port: 5000\n');
+    const env = { DATABASE_URL: 'postgres://db/gochat', INTERNAL_SECRET: INTERNAL };
+    const overridden = loadConfig({
+      roles: ['subgraph:guilds'],
+      monolith: false,
+      file,
+      env: { ...env, PORT: '6000' },
+    });
+    expect(overridden.host.http).toEqual({ host: '0.0.0.0', port: 6000 });
+    expect(overridden.host.log.level).toBe('debug');
+    expect(overridden.host.database.url).toBe('postgres://db/gochat');
+    expect(overridden.roles['subgraph:guilds']).toEqual({ secrets: { internal: INTERNAL } });
+
+    const blank = loadConfig({
+      roles: ['subgraph:guilds'],
+      monolith: false,
+      file,
+      env: { ...env, PORT: '' },
+    });
+    expect(blank.host.http.port).toBe(5000);
+  });
+
+  it('reads the file named by GOCHAT_CONFIG when no file is given', () => {
+    const file = yamlFile('http:\n  port: 5001\n');
+    const config = loadConfig({
+      roles: ['router'],
+      monolith: false,
+      env: {
+        GOCHAT_CONFIG: file,
+        INTERNAL_SECRET: INTERNAL,
+        ACCOUNTS_URL: 'http://accounts:4001',
+        GUILDS_URL: 'http://guilds:4002',
+        MESSAGES_URL: 'http://messages:4003',
+      },
+    });
+    expect(config.host.http.port).toBe(5001);
+  });
+
+  it('reports a YAML syntax error as a problem, not a raw throw', () => {
+    const file = yamlFile('http:\n  port: [4000\nlog: {level: info\n');
+    const problems = problemsOf(() =>
+      loadConfig({ roles: ['router'], monolith: false, file, env: { INTERNAL_SECRET: INTERNAL } }),
+    );
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems[0]).toContain(`config file ${file}:`);
+  });
+
+  it('reports a missing config file', () => {
+    const file = path.join(tmpDir(), 'missing.yaml');
+    expect(problemsOf(() => monolith({ DATA_DIR: tmpDir() }, file))).toEqual([`config file ${file}: ENOENT`]);
+  });
+
+  it('requires the subgraph URLs when the router runs alone', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ roles: ['router'], monolith: false, env: { INTERNAL_SECRET: INTERNAL } }),
+    );
+    expect(problems).toEqual([
+      '[router] router.subgraphs.accounts (ACCOUNTS_URL): required when the router runs alone',
+      '[router] router.subgraphs.guilds (GUILDS_URL): required when the router runs alone',
+      '[router] router.subgraphs.messages (MESSAGES_URL): required when the router runs alone',
+    ]);
+  });
+
+  it('uses the default port of the role that runs alone', () => {
+    const config = loadConfig({
+      roles: ['subgraph:messages'],
+      monolith: false,
+      env: { DATABASE_URL: 'postgres://db/gochat', INTERNAL_SECRET: INTERNAL },
+    });
+    expect(config.host.http.port).toBe(4003);
+  });
+
+  it('loads the host config for a command that runs no role (migrate)', () => {
+    const config = loadConfig({ roles: [], monolith: false, env: { DATABASE_URL: 'postgres://db/gochat' } });
+    expect(config.host.database.url).toBe('postgres://db/gochat');
+    expect(config.roles).toEqual({});
+  });
+
+  describe('monolith', () => {
+    it('generates secrets into dataDir with no DATABASE_URL, and reuses them on the next load', () => {
+      const dataDir = path.join(tmpDir(), 'data');
+      const first = monolith({ DATA_DIR: dataDir });
+      const stored = JSON.parse(fs.readFileSync(path.join(dataDir, 'secrets.json'), 'utf8')) as {
+        auth: string;
+        internal: string;
+      };
+      expect(stored.auth.length).toBeGreaterThanOrEqual(32);
+      expect(stored.internal.length).toBeGreaterThanOrEqual(32);
+      expect(stored.auth).not.toBe(stored.internal);
+      expect((first.roles.router as RouterConfig).secrets).toEqual({ internal: stored.internal });
+      expect((first.roles['subgraph:accounts'] as AccountsConfig).secrets).toEqual(stored);
+
+      const second = monolith({ DATA_DIR: dataDir });
+      expect((second.roles['subgraph:accounts'] as AccountsConfig).secrets).toEqual(stored);
+    });
+
+    it('prefers secrets given in the environment over generated ones', () => {
+      const config = monolith({ DATA_DIR: tmpDir(), AUTH_SECRET: AUTH });
+      const secrets = (config.roles['subgraph:accounts'] as AccountsConfig).secrets;
+      expect(secrets.auth).toBe(AUTH);
+      expect(secrets.internal).not.toBe(INTERNAL);
+    });
+
+    it('requires the secrets, naming their variables, when DATABASE_URL is set', () => {
+      const dataDir = path.join(tmpDir(), 'data');
+      const problems = problemsOf(() =>
+        monolith({ DATA_DIR: dataDir, DATABASE_URL: 'postgres://db/gochat' }),
+      );
+      expect(problems).toContain(
+        '[router] secrets.internal (INTERNAL_SECRET): Invalid input: expected string, received undefined',
+      );
+      expect(problems.some((p) => p.startsWith('[subgraph:accounts] secrets.auth (AUTH_SECRET):'))).toBe(
+        true,
+      );
+      expect(problems.every((p) => /\((AUTH|INTERNAL)_SECRET\)/.test(p))).toBe(true);
+      // Nothing is generated for processes that share a real database.
+      expect(fs.existsSync(path.join(dataDir, 'secrets.json'))).toBe(false);
+    });
+
+    it('does not report generated secrets as missing when an unrelated host setting is wrong', () => {
+      expect(problemsOf(() => monolith({ DATA_DIR: tmpDir(), PORT: 'eighty' }))).toEqual([
+        expect.stringMatching(/^\[host\] http\.port \(PORT\): /),
+      ]);
+    });
+
+    it('defaults publicUrl to http://localhost:<port>', () => {
+      const config = monolith({ DATA_DIR: tmpDir(), PORT: '4100' });
+      expect(config.host.http.port).toBe(4100);
+      expect((config.roles.router as RouterConfig).publicUrl).toBe('http://localhost:4100');
+      expect((config.roles['subgraph:accounts'] as AccountsConfig).publicUrl).toBe('http://localhost:4100');
+
+      const given = monolith({ DATA_DIR: tmpDir(), PORT: '4100', PUBLIC_URL: 'https://chat.example.com' });
+      expect((given.roles.router as RouterConfig).publicUrl).toBe('https://chat.example.com');
+    });
+  });
+});

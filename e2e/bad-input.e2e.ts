@@ -1,0 +1,252 @@
+import {
+  ChannelMessagesDocument,
+  CreateGuildDocument,
+  MeDocument,
+  MessageCreatedDocument,
+  RefreshJwtDocument,
+  SendMessageDocument,
+  SignInDocument,
+  createVerifiedUser,
+  freePort,
+  gql,
+  gqlOk,
+  logMailbox,
+  startGochat,
+  wsConnect,
+  type GochatProcess,
+  type TestUser,
+} from '@gochat/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+
+import { SECRETS, tempConfig } from './support.ts';
+
+const JWT_TTL_SECONDS = 4;
+
+/**
+ * Bad input of every kind gets a clear, typed error; the process keeps serving, and nothing
+ * internal leaks. Runs its own monolith with short JWTs and a tight sign-in limit.
+ */
+describe('bad input, end to end (embedded)', () => {
+  let gochat: GochatProcess;
+  let url: string;
+  let user: TestUser;
+  let channelId: string;
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+    });
+  const jwt = async () =>
+    (await gqlOk(url, RefreshJwtDocument, { sessionToken: user.sessionToken })).refreshJwt.jwt;
+
+  beforeAll(async () => {
+    const { dir, file } = tempConfig(`
+accounts:
+  rateLimit:
+    strict: { points: 8, windowSeconds: 60 }
+router:
+  limits: { maxDepth: 6, maxAliases: 5, maxTokens: 400, maxBodyBytes: 65536, maxWsPayloadBytes: 16384 }
+`);
+    gochat = await startGochat({
+      env: {
+        DATA_DIR: dir,
+        PORT: String(await freePort()),
+        GOCHAT_CONFIG: file,
+        JWT_TTL: `${JWT_TTL_SECONDS}s`,
+        ...SECRETS,
+      },
+    });
+    url = gochat.url;
+    user = await createVerifiedUser(url, logMailbox(gochat));
+    const { createGuild } = await gqlOk(url, CreateGuildDocument, { name: 'Limits' }, await jwt());
+    channelId = createGuild.channels[0]!.id;
+  });
+
+  afterAll(async () => {
+    // Whatever was thrown at it, the process still drains cleanly.
+    expect(await gochat.stop()).toBe(0);
+  });
+
+  it('answers malformed JSON with BAD_REQUEST (400 for graphql-response+json clients), not a crash', async () => {
+    const modern = await post('{"query": "{ me { id } "', { accept: 'application/graphql-response+json' });
+    expect(modern.status).toBe(400);
+    const body = (await modern.json()) as {
+      errors: Array<{ message: string; extensions: { code: string } }>;
+    };
+    expect(body.errors[0]!.message).toMatch(/JSON/);
+    expect(body.errors[0]!.extensions.code).toBe('BAD_REQUEST');
+    // Legacy application/json clients get the same error; the GraphQL-over-HTTP spec lets that be a 200.
+    const legacy = (await (await post('{"query": ')).json()) as {
+      errors: Array<{ extensions: { code: string } }>;
+    };
+    expect(legacy.errors[0]!.extensions.code).toBe('BAD_REQUEST');
+  });
+
+  it('answers malformed GraphQL with GRAPHQL_PARSE_FAILED', async () => {
+    const body = (await (await post(JSON.stringify({ query: '{ me { id ' }))).json()) as {
+      errors: Array<{ extensions: { code: string } }>;
+    };
+    expect(body.errors[0]!.extensions.code).toBe('GRAPHQL_PARSE_FAILED');
+  });
+
+  it('answers wrong variable types and unknown fields with validation errors, without schema hints', async () => {
+    const wrongType = await post(
+      JSON.stringify({
+        query: 'query($l: Int) { messages(channelId: "1", limit: $l) { id } }',
+        variables: { l: 'ten' },
+      }),
+      { authorization: `Bearer ${await jwt()}` },
+    );
+    const wrongBody = (await wrongType.json()) as {
+      errors: Array<{ message: string; extensions: { code: string } }>;
+    };
+    expect(wrongBody.errors[0]!.message).toMatch(/Int cannot represent/);
+    expect(wrongBody.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+
+    const unknown = (await (await post(JSON.stringify({ query: '{ mee { id } }' }))).json()) as {
+      errors: Array<{ message: string; extensions: { code: string } }>;
+    };
+    expect(unknown.errors[0]!.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(unknown.errors[0]!.message).not.toMatch(/Did you mean/);
+  });
+
+  it('refuses bodies over the limit with 413, declared or streamed', async () => {
+    const big = JSON.stringify({ query: `{ me { id } }`, padding: 'x'.repeat(70_000) });
+    const declared = await post(big);
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+
+    // No content-length: a chunked body is counted as it streams.
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(10_000)));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it('refuses operations past the depth, alias and token limits', async () => {
+    const deep =
+      '{ guild(id: "1") { channels { guild { channels { guild { channels { guild { id } } } } } } } }';
+    const depth = (await (await post(JSON.stringify({ query: deep }))).json()) as {
+      errors: Array<{ message: string; extensions: { code: string } }>;
+    };
+    expect(depth.errors[0]!.message).toMatch(/depth limit of 6/i);
+    expect(depth.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+
+    const aliases = `{ ${Array.from({ length: 8 }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
+    const alias = (await (await post(JSON.stringify({ query: aliases }))).json()) as {
+      errors: Array<{ message: string }>;
+    };
+    expect(alias.errors[0]!.message).toMatch(/alias/i);
+
+    const tokens = `{ me { ${Array.from({ length: 450 }, () => 'id').join(' ')} } }`;
+    const token = (await (await post(JSON.stringify({ query: tokens }))).json()) as {
+      errors: Array<{ message: string }>;
+    };
+    expect(token.errors[0]!.message).toMatch(/token/i);
+  });
+
+  it('refuses subscriptions over HTTP with a pointer to graphql-ws', async () => {
+    const body = (await (
+      await post(
+        JSON.stringify({ query: `subscription { messageCreated(channelId: "${channelId}") { id } }` }),
+        {
+          authorization: `Bearer ${await jwt()}`,
+        },
+      )
+    ).json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    expect(body.errors[0]!.extensions.code).toBe('SUBSCRIPTION_UNSUPPORTED');
+  });
+
+  it('refuses a tampered or malformed bearer token with 401 UNAUTHENTICATED', async () => {
+    const token = await jwt();
+    const [header, payload, signature] = token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as Record<string, unknown>;
+    const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: '1' })).toString('base64url');
+    for (const bad of [`${header}.${forgedPayload}.${signature}`, `${token.slice(0, -3)}abc`, 'not-a-jwt']) {
+      const result = await gql(url, MeDocument, {}, bad);
+      expect(result.status).toBe(401);
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('rejects domain input with VALIDATION: content too long, empty, malformed ids', async () => {
+    const token = await jwt();
+    const long = await gql(url, SendMessageDocument, { channelId, content: 'x'.repeat(2001) }, token);
+    expect(long.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'content' });
+    const empty = await gql(url, SendMessageDocument, { channelId, content: '   ' }, token);
+    expect(empty.errors?.[0]?.extensions?.code).toBe('VALIDATION');
+    const badId = await gql(url, ChannelMessagesDocument, { channelId: 'abc' }, token);
+    expect(badId.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'channelId' });
+    const tooMany = await gql(url, ChannelMessagesDocument, { channelId, limit: 1000 }, token);
+    expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'limit' });
+    // Nothing partial was written: the channel holds no message.
+    expect((await gqlOk(url, ChannelMessagesDocument, { channelId }, token)).messages).toEqual([]);
+  });
+
+  it('closes a WebSocket without a valid token with 4401, and one sending an oversized frame', async () => {
+    const anonymous = wsConnect(url);
+    expect((await anonymous.waitForClose()).code).toBe(4401);
+    const forged = wsConnect(url, 'a.b.c');
+    expect((await forged.waitForClose()).code).toBe(4401);
+
+    const raw = new WebSocket(`${url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    await new Promise((resolve) => raw.once('open', resolve));
+    const closed = new Promise<number>((resolve) => raw.once('close', (code) => resolve(code)));
+    raw.send('x'.repeat(20_000));
+    expect(await closed).toBe(1009);
+  });
+
+  it('refuses an expired JWT over HTTP and WebSocket', async () => {
+    const token = await jwt();
+    await new Promise((r) => setTimeout(r, (JWT_TTL_SECONDS + 1.5) * 1000));
+    const result = await gql(url, MeDocument, {}, token);
+    expect(result.status).toBe(401);
+    expect(result.errors?.[0]).toMatchObject({ message: expect.stringMatching(/expired/) as string });
+    const ws = wsConnect(url, token);
+    const close = await ws.waitForClose();
+    expect(close).toMatchObject({ code: 4401, reason: expect.stringMatching(/expired/) as string });
+    // A fresh token from the session works again.
+    expect((await gqlOk(url, MeDocument, {}, await jwt())).me.id).toBe(user.id);
+  });
+
+  it('rate-limits sign-in attempts per client with RATE_LIMITED and a retry hint', async () => {
+    const attempts: Array<string | undefined> = [];
+    for (let i = 0; i < 12; i++) {
+      const result = await gql(url, SignInDocument, {
+        input: { email: user.email, password: 'wrong password' },
+      });
+      attempts.push(result.errors?.[0]?.extensions?.code as string | undefined);
+    }
+    expect(attempts.slice(0, 3)).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED']);
+    expect(attempts.at(-1)).toBe('RATE_LIMITED');
+    // REST sign-in shares the budget.
+    const rest = await fetch(`${url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: user.email, password: user.password }),
+    });
+    expect(rest.status).toBe(429);
+    expect(Number(rest.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('still serves normally after all of the above', async () => {
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const ws = wsConnect(url, await jwt());
+    const live = ws.subscribe(MessageCreatedDocument, { channelId });
+    const first = await live.firstError(1_000).catch(() => undefined);
+    expect(first).toBeUndefined();
+    await ws.dispose();
+    expect((await gqlOk(url, MeDocument, {}, await jwt())).me.id).toBe(user.id);
+  });
+});
