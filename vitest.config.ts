@@ -21,6 +21,7 @@ export default defineConfig({
         resolve,
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['{packages,subgraphs,router,cli,drizzle,scripts}/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           testTimeout: 20_000,
@@ -30,6 +31,7 @@ export default defineConfig({
         resolve,
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['{packages,subgraphs,router,cli,drizzle,scripts}/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
@@ -40,6 +42,8 @@ export default defineConfig({
         resolve,
         test: {
           name: 'e2e',
+          // After the others: e2e files start whole processes and want the CPU to themselves.
+          sequence: { groupOrder: 2 },
           include: ['e2e/**/*.e2e.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -29,7 +29,8 @@ export async function start(
   _env: Env,
 ): Promise<void> {
   const { host } = config;
-  const log = createLogger({ level: host.log.level, role: monolith ? 'gochat' : roleNames[0]! });
+  // In the monolith each role's lines carry its name (withRoleLog); alone, the process is the role.
+  const log = createLogger({ level: host.log.level, ...(monolith ? {} : { role: roleNames[0]! }) });
   const lifecycle = new Lifecycle(log, host.shutdown.timeoutMs, host.shutdown.drainDelayMs);
   installProcessHandlers(lifecycle, log);
   const metrics = createMetricsRegistry({ defaultMetrics: true });
@@ -86,6 +87,7 @@ export async function start(
 }
 
 function withRoleLog<T extends { base: { log: Logger } }>(infra: T, role: RoleName): T {
+  if (infra.base.log.bindings().role === role) return infra;
   const copy = Object.create(infra) as T;
   Object.defineProperty(copy, 'base', { value: { ...infra.base, log: infra.base.log.child({ role }) } });
   return copy;

@@ -16,6 +16,8 @@ import {
   type GochatProcess,
   type TestUser,
 } from '@gochat/testkit';
+import http from 'node:http';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
@@ -132,6 +134,25 @@ router:
       duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
+
+    // Far beyond the limit: answered from the headers alone, without reading the body.
+    const { hostname, port } = new URL(url);
+    const huge = await new Promise<number>((resolve, reject) => {
+      const request = http.request({
+        host: hostname,
+        port,
+        path: '/graphql',
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': 50_000_000 },
+      });
+      request.once('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      request.once('error', reject);
+      request.flushHeaders();
+    });
+    expect(huge).toBe(413);
   });
 
   it('refuses operations past the depth, alias and token limits', async () => {

@@ -26,6 +26,7 @@ import {
   type SmtpSink,
   type TestUser,
 } from '@gochat/testkit';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { RELAXED_LIMITS, SECRETS, tempConfig } from './support.ts';
@@ -126,6 +127,10 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
       const nc = await connect({ servers: natsUrl! });
       await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
       await nc.close();
+      const redis = new Redis(redisUrl!);
+      const leftovers = await redis.keys(`${prefix}:*`);
+      if (leftovers.length) await redis.del(...leftovers);
+      await redis.quit();
       expect(
         Object.values(codes).every((c) => c === 0),
         JSON.stringify(codes),
@@ -147,6 +152,19 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
       const mail = smtp.received.find((m) => m.to === alice.email);
       expect(mail?.subject).toBe('Verify your GoChat e-mail');
       expect(mail?.text).toContain(`${routerA.url}/api/auth/verify-email?token=`);
+    });
+
+    it('keeps auth rate-limit counters in Redis, shared by every accounts process', async () => {
+      const redis = new Redis(redisUrl!);
+      try {
+        const keys = await redis.keys(`${prefix}:auth:*`);
+        // Three sign-ups, three verifications and three sign-ins were counted.
+        expect(keys.some((k) => k.startsWith(`${prefix}:auth:sign-up:`))).toBe(true);
+        expect(keys.some((k) => k.startsWith(`${prefix}:auth:sign-in:`))).toBe(true);
+        expect(keys.some((k) => k.startsWith(`${prefix}:auth:verify-email:`))).toBe(true);
+      } finally {
+        await redis.quit();
+      }
     });
 
     it('accepts a JWT issued through one router at the other', async () => {

@@ -17,27 +17,40 @@ const HOP_BY_HOP = [
 const errorResponse = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
   Response.json({ errors: [{ message, extensions: { code } }] }, { status, headers });
 
-// The body was not read to its end, so the connection cannot carry another request.
-const tooLarge = (limit: number) =>
-  errorResponse(413, 'PAYLOAD_TOO_LARGE', `Bodies are limited to ${limit} bytes.`, { connection: 'close' });
+// When the body was not read to its end the connection cannot carry another request.
+const tooLarge = (limit: number, drained: boolean) =>
+  errorResponse(
+    413,
+    'PAYLOAD_TOO_LARGE',
+    `Bodies are limited to ${limit} bytes.`,
+    drained ? {} : { connection: 'close' },
+  );
 
-/** Reads at most `limit` bytes of the body; undefined when it is larger. */
-async function readLimited(request: Request, limit: number): Promise<Buffer | undefined> {
-  if (!request.body) return Buffer.alloc(0);
+/**
+ * Reads at most `limit` bytes of the body. Past the limit it keeps reading and discarding, up to
+ * `discardLimit`: a client still uploading when it gets a 413 sees a broken pipe instead of the
+ * answer, so a moderately oversized body is drained first; a huge one is cut off.
+ */
+async function readLimited(
+  request: Request,
+  limit: number,
+  discardLimit: number,
+): Promise<{ body: Buffer } | { tooLarge: true; drained: boolean }> {
+  if (!request.body) return { body: Buffer.alloc(0) };
   const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: Buffer[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) return size > limit ? { tooLarge: true, drained: true } : { body: Buffer.concat(chunks) };
     size += value.byteLength;
-    if (size > limit) {
+    if (size > discardLimit) {
       await reader.cancel();
-      return undefined;
+      return { tooLarge: true, drained: false };
     }
-    chunks.push(value);
+    if (size <= limit) chunks.push(Buffer.from(value));
+    else chunks.length = 0;
   }
-  return Buffer.concat(chunks);
 }
 
 /**
@@ -65,13 +78,14 @@ export function createRouterHttp(options: {
   const withLimitedBody = async (request: Request): Promise<Request | Response> => {
     if (request.method === 'GET' || request.method === 'HEAD') return request;
     const declared = Number(request.headers.get('content-length') ?? NaN);
-    if (declared > maxBodyBytes) return tooLarge(maxBodyBytes);
-    const body = await readLimited(request, maxBodyBytes);
-    if (!body) return tooLarge(maxBodyBytes);
+    const discardLimit = maxBodyBytes * 16;
+    if (declared > discardLimit) return tooLarge(maxBodyBytes, false);
+    const read = await readLimited(request, maxBodyBytes, discardLimit);
+    if ('tooLarge' in read) return tooLarge(maxBodyBytes, read.drained);
     return new Request(request.url, {
       method: request.method,
       headers: request.headers,
-      body: new Uint8Array(body),
+      body: new Uint8Array(read.body),
     });
   };
 

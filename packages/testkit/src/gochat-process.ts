@@ -40,12 +40,17 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The environment of a child gochat process: only what it is given, plus what finds binaries. */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...extra };
+}
+
 /** Starts `gochat start [role]` as a real child process and waits until it listens. */
 export async function startGochat(options: StartOptions = {}): Promise<GochatProcess> {
   const args = [BIN, 'start', ...(options.role ? [options.role] : [])];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...options.env },
+    env: childEnv({ LOG_LEVEL: 'info', ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+import { childEnv, createTestDatabase, dropTestDatabase, realServer } from '@gochat/testkit';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+
+import { SECRETS, tempConfig } from './support.ts';
+
+const BIN = fileURLToPath(new URL('../bin/gochat.js', import.meta.url));
+const pgUrl = await realServer('postgres');
+
+function gochat(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: childEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('the gochat command', () => {
+  it('reports every configuration problem at once and exits non-zero before starting anything', async () => {
+    const { dir, file } = tempConfig('unknownSection: 1\nrouter:\n  limits:\n    maxDepth: one\n');
+    const result = await gochat(['start'], {
+      GOCHAT_CONFIG: file,
+      DATA_DIR: dir,
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://nope',
+      MAIL_PROVIDER: 'smtp',
+      LOG_LEVEL: 'loud',
+    });
+    expect(result.code).toBe(2);
+    for (const problem of [
+      'unknownSection: unknown setting',
+      'http.port (PORT)',
+      'database.url (DATABASE_URL)',
+      'log.level (LOG_LEVEL)',
+      'mail.smtp.url',
+      'router.limits.maxDepth',
+      'secrets.auth (AUTH_SECRET)',
+    ])
+      expect(result.stderr).toContain(problem);
+    expect(result.stdout).not.toContain('listening');
+  });
+
+  it('requires the subgraph URLs and secrets when the router runs alone', async () => {
+    const result = await gochat(['start', 'router']);
+    expect(result.code).toBe(2);
+    for (const variable of ['ACCOUNTS_URL', 'GUILDS_URL', 'MESSAGES_URL', 'INTERNAL_SECRET'])
+      expect(result.stderr).toContain(variable);
+  });
+
+  it('refuses embedded PGlite for a role running alone', async () => {
+    const result = await gochat(['start', 'subgraph:messages'], SECRETS);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('DATABASE_URL');
+  });
+
+  it('names the roles, and refuses an unknown one', async () => {
+    expect((await gochat(['roles'])).stdout.trim().split('\n')).toEqual([
+      'router',
+      'subgraph:accounts',
+      'subgraph:guilds',
+      'subgraph:messages',
+    ]);
+    const unknown = await gochat(['start', 'subgraph:nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown role');
+  });
+
+  it.runIf(pgUrl)('migrates a PostgreSQL database, and migrating again changes nothing', async () => {
+    const url = await createTestDatabase(pgUrl!);
+    try {
+      expect((await gochat(['migrate'], { DATABASE_URL: url })).code).toBe(0);
+      expect((await gochat(['migrate'], { DATABASE_URL: url })).code).toBe(0);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const { rows } = await client.query<{ count: string }>(
+        'select count(*) from drizzle.__drizzle_migrations',
+      );
+      const tables = await client.query<{ table_name: string }>(
+        "select table_name from information_schema.tables where table_schema = 'public' order by 1",
+      );
+      await client.end();
+      expect(Number(rows[0]!.count)).toBe(1);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(
+        expect.arrayContaining([
+          'user',
+          'session',
+          'jwks',
+          'guilds',
+          'guild_members',
+          'channels',
+          'messages',
+          'outbox_events',
+        ]),
+      );
+    } finally {
+      await dropTestDatabase(pgUrl!, url);
+    }
+  });
+});
