@@ -59,9 +59,14 @@ export const resolvers: Resolvers<AccountsContext> = {
       if (!user) throw unauthenticated('This account no longer exists.');
       return user;
     },
-    user: async (_root, { id }, ctx) => (await ctx.users.load(id)) ?? null,
-    userByHandle: async (_root, { handle }, ctx) =>
-      (await ctx.store.userByHandle(handle.toLowerCase())) ?? null,
+    user: async (_root, { id }, ctx) => {
+      signedInUser(ctx.identity);
+      return (await ctx.users.load(id)) ?? null;
+    },
+    userByHandle: async (_root, { handle }, ctx) => {
+      signedInUser(ctx.identity);
+      return (await ctx.store.userByHandle(handle.toLowerCase())) ?? null;
+    },
   },
 
   Mutation: {

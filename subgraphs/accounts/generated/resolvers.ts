@@ -108,9 +108,9 @@ export type Query = {
   __typename?: 'Query';
   /** The signed-in account. UNAUTHENTICATED without a JWT. */
   me: User;
-  /** An account by id, or null when there is none. */
+  /** An account by id, or null when there is none. Signed-in callers only. */
   user?: Maybe<User>;
-  /** An account by handle, or null when there is none. */
+  /** An account by handle, or null when there is none. Signed-in callers only. */
   userByHandle?: Maybe<User>;
 };
 
