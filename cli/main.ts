@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       const roles = role ? [role as RoleName] : [...ROLE_NAMES];
       const monolith = role === undefined;
       const config = loadConfig({ roles, monolith, file: configFile, env });
-      await start(roles, monolith, config, env);
+      await start(roles, monolith, config);
       return;
     }
     case 'migrate': {

@@ -1,4 +1,3 @@
-import type { Env } from '@gochat/config';
 import {
   Lifecycle,
   httpLink,
@@ -22,12 +21,7 @@ const SUBGRAPHS = Object.keys(SUBGRAPH_ROLES) as SubgraphName[];
  * Runs roles in this process: all of them behind the router's port (monolith), or one role on its
  * own port (microservice). The same role code runs either way; only the service links differ.
  */
-export async function start(
-  roleNames: RoleName[],
-  monolith: boolean,
-  config: LoadedConfig,
-  _env: Env,
-): Promise<void> {
+export async function start(roleNames: RoleName[], monolith: boolean, config: LoadedConfig): Promise<void> {
   const { host } = config;
   // In the monolith each role's lines carry its name (withRoleLog); alone, the process is the role.
   const log = createLogger({ level: host.log.level, ...(monolith ? {} : { role: roleNames[0]! }) });

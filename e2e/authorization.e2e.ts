@@ -230,14 +230,15 @@ const MATRIX: Record<
       try {
         const live = ws.subscribe(MessageCreatedDocument, { channelId: w.channelId });
         const refused = await Promise.race([
-          ws
-            .waitForClose(5_000)
-            .then((close) => (close.code === 4401 ? 'UNAUTHENTICATED' : `CLOSED_${close.code}`)),
+          ws.waitForClose(5_000).then(() => 'closed'),
           live.firstError(5_000).then((errors) => String(errors[0]?.extensions?.code)),
           waitForMetric(w.url, 'gochat_router_active_subscriptions', (v) => v >= 1, {}, 5_000).then(
             () => undefined,
           ),
         ]);
+        // A refused connection also fails its subscription; the close code is the answer then.
+        const close = ws.closes[0];
+        if (close) return close.code === 4401 ? 'UNAUTHENTICATED' : `CLOSED_${close.code}`;
         if (refused) return refused;
         const sent = await gqlOk(
           w.url,

@@ -48,7 +48,7 @@ describe('lifecycle: SIGTERM on a real process', () => {
   it('fails readiness, closes sockets with 1012, finishes in-flight work, and exits 0', async () => {
     const { dir } = tempConfig('');
     const gochat = await startGochat({
-      env: { DATA_DIR: dir, PORT: String(await freePort()), SHUTDOWN_DRAIN_DELAY_MS: '1500', ...SECRETS },
+      env: { DATA_DIR: dir, PORT: String(await freePort()), SHUTDOWN_DRAIN_DELAY_MS: '2500', ...SECRETS },
     });
     const user = await createVerifiedUser(gochat.url, logMailbox(gochat));
     const { createGuild } = await gqlOk(gochat.url, CreateGuildDocument, { name: 'Drain' }, user.jwt);
@@ -67,7 +67,7 @@ describe('lifecycle: SIGTERM on a real process', () => {
     expect(await ready.json()).toEqual({ ready: false, checks: { lifecycle: 'draining' } });
     expect((await fetch(`${gochat.url}/health`)).status).toBe(200);
 
-    await new Promise((r) => setTimeout(r, 1_700)); // past the drain delay: teardown waits for the request
+    await new Promise((r) => setTimeout(r, 2_700)); // past the drain delay: teardown waits for the request
     const answered = await inFlight.finish();
     expect(answered.status).toBe(200);
     expect(JSON.parse(answered.body)).toEqual({ data: { __typename: 'Query' } });

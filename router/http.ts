@@ -1,6 +1,7 @@
 import { IDENTITY_HEADER, type IdentitySigner } from '@gochat/identity';
 import type { RequestContext, ServiceLink } from '@gochat/lifecycle';
 
+import { clientAddress } from './client-address.ts';
 import type { RouterYoga } from './yoga.ts';
 
 const HOP_BY_HOP = [
@@ -67,13 +68,8 @@ export function createRouterHttp(options: {
 }) {
   const { yoga, accounts, signer, maxBodyBytes } = options;
 
-  const clientIp = (request: Request, context?: RequestContext) => {
-    if (options.trustProxy) {
-      const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
-      if (forwarded) return forwarded;
-    }
-    return context?.clientIp;
-  };
+  const clientIp = (request: Request, context?: RequestContext) =>
+    clientAddress(request.headers.get('x-forwarded-for'), context?.clientIp, options.trustProxy);
 
   const withLimitedBody = async (request: Request): Promise<Request | Response> => {
     if (request.method === 'GET' || request.method === 'HEAD') return request;

@@ -7,6 +7,7 @@ import type { Lifecycle, Role, ServiceLink, SubgraphName } from '@gochat/lifecyc
 import type { Logger, Registry } from '@gochat/log';
 import type { DocumentNode } from 'graphql';
 
+import { clientAddress } from './client-address.ts';
 import type { RouterConfig } from './config.ts';
 import { createGateway } from './gateway.ts';
 import { createRouterHttp } from './http.ts';
@@ -76,11 +77,12 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     metrics,
     lifecycle,
     maxPayloadBytes: config.router.limits.maxWsPayloadBytes,
-    clientIp: (request: IncomingMessage) => {
-      const forwarded = request.headers['x-forwarded-for'];
-      if (config.router.trustProxy && typeof forwarded === 'string') return forwarded.split(',')[0]?.trim();
-      return request.socket.remoteAddress;
-    },
+    clientIp: (request: IncomingMessage) =>
+      clientAddress(
+        request.headers['x-forwarded-for'],
+        request.socket.remoteAddress,
+        config.router.trustProxy,
+      ),
   });
 
   return {

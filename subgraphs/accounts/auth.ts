@@ -5,17 +5,17 @@ import type { Logger } from '@gochat/log';
 import type { Mailer } from '@gochat/mail';
 import { betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
-import { APIError, createAuthMiddleware } from 'better-auth/api';
 import { bearer } from 'better-auth/plugins/bearer';
 import { jwt } from 'better-auth/plugins/jwt';
-import { jwtVerify } from 'jose';
 
+import { createAuthHooks } from './auth-hooks.ts';
 import type { AccountsConfig } from './config.ts';
 import { passwordResetMail, verificationMail } from './mail-templates.ts';
-import { handle as handleRule } from './validation.ts';
+import type { AccountsStore } from './store.ts';
 
 export interface AuthDeps {
   db: Database;
+  store: AccountsStore;
   config: AccountsConfig;
   mailer: Mailer;
   ids: SnowflakeGenerator;
@@ -29,7 +29,7 @@ export const AUTH_BASE_PATH = '/api/auth';
  * tables. Its own rate limiter is off: ours (rate-limit.ts) runs in front of it with shared storage
  * and also covers the GraphQL mutations, which call auth.api directly and would bypass it.
  */
-export function createAuth({ db, config, mailer, ids, log }: AuthDeps) {
+export function createAuth({ db, store, config, mailer, ids, log }: AuthDeps) {
   const { accounts, publicUrl, secrets } = config;
   const origin = new URL(publicUrl).origin;
   const trustedOrigins = [origin, accounts.verifyRedirectUrl, accounts.resetPasswordUrl]
@@ -94,78 +94,12 @@ export function createAuth({ db, config, mailer, ids, log }: AuthDeps) {
         },
       }),
     ],
-    hooks: {
-      before: createAuthMiddleware(async (ctx) => {
-        if (ctx.path === '/sign-up/email') await refuseTakenSignUp(ctx.body as Record<string, unknown>, ctx);
-        if (ctx.path === '/verify-email') await refuseUsedLink(ctx.query?.token as string | undefined, ctx);
-      }),
-    },
+    hooks: { before: createAuthHooks(store, secrets.auth) },
     logger: {
       level: 'warn',
       log: (level, message, ...args) => log[level]({ args }, `auth: ${message}`),
     },
   });
-
-  type Ctx = {
-    context: {
-      internalAdapter: {
-        findUserByEmail(email: string): Promise<{ user: { emailVerified: boolean } } | null>;
-      };
-    };
-  };
-
-  /**
-   * better-auth answers a duplicate sign-up with a fake success when verification is required (to
-   * hide which e-mails exist). GoChat, like Discord, tells the user: see docs/decisions.
-   */
-  async function refuseTakenSignUp(body: Record<string, unknown>, ctx: unknown): Promise<void> {
-    const email = typeof body.email === 'string' ? body.email.toLowerCase() : '';
-    if (email && (await (ctx as Ctx).context.internalAdapter.findUserByEmail(email)))
-      throw new APIError('UNPROCESSABLE_ENTITY', {
-        code: 'EMAIL_TAKEN',
-        message: 'An account with this e-mail already exists.',
-      });
-    if (body.handle !== undefined && body.handle !== null) {
-      const parsed = handleRule.safeParse(body.handle);
-      if (!parsed.success)
-        throw new APIError('BAD_REQUEST', {
-          code: 'INVALID_HANDLE',
-          message: `handle: ${parsed.error.issues[0]?.message}`,
-        });
-      const taken = await db.query.user.findFirst({
-        where: (u, { eq }) => eq(u.handle, parsed.data),
-        columns: { id: true },
-      });
-      if (taken)
-        throw new APIError('UNPROCESSABLE_ENTITY', {
-          code: 'HANDLE_TAKEN',
-          message: 'This handle is taken.',
-        });
-    }
-  }
-
-  /** better-auth answers a reused verification link with success; a used link is an error here. */
-  async function refuseUsedLink(token: string | undefined, ctx: unknown): Promise<void> {
-    if (!token) return;
-    let emailOfToken: string | undefined;
-    try {
-      const { payload } = await jwtVerify(token, new TextEncoder().encode(secrets.auth), {
-        algorithms: ['HS256'],
-      });
-      emailOfToken = typeof payload.email === 'string' ? payload.email : undefined;
-      if (payload.updateTo) return; // e-mail change links have their own flow
-    } catch {
-      return; // invalid or expired: better-auth reports those itself
-    }
-    const found = emailOfToken
-      ? await (ctx as Ctx).context.internalAdapter.findUserByEmail(emailOfToken)
-      : null;
-    if (found?.user.emailVerified)
-      throw new APIError('BAD_REQUEST', {
-        code: 'LINK_ALREADY_USED',
-        message: 'This verification link was already used; the account is active.',
-      });
-  }
 }
 
 export type Auth = ReturnType<typeof createAuth>;

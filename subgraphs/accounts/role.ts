@@ -7,8 +7,7 @@ import { createIdentityVerifier } from '@gochat/identity';
 import type { Lifecycle, Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import type { OutboxRelay } from '@gochat/outbox';
-import { createSubgraph } from '@gochat/subgraph-kit';
-import DataLoader from 'dataloader';
+import { createSubgraph, loaderById } from '@gochat/subgraph-kit';
 
 import { AUTH_BASE_PATH, createAuth } from './auth.ts';
 import { createAuthHttpHandler } from './auth-http.ts';
@@ -42,8 +41,8 @@ export function createAccountsRole(deps: AccountsDeps): Role {
   const verifier = createIdentityVerifier(config.secrets.internal);
   const mailer = createMailer(config.mail, log);
   deps.lifecycle.defer('mailer', () => mailer.close());
-  const auth = createAuth({ db, config, mailer, ids: deps.ids, log });
   const store = createAccountsStore(db);
+  const auth = createAuth({ db, store, config, mailer, ids: deps.ids, log });
   const limits = createAuthRateLimits(deps.cache, config.accounts.rateLimit);
   const jwtTtlMs = durationMs(config.accounts.jwtTtl);
 
@@ -58,10 +57,7 @@ export function createAccountsRole(deps: AccountsDeps): Role {
       auth,
       store,
       jwtTtlMs,
-      users: new DataLoader(async (ids: readonly string[]) => {
-        const rows = new Map((await store.usersByIds(ids)).map((r) => [r.id, r]));
-        return ids.map((id) => rows.get(id));
-      }),
+      users: loaderById((ids) => store.usersByIds(ids)),
       rateLimit: (action) =>
         limits.check(action, base.identity.kind === 'scope' ? undefined : base.identity.ip),
       kick: () => deps.outbox.kick(),

@@ -36,6 +36,11 @@ export function createAccountsStore(db: Database) {
         .where(inArray(user.id, [...ids]));
     },
 
+    async userByEmail(email: string): Promise<UserRow | undefined> {
+      const [row] = await db.select(columns).from(user).where(eq(user.email, email)).limit(1);
+      return row;
+    },
+
     async userByHandle(handle: string): Promise<UserRow | undefined> {
       const [row] = await db.select(columns).from(user).where(eq(user.handle, handle)).limit(1);
       return row;

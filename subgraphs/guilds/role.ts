@@ -6,7 +6,7 @@ import { createIdentityVerifier } from '@gochat/identity';
 import type { Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import type { OutboxRelay } from '@gochat/outbox';
-import { createSubgraph } from '@gochat/subgraph-kit';
+import { createSubgraph, loaderById } from '@gochat/subgraph-kit';
 import DataLoader from 'dataloader';
 
 import type { GuildsConfig } from './config.ts';
@@ -23,11 +23,6 @@ export interface GuildsDeps {
 
 const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
-const byId = <T extends { id: string }>(rows: T[], ids: readonly string[]) => {
-  const map = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => map.get(id));
-};
-
 /** Guilds: guilds, channels and membership (the foundation's thin slice). */
 export function createGuildsRole(deps: GuildsDeps): Role {
   const store = createGuildsStore(deps.db, deps.ids);
@@ -38,12 +33,8 @@ export function createGuildsRole(deps: GuildsDeps): Role {
     verifier: createIdentityVerifier(deps.config.secrets.internal),
     log: deps.log,
     context: (base) => {
-      const guilds = new DataLoader(async (ids: readonly string[]) =>
-        byId(await store.guildsByIds(ids), ids),
-      );
-      const channels = new DataLoader(async (ids: readonly string[]) =>
-        byId(await store.channelsByIds(ids), ids),
-      );
+      const guilds = loaderById(store.guildsByIds);
+      const channels = loaderById(store.channelsByIds);
       const memberships = new Map<string, DataLoader<string, boolean>>();
       const membershipOf = (userId: string) => {
         let loader = memberships.get(userId);

@@ -47,6 +47,17 @@ async function readableMessage(ctx: MessagesContext, messageId: string): Promise
   return message;
 }
 
+/** A channel's latest messages, newest first, for readers of the channel. */
+async function history(
+  ctx: MessagesContext,
+  channelId: string,
+  args: { limit?: number | null; before?: string | null },
+): Promise<MessageRow[]> {
+  await readableChannel(ctx, channelId);
+  const before = args.before ? id(args.before, 'before') : undefined;
+  return ctx.store.latest(channelId, parseInput(limit, args.limit ?? 50, 'limit'), before);
+}
+
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
 
@@ -58,28 +69,12 @@ export const resolvers: Resolvers = {
 
   Channel: {
     __resolveReference: (ref) => ({ id: ref.id }),
-    messages: async (channel, args, ctx) => {
-      const channelId = id(channel.id, 'id');
-      await readableChannel(ctx, channelId);
-      return ctx.store.latest(
-        channelId,
-        parseInput(limit, args.limit ?? 50, 'limit'),
-        args.before ? id(args.before, 'before') : undefined,
-      );
-    },
+    messages: (channel, args, ctx) => history(ctx, id(channel.id, 'id'), args),
   },
 
   Query: {
     message: (_root, args, ctx) => readableMessage(ctx, args.id),
-    messages: async (_root, args, ctx) => {
-      const channelId = id(args.channelId, 'channelId');
-      await readableChannel(ctx, channelId);
-      return ctx.store.latest(
-        channelId,
-        parseInput(limit, args.limit ?? 50, 'limit'),
-        args.before ? id(args.before, 'before') : undefined,
-      );
-    },
+    messages: (_root, args, ctx) => history(ctx, id(args.channelId, 'channelId'), args),
   },
 
   Mutation: {

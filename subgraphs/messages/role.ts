@@ -6,8 +6,7 @@ import { createIdentityVerifier } from '@gochat/identity';
 import type { Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import type { OutboxRelay } from '@gochat/outbox';
-import { createSubgraph } from '@gochat/subgraph-kit';
-import DataLoader from 'dataloader';
+import { createSubgraph, loaderById } from '@gochat/subgraph-kit';
 
 import type { MessagesConfig } from './config.ts';
 import { resolvers, type MessagesContext } from './resolvers.ts';
@@ -36,10 +35,7 @@ export function createMessagesRole(deps: MessagesDeps): Role {
       ...base,
       store,
       kick: () => deps.outbox.kick(),
-      messages: new DataLoader(async (ids: readonly string[]) => {
-        const rows = new Map((await store.messagesByIds(ids)).map((r) => [r.id, r]));
-        return ids.map((id) => rows.get(id));
-      }),
+      messages: loaderById(store.messagesByIds),
     }),
   });
   return { name: 'subgraph:messages', fetch: async (request) => subgraph.fetch(request) };

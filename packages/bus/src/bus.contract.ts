@@ -1,3 +1,4 @@
+import { Recorder } from '@gochat/testkit';
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import type { Logger } from '@gochat/log';
@@ -5,7 +6,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { BusEvent, EventBus } from './port.ts';
 
 /** How long a test waits for an expected delivery before failing (the NATS round trip is ~1 ms). */
-const WAIT_MS = 5_000;
 
 export function makeEvent(subject: string, data: Record<string, unknown> = {}, id = randomUUID()): BusEvent {
   return { id, type: 'TestEvent', subject, occurredAt: new Date().toISOString(), data };
@@ -21,40 +21,7 @@ export function captureLog(level: string): { log: Logger; lines: Array<Record<st
   return { log, lines };
 }
 
-/** Records deliveries and lets a test wait for a specific one instead of sleeping. */
-export class Recorder {
-  readonly events: BusEvent[] = [];
-  private waiters: Array<() => void> = [];
-
-  readonly handler = (event: BusEvent): void => {
-    this.events.push(event);
-    for (const wake of this.waiters.splice(0)) wake();
-  };
-
-  get ids(): string[] {
-    return this.events.map((e) => e.id);
-  }
-
-  async until(done: (events: BusEvent[]) => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
-    while (!done(this.events)) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`Timed out waiting for ${what}; got ids ${JSON.stringify(this.ids)}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  /** Waits until the event with this id has arrived. */
-  untilId(id: string): Promise<void> {
-    return this.until((events) => events.some((e) => e.id === id), `event ${id}`);
-  }
-}
+export { Recorder };
 
 /**
  * The behaviour every EventBus implementation must share. `makeBus` returns a fresh, isolated bus;

@@ -1,9 +1,9 @@
+import type { ReceivedMail } from '@gochat/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import type { Mailer, MailMessage } from './port.ts';
 
 /** What a provider's sink saw, reduced to the fields every provider must carry through unchanged. */
-import type { ReceivedMail } from '@gochat/testkit';
-
 export type { ReceivedMail };
 
 export interface MailerFixture {

@@ -13,7 +13,7 @@ import {
 } from '@gochat/bus';
 import { openDatabase, queryRows, type Database, type DatabaseHandle } from '@gochat/db';
 import { silentLogger, type Logger } from '@gochat/log';
-import { createTestDatabase, dropTestDatabase, realServer, uniqueName } from '@gochat/testkit';
+import { Recorder, createTestDatabase, dropTestDatabase, realServer, uniqueName } from '@gochat/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sql } from 'drizzle-orm';
@@ -52,44 +52,6 @@ interface OutboxWorld extends Peer {
   /** Empties the outbox table and the stream, so each test counts only its own rows and messages. */
   reset(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Records deliveries and lets a test wait for a specific one instead of sleeping. */
-class Recorder {
-  readonly events: BusEvent[] = [];
-  private waiters: Array<() => void> = [];
-
-  readonly handler = (event: BusEvent): void => {
-    this.events.push(event);
-    for (const wake of this.waiters.splice(0)) wake();
-  };
-
-  get ids(): string[] {
-    return this.events.map((e) => e.id);
-  }
-
-  async until(done: (events: BusEvent[]) => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + WAIT_MS;
-    while (!done(this.events)) {
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`Timed out waiting for ${what}; got ${this.events.length} events`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  untilId(id: string): Promise<void> {
-    return this.until((events) => events.some((e) => e.id === id), `event ${id}`);
-  }
-
-  untilCount(n: number): Promise<void> {
-    return this.until((events) => events.length >= n, `${n} events`);
-  }
 }
 
 /**
@@ -193,7 +155,7 @@ function describeOutbox(name: string, setup: () => Promise<OutboxWorld>): void {
     }
 
     async function listen(): Promise<Recorder> {
-      const rec = new Recorder();
+      const rec = new Recorder(WAIT_MS);
       subscriptions.push(await world.listen(`${root}.>`, rec.handler));
       return rec;
     }

@@ -104,9 +104,19 @@ export function wsConnect(baseUrl: string, token?: string): WsConnection {
             if (value.data) payloads.push(value.data);
           },
           error: (error) => {
-            errors.push(
-              Array.isArray(error) ? (error as GraphQLFormattedError[]) : [{ message: String(error) }],
-            );
+            if (Array.isArray(error)) errors.push(error as GraphQLFormattedError[]);
+            else {
+              // graphql-ws hands a socket close to every open subscription as its error.
+              const code = (error as { code?: unknown }).code;
+              errors.push([
+                typeof code === 'number'
+                  ? {
+                      message: `socket closed (${code})`,
+                      extensions: { code: 'SOCKET_CLOSED', closeCode: code },
+                    }
+                  : { message: String(error) },
+              ]);
+            }
           },
           complete: () => {},
         },

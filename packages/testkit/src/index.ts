@@ -5,3 +5,4 @@ export * from './graphql-client.ts';
 export * from './postgres.ts';
 export * from './real-servers.ts';
 export * from './smtp-sink.ts';
+export * from './bus-recorder.ts';
