@@ -8,6 +8,7 @@ import {
   MeDocument,
   MessageCreatedDocument,
   SendMessageDocument,
+  UpdateProfileDocument,
   createTestDatabase,
   createVerifiedUser,
   dropTestDatabase,
@@ -165,6 +166,13 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
       } finally {
         await redis.quit();
       }
+    });
+
+    it('keeps handles unique on PostgreSQL, with CONFLICT for the second taker', async () => {
+      const handle = `real_${Date.now().toString(36)}`;
+      await gqlOk(routerA.url, UpdateProfileDocument, { input: { handle } }, alice.jwt);
+      const taken = await gql(routerB.url, UpdateProfileDocument, { input: { handle } }, bob.jwt);
+      expect(taken.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'handle' });
     });
 
     it('accepts a JWT issued through one router at the other', async () => {

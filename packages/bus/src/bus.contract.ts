@@ -21,8 +21,6 @@ export function captureLog(level: string): { log: Logger; lines: Array<Record<st
   return { log, lines };
 }
 
-export { Recorder };
-
 /**
  * The behaviour every EventBus implementation must share. `makeBus` returns a fresh, isolated bus;
  * the suite drains it after each test.

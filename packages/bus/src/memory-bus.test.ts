@@ -1,6 +1,7 @@
 import { silentLogger } from '@gochat/log';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Recorder, captureLog, describeBusContract, makeEvent } from './bus.contract.ts';
+import { Recorder } from '@gochat/testkit';
+import { captureLog, describeBusContract, makeEvent } from './bus.contract.ts';
 import { createMemoryBus } from './memory-bus.ts';
 
 describeBusContract('memory', () => Promise.resolve(createMemoryBus({ log: silentLogger })));

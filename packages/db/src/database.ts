@@ -155,25 +155,23 @@ export async function tableExists(db: Database, table: string): Promise<boolean>
   return Boolean(rows[0]?.exists);
 }
 
+/** The error and every `cause` below it: drizzle wraps driver errors, and drivers differ in depth. */
+function* causeChain(error: unknown): Generator<{ code?: unknown; constraint?: unknown }> {
+  for (let e = error as { cause?: unknown } | undefined; e && typeof e === 'object'; e = e.cause as typeof e)
+    yield e as { code?: unknown; constraint?: unknown };
+}
+
 /** The SQLSTATE of a driver error, however drizzle wrapped it. */
 export function pgErrorCode(error: unknown): string | undefined {
-  for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+  for (const e of causeChain(error))
     if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
-  }
   return undefined;
 }
 
 /** True for a unique-constraint violation (optionally of one named constraint). */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
   if (pgErrorCode(error) !== '23505') return false;
-  return constraint === undefined || hasConstraint(error, constraint);
-}
-
-function hasConstraint(error: unknown, constraint: string): boolean {
-  for (let e = error as { constraint?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.constraint === constraint) return true;
-  }
-  return false;
+  return constraint === undefined || [...causeChain(error)].some((e) => e.constraint === constraint);
 }
 
 /** True for a foreign-key violation: the row points at something that does not exist (any more). */
