@@ -5,7 +5,11 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
  * rows each store returns. Client: typed documents against the composed API schema, which the tests
  * and any TypeScript client use. Run `npm run generate` after changing a schema; CI fails on drift.
  */
-const subgraph = (name: string, mappers: Record<string, string>): CodegenConfig['generates'] => ({
+const subgraph = (
+  name: string,
+  mappers: Record<string, string>,
+  contextModule = 'resolvers.ts',
+): CodegenConfig['generates'] => ({
   [`subgraphs/${name}/generated/resolvers.ts`]: {
     schema: `subgraphs/${name}/schema.graphql`,
     plugins: [
@@ -23,7 +27,7 @@ const subgraph = (name: string, mappers: Record<string, string>): CodegenConfig[
       useTypeImports: true,
       useIndexSignature: true,
       enumsAsTypes: true,
-      contextType: `../resolvers.ts#${name[0]!.toUpperCase()}${name.slice(1)}Context`,
+      contextType: `../${contextModule}#${name[0]!.toUpperCase()}${name.slice(1)}Context`,
       mappers,
       scalars: { DateTime: { input: 'Date', output: 'Date | string' } },
       resolverTypeWrapperSignature: 'T | Promise<T>',
@@ -35,11 +39,26 @@ const config: CodegenConfig = {
   overwrite: true,
   generates: {
     ...subgraph('accounts', { User: '../store.ts#UserRow' }),
-    ...subgraph('guilds', {
-      Guild: '../store.ts#GuildRow',
-      Channel: '../store.ts#ChannelRow',
-      User: '../store.ts#UserRef',
-    }),
+    ...subgraph(
+      'guilds',
+      {
+        Guild: '../store/rows.ts#GuildRow',
+        Channel: '../store/rows.ts#ChannelRow',
+        Role: '../store/rows.ts#RoleRow',
+        Member: '../store/rows.ts#MemberRow',
+        PermissionOverwrite: '../store/rows.ts#OverwriteRow',
+        Invite: '../store/rows.ts#InviteRow',
+        Ban: '../store/rows.ts#BanRow',
+        AuditLogEntry: '../store/rows.ts#AuditRow',
+        AuditChange: '../store/rows.ts#AuditChangeRow',
+        Emoji: '../store/rows.ts#EmojiRow',
+        User: '../store/rows.ts#UserRef',
+        MemberConnection: '../store/rows.ts#Page<MemberRow>',
+        BanConnection: '../store/rows.ts#Page<BanRow>',
+        AuditLogConnection: '../store/rows.ts#Page<AuditRow>',
+      },
+      'resolvers/context.ts',
+    ),
     ...subgraph('messages', {
       Message: '../store.ts#MessageRow',
       Channel: '../store.ts#ChannelRef',

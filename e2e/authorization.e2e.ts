@@ -278,7 +278,7 @@ describe('authorization matrix, through the router (embedded)', () => {
       { guildId: createGuild.id, userId: member.id },
       owner.jwt,
     );
-    const channelId = createGuild.channels[0]!.id;
+    const channelId = createGuild.systemChannel!.id;
     const { sendMessage } = await gqlOk(
       gochat.url,
       SendMessageDocument,

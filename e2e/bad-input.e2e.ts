@@ -63,7 +63,7 @@ router:
     url = gochat.url;
     user = await createVerifiedUser(url, logMailbox(gochat));
     const { createGuild } = await gqlOk(url, CreateGuildDocument, { name: 'Limits' }, await jwt());
-    channelId = createGuild.channels[0]!.id;
+    channelId = createGuild.systemChannel!.id;
   });
 
   afterAll(async () => {

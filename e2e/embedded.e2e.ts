@@ -1,5 +1,4 @@
 import {
-  AddGuildMemberDocument,
   ChannelMessagesDocument,
   CreateChannelDocument,
   CreateGuildDocument,
@@ -10,6 +9,7 @@ import {
   freePort,
   gql,
   gqlOk,
+  joinGuild,
   logMailbox,
   metricValue,
   startGochat,
@@ -56,7 +56,7 @@ describe('embedded monolith, end to end', () => {
       alice.jwt,
     );
     channelId = createChannel.id;
-    await gqlOk(gochat.url, AddGuildMemberDocument, { guildId: createGuild.id, userId: bob.id }, alice.jwt);
+    await joinGuild(gochat.url, alice.jwt, createGuild.id, bob.jwt);
   });
 
   afterAll(async () => {

@@ -53,7 +53,7 @@ describe('lifecycle: SIGTERM on a real process', () => {
     const user = await createVerifiedUser(gochat.url, logMailbox(gochat));
     const { createGuild } = await gqlOk(gochat.url, CreateGuildDocument, { name: 'Drain' }, user.jwt);
     const ws = wsConnect(gochat.url, user.jwt);
-    ws.subscribe(MessageCreatedDocument, { channelId: createGuild.channels[0]!.id });
+    ws.subscribe(MessageCreatedDocument, { channelId: createGuild.systemChannel!.id });
     await waitForMetric(gochat.url, 'gochat_router_active_subscriptions', (v) => v === 1);
 
     // A request in flight when the signal arrives: its body is still on the way.

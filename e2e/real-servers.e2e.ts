@@ -2,7 +2,6 @@ import { createIdentitySigner, IDENTITY_HEADER } from '@gochat/identity';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import {
-  AddGuildMemberDocument,
   ChannelMessagesDocument,
   CreateGuildDocument,
   MeDocument,
@@ -15,6 +14,7 @@ import {
   freePort,
   gql,
   gqlOk,
+  joinGuild,
   metricValue,
   realServer,
   smtpMailbox,
@@ -109,13 +109,8 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         { name: 'Real guild' },
         alice.jwt,
       );
-      channelId = createGuild.channels[0]!.id;
-      await gqlOk(
-        routerA.url,
-        AddGuildMemberDocument,
-        { guildId: createGuild.id, userId: bob.id },
-        alice.jwt,
-      );
+      channelId = createGuild.systemChannel!.id;
+      await joinGuild(routerA.url, alice.jwt, createGuild.id, bob.jwt);
     });
 
     afterAll(async () => {

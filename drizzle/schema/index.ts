@@ -4,6 +4,7 @@ export * from './auth.ts';
 export * from './guilds.ts';
 export * from './messages.ts';
 export * from './outbox.ts';
+export * from './relationships.ts';
 
 /** The one SQL migration set, applied at start and by `gochat migrate`, for PGlite and PostgreSQL. */
 export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));

@@ -16,6 +16,10 @@ export const messages = pgTable(
       .notNull()
       .references(() => user.id),
     content: text('content').notNull(),
+    /** 'default', or a system message such as 'guild_member_join'. */
+    kind: text('kind', { enum: ['default', 'guild_member_join'] })
+      .notNull()
+      .default('default'),
     createdAt: createdAt(),
   },
   (t) => [index('messages_channel_id_id_idx').on(t.channelId, t.id.desc())],

@@ -10,8 +10,9 @@ import { createSubgraph, loaderById } from '@gochat/subgraph-kit';
 import DataLoader from 'dataloader';
 
 import type { GuildsConfig } from './config.ts';
-import { resolvers, type GuildsContext } from './resolvers.ts';
-import { createGuildsStore } from './store.ts';
+import { memberKey, type GuildsContext, type GuildsLoaders } from './resolvers/context.ts';
+import { resolvers } from './resolvers/index.ts';
+import { createGuildsStore, type GuildsStore } from './store/index.ts';
 
 export interface GuildsDeps {
   config: GuildsConfig;
@@ -23,7 +24,47 @@ export interface GuildsDeps {
 
 const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
-/** Guilds: guilds, channels and membership (the foundation's thin slice). */
+function groupBy<T>(rows: T[], keyOf: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}
+
+function createLoaders(store: GuildsStore): GuildsLoaders {
+  return {
+    guild: loaderById(store.guildsByIds),
+    channel: loaderById(store.channelsByIds),
+    member: new DataLoader(async (keys: readonly string[]) => {
+      const rows = await store.members(
+        keys.map((key) => {
+          const [guildId = '', userId = ''] = key.split(':');
+          return { guildId, userId };
+        }),
+      );
+      const byKey = new Map(rows.map((r) => [memberKey(r.guildId, r.userId), r]));
+      return keys.map((key) => byKey.get(key));
+    }),
+    roles: new DataLoader(async (guildIds: readonly string[]) => {
+      const groups = groupBy(await store.rolesOfGuilds(guildIds), (r) => r.guildId);
+      return guildIds.map((g) => groups.get(g) ?? []);
+    }),
+    overwrites: new DataLoader(async (channelIds: readonly string[]) => {
+      const groups = groupBy(await store.overwritesOfChannels(channelIds), (o) => o.channelId);
+      return channelIds.map((c) => groups.get(c) ?? []);
+    }),
+    recipients: new DataLoader(async (channelIds: readonly string[]) => {
+      const groups = groupBy(await store.recipientsOfChannels(channelIds), (r) => r.channelId);
+      return channelIds.map((c) => (groups.get(c) ?? []).map((r) => r.userId));
+    }),
+  };
+}
+
+/** Guilds: guilds, channels (DMs included), roles, members, invites, moderation, audit log and emoji. */
 export function createGuildsRole(deps: GuildsDeps): Role {
   const store = createGuildsStore(deps.db, deps.ids);
   const subgraph = createSubgraph<GuildsContext>({
@@ -32,32 +73,7 @@ export function createGuildsRole(deps: GuildsDeps): Role {
     resolvers,
     verifier: createIdentityVerifier(deps.config.secrets.internal),
     log: deps.log,
-    context: (base) => {
-      const guilds = loaderById(store.guildsByIds);
-      const channels = loaderById(store.channelsByIds);
-      const memberships = new Map<string, DataLoader<string, boolean>>();
-      const membershipOf = (userId: string) => {
-        let loader = memberships.get(userId);
-        if (!loader) {
-          loader = new DataLoader(async (guildIds: readonly string[]) => {
-            const member = await store.memberships(userId, guildIds);
-            return guildIds.map((g) => member.has(g));
-          });
-          memberships.set(userId, loader);
-        }
-        return loader;
-      };
-      return {
-        ...base,
-        store,
-        kick: () => deps.outbox.kick(),
-        loaders: {
-          guild: (id) => guilds.load(id),
-          channel: (id) => channels.load(id),
-          isMember: (guildId, userId) => membershipOf(userId).load(guildId),
-        },
-      };
-    },
+    context: (base) => ({ ...base, store, kick: () => deps.outbox.kick(), loaders: createLoaders(store) }),
   });
   return { name: 'subgraph:guilds', fetch: async (request) => subgraph.fetch(request) };
 }

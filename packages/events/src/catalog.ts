@@ -15,17 +15,88 @@ export const subjects = {
   channelMessages: (channelId: string) => `channel.${channelId}.messages`,
 } as const;
 
+type GuildRef = { guildId: string };
+type ActorRef = { actorId: string };
+
 export interface EventPayloads {
   /** A user's display name or handle changed. Subject: user.<userId>. */
   UserUpdated: { userId: string };
+
   /** A guild was created. Subject: guild.<guildId>. */
-  GuildCreated: { guildId: string; ownerId: string };
-  /** A text channel was created in a guild. Subject: guild.<guildId>. */
-  ChannelCreated: { guildId: string; channelId: string };
+  GuildCreated: GuildRef & { ownerId: string };
+  /** Guild settings changed (fields names what). Subject: guild.<guildId>. */
+  GuildUpdated: GuildRef & ActorRef & { fields: string[] };
+  /** Ownership passed to another member. Subject: guild.<guildId>. */
+  GuildOwnerChanged: GuildRef & ActorRef & { previousOwnerId: string; ownerId: string };
+  /** The guild and everything in it was deleted. Subject: guild.<guildId>. */
+  GuildDeleted: GuildRef & ActorRef;
+
+  /** A channel was created in a guild. Subject: guild.<guildId>. */
+  ChannelCreated: GuildRef & { channelId: string };
+  /** A guild channel's settings or overwrites changed. Subject: guild.<guildId>. */
+  ChannelUpdated: GuildRef & ActorRef & { channelId: string; fields: string[] };
+  /** A guild channel was deleted with its messages. Subject: guild.<guildId>. */
+  ChannelDeleted: GuildRef & ActorRef & { channelId: string };
+  /** Several channels moved. Subject: guild.<guildId>. */
+  ChannelsReordered: GuildRef & ActorRef & { channelIds: string[] };
+
+  /** A role was created. Subject: guild.<guildId>. */
+  RoleCreated: GuildRef & ActorRef & { roleId: string };
+  /** A role changed. Subject: guild.<guildId>. */
+  RoleUpdated: GuildRef & ActorRef & { roleId: string; fields: string[] };
+  /** A role was deleted and taken from every member. Subject: guild.<guildId>. */
+  RoleDeleted: GuildRef & ActorRef & { roleId: string };
+  /** Several roles moved. Subject: guild.<guildId>. */
+  RolesReordered: GuildRef & ActorRef & { roleIds: string[] };
+
   /** A user became a member of a guild. Subject: guild.<guildId>. */
-  GuildMemberAdded: { guildId: string; userId: string };
-  /** A message was sent. Subject: channel.<channelId>.messages. */
-  MessageCreated: { messageId: string; channelId: string; guildId: string; authorId: string };
+  GuildMemberAdded: GuildRef & { userId: string; inviteCode?: string };
+  /** A member's nickname, roles or timeout changed. Subject: guild.<guildId>. */
+  GuildMemberUpdated: GuildRef & ActorRef & { userId: string; fields: string[] };
+  /**
+   * A member left, was kicked or banned. Subject: guild.<guildId>, and user.<userId> so the
+   * removed user's clients learn it although they no longer see the guild.
+   */
+  GuildMemberRemoved: GuildRef & ActorRef & { userId: string; reason: 'leave' | 'kick' | 'ban' };
+  /** A user was banned. Subject: guild.<guildId>. */
+  GuildBanAdded: GuildRef & ActorRef & { userId: string; deletedMessages: number };
+  /** A ban was lifted. Subject: guild.<guildId>. */
+  GuildBanRemoved: GuildRef & ActorRef & { userId: string };
+
+  /** An invite was created. Subject: guild.<guildId>. */
+  InviteCreated: GuildRef & ActorRef & { code: string };
+  /** An invite was revoked. Subject: guild.<guildId>. */
+  InviteDeleted: GuildRef & ActorRef & { code: string };
+
+  /** A custom emoji was created. Subject: guild.<guildId>. */
+  EmojiCreated: GuildRef & ActorRef & { emojiId: string };
+  /** A custom emoji was renamed. Subject: guild.<guildId>. */
+  EmojiUpdated: GuildRef & ActorRef & { emojiId: string };
+  /** A custom emoji was deleted. Subject: guild.<guildId>. */
+  EmojiDeleted: GuildRef & ActorRef & { emojiId: string };
+
+  /** A DM or group DM was created. Subject: user.<userId> of each participant. */
+  DirectChannelCreated: { channelId: string; kind: 'dm' | 'group_dm'; recipientIds: string[] };
+  /** A group DM's participants, name or owner changed. Subject: user.<userId> of each participant, past and present. */
+  DirectChannelUpdated: ActorRef & { channelId: string; recipientIds: string[]; ownerId: string | null };
+
+  /** Subject: user.<userId> of both users. */
+  FriendRequestCreated: { senderId: string; recipientId: string };
+  /** Declined or cancelled. Subject: user.<userId> of both users. */
+  FriendRequestDeleted: { senderId: string; recipientId: string };
+  /** Subject: user.<userId> of both users. */
+  FriendAdded: { userIds: [string, string] };
+  /** Subject: user.<userId> of both users. */
+  FriendRemoved: { userIds: [string, string] };
+  /** Subject: user.<blockerId> only: the blocked user is not told. */
+  UserBlocked: { blockerId: string; blockedId: string };
+  /** Subject: user.<blockerId> only. */
+  UserUnblocked: { blockerId: string; blockedId: string };
+
+  /** A message was sent. Subject: channel.<channelId>.messages. guildId is null in DMs. */
+  MessageCreated: { messageId: string; channelId: string; guildId: string | null; authorId: string };
+  /** Messages were deleted in bulk (a ban's message purge). Subject: channel.<channelId>.messages. */
+  MessagesBulkDeleted: { channelId: string; guildId: string | null; messageIds: string[] };
 }
 
 export type EventType = keyof EventPayloads;
@@ -33,9 +104,37 @@ export type EventType = keyof EventPayloads;
 export const EVENT_TYPES = [
   'UserUpdated',
   'GuildCreated',
+  'GuildUpdated',
+  'GuildOwnerChanged',
+  'GuildDeleted',
   'ChannelCreated',
+  'ChannelUpdated',
+  'ChannelDeleted',
+  'ChannelsReordered',
+  'RoleCreated',
+  'RoleUpdated',
+  'RoleDeleted',
+  'RolesReordered',
   'GuildMemberAdded',
+  'GuildMemberUpdated',
+  'GuildMemberRemoved',
+  'GuildBanAdded',
+  'GuildBanRemoved',
+  'InviteCreated',
+  'InviteDeleted',
+  'EmojiCreated',
+  'EmojiUpdated',
+  'EmojiDeleted',
+  'DirectChannelCreated',
+  'DirectChannelUpdated',
+  'FriendRequestCreated',
+  'FriendRequestDeleted',
+  'FriendAdded',
+  'FriendRemoved',
+  'UserBlocked',
+  'UserUnblocked',
   'MessageCreated',
+  'MessagesBulkDeleted',
 ] as const satisfies readonly EventType[];
 
 export interface NewEvent<T extends EventType = EventType> {

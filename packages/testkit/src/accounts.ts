@@ -1,5 +1,10 @@
 import { logRecords, type GochatProcess } from './gochat-process.ts';
-import { SignInDocument, SignUpDocument } from './generated/graphql.ts';
+import {
+  AcceptInviteDocument,
+  CreateInviteDocument,
+  SignInDocument,
+  SignUpDocument,
+} from './generated/graphql.ts';
 import { gqlOk } from './graphql-client.ts';
 import type { SmtpSink } from './smtp-sink.ts';
 
@@ -95,4 +100,15 @@ export async function createVerifiedUser(
     jwt: signIn.jwt,
     sessionToken: signIn.sessionToken,
   };
+}
+
+/** Joins `member` to the guild through a fresh single-use invite made by `inviterJwt`. */
+export async function joinGuild(url: string, inviterJwt: string, guildId: string, memberJwt: string) {
+  const { createInvite } = await gqlOk(
+    url,
+    CreateInviteDocument,
+    { guildId, input: { maxUses: 1 } },
+    inviterJwt,
+  );
+  return gqlOk(url, AcceptInviteDocument, { code: createInvite.code }, memberJwt);
 }

@@ -43,20 +43,32 @@ export type JwtToken = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Accepts a user's pending friend request. NOT_FOUND when there is none. */
+  acceptFriendRequest: Relationship;
+  /** Blocks a user: ends any friendship and requests between you, and stops their DMs and friend requests. */
+  blockUser: Relationship;
+  /** Declines an incoming friend request or cancels an outgoing one. NOT_FOUND when there is none. */
+  declineFriendRequest: Relationship;
   /** Exchanges a session token for a fresh JWT. UNAUTHENTICATED when the session has ended. */
   refreshJwt: JwtToken;
+  /** Ends a friendship. NOT_FOUND when there is none. */
+  removeFriend: Relationship;
   /** E-mails a password-reset token. Answers true whether or not the address has an account. */
   requestPasswordReset: Scalars['Boolean']['output'];
   /** Sends the verification e-mail again. Answers true whether or not the address has an account. */
   resendVerificationEmail: Scalars['Boolean']['output'];
   /** Sets a new password with a reset token and ends every session of the account. */
   resetPassword: Scalars['Boolean']['output'];
+  /** Asks a user, found by handle, to be friends; accepts at once when they had already asked. FORBIDDEN when either blocked the other. */
+  sendFriendRequest: Relationship;
   /** Signs in. UNAUTHENTICATED on a wrong e-mail or password; EMAIL_NOT_VERIFIED before verification. */
   signIn: AuthSession;
   /** Ends the session the caller's JWT belongs to. The JWT itself stays valid until it expires. */
   signOut: Scalars['Boolean']['output'];
   /** Creates an account and e-mails a verification link. CONFLICT when the e-mail or handle is taken; RATE_LIMITED when called too often. */
   signUp: SignUpResult;
+  /** Lifts a block. NOT_FOUND when there is none. */
+  unblockUser: Relationship;
   /** Changes the signed-in account's display name and/or handle. CONFLICT when the handle is taken. */
   updateProfile: User;
   /** Activates an account with the token from its verification link. INVALID_TOKEN, TOKEN_EXPIRED or LINK_ALREADY_USED otherwise. */
@@ -64,8 +76,28 @@ export type Mutation = {
 };
 
 
+export type MutationAcceptFriendRequestArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationBlockUserArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationDeclineFriendRequestArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
 export type MutationRefreshJwtArgs = {
   sessionToken: Scalars['String']['input'];
+};
+
+
+export type MutationRemoveFriendArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -85,6 +117,11 @@ export type MutationResetPasswordArgs = {
 };
 
 
+export type MutationSendFriendRequestArgs = {
+  handle: Scalars['String']['input'];
+};
+
+
 export type MutationSignInArgs = {
   input: SignInInput;
 };
@@ -92,6 +129,11 @@ export type MutationSignInArgs = {
 
 export type MutationSignUpArgs = {
   input: SignUpInput;
+};
+
+
+export type MutationUnblockUserArgs = {
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -108,10 +150,17 @@ export type Query = {
   __typename?: 'Query';
   /** The signed-in account. UNAUTHENTICATED without a JWT. */
   me: User;
+  /** The caller's friends, pending friend requests both ways, and blocked users, newest first. */
+  relationships: Array<Relationship>;
   /** An account by id, or null when there is none. Signed-in callers only. */
   user?: Maybe<User>;
   /** An account by handle, or null when there is none. Signed-in callers only. */
   userByHandle?: Maybe<User>;
+};
+
+
+export type QueryRelationshipsArgs = {
+  status?: InputMaybe<RelationshipStatus>;
 };
 
 
@@ -123,6 +172,30 @@ export type QueryUserArgs = {
 export type QueryUserByHandleArgs = {
   handle: Scalars['String']['input'];
 };
+
+/** The caller's relationship with one user. */
+export type Relationship = {
+  __typename?: 'Relationship';
+  /** Since when. */
+  since: Scalars['DateTime']['output'];
+  /** Where the caller stands with them. */
+  status: RelationshipStatus;
+  /** The other user. */
+  user: User;
+};
+
+/** Where the caller stands with another user. */
+export type RelationshipStatus =
+  /** The caller blocked the other user: no DMs or friend requests between them. */
+  | 'BLOCKED'
+  /** Friends. */
+  | 'FRIEND'
+  /** The other user asked; the caller has not answered. */
+  | 'INCOMING_REQUEST'
+  /** No relationship. */
+  | 'NONE'
+  /** The caller asked; the other user has not answered. */
+  | 'OUTGOING_REQUEST';
 
 /** Credentials to sign in. */
 export type SignInInput = {
@@ -278,9 +351,11 @@ export type ResolversTypes = ResolversObject<{
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   JwtToken: ResolverTypeWrapper<JwtToken>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Relationship: ResolverTypeWrapper<Omit<Relationship, 'user'> & { user: ResolversTypes['User'] }>;
+  RelationshipStatus: RelationshipStatus;
   SignInInput: SignInInput;
   SignUpInput: SignUpInput;
   SignUpResult: ResolverTypeWrapper<Omit<SignUpResult, 'user'> & { user: ResolversTypes['User'] }>;
@@ -295,9 +370,10 @@ export type ResolversParentTypes = ResolversObject<{
   DateTime: Scalars['DateTime']['output'];
   JwtToken: JwtToken;
   Mutation: Record<PropertyKey, never>;
+  ID: Scalars['ID']['output'];
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
-  ID: Scalars['ID']['output'];
+  Relationship: Omit<Relationship, 'user'> & { user: ResolversParentTypes['User'] };
   SignInInput: SignInInput;
   SignUpInput: SignUpInput;
   SignUpResult: Omit<SignUpResult, 'user'> & { user: ResolversParentTypes['User'] };
@@ -322,21 +398,34 @@ export type JwtTokenResolvers<ContextType = AccountsContext, ParentType extends 
 }>;
 
 export type MutationResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  acceptFriendRequest?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationAcceptFriendRequestArgs, 'userId'>>;
+  blockUser?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationBlockUserArgs, 'userId'>>;
+  declineFriendRequest?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationDeclineFriendRequestArgs, 'userId'>>;
   refreshJwt?: Resolver<ResolversTypes['JwtToken'], ParentType, ContextType, RequireFields<MutationRefreshJwtArgs, 'sessionToken'>>;
+  removeFriend?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationRemoveFriendArgs, 'userId'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resendVerificationEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResendVerificationEmailArgs, 'email'>>;
   resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
+  sendFriendRequest?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationSendFriendRequestArgs, 'handle'>>;
   signIn?: Resolver<ResolversTypes['AuthSession'], ParentType, ContextType, RequireFields<MutationSignInArgs, 'input'>>;
   signOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   signUp?: Resolver<ResolversTypes['SignUpResult'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
+  unblockUser?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationUnblockUserArgs, 'userId'>>;
   updateProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
   verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 }>;
 
 export type QueryResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  relationships?: Resolver<Array<ResolversTypes['Relationship']>, ParentType, ContextType, Partial<QueryRelationshipsArgs>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userByHandle?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserByHandleArgs, 'handle'>>;
+}>;
+
+export type RelationshipResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Relationship'] = ResolversParentTypes['Relationship']> = ResolversObject<{
+  since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RelationshipStatus'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
 
 export type SignUpResultResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['SignUpResult'] = ResolversParentTypes['SignUpResult']> = ResolversObject<{
@@ -360,6 +449,7 @@ export type Resolvers<ContextType = AccountsContext> = ResolversObject<{
   JwtToken?: JwtTokenResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Relationship?: RelationshipResolvers<ContextType>;
   SignUpResult?: SignUpResultResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

@@ -1,0 +1,3 @@
+export * from './bits.ts';
+export * from './compute.ts';
+export * from './hierarchy.ts';

@@ -1,0 +1,9 @@
+import type { Database } from '@gochat/db';
+import type { SnowflakeGenerator } from '@gochat/ids';
+
+/** TODO(issue 3): filled in by the channels work. */
+export function channelsStore(db: Database, ids: SnowflakeGenerator) {
+  void db;
+  void ids;
+  return {};
+}

@@ -1,0 +1,9 @@
+import type { Database } from '@gochat/db';
+import type { SnowflakeGenerator } from '@gochat/ids';
+
+/** TODO(issue 3): filled in by the guilds work. */
+export function guildsStore(db: Database, ids: SnowflakeGenerator) {
+  void db;
+  void ids;
+  return {};
+}

@@ -1,0 +1,36 @@
+import type { Database } from '@gochat/db';
+import type { SnowflakeGenerator } from '@gochat/ids';
+
+import { accessQueries } from './access.ts';
+import { auditStore } from './audit-store.ts';
+import { channelsStore } from './channels.ts';
+import { directStore } from './direct.ts';
+import { emojisStore } from './emojis.ts';
+import { guildsStore } from './guilds.ts';
+import { invitesStore } from './invites.ts';
+import { membersStore } from './members.ts';
+import { moderationStore } from './moderation.ts';
+import { rolesStore } from './roles.ts';
+
+export * from './rows.ts';
+
+/**
+ * All of the guilds subgraph's SQL, one module per area. Every write runs in one transaction with its
+ * audit entry (./audit.ts) and its events (appended to the outbox), so nothing is half-done.
+ */
+export function createGuildsStore(db: Database, ids: SnowflakeGenerator) {
+  return {
+    ...accessQueries(db),
+    ...auditStore(db, ids),
+    ...guildsStore(db, ids),
+    ...channelsStore(db, ids),
+    ...rolesStore(db, ids),
+    ...membersStore(db, ids),
+    ...invitesStore(db, ids),
+    ...moderationStore(db, ids),
+    ...emojisStore(db, ids),
+    ...directStore(db, ids),
+  };
+}
+
+export type GuildsStore = ReturnType<typeof createGuildsStore>;
