@@ -38,7 +38,10 @@ const subgraph = (
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
-    ...subgraph('accounts', { User: '../store.ts#UserRow' }),
+    ...subgraph('accounts', {
+      User: '../store.ts#UserRow',
+      Relationship: '../relationships.ts#RelationshipRow',
+    }),
     ...subgraph(
       'guilds',
       {

@@ -20,6 +20,7 @@ import {
 } from '@gochat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { guildWalkthrough } from './guild-walkthrough.ts';
 import { RELAXED_LIMITS, SECRETS, tempConfig } from './support.ts';
 
 /**
@@ -62,6 +63,15 @@ describe('embedded monolith, end to end', () => {
   afterAll(async () => {
     // The drain on SIGTERM must be clean: exit code 0.
     expect(await gochat.stop('SIGTERM')).toBe(0);
+  });
+
+  it('runs the README walk-through: roles, a hidden channel, an invite, a ban', async () => {
+    const mailbox = logMailbox(gochat);
+    const [carol, spammer] = await Promise.all([
+      createVerifiedUser(gochat.url, mailbox, { displayName: 'Carol' }),
+      createVerifiedUser(gochat.url, mailbox, { displayName: 'Spammer' }),
+    ]);
+    await guildWalkthrough(gochat.url, { alice, bob, carol, spammer });
   });
 
   it('serves health and readiness with every embedded dependency answering', async () => {

@@ -30,6 +30,7 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { guildWalkthrough } from './guild-walkthrough.ts';
 import { RELAXED_LIMITS, SECRETS, tempConfig } from './support.ts';
 
 const pgUrl = await realServer('postgres');
@@ -131,6 +132,15 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         Object.values(codes).every((c) => c === 0),
         JSON.stringify(codes),
       ).toBe(true);
+    });
+
+    it('runs the README walk-through on PostgreSQL and NATS: roles, a hidden channel, an invite, a ban', async () => {
+      const mailbox = smtpMailbox(smtp);
+      const [carol, spammer] = await Promise.all([
+        createVerifiedUser(routerB.url, mailbox, { displayName: 'Carol' }),
+        createVerifiedUser(routerA.url, mailbox, { displayName: 'Spammer' }),
+      ]);
+      await guildWalkthrough(routerA.url, { alice, bob, carol, spammer });
     });
 
     it('reports every role ready against its real dependencies', async () => {

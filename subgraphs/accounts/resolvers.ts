@@ -1,5 +1,7 @@
+import { isForeignKeyViolation } from '@gochat/db';
 import type { Identity } from '@gochat/identity';
-import { DomainError, parseInput, unauthenticated } from '@gochat/errors';
+import { DomainError, notFound, parseInput, unauthenticated, validation } from '@gochat/errors';
+import { isSnowflake } from '@gochat/ids';
 import type { BaseContext } from '@gochat/subgraph-kit';
 import { DateTimeScalar } from '@gochat/subgraph-kit';
 import type DataLoader from 'dataloader';
@@ -7,8 +9,9 @@ import type DataLoader from 'dataloader';
 import type { Auth } from './auth.ts';
 import { callAuth } from './auth-errors.ts';
 import type { StrictAction } from './rate-limit.ts';
+import type { RelationshipRow } from './relationships.ts';
 import type { AccountsStore, UserRow } from './store.ts';
-import { email, signInInput, signUpInput, updateProfileInput } from './validation.ts';
+import { email, handle as handleRule, signInInput, signUpInput, updateProfileInput } from './validation.ts';
 import type { Resolvers } from './generated/resolvers.ts';
 
 export interface AccountsContext extends BaseContext {
@@ -42,6 +45,29 @@ async function issueJwt(ctx: AccountsContext, sessionToken: string) {
   return { jwt: token, expiresAt: new Date(Date.now() + ctx.jwtTtlMs) };
 }
 
+/** The other user of a relationship mutation: a valid id, and not the caller (VALIDATION otherwise). */
+function otherUser(identity: Identity, value: string): { me: string; other: string } {
+  const { userId: me } = signedInUser(identity);
+  if (!isSnowflake(value)) throw validation('userId: not a valid id', 'userId');
+  if (value === me) throw validation('userId: not yourself', 'userId');
+  return { me, other: value };
+}
+
+/** Runs a relationship change, then wakes the outbox relay. A user deleted meanwhile is NOT_FOUND. */
+async function relationshipChange(
+  ctx: AccountsContext,
+  work: Promise<RelationshipRow>,
+): Promise<RelationshipRow> {
+  try {
+    const row = await work;
+    ctx.kick();
+    return row;
+  } catch (error) {
+    if (isForeignKeyViolation(error)) throw notFound('User');
+    throw error;
+  }
+}
+
 export const resolvers: Resolvers<AccountsContext> = {
   DateTime: DateTimeScalar,
 
@@ -52,7 +78,19 @@ export const resolvers: Resolvers<AccountsContext> = {
     emailVerified: (user, _args, ctx) => (isSelf(ctx.identity, user) ? user.emailVerified : null),
   },
 
+  Relationship: {
+    user: async (relationship, _args, ctx) => {
+      const user = await ctx.users.load(relationship.userId);
+      if (!user) throw notFound('User');
+      return user;
+    },
+  },
+
   Query: {
+    relationships: (_root, { status }, ctx) => {
+      const { userId } = signedInUser(ctx.identity);
+      return ctx.store.relationships(userId, status ?? undefined);
+    },
     me: async (_root, _args, ctx) => {
       const { userId } = signedInUser(ctx.identity);
       const user = await ctx.users.load(userId);
@@ -171,6 +209,36 @@ export const resolvers: Resolvers<AccountsContext> = {
       ctx.users.clear(userId);
       ctx.kick();
       return user;
+    },
+
+    sendFriendRequest: async (_root, args, ctx) => {
+      const { userId: me } = signedInUser(ctx.identity);
+      const handle = parseInput(handleRule, args.handle.trim().toLowerCase(), 'handle');
+      const target = await ctx.store.userByHandle(handle);
+      if (!target) throw notFound('User');
+      if (target.id === me) throw validation('handle: you cannot befriend yourself', 'handle');
+      return relationshipChange(ctx, ctx.store.sendFriendRequest(me, target.id));
+    },
+    acceptFriendRequest: (_root, args, ctx) => {
+      const { me, other } = otherUser(ctx.identity, args.userId);
+      return relationshipChange(ctx, ctx.store.acceptFriendRequest(me, other));
+    },
+    declineFriendRequest: (_root, args, ctx) => {
+      const { me, other } = otherUser(ctx.identity, args.userId);
+      return relationshipChange(ctx, ctx.store.declineFriendRequest(me, other));
+    },
+    removeFriend: (_root, args, ctx) => {
+      const { me, other } = otherUser(ctx.identity, args.userId);
+      return relationshipChange(ctx, ctx.store.removeFriend(me, other));
+    },
+    blockUser: async (_root, args, ctx) => {
+      const { me, other } = otherUser(ctx.identity, args.userId);
+      if (!(await ctx.users.load(other))) throw notFound('User');
+      return relationshipChange(ctx, ctx.store.blockUser(me, other));
+    },
+    unblockUser: (_root, args, ctx) => {
+      const { me, other } = otherUser(ctx.identity, args.userId);
+      return relationshipChange(ctx, ctx.store.unblockUser(me, other));
     },
   },
 };

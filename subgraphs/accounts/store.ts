@@ -5,6 +5,8 @@ import { newEvent, subjects } from '@gochat/events';
 import { appendToOutbox } from '@gochat/outbox';
 import { and, eq, inArray } from 'drizzle-orm';
 
+import { relationshipsStore } from './relationships.ts';
+
 export interface UserRow {
   id: string;
   name: string;
@@ -28,6 +30,8 @@ const columns = {
 /** All of the accounts subgraph's SQL. better-auth runs its own queries on the same tables. */
 export function createAccountsStore(db: Database) {
   return {
+    ...relationshipsStore(db),
+
     async usersByIds(ids: readonly string[]): Promise<UserRow[]> {
       if (ids.length === 0) return [];
       return db

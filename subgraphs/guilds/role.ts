@@ -3,12 +3,13 @@ import fs from 'node:fs';
 import type { Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import { createIdentityVerifier } from '@gochat/identity';
-import type { Role } from '@gochat/lifecycle';
+import type { Lifecycle, Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import type { OutboxRelay } from '@gochat/outbox';
 import { createSubgraph, loaderById } from '@gochat/subgraph-kit';
 import DataLoader from 'dataloader';
 
+import { scheduleAuditPurge } from './audit-purge.ts';
 import type { GuildsConfig } from './config.ts';
 import { memberKey, type GuildsContext, type GuildsLoaders } from './resolvers/context.ts';
 import { resolvers } from './resolvers/index.ts';
@@ -20,6 +21,8 @@ export interface GuildsDeps {
   ids: SnowflakeGenerator;
   outbox: OutboxRelay;
   log: Logger;
+  /** When given (a served role), the 45-day audit log purge runs hourly until shutdown. */
+  lifecycle?: Lifecycle;
 }
 
 const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
@@ -67,6 +70,10 @@ function createLoaders(store: GuildsStore): GuildsLoaders {
 /** Guilds: guilds, channels (DMs included), roles, members, invites, moderation, audit log and emoji. */
 export function createGuildsRole(deps: GuildsDeps): Role {
   const store = createGuildsStore(deps.db, deps.ids);
+  if (deps.lifecycle) {
+    const purge = scheduleAuditPurge({ purge: (olderThan) => store.purgeAuditLog(olderThan), log: deps.log });
+    deps.lifecycle.defer('audit purge', () => purge.stop());
+  }
   const subgraph = createSubgraph<GuildsContext>({
     name: 'guilds',
     typeDefs,

@@ -1,13 +1,19 @@
 import { DomainError, forbidden, notFound, parseInput, unauthenticated, validation } from '@gochat/errors';
-import type { Identity } from '@gochat/identity';
 import { isSnowflake } from '@gochat/ids';
+import {
+  PERMISSIONS,
+  channelPermissions,
+  directChannelPermissions,
+  has,
+  type PermissionName,
+} from '@gochat/permissions';
 import type { BaseContext } from '@gochat/subgraph-kit';
 import { DateTimeScalar } from '@gochat/subgraph-kit';
 import type DataLoader from 'dataloader';
 import { z } from 'zod';
 
 import type { Resolvers } from './generated/resolvers.ts';
-import type { MessageRow, MessagesStore } from './store.ts';
+import type { ChannelAccessFacts, MessageRow, MessagesStore } from './store.ts';
 
 export interface MessagesContext extends BaseContext {
   store: MessagesStore;
@@ -26,18 +32,73 @@ function id(value: string, field: string): string {
   return value;
 }
 
-/** Readable by guild members, and by a router hydration scoped to this channel. Returns the guild id. */
-async function readableChannel(ctx: MessagesContext, channelId: string): Promise<string> {
-  const identity: Identity = ctx.identity;
+/**
+ * The user's effective permissions in the channel, by the same functions the guilds subgraph uses:
+ * DM participants get the fixed DM set; guild channels follow Discord's algorithm (owner, roles,
+ * administrator, overwrites, timeout); non-members get nothing.
+ */
+export function permissionsIn(facts: ChannelAccessFacts, userId: string, now = new Date()): bigint {
+  if (facts.guildId === null) return directChannelPermissions(facts.isRecipient);
+  if (!facts.member || facts.ownerId === null) return 0n;
+  return channelPermissions(
+    {
+      userId,
+      guildId: facts.guildId,
+      ownerId: facts.ownerId,
+      everyone: facts.everyone,
+      roles: facts.roles,
+      timedOut: facts.member.timeoutUntil !== null && facts.member.timeoutUntil > now,
+    },
+    facts.overwrites,
+  );
+}
+
+function requirePermissions(bits: bigint, ...names: PermissionName[]): void {
+  if (!has(bits, PERMISSIONS.VIEW_CHANNEL)) throw forbidden('Not allowed to view this channel.');
+  const lacking = names.filter((name) => !has(bits, PERMISSIONS[name]));
+  if (lacking.length)
+    throw forbidden(`Missing permission${lacking.length > 1 ? 's' : ''}: ${lacking.join(', ')}.`);
+}
+
+async function loadFacts(ctx: MessagesContext, channelId: string): Promise<ChannelAccessFacts> {
+  const identity = ctx.identity;
   if (identity.kind === 'anonymous') throw unauthenticated();
-  const access = await ctx.store.channelAccess(
+  const facts = await ctx.store.channelAccess(
     channelId,
     identity.kind === 'user' ? identity.userId : undefined,
   );
-  if (!access) throw notFound('Channel');
-  if (identity.kind === 'scope' ? identity.scope.channelId === channelId : access.isMember)
-    return access.guildId;
-  throw forbidden('Not a member of this guild.');
+  if (!facts) throw notFound('Channel');
+  return facts;
+}
+
+/**
+ * Readers of a channel: VIEW_CHANNEL and READ_MESSAGE_HISTORY there (DM participants have both), or a
+ * router hydration scoped to this very channel.
+ */
+async function readableChannel(ctx: MessagesContext, channelId: string): Promise<ChannelAccessFacts> {
+  const facts = await loadFacts(ctx, channelId);
+  const identity = ctx.identity;
+  if (identity.kind === 'scope') {
+    if (identity.scope.channelId === channelId) return facts;
+    throw forbidden('Not allowed to view this channel.');
+  }
+  if (identity.kind !== 'user') throw unauthenticated();
+  requirePermissions(permissionsIn(facts, identity.userId), 'READ_MESSAGE_HISTORY');
+  return facts;
+}
+
+/**
+ * Senders: VIEW_CHANNEL and SEND_MESSAGES (a timeout takes SEND_MESSAGES away), no block between the
+ * two users of a 1:1 DM, and a channel that holds messages (not voice or a category).
+ */
+async function sendableChannel(ctx: MessagesContext, channelId: string): Promise<ChannelAccessFacts> {
+  if (ctx.identity.kind !== 'user') throw unauthenticated();
+  const facts = await loadFacts(ctx, channelId);
+  requirePermissions(permissionsIn(facts, ctx.identity.userId), 'SEND_MESSAGES');
+  if (facts.blocked) throw forbidden('You cannot message this user.');
+  if (facts.kind === 'voice' || facts.kind === 'category')
+    throw validation(`channelId: a ${facts.kind} channel holds no messages`, 'channelId');
+  return facts;
 }
 
 async function readableMessage(ctx: MessagesContext, messageId: string): Promise<MessageRow> {
@@ -65,6 +126,7 @@ export const resolvers: Resolvers = {
     __resolveReference: (ref, ctx) => readableMessage(ctx, ref.id),
     channel: (message) => ({ id: message.channelId }),
     author: (message) => ({ id: message.authorId }),
+    kind: (message) => (message.kind === 'guild_member_join' ? 'GUILD_MEMBER_JOIN' : 'DEFAULT'),
   },
 
   Channel: {
@@ -81,11 +143,11 @@ export const resolvers: Resolvers = {
     sendMessage: async (_root, args, ctx) => {
       if (ctx.identity.kind !== 'user') throw unauthenticated();
       const channelId = id(args.channelId, 'channelId');
+      const facts = await sendableChannel(ctx, channelId);
       const text = parseInput(content, args.content, 'content');
-      const guildId = await readableChannel(ctx, channelId);
       const message = await ctx.store.send({
         channelId,
-        guildId,
+        guildId: facts.guildId,
         authorId: ctx.identity.userId,
         content: text,
       });

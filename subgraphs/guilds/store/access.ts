@@ -42,9 +42,11 @@ export function accessQueries(db: Database) {
       const rows = await db
         .select({
           member: guildMembers,
+          // Qualified by hand: drizzle renders columns unqualified in a one-table select, which would
+          // compare member_roles' columns with themselves.
           roleIds: sql<
             string[] | null
-          >`(select array_agg(${memberRoles.roleId}::text) from ${memberRoles} where ${memberRoles.guildId} = ${guildMembers.guildId} and ${memberRoles.userId} = ${guildMembers.userId})`,
+          >`(select array_agg(mr.role_id::text) from ${memberRoles} mr where mr.guild_id = ${guildMembers}.guild_id and mr.user_id = ${guildMembers}.user_id)`,
         })
         .from(guildMembers)
         .where(sql`(${guildMembers.guildId}, ${guildMembers.userId}) in (${pairs})`);

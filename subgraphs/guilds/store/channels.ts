@@ -1,9 +1,457 @@
-import type { Database } from '@gochat/db';
+import type { Database, Transaction } from '@gochat/db';
+import { channelOverwrites, channels, guildMembers, roles } from '@gochat/drizzle';
+import { DomainError, notFound, validation } from '@gochat/errors';
+import { newEvent, subjects } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
+import { appendToOutbox } from '@gochat/outbox';
+import { PERMISSIONS } from '@gochat/permissions';
+import { and, asc, count, eq, inArray, isNull, max } from 'drizzle-orm';
 
-/** TODO(issue 3): filled in by the channels work. */
+import { diff, recordAudit } from './audit.ts';
+import { lockGuild } from './guilds.ts';
+import type { AuditChangeRow, ChannelRow, OverwriteRow } from './rows.ts';
+
+/** Discord's limit of channels (categories included) per guild. */
+export const MAX_CHANNELS_PER_GUILD = 500;
+
+export type GuildChannelKind = 'text' | 'voice' | 'category';
+
+export interface NewChannel {
+  kind: GuildChannelKind;
+  name: string;
+  topic: string | null;
+  parentId: string | null;
+  /** Undefined: after the last of its siblings. */
+  position: number | undefined;
+  slowmodeSeconds: number;
+  voiceRegion: string | null;
+  bitrate: number | null;
+}
+
+/** Channel fields to change: undefined leaves a field alone. */
+export interface ChannelPatch {
+  name?: string;
+  topic?: string | null;
+  parentId?: string | null;
+  position?: number;
+  slowmodeSeconds?: number;
+  voiceRegion?: string | null;
+  bitrate?: number | null;
+}
+
+export interface ChannelMove {
+  id: string;
+  position: number;
+  /** Undefined leaves the category alone; null takes the channel out of it. */
+  parentId?: string | null;
+}
+
+export interface OverwriteValues {
+  targetType: 'role' | 'member';
+  targetId: string;
+  allow: bigint;
+  deny: bigint;
+}
+
+const VIEW = PERMISSIONS.VIEW_CHANNEL;
+
+/** A category of the guild, for a channel of the given kind to sit in; VALIDATION otherwise. */
+async function checkParent(
+  tx: Transaction,
+  guildId: string,
+  kind: string,
+  parentId: string | null | undefined,
+  field: string,
+): Promise<void> {
+  if (parentId === null || parentId === undefined) return;
+  if (kind === 'category') throw validation(`${field}: a category cannot sit in a category`, field);
+  const [parent] = await tx
+    .select({ kind: channels.kind })
+    .from(channels)
+    .where(and(eq(channels.id, parentId), eq(channels.guildId, guildId)));
+  if (parent?.kind !== 'category') throw validation(`${field}: must be a category of this guild`, field);
+}
+
+/** Sets or clears @everyone's VIEW_CHANNEL deny on the channel, keeping the overwrite's other bits. */
+async function setPrivate(tx: Transaction, channelId: string, guildId: string, hidden: boolean) {
+  const [current] = await tx
+    .select()
+    .from(channelOverwrites)
+    .where(and(eq(channelOverwrites.channelId, channelId), eq(channelOverwrites.targetId, guildId)));
+  const allow = (current?.allow ?? 0n) & ~VIEW;
+  const deny = hidden ? (current?.deny ?? 0n) | VIEW : (current?.deny ?? 0n) & ~VIEW;
+  if (allow === 0n && deny === 0n) {
+    if (current)
+      await tx
+        .delete(channelOverwrites)
+        .where(and(eq(channelOverwrites.channelId, channelId), eq(channelOverwrites.targetId, guildId)));
+    return;
+  }
+  await tx
+    .insert(channelOverwrites)
+    .values({ channelId, targetId: guildId, targetType: 'role', allow, deny })
+    .onConflictDoUpdate({
+      target: [channelOverwrites.channelId, channelOverwrites.targetId],
+      set: { allow, deny, targetType: 'role' },
+    });
+}
+
+function isPrivate(overwrites: OverwriteRow[], guildId: string): boolean {
+  const everyone = overwrites.find((o) => o.targetType === 'role' && o.targetId === guildId);
+  return everyone !== undefined && (everyone.deny & VIEW) !== 0n;
+}
+
+async function overwritesOf(tx: Transaction, channelId: string): Promise<OverwriteRow[]> {
+  return tx.select().from(channelOverwrites).where(eq(channelOverwrites.channelId, channelId));
+}
+
+/** The next position after the channel's siblings (same category, or none). */
+async function nextPosition(tx: Transaction, guildId: string, parentId: string | null): Promise<number> {
+  const [row] = await tx
+    .select({ top: max(channels.position) })
+    .from(channels)
+    .where(
+      and(
+        eq(channels.guildId, guildId),
+        parentId === null ? isNull(channels.parentId) : eq(channels.parentId, parentId),
+      ),
+    );
+  return row?.top === null || row?.top === undefined ? 0 : Number(row.top) + 1;
+}
+
+const auditable = (c: ChannelRow) => ({
+  name: c.name,
+  kind: c.kind,
+  topic: c.topic,
+  parentId: c.parentId,
+  position: c.position,
+  slowmodeSeconds: c.slowmodeSeconds,
+  voiceRegion: c.voiceRegion,
+  bitrate: c.bitrate,
+});
+
 export function channelsStore(db: Database, ids: SnowflakeGenerator) {
-  void db;
-  void ids;
-  return {};
+  return {
+    /** The guild's channels by position then id. */
+    channelsOfGuild: (guildId: string): Promise<ChannelRow[]> =>
+      db
+        .select()
+        .from(channels)
+        .where(eq(channels.guildId, guildId))
+        .orderBy(asc(channels.position), asc(channels.id)),
+
+    /**
+     * Creates a guild channel under the guild's lock, so concurrent creations cannot pass the limit.
+     * A private channel gets an @everyone overwrite denying VIEW_CHANNEL, and `keepVisibleFor` (the
+     * creator, when they would not see it otherwise) a member overwrite allowing it.
+     */
+    createChannel: (
+      guildId: string,
+      actorId: string,
+      input: NewChannel,
+      options: { private: boolean; keepVisibleFor: string | null; reason: string | null },
+    ): Promise<ChannelRow> =>
+      db.transaction(async (tx) => {
+        await lockGuild(tx, guildId);
+        const [counted] = await tx.select({ n: count() }).from(channels).where(eq(channels.guildId, guildId));
+        if (Number(counted?.n ?? 0) >= MAX_CHANNELS_PER_GUILD)
+          throw new DomainError(
+            'LIMIT_REACHED',
+            `A guild has at most ${MAX_CHANNELS_PER_GUILD} channels, categories included.`,
+          );
+        await checkParent(tx, guildId, input.kind, input.parentId, 'parentId');
+        const position = input.position ?? (await nextPosition(tx, guildId, input.parentId));
+        const [channel] = await tx
+          .insert(channels)
+          .values({ id: ids.next(), guildId, ...input, position })
+          .returning();
+        if (!channel) throw new Error('insert returned no channel');
+        const changes: AuditChangeRow[] = diff({}, auditable(channel));
+        if (options.private) {
+          await setPrivate(tx, channel.id, guildId, true);
+          if (options.keepVisibleFor)
+            await tx.insert(channelOverwrites).values({
+              channelId: channel.id,
+              targetId: options.keepVisibleFor,
+              targetType: 'member',
+              allow: VIEW,
+              deny: 0n,
+            });
+          changes.push({ key: 'private', after: true });
+        }
+        await recordAudit(tx, ids, {
+          guildId,
+          actorId,
+          action: 'CHANNEL_CREATE',
+          targetType: 'CHANNEL',
+          targetId: channel.id,
+          changes,
+          reason: options.reason,
+        });
+        await appendToOutbox(tx, [
+          newEvent('ChannelCreated', subjects.guild(guildId), { guildId, channelId: channel.id }),
+        ]);
+        return channel;
+      }),
+
+    /** Applies the patch (and the private flag) with a CHANNEL_UPDATE entry and a ChannelUpdated event. */
+    updateChannel: (
+      channelId: string,
+      actorId: string,
+      patch: ChannelPatch,
+      options: { private?: boolean; reason: string | null },
+    ): Promise<ChannelRow> =>
+      db.transaction(async (tx) => {
+        const [before] = await tx.select().from(channels).where(eq(channels.id, channelId)).for('update');
+        if (!before?.guildId) throw notFound('Channel');
+        const guildId = before.guildId;
+        await checkParent(tx, guildId, before.kind, patch.parentId, 'parentId');
+        const changes = diff(pickChannel(before, patch), { ...pickChannel(before, patch), ...patch });
+        let channel = before;
+        if (changes.length > 0) {
+          const [updated] = await tx
+            .update(channels)
+            .set(patch)
+            .where(eq(channels.id, channelId))
+            .returning();
+          if (updated) channel = updated;
+        }
+        if (options.private !== undefined) {
+          const wasPrivate = isPrivate(await overwritesOf(tx, channelId), guildId);
+          if (wasPrivate !== options.private) {
+            await setPrivate(tx, channelId, guildId, options.private);
+            changes.push({ key: 'private', before: wasPrivate, after: options.private });
+          }
+        }
+        if (changes.length === 0) return channel;
+        await recordAudit(tx, ids, {
+          guildId,
+          actorId,
+          action: 'CHANNEL_UPDATE',
+          targetType: 'CHANNEL',
+          targetId: channelId,
+          changes,
+          reason: options.reason,
+        });
+        await appendToOutbox(tx, [
+          newEvent('ChannelUpdated', subjects.guild(guildId), {
+            guildId,
+            actorId,
+            channelId,
+            fields: changes.map((c) => c.key),
+          }),
+        ]);
+        return channel;
+      }),
+
+    /** Deletes a guild channel with its messages; children and the system channel are let go by the FKs. */
+    deleteChannel: (channelId: string, actorId: string, reason: string | null): Promise<void> =>
+      db.transaction(async (tx) => {
+        const [deleted] = await tx.delete(channels).where(eq(channels.id, channelId)).returning();
+        if (!deleted?.guildId) throw notFound('Channel');
+        const guildId = deleted.guildId;
+        await recordAudit(tx, ids, {
+          guildId,
+          actorId,
+          action: 'CHANNEL_DELETE',
+          targetType: 'CHANNEL',
+          targetId: channelId,
+          changes: diff(auditable(deleted), {}),
+          reason,
+        });
+        await appendToOutbox(tx, [
+          newEvent('ChannelDeleted', subjects.guild(guildId), { guildId, actorId, channelId }),
+        ]);
+      }),
+
+    /** Moves several channels at once: all of them or none (VALIDATION names the first bad one). */
+    reorderChannels: (
+      guildId: string,
+      actorId: string,
+      moves: ChannelMove[],
+      reason: string | null,
+    ): Promise<void> =>
+      db.transaction(async (tx) => {
+        await lockGuild(tx, guildId);
+        const listed = moves.map((m) => m.id);
+        if (new Set(listed).size !== listed.length)
+          throw validation('positions: a channel is listed twice', 'positions');
+        const rows = listed.length
+          ? await tx
+              .select()
+              .from(channels)
+              .where(and(eq(channels.guildId, guildId), inArray(channels.id, listed)))
+          : [];
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        const changes: AuditChangeRow[] = [];
+        for (const [index, move] of moves.entries()) {
+          const channel = byId.get(move.id);
+          if (!channel)
+            throw validation(`positions.${index}.id: not a channel of this guild`, `positions.${index}.id`);
+          await checkParent(tx, guildId, channel.kind, move.parentId, `positions.${index}.parentId`);
+          const before = { position: channel.position, parentId: channel.parentId };
+          const after = {
+            position: move.position,
+            parentId: move.parentId === undefined ? channel.parentId : move.parentId,
+          };
+          if (before.position === after.position && before.parentId === after.parentId) continue;
+          changes.push({ key: channel.id, before, after });
+        }
+        for (const change of changes)
+          await tx
+            .update(channels)
+            .set(change.after as { position: number; parentId: string | null })
+            .where(eq(channels.id, change.key));
+        if (changes.length === 0) return;
+        await recordAudit(tx, ids, {
+          guildId,
+          actorId,
+          action: 'CHANNELS_REORDER',
+          targetType: 'CHANNEL',
+          targetId: null,
+          changes,
+          reason,
+        });
+        await appendToOutbox(tx, [
+          newEvent('ChannelsReordered', subjects.guild(guildId), {
+            guildId,
+            actorId,
+            channelIds: changes.map((c) => c.key),
+          }),
+        ]);
+      }),
+
+    /**
+     * Creates or replaces the overwrite for its target, with an OVERWRITE_UPDATE entry. The target is
+     * checked again under the transaction: a role of the guild, or a member.
+     */
+    setChannelOverwrite: (
+      channelId: string,
+      guildId: string,
+      actorId: string,
+      values: OverwriteValues,
+      reason: string | null,
+    ): Promise<void> =>
+      db.transaction(async (tx) => {
+        await lockChannel(tx, channelId);
+        await checkTarget(tx, guildId, values);
+        const [before] = await tx
+          .select()
+          .from(channelOverwrites)
+          .where(
+            and(eq(channelOverwrites.channelId, channelId), eq(channelOverwrites.targetId, values.targetId)),
+          );
+        await tx
+          .insert(channelOverwrites)
+          .values({ channelId, ...values })
+          .onConflictDoUpdate({
+            target: [channelOverwrites.channelId, channelOverwrites.targetId],
+            set: { targetType: values.targetType, allow: values.allow, deny: values.deny },
+          });
+        await recordAudit(tx, ids, {
+          guildId,
+          actorId,
+          action: 'OVERWRITE_UPDATE',
+          targetType: 'CHANNEL',
+          targetId: channelId,
+          changes: overwriteChanges(values.targetId, before, values),
+          reason,
+        });
+        await appendToOutbox(tx, [
+          newEvent('ChannelUpdated', subjects.guild(guildId), {
+            guildId,
+            actorId,
+            channelId,
+            fields: ['overwrites'],
+          }),
+        ]);
+      }),
+
+    /** Removes the overwrite for the target; NOT_FOUND when there is none. */
+    deleteChannelOverwrite: (
+      channelId: string,
+      guildId: string,
+      actorId: string,
+      targetId: string,
+      reason: string | null,
+    ): Promise<void> =>
+      db.transaction(async (tx) => {
+        await lockChannel(tx, channelId);
+        const [before] = await tx
+          .delete(channelOverwrites)
+          .where(and(eq(channelOverwrites.channelId, channelId), eq(channelOverwrites.targetId, targetId)))
+          .returning();
+        if (!before) throw notFound('Overwrite');
+        await recordAudit(tx, ids, {
+          guildId,
+          actorId,
+          action: 'OVERWRITE_DELETE',
+          targetType: 'CHANNEL',
+          targetId: channelId,
+          changes: overwriteChanges(targetId, before, undefined),
+          reason,
+        });
+        await appendToOutbox(tx, [
+          newEvent('ChannelUpdated', subjects.guild(guildId), {
+            guildId,
+            actorId,
+            channelId,
+            fields: ['overwrites'],
+          }),
+        ]);
+      }),
+  };
+}
+
+/** Locks the channel row (a concurrent delete of the channel waits or wins); NOT_FOUND when gone. */
+async function lockChannel(tx: Transaction, channelId: string): Promise<void> {
+  const [row] = await tx
+    .select({ id: channels.id })
+    .from(channels)
+    .where(eq(channels.id, channelId))
+    .for('update');
+  if (!row) throw notFound('Channel');
+}
+
+async function checkTarget(tx: Transaction, guildId: string, target: OverwriteValues): Promise<void> {
+  if (target.targetType === 'role') {
+    const [role] = await tx
+      .select({ id: roles.id })
+      .from(roles)
+      .where(and(eq(roles.id, target.targetId), eq(roles.guildId, guildId)));
+    if (!role) throw notFound('Role');
+  } else {
+    const [member] = await tx
+      .select({ userId: guildMembers.userId })
+      .from(guildMembers)
+      .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, target.targetId)))
+      .for('share');
+    if (!member) throw notFound('Member');
+  }
+}
+
+/**
+ * Audit changes of an overwrite: which target, and its allow and deny before and after (a side is
+ * absent when the overwrite did not exist then).
+ */
+function overwriteChanges(
+  targetId: string,
+  before: OverwriteRow | undefined,
+  after: OverwriteValues | undefined,
+): AuditChangeRow[] {
+  const side = (row: { targetType: string; allow: bigint; deny: bigint } | undefined) =>
+    row ? { targetId, targetType: row.targetType, allow: row.allow, deny: row.deny } : undefined;
+  const [b, a] = [side(before), side(after)];
+  return (['targetId', 'targetType', 'allow', 'deny'] as const).map((key) => ({
+    key,
+    ...(b ? { before: b[key] } : {}),
+    ...(a ? { after: a[key] } : {}),
+  }));
+}
+
+/** The row's values for the patch's keys. */
+function pickChannel(row: ChannelRow, patch: ChannelPatch): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(patch)) out[key] = row[key as keyof ChannelRow];
+  return out;
 }

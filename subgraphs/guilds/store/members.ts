@@ -1,9 +1,197 @@
-import type { Database } from '@gochat/db';
+import { isForeignKeyViolation, type Database, type Transaction } from '@gochat/db';
+import { guildMembers, memberRoles } from '@gochat/drizzle';
+import { notFound } from '@gochat/errors';
+import { newEvent, subjects } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
+import { appendToOutbox } from '@gochat/outbox';
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 
-/** TODO(issue 3): filled in by the members work. */
+import { diff, recordAudit, type AuditAction } from './audit.ts';
+import { pageOf, type MemberRow, type Page } from './rows.ts';
+
+/**
+ * The member's role ids, aggregated per row (one subquery per returned member, served by the PK).
+ * Qualified by hand: drizzle renders columns unqualified in a one-table select.
+ */
+const roleIdsOf = sql<
+  string[] | null
+>`(select array_agg(mr.role_id::text) from ${memberRoles} mr where mr.guild_id = ${guildMembers}.guild_id and mr.user_id = ${guildMembers}.user_id)`;
+
+async function selectMembers(db: Database | Transaction, where: SQL | undefined, limit?: number) {
+  const query = db
+    .select({ member: guildMembers, roleIds: roleIdsOf })
+    .from(guildMembers)
+    .where(where)
+    .orderBy(asc(guildMembers.userId));
+  const rows = await (limit === undefined ? query : query.limit(limit));
+  return rows.map((r): MemberRow => ({ ...r.member, roleIds: (r.roleIds ?? []).map(String) }));
+}
+
+const memberIs = (guildId: string, userId: string) =>
+  and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, userId));
+
+/** Which constraint a foreign-key violation names, however deep drizzle wrapped the driver error. */
+function violatedConstraint(error: unknown): string | undefined {
+  for (let e = error as { cause?: unknown; constraint?: unknown } | undefined; e; e = e.cause as typeof e)
+    if (typeof e.constraint === 'string') return e.constraint;
+  return undefined;
+}
+
+/** Members: the keyset-paginated list, role assignment, nicknames and timeouts. */
 export function membersStore(db: Database, ids: SnowflakeGenerator) {
-  void db;
-  void ids;
-  return {};
+  async function memberIn(tx: Transaction, guildId: string, userId: string): Promise<MemberRow> {
+    const [member] = await selectMembers(tx, memberIs(guildId, userId));
+    if (!member) throw notFound('Member');
+    return member;
+  }
+
+  /** Audit entry and GuildMemberUpdated event of one member change. */
+  async function recordMemberChange(
+    tx: Transaction,
+    entry: {
+      actorId: string;
+      guildId: string;
+      userId: string;
+      action: AuditAction;
+      changes: { key: string; before?: unknown; after?: unknown }[];
+      fields: string[];
+      reason: string | null;
+    },
+  ) {
+    const { actorId, guildId, userId } = entry;
+    await recordAudit(tx, ids, {
+      guildId,
+      actorId,
+      action: entry.action,
+      targetType: 'MEMBER',
+      targetId: userId,
+      changes: entry.changes,
+      reason: entry.reason,
+    });
+    await appendToOutbox(tx, [
+      newEvent('GuildMemberUpdated', subjects.guild(guildId), {
+        guildId,
+        actorId,
+        userId,
+        fields: entry.fields,
+      }),
+    ]);
+  }
+
+  /** Sets one column of a membership; a no-op change records nothing. */
+  const setMemberField =
+    <K extends 'nickname' | 'timeoutUntil'>(key: K, action: AuditAction) =>
+    (
+      actorId: string,
+      guildId: string,
+      userId: string,
+      value: MemberRow[K],
+      reason: string | null,
+    ): Promise<MemberRow> =>
+      db.transaction(async (tx) => {
+        const [before] = await tx
+          .select({ value: guildMembers[key] })
+          .from(guildMembers)
+          .where(memberIs(guildId, userId))
+          .for('update');
+        if (!before) throw notFound('Member');
+        const changes = diff({ [key]: before.value }, { [key]: value });
+        if (changes.length > 0) {
+          await tx
+            .update(guildMembers)
+            .set({ [key]: value })
+            .where(memberIs(guildId, userId));
+          await recordMemberChange(tx, { actorId, guildId, userId, action, changes, fields: [key], reason });
+        }
+        return memberIn(tx, guildId, userId);
+      });
+
+  return {
+    /** Keyset page by user id: `where user_id > after order by user_id limit first + 1` on the primary key. */
+    guildMembersPage: async (
+      guildId: string,
+      first: number,
+      after?: string | null,
+    ): Promise<Page<MemberRow>> =>
+      pageOf(
+        await selectMembers(
+          db,
+          and(eq(guildMembers.guildId, guildId), after ? gt(guildMembers.userId, after) : undefined),
+          first + 1,
+        ),
+        first,
+        (m) => m.userId,
+      ),
+
+    /**
+     * Gives the member a role; giving it again changes nothing. A role (or membership) deleted
+     * concurrently makes the insert fail its foreign key: NOT_FOUND, never a dangling row.
+     */
+    async addMemberRole(
+      actorId: string,
+      guildId: string,
+      userId: string,
+      roleId: string,
+      reason: string | null,
+    ): Promise<MemberRow> {
+      try {
+        return await db.transaction(async (tx) => {
+          const added = await tx
+            .insert(memberRoles)
+            .values({ guildId, userId, roleId })
+            .onConflictDoNothing()
+            .returning({ roleId: memberRoles.roleId });
+          if (added.length > 0)
+            await recordMemberChange(tx, {
+              actorId,
+              guildId,
+              userId,
+              action: 'MEMBER_ROLE_ADD',
+              changes: [{ key: 'roles', after: [roleId] }],
+              fields: ['roles'],
+              reason,
+            });
+          return memberIn(tx, guildId, userId);
+        });
+      } catch (error) {
+        if (!isForeignKeyViolation(error)) throw error;
+        throw notFound(violatedConstraint(error)?.includes('role_id') ? 'Role' : 'Member');
+      }
+    },
+
+    /** Takes a role from the member; taking one they lack changes nothing. */
+    removeMemberRole: (
+      actorId: string,
+      guildId: string,
+      userId: string,
+      roleId: string,
+      reason: string | null,
+    ): Promise<MemberRow> =>
+      db.transaction(async (tx) => {
+        const removed = await tx
+          .delete(memberRoles)
+          .where(
+            and(
+              eq(memberRoles.guildId, guildId),
+              eq(memberRoles.userId, userId),
+              eq(memberRoles.roleId, roleId),
+            ),
+          )
+          .returning({ roleId: memberRoles.roleId });
+        if (removed.length > 0)
+          await recordMemberChange(tx, {
+            actorId,
+            guildId,
+            userId,
+            action: 'MEMBER_ROLE_REMOVE',
+            changes: [{ key: 'roles', before: [roleId] }],
+            fields: ['roles'],
+            reason,
+          });
+        return memberIn(tx, guildId, userId);
+      }),
+
+    setMemberNickname: setMemberField('nickname', 'MEMBER_UPDATE'),
+    setMemberTimeout: setMemberField('timeoutUntil', 'MEMBER_TIMEOUT'),
+  };
 }

@@ -1,9 +1,206 @@
-import type { Database } from '@gochat/db';
-import type { SnowflakeGenerator } from '@gochat/ids';
+import { isForeignKeyViolation, queryRows, type Database } from '@gochat/db';
+import { bans, guildMembers, guilds, user } from '@gochat/drizzle';
+import { notFound } from '@gochat/errors';
+import { newEvent, subjects, type NewEvent } from '@gochat/events';
+import { EPOCH_MS, type SnowflakeGenerator } from '@gochat/ids';
+import { appendToOutbox } from '@gochat/outbox';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 
-/** TODO(issue 3): filled in by the moderation work. */
+import { recordAudit } from './audit.ts';
+import { pageOf, type BanRow, type Page } from './rows.ts';
+
+/** Bits below a snowflake's timestamp: 10 of worker id and 12 of sequence (packages/ids/src/snowflake.ts). */
+const TIMESTAMP_SHIFT = 22n;
+const DAY_MS = 86_400_000;
+
+/**
+ * The smallest snowflake that can have been issued at `at` or later: everything created since `at`
+ * has an id >= it. Instants before the epoch give 0.
+ */
+export function snowflakeFloor(at: Date): string {
+  const ms = BigInt(at.getTime()) - EPOCH_MS;
+  return (ms > 0n ? ms << TIMESTAMP_SHIFT : 0n).toString();
+}
+
+export interface BanInput {
+  guildId: string;
+  userId: string;
+  actorId: string;
+  reason: string | null;
+  /** 0-7: also delete the user's messages of the last N days in the guild's channels. */
+  deleteMessageDays: number;
+}
+
+export interface ModerationInput {
+  guildId: string;
+  userId: string;
+  actorId: string;
+  reason: string | null;
+}
+
 export function moderationStore(db: Database, ids: SnowflakeGenerator) {
-  void db;
-  void ids;
-  return {};
+  return {
+    async userExists(userId: string): Promise<boolean> {
+      const [row] = await db.select({ id: user.id }).from(user).where(eq(user.id, userId));
+      return row !== undefined;
+    },
+
+    async banOf(guildId: string, userId: string): Promise<BanRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(bans)
+        .where(and(eq(bans.guildId, guildId), eq(bans.userId, userId)));
+      return row;
+    },
+
+    /** A page of the guild's bans by user id, after the cursor. */
+    async bansPage(guildId: string, first: number, after?: string): Promise<Page<BanRow>> {
+      const rows = await db
+        .select()
+        .from(bans)
+        .where(after ? and(eq(bans.guildId, guildId), gt(bans.userId, after)) : eq(bans.guildId, guildId))
+        .orderBy(asc(bans.userId))
+        .limit(first + 1);
+      return pageOf(rows, first, (r) => r.userId);
+    },
+
+    /** Removes the membership with a MEMBER_KICK audit entry and GuildMemberRemoved events; NOT_FOUND for non-members. */
+    kickMember: (input: ModerationInput): Promise<void> =>
+      db.transaction(async (tx) => {
+        const { guildId, userId, actorId, reason } = input;
+        const removed = await tx
+          .delete(guildMembers)
+          .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, userId)))
+          .returning({ userId: guildMembers.userId });
+        if (removed.length === 0) throw notFound('Member');
+        await recordAudit(tx, ids, {
+          guildId,
+          actorId,
+          action: 'MEMBER_KICK',
+          targetType: 'MEMBER',
+          targetId: userId,
+          reason,
+        });
+        const payload = { guildId, actorId, userId, reason: 'kick' as const };
+        await appendToOutbox(tx, [
+          newEvent('GuildMemberRemoved', subjects.guild(guildId), payload),
+          newEvent('GuildMemberRemoved', subjects.user(userId), payload),
+        ]);
+      }),
+
+    /**
+     * Bans the user (a repeated ban updates reason and moderator), removes their membership and, when
+     * asked, their messages of the last N days in the guild's channels, with a MEMBER_BAN_ADD audit
+     * entry and the events, in one commit. The guild row is locked `for no key update`, which orders
+     * the ban against concurrent invite accepts (they hold it `for share`).
+     */
+    banMember: (input: BanInput): Promise<{ ban: BanRow; wasMember: boolean; deletedMessages: number }> =>
+      db
+        .transaction(async (tx) => {
+          const { guildId, userId, actorId, reason, deleteMessageDays } = input;
+          const [guild] = await tx
+            .select({ id: guilds.id })
+            .from(guilds)
+            .where(eq(guilds.id, guildId))
+            .for('no key update');
+          if (!guild) throw notFound('Guild');
+          const [ban] = await tx
+            .insert(bans)
+            .values({ guildId, userId, reason, moderatorId: actorId })
+            .onConflictDoUpdate({
+              target: [bans.guildId, bans.userId],
+              set: { reason, moderatorId: actorId },
+            })
+            .returning();
+          if (!ban) throw new Error('upsert returned no ban');
+          const removed = await tx
+            .delete(guildMembers)
+            .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, userId)))
+            .returning({ userId: guildMembers.userId });
+          const wasMember = removed.length > 0;
+
+          const events: NewEvent[] = [];
+          let deletedMessages = 0;
+          if (deleteMessageDays > 0) {
+            const since = snowflakeFloor(new Date(Date.now() - deleteMessageDays * DAY_MS));
+            const deleted = await queryRows<{ id: string | bigint; channel_id: string | bigint }>(
+              tx,
+              sql`/* guilds.banMember purge */
+                delete from messages
+                where author_id = ${userId} and id >= ${since}
+                  and channel_id in (select id from channels where guild_id = ${guildId})
+                returning id, channel_id`,
+            );
+            deletedMessages = deleted.length;
+            const byChannel = new Map<string, string[]>();
+            for (const row of deleted) {
+              const channelId = String(row.channel_id);
+              const list = byChannel.get(channelId) ?? [];
+              list.push(String(row.id));
+              byChannel.set(channelId, list);
+            }
+            for (const [channelId, messageIds] of byChannel)
+              events.push(
+                newEvent('MessagesBulkDeleted', subjects.channelMessages(channelId), {
+                  channelId,
+                  guildId,
+                  messageIds: messageIds.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
+                }),
+              );
+          }
+
+          await recordAudit(tx, ids, {
+            guildId,
+            actorId,
+            action: 'MEMBER_BAN_ADD',
+            targetType: 'MEMBER',
+            targetId: userId,
+            changes: [
+              { key: 'deleteMessageDays', after: deleteMessageDays },
+              { key: 'deletedMessages', after: deletedMessages },
+            ],
+            reason,
+          });
+          if (wasMember) {
+            const payload = { guildId, actorId, userId, reason: 'ban' as const };
+            events.push(
+              newEvent('GuildMemberRemoved', subjects.guild(guildId), payload),
+              newEvent('GuildMemberRemoved', subjects.user(userId), payload),
+            );
+          }
+          events.push(
+            newEvent('GuildBanAdded', subjects.guild(guildId), { guildId, actorId, userId, deletedMessages }),
+          );
+          await appendToOutbox(tx, events);
+          return { ban, wasMember, deletedMessages };
+        })
+        .catch((error: unknown) => {
+          // The user's account was deleted meanwhile (bans.user_id references it).
+          if (isForeignKeyViolation(error)) throw notFound('User');
+          throw error;
+        }),
+
+    /** Lifts the ban with a MEMBER_BAN_REMOVE audit entry and a GuildBanRemoved event; NOT_FOUND when not banned. */
+    unbanMember: (input: ModerationInput): Promise<void> =>
+      db.transaction(async (tx) => {
+        const { guildId, userId, actorId, reason } = input;
+        const [removed] = await tx
+          .delete(bans)
+          .where(and(eq(bans.guildId, guildId), eq(bans.userId, userId)))
+          .returning();
+        if (!removed) throw notFound('Ban');
+        await recordAudit(tx, ids, {
+          guildId,
+          actorId,
+          action: 'MEMBER_BAN_REMOVE',
+          targetType: 'MEMBER',
+          targetId: userId,
+          changes: [{ key: 'reason', before: removed.reason }],
+          reason,
+        });
+        await appendToOutbox(tx, [
+          newEvent('GuildBanRemoved', subjects.guild(guildId), { guildId, actorId, userId }),
+        ]);
+      }),
+  };
 }

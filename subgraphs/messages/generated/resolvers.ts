@@ -18,7 +18,7 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
-/** A place for conversation inside a guild. Visible to the guild's members only. */
+/** A place for conversation: a guild channel, a DM or a group DM. */
 export type Channel = {
   __typename?: 'Channel';
   /** Snowflake id. */
@@ -28,30 +28,39 @@ export type Channel = {
 };
 
 
-/** A place for conversation inside a guild. Visible to the guild's members only. */
+/** A place for conversation: a guild channel, a DM or a group DM. */
 export type ChannelMessagesArgs = {
   before?: InputMaybe<Scalars['ID']['input']>;
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** A message in a channel. Readable by the members of the channel's guild. */
+/** A message in a channel. Readable by those with VIEW_CHANNEL and READ_MESSAGE_HISTORY there (DM participants). */
 export type Message = {
   __typename?: 'Message';
   /** Who sent it. */
   author: User;
   /** The channel it was sent in. */
   channel: Channel;
-  /** 1-2000 characters. */
+  /** 1-2000 characters for DEFAULT messages; empty for system messages. */
   content: Scalars['String']['output'];
   /** When it was sent. */
   createdAt: Scalars['DateTime']['output'];
   /** Snowflake id; ids grow with time, so they order messages. */
   id: Scalars['ID']['output'];
+  /** What the message is: a member's message, or a system message. */
+  kind: MessageKind;
 };
+
+/** What a message is. */
+export type MessageKind =
+  /** Sent by a member. */
+  | 'DEFAULT'
+  /** Posted to the system channel when a member joins through an invite; its author is the new member. */
+  | 'GUILD_MEMBER_JOIN';
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Sends a message to a text channel of a guild the caller is a member of. */
+  /** Sends a message to a text channel, DM or group DM. Needs VIEW_CHANNEL and SEND_MESSAGES (participants in DMs); FORBIDDEN in a DM when either user blocked the other; VALIDATION for voice channels and categories. */
   sendMessage: Message;
 };
 
@@ -203,6 +212,7 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Message: ResolverTypeWrapper<MessageRow>;
+  MessageKind: MessageKind;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -253,6 +263,7 @@ export type MessageResolvers<ContextType = MessagesContext, ParentType extends R
   content?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['MessageKind'], ParentType, ContextType>;
 }>;
 
 export type MutationResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{

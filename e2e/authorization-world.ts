@@ -1,0 +1,314 @@
+import {
+  AuthzAddMemberRoleDocument,
+  AuthzBanMemberDocument,
+  AuthzCreateChannelDocument,
+  AuthzCreateEmojiDocument,
+  AuthzCreateGuildDocument,
+  AuthzCreateInviteDocument,
+  AuthzCreateRoleDocument,
+  AuthzGuildRolesDocument,
+  AuthzOpenDirectMessageDocument,
+  AuthzReorderRolesDocument,
+  AuthzSendMessageDocument,
+  AuthzSetChannelOverwriteDocument,
+  createVerifiedUser,
+  gql,
+  gqlOk,
+  joinGuild,
+  type GraphqlResponse,
+  type Mailbox,
+  type TestUser,
+} from '@gochat/testkit';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * The world of the authorization matrix (e2e/authorization.e2e.ts): who the callers are, and guilds
+ * in which each caller kind stands where its name says, all built through the router with real API
+ * calls, as a client would.
+ */
+
+/** Every kind of caller the issue names, weakest first. */
+export const CALLERS = [
+  'anonymous', // no JWT
+  'outsider', // signed in, not a member
+  'banned', // was a member, then banned
+  'member', // only @everyone
+  'permitted', // the Manager role: every permission but ADMINISTRATOR, above the targets
+  'lower', // the Lower role: the same permissions, below the targets
+  'higher', // the Senior role: the same permissions, above the targets (and above Manager)
+  'admin', // the Admin role: ADMINISTRATOR, above everything else
+  'owner', // owns the guild
+] as const;
+export type Caller = (typeof CALLERS)[number];
+export type Person = Exclude<Caller, 'anonymous'>;
+export const PEOPLE = CALLERS.filter((c): c is Person => c !== 'anonymous');
+
+/** 'OK' or the error code the caller got. */
+export type Outcome = string;
+
+/** Permission bits, as the API's Permission enum documents them. */
+const bit = (n: number) => 1n << BigInt(n);
+export const BITS = {
+  CREATE_INVITE: bit(0),
+  ADMINISTRATOR: bit(3),
+  ADD_REACTIONS: bit(6),
+  VIEW_CHANNEL: bit(10),
+  SEND_MESSAGES: bit(11),
+  READ_MESSAGE_HISTORY: bit(16),
+};
+/** Every permission the API knows (bits 0-7, 9-11, 13-17, 20-24, 26-28, 30, 34, 35, 38, 40). */
+const EVERY_PERMISSION = [
+  0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 26, 27, 28, 30, 34, 35, 38, 40,
+].reduce((bits, n) => bits | bit(n), 0n);
+/** What Lower, Manager and Senior hold: everything except ADMINISTRATOR. */
+const ALL_BUT_ADMINISTRATOR = EVERY_PERMISSION & ~BITS.ADMINISTRATOR;
+
+/** A signed-in test user with a handle (friend requests address users by handle). */
+export interface Account extends TestUser {
+  handle: string;
+}
+
+/**
+ * A guild with every caller kind in place. Roles, lowest first: Lower (1), Target (2), Manager (3),
+ * Senior (4), Admin (5). Hierarchy-sensitive rows act on members holding Target, or on fresh roles
+ * placed just above Lower, so `lower` is outranked by its target and everyone else outranks it.
+ */
+export interface GuildFixture {
+  id: string;
+  generalId: string;
+  roles: { lower: string; target: string; manager: string; senior: string; admin: string };
+}
+
+export interface MainGuild extends GuildFixture {
+  /** @everyone is denied VIEW_CHANNEL (private); only the Manager role is allowed back in. */
+  privateId: string;
+  /**
+   * @everyone is denied CREATE_INVITE, SEND_MESSAGES and READ_MESSAGE_HISTORY (but may view it);
+   * Lower, Manager and Senior are allowed them back.
+   */
+  restrictedId: string;
+  messageId: string;
+  privateMessageId: string;
+  emojiId: string;
+  inviteCode: string;
+  /** The owner's DM with the member, with one message in it. */
+  dmId: string;
+  dmMessageId: string;
+}
+
+export interface World {
+  url: string;
+  people: Record<Person, Account>;
+  main: MainGuild;
+  jwt(caller: Caller): string | undefined;
+  /** A not-yet-used user for targets and peers. */
+  take(): Account;
+  /** The error message each caller got in the current row, to explain a mismatch. */
+  notes: Partial<Record<Caller, string>>;
+}
+
+export const outcomeOf = (result: GraphqlResponse<unknown>): Outcome =>
+  (result.errors?.[0]?.extensions?.code as string | undefined) ?? (result.data ? 'OK' : 'NO_DATA');
+
+/** Runs one operation as the caller and answers its outcome. */
+export const call = async <T, V>(
+  w: World,
+  caller: Caller,
+  document: TypedDocumentNode<T, V>,
+  variables: V,
+): Promise<Outcome> => {
+  const result = await gql(w.url, document, variables, w.jwt(caller));
+  const message = result.errors?.[0]?.message;
+  if (message) w.notes[caller] = message;
+  return outcomeOf(result);
+};
+
+/** Fixture work, which must succeed. */
+export const ok = <T, V>(w: World, as: Person, document: TypedDocumentNode<T, V>, variables: V): Promise<T> =>
+  gqlOk(w.url, document, variables, w.people[as].jwt);
+
+let counter = 0;
+export const unique = () =>
+  `${Date.now().toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+/** A value per caller, the callers' fixtures built concurrently. */
+export async function perCaller<T, C extends Caller = Caller>(
+  callers: readonly C[],
+  build: (caller: C) => Promise<T>,
+): Promise<Record<C, T>> {
+  const entries = await Promise.all(callers.map(async (c) => [c, await build(c)] as const));
+  return Object.fromEntries(entries) as Record<C, T>;
+}
+
+/** Signed-up, verified and signed-in users with handles, `limit` sign-ups at a time. */
+export async function createPeople(url: string, mailbox: Mailbox, count: number, limit = 16) {
+  const people: Account[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < count) {
+        next++;
+        const handle = `authz_${unique()}`;
+        people.push({ ...(await createVerifiedUser(url, mailbox, { handle })), handle });
+      }
+    }),
+  );
+  return people;
+}
+
+const createRole = async (w: World, guildId: string, name: string, permissions = 0n) =>
+  (
+    await ok(w, 'owner', AuthzCreateRoleDocument, {
+      guildId,
+      input: { name, permissions: permissions.toString() },
+    })
+  ).createRole.id;
+
+/**
+ * Moves the roles (in the given order) just above the role `above`, or to the bottom when it is null,
+ * keeping every other role's relative order, by sending every role's position at once. Answers the
+ * new positions.
+ */
+async function placeRoles(
+  w: World,
+  guildId: string,
+  roleIds: string[],
+  above: string | null,
+): Promise<Map<string, number>> {
+  const { guild } = await ok(w, 'owner', AuthzGuildRolesDocument, { id: guildId });
+  const moving = new Set(roleIds);
+  const order = guild.roles
+    .filter((r) => r.id !== guildId && !moving.has(r.id))
+    .sort((a, b) => a.position - b.position)
+    .map((r) => r.id);
+  order.splice(above === null ? 0 : order.indexOf(above) + 1, 0, ...roleIds);
+  await ok(w, 'owner', AuthzReorderRolesDocument, {
+    guildId,
+    positions: order.map((id, i) => ({ id, position: i + 1 })),
+  });
+  return new Map(order.map((id, i) => [id, i + 1]));
+}
+
+/** One fresh role per caller (no permissions), placed just above Lower or at the bottom. */
+export async function freshRoles(
+  w: World,
+  guild: GuildFixture,
+  where: 'aboveLower' | 'bottom',
+): Promise<Record<Caller, { id: string; position: number }>> {
+  const ids: string[] = [];
+  // One at a time: each lands just above @everyone, and concurrent creations would race for that spot.
+  for (const c of CALLERS) ids.push(await createRole(w, guild.id, `for-${c}-${unique()}`));
+  const positions = await placeRoles(w, guild.id, ids, where === 'bottom' ? null : guild.roles.lower);
+  return Object.fromEntries(
+    CALLERS.map((c, i) => [c, { id: ids[i] ?? '', position: positions.get(ids[i] ?? '') ?? 0 }]),
+  ) as Record<Caller, { id: string; position: number }>;
+}
+
+/** Joins the user to the guild (through an owner's invite), with a role when given. */
+export async function joinAs(w: World, guildId: string, user: Account, roleId?: string) {
+  await joinGuild(w.url, w.people.owner.jwt, guildId, user.jwt);
+  if (roleId) await ok(w, 'owner', AuthzAddMemberRoleDocument, { guildId, userId: user.id, roleId });
+}
+
+/** A fresh member holding the Target role: above Lower, below Manager, Senior and Admin. */
+export async function targetMember(w: World, guild: GuildFixture): Promise<Account> {
+  const user = w.take();
+  await joinAs(w, guild.id, user, guild.roles.target);
+  return user;
+}
+
+export async function freshChannel(w: World, guildId: string, name = `c-${unique()}`) {
+  return (await ok(w, 'owner', AuthzCreateChannelDocument, { guildId, input: { name } })).createChannel.id;
+}
+
+/** A guild owned by `owner` with every caller kind standing in it. */
+export async function buildGuild(w: World, name: string): Promise<GuildFixture> {
+  const { createGuild } = await ok(w, 'owner', AuthzCreateGuildDocument, { input: { name } });
+  const id = createGuild.id;
+  const roles = {
+    lower: await createRole(w, id, 'Lower', ALL_BUT_ADMINISTRATOR),
+    target: await createRole(w, id, 'Target'),
+    manager: await createRole(w, id, 'Manager', ALL_BUT_ADMINISTRATOR),
+    senior: await createRole(w, id, 'Senior', ALL_BUT_ADMINISTRATOR),
+    admin: await createRole(w, id, 'Admin', BITS.ADMINISTRATOR),
+  };
+  await ok(w, 'owner', AuthzReorderRolesDocument, {
+    guildId: id,
+    positions: [roles.lower, roles.target, roles.manager, roles.senior, roles.admin].map((roleId, i) => ({
+      id: roleId,
+      position: i + 1,
+    })),
+  });
+  const p = w.people;
+  await Promise.all([
+    joinAs(w, id, p.member),
+    joinAs(w, id, p.permitted, roles.manager),
+    joinAs(w, id, p.lower, roles.lower),
+    joinAs(w, id, p.higher, roles.senior),
+    joinAs(w, id, p.admin, roles.admin),
+    joinAs(w, id, p.banned).then(() =>
+      ok(w, 'owner', AuthzBanMemberDocument, { guildId: id, userId: p.banned.id }),
+    ),
+  ]);
+  return { id, generalId: createGuild.systemChannel?.id ?? '', roles };
+}
+
+/** The guild most rows act in, with its private channel, a message, an emoji, an invite and a DM. */
+export async function buildMainGuild(w: World): Promise<MainGuild> {
+  const g = await buildGuild(w, 'Matrix');
+  const overwrite = (channelId: string, targetId: string, allow: bigint, deny = 0n) =>
+    ok(w, 'owner', AuthzSetChannelOverwriteDocument, {
+      channelId,
+      input: { targetType: 'ROLE', targetId, allow: allow.toString(), deny: deny.toString() },
+    });
+
+  const privateId = (
+    await ok(w, 'owner', AuthzCreateChannelDocument, {
+      guildId: g.id,
+      input: { name: 'staff', private: true },
+    })
+  ).createChannel.id;
+  await overwrite(
+    privateId,
+    g.roles.manager,
+    BITS.VIEW_CHANNEL | BITS.SEND_MESSAGES | BITS.READ_MESSAGE_HISTORY,
+  );
+
+  const restrictedId = await freshChannel(w, g.id, 'restricted');
+  const restricted = BITS.CREATE_INVITE | BITS.SEND_MESSAGES | BITS.READ_MESSAGE_HISTORY;
+  await overwrite(restrictedId, g.id, 0n, restricted);
+  for (const role of [g.roles.lower, g.roles.manager, g.roles.senior])
+    await overwrite(restrictedId, role, restricted);
+
+  const { sendMessage } = await ok(w, 'owner', AuthzSendMessageDocument, {
+    channelId: g.generalId,
+    content: 'seed',
+  });
+  const secret = await ok(w, 'owner', AuthzSendMessageDocument, { channelId: privateId, content: 'hush' });
+  const { createEmoji } = await ok(w, 'owner', AuthzCreateEmojiDocument, {
+    guildId: g.id,
+    input: { name: 'matrix', assetRef: 'asset:matrix' },
+  });
+  const { createInvite } = await ok(w, 'owner', AuthzCreateInviteDocument, {
+    guildId: g.id,
+    input: { maxUses: 0 },
+  });
+  const { openDirectMessage } = await ok(w, 'owner', AuthzOpenDirectMessageDocument, {
+    userId: w.people.member.id,
+  });
+  const dm = await ok(w, 'owner', AuthzSendMessageDocument, {
+    channelId: openDirectMessage.id,
+    content: 'psst',
+  });
+  return {
+    ...g,
+    privateId,
+    restrictedId,
+    messageId: sendMessage.id,
+    privateMessageId: secret.sendMessage.id,
+    emojiId: createEmoji.id,
+    inviteCode: createInvite.code,
+    dmId: openDirectMessage.id,
+    dmMessageId: dm.sendMessage.id,
+  };
+}
