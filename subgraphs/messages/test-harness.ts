@@ -1,9 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-import { createMemoryBus } from '@gochat/bus';
-import { openDatabase, type Database, type DatabaseHandle } from '@gochat/db';
+import type { Database } from '@gochat/db';
 import {
   blocks,
   channelOverwrites,
@@ -14,23 +9,12 @@ import {
   guilds,
   memberRoles,
   roles,
-  user,
 } from '@gochat/drizzle';
-import { createSnowflakeGenerator } from '@gochat/ids';
-import { IDENTITY_HEADER, createIdentitySigner, type Identity } from '@gochat/identity';
-import { silentLogger } from '@gochat/log';
-import { createOutboxRelay, type OutboxRelay } from '@gochat/outbox';
+import type { SnowflakeGenerator } from '@gochat/ids';
 import { DEFAULT_EVERYONE_PERMISSIONS } from '@gochat/permissions';
-import { Recorder, createTestDatabase, dropTestDatabase, realServer } from '@gochat/testkit';
+import { openSubgraphHarness, type SubgraphHarness } from '@gochat/testkit';
 
 import { createMessagesRole } from './role.ts';
-
-const SECRET = 'harness-internal-secret-0123456789abcdef';
-
-export interface GraphqlResult<T = Record<string, unknown>> {
-  data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
-}
 
 /**
  * Rows the messages subgraph reads but does not own (guilds, members, roles, channels, overwrites,
@@ -56,81 +40,8 @@ export interface Seed {
   block(blockerId: string, blockedId: string): Promise<void>;
 }
 
-/**
- * The messages subgraph in-process on a real database (PGlite, or PostgreSQL when one is reachable),
- * with a memory bus whose events are recorded.
- */
-export interface MessagesHarness {
-  db: Database;
-  kind: 'pglite' | 'postgres';
-  events: Recorder;
-  seed: Seed;
-  /** Inserts a verified account and returns its id. */
-  createUser(name?: string): Promise<string>;
-  /** Runs an operation as the user (or anonymously with undefined), or as any identity. */
-  as<T = Record<string, unknown>>(
-    who: string | undefined | Identity,
-    query: string,
-    variables?: Record<string, unknown>,
-  ): Promise<GraphqlResult<T>>;
-  /** The data of an operation that must succeed (throws with the errors otherwise). */
-  ok<T = Record<string, unknown>>(
-    who: string | undefined | Identity,
-    query: string,
-    variables?: Record<string, unknown>,
-  ): Promise<T>;
-  flush(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export const codeOf = (result: GraphqlResult<unknown>): string =>
-  result.errors?.[0]?.extensions?.code ?? (result.data ? 'OK' : 'NO_DATA');
-
-export const postgresForTests = () => realServer('postgres');
-
-export async function openMessagesHarness(postgresAdminUrl?: string | null): Promise<MessagesHarness> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-messages-'));
-  const url = postgresAdminUrl ? await createTestDatabase(postgresAdminUrl) : undefined;
-  const handle: DatabaseHandle = await openDatabase({ url, dataDir, poolSize: 10, log: silentLogger });
-  await handle.migrate();
-  const db = handle.db;
-  const bus = createMemoryBus({ log: silentLogger });
-  const events = new Recorder();
-  const subscription = bus.subscribe('>', events.handler);
-  const outbox: OutboxRelay = createOutboxRelay({ db, bus, log: silentLogger, intervalMs: 50 });
-  const ids = createSnowflakeGenerator(3);
-  const role = createMessagesRole({
-    config: { secrets: { internal: SECRET } },
-    db,
-    ids,
-    outbox,
-    log: silentLogger,
-  });
-  const signer = createIdentitySigner(SECRET);
-  let users = 0;
-
-  const as = async <T>(
-    who: string | undefined | Identity,
-    query: string,
-    variables: Record<string, unknown> = {},
-  ) => {
-    const identity: Identity =
-      typeof who === 'object' ? who : who ? { kind: 'user', userId: who } : { kind: 'anonymous' };
-    const response = await role.fetch(
-      new Request('http://messages.test/graphql', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json',
-          [IDENTITY_HEADER]: await signer.sign(identity),
-        },
-        body: JSON.stringify({ query, variables }),
-      }),
-    );
-    return (await response.json()) as GraphqlResult<T>;
-  };
-
-  const seed: Seed = {
+function createSeed(db: Database, ids: SnowflakeGenerator): Seed {
+  return {
     async guild(ownerId, everyone = DEFAULT_EVERYONE_PERMISSIONS) {
       const id = ids.next();
       await db.insert(guilds).values({ id, name: `Guild ${id}`, ownerId });
@@ -181,38 +92,20 @@ export async function openMessagesHarness(postgresAdminUrl?: string | null): Pro
       await db.insert(blocks).values({ blockerId, blockedId });
     },
   };
+}
 
-  return {
-    db,
-    kind: handle.kind,
-    events,
-    seed,
-    async createUser(name) {
-      users += 1;
-      const id = ids.next();
-      await db.insert(user).values({
-        id,
-        name: name ?? `User ${users}`,
-        email: `user-${id}@harness.test`,
-        emailVerified: true,
-      });
-      return id;
-    },
-    as,
-    async ok<T>(who: string | undefined | Identity, query: string, variables?: Record<string, unknown>) {
-      const result = await as<T>(who, query, variables);
-      if (result.errors?.length || !result.data)
-        throw new Error(`operation failed: ${JSON.stringify(result.errors ?? result)}`);
-      return result.data;
-    },
-    flush: () => outbox.flush(),
-    async close() {
-      await outbox.stop();
-      subscription.unsubscribe();
-      await bus.drain();
-      await handle.close();
-      if (url && postgresAdminUrl) await dropTestDatabase(postgresAdminUrl, url);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+/**
+ * The messages subgraph in-process on a real database (see openSubgraphHarness), with `seed` for the
+ * rows it reads but does not own.
+ */
+export interface MessagesHarness extends SubgraphHarness {
+  seed: Seed;
+}
+
+export async function openMessagesHarness(postgresAdminUrl?: string | null): Promise<MessagesHarness> {
+  const harness = await openSubgraphHarness(
+    { subgraph: 'messages', worker: 3, role: (deps) => createMessagesRole(deps) },
+    postgresAdminUrl,
+  );
+  return Object.assign(harness, { seed: createSeed(harness.db, harness.ids) });
 }

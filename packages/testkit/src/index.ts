@@ -6,3 +6,4 @@ export * from './postgres.ts';
 export * from './real-servers.ts';
 export * from './smtp-sink.ts';
 export * from './bus-recorder.ts';
+export * from './subgraph-harness.ts';

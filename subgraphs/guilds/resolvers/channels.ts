@@ -297,9 +297,10 @@ export const channelsResolvers: Resolvers = {
       } else if (!(await ctx.loaders.member.load(memberKey(guild.guild.id, targetId)))) {
         throw notFound('Member');
       }
-      if (!canGrant(guild.permissions, allow | deny))
+      // As in Discord: what the caller holds in this channel, overwrites included.
+      if (!canGrant(access.permissions, allow | deny))
         throw forbidden(
-          `You can only allow or deny permissions you hold: ${namesOf((allow | deny) & ~guild.permissions).join(', ')}.`,
+          `You can only allow or deny permissions you hold here: ${namesOf((allow | deny) & ~access.permissions).join(', ')}.`,
         );
       for (const [field, value] of [
         ['input.allow', allow],
@@ -338,7 +339,7 @@ export const channelsResolvers: Resolvers = {
       const role = existing.targetType === 'role' ? guild.roles.find((r) => r.id === targetId) : undefined;
       if (role && role.id !== guild.guild.id && !(guild.rank > role.position))
         throw forbidden('You can only remove overwrites of roles below your highest role.');
-      if (!canGrant(guild.permissions, existing.allow | existing.deny))
+      if (!canGrant(access.permissions, existing.allow | existing.deny))
         throw forbidden('The overwrite carries permissions you do not hold.');
       await committed(
         ctx,
