@@ -7,13 +7,18 @@ import {
   MeDocument,
   MessageCreatedDocument,
   SendMessageDocument,
-  UpdateProfileDocument,
   createTestDatabase,
   createVerifiedUser,
   dropTestDatabase,
   freePort,
   gql,
   gqlOk,
+  AuthzAcceptFriendRequestDocument,
+  AuthzBlockUserDocument,
+  AuthzCreateEmojiDocument,
+  AuthzOpenDirectMessageDocument,
+  AuthzSendFriendRequestDocument,
+  UpdateProfileDocument,
   joinGuild,
   metricValue,
   realServer,
@@ -183,6 +188,76 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
     it('accepts a JWT issued through one router at the other', async () => {
       const { me } = await gqlOk(routerB.url, MeDocument, {}, alice.jwt);
       expect(me.id).toBe(alice.id);
+    });
+
+    it('runs friends, a DM, a block and an emoji across both routers, with their events in JetStream', async () => {
+      const handle = `bob_${prefix.slice(-8)}`;
+      await gqlOk(routerB.url, UpdateProfileDocument, { input: { handle } }, bob.jwt);
+      await gqlOk(routerA.url, AuthzSendFriendRequestDocument, { handle }, alice.jwt);
+      const { acceptFriendRequest } = await gqlOk(
+        routerB.url,
+        AuthzAcceptFriendRequestDocument,
+        { userId: alice.id },
+        bob.jwt,
+      );
+      expect(acceptFriendRequest.status).toBe('FRIEND');
+      const { openDirectMessage: dm } = await gqlOk(
+        routerA.url,
+        AuthzOpenDirectMessageDocument,
+        { userId: bob.id },
+        alice.jwt,
+      );
+      await gqlOk(routerB.url, SendMessageDocument, { channelId: dm.id, content: 'hi in private' }, bob.jwt);
+      const read = await gqlOk(routerA.url, ChannelMessagesDocument, { channelId: dm.id }, alice.jwt);
+      expect(read.messages.map((m) => m.content)).toEqual(['hi in private']);
+      const outsider = await gql(routerB.url, ChannelMessagesDocument, { channelId: dm.id }, eve.jwt);
+      expect(outsider.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      await gqlOk(routerB.url, AuthzBlockUserDocument, { userId: eve.id }, bob.jwt);
+      const blocked = await gql(routerA.url, AuthzOpenDirectMessageDocument, { userId: bob.id }, eve.jwt);
+      expect(blocked.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const { createGuild } = await gqlOk(
+        routerA.url,
+        CreateGuildDocument,
+        { name: 'Emoji guild' },
+        alice.jwt,
+      );
+      const { createEmoji } = await gqlOk(
+        routerB.url,
+        AuthzCreateEmojiDocument,
+        { guildId: createGuild.id, input: { name: 'party_parrot', assetRef: 'asset:parrot' } },
+        alice.jwt,
+      );
+
+      // Every change above was published after commit to the JetStream stream, on its fan-out subject.
+      const nc = await connect({ servers: natsUrl! });
+      try {
+        const jsm = await jetstreamManager(nc);
+        const wanted = (type: string, subject: string) => `${type} ${prefix}.${subject}`;
+        const expected = [
+          wanted('FriendRequestCreated', `user.${bob.id}`),
+          wanted('FriendAdded', `user.${alice.id}`),
+          wanted('DirectChannelCreated', `user.${bob.id}`),
+          wanted('MessageCreated', `channel.${dm.id}.messages`),
+          wanted('UserBlocked', `user.${bob.id}`),
+          wanted('GuildCreated', `guild.${createGuild.id}`),
+          wanted('EmojiCreated', `guild.${createGuild.id}`),
+        ];
+        let seen: string[] = [];
+        for (let attempt = 0; attempt < 50 && !expected.every((e) => seen.includes(e)); attempt++) {
+          const { state } = await jsm.streams.info(stream);
+          seen = [];
+          for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+            const stored = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+            const event = stored?.json<{ type: string }>();
+            if (event && stored) seen.push(`${event.type} ${stored.subject}`);
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(seen).toEqual(expect.arrayContaining(expected));
+        expect(createEmoji.id).toMatch(/^\d+$/);
+      } finally {
+        await nc.close();
+      }
     });
 
     it('delivers to a subscriber on router B a message sent through router A', async () => {
