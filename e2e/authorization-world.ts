@@ -210,15 +210,24 @@ export async function joinAs(w: World, guildId: string, user: Account, roleId?: 
   if (roleId) await ok(w, 'owner', AuthzAddMemberRoleDocument, { guildId, userId: user.id, roleId });
 }
 
-/** A fresh member holding the Target role: above Lower, below Manager, Senior and Admin. */
-export async function targetMember(w: World, guild: GuildFixture): Promise<Account> {
+/** A spare user who joined the guild, holding the role when given. */
+export async function freshMember(w: World, guildId: string, roleId?: string): Promise<Account> {
   const user = w.take();
-  await joinAs(w, guild.id, user, guild.roles.target);
+  await joinAs(w, guildId, user, roleId);
   return user;
 }
 
+/** A fresh member holding the Target role: above Lower, below Manager, Senior and Admin. */
+export const targetMember = (w: World, guild: GuildFixture) => freshMember(w, guild.id, guild.roles.target);
+
 export async function freshChannel(w: World, guildId: string, name = `c-${unique()}`) {
   return (await ok(w, 'owner', AuthzCreateChannelDocument, { guildId, input: { name } })).createChannel.id;
+}
+
+/** A new unlimited invite to the guild, made by `maker`; answers its code. */
+export async function freshInvite(w: World, guildId: string, maker: Person = 'owner') {
+  const { createInvite } = await ok(w, maker, AuthzCreateInviteDocument, { guildId, input: { maxUses: 0 } });
+  return createInvite.code;
 }
 
 /** A guild owned by `owner` with every caller kind standing in it. */
@@ -280,35 +289,28 @@ export async function buildMainGuild(w: World): Promise<MainGuild> {
   for (const role of [g.roles.lower, g.roles.manager, g.roles.senior])
     await overwrite(restrictedId, role, restricted);
 
-  const { sendMessage } = await ok(w, 'owner', AuthzSendMessageDocument, {
-    channelId: g.generalId,
-    content: 'seed',
-  });
-  const secret = await ok(w, 'owner', AuthzSendMessageDocument, { channelId: privateId, content: 'hush' });
+  const post = async (channelId: string, content: string) =>
+    (await ok(w, 'owner', AuthzSendMessageDocument, { channelId, content })).sendMessage.id;
+  const messageId = await post(g.generalId, 'seed');
+  const privateMessageId = await post(privateId, 'hush');
   const { createEmoji } = await ok(w, 'owner', AuthzCreateEmojiDocument, {
     guildId: g.id,
     input: { name: 'matrix', assetRef: 'asset:matrix' },
   });
-  const { createInvite } = await ok(w, 'owner', AuthzCreateInviteDocument, {
-    guildId: g.id,
-    input: { maxUses: 0 },
-  });
+  const inviteCode = await freshInvite(w, g.id);
   const { openDirectMessage } = await ok(w, 'owner', AuthzOpenDirectMessageDocument, {
     userId: w.people.member.id,
   });
-  const dm = await ok(w, 'owner', AuthzSendMessageDocument, {
-    channelId: openDirectMessage.id,
-    content: 'psst',
-  });
+  const dmId = openDirectMessage.id;
   return {
     ...g,
     privateId,
     restrictedId,
-    messageId: sendMessage.id,
-    privateMessageId: secret.sendMessage.id,
+    messageId,
+    privateMessageId,
     emojiId: createEmoji.id,
-    inviteCode: createInvite.code,
-    dmId: openDirectMessage.id,
-    dmMessageId: dm.sendMessage.id,
+    inviteCode,
+    dmId,
+    dmMessageId: await post(dmId, 'psst'),
   };
 }

@@ -79,6 +79,7 @@ import {
   wsConnect,
   type GochatProcess,
 } from '@gochat/testkit';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { buildSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -91,6 +92,8 @@ import {
   call,
   createPeople,
   freshChannel,
+  freshInvite,
+  freshMember,
   freshRoles,
   joinAs,
   ok,
@@ -98,7 +101,6 @@ import {
   perCaller,
   targetMember,
   unique,
-  type Account,
   type Caller,
   type Outcome,
   type Person,
@@ -149,9 +151,61 @@ interface Row<S> {
 }
 const row = <S = undefined>(r: Row<S>) => r as Row<unknown>;
 
+/** A row that runs `document` as each caller, with variables from the world and the caller. */
+const op = <T, V>(
+  expect: Expectation,
+  document: TypedDocumentNode<T, V>,
+  variables: (w: World, c: Caller) => V,
+) => row({ expect, run: (w, c) => call(w, c, document, variables(w, c)) });
+
+/** A row whose callers all act on one fixture, built by `setup` before they run. */
+const opWith = <S, T, V>(
+  expect: Expectation,
+  setup: (w: World) => Promise<S>,
+  document: TypedDocumentNode<T, V>,
+  variables: (fixture: S, w: World, c: Caller) => V,
+) => row<S>({ expect, setup, run: (w, c, fixture) => call(w, c, document, variables(fixture, w, c)) });
+
+/** A row in which each caller acts on a target of its own, all built by `targets` before they run. */
+const opEach = <S, T, V>(
+  expect: Expectation,
+  targets: (w: World) => Promise<Record<Caller, S>>,
+  document: TypedDocumentNode<T, V>,
+  variables: (target: S, w: World, c: Caller) => V,
+) => opWith(expect, targets, document, (all, w, c) => variables(all[c], w, c));
+
+/** One target per caller, built concurrently. */
+const each =
+  <S>(build: (w: World, c: Caller) => Promise<S>) =>
+  (w: World) =>
+    perCaller(CALLERS, (c) => build(w, c));
+
+/** A row in which each caller subscribes to a channel of the main guild (see subscriptionOutcome). */
+const subscription = (expect: Expectation, channel: 'generalId' | 'privateId' | 'dmId') =>
+  row({
+    expect,
+    sequential: true, // the router's subscription gauge tells when a subscription is live
+    run: (w, c) => subscriptionOutcome(w, c, w.main[channel], 'owner'),
+  });
+
 const hourFromNow = () => new Date(Date.now() + 3_600_000).toISOString();
 /** The caller's own account, or some other user's id when anonymous (refused before it matters). */
 const selfId = (w: World, c: Caller) => w.people[c === 'anonymous' ? 'member' : c].id;
+/** Variables naming the main guild, and a user in it. */
+const inMain = (w: World) => ({ guildId: w.main.id });
+const userInMain = (user: { id: string }, w: World) => ({ guildId: w.main.id, userId: user.id });
+/** A message from the caller to a channel of the main guild. */
+const post = (channel: 'generalId' | 'privateId' | 'restrictedId' | 'dmId') => (w: World, c: Caller) => ({
+  channelId: w.main[channel],
+  content: `from ${c}`,
+});
+/** An overwrite that allows ADD_REACTIONS to the target. */
+const allowReactions = (targetType: 'ROLE' | 'MEMBER', targetId: string) => ({
+  targetType,
+  targetId,
+  allow: BITS.ADD_REACTIONS.toString(),
+  deny: '0',
+});
 
 /** Subscribes as the caller, then has `sender` post: OK when the caller receives it. */
 async function subscriptionOutcome(w: World, c: Caller, channelId: string, sender: Person): Promise<Outcome> {
@@ -178,23 +232,47 @@ async function subscriptionOutcome(w: World, c: Caller, channelId: string, sende
   }
 }
 
-/** The owner's group DM with the member and one more user. */
-const groupDm = async (w: World, other: Account) =>
-  (
-    await ok(w, 'owner', AuthzCreateGroupDmDocument, {
+// Fixtures shared by several rows.
+const spareUser = (w: World) => Promise.resolve(w.take());
+/** A spare user who blocked every signed-in caller. */
+async function blockerOfEveryone(w: World) {
+  const blocker = w.take();
+  await perCaller(PEOPLE, (p) =>
+    gqlOk(w.url, AuthzBlockUserDocument, { userId: w.people[p].id }, blocker.jwt),
+  );
+  return blocker;
+}
+/** A spare user who sent every signed-in caller a friend request. */
+async function requesterOfEveryone(w: World) {
+  const requester = w.take();
+  await perCaller(PEOPLE, (p) =>
+    gqlOk(w.url, AuthzSendFriendRequestDocument, { handle: w.people[p].handle }, requester.jwt),
+  );
+  return requester;
+}
+const mainChannel = (w: World) => freshChannel(w, w.main.id);
+const mainTarget = (w: World) => targetMember(w, w.main);
+const rolesAboveLower = (w: World) => freshRoles(w, w.main, 'aboveLower');
+/** One group DM per caller, the owner's with the member and `other`. */
+async function groupDms(w: World) {
+  const other = w.take();
+  const groups = await perCaller(CALLERS, async () => {
+    const { createGroupDm } = await ok(w, 'owner', AuthzCreateGroupDmDocument, {
       userIds: [w.people.member.id, other.id],
       name: `group-${unique()}`,
-    })
-  ).createGroupDm.id;
-
+    });
+    return createGroupDm.id;
+  });
+  return { other, groups };
+}
 /** A fresh channel with an overwrite for each caller's fresh role. */
 async function channelWithRoleOverwrites(w: World, where: 'aboveLower' | 'bottom') {
-  const channelId = await freshChannel(w, w.main.id);
+  const channelId = await mainChannel(w);
   const roles = await freshRoles(w, w.main, where);
   for (const c of CALLERS)
     await ok(w, 'owner', AuthzSetChannelOverwriteDocument, {
       channelId,
-      input: { targetType: 'ROLE', targetId: roles[c].id, allow: BITS.ADD_REACTIONS.toString(), deny: '0' },
+      input: allowReactions('ROLE', roles[c].id),
     });
   return { channelId, roles };
 }
@@ -202,38 +280,20 @@ async function channelWithRoleOverwrites(w: World, where: 'aboveLower' | 'bottom
 /** One row per operation of the API schema (`Type.field`), plus variants (`Type.field — variant`). */
 const MATRIX: Record<string, Row<unknown>> = {
   // --- accounts: sign-up and sign-in work without a JWT; the rest needs one ---
-  'Query.me': row({ expect: signedIn, run: (w, c) => call(w, c, MeDocument, {}) }),
-  'Query.user': row({
-    expect: signedIn,
-    run: (w, c) => call(w, c, UserByIdDocument, { id: w.people.owner.id }),
-  }),
-  'Query.userByHandle': row({
-    expect: signedIn,
-    run: (w, c) => call(w, c, UserByHandleDocument, { handle: 'nobody_here' }),
-  }),
-  'Mutation.signUp': row({
-    expect: everyone('OK'),
-    run: (w, c) =>
-      call(w, c, SignUpDocument, {
-        input: { email: `authz-${unique()}@example.test`, password: 'long enough', displayName: 'A' },
-      }),
-  }),
-  'Mutation.resendVerificationEmail': row({
-    expect: everyone('OK'),
-    run: (w, c) => call(w, c, ResendVerificationEmailDocument, { email: `x-${unique()}@example.test` }),
-  }),
+  'Query.me': op(signedIn, MeDocument, () => ({})),
+  'Query.user': op(signedIn, UserByIdDocument, (w) => ({ id: w.people.owner.id })),
+  'Query.userByHandle': op(signedIn, UserByHandleDocument, () => ({ handle: 'nobody_here' })),
+  'Mutation.signUp': op(everyone('OK'), SignUpDocument, () => ({
+    input: { email: `authz-${unique()}@example.test`, password: 'long enough', displayName: 'A' },
+  })),
+  'Mutation.resendVerificationEmail': op(everyone('OK'), ResendVerificationEmailDocument, () => ({
+    email: `x-${unique()}@example.test`,
+  })),
   // Reachable by anyone: the token is the credential, so a bogus one is refused on its own merits.
-  'Mutation.verifyEmail': row({
-    expect: everyone('INVALID_TOKEN'),
-    run: (w, c) => call(w, c, VerifyEmailDocument, { token: 'bogus' }),
-  }),
-  'Mutation.signIn': row({
-    expect: everyone('OK'),
-    run: (w, c) =>
-      call(w, c, SignInDocument, {
-        input: { email: w.people.member.email, password: w.people.member.password },
-      }),
-  }),
+  'Mutation.verifyEmail': op(everyone('INVALID_TOKEN'), VerifyEmailDocument, () => ({ token: 'bogus' })),
+  'Mutation.signIn': op(everyone('OK'), SignInDocument, (w) => ({
+    input: { email: w.people.member.email, password: w.people.member.password },
+  })),
   // The session token is the credential: anonymous has none, so it sends a made-up one.
   'Mutation.refreshJwt': row({
     expect: signedIn,
@@ -255,122 +315,99 @@ const MATRIX: Record<string, Row<unknown>> = {
       return outcomeOf(await gql(w.url, SignOutDocument, {}, signIn.jwt));
     },
   }),
-  'Mutation.requestPasswordReset': row({
-    expect: everyone('OK'),
-    run: (w, c) => call(w, c, RequestPasswordResetDocument, { email: `x-${unique()}@example.test` }),
-  }),
-  'Mutation.resetPassword': row({
-    expect: everyone('INVALID_TOKEN'),
-    run: (w, c) => call(w, c, ResetPasswordDocument, { token: 'bogus', newPassword: 'long enough' }),
-  }),
-  'Mutation.updateProfile': row({
-    expect: signedIn,
-    run: (w, c) => call(w, c, UpdateProfileDocument, { input: { displayName: `Renamed ${c}` } }),
-  }),
+  'Mutation.requestPasswordReset': op(everyone('OK'), RequestPasswordResetDocument, () => ({
+    email: `x-${unique()}@example.test`,
+  })),
+  'Mutation.resetPassword': op(everyone('INVALID_TOKEN'), ResetPasswordDocument, () => ({
+    token: 'bogus',
+    newPassword: 'long enough',
+  })),
+  'Mutation.updateProfile': op(signedIn, UpdateProfileDocument, (w, c) => ({
+    input: { displayName: `Renamed ${c}` },
+  })),
 
   // --- friends and blocks: about the caller's own relationships, so any signed-in user ---
-  'Query.relationships': row({ expect: signedIn, run: (w, c) => call(w, c, AuthzRelationshipsDocument, {}) }),
-  'Mutation.sendFriendRequest': row({
-    expect: signedIn,
-    setup: (w) => Promise.resolve(w.take()),
-    run: (w, c, target) => call(w, c, AuthzSendFriendRequestDocument, { handle: target.handle }),
-  }),
-  'Mutation.sendFriendRequest — to a user who blocked the caller': row({
-    expect: nobody,
-    setup: async (w) => {
-      const blocker = w.take();
-      await perCaller(PEOPLE, (p) =>
-        gqlOk(w.url, AuthzBlockUserDocument, { userId: w.people[p].id }, blocker.jwt),
-      );
-      return blocker;
-    },
-    run: (w, c, blocker) => call(w, c, AuthzSendFriendRequestDocument, { handle: blocker.handle }),
-  }),
-  'Mutation.acceptFriendRequest': row({
-    expect: signedIn,
-    setup: async (w) => {
-      const requester = w.take();
-      await perCaller(PEOPLE, (p) =>
-        gqlOk(w.url, AuthzSendFriendRequestDocument, { handle: w.people[p].handle }, requester.jwt),
-      );
-      return requester;
-    },
-    run: (w, c, requester) => call(w, c, AuthzAcceptFriendRequestDocument, { userId: requester.id }),
-  }),
-  'Mutation.declineFriendRequest': row({
-    expect: signedIn,
-    setup: async (w) => {
-      const requester = w.take();
-      await perCaller(PEOPLE, (p) =>
-        gqlOk(w.url, AuthzSendFriendRequestDocument, { handle: w.people[p].handle }, requester.jwt),
-      );
-      return requester;
-    },
-    run: (w, c, requester) => call(w, c, AuthzDeclineFriendRequestDocument, { userId: requester.id }),
-  }),
-  'Mutation.removeFriend': row({
-    expect: signedIn,
-    setup: async (w) => {
-      const friend = w.take();
-      await perCaller(PEOPLE, async (p) => {
-        await gqlOk(w.url, AuthzSendFriendRequestDocument, { handle: w.people[p].handle }, friend.jwt);
-        await ok(w, p, AuthzAcceptFriendRequestDocument, { userId: friend.id });
-      });
+  'Query.relationships': op(signedIn, AuthzRelationshipsDocument, () => ({})),
+  'Mutation.sendFriendRequest': opWith(signedIn, spareUser, AuthzSendFriendRequestDocument, (target) => ({
+    handle: target.handle,
+  })),
+  'Mutation.sendFriendRequest — to a user who blocked the caller': opWith(
+    nobody,
+    blockerOfEveryone,
+    AuthzSendFriendRequestDocument,
+    (blocker) => ({ handle: blocker.handle }),
+  ),
+  'Mutation.acceptFriendRequest': opWith(
+    signedIn,
+    requesterOfEveryone,
+    AuthzAcceptFriendRequestDocument,
+    (requester) => ({ userId: requester.id }),
+  ),
+  'Mutation.declineFriendRequest': opWith(
+    signedIn,
+    requesterOfEveryone,
+    AuthzDeclineFriendRequestDocument,
+    (requester) => ({ userId: requester.id }),
+  ),
+  'Mutation.removeFriend': opWith(
+    signedIn,
+    async (w) => {
+      const friend = await requesterOfEveryone(w);
+      await perCaller(PEOPLE, (p) => ok(w, p, AuthzAcceptFriendRequestDocument, { userId: friend.id }));
       return friend;
     },
-    run: (w, c, friend) => call(w, c, AuthzRemoveFriendDocument, { userId: friend.id }),
-  }),
-  'Mutation.blockUser': row({
-    expect: signedIn,
-    setup: (w) => Promise.resolve(w.take()),
-    run: (w, c, target) => call(w, c, AuthzBlockUserDocument, { userId: target.id }),
-  }),
-  'Mutation.unblockUser': row({
-    expect: signedIn,
-    setup: async (w) => {
+    AuthzRemoveFriendDocument,
+    (friend) => ({ userId: friend.id }),
+  ),
+  'Mutation.blockUser': opWith(signedIn, spareUser, AuthzBlockUserDocument, (target) => ({
+    userId: target.id,
+  })),
+  'Mutation.unblockUser': opWith(
+    signedIn,
+    async (w) => {
       const target = w.take();
       await perCaller(PEOPLE, (p) => ok(w, p, AuthzBlockUserDocument, { userId: target.id }));
       return target;
     },
-    run: (w, c, target) => call(w, c, AuthzUnblockUserDocument, { userId: target.id }),
-  }),
+    AuthzUnblockUserDocument,
+    (target) => ({ userId: target.id }),
+  ),
 
   // --- guilds ---
-  'Query.guild': row({ expect: members, run: (w, c) => call(w, c, GuildDocument, { id: w.main.id }) }),
+  'Query.guild': op(members, GuildDocument, (w) => ({ id: w.main.id })),
   // Existence is checked before membership: NOT_FOUND for everyone signed in.
-  'Query.guild — a deleted guild': row({
-    expect: { ...everyone('NOT_FOUND'), anonymous: 'UNAUTHENTICATED' },
-    setup: async (w) => {
+  'Query.guild — a deleted guild': opWith(
+    { ...everyone('NOT_FOUND'), anonymous: 'UNAUTHENTICATED' },
+    async (w) => {
       const { id } = await buildGuild(w, 'Gone');
       await ok(w, 'owner', AuthzDeleteGuildDocument, { id });
       return id;
     },
-    run: (w, c, id) => call(w, c, GuildDocument, { id }),
-  }),
-  'Query.myGuilds': row({ expect: signedIn, run: (w, c) => call(w, c, MyGuildsDocument, {}) }),
-  'Mutation.createGuild': row({
-    expect: signedIn,
-    run: (w, c) => call(w, c, CreateGuildDocument, { name: `Guild of ${c}` }),
-  }),
-  'Mutation.updateGuild': row({
-    expect: permissioned, // MANAGE_GUILD
-    run: (w, c) =>
-      call(w, c, AuthzUpdateGuildDocument, { id: w.main.id, input: { description: `Edited by ${c}` } }),
-  }),
-  'Mutation.deleteGuild': row({
-    expect: ownerOnly,
-    setup: (w) => perCaller(CALLERS, () => buildGuild(w, 'Doomed')),
-    run: (w, c, guilds) => call(w, c, AuthzDeleteGuildDocument, { id: guilds[c].id }),
-  }),
+    GuildDocument,
+    (id) => ({ id }),
+  ),
+  'Query.myGuilds': op(signedIn, MyGuildsDocument, () => ({})),
+  'Mutation.createGuild': op(signedIn, CreateGuildDocument, (w, c) => ({ name: `Guild of ${c}` })),
+  'Mutation.updateGuild': op(permissioned /* MANAGE_GUILD */, AuthzUpdateGuildDocument, (w, c) => ({
+    id: w.main.id,
+    input: { description: `Edited by ${c}` },
+  })),
+  'Mutation.deleteGuild': opEach(
+    ownerOnly,
+    each((w) => buildGuild(w, 'Doomed')),
+    AuthzDeleteGuildDocument,
+    (guild) => ({ id: guild.id }),
+  ),
   // Every member may leave but the owner, who must transfer ownership first.
-  'Mutation.leaveGuild': row({
-    expect: { ...members, owner: FORBIDDEN },
-    setup: (w) => buildGuild(w, 'Revolving door'),
-    run: (w, c, guild) => call(w, c, AuthzLeaveGuildDocument, { id: guild.id }),
-  }),
-  'Mutation.transferGuildOwnership': row({
-    expect: ownerOnly,
-    setup: async (w) => {
+  'Mutation.leaveGuild': opWith(
+    { ...members, owner: FORBIDDEN },
+    (w) => buildGuild(w, 'Revolving door'),
+    AuthzLeaveGuildDocument,
+    (guild) => ({ id: guild.id }),
+  ),
+  'Mutation.transferGuildOwnership': opWith(
+    ownerOnly,
+    async (w) => {
       const heir = w.take();
       const guilds = await perCaller(CALLERS, async () => {
         const guild = await buildGuild(w, 'Inheritance');
@@ -379,469 +416,315 @@ const MATRIX: Record<string, Row<unknown>> = {
       });
       return { heir, guilds };
     },
-    run: (w, c, { heir, guilds }) =>
-      call(w, c, AuthzTransferGuildOwnershipDocument, { guildId: guilds[c].id, userId: heir.id }),
-  }),
-  'Query.guildMembers': row({
-    expect: members,
-    run: (w, c) => call(w, c, GuildMembersDocument, { guildId: w.main.id }),
-  }),
-  'Query.guildMember': row({
-    expect: members,
-    run: (w, c) => call(w, c, AuthzGuildMemberDocument, { guildId: w.main.id, userId: w.people.owner.id }),
-  }),
+    AuthzTransferGuildOwnershipDocument,
+    ({ heir, guilds }, w, c) => ({ guildId: guilds[c].id, userId: heir.id }),
+  ),
+  'Query.guildMembers': op(members, GuildMembersDocument, inMain),
+  'Query.guildMember': op(members, AuthzGuildMemberDocument, (w) => userInMain(w.people.owner, w)),
 
   // --- channels ---
-  'Query.channel': row({
-    expect: members,
-    run: (w, c) => call(w, c, AuthzChannelDocument, { id: w.main.generalId }),
-  }),
-  'Query.channel — private channel': row({
-    expect: privateChannel,
-    run: (w, c) => call(w, c, AuthzChannelDocument, { id: w.main.privateId }),
-  }),
-  'Query.channel — DM': row({
-    expect: participants,
-    run: (w, c) => call(w, c, AuthzChannelDocument, { id: w.main.dmId }),
-  }),
-  'Mutation.createChannel': row({
-    expect: permissioned, // MANAGE_CHANNELS
-    run: (w, c) => call(w, c, AuthzCreateChannelDocument, { guildId: w.main.id, input: { name: `by-${c}` } }),
-  }),
-  'Mutation.updateChannel': row({
-    expect: permissioned, // MANAGE_CHANNELS
-    setup: (w) => freshChannel(w, w.main.id),
-    run: (w, c, channelId) =>
-      call(w, c, AuthzUpdateChannelDocument, { id: channelId, input: { topic: `by ${c}` } }),
-  }),
+  'Query.channel': op(members, AuthzChannelDocument, (w) => ({ id: w.main.generalId })),
+  'Query.channel — private channel': op(privateChannel, AuthzChannelDocument, (w) => ({
+    id: w.main.privateId,
+  })),
+  'Query.channel — DM': op(participants, AuthzChannelDocument, (w) => ({ id: w.main.dmId })),
+  'Mutation.createChannel': op(permissioned /* MANAGE_CHANNELS */, AuthzCreateChannelDocument, (w, c) => ({
+    ...inMain(w),
+    input: { name: `by-${c}` },
+  })),
+  'Mutation.updateChannel': opWith(
+    permissioned, // MANAGE_CHANNELS
+    mainChannel,
+    AuthzUpdateChannelDocument,
+    (id, w, c) => ({ id, input: { topic: `by ${c}` } }),
+  ),
   // MANAGE_CHANNELS from a role is worth nothing in a channel the caller cannot view.
-  'Mutation.updateChannel — private channel': row({
-    expect: privateChannel,
-    run: (w, c) =>
-      call(w, c, AuthzUpdateChannelDocument, { id: w.main.privateId, input: { topic: `by ${c}` } }),
-  }),
-  'Mutation.deleteChannel': row({
-    expect: permissioned, // MANAGE_CHANNELS
-    setup: (w) => perCaller(CALLERS, () => freshChannel(w, w.main.id)),
-    run: (w, c, channels) => call(w, c, AuthzDeleteChannelDocument, { id: channels[c] }),
-  }),
-  'Mutation.reorderChannels': row({
-    expect: permissioned, // MANAGE_CHANNELS
-    setup: (w) => freshChannel(w, w.main.id),
-    run: (w, c, channelId) =>
-      call(w, c, AuthzReorderChannelsDocument, {
-        guildId: w.main.id,
-        positions: [{ id: channelId, position: 5 }],
-      }),
-  }),
+  'Mutation.updateChannel — private channel': op(privateChannel, AuthzUpdateChannelDocument, (w, c) => ({
+    id: w.main.privateId,
+    input: { topic: `by ${c}` },
+  })),
+  'Mutation.deleteChannel': opEach(
+    permissioned, // MANAGE_CHANNELS
+    each(mainChannel),
+    AuthzDeleteChannelDocument,
+    (id) => ({ id }),
+  ),
+  'Mutation.reorderChannels': opWith(
+    permissioned, // MANAGE_CHANNELS
+    mainChannel,
+    AuthzReorderChannelsDocument,
+    (id, w) => ({ ...inMain(w), positions: [{ id, position: 5 }] }),
+  ),
   // MANAGE_ROLES, and a role target below the caller's highest role.
-  'Mutation.setChannelOverwrite': row({
-    expect: hierarchical,
-    setup: async (w) => ({
-      channelId: await freshChannel(w, w.main.id),
-      roles: await freshRoles(w, w.main, 'aboveLower'),
-    }),
-    run: (w, c, { channelId, roles }) =>
-      call(w, c, AuthzSetChannelOverwriteDocument, {
-        channelId,
-        input: { targetType: 'ROLE', targetId: roles[c].id, allow: BITS.ADD_REACTIONS.toString(), deny: '0' },
-      }),
-  }),
+  'Mutation.setChannelOverwrite': opWith(
+    hierarchical,
+    async (w) => ({ channelId: await mainChannel(w), roles: await rolesAboveLower(w) }),
+    AuthzSetChannelOverwriteDocument,
+    ({ channelId, roles }, w, c) => ({ channelId, input: allowReactions('ROLE', roles[c].id) }),
+  ),
   // Overwrites of members carry no rank: MANAGE_ROLES is enough, whoever the member is.
-  'Mutation.setChannelOverwrite — member target': row({
-    expect: permissioned,
-    setup: async (w) => ({
-      target: await targetMember(w, w.main),
-      channels: await perCaller(CALLERS, () => freshChannel(w, w.main.id)),
-    }),
-    run: (w, c, { target, channels }) =>
-      call(w, c, AuthzSetChannelOverwriteDocument, {
-        channelId: channels[c],
-        input: { targetType: 'MEMBER', targetId: target.id, allow: BITS.ADD_REACTIONS.toString(), deny: '0' },
-      }),
-  }),
+  'Mutation.setChannelOverwrite — member target': opWith(
+    permissioned,
+    async (w) => ({ target: await mainTarget(w), channels: await each(mainChannel)(w) }),
+    AuthzSetChannelOverwriteDocument,
+    ({ target, channels }, w, c) => ({ channelId: channels[c], input: allowReactions('MEMBER', target.id) }),
+  ),
   // MANAGE_ROLES, and a role target below the caller's highest role, as for setting one.
-  'Mutation.deleteChannelOverwrite': row({
-    expect: hierarchical,
-    setup: (w) => channelWithRoleOverwrites(w, 'aboveLower'),
-    run: (w, c, { channelId, roles }) =>
-      call(w, c, AuthzDeleteChannelOverwriteDocument, { channelId, targetId: roles[c].id }),
-  }),
-  'Mutation.deleteChannelOverwrite — role below every caller': row({
-    expect: permissioned,
-    setup: (w) => channelWithRoleOverwrites(w, 'bottom'),
-    run: (w, c, { channelId, roles }) =>
-      call(w, c, AuthzDeleteChannelOverwriteDocument, { channelId, targetId: roles[c].id }),
-  }),
-  'Query.myDirectChannels': row({
-    expect: signedIn,
-    run: (w, c) => call(w, c, AuthzMyDirectChannelsDocument, {}),
-  }),
+  'Mutation.deleteChannelOverwrite': opWith(
+    hierarchical,
+    (w) => channelWithRoleOverwrites(w, 'aboveLower'),
+    AuthzDeleteChannelOverwriteDocument,
+    ({ channelId, roles }, w, c) => ({ channelId, targetId: roles[c].id }),
+  ),
+  'Mutation.deleteChannelOverwrite — role below every caller': opWith(
+    permissioned,
+    (w) => channelWithRoleOverwrites(w, 'bottom'),
+    AuthzDeleteChannelOverwriteDocument,
+    ({ channelId, roles }, w, c) => ({ channelId, targetId: roles[c].id }),
+  ),
+  'Query.myDirectChannels': op(signedIn, AuthzMyDirectChannelsDocument, () => ({})),
 
   // --- roles: MANAGE_ROLES, on roles below the caller's highest ---
-  'Mutation.createRole': row({
-    expect: permissioned,
-    run: (w, c) => call(w, c, AuthzCreateRoleDocument, { guildId: w.main.id, input: { name: `by-${c}` } }),
-  }),
+  'Mutation.createRole': op(permissioned, AuthzCreateRoleDocument, (w, c) => ({
+    ...inMain(w),
+    input: { name: `by-${c}` },
+  })),
   // Nobody grants a permission they do not hold: only ADMINISTRATOR holders (and the owner) grant it.
-  'Mutation.createRole — granting ADMINISTRATOR': row({
-    expect: { ...permissioned, permitted: FORBIDDEN, lower: FORBIDDEN, higher: FORBIDDEN },
-    run: (w, c) =>
-      call(w, c, AuthzCreateRoleDocument, {
-        guildId: w.main.id,
-        input: { name: `admins-by-${c}`, permissions: BITS.ADMINISTRATOR.toString() },
-      }),
-  }),
-  'Mutation.updateRole': row({
-    expect: hierarchical,
-    setup: (w) => freshRoles(w, w.main, 'aboveLower'),
-    run: (w, c, roles) =>
-      call(w, c, AuthzUpdateRoleDocument, { id: roles[c].id, input: { name: `edited-by-${c}` } }),
-  }),
-  'Mutation.updateRole — granting ADMINISTRATOR': row({
-    expect: { ...hierarchical, permitted: FORBIDDEN, higher: FORBIDDEN },
-    setup: (w) => freshRoles(w, w.main, 'aboveLower'),
-    run: (w, c, roles) =>
-      call(w, c, AuthzUpdateRoleDocument, {
-        id: roles[c].id,
-        input: { permissions: BITS.ADMINISTRATOR.toString() },
-      }),
-  }),
-  'Mutation.deleteRole': row({
-    expect: hierarchical,
-    setup: (w) => freshRoles(w, w.main, 'aboveLower'),
-    run: (w, c, roles) => call(w, c, AuthzDeleteRoleDocument, { id: roles[c].id }),
-  }),
+  'Mutation.createRole — granting ADMINISTRATOR': op(
+    { ...permissioned, permitted: FORBIDDEN, lower: FORBIDDEN, higher: FORBIDDEN },
+    AuthzCreateRoleDocument,
+    (w, c) => ({
+      ...inMain(w),
+      input: { name: `admins-by-${c}`, permissions: BITS.ADMINISTRATOR.toString() },
+    }),
+  ),
+  'Mutation.updateRole': opEach(hierarchical, rolesAboveLower, AuthzUpdateRoleDocument, (role, w, c) => ({
+    id: role.id,
+    input: { name: `edited-by-${c}` },
+  })),
+  'Mutation.updateRole — granting ADMINISTRATOR': opEach(
+    { ...hierarchical, permitted: FORBIDDEN, higher: FORBIDDEN },
+    rolesAboveLower,
+    AuthzUpdateRoleDocument,
+    (role) => ({ id: role.id, input: { permissions: BITS.ADMINISTRATOR.toString() } }),
+  ),
+  'Mutation.deleteRole': opEach(hierarchical, rolesAboveLower, AuthzDeleteRoleDocument, (role) => ({
+    id: role.id,
+  })),
   // Each caller "moves" its role to where it is: only the rank check can refuse it.
-  'Mutation.reorderRoles': row({
-    expect: hierarchical,
-    setup: (w) => freshRoles(w, w.main, 'aboveLower'),
-    run: (w, c, roles) =>
-      call(w, c, AuthzReorderRolesDocument, { guildId: w.main.id, positions: [roles[c]] }),
-  }),
-  'Mutation.addMemberRole': row({
-    expect: hierarchical,
-    setup: async (w) => {
-      const recipient = w.take();
-      await joinAs(w, w.main.id, recipient);
-      return { recipient, roles: await freshRoles(w, w.main, 'aboveLower') };
-    },
-    run: (w, c, { recipient, roles }) =>
-      call(w, c, AuthzAddMemberRoleDocument, {
-        guildId: w.main.id,
-        userId: recipient.id,
-        roleId: roles[c].id,
-      }),
-  }),
-  'Mutation.removeMemberRole': row({
-    expect: hierarchical,
-    setup: async (w) => {
-      const holder = w.take();
-      await joinAs(w, w.main.id, holder);
-      const roles = await freshRoles(w, w.main, 'aboveLower');
+  'Mutation.reorderRoles': opEach(hierarchical, rolesAboveLower, AuthzReorderRolesDocument, (role, w) => ({
+    ...inMain(w),
+    positions: [role],
+  })),
+  'Mutation.addMemberRole': opWith(
+    hierarchical,
+    async (w) => ({ recipient: await freshMember(w, w.main.id), roles: await rolesAboveLower(w) }),
+    AuthzAddMemberRoleDocument,
+    ({ recipient, roles }, w, c) => ({ ...userInMain(recipient, w), roleId: roles[c].id }),
+  ),
+  'Mutation.removeMemberRole': opWith(
+    hierarchical,
+    async (w) => {
+      const holder = await freshMember(w, w.main.id);
+      const roles = await rolesAboveLower(w);
       for (const c of CALLERS)
-        await ok(w, 'owner', AuthzAddMemberRoleDocument, {
-          guildId: w.main.id,
-          userId: holder.id,
-          roleId: roles[c].id,
-        });
+        await ok(w, 'owner', AuthzAddMemberRoleDocument, { ...userInMain(holder, w), roleId: roles[c].id });
       return { holder, roles };
     },
-    run: (w, c, { holder, roles }) =>
-      call(w, c, AuthzRemoveMemberRoleDocument, {
-        guildId: w.main.id,
-        userId: holder.id,
-        roleId: roles[c].id,
-      }),
-  }),
+    AuthzRemoveMemberRoleDocument,
+    ({ holder, roles }, w, c) => ({ ...userInMain(holder, w), roleId: roles[c].id }),
+  ),
 
   // --- members ---
   // Someone else's nickname: MANAGE_NICKNAMES, on a member below the caller.
-  'Mutation.updateMember': row({
-    expect: hierarchical,
-    setup: (w) => targetMember(w, w.main),
-    run: (w, c, target) =>
-      call(w, c, AuthzUpdateMemberDocument, {
-        guildId: w.main.id,
-        userId: target.id,
-        input: { nickname: `named by ${c}` },
-      }),
-  }),
+  'Mutation.updateMember': opWith(hierarchical, mainTarget, AuthzUpdateMemberDocument, (target, w, c) => ({
+    ...userInMain(target, w),
+    input: { nickname: `named by ${c}` },
+  })),
   // One's own nickname: CHANGE_NICKNAME, which @everyone holds by default.
-  'Mutation.updateMember — own nickname': row({
-    expect: members,
-    run: (w, c) =>
-      call(w, c, AuthzUpdateMemberDocument, {
-        guildId: w.main.id,
-        userId: selfId(w, c),
-        input: { nickname: `I am ${c}` },
-      }),
-  }),
-  'Mutation.timeoutMember': row({
-    expect: hierarchical, // MODERATE_MEMBERS
-    setup: (w) => targetMember(w, w.main),
-    run: (w, c, target) =>
-      call(w, c, AuthzTimeoutMemberDocument, { guildId: w.main.id, userId: target.id, until: hourFromNow() }),
-  }),
+  'Mutation.updateMember — own nickname': op(members, AuthzUpdateMemberDocument, (w, c) => ({
+    ...inMain(w),
+    userId: selfId(w, c),
+    input: { nickname: `I am ${c}` },
+  })),
+  'Mutation.timeoutMember': opWith(
+    hierarchical, // MODERATE_MEMBERS
+    mainTarget,
+    AuthzTimeoutMemberDocument,
+    (target, w) => ({ ...userInMain(target, w), until: hourFromNow() }),
+  ),
 
   // --- moderation and audit ---
-  'Mutation.kickMember': row({
-    expect: hierarchical, // KICK_MEMBERS
-    setup: (w) => perCaller(CALLERS, () => targetMember(w, w.main)),
-    run: (w, c, targets) =>
-      call(w, c, AuthzKickMemberDocument, { guildId: w.main.id, userId: targets[c].id }),
-  }),
+  'Mutation.kickMember': opEach(
+    hierarchical /* KICK_MEMBERS */,
+    each(mainTarget),
+    AuthzKickMemberDocument,
+    userInMain,
+  ),
   // Outranking is strict: the same highest role (Manager) is not enough.
-  'Mutation.kickMember — a member of the same rank': row({
-    expect: { ...hierarchical, permitted: FORBIDDEN },
-    setup: (w) =>
-      perCaller(CALLERS, async () => {
-        const peer = w.take();
-        await joinAs(w, w.main.id, peer, w.main.roles.manager);
-        return peer;
-      }),
-    run: (w, c, targets) =>
-      call(w, c, AuthzKickMemberDocument, { guildId: w.main.id, userId: targets[c].id }),
-  }),
+  'Mutation.kickMember — a member of the same rank': opEach(
+    { ...hierarchical, permitted: FORBIDDEN },
+    each((w) => freshMember(w, w.main.id, w.main.roles.manager)),
+    AuthzKickMemberDocument,
+    userInMain,
+  ),
   // Nobody acts on the owner, not even the owner (who would leave by transferring ownership).
-  'Mutation.kickMember — the owner': row({
-    expect: nobody,
-    setup: (w) => buildGuild(w, 'Untouchable'),
-    run: (w, c, guild) =>
-      call(w, c, AuthzKickMemberDocument, { guildId: guild.id, userId: w.people.owner.id }),
-  }),
-  'Mutation.banMember': row({
-    expect: hierarchical, // BAN_MEMBERS
-    setup: (w) => perCaller(CALLERS, () => targetMember(w, w.main)),
-    run: (w, c, targets) => call(w, c, AuthzBanMemberDocument, { guildId: w.main.id, userId: targets[c].id }),
-  }),
+  'Mutation.kickMember — the owner': opWith(
+    nobody,
+    (w) => buildGuild(w, 'Untouchable'),
+    AuthzKickMemberDocument,
+    (guild, w) => ({ guildId: guild.id, userId: w.people.owner.id }),
+  ),
+  'Mutation.banMember': opEach(
+    hierarchical /* BAN_MEMBERS */,
+    each(mainTarget),
+    AuthzBanMemberDocument,
+    userInMain,
+  ),
   // A banned user holds no roles, so there is no rank to outrank: BAN_MEMBERS is enough.
-  'Mutation.unbanMember': row({
-    expect: permissioned,
-    setup: (w) =>
-      perCaller(CALLERS, async () => {
-        const user = w.take();
-        await ok(w, 'owner', AuthzBanMemberDocument, { guildId: w.main.id, userId: user.id });
-        return user;
-      }),
-    run: (w, c, banned) => call(w, c, AuthzUnbanMemberDocument, { guildId: w.main.id, userId: banned[c].id }),
-  }),
-  'Query.guildBans': row({
-    expect: permissioned, // BAN_MEMBERS
-    run: (w, c) => call(w, c, AuthzGuildBansDocument, { guildId: w.main.id }),
-  }),
-  'Query.auditLog': row({
-    expect: permissioned, // VIEW_AUDIT_LOG
-    run: (w, c) => call(w, c, AuthzAuditLogDocument, { guildId: w.main.id }),
-  }),
+  'Mutation.unbanMember': opEach(
+    permissioned,
+    each(async (w) => {
+      const user = w.take();
+      await ok(w, 'owner', AuthzBanMemberDocument, userInMain(user, w));
+      return user;
+    }),
+    AuthzUnbanMemberDocument,
+    userInMain,
+  ),
+  'Query.guildBans': op(permissioned /* BAN_MEMBERS */, AuthzGuildBansDocument, inMain),
+  'Query.auditLog': op(permissioned /* VIEW_AUDIT_LOG */, AuthzAuditLogDocument, inMain),
 
   // --- invites ---
   // CREATE_INVITE, which @everyone holds by default...
-  'Mutation.createInvite': row({
-    expect: members,
-    run: (w, c) => call(w, c, AuthzCreateInviteDocument, { guildId: w.main.id, input: { maxUses: 1 } }),
-  }),
+  'Mutation.createInvite': op(members, AuthzCreateInviteDocument, (w) => ({
+    ...inMain(w),
+    input: { maxUses: 1 },
+  })),
   // ...except in a channel whose overwrites deny it to @everyone and allow it to Lower, Manager and Senior.
-  'Mutation.createInvite — restricted channel': row({
-    expect: permissioned,
-    run: (w, c) =>
-      call(w, c, AuthzCreateInviteDocument, {
-        guildId: w.main.id,
-        input: { channelId: w.main.restrictedId, maxUses: 1 },
-      }),
-  }),
-  'Mutation.createInvite — private channel': row({
-    expect: privateChannel,
-    run: (w, c) =>
-      call(w, c, AuthzCreateInviteDocument, {
-        guildId: w.main.id,
-        input: { channelId: w.main.privateId, maxUses: 1 },
-      }),
-  }),
-  'Query.guildInvites': row({
-    expect: permissioned, // MANAGE_GUILD
-    run: (w, c) => call(w, c, AuthzGuildInvitesDocument, { guildId: w.main.id }),
-  }),
+  'Mutation.createInvite — restricted channel': op(permissioned, AuthzCreateInviteDocument, (w) => ({
+    ...inMain(w),
+    input: { channelId: w.main.restrictedId, maxUses: 1 },
+  })),
+  'Mutation.createInvite — private channel': op(privateChannel, AuthzCreateInviteDocument, (w) => ({
+    ...inMain(w),
+    input: { channelId: w.main.privateId, maxUses: 1 },
+  })),
+  'Query.guildInvites': op(permissioned /* MANAGE_GUILD */, AuthzGuildInvitesDocument, inMain),
   // A preview is for deciding whether to join: anyone signed in, even the banned.
-  'Query.invite': row({
-    expect: signedIn,
-    run: (w, c) => call(w, c, AuthzInviteDocument, { code: w.main.inviteCode }),
-  }),
+  'Query.invite': op(signedIn, AuthzInviteDocument, (w) => ({ code: w.main.inviteCode })),
   // The invite's creator, or MANAGE_GUILD: the owner's invites, so the plain member may not.
-  'Mutation.revokeInvite': row({
-    expect: permissioned,
-    setup: (w) =>
-      perCaller(CALLERS, async () => {
-        const { createInvite } = await ok(w, 'owner', AuthzCreateInviteDocument, {
-          guildId: w.main.id,
-          input: { maxUses: 0 },
-        });
-        return createInvite.code;
-      }),
-    run: (w, c, codes) => call(w, c, AuthzRevokeInviteDocument, { code: codes[c] }),
-  }),
+  'Mutation.revokeInvite': opEach(
+    permissioned,
+    each((w) => freshInvite(w, w.main.id)),
+    AuthzRevokeInviteDocument,
+    (code) => ({ code }),
+  ),
   // Members may revoke the invites they made themselves; those who cannot make one get the owner's.
-  'Mutation.revokeInvite — own invite': row({
-    expect: members,
-    setup: (w) =>
-      perCaller(CALLERS, async (c) => {
-        const maker: Person = c === 'anonymous' || c === 'outsider' || c === 'banned' ? 'owner' : c;
-        const { createInvite } = await ok(w, maker, AuthzCreateInviteDocument, {
-          guildId: w.main.id,
-          input: { maxUses: 0 },
-        });
-        return createInvite.code;
-      }),
-    run: (w, c, codes) => call(w, c, AuthzRevokeInviteDocument, { code: codes[c] }),
-  }),
+  'Mutation.revokeInvite — own invite': opEach(
+    members,
+    each((w, c) => {
+      const maker: Person = c === 'anonymous' || c === 'outsider' || c === 'banned' ? 'owner' : c;
+      return freshInvite(w, w.main.id, maker);
+    }),
+    AuthzRevokeInviteDocument,
+    (code) => ({ code }),
+  ),
   // Outsiders join; members (and the owner) are already in, which is fine; the banned are refused.
-  'Mutation.acceptInvite': row({
-    expect: { ...signedIn, banned: FORBIDDEN },
-    setup: async (w) => {
-      const guild = await buildGuild(w, 'Open house');
-      const { createInvite } = await ok(w, 'owner', AuthzCreateInviteDocument, {
-        guildId: guild.id,
-        input: { maxUses: 0 },
-      });
-      return createInvite.code;
-    },
-    run: (w, c, code) => call(w, c, AuthzAcceptInviteDocument, { code }),
-  }),
+  'Mutation.acceptInvite': opWith(
+    { ...signedIn, banned: FORBIDDEN },
+    async (w) => freshInvite(w, (await buildGuild(w, 'Open house')).id),
+    AuthzAcceptInviteDocument,
+    (code) => ({ code }),
+  ),
 
   // --- emoji ---
   // Members of the emoji's guild may use it (anywhere); nobody else sees it.
-  'Query.emoji': row({
-    expect: members,
-    run: (w, c) => call(w, c, AuthzEmojiDocument, { id: w.main.emojiId }),
-  }),
-  'Mutation.createEmoji': row({
-    expect: permissioned, // MANAGE_EMOJIS
-    run: (w, c) =>
-      call(w, c, AuthzCreateEmojiDocument, {
-        guildId: w.main.id,
-        input: { name: `by_${c}`, assetRef: `asset:${c}` },
-      }),
-  }),
-  'Mutation.renameEmoji': row({
-    expect: permissioned, // MANAGE_EMOJIS
-    run: (w, c) => call(w, c, AuthzRenameEmojiDocument, { id: w.main.emojiId, name: `renamed_by_${c}` }),
-  }),
-  'Mutation.deleteEmoji': row({
-    expect: permissioned, // MANAGE_EMOJIS
-    setup: (w) =>
-      perCaller(CALLERS, async (c) => {
-        const { createEmoji } = await ok(w, 'owner', AuthzCreateEmojiDocument, {
-          guildId: w.main.id,
-          input: { name: `doomed_${c}`, assetRef: 'asset:doomed' },
-        });
-        return createEmoji.id;
-      }),
-    run: (w, c, emojis) => call(w, c, AuthzDeleteEmojiDocument, { id: emojis[c] }),
-  }),
+  'Query.emoji': op(members, AuthzEmojiDocument, (w) => ({ id: w.main.emojiId })),
+  'Mutation.createEmoji': op(permissioned /* MANAGE_EMOJIS */, AuthzCreateEmojiDocument, (w, c) => ({
+    ...inMain(w),
+    input: { name: `by_${c}`, assetRef: `asset:${c}` },
+  })),
+  'Mutation.renameEmoji': op(permissioned /* MANAGE_EMOJIS */, AuthzRenameEmojiDocument, (w, c) => ({
+    id: w.main.emojiId,
+    name: `renamed_by_${c}`,
+  })),
+  'Mutation.deleteEmoji': opEach(
+    permissioned, // MANAGE_EMOJIS
+    each(async (w, c) => {
+      const { createEmoji } = await ok(w, 'owner', AuthzCreateEmojiDocument, {
+        ...inMain(w),
+        input: { name: `doomed_${c}`, assetRef: 'asset:doomed' },
+      });
+      return createEmoji.id;
+    }),
+    AuthzDeleteEmojiDocument,
+    (id) => ({ id }),
+  ),
 
   // --- DMs and group DMs ---
-  'Mutation.openDirectMessage': row({
-    expect: signedIn,
-    setup: (w) => Promise.resolve(w.take()),
-    run: (w, c, peer) => call(w, c, AuthzOpenDirectMessageDocument, { userId: peer.id }),
-  }),
-  'Mutation.openDirectMessage — with a user who blocked the caller': row({
-    expect: nobody,
-    setup: async (w) => {
-      const blocker = w.take();
-      await perCaller(PEOPLE, (p) =>
-        gqlOk(w.url, AuthzBlockUserDocument, { userId: w.people[p].id }, blocker.jwt),
-      );
-      return blocker;
-    },
-    run: (w, c, blocker) => call(w, c, AuthzOpenDirectMessageDocument, { userId: blocker.id }),
-  }),
-  'Mutation.createGroupDm': row({
-    expect: signedIn,
-    setup: (w) => Promise.resolve([w.take(), w.take()]),
-    run: (w, c, peers) => call(w, c, AuthzCreateGroupDmDocument, { userIds: peers.map((p) => p.id) }),
-  }),
-  'Mutation.addGroupDmRecipient': row({
-    expect: ownerOnly, // the group DM's owner
-    setup: async (w) => {
-      const [other, newcomer] = [w.take(), w.take()];
-      return { newcomer, groups: await perCaller(CALLERS, () => groupDm(w, other)) };
-    },
-    run: (w, c, { newcomer, groups }) =>
-      call(w, c, AuthzAddGroupDmRecipientDocument, { channelId: groups[c], userId: newcomer.id }),
-  }),
-  'Mutation.removeGroupDmRecipient': row({
-    expect: ownerOnly, // the group DM's owner
-    setup: async (w) => {
-      const other = w.take();
-      return { other, groups: await perCaller(CALLERS, () => groupDm(w, other)) };
-    },
-    run: (w, c, { other, groups }) =>
-      call(w, c, AuthzRemoveGroupDmRecipientDocument, { channelId: groups[c], userId: other.id }),
-  }),
-  'Mutation.leaveGroupDm': row({
-    expect: participants,
-    setup: async (w) => {
-      const other = w.take();
-      return perCaller(CALLERS, () => groupDm(w, other));
-    },
-    run: (w, c, groups) => call(w, c, AuthzLeaveGroupDmDocument, { channelId: groups[c] }),
-  }),
+  'Mutation.openDirectMessage': opWith(signedIn, spareUser, AuthzOpenDirectMessageDocument, (peer) => ({
+    userId: peer.id,
+  })),
+  'Mutation.openDirectMessage — with a user who blocked the caller': opWith(
+    nobody,
+    blockerOfEveryone,
+    AuthzOpenDirectMessageDocument,
+    (blocker) => ({ userId: blocker.id }),
+  ),
+  'Mutation.createGroupDm': opWith(
+    signedIn,
+    (w) => Promise.resolve([w.take(), w.take()]),
+    AuthzCreateGroupDmDocument,
+    (peers) => ({ userIds: peers.map((p) => p.id) }),
+  ),
+  'Mutation.addGroupDmRecipient': opWith(
+    ownerOnly, // the group DM's owner
+    async (w) => ({ ...(await groupDms(w)), newcomer: w.take() }),
+    AuthzAddGroupDmRecipientDocument,
+    ({ newcomer, groups }, w, c) => ({ channelId: groups[c], userId: newcomer.id }),
+  ),
+  'Mutation.removeGroupDmRecipient': opWith(
+    ownerOnly, // the group DM's owner
+    groupDms,
+    AuthzRemoveGroupDmRecipientDocument,
+    ({ other, groups }, w, c) => ({ channelId: groups[c], userId: other.id }),
+  ),
+  'Mutation.leaveGroupDm': opEach(
+    participants,
+    async (w) => (await groupDms(w)).groups,
+    AuthzLeaveGroupDmDocument,
+    (channelId) => ({ channelId }),
+  ),
 
   // --- messages: VIEW_CHANNEL, SEND_MESSAGES and READ_MESSAGE_HISTORY where they are posted ---
-  'Query.message': row({
-    expect: members,
-    run: (w, c) => call(w, c, MessageByIdDocument, { id: w.main.messageId }),
-  }),
-  'Query.message — private channel': row({
-    expect: privateChannel,
-    run: (w, c) => call(w, c, MessageByIdDocument, { id: w.main.privateMessageId }),
-  }),
-  'Query.message — DM': row({
-    expect: participants,
-    run: (w, c) => call(w, c, MessageByIdDocument, { id: w.main.dmMessageId }),
-  }),
-  'Query.messages': row({
-    expect: members,
-    run: (w, c) => call(w, c, ChannelMessagesDocument, { channelId: w.main.generalId }),
-  }),
-  'Query.messages — private channel': row({
-    expect: privateChannel,
-    run: (w, c) => call(w, c, AuthzMessagesDocument, { channelId: w.main.privateId }),
-  }),
+  'Query.message': op(members, MessageByIdDocument, (w) => ({ id: w.main.messageId })),
+  'Query.message — private channel': op(privateChannel, MessageByIdDocument, (w) => ({
+    id: w.main.privateMessageId,
+  })),
+  'Query.message — DM': op(participants, MessageByIdDocument, (w) => ({ id: w.main.dmMessageId })),
+  'Query.messages': op(members, ChannelMessagesDocument, (w) => ({ channelId: w.main.generalId })),
+  'Query.messages — private channel': op(privateChannel, AuthzMessagesDocument, (w) => ({
+    channelId: w.main.privateId,
+  })),
   // Viewable by every member, but READ_MESSAGE_HISTORY is denied to @everyone.
-  'Query.messages — restricted channel': row({
-    expect: permissioned,
-    run: (w, c) => call(w, c, AuthzMessagesDocument, { channelId: w.main.restrictedId }),
-  }),
-  'Query.messages — DM': row({
-    expect: participants,
-    run: (w, c) => call(w, c, AuthzMessagesDocument, { channelId: w.main.dmId }),
-  }),
-  'Mutation.sendMessage': row({
-    expect: members,
-    run: (w, c) =>
-      call(w, c, AuthzSendMessageDocument, { channelId: w.main.generalId, content: `from ${c}` }),
-  }),
-  'Mutation.sendMessage — private channel': row({
-    expect: privateChannel,
-    run: (w, c) =>
-      call(w, c, AuthzSendMessageDocument, { channelId: w.main.privateId, content: `from ${c}` }),
-  }),
+  'Query.messages — restricted channel': op(permissioned, AuthzMessagesDocument, (w) => ({
+    channelId: w.main.restrictedId,
+  })),
+  'Query.messages — DM': op(participants, AuthzMessagesDocument, (w) => ({ channelId: w.main.dmId })),
+  'Mutation.sendMessage': op(members, AuthzSendMessageDocument, post('generalId')),
+  'Mutation.sendMessage — private channel': op(privateChannel, AuthzSendMessageDocument, post('privateId')),
   // Viewable by every member, but SEND_MESSAGES is denied to @everyone.
-  'Mutation.sendMessage — restricted channel': row({
-    expect: permissioned,
-    run: (w, c) =>
-      call(w, c, AuthzSendMessageDocument, { channelId: w.main.restrictedId, content: `from ${c}` }),
-  }),
-  'Mutation.sendMessage — DM': row({
-    expect: participants,
-    run: (w, c) => call(w, c, AuthzSendMessageDocument, { channelId: w.main.dmId, content: `from ${c}` }),
-  }),
+  'Mutation.sendMessage — restricted channel': op(
+    permissioned,
+    AuthzSendMessageDocument,
+    post('restrictedId'),
+  ),
+  'Mutation.sendMessage — DM': op(participants, AuthzSendMessageDocument, post('dmId')),
   // Each caller's DM with a user who then blocked them.
-  'Mutation.sendMessage — DM with a user who blocked the caller': row({
-    expect: nobody,
-    setup: async (w) => {
+  'Mutation.sendMessage — DM with a user who blocked the caller': opEach(
+    nobody,
+    async (w) => {
       const blocker = w.take();
       const dms = await perCaller(PEOPLE, async (p) => {
         const { openDirectMessage } = await ok(w, p, AuthzOpenDirectMessageDocument, { userId: blocker.id });
@@ -850,23 +733,12 @@ const MATRIX: Record<string, Row<unknown>> = {
       });
       return { ...dms, anonymous: w.main.dmId };
     },
-    run: (w, c, dms) => call(w, c, AuthzSendMessageDocument, { channelId: dms[c], content: `from ${c}` }),
-  }),
-  'Subscription.messageCreated': row({
-    expect: members,
-    sequential: true, // the router's subscription gauge tells when a subscription is live
-    run: (w, c) => subscriptionOutcome(w, c, w.main.generalId, 'owner'),
-  }),
-  'Subscription.messageCreated — private channel': row({
-    expect: privateChannel,
-    sequential: true,
-    run: (w, c) => subscriptionOutcome(w, c, w.main.privateId, 'owner'),
-  }),
-  'Subscription.messageCreated — DM': row({
-    expect: participants,
-    sequential: true,
-    run: (w, c) => subscriptionOutcome(w, c, w.main.dmId, 'owner'),
-  }),
+    AuthzSendMessageDocument,
+    (channelId, w, c) => ({ channelId, content: `from ${c}` }),
+  ),
+  'Subscription.messageCreated': subscription(members, 'generalId'),
+  'Subscription.messageCreated — private channel': subscription(privateChannel, 'privateId'),
+  'Subscription.messageCreated — DM': subscription(participants, 'dmId'),
 };
 
 /** "OK: member, owner; FORBIDDEN: outsider; UNAUTHENTICATED: anonymous" */

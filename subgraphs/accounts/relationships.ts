@@ -4,6 +4,7 @@ import { conflict, forbidden, notFound } from '@gochat/errors';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import { appendToOutbox } from '@gochat/outbox';
 import { and, eq, or, sql } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
 
 import type { RelationshipStatus } from './generated/resolvers.ts';
 
@@ -34,21 +35,31 @@ const toBoth = <T extends 'FriendRequestCreated' | 'FriendRequestDeleted'>(
   newEvent(type, subjects.user(recipientId), { senderId, recipientId }),
 ];
 
+const requestDeleted = (r: { senderId: string; recipientId: string }) =>
+  toBoth('FriendRequestDeleted', r.senderId, r.recipientId);
+
 const friendEvents = (type: 'FriendAdded' | 'FriendRemoved', a: string, b: string): NewEvent[] => [
   newEvent(type, subjects.user(a), { userIds: [a, b] }),
   newEvent(type, subjects.user(b), { userIds: [a, b] }),
 ];
 
+/** Rows whose `from` column is a and `to` column is b (a request, a block, a friendship). */
+const oneWay = (from: PgColumn, to: PgColumn, a: string, b: string) => and(eq(from, a), eq(to, b));
+const eitherWay = (from: PgColumn, to: PgColumn, a: string, b: string) =>
+  or(oneWay(from, to, a, b), oneWay(from, to, b, a));
+
+const requestOf = (sender: string, recipient: string) =>
+  oneWay(friendRequests.senderId, friendRequests.recipientId, sender, recipient);
+const requestsBetween = (a: string, b: string) =>
+  eitherWay(friendRequests.senderId, friendRequests.recipientId, a, b);
+const blockOf = (blocker: string, blocked: string) =>
+  oneWay(blocks.blockerId, blocks.blockedId, blocker, blocked);
+
 async function blockedEitherWay(tx: Transaction, a: string, b: string): Promise<boolean> {
   const rows = await tx
     .select({ blockerId: blocks.blockerId })
     .from(blocks)
-    .where(
-      or(
-        and(eq(blocks.blockerId, a), eq(blocks.blockedId, b)),
-        and(eq(blocks.blockerId, b), eq(blocks.blockedId, a)),
-      ),
-    );
+    .where(eitherWay(blocks.blockerId, blocks.blockedId, a, b));
   return rows.length > 0;
 }
 
@@ -69,12 +80,7 @@ async function befriend(tx: Transaction, a: string, b: string): Promise<Date> {
 async function unfriend(tx: Transaction, a: string, b: string): Promise<boolean> {
   const deleted = await tx
     .delete(friendships)
-    .where(
-      or(
-        and(eq(friendships.userId, a), eq(friendships.friendId, b)),
-        and(eq(friendships.userId, b), eq(friendships.friendId, a)),
-      ),
-    )
+    .where(eitherWay(friendships.userId, friendships.friendId, a, b))
     .returning({ userId: friendships.userId });
   return deleted.length > 0;
 }
@@ -135,22 +141,12 @@ export function relationshipsStore(db: Database) {
         const [friend] = await tx
           .select({ userId: friendships.userId })
           .from(friendships)
-          .where(and(eq(friendships.userId, from), eq(friendships.friendId, to)));
+          .where(oneWay(friendships.userId, friendships.friendId, from, to));
         if (friend) throw conflict('You are already friends.');
-        const pending = await tx
-          .select()
-          .from(friendRequests)
-          .where(
-            or(
-              and(eq(friendRequests.senderId, from), eq(friendRequests.recipientId, to)),
-              and(eq(friendRequests.senderId, to), eq(friendRequests.recipientId, from)),
-            ),
-          );
+        const pending = await tx.select().from(friendRequests).where(requestsBetween(from, to));
         if (pending.some((r) => r.senderId === from)) throw conflict('You already sent this user a request.');
         if (pending.length > 0) {
-          await tx
-            .delete(friendRequests)
-            .where(and(eq(friendRequests.senderId, to), eq(friendRequests.recipientId, from)));
+          await tx.delete(friendRequests).where(requestOf(to, from));
           const since = await befriend(tx, from, to);
           return [{ userId: to, status: 'FRIEND', since }, friendEvents('FriendAdded', from, to)];
         }
@@ -165,10 +161,7 @@ export function relationshipsStore(db: Database) {
     /** Accepts `from`'s request to `me`. NOT_FOUND when there is none. */
     acceptFriendRequest: (me: string, from: string): Promise<RelationshipRow> =>
       write(me, from, async (tx) => {
-        const deleted = await tx
-          .delete(friendRequests)
-          .where(and(eq(friendRequests.senderId, from), eq(friendRequests.recipientId, me)))
-          .returning();
+        const deleted = await tx.delete(friendRequests).where(requestOf(from, me)).returning();
         if (deleted.length === 0) throw notFound('Friend request');
         const since = await befriend(tx, me, from);
         return [{ userId: from, status: 'FRIEND', since }, friendEvents('FriendAdded', me, from)];
@@ -177,20 +170,9 @@ export function relationshipsStore(db: Database) {
     /** Declines an incoming request or cancels an outgoing one. NOT_FOUND when there is none. */
     declineFriendRequest: (me: string, other: string): Promise<RelationshipRow> =>
       write(me, other, async (tx) => {
-        const deleted = await tx
-          .delete(friendRequests)
-          .where(
-            or(
-              and(eq(friendRequests.senderId, other), eq(friendRequests.recipientId, me)),
-              and(eq(friendRequests.senderId, me), eq(friendRequests.recipientId, other)),
-            ),
-          )
-          .returning();
+        const deleted = await tx.delete(friendRequests).where(requestsBetween(me, other)).returning();
         if (deleted.length === 0) throw notFound('Friend request');
-        return [
-          none(other),
-          deleted.flatMap((r) => toBoth('FriendRequestDeleted', r.senderId, r.recipientId)),
-        ];
+        return [none(other), deleted.flatMap(requestDeleted)];
       }),
 
     /** Ends a friendship. NOT_FOUND when there is none. */
@@ -206,23 +188,12 @@ export function relationshipsStore(db: Database) {
      */
     blockUser: (me: string, other: string): Promise<RelationshipRow> =>
       write(me, other, async (tx) => {
-        const [existing] = await tx
-          .select()
-          .from(blocks)
-          .where(and(eq(blocks.blockerId, me), eq(blocks.blockedId, other)));
+        const [existing] = await tx.select().from(blocks).where(blockOf(me, other));
         if (existing) return [{ userId: other, status: 'BLOCKED', since: existing.createdAt }, []];
         const events: NewEvent[] = [];
         if (await unfriend(tx, me, other)) events.push(...friendEvents('FriendRemoved', me, other));
-        const requests = await tx
-          .delete(friendRequests)
-          .where(
-            or(
-              and(eq(friendRequests.senderId, other), eq(friendRequests.recipientId, me)),
-              and(eq(friendRequests.senderId, me), eq(friendRequests.recipientId, other)),
-            ),
-          )
-          .returning();
-        for (const r of requests) events.push(...toBoth('FriendRequestDeleted', r.senderId, r.recipientId));
+        const requests = await tx.delete(friendRequests).where(requestsBetween(me, other)).returning();
+        events.push(...requests.flatMap(requestDeleted));
         const [row] = await tx.insert(blocks).values({ blockerId: me, blockedId: other }).returning();
         if (!row) throw new Error('insert returned no block');
         events.push(newEvent('UserBlocked', subjects.user(me), { blockerId: me, blockedId: other }));
@@ -232,10 +203,7 @@ export function relationshipsStore(db: Database) {
     /** Lifts `me`'s block of `other`. NOT_FOUND when there is none. */
     unblockUser: (me: string, other: string): Promise<RelationshipRow> =>
       write(me, other, async (tx) => {
-        const deleted = await tx
-          .delete(blocks)
-          .where(and(eq(blocks.blockerId, me), eq(blocks.blockedId, other)))
-          .returning();
+        const deleted = await tx.delete(blocks).where(blockOf(me, other)).returning();
         if (deleted.length === 0) throw notFound('Block');
         return [
           none(other),

@@ -6,13 +6,12 @@ import {
   channelPermissions,
   directChannelPermissions,
   has,
-  namesOf,
   rankOf,
   type MemberContext,
   type PermissionName,
 } from '@gochat/permissions';
 
-import { memberKey, signedIn, type GuildsContext } from './resolvers/context.ts';
+import { loaded, memberKey, signedIn, type GuildsContext } from './resolvers/context.ts';
 import type { ChannelRow, GuildRow, MemberRow, RoleRow } from './store/rows.ts';
 
 /** The caller as a member of a guild, with what they may do there. */
@@ -59,11 +58,11 @@ export function memberRank(guild: GuildRow, member: MemberRow, roles: RoleRow[])
   );
 }
 
-export async function loadGuild(ctx: GuildsContext, guildId: string): Promise<GuildRow> {
-  const guild = await ctx.loaders.guild.load(guildId);
-  if (!guild) throw notFound('Guild');
-  return guild;
-}
+export const loadGuild = (ctx: GuildsContext, guildId: string): Promise<GuildRow> =>
+  loaded(ctx.loaders.guild, guildId, 'Guild');
+
+export const loadMember = (ctx: GuildsContext, guildId: string, userId: string): Promise<MemberRow> =>
+  loaded(ctx.loaders.member, memberKey(guildId, userId), 'Member');
 
 /** The caller's membership of the guild: UNAUTHENTICATED, NOT_FOUND or FORBIDDEN otherwise. */
 export async function guildAccess(ctx: GuildsContext, guildId: string): Promise<GuildAccess> {
@@ -86,8 +85,11 @@ export async function guildAccess(ctx: GuildsContext, guildId: string): Promise<
   };
 }
 
-export function missing(names: PermissionName[]): never {
-  throw forbidden(`Missing permission${names.length > 1 ? 's' : ''}: ${names.join(', ')}.`);
+/** FORBIDDEN naming every listed permission the bits lack. */
+export function requirePermissions(permissions: bigint, ...required: PermissionName[]): void {
+  const lacking = required.filter((name) => !has(permissions, PERMISSIONS[name]));
+  if (lacking.length)
+    throw forbidden(`Missing permission${lacking.length > 1 ? 's' : ''}: ${lacking.join(', ')}.`);
 }
 
 /** The caller's membership, requiring every listed guild-level permission. */
@@ -97,8 +99,7 @@ export async function requireGuildPermission(
   ...required: PermissionName[]
 ): Promise<GuildAccess> {
   const access = await guildAccess(ctx, guildId);
-  const lacking = required.filter((name) => !has(access.permissions, PERMISSIONS[name]));
-  if (lacking.length) missing(lacking);
+  requirePermissions(access.permissions, ...required);
   return access;
 }
 
@@ -156,8 +157,7 @@ export async function requireChannelPermission(
   ...required: PermissionName[]
 ): Promise<ChannelAccess> {
   const access = await channelAccess(ctx, channelId);
-  const lacking = required.filter((name) => !has(access.permissions, PERMISSIONS[name]));
-  if (lacking.length) missing(lacking);
+  requirePermissions(access.permissions, ...required);
   return access;
 }
 
@@ -184,6 +184,3 @@ export async function requireOutranks(
   if (!(access.rank > targetRank)) throw forbidden("Your highest role must be above the target's.");
   return target;
 }
-
-export const bitfield = (bits: bigint) => bits.toString();
-export const permissionNames = (bits: bigint) => namesOf(bits);

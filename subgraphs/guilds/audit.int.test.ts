@@ -1,7 +1,7 @@
-import { auditLog, guildMembers, guilds, memberRoles, roles } from '@gochat/drizzle';
+import { auditLog } from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { silentLogger } from '@gochat/log';
-import { DEFAULT_EVERYONE_PERMISSIONS, PERMISSIONS } from '@gochat/permissions';
+import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
@@ -41,35 +41,14 @@ type Log = { auditLog: { nodes: Entry[]; endCursor: string | null; hasNextPage: 
 const P = PERMISSIONS;
 
 await describeOnBothDatabases('audit log', openGuildsHarness, (h) => {
-  async function seedGuild(ownerId: string) {
-    const guildId = seedIds.next();
-    await h.db.insert(guilds).values({ id: guildId, name: 'Audited', ownerId });
-    await h.db.insert(roles).values({
-      id: guildId,
-      guildId,
-      name: '@everyone',
-      position: 0,
-      permissions: DEFAULT_EVERYONE_PERMISSIONS,
-    });
-    await h.db.insert(guildMembers).values({ guildId, userId: ownerId });
-    return guildId;
-  }
-  async function join(guildId: string, userId: string, permissions?: bigint, position = 1) {
-    await h.db.insert(guildMembers).values({ guildId, userId });
-    if (permissions === undefined) return;
-    const roleId = seedIds.next();
-    await h.db.insert(roles).values({ id: roleId, guildId, name: 'role', position, permissions });
-    await h.db.insert(memberRoles).values({ guildId, userId, roleId });
-  }
-  const users = (n: number) => Promise.all(Array.from({ length: n }, () => h.createUser()));
-
   /** A guild whose log holds, oldest first: INVITE_CREATE, EMOJI_CREATE, EMOJI_UPDATE, INVITE_DELETE, MEMBER_KICK. */
   async function busyGuild() {
-    const [owner, auditor, moderator, member, outsider] = await users(5);
-    const guildId = await seedGuild(owner!);
-    await join(guildId, auditor!, P.VIEW_AUDIT_LOG);
-    await join(guildId, moderator!, P.KICK_MEMBERS | P.MANAGE_EMOJIS | P.MANAGE_GUILD, 2);
-    await join(guildId, member!);
+    const owner = await h.createUser();
+    const { guildId } = await h.seed.guild(owner);
+    const auditor = await h.seed.member(guildId, [await h.seed.role(guildId, P.VIEW_AUDIT_LOG)]);
+    const moderation = P.KICK_MEMBERS | P.MANAGE_EMOJIS | P.MANAGE_GUILD;
+    const moderator = await h.seed.member(guildId, [await h.seed.role(guildId, moderation, 2)]);
+    const member = await h.seed.member(guildId);
     type Invite = { createInvite: { code: string } };
     const { code } = (await h.ok<Invite>(owner, CREATE_INVITE, { guildId })).createInvite;
     type Emoji = { createEmoji: { id: string } };
@@ -77,22 +56,12 @@ await describeOnBothDatabases('audit log', openGuildsHarness, (h) => {
     await h.ok(moderator, RENAME, { id: emojiId });
     await h.ok(moderator, REVOKE, { code });
     await h.ok(moderator, KICK, { guildId, userId: member });
-    return {
-      guildId,
-      owner: owner!,
-      auditor: auditor!,
-      moderator: moderator!,
-      member: member!,
-      outsider: outsider!,
-      code,
-      emojiId,
-    };
+    return { guildId, owner, auditor, moderator, member, outsider: await h.createUser(), code, emojiId };
   }
 
   it('is readable by VIEW_AUDIT_LOG holders only', async () => {
     const g = await busyGuild();
-    const [plain] = await users(1);
-    await join(g.guildId, plain!);
+    const plain = await h.seed.member(g.guildId);
     expect(codeOf(await h.as(g.auditor, LOG, { guildId: g.guildId }))).toBe('OK');
     expect(codeOf(await h.as(g.owner, LOG, { guildId: g.guildId }))).toBe('OK');
     expect(codeOf(await h.as(undefined, LOG, { guildId: g.guildId }))).toBe('UNAUTHENTICATED');
@@ -171,13 +140,13 @@ await describeOnBothDatabases('audit log', openGuildsHarness, (h) => {
   });
 
   it('purges entries older than the 45-day retention, and only those', async () => {
-    const [owner] = await users(1);
-    const guildId = await seedGuild(owner!);
+    const owner = await h.createUser();
+    const { guildId } = await h.seed.guild(owner);
     const now = Date.now();
     const entry = (daysAgo: number) => ({
       id: seedIds.next(),
       guildId,
-      actorId: owner!,
+      actorId: owner,
       action: 'GUILD_UPDATE',
       targetType: 'GUILD',
       targetId: guildId,

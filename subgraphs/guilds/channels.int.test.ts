@@ -1,17 +1,8 @@
-import {
-  auditLog,
-  channelOverwrites,
-  channels,
-  guildMembers,
-  guilds,
-  memberRoles,
-  outboxEvents,
-  roles,
-} from '@gochat/drizzle';
+import { channelOverwrites, channels, guilds, outboxEvents } from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
-import { and, count, eq } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 
 import { openGuildsHarness } from './test-harness.ts';
@@ -49,20 +40,6 @@ const SET_OW = `mutation($c: ID!, $input: OverwriteInput!) { setChannelOverwrite
 const DELETE_OW = `mutation($c: ID!, $t: ID!) { deleteChannelOverwrite(channelId: $c, targetId: $t) { ${CHANNEL} } }`;
 
 await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
-  async function addRole(guildId: string, permissions: bigint, position = 1): Promise<string> {
-    const id = testIds.next();
-    await h.db.insert(roles).values({ id, guildId, name: `role ${id}`, permissions, position });
-    return id;
-  }
-
-  async function addMember(guildId: string, roleIds: string[] = []): Promise<string> {
-    const id = await h.createUser();
-    await h.db.insert(guildMembers).values({ guildId, userId: id });
-    if (roleIds.length)
-      await h.db.insert(memberRoles).values(roleIds.map((roleId) => ({ guildId, userId: id, roleId })));
-    return id;
-  }
-
   /** A guild with one caller of each kind; `manager` holds MANAGE_CHANNELS through a role at position 2. */
   async function cast() {
     const owner = await h.createUser('Owner');
@@ -78,10 +55,10 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
     const guildId = created.id;
     const category = created.channels.find((c) => c.kind === 'CATEGORY')!.id;
     const general = created.systemChannel.id;
-    const managerRole = await addRole(guildId, P.MANAGE_CHANNELS, 2);
-    const manager = await addMember(guildId, [managerRole]);
-    const admin = await addMember(guildId, [await addRole(guildId, P.ADMINISTRATOR, 3)]);
-    const member = await addMember(guildId);
+    const managerRole = await h.seed.role(guildId, P.MANAGE_CHANNELS, 2);
+    const manager = await h.seed.member(guildId, [managerRole]);
+    const admin = await h.seed.member(guildId, [await h.seed.role(guildId, P.ADMINISTRATOR, 3)]);
+    const member = await h.seed.member(guildId);
     const outsider = await h.createUser('Outsider');
     return { owner, guildId, category, general, managerRole, manager, admin, member, outsider };
   }
@@ -89,14 +66,17 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
   const createChannel = async (who: string, guildId: string, input: Record<string, unknown>) =>
     (await h.ok<{ createChannel: ChannelView }>(who, CREATE, { g: guildId, input })).createChannel;
 
+  /** Inserts `count` text channels into the guild. */
+  const fillChannels = (guildId: string, count: number) =>
+    h.db.insert(channels).values(
+      Array.from({ length: count }, (_, i) => ({
+        id: testIds.next(),
+        guildId,
+        name: `c${i}`,
+        position: i,
+      })),
+    );
   const channelRow = async (id: string) => (await h.db.select().from(channels).where(eq(channels.id, id)))[0];
-
-  const auditOf = (guildId: string, action: string) =>
-    h.db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.guildId, guildId), eq(auditLog.action, action)))
-      .orderBy(auditLog.id);
 
   async function eventsOf(guildId: string, type: string) {
     await h.flush();
@@ -175,7 +155,7 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
       const category = await createChannel(manager, guildId, { name: ' Voice Rooms ', kind: 'CATEGORY' });
       expect(category).toMatchObject({ name: 'Voice Rooms', kind: 'CATEGORY', bitrate: null });
 
-      const entries = await auditOf(guildId, 'CHANNEL_CREATE');
+      const entries = await h.auditOf(guildId, 'CHANNEL_CREATE');
       expect(entries.map((e) => e.targetId).sort()).toEqual(
         [text.id, voice.id, tuned.id, category.id].sort(),
       );
@@ -242,20 +222,13 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
         );
       const [counted] = await h.db.select({ n: count() }).from(channels).where(eq(channels.guildId, guildId));
       expect(counted!.n).toBe(2);
-      expect(await auditOf(guildId, 'CHANNEL_CREATE')).toEqual([]);
+      expect(await h.auditOf(guildId, 'CHANNEL_CREATE')).toEqual([]);
     });
 
     it('stops at 500 channels per guild, categories included', async () => {
       const { owner, guildId } = await cast();
       // Two exist; fill to 499 directly, then one more through the API reaches the limit.
-      await h.db.insert(channels).values(
-        Array.from({ length: 497 }, (_, i) => ({
-          id: testIds.next(),
-          guildId,
-          name: `c${i}`,
-          position: i,
-        })),
-      );
+      await fillChannels(guildId, 497);
       await createChannel(owner, guildId, { name: 'five-hundredth' });
       const refused = await h.as(owner, CREATE, { g: guildId, input: { name: 'one-too-many' } });
       expect(codeOf(refused)).toBe('LIMIT_REACHED');
@@ -268,14 +241,7 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
 
     it('concurrent creations cannot pass the limit', async () => {
       const { owner, guildId } = await cast();
-      await h.db.insert(channels).values(
-        Array.from({ length: 495 }, (_, i) => ({
-          id: testIds.next(),
-          guildId,
-          name: `c${i}`,
-          position: i,
-        })),
-      );
+      await fillChannels(guildId, 495);
       // 497 exist: of eight creations at once, exactly three fit.
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
@@ -301,8 +267,8 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
   describe('private channels and overwrites', () => {
     it('an overwrite-hidden channel is invisible to a plain member and visible to a member whose role is allowed', async () => {
       const { owner, guildId, member } = await cast();
-      const staffRole = await addRole(guildId, 0n, 1);
-      const staff = await addMember(guildId, [staffRole]);
+      const staffRole = await h.seed.role(guildId, 0n, 1);
+      const staff = await h.seed.member(guildId, [staffRole]);
       const secret = await createChannel(owner, guildId, { name: 'staff room', private: true });
       expect(secret.private).toBe(true);
       expect(secret.overwrites).toEqual([
@@ -350,11 +316,11 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
 
     it('setChannelOverwrite needs MANAGE_ROLES in the channel, respects the hierarchy and grants only held bits', async () => {
       const { owner, guildId, general, member, managerRole } = await cast();
-      const lowRole = await addRole(guildId, 0n, 1);
-      const highRole = await addRole(guildId, 0n, 5);
-      const ownRole = await addRole(guildId, P.MANAGE_ROLES | P.SEND_MESSAGES, 3);
-      const roleManager = await addMember(guildId, [ownRole]);
-      const target = await addMember(guildId);
+      const lowRole = await h.seed.role(guildId, 0n, 1);
+      const highRole = await h.seed.role(guildId, 0n, 5);
+      const ownRole = await h.seed.role(guildId, P.MANAGE_ROLES | P.SEND_MESSAGES, 3);
+      const roleManager = await h.seed.member(guildId, [ownRole]);
+      const target = await h.seed.member(guildId);
       const view = P.VIEW_CHANNEL.toString();
       const ow = (targetType: string, targetId: string, allow = view, deny = '0') => ({
         c: general,
@@ -418,7 +384,7 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
       const memberView = (await h.ok<{ channel: ChannelView }>(member, GET, { id: general })).channel;
       expect(BigInt(memberView.myPermissions) & P.SEND_MESSAGES).toBe(0n);
 
-      const entries = await auditOf(guildId, 'OVERWRITE_UPDATE');
+      const entries = await h.auditOf(guildId, 'OVERWRITE_UPDATE');
       expect(entries).toHaveLength(5);
       const last = entries.find((e) => e.actorId === owner)!;
       expect(last).toMatchObject({ targetType: 'CHANNEL', targetId: general });
@@ -440,8 +406,8 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
 
     it('deleteChannelOverwrite needs MANAGE_ROLES there, and NOT_FOUND when there is none', async () => {
       const { owner, guildId, general, member } = await cast();
-      const role = await addRole(guildId, 0n, 4);
-      const roleManager = await addMember(guildId, [await addRole(guildId, P.MANAGE_ROLES, 3)]);
+      const role = await h.seed.role(guildId, 0n, 4);
+      const roleManager = await h.seed.member(guildId, [await h.seed.role(guildId, P.MANAGE_ROLES, 3)]);
       await h.ok(owner, SET_OW, {
         c: general,
         input: { targetType: 'ROLE', targetId: role, allow: P.VIEW_CHANNEL.toString(), deny: '0' },
@@ -455,7 +421,7 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
         t: role,
       });
       expect(result.deleteChannelOverwrite.overwrites).toEqual([]);
-      const [entry] = await auditOf(guildId, 'OVERWRITE_DELETE');
+      const [entry] = await h.auditOf(guildId, 'OVERWRITE_DELETE');
       expect(entry).toMatchObject({ actorId: owner, targetId: general });
       expect(entry!.changes).toEqual([
         { key: 'targetId', before: role },
@@ -514,7 +480,7 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
         parent: null,
         position: 3,
       });
-      const [entry] = await auditOf(guildId, 'CHANNEL_UPDATE');
+      const [entry] = await h.auditOf(guildId, 'CHANNEL_UPDATE');
       expect(entry).toMatchObject({ actorId: owner, targetType: 'CHANNEL', targetId: general });
       expect(entry!.changes).toEqual([
         { key: 'name', before: 'general', after: 'main-hall' },
@@ -578,7 +544,7 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
       });
       expect(shown.updateChannel).toMatchObject({ private: false, overwrites: [] });
       expect(await visibleTo(member, guildId)).toContain(general);
-      const privacy = (await auditOf(guildId, 'CHANNEL_UPDATE')).flatMap(
+      const privacy = (await h.auditOf(guildId, 'CHANNEL_UPDATE')).flatMap(
         (e) => e.changes as { key: string }[],
       );
       expect(privacy.filter((c) => c.key === 'private')).toEqual([
@@ -607,7 +573,7 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
       const [row] = await h.db.select().from(guilds).where(eq(guilds.id, guildId));
       expect(row!.systemChannelId).toBeNull();
 
-      const entries = await auditOf(guildId, 'CHANNEL_DELETE');
+      const entries = await h.auditOf(guildId, 'CHANNEL_DELETE');
       expect(entries.map((e) => [e.actorId, e.targetId])).toEqual(
         expect.arrayContaining([
           [manager, category],
@@ -664,7 +630,7 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
       expect(
         await h.db.select().from(channels).where(eq(channels.guildId, guildId)).orderBy(channels.id),
       ).toEqual(before);
-      expect(await auditOf(guildId, 'CHANNELS_REORDER')).toEqual([]);
+      expect(await h.auditOf(guildId, 'CHANNELS_REORDER')).toEqual([]);
 
       const result = await h.ok<{
         reorderChannels: { id: string; position: number; parent: { id: string } | null }[];
@@ -678,7 +644,7 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
         [general, 2, category],
         [category, 3, null],
       ]);
-      const [entry] = await auditOf(guildId, 'CHANNELS_REORDER');
+      const [entry] = await h.auditOf(guildId, 'CHANNELS_REORDER');
       expect(entry).toMatchObject({ actorId: manager, targetType: 'CHANNEL', targetId: null });
       expect(entry!.changes).toContainEqual({
         key: a.id,

@@ -42,12 +42,25 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
   }
   const block = (blockerId: string, blockedId: string) =>
     h.db.insert(blocks).values({ blockerId, blockedId });
-  const users = (n: number) => Promise.all(Array.from({ length: n }, () => h.createUser()));
+  const openDm = async (who: string | undefined, userId: string | undefined) =>
+    (await h.ok<Open>(who, OPEN, { userId })).openDirectMessage;
+  const createGroup = async (owner: string | undefined, userIds: (string | undefined)[], name?: string) =>
+    (await h.ok<Create>(owner, CREATE, { userIds, name })).createGroupDm;
+  const channelsOf = (userId: string) =>
+    h.db
+      .select({ id: channels.id })
+      .from(channelRecipients)
+      .innerJoin(channels, eq(channels.id, channelRecipients.channelId))
+      .where(eq(channelRecipients.userId, userId));
+  const recipientsOf = (channelId: string) =>
+    h.db.select().from(channelRecipients).where(eq(channelRecipients.channelId, channelId));
+  /** The users' event subjects, sorted. */
+  const subjectsOf = (...users: (string | undefined)[]) => sorted(users.map((u) => `user.${u}`));
 
   describe('openDirectMessage', () => {
     it('creates the DM once, for both users, and tells both', async () => {
-      const [alice, bob] = await users(2);
-      const first = (await h.ok<Open>(alice, OPEN, { userId: bob })).openDirectMessage;
+      const [alice, bob] = await h.seed.users(2);
+      const first = await openDm(alice, bob);
       expect(ids(first.recipients)).toEqual(sorted([alice!, bob!]));
       expect(first.owner).toBeNull();
       expect(first.name).toBeNull();
@@ -55,15 +68,15 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
       expect(row).toMatchObject({ kind: 'dm', guildId: null, ownerId: null });
 
       // Either side, any number of times: the same channel, and no second event.
-      const again = (await h.ok<Open>(bob, OPEN, { userId: alice })).openDirectMessage;
+      const again = await openDm(bob, alice);
       expect(again.id).toBe(first.id);
       const created = await eventsFor('DirectChannelCreated', first.id);
-      expect(created.map((e) => e.subject).sort()).toEqual(sorted([`user.${alice}`, `user.${bob}`]));
+      expect(created.map((e) => e.subject).sort()).toEqual(subjectsOf(alice, bob));
       expect(created[0]!.data).toMatchObject({ kind: 'dm', recipientIds: sorted([alice!, bob!]) });
     });
 
     it('refuses anonymous callers, bad ids, unknown users and yourself', async () => {
-      const [alice, bob] = await users(2);
+      const [alice, bob] = await h.seed.users(2);
       expect(codeOf(await h.as(undefined, OPEN, { userId: bob }))).toBe('UNAUTHENTICATED');
       expect(codeOf(await h.as(alice, OPEN, { userId: 'nope' }))).toBe('VALIDATION');
       expect(codeOf(await h.as(alice, OPEN, { userId: '123456789012345' }))).toBe('NOT_FOUND');
@@ -71,8 +84,8 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
     });
 
     it('is FORBIDDEN when either user blocked the other, even for an existing DM', async () => {
-      const [alice, bob, carol] = await users(3);
-      const existing = (await h.ok<Open>(alice, OPEN, { userId: bob })).openDirectMessage;
+      const [alice, bob, carol] = await h.seed.users(3);
+      const existing = await openDm(alice, bob);
       await block(bob!, alice!);
       expect(codeOf(await h.as(alice, OPEN, { userId: bob }))).toBe('FORBIDDEN');
       expect(codeOf(await h.as(bob, OPEN, { userId: alice }))).toBe('FORBIDDEN');
@@ -83,7 +96,7 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
     });
 
     it('agrees on one channel when both users open it at the same time', async () => {
-      const [alice, bob] = await users(2);
+      const [alice, bob] = await h.seed.users(2);
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
           h.ok<Open>(i % 2 ? alice : bob, OPEN, { userId: i % 2 ? bob : alice }),
@@ -104,15 +117,15 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
 
   describe('createGroupDm', () => {
     it('creates a group owned by the caller with everyone in it, and tells each participant', async () => {
-      const [owner, a, b] = await users(3);
-      const group = (await h.ok<Create>(owner, CREATE, { userIds: [a, b], name: '  Trip  ' })).createGroupDm;
+      const [owner, a, b] = await h.seed.users(3);
+      const group = await createGroup(owner, [a, b], '  Trip  ');
       expect(group.name).toBe('Trip');
       expect(group.owner).toEqual({ id: owner });
       expect(ids(group.recipients)).toEqual(sorted([owner!, a!, b!]));
       const [row] = await h.db.select().from(channels).where(eq(channels.id, group.id));
       expect(row).toMatchObject({ kind: 'group_dm', guildId: null, ownerId: owner });
       const created = await eventsFor('DirectChannelCreated', group.id);
-      expect(created.map((e) => e.subject).sort()).toEqual(sorted([owner!, a!, b!].map((u) => `user.${u}`)));
+      expect(created.map((e) => e.subject).sort()).toEqual(subjectsOf(owner, a, b));
       expect(created[0]!.data).toMatchObject({ kind: 'group_dm' });
       expect(sorted((created[0]!.data as { recipientIds: string[] }).recipientIds)).toEqual(
         sorted([owner!, a!, b!]),
@@ -120,20 +133,16 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
     });
 
     it('takes up to 9 others (10 in all), and refuses more with LIMIT_REACHED', async () => {
-      const [owner, ...others] = await users(11);
-      const full = (await h.ok<Create>(owner, CREATE, { userIds: others.slice(0, 9) })).createGroupDm;
+      const [owner, ...others] = await h.seed.users(11);
+      const full = await createGroup(owner, others.slice(0, 9));
       expect(full.recipients).toHaveLength(10);
       expect(full.name).toBeNull();
       expect(codeOf(await h.as(owner, CREATE, { userIds: others }))).toBe('LIMIT_REACHED');
     });
 
     it('refuses bad input, unknown users and blocked users, writing nothing', async () => {
-      const [owner, a, b, blocker] = await users(4);
-      const before = await h.db
-        .select({ id: channels.id })
-        .from(channelRecipients)
-        .innerJoin(channels, eq(channels.id, channelRecipients.channelId))
-        .where(eq(channelRecipients.userId, owner!));
+      const [owner, a, b, blocker] = await h.seed.users(4);
+      const before = await channelsOf(owner!);
       expect(codeOf(await h.as(undefined, CREATE, { userIds: [a] }))).toBe('UNAUTHENTICATED');
       expect(codeOf(await h.as(owner, CREATE, { userIds: [] }))).toBe('VALIDATION');
       expect(codeOf(await h.as(owner, CREATE, { userIds: [a, a] }))).toBe('VALIDATION');
@@ -145,23 +154,19 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
       expect(codeOf(await h.as(owner, CREATE, { userIds: [a, blocker] }))).toBe('FORBIDDEN');
       await block(owner!, b!);
       expect(codeOf(await h.as(owner, CREATE, { userIds: [a, b] }))).toBe('FORBIDDEN');
-      const after = await h.db
-        .select({ id: channels.id })
-        .from(channelRecipients)
-        .innerJoin(channels, eq(channels.id, channelRecipients.channelId))
-        .where(eq(channelRecipients.userId, owner!));
+      const after = await channelsOf(owner!);
       expect(after).toEqual(before);
     });
   });
 
   describe('addGroupDmRecipient', () => {
     it('lets the owner add a user and tells every participant', async () => {
-      const [owner, a, b] = await users(3);
-      const group = (await h.ok<Create>(owner, CREATE, { userIds: [a] })).createGroupDm;
+      const [owner, a, b] = await h.seed.users(3);
+      const group = await createGroup(owner, [a]);
       const added = (await h.ok<Add>(owner, ADD, { channelId: group.id, userId: b })).addGroupDmRecipient;
       expect(ids(added.recipients)).toEqual(sorted([owner!, a!, b!]));
       const events = await eventsFor('DirectChannelUpdated', group.id);
-      expect(events.map((e) => e.subject).sort()).toEqual(sorted([owner!, a!, b!].map((u) => `user.${u}`)));
+      expect(events.map((e) => e.subject).sort()).toEqual(subjectsOf(owner, a, b));
       expect(events[0]!.data).toMatchObject({ actorId: owner, ownerId: owner });
 
       // Idempotent: adding a participant again changes and publishes nothing.
@@ -171,64 +176,52 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
     });
 
     it('refuses everyone but the owner', async () => {
-      const [owner, a, outsider, c] = await users(4);
-      const group = (await h.ok<Create>(owner, CREATE, { userIds: [a] })).createGroupDm;
+      const [owner, a, outsider, c] = await h.seed.users(4);
+      const group = await createGroup(owner, [a]);
       expect(codeOf(await h.as(undefined, ADD, { channelId: group.id, userId: c }))).toBe('UNAUTHENTICATED');
       expect(codeOf(await h.as(a, ADD, { channelId: group.id, userId: c }))).toBe('FORBIDDEN');
       expect(codeOf(await h.as(outsider, ADD, { channelId: group.id, userId: c }))).toBe('FORBIDDEN');
       expect(codeOf(await h.as(owner, ADD, { channelId: '123456789012345', userId: c }))).toBe('NOT_FOUND');
       expect(codeOf(await h.as(owner, ADD, { channelId: 'x', userId: c }))).toBe('VALIDATION');
-      const rows = await h.db
-        .select()
-        .from(channelRecipients)
-        .where(eq(channelRecipients.channelId, group.id));
-      expect(rows).toHaveLength(2);
+      expect(await recipientsOf(group.id)).toHaveLength(2);
     });
 
     it('refuses unknown users, blocks with the owner, 1:1 DMs and an 11th participant', async () => {
-      const [owner, a, blocked, ...more] = await users(12);
-      const group = (await h.ok<Create>(owner, CREATE, { userIds: [a] })).createGroupDm;
+      const [owner, a, blocked, ...more] = await h.seed.users(12);
+      const group = await createGroup(owner, [a]);
       expect(codeOf(await h.as(owner, ADD, { channelId: group.id, userId: '123456789012345' }))).toBe(
         'NOT_FOUND',
       );
       await block(blocked!, owner!);
       expect(codeOf(await h.as(owner, ADD, { channelId: group.id, userId: blocked }))).toBe('FORBIDDEN');
-      const dm = (await h.ok<Open>(owner, OPEN, { userId: a })).openDirectMessage;
+      const dm = await openDm(owner, a);
       expect(codeOf(await h.as(owner, ADD, { channelId: dm.id, userId: more[0] }))).toBe('VALIDATION');
       for (const u of more.slice(0, 8)) await h.ok(owner, ADD, { channelId: group.id, userId: u });
       expect(codeOf(await h.as(owner, ADD, { channelId: group.id, userId: more[8] }))).toBe('LIMIT_REACHED');
-      const rows = await h.db
-        .select()
-        .from(channelRecipients)
-        .where(eq(channelRecipients.channelId, group.id));
-      expect(rows).toHaveLength(10);
+      expect(await recipientsOf(group.id)).toHaveLength(10);
     });
 
     it('keeps the cap of 10 when adds race', async () => {
-      const [owner, a, ...more] = await users(12);
-      const group = (await h.ok<Create>(owner, CREATE, { userIds: [a] })).createGroupDm;
+      const [owner, a, ...more] = await h.seed.users(12);
+      const group = await createGroup(owner, [a]);
       const results = await Promise.all(
         more.map((u) => h.as(owner, ADD, { channelId: group.id, userId: u })),
       );
       expect(results.filter((r) => codeOf(r) === 'OK')).toHaveLength(8);
       expect(results.filter((r) => codeOf(r) === 'LIMIT_REACHED')).toHaveLength(2);
-      const rows = await h.db
-        .select()
-        .from(channelRecipients)
-        .where(eq(channelRecipients.channelId, group.id));
-      expect(rows).toHaveLength(10);
+      expect(await recipientsOf(group.id)).toHaveLength(10);
     });
   });
 
   describe('removeGroupDmRecipient', () => {
     it('lets the owner remove a participant, telling them and those who remain', async () => {
-      const [owner, a, b] = await users(3);
-      const group = (await h.ok<Create>(owner, CREATE, { userIds: [a, b] })).createGroupDm;
+      const [owner, a, b] = await h.seed.users(3);
+      const group = await createGroup(owner, [a, b]);
       const after = (await h.ok<Remove>(owner, REMOVE, { channelId: group.id, userId: b }))
         .removeGroupDmRecipient;
       expect(ids(after.recipients)).toEqual(sorted([owner!, a!]));
       const events = await eventsFor('DirectChannelUpdated', group.id);
-      expect(events.map((e) => e.subject).sort()).toEqual(sorted([owner!, a!, b!].map((u) => `user.${u}`)));
+      expect(events.map((e) => e.subject).sort()).toEqual(subjectsOf(owner, a, b));
       expect(sorted((events[0]!.data as { recipientIds: string[] }).recipientIds)).toEqual(
         sorted([owner!, a!]),
       );
@@ -238,8 +231,8 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
     });
 
     it('refuses non-owners, yourself and non-participants', async () => {
-      const [owner, a, b, outsider] = await users(4);
-      const group = (await h.ok<Create>(owner, CREATE, { userIds: [a, b] })).createGroupDm;
+      const [owner, a, b, outsider] = await h.seed.users(4);
+      const group = await createGroup(owner, [a, b]);
       expect(codeOf(await h.as(undefined, REMOVE, { channelId: group.id, userId: b }))).toBe(
         'UNAUTHENTICATED',
       );
@@ -247,20 +240,16 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
       expect(codeOf(await h.as(outsider, REMOVE, { channelId: group.id, userId: b }))).toBe('FORBIDDEN');
       expect(codeOf(await h.as(owner, REMOVE, { channelId: group.id, userId: owner }))).toBe('VALIDATION');
       expect(codeOf(await h.as(owner, REMOVE, { channelId: group.id, userId: outsider }))).toBe('NOT_FOUND');
-      const dm = (await h.ok<Open>(owner, OPEN, { userId: a })).openDirectMessage;
+      const dm = await openDm(owner, a);
       expect(codeOf(await h.as(owner, REMOVE, { channelId: dm.id, userId: a }))).toBe('VALIDATION');
-      const rows = await h.db
-        .select()
-        .from(channelRecipients)
-        .where(eq(channelRecipients.channelId, group.id));
-      expect(rows).toHaveLength(3);
+      expect(await recipientsOf(group.id)).toHaveLength(3);
     });
   });
 
   describe('leaveGroupDm', () => {
     it('hands ownership to the longest-standing participant, and deletes the group with the last one', async () => {
-      const [owner, a, late] = await users(3);
-      const group = (await h.ok<Create>(owner, CREATE, { userIds: [a] })).createGroupDm;
+      const [owner, a, late] = await h.seed.users(3);
+      const group = await createGroup(owner, [a]);
       await h.ok(owner, ADD, { channelId: group.id, userId: late });
       // Make the order explicit: `a` joined well before `late`.
       await h.db
@@ -280,7 +269,7 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
           .filter((e) => (e.data as { ownerId: string }).ownerId === a)
           .map((e) => e.subject)
           .sort(),
-      ).toEqual(sorted([owner!, a!, late!].map((u) => `user.${u}`)));
+      ).toEqual(subjectsOf(owner, a, late));
       // The new owner manages the group; the old one is out.
       expect(codeOf(await h.as(owner, ADD, { channelId: group.id, userId: owner }))).toBe('FORBIDDEN');
       await h.ok(a, REMOVE, { channelId: group.id, userId: late });
@@ -291,33 +280,28 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
       await h.ok(a, LEAVE, { channelId: group.id });
       expect(await h.db.select().from(channels).where(eq(channels.id, group.id))).toEqual([]);
       expect(await h.db.select().from(messages).where(eq(messages.channelId, group.id))).toEqual([]);
-      expect(
-        await h.db.select().from(channelRecipients).where(eq(channelRecipients.channelId, group.id)),
-      ).toEqual([]);
+      expect(await recipientsOf(group.id)).toEqual([]);
     });
 
     it('lets a plain participant leave, keeping the owner', async () => {
-      const [owner, a, b] = await users(3);
-      const group = (await h.ok<Create>(owner, CREATE, { userIds: [a, b] })).createGroupDm;
+      const [owner, a, b] = await h.seed.users(3);
+      const group = await createGroup(owner, [a, b]);
       await h.ok(b, LEAVE, { channelId: group.id });
       const [row] = await h.db.select().from(channels).where(eq(channels.id, group.id));
       expect(row!.ownerId).toBe(owner);
-      const left = await h.db
-        .select()
-        .from(channelRecipients)
-        .where(eq(channelRecipients.channelId, group.id));
+      const left = await recipientsOf(group.id);
       expect(sorted(left.map((r) => r.userId))).toEqual(sorted([owner!, a!]));
       const events = await eventsFor('DirectChannelUpdated', group.id);
-      expect(events.map((e) => e.subject).sort()).toEqual(sorted([owner!, a!, b!].map((u) => `user.${u}`)));
+      expect(events.map((e) => e.subject).sort()).toEqual(subjectsOf(owner, a, b));
     });
 
     it('refuses anonymous callers, outsiders and 1:1 DMs', async () => {
-      const [owner, a, outsider] = await users(3);
-      const group = (await h.ok<Create>(owner, CREATE, { userIds: [a] })).createGroupDm;
+      const [owner, a, outsider] = await h.seed.users(3);
+      const group = await createGroup(owner, [a]);
       expect(codeOf(await h.as(undefined, LEAVE, { channelId: group.id }))).toBe('UNAUTHENTICATED');
       expect(codeOf(await h.as(outsider, LEAVE, { channelId: group.id }))).toBe('FORBIDDEN');
       expect(codeOf(await h.as(owner, LEAVE, { channelId: '123456789012345' }))).toBe('NOT_FOUND');
-      const dm = (await h.ok<Open>(owner, OPEN, { userId: a })).openDirectMessage;
+      const dm = await openDm(owner, a);
       expect(codeOf(await h.as(owner, LEAVE, { channelId: dm.id }))).toBe('VALIDATION');
       expect(
         await h.db
@@ -330,10 +314,10 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
 
   describe('myDirectChannels', () => {
     it("lists the caller's DMs and group DMs, newest first, and nobody else's", async () => {
-      const [me, a, b, stranger] = await users(4);
-      const dm = (await h.ok<Open>(me, OPEN, { userId: a })).openDirectMessage;
-      const group = (await h.ok<Create>(b, CREATE, { userIds: [me, a] })).createGroupDm;
-      const other = (await h.ok<Open>(a, OPEN, { userId: b })).openDirectMessage;
+      const [me, a, b, stranger] = await h.seed.users(4);
+      const dm = await openDm(me, a);
+      const group = await createGroup(b, [me, a]);
+      const other = await openDm(a, b);
       const mine = (await h.ok<Mine>(me, MINE)).myDirectChannels;
       expect(mine.map((c) => c.id)).toEqual([group.id, dm.id]);
       expect(mine[0]!.owner).toEqual({ id: b });

@@ -1,6 +1,6 @@
-import { auditLog, emojis, guildMembers, guilds, memberRoles, roles, user } from '@gochat/drizzle';
+import { emojis, guildMembers, user } from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
-import { DEFAULT_EVERYONE_PERMISSIONS, PERMISSIONS } from '@gochat/permissions';
+import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -35,34 +35,13 @@ type Get = { emoji: EmojiData };
 const P = PERMISSIONS;
 
 await describeOnBothDatabases('custom emoji', openGuildsHarness, (h, name) => {
-  async function seedGuild(ownerId: string) {
-    const guildId = seedIds.next();
-    await h.db.insert(guilds).values({ id: guildId, name: 'Emoji Guild', ownerId });
-    await h.db.insert(roles).values({
-      id: guildId,
-      guildId,
-      name: '@everyone',
-      position: 0,
-      permissions: DEFAULT_EVERYONE_PERMISSIONS,
-    });
-    await h.db.insert(guildMembers).values({ guildId, userId: ownerId });
-    return guildId;
-  }
-  async function join(guildId: string, userId: string, permissions?: bigint) {
-    await h.db.insert(guildMembers).values({ guildId, userId });
-    if (permissions === undefined) return;
-    const roleId = seedIds.next();
-    await h.db.insert(roles).values({ id: roleId, guildId, name: 'emoji', position: 1, permissions });
-    await h.db.insert(memberRoles).values({ guildId, userId, roleId });
-  }
-  const users = (n: number) => Promise.all(Array.from({ length: n }, () => h.createUser()));
   /** A guild with its owner, an emoji manager (by role), a plain member and an outsider. */
   async function world() {
-    const [owner, manager, member, outsider] = await users(4);
-    const guildId = await seedGuild(owner!);
-    await join(guildId, manager!, P.MANAGE_EMOJIS);
-    await join(guildId, member!);
-    return { guildId, owner: owner!, manager: manager!, member: member!, outsider: outsider! };
+    const owner = await h.createUser();
+    const { guildId } = await h.seed.guild(owner);
+    const manager = await h.seed.member(guildId, [await h.seed.role(guildId, P.MANAGE_EMOJIS)]);
+    const member = await h.seed.member(guildId);
+    return { guildId, owner, manager, member, outsider: await h.createUser() };
   }
   async function insertEmojis(guildId: string, creatorId: string, count: number, animated: boolean) {
     const rows = Array.from({ length: count }, (_, i) => ({
@@ -76,11 +55,6 @@ await describeOnBothDatabases('custom emoji', openGuildsHarness, (h, name) => {
     await h.db.insert(emojis).values(rows);
     return rows;
   }
-  const auditOf = (guildId: string, action: string) =>
-    h.db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.guildId, guildId), eq(auditLog.action, action)));
   async function eventsOf(type: string, emojiId: string) {
     await h.flush();
     return h.events.events.filter((e) => e.type === type && e.data.emojiId === emojiId);
@@ -104,7 +78,7 @@ await describeOnBothDatabases('custom emoji', openGuildsHarness, (h, name) => {
         guild: { id: w.guildId },
         creator: { id: w.manager },
       });
-      const [entry] = await auditOf(w.guildId, 'EMOJI_CREATE');
+      const [entry] = await h.auditOf(w.guildId, 'EMOJI_CREATE');
       expect(entry).toMatchObject({
         actorId: w.manager,
         targetType: 'EMOJI',
@@ -171,11 +145,11 @@ await describeOnBothDatabases('custom emoji', openGuildsHarness, (h, name) => {
           }),
         ),
       ).toBe('CONFLICT');
-      const other = await seedGuild(w.owner);
+      const { guildId: other } = await h.seed.guild(w.owner);
       expect(
         codeOf(await h.as(w.owner, CREATE, { guildId: other, input: { name: 'cool', assetRef: 'b' } })),
       ).toBe('OK');
-      expect(await auditOf(w.guildId, 'EMOJI_CREATE')).toHaveLength(1);
+      expect(await h.auditOf(w.guildId, 'EMOJI_CREATE')).toHaveLength(1);
     });
 
     it('holds 50 static and 50 animated emoji, each quota on its own (LIMIT_REACHED)', async () => {
@@ -232,7 +206,7 @@ await describeOnBothDatabases('custom emoji', openGuildsHarness, (h, name) => {
       expect(renamed).toMatchObject({ id: emoji!.id, name: 'New_Name' });
       // Changing only the case of its own name is fine.
       expect(codeOf(await rename(w.owner, emoji!.id, 'new_name'))).toBe('OK');
-      const entries = await auditOf(w.guildId, 'EMOJI_UPDATE');
+      const entries = await h.auditOf(w.guildId, 'EMOJI_UPDATE');
       expect(entries).toHaveLength(2);
       expect(entries.find((e) => e.actorId === w.manager)).toMatchObject({
         targetId: emoji!.id,
@@ -254,7 +228,7 @@ await describeOnBothDatabases('custom emoji', openGuildsHarness, (h, name) => {
       });
       expect(await h.db.select().from(emojis).where(eq(emojis.id, emoji!.id))).toEqual([]);
       expect(codeOf(await remove(w.manager))).toBe('NOT_FOUND');
-      const [entry] = await auditOf(w.guildId, 'EMOJI_DELETE');
+      const [entry] = await h.auditOf(w.guildId, 'EMOJI_DELETE');
       expect(entry).toMatchObject({ actorId: w.manager, targetId: emoji!.id, reason: 'old' });
       expect(entry!.changes).toContainEqual({ key: 'name', before: emoji!.name });
       const deleted = await eventsOf('EmojiDeleted', emoji!.id);
@@ -268,8 +242,8 @@ await describeOnBothDatabases('custom emoji', openGuildsHarness, (h, name) => {
       const w = await world();
       const [emoji] = await insertEmojis(w.guildId, w.manager, 1, false);
       // A member of another guild as well: reading works the same wherever they use it.
-      const elsewhere = await seedGuild(w.outsider);
-      await join(elsewhere, w.member);
+      const elsewhere = await h.seed.guild(w.outsider);
+      await h.seed.join(elsewhere.guildId, w.member);
 
       const read = (await h.ok<Get>(w.member, GET, { id: emoji!.id })).emoji;
       expect(read).toMatchObject({
@@ -287,13 +261,12 @@ await describeOnBothDatabases('custom emoji', openGuildsHarness, (h, name) => {
 
     it("lists a guild's emoji oldest first, and shows a null creator once their account is gone", async () => {
       const w = await world();
-      const [gone] = await users(1);
-      await join(w.guildId, gone!);
-      const rows = await insertEmojis(w.guildId, gone!, 3, false);
+      const gone = await h.seed.member(w.guildId);
+      const rows = await insertEmojis(w.guildId, gone, 3, false);
       await h.db
         .delete(guildMembers)
-        .where(and(eq(guildMembers.guildId, w.guildId), eq(guildMembers.userId, gone!)));
-      await h.db.delete(user).where(eq(user.id, gone!));
+        .where(and(eq(guildMembers.guildId, w.guildId), eq(guildMembers.userId, gone)));
+      await h.db.delete(user).where(eq(user.id, gone));
       type Listed = { emoji: { guild: { id: string; emojis: { id: string; name: string }[] } } };
       const listed = (await h.ok<Listed>(w.member, GUILD_EMOJIS, { id: rows[1]!.id })).emoji.guild;
       expect(listed.id).toBe(w.guildId);

@@ -1,4 +1,4 @@
-import { auditLog, channels, guildMembers, guilds, memberRoles, roles } from '@gochat/drizzle';
+import { channels, guildMembers, guilds, memberRoles, roles } from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { DEFAULT_EVERYONE_PERMISSIONS, PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
@@ -45,38 +45,16 @@ await describeOnBothDatabases('guilds', openGuildsHarness, (h) => {
   const create = async (owner: string, guildName = 'Guild') =>
     (await h.ok<{ createGuild: GuildView }>(owner, CREATE, { input: { name: guildName } })).createGuild;
 
-  /** A role inserted directly, at the given position. */
-  async function addRole(guildId: string, permissions: bigint, position = 1): Promise<string> {
-    const id = testIds.next();
-    await h.db.insert(roles).values({ id, guildId, name: `role ${id}`, permissions, position });
-    return id;
-  }
-
-  /** A member inserted directly, with the given roles. */
-  async function addMember(guildId: string, roleIds: string[] = [], userId?: string): Promise<string> {
-    const id = userId ?? (await h.createUser());
-    await h.db.insert(guildMembers).values({ guildId, userId: id });
-    if (roleIds.length)
-      await h.db.insert(memberRoles).values(roleIds.map((roleId) => ({ guildId, userId: id, roleId })));
-    return id;
-  }
-
   /** A guild with one caller of each kind. */
   async function cast() {
     const owner = await h.createUser('Owner');
     const guild = await create(owner);
-    const manager = await addMember(guild.id, [await addRole(guild.id, P.MANAGE_GUILD)]);
-    const admin = await addMember(guild.id, [await addRole(guild.id, P.ADMINISTRATOR, 2)]);
-    const member = await addMember(guild.id);
+    const manager = await h.seed.member(guild.id, [await h.seed.role(guild.id, P.MANAGE_GUILD)]);
+    const admin = await h.seed.member(guild.id, [await h.seed.role(guild.id, P.ADMINISTRATOR, 2)]);
+    const member = await h.seed.member(guild.id);
     const outsider = await h.createUser('Outsider');
     return { owner, guild, manager, admin, member, outsider };
   }
-
-  const auditOf = (guildId: string, action: string) =>
-    h.db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.guildId, guildId), eq(auditLog.action, action)));
 
   async function eventsOf(guildId: string) {
     await h.flush();
@@ -188,7 +166,7 @@ await describeOnBothDatabases('guilds', openGuildsHarness, (h) => {
       const user = await h.createUser();
       const first = await create(user, 'First');
       const other = await create(await h.createUser(), 'Other');
-      await addMember(other.id, [], user);
+      await h.seed.join(other.id, user);
       const data = await h.ok<{ myGuilds: { id: string }[] }>(user, `{ myGuilds { id } }`);
       expect(data.myGuilds.map((g) => g.id)).toEqual([first.id, other.id]);
       expect(codeOf(await h.as(undefined, `{ myGuilds { id } }`))).toBe('UNAUTHENTICATED');
@@ -230,7 +208,7 @@ await describeOnBothDatabases('guilds', openGuildsHarness, (h) => {
         input: { name: 'Renamed', description: 'Hello', public: true, icon: null },
       });
       expect(result.updateGuild).toMatchObject({ name: 'Renamed', description: 'Hello', public: true });
-      const [entry] = await auditOf(guild.id, 'GUILD_UPDATE');
+      const [entry] = await h.auditOf(guild.id, 'GUILD_UPDATE');
       expect(entry).toMatchObject({ actorId: manager, targetType: 'GUILD', targetId: guild.id });
       expect(entry!.changes).toEqual([
         { key: 'name', before: 'Guild', after: 'Renamed' },
@@ -246,7 +224,7 @@ await describeOnBothDatabases('guilds', openGuildsHarness, (h) => {
     it('an update that changes nothing records and publishes nothing', async () => {
       const { owner, guild } = await cast();
       await h.ok(owner, UPDATE, { id: guild.id, input: { name: 'Guild' } });
-      expect(await auditOf(guild.id, 'GUILD_UPDATE')).toEqual([]);
+      expect(await h.auditOf(guild.id, 'GUILD_UPDATE')).toEqual([]);
       expect((await eventsOf(guild.id)).filter((e) => e.type === 'GuildUpdated')).toEqual([]);
     });
 
@@ -293,8 +271,8 @@ await describeOnBothDatabases('guilds', openGuildsHarness, (h) => {
 
     it('basePermissions needs MANAGE_ROLES too and only bits the caller holds', async () => {
       const { owner, guild, manager, admin } = await cast();
-      const rolesManager = await addMember(guild.id, [
-        await addRole(guild.id, P.MANAGE_GUILD | P.MANAGE_ROLES | P.KICK_MEMBERS),
+      const rolesManager = await h.seed.member(guild.id, [
+        await h.seed.role(guild.id, P.MANAGE_GUILD | P.MANAGE_ROLES | P.KICK_MEMBERS),
       ]);
       const wanted = (DEFAULT_EVERYONE_PERMISSIONS | P.KICK_MEMBERS).toString();
       // MANAGE_GUILD alone is not enough.
@@ -322,7 +300,7 @@ await describeOnBothDatabases('guilds', openGuildsHarness, (h) => {
       await h.ok(admin, UPDATE, { id: guild.id, input: { basePermissions: adminWants } });
       await h.ok(owner, UPDATE, { id: guild.id, input: { basePermissions: '0' } });
 
-      const entries = await auditOf(guild.id, 'GUILD_UPDATE');
+      const entries = await h.auditOf(guild.id, 'GUILD_UPDATE');
       expect(entries.map((e) => e.changes)).toContainEqual([
         { key: 'basePermissions', before: DEFAULT_EVERYONE_PERMISSIONS.toString(), after: wanted },
       ]);
@@ -404,7 +382,7 @@ await describeOnBothDatabases('guilds', openGuildsHarness, (h) => {
       expect(result.transferGuildOwnership.owner.id).toBe(member);
       const [row] = await h.db.select().from(guilds).where(eq(guilds.id, guild.id));
       expect(row!.ownerId).toBe(member);
-      const [entry] = await auditOf(guild.id, 'GUILD_OWNER_TRANSFER');
+      const [entry] = await h.auditOf(guild.id, 'GUILD_OWNER_TRANSFER');
       expect(entry).toMatchObject({
         actorId: owner,
         targetType: 'MEMBER',

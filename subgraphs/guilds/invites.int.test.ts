@@ -8,7 +8,6 @@ import {
   invites,
   memberRoles,
   messages,
-  roles,
 } from '@gochat/drizzle';
 import { queryRows } from '@gochat/db';
 import { createSnowflakeGenerator } from '@gochat/ids';
@@ -45,30 +44,6 @@ const P = PERMISSIONS;
 const EVERYONE_WITHOUT_INVITES = DEFAULT_EVERYONE_PERMISSIONS & ~P.CREATE_INVITE;
 
 await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
-  /** A guild owned by ownerId: @everyone (id = guild id), the owner's membership, a 'general' system channel. */
-  async function seedGuild(ownerId: string, everyone = DEFAULT_EVERYONE_PERMISSIONS, systemChannel = true) {
-    const guildId = seedIds.next();
-    const channelId = seedIds.next();
-    await h.db.insert(guilds).values({ id: guildId, name: 'Invite Guild', ownerId, description: 'about' });
-    await h.db
-      .insert(roles)
-      .values({ id: guildId, guildId, name: '@everyone', position: 0, permissions: everyone });
-    await h.db.insert(guildMembers).values({ guildId, userId: ownerId });
-    await h.db.insert(channels).values({ id: channelId, guildId, kind: 'text', name: 'general' });
-    if (systemChannel)
-      await h.db.update(guilds).set({ systemChannelId: channelId }).where(eq(guilds.id, guildId));
-    return { guildId, channelId };
-  }
-  async function addRole(guildId: string, position: number, permissions: bigint) {
-    const roleId = seedIds.next();
-    await h.db.insert(roles).values({ id: roleId, guildId, name: `role ${position}`, position, permissions });
-    return roleId;
-  }
-  async function join(guildId: string, userId: string, ...roleIds: string[]) {
-    await h.db.insert(guildMembers).values({ guildId, userId });
-    for (const roleId of roleIds) await h.db.insert(memberRoles).values({ guildId, userId, roleId });
-  }
-  const users = (n: number) => Promise.all(Array.from({ length: n }, () => h.createUser()));
   async function insertInvite(
     guildId: string,
     inviterId: string,
@@ -78,13 +53,6 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
     await h.db.insert(invites).values({ code, guildId, inviterId, ...values });
     return code;
   }
-  const isMember = async (guildId: string, userId: string) =>
-    (
-      await h.db
-        .select()
-        .from(guildMembers)
-        .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, userId)))
-    ).length === 1;
   const usesOf = async (code: string) =>
     (await h.db.select({ uses: invites.uses }).from(invites).where(eq(invites.code, code)))[0]?.uses;
   async function eventsOf(type: string, match: (data: Record<string, unknown>) => boolean) {
@@ -94,8 +62,8 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
 
   describe('createInvite', () => {
     it('makes an 8-character code with the defaults (7 days, unlimited), audited and announced', async () => {
-      const [owner] = await users(1);
-      const { guildId } = await seedGuild(owner!);
+      const [owner] = await h.seed.users(1);
+      const { guildId } = await h.seed.guild(owner!);
       const before = Date.now();
       const invite = (await h.ok<Create>(owner, CREATE, { guildId, input: {} })).createInvite;
       expect(invite.code).toMatch(/^[A-Za-z0-9]{8}$/);
@@ -121,8 +89,8 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
     });
 
     it('takes 0 (never) or 60 s to 30 days, and 0-100 uses; anything else is VALIDATION', async () => {
-      const [owner] = await users(1);
-      const { guildId, channelId } = await seedGuild(owner!);
+      const [owner] = await h.seed.users(1);
+      const { guildId, channelId } = await h.seed.guild(owner!);
       const never = (
         await h.ok<Create>(owner, CREATE, { guildId, input: { maxAgeSeconds: 0, maxUses: 100 } })
       ).createInvite;
@@ -148,11 +116,11 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
     });
 
     it('allows CREATE_INVITE holders (from @everyone or a role) and refuses everyone else', async () => {
-      const [owner, plain, inviter, outsider] = await users(4);
-      const { guildId } = await seedGuild(owner!, EVERYONE_WITHOUT_INVITES);
-      const inviters = await addRole(guildId, 1, P.CREATE_INVITE);
-      await join(guildId, plain!);
-      await join(guildId, inviter!, inviters);
+      const [owner, plain, inviter, outsider] = await h.seed.users(4);
+      const { guildId } = await h.seed.guild(owner!, { everyone: EVERYONE_WITHOUT_INVITES });
+      const inviters = await h.seed.role(guildId, P.CREATE_INVITE);
+      await h.seed.join(guildId, plain!);
+      await h.seed.join(guildId, inviter!, [inviters]);
 
       expect(codeOf(await h.as(undefined, CREATE, { guildId, input: {} }))).toBe('UNAUTHENTICATED');
       expect(codeOf(await h.as(outsider, CREATE, { guildId, input: {} }))).toBe('FORBIDDEN');
@@ -165,10 +133,10 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
     });
 
     it('needs CREATE_INVITE in the channel it points at, a channel of this guild that is no category', async () => {
-      const [owner, member] = await users(2);
-      const { guildId, channelId } = await seedGuild(owner!);
-      await join(guildId, member!);
-      const other = await seedGuild(owner!);
+      const [owner, member] = await h.seed.users(2);
+      const { guildId, channelId } = await h.seed.guild(owner!);
+      await h.seed.join(guildId, member!);
+      const other = await h.seed.guild(owner!);
       const categoryId = seedIds.next();
       await h.db.insert(channels).values({ id: categoryId, guildId, kind: 'category', name: 'Cat' });
       const lockedId = seedIds.next();
@@ -196,11 +164,11 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
 
   describe('guildInvites', () => {
     it('lists the live invites to MANAGE_GUILD holders only', async () => {
-      const [owner, manager, member, outsider] = await users(4);
-      const { guildId } = await seedGuild(owner!);
-      const managers = await addRole(guildId, 1, P.MANAGE_GUILD);
-      await join(guildId, manager!, managers);
-      await join(guildId, member!);
+      const [owner, manager, member, outsider] = await h.seed.users(4);
+      const { guildId } = await h.seed.guild(owner!);
+      const managers = await h.seed.role(guildId, P.MANAGE_GUILD);
+      await h.seed.join(guildId, manager!, [managers]);
+      await h.seed.join(guildId, member!);
       const liveCode = await insertInvite(guildId, owner!, { maxUses: 2, uses: 1 });
       const neverCode = await insertInvite(guildId, member!, { expiresAt: null });
       await insertInvite(guildId, owner!, { maxUses: 1, uses: 1 });
@@ -219,10 +187,13 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
 
   describe('invite preview', () => {
     it('shows any signed-in user the guild without joining; NOT_FOUND when unknown, expired or used up', async () => {
-      const [owner, member, stranger] = await users(3);
-      const { guildId } = await seedGuild(owner!);
-      await join(guildId, member!);
-      await h.db.update(guilds).set({ icon: 'asset:icon' }).where(eq(guilds.id, guildId));
+      const [owner, member, stranger] = await h.seed.users(3);
+      const { guildId } = await h.seed.guild(owner!);
+      await h.seed.join(guildId, member!);
+      await h.db
+        .update(guilds)
+        .set({ name: 'Invite Guild', description: 'about', icon: 'asset:icon' })
+        .where(eq(guilds.id, guildId));
       const code = await insertInvite(guildId, owner!, { expiresAt: null });
 
       type Preview = { invite: Record<string, unknown> };
@@ -236,7 +207,7 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
         memberCount: 2,
         expiresAt: null,
       });
-      expect(await isMember(guildId, stranger!)).toBe(false);
+      expect(await h.isMember(guildId, stranger!)).toBe(false);
       expect(codeOf(await h.as(undefined, PREVIEW, { code }))).toBe('UNAUTHENTICATED');
       const usedUp = await insertInvite(guildId, owner!, { maxUses: 3, uses: 3 });
       const expired = await insertInvite(guildId, owner!, { expiresAt: new Date(Date.now() - 1) });
@@ -247,12 +218,12 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
 
   describe('revokeInvite', () => {
     it('lets the inviter and MANAGE_GUILD holders revoke, audited and announced', async () => {
-      const [owner, inviter, manager, member, outsider] = await users(5);
-      const { guildId } = await seedGuild(owner!);
-      const managers = await addRole(guildId, 1, P.MANAGE_GUILD);
-      await join(guildId, manager!, managers);
-      await join(guildId, inviter!);
-      await join(guildId, member!);
+      const [owner, inviter, manager, member, outsider] = await h.seed.users(5);
+      const { guildId } = await h.seed.guild(owner!);
+      const managers = await h.seed.role(guildId, P.MANAGE_GUILD);
+      await h.seed.join(guildId, manager!, [managers]);
+      await h.seed.join(guildId, inviter!);
+      await h.seed.join(guildId, member!);
       const own = await insertInvite(guildId, inviter!);
       const other = await insertInvite(guildId, inviter!);
       const third = await insertInvite(guildId, inviter!);
@@ -288,12 +259,12 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
 
   describe('acceptInvite', () => {
     it('joins, consumes one use and posts the join message to the system channel', async () => {
-      const [owner, joiner] = await users(2);
-      const { guildId, channelId } = await seedGuild(owner!);
+      const [owner, joiner] = await h.seed.users(2);
+      const { guildId, channelId } = await h.seed.guild(owner!);
       const code = await insertInvite(guildId, owner!, { maxUses: 5 });
 
       expect(await h.ok(joiner, ACCEPT, { code })).toEqual({ acceptInvite: { id: guildId } });
-      expect(await isMember(guildId, joiner!)).toBe(true);
+      expect(await h.isMember(guildId, joiner!)).toBe(true);
       expect(await usesOf(code)).toBe(1);
       const posted = await h.db.select().from(messages).where(eq(messages.channelId, channelId));
       expect(posted).toHaveLength(1);
@@ -311,8 +282,8 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
     });
 
     it('is idempotent: a member gets the guild back without using the invite up', async () => {
-      const [owner, joiner] = await users(2);
-      const { guildId, channelId } = await seedGuild(owner!);
+      const [owner, joiner] = await h.seed.users(2);
+      const { guildId, channelId } = await h.seed.guild(owner!);
       const code = await insertInvite(guildId, owner!, { maxUses: 1 });
       await h.ok(joiner, ACCEPT, { code });
       // Retried (the invite is now used up) and by the owner: no second use, message or event.
@@ -326,17 +297,17 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
     });
 
     it('posts nothing when the guild has no system channel', async () => {
-      const [owner, joiner] = await users(2);
-      const { guildId, channelId } = await seedGuild(owner!, DEFAULT_EVERYONE_PERMISSIONS, false);
+      const [owner, joiner] = await h.seed.users(2);
+      const { guildId, channelId } = await h.seed.guild(owner!, { systemChannel: false });
       const code = await insertInvite(guildId, owner!);
       await h.ok(joiner, ACCEPT, { code });
-      expect(await isMember(guildId, joiner!)).toBe(true);
+      expect(await h.isMember(guildId, joiner!)).toBe(true);
       expect(await h.db.select().from(messages).where(eq(messages.channelId, channelId))).toEqual([]);
     });
 
     it('refuses anonymous callers, unknown, expired and used-up invites, and banned users', async () => {
-      const [owner, joiner, banned] = await users(3);
-      const { guildId } = await seedGuild(owner!);
+      const [owner, joiner, banned] = await h.seed.users(3);
+      const { guildId } = await h.seed.guild(owner!);
       const code = await insertInvite(guildId, owner!);
       const usedUp = await insertInvite(guildId, owner!, { maxUses: 2, uses: 2 });
       const expired = await insertInvite(guildId, owner!, { expiresAt: new Date(Date.now() - 1) });
@@ -346,8 +317,8 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
       for (const gone of [usedUp, expired, 'Ab345678', ''])
         expect(codeOf(await h.as(joiner, ACCEPT, { code: gone })), gone).toBe('NOT_FOUND');
       expect(codeOf(await h.as(banned, ACCEPT, { code }))).toBe('FORBIDDEN');
-      expect(await isMember(guildId, joiner!)).toBe(false);
-      expect(await isMember(guildId, banned!)).toBe(false);
+      expect(await h.isMember(guildId, joiner!)).toBe(false);
+      expect(await h.isMember(guildId, banned!)).toBe(false);
       // Refusals consume nothing.
       expect(await usesOf(code)).toBe(0);
       expect(await usesOf(usedUp)).toBe(2);
@@ -396,8 +367,8 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
       };
 
       it('ten users accepting a single-use invite at once: exactly one joins', async () => {
-        const [owner, ...joiners] = await users(11);
-        const { guildId } = await seedGuild(owner!);
+        const [owner, ...joiners] = await h.seed.users(11);
+        const { guildId } = await h.seed.guild(owner!);
         const code = await insertInvite(guildId, owner!, { maxUses: 1 });
 
         const results = await Promise.all(joiners.map((u) => h.as(u, ACCEPT, { code })));
@@ -412,8 +383,8 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
       });
 
       it('the same user accepting twice at once joins once and consumes one use', async () => {
-        const [owner, joiner] = await users(2);
-        const { guildId, channelId } = await seedGuild(owner!);
+        const [owner, joiner] = await h.seed.users(2);
+        const { guildId, channelId } = await h.seed.guild(owner!);
         const code = await insertInvite(guildId, owner!, { maxUses: 5 });
         const results = await Promise.all(Array.from({ length: 4 }, () => h.as(joiner, ACCEPT, { code })));
         expect(results.map(codeOf)).toEqual(['OK', 'OK', 'OK', 'OK']);
@@ -422,9 +393,9 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
       });
 
       it('deleting the guild while users join leaves no orphans, and every accept joined or got NOT_FOUND', async () => {
-        const [owner, ...joiners] = await users(32);
-        const { guildId } = await seedGuild(owner!);
-        const helpers = await addRole(guildId, 1, P.CREATE_INVITE);
+        const [owner, ...joiners] = await h.seed.users(32);
+        const { guildId } = await h.seed.guild(owner!);
+        const helpers = await h.seed.role(guildId, P.CREATE_INVITE);
         const code = await insertInvite(guildId, owner!);
         // Some joins complete before the race starts, with roles (member_roles must go too).
         for (const early of joiners.slice(0, 2)) {
@@ -465,8 +436,8 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
       });
 
       it('joins arriving while the guild is being deleted wait for it, then get NOT_FOUND and leave nothing', async () => {
-        const [owner, ...joiners] = await users(6);
-        const { guildId } = await seedGuild(owner!);
+        const [owner, ...joiners] = await h.seed.users(6);
+        const { guildId } = await h.seed.guild(owner!);
         const code = await insertInvite(guildId, owner!);
         let deleting: () => void = () => undefined;
         const started = new Promise<void>((resolve) => (deleting = resolve));

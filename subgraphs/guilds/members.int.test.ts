@@ -1,4 +1,4 @@
-import { auditLog, guildMembers, memberRoles, roles, user } from '@gochat/drizzle';
+import { guildMembers, memberRoles, roles, user } from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, PERMISSIONS as P } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
@@ -37,14 +37,6 @@ const bits = (...list: bigint[]) => list.reduce((a, b) => a | b, 0n).toString();
 const inHours = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
 
 await describeOnBothDatabases('members', openGuildsHarness, (h) => {
-  /** A user who joined the guild (inserted directly: joining is the invites' business). */
-  async function member(guildId: string, roleIds: string[] = []): Promise<string> {
-    const userId = await h.createUser();
-    await h.db.insert(guildMembers).values({ guildId, userId });
-    for (const roleId of roleIds) await h.db.insert(memberRoles).values({ guildId, userId, roleId });
-    return userId;
-  }
-
   /** A guild with Mod (position 2: MANAGE_NICKNAMES, MODERATE_MEMBERS) above Low (1); members holding each. */
   async function world() {
     const owner = await h.createUser();
@@ -59,19 +51,14 @@ await describeOnBothDatabases('members', openGuildsHarness, (h) => {
       ).createRole.id;
     const modRole = await role('Mod', bits(P.MANAGE_NICKNAMES, P.MODERATE_MEMBERS));
     const lowRole = await role('Low', '0');
-    const mod = await member(guildId, [modRole]);
-    const peer = await member(guildId, [modRole]);
-    const low = await member(guildId, [lowRole]);
-    const plain = await member(guildId);
+    const mod = await h.seed.member(guildId, [modRole]);
+    const peer = await h.seed.member(guildId, [modRole]);
+    const low = await h.seed.member(guildId, [lowRole]);
+    const plain = await h.seed.member(guildId);
     const stranger = await h.createUser();
     return { owner, guildId, modRole, lowRole, mod, peer, low, plain, stranger };
   }
 
-  const auditOf = (guildId: string, action: string) =>
-    h.db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.guildId, guildId), eq(auditLog.action, action)));
   async function memberEvents(guildId: string, userId: string) {
     await h.flush();
     return h.events.events
@@ -199,7 +186,7 @@ await describeOnBothDatabases('members', openGuildsHarness, (h) => {
       const cleared = await nick(null);
       expect(cleared.data?.updateMember.nickname).toBeNull();
 
-      const entries = (await auditOf(w.guildId, 'MEMBER_UPDATE')).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const entries = (await h.auditOf(w.guildId, 'MEMBER_UPDATE')).sort((a, b) => (a.id < b.id ? -1 : 1));
       expect(entries.map((e) => [e.actorId, e.targetId, e.targetType])).toEqual([
         [w.plain, w.plain, 'MEMBER'],
         [w.plain, w.plain, 'MEMBER'],
@@ -251,7 +238,7 @@ await describeOnBothDatabases('members', openGuildsHarness, (h) => {
         .from(guildMembers)
         .where(and(eq(guildMembers.guildId, w.guildId), eq(guildMembers.userId, w.low)));
       expect(row!.nickname).toBe('renamed');
-      expect((await auditOf(w.guildId, 'MEMBER_UPDATE')).find((e) => e.targetId === w.low)).toMatchObject({
+      expect((await h.auditOf(w.guildId, 'MEMBER_UPDATE')).find((e) => e.targetId === w.low)).toMatchObject({
         actorId: w.mod,
       });
     });
@@ -283,7 +270,7 @@ await describeOnBothDatabases('members', openGuildsHarness, (h) => {
       expect(lifted.timeoutMember.timeoutUntil).toBeNull();
       expect(lifted.timeoutMember.permissions).toBe(DEFAULT_EVERYONE_PERMISSIONS.toString());
 
-      const entries = (await auditOf(w.guildId, 'MEMBER_TIMEOUT')).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const entries = (await h.auditOf(w.guildId, 'MEMBER_TIMEOUT')).sort((a, b) => (a.id < b.id ? -1 : 1));
       expect(entries).toHaveLength(2);
       expect(entries[0]).toMatchObject({
         actorId: w.mod,
@@ -325,7 +312,7 @@ await describeOnBothDatabases('members', openGuildsHarness, (h) => {
           permissions: bits(P.ADMINISTRATOR),
         })
       ).createRole.id; // position 1, below Mod
-      const admin = await member(w.guildId, [adminRole]);
+      const admin = await h.seed.member(w.guildId, [adminRole]);
       const timeout = (actor: string | undefined, target: string, until: string | null = inHours(1)) =>
         h.as(actor, TIMEOUT, { guildId: w.guildId, userId: target, until });
       expect(codeOf(await timeout(undefined, w.low))).toBe('UNAUTHENTICATED');
@@ -345,7 +332,7 @@ await describeOnBothDatabases('members', openGuildsHarness, (h) => {
       expect(codeOf(await timeout(w.mod, w.plain, inHours(28 * 24 + 1)))).toBe('VALIDATION');
       expect(codeOf(await timeout(w.mod, w.plain, inHours(28 * 24 - 1)))).toBe('OK');
       expect(codeOf(await timeout(w.owner, w.peer))).toBe('OK');
-      expect(await auditOf(w.guildId, 'MEMBER_TIMEOUT')).toHaveLength(2);
+      expect(await h.auditOf(w.guildId, 'MEMBER_TIMEOUT')).toHaveLength(2);
     });
   });
 

@@ -1,17 +1,6 @@
-import {
-  auditLog,
-  bans,
-  channels,
-  guildMembers,
-  guilds,
-  invites,
-  memberRoles,
-  messages,
-  roles,
-  user,
-} from '@gochat/drizzle';
+import { bans, channels, invites, memberRoles, messages, user } from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
-import { DEFAULT_EVERYONE_PERMISSIONS, PERMISSIONS } from '@gochat/permissions';
+import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -42,44 +31,6 @@ type Bans = {
 const P = PERMISSIONS;
 
 await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
-  async function seedGuild(ownerId: string) {
-    const guildId = seedIds.next();
-    const channelId = seedIds.next();
-    await h.db.insert(guilds).values({ id: guildId, name: 'Moderated', ownerId });
-    await h.db.insert(roles).values({
-      id: guildId,
-      guildId,
-      name: '@everyone',
-      position: 0,
-      permissions: DEFAULT_EVERYONE_PERMISSIONS,
-    });
-    await h.db.insert(guildMembers).values({ guildId, userId: ownerId });
-    await h.db.insert(channels).values({ id: channelId, guildId, kind: 'text', name: 'general' });
-    await h.db.update(guilds).set({ systemChannelId: channelId }).where(eq(guilds.id, guildId));
-    return { guildId, channelId };
-  }
-  async function addRole(guildId: string, position: number, permissions: bigint) {
-    const roleId = seedIds.next();
-    await h.db.insert(roles).values({ id: roleId, guildId, name: `role ${position}`, position, permissions });
-    return roleId;
-  }
-  async function join(guildId: string, userId: string, ...roleIds: string[]) {
-    await h.db.insert(guildMembers).values({ guildId, userId });
-    for (const roleId of roleIds) await h.db.insert(memberRoles).values({ guildId, userId, roleId });
-  }
-  const users = (n: number) => Promise.all(Array.from({ length: n }, () => h.createUser()));
-  const isMember = async (guildId: string, userId: string) =>
-    (
-      await h.db
-        .select()
-        .from(guildMembers)
-        .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, userId)))
-    ).length === 1;
-  const auditOf = (guildId: string, action: string) =>
-    h.db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.guildId, guildId), eq(auditLog.action, action)));
   async function eventsOf(type: string, match: (data: Record<string, unknown>) => boolean) {
     await h.flush();
     return h.events.events.filter((e) => e.type === type && match(e.data));
@@ -90,26 +41,21 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
    * (position 9, no permissions), a 'junior' below it (position 2), a plain member, and an outsider.
    */
   async function hierarchy(permission: bigint) {
-    const [owner, moderator, senior, junior, plain, outsider, peer] = await users(7);
-    const { guildId, channelId } = await seedGuild(owner!);
-    const mods = await addRole(guildId, 5, permission);
-    const seniors = await addRole(guildId, 9, 0n);
-    const juniors = await addRole(guildId, 2, 0n);
-    await join(guildId, moderator!, mods);
-    await join(guildId, peer!, mods);
-    await join(guildId, senior!, seniors);
-    await join(guildId, junior!, juniors);
-    await join(guildId, plain!);
+    const owner = await h.createUser();
+    const { guildId, channelId } = await h.seed.guild(owner);
+    const mods = await h.seed.role(guildId, permission, 5);
+    const seniors = await h.seed.role(guildId, 0n, 9);
+    const juniors = await h.seed.role(guildId, 0n, 2);
     return {
       guildId,
       channelId,
-      owner: owner!,
-      moderator: moderator!,
-      senior: senior!,
-      junior: junior!,
-      plain: plain!,
-      outsider: outsider!,
-      peer: peer!,
+      owner,
+      moderator: await h.seed.member(guildId, [mods]),
+      peer: await h.seed.member(guildId, [mods]),
+      senior: await h.seed.member(guildId, [seniors]),
+      junior: await h.seed.member(guildId, [juniors]),
+      plain: await h.seed.member(guildId),
+      outsider: await h.createUser(),
       juniors,
     };
   }
@@ -122,11 +68,11 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
           kickMember: true,
         },
       );
-      expect(await isMember(w.guildId, w.junior)).toBe(false);
+      expect(await h.isMember(w.guildId, w.junior)).toBe(false);
       // member_roles went with the membership.
       expect(await h.db.select().from(memberRoles).where(eq(memberRoles.userId, w.junior))).toEqual([]);
 
-      const [entry] = await auditOf(w.guildId, 'MEMBER_KICK');
+      const [entry] = await h.auditOf(w.guildId, 'MEMBER_KICK');
       expect(entry).toMatchObject({
         actorId: w.moderator,
         targetType: 'MEMBER',
@@ -169,8 +115,8 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
         ),
       ).toBe('VALIDATION');
       for (const user of [w.plain, w.senior, w.peer, w.moderator, w.owner])
-        expect(await isMember(w.guildId, user)).toBe(true);
-      expect(await auditOf(w.guildId, 'MEMBER_KICK')).toEqual([]);
+        expect(await h.isMember(w.guildId, user)).toBe(true);
+      expect(await h.auditOf(w.guildId, 'MEMBER_KICK')).toEqual([]);
     });
   });
 
@@ -182,8 +128,8 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
         await h.ok<Ban>(w.moderator, BAN, { guildId: w.guildId, userId: w.junior, reason: 'spam' })
       ).banMember;
       expect(ban).toMatchObject({ user: { id: w.junior }, reason: 'spam', moderator: { id: w.moderator } });
-      expect(await isMember(w.guildId, w.junior)).toBe(false);
-      const [entry] = await auditOf(w.guildId, 'MEMBER_BAN_ADD');
+      expect(await h.isMember(w.guildId, w.junior)).toBe(false);
+      const [entry] = await h.auditOf(w.guildId, 'MEMBER_BAN_ADD');
       expect(entry).toMatchObject({ actorId: w.moderator, targetId: w.junior, reason: 'spam' });
       expect(entry!.changes).toEqual([
         { key: 'deleteMessageDays', after: 0 },
@@ -241,7 +187,8 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
         'NOT_FOUND',
       );
       expect(await h.db.select().from(bans).where(eq(bans.guildId, w.guildId))).toEqual([]);
-      for (const member of [w.plain, w.senior, w.peer]) expect(await isMember(w.guildId, member)).toBe(true);
+      for (const member of [w.plain, w.senior, w.peer])
+        expect(await h.isMember(w.guildId, member)).toBe(true);
       // 512 characters is fine.
       expect(codeOf(await ban(w.moderator, w.plain, { reason: 'r'.repeat(512), days: 7 }))).toBe('OK');
     });
@@ -252,8 +199,8 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
       await h.db
         .insert(channels)
         .values({ id: otherChannel, guildId: w.guildId, kind: 'text', name: 'other' });
-      const elsewhere = await seedGuild(w.owner);
-      await join(elsewhere.guildId, w.junior);
+      const elsewhere = await h.seed.guild(w.owner);
+      await h.seed.join(elsewhere.guildId, w.junior);
 
       const now = Date.now();
       let worker = 100;
@@ -290,7 +237,7 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
       );
       const ids = bulk.flatMap((e) => e.data.messageIds as string[]);
       expect(ids.sort()).toEqual([...recent].sort());
-      const [entry] = await auditOf(w.guildId, 'MEMBER_BAN_ADD');
+      const [entry] = await h.auditOf(w.guildId, 'MEMBER_BAN_ADD');
       expect(entry!.changes).toEqual([
         { key: 'deleteMessageDays', after: 2 },
         { key: 'deletedMessages', after: 4 },
@@ -298,7 +245,7 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
       const added = await eventsOf('GuildBanAdded', (d) => d.guildId === w.guildId);
       expect(added[0]!.data).toMatchObject({ deletedMessages: 4 });
       // Still a member of the other guild.
-      expect(await isMember(elsewhere.guildId, w.junior)).toBe(true);
+      expect(await h.isMember(elsewhere.guildId, w.junior)).toBe(true);
     });
 
     it('keeps banned users out: accepting an invite is FORBIDDEN until unbanned', async () => {
@@ -309,7 +256,7 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
       expect(codeOf(await h.as(w.junior, ACCEPT, { code }))).toBe('FORBIDDEN');
       await h.ok(w.moderator, UNBAN, { guildId: w.guildId, userId: w.junior });
       expect(codeOf(await h.as(w.junior, ACCEPT, { code }))).toBe('OK');
-      expect(await isMember(w.guildId, w.junior)).toBe(true);
+      expect(await h.isMember(w.guildId, w.junior)).toBe(true);
     });
   });
 
@@ -333,7 +280,7 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
       });
       expect(await h.db.select().from(bans).where(eq(bans.guildId, w.guildId))).toEqual([]);
       expect(codeOf(await unban(w.moderator, w.outsider))).toBe('NOT_FOUND');
-      const [entry] = await auditOf(w.guildId, 'MEMBER_BAN_REMOVE');
+      const [entry] = await h.auditOf(w.guildId, 'MEMBER_BAN_REMOVE');
       expect(entry).toMatchObject({ actorId: w.moderator, targetId: w.outsider, reason: 'served' });
       expect(entry!.changes).toEqual([{ key: 'reason', before: 'old' }]);
       const removed = await eventsOf('GuildBanRemoved', (d) => d.guildId === w.guildId);
@@ -348,7 +295,7 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
   describe('guildBans', () => {
     it('pages through the bans by user id for BAN_MEMBERS holders only', async () => {
       const w = await hierarchy(P.BAN_MEMBERS);
-      const banned = await users(5);
+      const banned = await h.seed.users(5);
       for (const userId of banned)
         await h.db
           .insert(bans)
@@ -383,7 +330,7 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
 
     it("shows a null moderator once the moderator's account is gone", async () => {
       const w = await hierarchy(P.BAN_MEMBERS);
-      const [gone, victim] = await users(2);
+      const [gone, victim] = await h.seed.users(2);
       await h.db.insert(bans).values({ guildId: w.guildId, userId: victim!, moderatorId: gone! });
       await h.db.delete(user).where(eq(user.id, gone!));
       const all = (await h.ok<Bans>(w.owner, BANS, { guildId: w.guildId })).guildBans;

@@ -60,6 +60,10 @@ function createLoaders(store: GuildsStore): GuildsLoaders {
       const groups = groupBy(await store.overwritesOfChannels(channelIds), (o) => o.channelId);
       return channelIds.map((c) => groups.get(c) ?? []);
     }),
+    memberCount: new DataLoader(async (guildIds: readonly string[]) => {
+      const counts = new Map((await store.membersCounts(guildIds)).map((r) => [r.guildId, Number(r.n)]));
+      return guildIds.map((g) => counts.get(g) ?? 0);
+    }),
     recipients: new DataLoader(async (channelIds: readonly string[]) => {
       const groups = groupBy(await store.recipientsOfChannels(channelIds), (r) => r.channelId);
       return channelIds.map((c) => (groups.get(c) ?? []).map((r) => r.userId));

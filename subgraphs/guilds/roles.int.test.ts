@@ -38,14 +38,6 @@ interface RoleData {
 const bits = (...list: bigint[]) => list.reduce((a, b) => a | b, 0n).toString();
 
 await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
-  /** A user who joined the guild (membership inserted directly: joining is the invites' business). */
-  async function member(guildId: string, roleIds: string[] = []): Promise<string> {
-    const userId = await h.createUser();
-    await h.db.insert(guildMembers).values({ guildId, userId });
-    for (const roleId of roleIds) await h.db.insert(memberRoles).values({ guildId, userId, roleId });
-    return userId;
-  }
-
   /**
    * A guild with roles A (position 3), Mod (2, MANAGE_ROLES) and C (1); a moderator holding Mod,
    * a plain member and a stranger.
@@ -64,24 +56,28 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
     const a = await role('A');
     const modRole = await role('Mod', bits(P.MANAGE_ROLES, P.KICK_MEMBERS));
     const c = await role('C');
-    const mod = await member(guildId, [modRole.id]);
-    const plain = await member(guildId);
+    const mod = await h.seed.member(guildId, [modRole.id]);
+    const plain = await h.seed.member(guildId);
     const stranger = await h.createUser();
     return { owner, guildId, a, modRole, c, mod, plain, stranger };
   }
 
-  async function auditOf(guildId: string, action: string) {
-    return h.db
-      .select()
-      .from(auditLog)
-      .where(and(eq(auditLog.guildId, guildId), eq(auditLog.action, action)));
-  }
   async function eventsOf(type: string, guildId: string) {
     await h.flush();
     return h.events.events.filter(
       (e) => e.type === type && (e.data as { guildId?: string }).guildId === guildId,
     );
   }
+  /** Inserts 245 roles above the world's three: 249 with @everyone, one short of the limit. */
+  const fillRoles = (guildId: string) =>
+    h.db.insert(roles).values(
+      Array.from({ length: 245 }, (_, i) => ({
+        id: seedIds.next(),
+        guildId,
+        name: `r${i}`,
+        position: 4 + i,
+      })),
+    );
   const rolesOf = async (userId: string, guildId: string) =>
     (
       await h.ok<{
@@ -131,7 +127,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
         'A',
       ]);
 
-      const [entry] = (await auditOf(w.guildId, 'ROLE_CREATE')).filter((e) => e.targetId === created.id);
+      const [entry] = (await h.auditOf(w.guildId, 'ROLE_CREATE')).filter((e) => e.targetId === created.id);
       expect(entry).toMatchObject({ actorId: w.owner, targetType: 'ROLE', reason: 'for the blues' });
       expect(entry!.changes).toEqual(
         expect.arrayContaining([
@@ -190,14 +186,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
 
     it('stops at 250 roles, @everyone included', async () => {
       const w = await world(); // @everyone + 3
-      await h.db.insert(roles).values(
-        Array.from({ length: 245 }, (_, i) => ({
-          id: seedIds.next(),
-          guildId: w.guildId,
-          name: `r${i}`,
-          position: 4 + i,
-        })),
-      );
+      await fillRoles(w.guildId);
       const create = () => h.as(w.owner, CREATE, { guildId: w.guildId, input: { name: 'more' } });
       expect(codeOf(await create())).toBe('OK');
       expect(codeOf(await create())).toBe('LIMIT_REACHED');
@@ -210,14 +199,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
 
     it('lets exactly one of two racing creates take the last slot', async () => {
       const w = await world();
-      await h.db.insert(roles).values(
-        Array.from({ length: 245 }, (_, i) => ({
-          id: seedIds.next(),
-          guildId: w.guildId,
-          name: `r${i}`,
-          position: 4 + i,
-        })),
-      ); // 249 roles
+      await fillRoles(w.guildId); // 249 roles
       const results = await Promise.all(
         [1, 2].map((n) => h.as(w.owner, CREATE, { guildId: w.guildId, input: { name: `race${n}` } })),
       );
@@ -254,7 +236,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
           input: { name: 'Admin', permissions: bits(P.ADMINISTRATOR) },
         })
       ).createRole; // position 1; C is now 2
-      const admin = await member(w.guildId, [adminRole.id]);
+      const admin = await h.seed.member(w.guildId, [adminRole.id]);
       expect(codeOf(await update(admin, w.c.id, { name: 'x' }))).toBe('FORBIDDEN');
     });
 
@@ -315,7 +297,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
         reason: 'tidy',
       });
       await h.ok(w.owner, UPDATE, { id: w.c.id, input: { name: 'Cee' } }); // no change
-      const entries = (await auditOf(w.guildId, 'ROLE_UPDATE')).filter((e) => e.targetId === w.c.id);
+      const entries = (await h.auditOf(w.guildId, 'ROLE_UPDATE')).filter((e) => e.targetId === w.c.id);
       expect(entries).toHaveLength(1);
       expect(entries[0]).toMatchObject({ actorId: w.owner, reason: 'tidy', targetType: 'ROLE' });
       expect(entries[0]!.changes).toEqual([
@@ -335,7 +317,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
   describe('deleteRole', () => {
     it('deletes a lower role with its assignments and overwrites, and audits its old fields', async () => {
       const w = await world();
-      const holder = await member(w.guildId, [w.c.id]);
+      const holder = await h.seed.member(w.guildId, [w.c.id]);
       const [general] = await h.db
         .select()
         .from(channels)
@@ -360,7 +342,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
       ).toEqual([]);
       expect(codeOf(await h.as(w.mod, DELETE, { id: w.c.id }))).toBe('NOT_FOUND');
 
-      const [entry] = await auditOf(w.guildId, 'ROLE_DELETE');
+      const [entry] = await h.auditOf(w.guildId, 'ROLE_DELETE');
       expect(entry).toMatchObject({ actorId: w.mod, targetId: w.c.id, reason: 'unused' });
       expect(entry!.changes).toEqual(
         expect.arrayContaining([
@@ -446,7 +428,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
       ]);
       expect(top.data?.reorderRoles.map((r) => r.position)).toEqual([0, 1, 2, 3, 4]);
 
-      const entries = await auditOf(w.guildId, 'ROLES_REORDER');
+      const entries = await h.auditOf(w.guildId, 'ROLES_REORDER');
       expect(entries.length).toBe(3);
       expect(entries.find((e) => e.actorId === w.mod)!.changes).toEqual(
         expect.arrayContaining([
@@ -489,7 +471,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
       const modded = await add(w.owner, w.plain, w.modRole.id);
       expect(BigInt(modded.data!.addMemberRole.permissions) & P.MANAGE_ROLES).toBe(P.MANAGE_ROLES);
 
-      const added = (await auditOf(w.guildId, 'MEMBER_ROLE_ADD')).filter((e) => e.targetId === w.plain);
+      const added = (await h.auditOf(w.guildId, 'MEMBER_ROLE_ADD')).filter((e) => e.targetId === w.plain);
       expect(added).toHaveLength(3); // the repeated add recorded nothing
       expect(added.find((e) => e.actorId === w.mod)).toMatchObject({
         targetType: 'MEMBER',
@@ -514,12 +496,12 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
           roleId,
         });
       expect(codeOf(await remove(w.mod, w.a.id))).toBe('FORBIDDEN');
-      expect(codeOf(await remove(await member(w.guildId), w.c.id))).toBe('FORBIDDEN'); // plain now holds Mod
+      expect(codeOf(await remove(await h.seed.member(w.guildId), w.c.id))).toBe('FORBIDDEN'); // plain now holds Mod
       expect(codeOf(await remove(w.mod, w.guildId))).toBe('VALIDATION');
       const removed = await remove(w.mod, w.c.id);
       expect(removed.data?.removeMemberRole.roles).toEqual([{ id: w.a.id }, { id: w.modRole.id }]);
       expect(codeOf(await remove(w.mod, w.c.id))).toBe('OK');
-      const removals = await auditOf(w.guildId, 'MEMBER_ROLE_REMOVE');
+      const removals = await h.auditOf(w.guildId, 'MEMBER_ROLE_REMOVE');
       expect(removals).toHaveLength(1);
       expect(removals[0]).toMatchObject({
         actorId: w.mod,
@@ -574,7 +556,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
       it('a role deleted while it is being assigned leaves no dangling rows', async () => {
         for (let round = 0; round < 3; round++) {
           const w = await world();
-          const targets = await Promise.all(Array.from({ length: 24 }, () => member(w.guildId)));
+          const targets = await Promise.all(Array.from({ length: 24 }, () => h.seed.member(w.guildId)));
           // Four clients assign the role to one member after another; the delete starts once eight
           // assignments are done, so the next dozen race it; the last four wait for it to finish.
           const codes: string[] = [];
@@ -607,7 +589,7 @@ await describeOnBothDatabases('roles', openGuildsHarness, (h, name) => {
           expect(Number(dangling!.n)).toBe(0);
           expect(await h.db.select().from(memberRoles).where(eq(memberRoles.roleId, w.c.id))).toEqual([]);
           // Every success was a real assignment made before the delete (audited), every failure NOT_FOUND.
-          const audited = await auditOf(w.guildId, 'MEMBER_ROLE_ADD');
+          const audited = await h.auditOf(w.guildId, 'MEMBER_ROLE_ADD');
           expect(audited).toHaveLength(codes.filter((c) => c === 'OK').length);
         }
       });

@@ -157,7 +157,7 @@ export type Channel = {
   overwrites: Array<PermissionOverwrite>;
   /** A group DM's owner, who adds and removes participants; null otherwise. */
   owner?: Maybe<User>;
-  /** The category it sits in, or null. */
+  /** The category it sits in, or null (also null when the caller cannot view the category). */
   parent?: Maybe<Channel>;
   /** Sort order among its siblings (ascending). */
   position: Scalars['Int']['output'];
@@ -314,7 +314,7 @@ export type Guild = {
   public: Scalars['Boolean']['output'];
   /** Every role, @everyone first, then by position ascending. */
   roles: Array<Role>;
-  /** Where join messages are posted, or null for nowhere. */
+  /** Where join messages are posted, or null for nowhere (also null when the caller cannot view it). */
   systemChannel?: Maybe<Channel>;
 };
 
@@ -371,7 +371,7 @@ export type Member = {
   permissions: Scalars['String']['output'];
   /** The member's roles besides @everyone, highest first. */
   roles: Array<Role>;
-  /** While in the future, the member is timed out: they can read but not speak, react or join voice. */
+  /** When the member's timeout ends; null when they are not timed out. Timed out, they can read but not send, react or join voice. */
   timeoutUntil?: Maybe<Scalars['DateTime']['output']>;
   /** The member. */
   user: User;
@@ -440,7 +440,7 @@ export type Mutation = {
   reorderRoles: Array<Role>;
   /** Revokes an invite: its creator, or MANAGE_GUILD holders. */
   revokeInvite: Scalars['Boolean']['output'];
-  /** Creates or replaces an overwrite. Needs MANAGE_ROLES there; only bits you hold; role targets below your own. */
+  /** Creates or replaces an overwrite. Needs MANAGE_ROLES there; only bits you hold in that channel; role targets below your own. */
   setChannelOverwrite: Channel;
   /** Times a member below you out until `until` (at most 28 days ahead), or lifts it with null. Needs MODERATE_MEMBERS. */
   timeoutMember: Member;
@@ -937,7 +937,7 @@ export type UpdateRoleInput = {
   mentionable?: InputMaybe<Scalars['Boolean']['input']>;
   /** 1-100 characters (not for @everyone). */
   name?: InputMaybe<Scalars['String']['input']>;
-  /** Decimal bitfield; only bits you hold. */
+  /** Decimal bitfield; the bits you add or remove must be bits you hold. */
   permissions?: InputMaybe<Scalars['String']['input']>;
 };
 

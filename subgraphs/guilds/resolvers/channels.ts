@@ -7,7 +7,6 @@ import {
   channelPermissions,
   has,
   namesOf,
-  parseBitfield,
   type PermissionName,
 } from '@gochat/permissions';
 import { z } from 'zod';
@@ -15,6 +14,7 @@ import { z } from 'zod';
 import {
   channelAccess,
   guildAccess,
+  loadMember,
   memberContext,
   readableGuild,
   requireGuildChannel,
@@ -30,7 +30,9 @@ import type {
 } from '../generated/resolvers.ts';
 import type { ChannelPatch, GuildChannelKind, NewChannel } from '../store/channels.ts';
 import type { ChannelRow, OverwriteRow } from '../store/rows.ts';
-import { committed, id, memberKey, optionalId, type GuildsContext } from './context.ts';
+import { committed, id, loaded, optionalId, type GuildsContext } from './context.ts';
+import { parseBits, parseReason } from './input.ts';
+import { outranksRole } from './roles.ts';
 
 const KIND_OUT: Record<ChannelRow['kind'], ChannelKind> = {
   text: 'TEXT',
@@ -54,15 +56,6 @@ const slowmode = z.number().int().min(0, 'at least 0').max(21_600, 'at most 2160
 const bitrate = z.number().int().min(8_000, 'at least 8000').max(384_000, 'at most 384000');
 const voiceRegion = z.string().trim().min(1, 'must not be empty').max(64, 'at most 64 characters');
 const position = z.number().int().min(0, 'at least 0').max(1_000_000, 'at most 1000000');
-/** An audit log reason: up to 512 characters; blank means none. */
-export const reasonSchema = z
-  .string()
-  .trim()
-  .max(512, 'at most 512 characters')
-  .nullish()
-  .transform((v) => (v ? v : null));
-
-export const parseReason = (reason: string | null | undefined) => parseInput(reasonSchema, reason, 'reason');
 
 /** Rejects a value given for a field the channel's kind does not have. */
 function onlyFor(kind: GuildChannelKind, allowed: GuildChannelKind[], field: string, value: unknown) {
@@ -171,17 +164,8 @@ export async function viewableOrNull(ctx: GuildsContext, channelId: string): Pro
 
 /** After a write: forget what this request cached about the channel and read it again. */
 async function reread(ctx: GuildsContext, channelId: string): Promise<ChannelRow> {
-  ctx.loaders.channel.clear(channelId);
   ctx.loaders.overwrites.clear(channelId);
-  const channel = await ctx.loaders.channel.load(channelId);
-  if (!channel) throw notFound('Channel');
-  return channel;
-}
-
-function bits(value: string, field: string): bigint {
-  const parsed = parseBitfield(value);
-  if (parsed === undefined) throw validation(`${field}: not a bitfield of known permissions`, field);
-  return parsed;
+  return loaded(ctx.loaders.channel.clear(channelId), channelId, 'Channel');
 }
 
 export const channelsResolvers: Resolvers = {
@@ -284,19 +268,17 @@ export const channelsResolvers: Resolvers = {
     setChannelOverwrite: async (_root, args, ctx) => {
       const channelId = id(args.channelId, 'channelId');
       const targetId = id(args.input.targetId, 'input.targetId');
-      const allow = bits(args.input.allow, 'input.allow');
-      const deny = bits(args.input.deny, 'input.deny');
+      const allow = parseBits(args.input.allow, 'input.allow');
+      const deny = parseBits(args.input.deny, 'input.deny');
       const access = await requireGuildChannel(ctx, channelId, 'MANAGE_ROLES');
       const guild = access.guild;
       const targetType = args.input.targetType === 'ROLE' ? 'role' : 'member';
       if (targetType === 'role') {
         const role = guild.roles.find((r) => r.id === targetId);
         if (!role) throw notFound('Role');
-        if (role.id !== guild.guild.id && !(guild.rank > role.position))
+        if (!outranksRole(guild, role))
           throw forbidden('You can only set overwrites for roles below your highest role.');
-      } else if (!(await ctx.loaders.member.load(memberKey(guild.guild.id, targetId)))) {
-        throw notFound('Member');
-      }
+      } else await loadMember(ctx, guild.guild.id, targetId);
       // As in Discord: what the caller holds in this channel, overwrites included.
       if (!canGrant(access.permissions, allow | deny))
         throw forbidden(
@@ -337,7 +319,7 @@ export const channelsResolvers: Resolvers = {
       const existing = (await ctx.loaders.overwrites.load(channelId)).find((o) => o.targetId === targetId);
       if (!existing) throw notFound('Overwrite');
       const role = existing.targetType === 'role' ? guild.roles.find((r) => r.id === targetId) : undefined;
-      if (role && role.id !== guild.guild.id && !(guild.rank > role.position))
+      if (role && !outranksRole(guild, role))
         throw forbidden('You can only remove overwrites of roles below your highest role.');
       if (!canGrant(access.permissions, existing.allow | existing.deny))
         throw forbidden('The overwrite carries permissions you do not hold.');

@@ -1,4 +1,4 @@
-import { unauthenticated, validation } from '@gochat/errors';
+import { notFound, unauthenticated, validation } from '@gochat/errors';
 import { isSnowflake } from '@gochat/ids';
 import type { BaseContext } from '@gochat/subgraph-kit';
 import type DataLoader from 'dataloader';
@@ -15,6 +15,8 @@ export interface GuildsLoaders {
   /** All roles of a guild, lowest position first. */
   roles: DataLoader<string, RoleRow[]>;
   overwrites: DataLoader<string, OverwriteRow[]>;
+  /** How many members a guild has. */
+  memberCount: DataLoader<string, number>;
   /** User ids of a DM's or group DM's participants. */
   recipients: DataLoader<string, string[]>;
 }
@@ -49,4 +51,15 @@ export async function committed<T>(ctx: GuildsContext, work: Promise<T>): Promis
   const result = await work;
   ctx.kick();
   return result;
+}
+
+/** The loader's row for the key; NOT_FOUND naming the thing when there is none. */
+export async function loaded<T>(
+  loader: DataLoader<string, T | undefined>,
+  key: string,
+  thing: string,
+): Promise<T> {
+  const row = await loader.load(key);
+  if (!row) throw notFound(thing);
+  return row;
 }

@@ -36,6 +36,16 @@ async function participantGroupDm(ctx: GuildsContext, channelId: string): Promis
   return channel;
 }
 
+/** A group DM the caller owns, and the participant a change names (checks in the domain's order). */
+async function ownedGroupDm(ctx: GuildsContext, args: { channelId: string; userId: string }) {
+  const callerId = signedIn(ctx);
+  const channelId = id(args.channelId, 'channelId');
+  const userId = id(args.userId, 'userId');
+  const channel = await participantGroupDm(ctx, channelId);
+  if (channel.ownerId !== callerId) throw forbidden('Only the group DM owner can do this.');
+  return { callerId, channelId, userId };
+}
+
 /** Distinct other users, 1 to 9 of them: the caller makes at most 10. */
 function groupMembers(callerId: string, userIds: readonly string[]): string[] {
   const list = userIds.map((u, i) => id(u, `userIds.${i}`));
@@ -91,11 +101,7 @@ export const directResolvers: Resolvers = {
     },
 
     addGroupDmRecipient: async (_root, args, ctx) => {
-      const callerId = signedIn(ctx);
-      const channelId = id(args.channelId, 'channelId');
-      const userId = id(args.userId, 'userId');
-      const channel = await participantGroupDm(ctx, channelId);
-      if (channel.ownerId !== callerId) throw forbidden('Only the group DM owner can do this.');
+      const { callerId, channelId, userId } = await ownedGroupDm(ctx, args);
       await requireUser(ctx, userId);
       if (await ctx.store.blockedEitherWay(callerId, [userId]))
         throw forbidden('You cannot add a user who blocked you or whom you blocked.');
@@ -103,11 +109,7 @@ export const directResolvers: Resolvers = {
     },
 
     removeGroupDmRecipient: async (_root, args, ctx) => {
-      const callerId = signedIn(ctx);
-      const channelId = id(args.channelId, 'channelId');
-      const userId = id(args.userId, 'userId');
-      const channel = await participantGroupDm(ctx, channelId);
-      if (channel.ownerId !== callerId) throw forbidden('Only the group DM owner can do this.');
+      const { callerId, channelId, userId } = await ownedGroupDm(ctx, args);
       return fresh(ctx, await committed(ctx, ctx.store.removeGroupDmRecipient(callerId, channelId, userId)));
     },
 

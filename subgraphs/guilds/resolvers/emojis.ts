@@ -6,7 +6,7 @@ import { loadGuild, readableGuild, requireGuildPermission } from '../access.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import type { EmojiRow } from '../store/rows.ts';
 import { committed, id, signedIn, type GuildsContext } from './context.ts';
-import { reasonOf } from './moderation.ts';
+import { parseReason } from './input.ts';
 
 const name = z
   .string()
@@ -80,20 +80,20 @@ export const emojisResolvers: Resolvers = {
         { name: args.input.name, assetRef: args.input.assetRef, animated: args.input.animated ?? false },
         'input',
       );
-      const reason = reasonOf(args.reason);
+      const reason = parseReason(args.reason);
       return committed(ctx, ctx.store.createEmoji({ guildId, creatorId: access.userId, ...input, reason }));
     },
 
     renameEmoji: async (_root, args, ctx) => {
       const emoji = await manageableEmoji(ctx, args.id);
       const newName = parseInput(name, args.name, 'name');
-      const reason = reasonOf(args.reason);
+      const reason = parseReason(args.reason);
       return committed(ctx, ctx.store.renameEmoji(emoji.id, newName, signedIn(ctx), reason));
     },
 
     deleteEmoji: async (_root, args, ctx) => {
       const emoji = await manageableEmoji(ctx, args.id);
-      const reason = reasonOf(args.reason);
+      const reason = parseReason(args.reason);
       await committed(ctx, ctx.store.deleteEmoji(emoji.id, signedIn(ctx), reason));
       return emoji.id;
     },

@@ -1,13 +1,14 @@
-import { forbidden, notFound, parseInput, validation } from '@gochat/errors';
-import { canGrant, namesOf, parseBitfield, type PermissionName } from '@gochat/permissions';
+import { forbidden, parseInput, validation } from '@gochat/errors';
+import { canGrant, namesOf, type PermissionName } from '@gochat/permissions';
 import { z } from 'zod';
 
-import { guildAccess, readableGuild, requireGuildPermission, requireOwner } from '../access.ts';
+import { guildAccess, loadMember, readableGuild, requireGuildPermission, requireOwner } from '../access.ts';
 import type { Resolvers, UpdateGuildInput } from '../generated/resolvers.ts';
 import type { GuildPatch, NewGuild } from '../store/guilds.ts';
 import type { GuildRow } from '../store/rows.ts';
-import { parseReason, viewableOrNull, visibleChannels } from './channels.ts';
-import { committed, id, memberKey, optionalId, signedIn, type GuildsContext } from './context.ts';
+import { viewableOrNull, visibleChannels } from './channels.ts';
+import { committed, id, loaded, memberKey, optionalId, signedIn, type GuildsContext } from './context.ts';
+import { parseBits, parseReason } from './input.ts';
 
 const guildName = z.string().trim().min(2, 'at least 2 characters').max(100, 'at most 100 characters');
 /** Blank clears. */
@@ -56,11 +57,8 @@ function guildPatch(input: UpdateGuildInput): Omit<GuildPatch, 'basePermissions'
 
 /** After a write: forget what this request cached about the guild and read it again. */
 async function reread(ctx: GuildsContext, guildId: string): Promise<GuildRow> {
-  ctx.loaders.guild.clear(guildId);
   ctx.loaders.roles.clear(guildId);
-  const guild = await ctx.loaders.guild.load(guildId);
-  if (!guild) throw notFound('Guild');
-  return guild;
+  return loaded(ctx.loaders.guild.clear(guildId), guildId, 'Guild');
 }
 
 export const guildsResolvers: Resolvers = {
@@ -78,7 +76,7 @@ export const guildsResolvers: Resolvers = {
       const everyone = (await ctx.loaders.roles.load(guild.id)).find((r) => r.id === guild.id);
       return (everyone?.permissions ?? 0n).toString();
     },
-    memberCount: (guild, _args, ctx) => ctx.store.countMembers(guild.id),
+    memberCount: (guild, _args, ctx) => ctx.loaders.memberCount.load(guild.id),
     channels: (guild, _args, ctx) => visibleChannels(ctx, guild.id),
     me: async (guild, _args, ctx) => (await guildAccess(ctx, guild.id)).member,
   },
@@ -99,12 +97,7 @@ export const guildsResolvers: Resolvers = {
       const access = await requireGuildPermission(ctx, guildId, ...needed);
       const patch: GuildPatch = guildPatch(args.input);
       if (args.input.basePermissions != null) {
-        const bits = parseBitfield(args.input.basePermissions);
-        if (bits === undefined)
-          throw validation(
-            'input.basePermissions: not a bitfield of known permissions',
-            'input.basePermissions',
-          );
+        const bits = parseBits(args.input.basePermissions, 'input.basePermissions');
         if (!canGrant(access.permissions, bits))
           throw forbidden(
             `You can only grant permissions you hold: ${namesOf(bits & ~access.permissions).join(', ')}.`,
@@ -136,7 +129,7 @@ export const guildsResolvers: Resolvers = {
       const guildId = id(args.guildId, 'guildId');
       const userId = id(args.userId, 'userId');
       const access = await requireOwner(ctx, guildId);
-      if (!(await ctx.loaders.member.load(memberKey(guildId, userId)))) throw notFound('Member');
+      await loadMember(ctx, guildId, userId);
       if (userId === access.userId) throw validation('userId: you already own this guild', 'userId');
       const reason = parseReason(args.reason);
       await committed(ctx, ctx.store.transferGuildOwnership(guildId, access.userId, userId, reason));

@@ -1,11 +1,16 @@
 import { notFound, parseInput, validation } from '@gochat/errors';
-import { PERMISSIONS, has } from '@gochat/permissions';
 import { z } from 'zod';
 
-import { guildAccess, loadGuild, missing, requireGuildChannel, requireGuildPermission } from '../access.ts';
+import {
+  guildAccess,
+  loadGuild,
+  requireGuildChannel,
+  requireGuildPermission,
+  requirePermissions,
+} from '../access.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { committed, id, optionalId, signedIn } from './context.ts';
-import { reasonOf } from './moderation.ts';
+import { parseReason } from './input.ts';
 
 const DEFAULT_MAX_AGE_SECONDS = 604_800;
 
@@ -72,9 +77,9 @@ export const invitesResolvers: Resolvers = {
       const invite = await ctx.store.inviteByCode(args.code);
       if (!invite) throw notFound('Invite');
       const access = await guildAccess(ctx, invite.guildId);
-      if (invite.inviterId !== userId && !has(access.permissions, PERMISSIONS.MANAGE_GUILD))
-        missing(['MANAGE_GUILD']);
-      const reason = reasonOf(args.reason);
+      // Inviters may revoke their own invites.
+      if (invite.inviterId !== userId) requirePermissions(access.permissions, 'MANAGE_GUILD');
+      const reason = parseReason(args.reason);
       await committed(ctx, ctx.store.revokeInvite(invite.code, userId, reason));
       return true;
     },

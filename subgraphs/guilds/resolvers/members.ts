@@ -1,19 +1,20 @@
 import { forbidden, notFound, parseInput, validation } from '@gochat/errors';
-import { PERMISSIONS, basePermissions, has, type PermissionName } from '@gochat/permissions';
+import { PERMISSIONS, basePermissions, has } from '@gochat/permissions';
 import { z } from 'zod';
 
 import {
   guildAccess,
   loadGuild,
+  loadMember,
   memberContext,
-  missing,
   requireOutranks,
-  type GuildAccess,
+  requirePermissions,
 } from '../access.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import type { MemberRow } from '../store/rows.ts';
 import { committed, id, memberKey, optionalId, type GuildsContext } from './context.ts';
-import { auditReason, isEveryone, requireRoleBelow } from './roles.ts';
+import { parseReason } from './input.ts';
+import { isEveryone, requireRoleBelow } from './roles.ts';
 
 /** Discord's longest timeout. */
 export const MAX_TIMEOUT_MS = 28 * 24 * 60 * 60 * 1000;
@@ -21,26 +22,29 @@ export const MAX_TIMEOUT_MS = 28 * 24 * 60 * 60 * 1000;
 const first = z.number().int().min(1, 'at least 1').max(1000, 'at most 1000');
 const nickname = z.string().trim().min(1, 'at least 1 character').max(32, 'at most 32 characters').nullable();
 
-function requireHeld(access: GuildAccess, ...names: PermissionName[]): void {
-  const lacking = names.filter((n) => !has(access.permissions, PERMISSIONS[n]));
-  if (lacking.length) missing(lacking);
+/** The member a mutation acts on, with the caller's access to their guild (NOT_FOUND before FORBIDDEN). */
+async function targetMember(ctx: GuildsContext, args: { guildId: string; userId: string }) {
+  const guildId = id(args.guildId, 'guildId');
+  const userId = id(args.userId, 'userId');
+  const access = await guildAccess(ctx, guildId);
+  const target = await loadMember(ctx, guildId, userId);
+  return { access, guildId, userId, target };
 }
 
-async function loadMember(ctx: GuildsContext, guildId: string, userId: string): Promise<MemberRow> {
-  const member = await ctx.loaders.member.load(memberKey(guildId, userId));
-  if (!member) throw notFound('Member');
-  return member;
-}
-
-/** A member written in this request: later field resolvers must see the new row, not the loader's. */
-function memberChanged(ctx: GuildsContext, member: MemberRow): MemberRow {
+/** Commits a write to one member; later field resolvers of this request must see the new row, not the loader's. */
+async function memberWritten(ctx: GuildsContext, write: Promise<MemberRow>): Promise<MemberRow> {
+  const member = await committed(ctx, write);
   const key = memberKey(member.guildId, member.userId);
   ctx.loaders.member.clear(key).prime(key, member);
   return member;
 }
 
-/** The caller, a role of the guild and a member, for role assignment (checks in the domain's order). */
-async function roleAssignment(ctx: GuildsContext, args: { guildId: string; userId: string; roleId: string }) {
+/** Gives or takes a role (checks in the domain's order: the role, the member, then the caller's rights). */
+async function assignRole(
+  ctx: GuildsContext,
+  args: { guildId: string; userId: string; roleId: string; reason?: string | null },
+  write: 'addMemberRole' | 'removeMemberRole',
+): Promise<MemberRow> {
   const guildId = id(args.guildId, 'guildId');
   const userId = id(args.userId, 'userId');
   const roleId = id(args.roleId, 'roleId');
@@ -48,10 +52,11 @@ async function roleAssignment(ctx: GuildsContext, args: { guildId: string; userI
   const role = access.roles.find((r) => r.id === roleId);
   if (!role) throw notFound('Role');
   await loadMember(ctx, guildId, userId);
-  requireHeld(access, 'MANAGE_ROLES');
+  requirePermissions(access.permissions, 'MANAGE_ROLES');
   requireRoleBelow(access, role);
   if (isEveryone(role)) throw validation('roleId: every member has @everyone', 'roleId');
-  return { access, guildId, userId, roleId };
+  const reason = parseReason(args.reason);
+  return memberWritten(ctx, ctx.store[write](access.userId, guildId, userId, roleId, reason));
 }
 
 export const membersResolvers: Resolvers = {
@@ -95,52 +100,25 @@ export const membersResolvers: Resolvers = {
   },
 
   Mutation: {
-    addMemberRole: async (_root, args, ctx) => {
-      const { access, guildId, userId, roleId } = await roleAssignment(ctx, args);
-      const reason = auditReason(args.reason);
-      const member = await committed(
-        ctx,
-        ctx.store.addMemberRole(access.userId, guildId, userId, roleId, reason),
-      );
-      return memberChanged(ctx, member);
-    },
-
-    removeMemberRole: async (_root, args, ctx) => {
-      const { access, guildId, userId, roleId } = await roleAssignment(ctx, args);
-      const reason = auditReason(args.reason);
-      const member = await committed(
-        ctx,
-        ctx.store.removeMemberRole(access.userId, guildId, userId, roleId, reason),
-      );
-      return memberChanged(ctx, member);
-    },
+    addMemberRole: (_root, args, ctx) => assignRole(ctx, args, 'addMemberRole'),
+    removeMemberRole: (_root, args, ctx) => assignRole(ctx, args, 'removeMemberRole'),
 
     updateMember: async (_root, args, ctx) => {
-      const guildId = id(args.guildId, 'guildId');
-      const userId = id(args.userId, 'userId');
-      const access = await guildAccess(ctx, guildId);
-      const target = await loadMember(ctx, guildId, userId);
-      if (userId === access.userId) requireHeld(access, 'CHANGE_NICKNAME');
+      const { access, guildId, userId, target } = await targetMember(ctx, args);
+      if (userId === access.userId) requirePermissions(access.permissions, 'CHANGE_NICKNAME');
       else {
-        requireHeld(access, 'MANAGE_NICKNAMES');
+        requirePermissions(access.permissions, 'MANAGE_NICKNAMES');
         await requireOutranks(ctx, access, userId);
       }
       if (args.input.nickname === undefined) return target;
       const value = parseInput(nickname, args.input.nickname, 'input.nickname');
-      const reason = auditReason(args.reason);
-      const member = await committed(
-        ctx,
-        ctx.store.setMemberNickname(access.userId, guildId, userId, value, reason),
-      );
-      return memberChanged(ctx, member);
+      const reason = parseReason(args.reason);
+      return memberWritten(ctx, ctx.store.setMemberNickname(access.userId, guildId, userId, value, reason));
     },
 
     timeoutMember: async (_root, args, ctx) => {
-      const guildId = id(args.guildId, 'guildId');
-      const userId = id(args.userId, 'userId');
-      const access = await guildAccess(ctx, guildId);
-      const target = await loadMember(ctx, guildId, userId);
-      requireHeld(access, 'MODERATE_MEMBERS');
+      const { access, guildId, userId, target } = await targetMember(ctx, args);
+      requirePermissions(access.permissions, 'MODERATE_MEMBERS');
       await requireOutranks(ctx, access, userId);
       const until = args.until ?? null;
       if (until) {
@@ -151,12 +129,8 @@ export const membersResolvers: Resolvers = {
         if (ahead <= 0) throw validation('until: must be in the future', 'until');
         if (ahead > MAX_TIMEOUT_MS) throw validation('until: at most 28 days ahead', 'until');
       }
-      const reason = auditReason(args.reason);
-      const member = await committed(
-        ctx,
-        ctx.store.setMemberTimeout(access.userId, guildId, userId, until, reason),
-      );
-      return memberChanged(ctx, member);
+      const reason = parseReason(args.reason);
+      return memberWritten(ctx, ctx.store.setMemberTimeout(access.userId, guildId, userId, until, reason));
     },
   },
 };

@@ -1,5 +1,5 @@
 import { forbidden, notFound, parseInput, validation } from '@gochat/errors';
-import { canGrant, namesOf, parseBitfield } from '@gochat/permissions';
+import { canGrant, namesOf } from '@gochat/permissions';
 import { z } from 'zod';
 
 import { loadGuild, readableGuild, requireGuildPermission, type GuildAccess } from '../access.ts';
@@ -7,6 +7,7 @@ import type { Resolvers } from '../generated/resolvers.ts';
 import type { RoleRow } from '../store/rows.ts';
 import { MAX_ROLES, sortRoles, type RoleFields } from '../store/roles.ts';
 import { committed, id, type GuildsContext } from './context.ts';
+import { parseBits, parseReason } from './input.ts';
 
 const roleName = z.string().trim().min(1, 'at least 1 character').max(100, 'at most 100 characters');
 const color = z.number().int().min(0, 'at least 0').max(0xffffff, 'at most 16777215');
@@ -34,24 +35,15 @@ const positionsInput = z
   .max(MAX_ROLES, `at most ${MAX_ROLES} roles`)
   .refine((list) => new Set(list.map((p) => p.id)).size === list.length, 'a role appears twice');
 
-/** An audit reason: up to 512 characters (Discord's), blank means none. */
-const reasonInput = z.string().trim().max(512, 'at most 512 characters').nullish();
-export const auditReason = (value: string | null | undefined): string | null =>
-  parseInput(reasonInput, value, 'reason') || null;
-
-/** A decimal bitfield argument: VALIDATION when malformed or carrying unknown bits. */
-export function bitfieldInput(value: string, field: string): bigint {
-  const bits = parseBitfield(value);
-  if (bits === undefined) throw validation(`${field}: not a valid permission bitfield`, field);
-  return bits;
-}
-
 export const isEveryone = (role: RoleRow) => role.id === role.guildId;
+
+/** Whether the caller ranks above the role: owners above all, everyone above @everyone. */
+export const outranksRole = (access: GuildAccess, role: RoleRow): boolean =>
+  access.isOwner || isEveryone(role) || role.position < access.rank;
 
 /** Roles are managed only below the caller's highest role (owners excepted); @everyone by any MANAGE_ROLES holder. */
 export function requireRoleBelow(access: GuildAccess, role: RoleRow): void {
-  if (access.isOwner || isEveryone(role)) return;
-  if (!(role.position < access.rank)) throw forbidden('The role must be below your highest role.');
+  if (!outranksRole(access, role)) throw forbidden('The role must be below your highest role.');
 }
 
 /** Changing a role's bits (adding or removing) needs those bits, as in Discord. */
@@ -93,8 +85,8 @@ export const rolesResolvers: Resolvers = {
       const guildId = id(args.guildId, 'guildId');
       const access = await requireGuildPermission(ctx, guildId, 'MANAGE_ROLES');
       const input = parseInput(createRoleInput, args.input, 'input');
-      const reason = auditReason(args.reason);
-      const permissions = bitfieldInput(input.permissions ?? '0', 'input.permissions');
+      const reason = parseReason(args.reason);
+      const permissions = parseBits(input.permissions ?? '0', 'input.permissions');
       requireGrantable(access, 0n, permissions);
       const fields: RoleFields = {
         name: input.name,
@@ -113,11 +105,11 @@ export const rolesResolvers: Resolvers = {
       const access = await requireGuildPermission(ctx, role.guildId, 'MANAGE_ROLES');
       requireRoleBelow(access, role);
       const input = parseInput(updateRoleInput, args.input, 'input');
-      const reason = auditReason(args.reason);
+      const reason = parseReason(args.reason);
       if (isEveryone(role) && input.name !== undefined && input.name !== role.name)
         throw validation('input.name: @everyone cannot be renamed', 'input.name');
       const { permissions: bits, ...rest } = input;
-      const permissions = bits === undefined ? undefined : bitfieldInput(bits, 'input.permissions');
+      const permissions = bits === undefined ? undefined : parseBits(bits, 'input.permissions');
       requireGrantable(access, role.permissions, permissions);
       const patch: Partial<RoleFields> = { ...rest, ...(permissions === undefined ? {} : { permissions }) };
       const updated = await committed(
@@ -136,7 +128,7 @@ export const rolesResolvers: Resolvers = {
       const access = await requireGuildPermission(ctx, role.guildId, 'MANAGE_ROLES');
       requireRoleBelow(access, role);
       if (isEveryone(role)) throw validation('@everyone cannot be deleted', 'id');
-      const reason = auditReason(args.reason);
+      const reason = parseReason(args.reason);
       await committed(
         ctx,
         ctx.store.deleteRole(access.userId, role.id, reason, (current) => requireRoleBelow(access, current)),
@@ -168,7 +160,7 @@ export const rolesResolvers: Resolvers = {
       const positions = parseInput(positionsInput, requested, 'positions');
       if (positions.some((p) => p.id === guildId))
         throw validation('positions: @everyone cannot be moved', 'positions');
-      const reason = auditReason(args.reason);
+      const reason = parseReason(args.reason);
       const result = await committed(
         ctx,
         ctx.store.reorderRoles(access.userId, guildId, positions, reason, check),

@@ -61,6 +61,13 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
     .map((key) => ({ key, before: jsonSafe(before[key]), after: jsonSafe(after[key]) }));
 }
 
+/** The changes a patch makes to a row: the patched fields whose value differs. */
+export function patchChanges<T extends object>(row: T, patch: object): AuditChangeRow[] {
+  const before: Record<string, unknown> = {};
+  for (const key of Object.keys(patch)) before[key] = row[key as keyof T];
+  return diff(before, { ...before, ...patch });
+}
+
 /** Records an audit entry inside the transaction that makes the change, so neither exists alone. */
 export async function recordAudit(
   tx: Transaction,

@@ -3,13 +3,13 @@ import { channelOverwrites, channels, guildMembers, roles } from '@gochat/drizzl
 import { DomainError, notFound, validation } from '@gochat/errors';
 import { newEvent, subjects } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
-import { appendToOutbox } from '@gochat/outbox';
 import { PERMISSIONS } from '@gochat/permissions';
 import { and, asc, count, eq, inArray, isNull, max } from 'drizzle-orm';
 
-import { diff, recordAudit } from './audit.ts';
-import { lockGuild } from './guilds.ts';
+import { diff, patchChanges, type AuditAction } from './audit.ts';
+import { memberIs } from './queries.ts';
 import type { AuditChangeRow, ChannelRow, OverwriteRow } from './rows.ts';
+import { guildEvent, lockChannel, lockGuild, recordChange, type GuildActor } from './tx.ts';
 
 /** Discord's limit of channels (categories included) per guild. */
 export const MAX_CHANNELS_PER_GUILD = 500;
@@ -179,18 +179,13 @@ export function channelsStore(db: Database, ids: SnowflakeGenerator) {
             });
           changes.push({ key: 'private', after: true });
         }
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
-          action: 'CHANNEL_CREATE',
-          targetType: 'CHANNEL',
-          targetId: channel.id,
-          changes,
-          reason: options.reason,
-        });
-        await appendToOutbox(tx, [
-          newEvent('ChannelCreated', subjects.guild(guildId), { guildId, channelId: channel.id }),
-        ]);
+        await recordChange(
+          tx,
+          ids,
+          { guildId, actorId, reason: options.reason },
+          { action: 'CHANNEL_CREATE', targetType: 'CHANNEL', targetId: channel.id, changes },
+          [newEvent('ChannelCreated', subjects.guild(guildId), { guildId, channelId: channel.id })],
+        );
         return channel;
       }),
 
@@ -202,11 +197,11 @@ export function channelsStore(db: Database, ids: SnowflakeGenerator) {
       options: { private?: boolean; reason: string | null },
     ): Promise<ChannelRow> =>
       db.transaction(async (tx) => {
-        const [before] = await tx.select().from(channels).where(eq(channels.id, channelId)).for('update');
-        if (!before?.guildId) throw notFound('Channel');
+        const before = await lockChannel(tx, channelId);
+        if (!before.guildId) throw notFound('Channel');
         const guildId = before.guildId;
         await checkParent(tx, guildId, before.kind, patch.parentId, 'parentId');
-        const changes = diff(pickChannel(before, patch), { ...pickChannel(before, patch), ...patch });
+        const changes = patchChanges(before, patch);
         let channel = before;
         if (changes.length > 0) {
           const [updated] = await tx
@@ -224,23 +219,11 @@ export function channelsStore(db: Database, ids: SnowflakeGenerator) {
           }
         }
         if (changes.length === 0) return channel;
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
+        await recordChannelChange(tx, ids, { guildId, actorId, reason: options.reason }, channelId, {
           action: 'CHANNEL_UPDATE',
-          targetType: 'CHANNEL',
-          targetId: channelId,
           changes,
-          reason: options.reason,
+          fields: changes.map((c) => c.key),
         });
-        await appendToOutbox(tx, [
-          newEvent('ChannelUpdated', subjects.guild(guildId), {
-            guildId,
-            actorId,
-            channelId,
-            fields: changes.map((c) => c.key),
-          }),
-        ]);
         return channel;
       }),
 
@@ -249,19 +232,19 @@ export function channelsStore(db: Database, ids: SnowflakeGenerator) {
       db.transaction(async (tx) => {
         const [deleted] = await tx.delete(channels).where(eq(channels.id, channelId)).returning();
         if (!deleted?.guildId) throw notFound('Channel');
-        const guildId = deleted.guildId;
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
-          action: 'CHANNEL_DELETE',
-          targetType: 'CHANNEL',
-          targetId: channelId,
-          changes: diff(auditable(deleted), {}),
-          reason,
-        });
-        await appendToOutbox(tx, [
-          newEvent('ChannelDeleted', subjects.guild(guildId), { guildId, actorId, channelId }),
-        ]);
+        const by = { guildId: deleted.guildId, actorId, reason };
+        await recordChange(
+          tx,
+          ids,
+          by,
+          {
+            action: 'CHANNEL_DELETE',
+            targetType: 'CHANNEL',
+            targetId: channelId,
+            changes: diff(auditable(deleted), {}),
+          },
+          [guildEvent(by, 'ChannelDeleted', { channelId })],
+        );
       }),
 
     /** Moves several channels at once: all of them or none (VALIDATION names the first bad one). */
@@ -303,22 +286,14 @@ export function channelsStore(db: Database, ids: SnowflakeGenerator) {
             .set(change.after as { position: number; parentId: string | null })
             .where(eq(channels.id, change.key));
         if (changes.length === 0) return;
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
-          action: 'CHANNELS_REORDER',
-          targetType: 'CHANNEL',
-          targetId: null,
-          changes,
-          reason,
-        });
-        await appendToOutbox(tx, [
-          newEvent('ChannelsReordered', subjects.guild(guildId), {
-            guildId,
-            actorId,
-            channelIds: changes.map((c) => c.key),
-          }),
-        ]);
+        const by = { guildId, actorId, reason };
+        await recordChange(
+          tx,
+          ids,
+          by,
+          { action: 'CHANNELS_REORDER', targetType: 'CHANNEL', targetId: null, changes },
+          [guildEvent(by, 'ChannelsReordered', { channelIds: changes.map((c) => c.key) })],
+        );
       }),
 
     /**
@@ -348,23 +323,11 @@ export function channelsStore(db: Database, ids: SnowflakeGenerator) {
             target: [channelOverwrites.channelId, channelOverwrites.targetId],
             set: { targetType: values.targetType, allow: values.allow, deny: values.deny },
           });
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
+        await recordChannelChange(tx, ids, { guildId, actorId, reason }, channelId, {
           action: 'OVERWRITE_UPDATE',
-          targetType: 'CHANNEL',
-          targetId: channelId,
           changes: overwriteChanges(values.targetId, before, values),
-          reason,
+          fields: ['overwrites'],
         });
-        await appendToOutbox(tx, [
-          newEvent('ChannelUpdated', subjects.guild(guildId), {
-            guildId,
-            actorId,
-            channelId,
-            fields: ['overwrites'],
-          }),
-        ]);
       }),
 
     /** Removes the overwrite for the target; NOT_FOUND when there is none. */
@@ -382,35 +345,30 @@ export function channelsStore(db: Database, ids: SnowflakeGenerator) {
           .where(and(eq(channelOverwrites.channelId, channelId), eq(channelOverwrites.targetId, targetId)))
           .returning();
         if (!before) throw notFound('Overwrite');
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
+        await recordChannelChange(tx, ids, { guildId, actorId, reason }, channelId, {
           action: 'OVERWRITE_DELETE',
-          targetType: 'CHANNEL',
-          targetId: channelId,
           changes: overwriteChanges(targetId, before, undefined),
-          reason,
+          fields: ['overwrites'],
         });
-        await appendToOutbox(tx, [
-          newEvent('ChannelUpdated', subjects.guild(guildId), {
-            guildId,
-            actorId,
-            channelId,
-            fields: ['overwrites'],
-          }),
-        ]);
       }),
   };
 }
 
-/** Locks the channel row (a concurrent delete of the channel waits or wins); NOT_FOUND when gone. */
-async function lockChannel(tx: Transaction, channelId: string): Promise<void> {
-  const [row] = await tx
-    .select({ id: channels.id })
-    .from(channels)
-    .where(eq(channels.id, channelId))
-    .for('update');
-  if (!row) throw notFound('Channel');
+/** The audit entry and ChannelUpdated event of a change to one channel's settings or overwrites. */
+function recordChannelChange(
+  tx: Transaction,
+  ids: SnowflakeGenerator,
+  by: GuildActor,
+  channelId: string,
+  change: { action: AuditAction; changes: AuditChangeRow[]; fields: string[] },
+): Promise<void> {
+  return recordChange(
+    tx,
+    ids,
+    by,
+    { action: change.action, targetType: 'CHANNEL', targetId: channelId, changes: change.changes },
+    [guildEvent(by, 'ChannelUpdated', { channelId, fields: change.fields })],
+  );
 }
 
 async function checkTarget(tx: Transaction, guildId: string, target: OverwriteValues): Promise<void> {
@@ -424,7 +382,7 @@ async function checkTarget(tx: Transaction, guildId: string, target: OverwriteVa
     const [member] = await tx
       .select({ userId: guildMembers.userId })
       .from(guildMembers)
-      .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, target.targetId)))
+      .where(memberIs(guildId, target.targetId))
       .for('share');
     if (!member) throw notFound('Member');
   }
@@ -447,11 +405,4 @@ function overwriteChanges(
     ...(b ? { before: b[key] } : {}),
     ...(a ? { after: a[key] } : {}),
   }));
-}
-
-/** The row's values for the patch's keys. */
-function pickChannel(row: ChannelRow, patch: ChannelPatch): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(patch)) out[key] = row[key as keyof ChannelRow];
-  return out;
 }

@@ -7,6 +7,7 @@ import { appendToOutbox } from '@gochat/outbox';
 import { and, asc, desc, eq, inArray, isNull, or } from 'drizzle-orm';
 
 import type { ChannelRow } from './rows.ts';
+import { lockChannel } from './tx.ts';
 
 /** Participants of a group DM, the caller included. */
 export const GROUP_DM_MAX_PARTICIPANTS = 10;
@@ -34,8 +35,7 @@ async function recipientsOf(db: Database | Transaction, channelId: string): Prom
 
 /** Locks the group DM's row for the rest of the transaction, so participant changes serialize. */
 async function lockGroupDm(tx: Transaction, channelId: string): Promise<ChannelRow> {
-  const [channel] = await tx.select().from(channels).where(eq(channels.id, channelId)).for('update');
-  if (!channel) throw notFound('Channel');
+  const channel = await lockChannel(tx, channelId);
   if (channel.kind !== 'group_dm') throw validation('Not a group DM.', 'channelId');
   return channel;
 }

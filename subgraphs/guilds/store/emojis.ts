@@ -1,13 +1,13 @@
-import { isForeignKeyViolation, isUniqueViolation, type Database } from '@gochat/db';
-import { emojis, guilds } from '@gochat/drizzle';
+import { isForeignKeyViolation, isUniqueViolation, type Database, type Transaction } from '@gochat/db';
+import { emojis } from '@gochat/drizzle';
 import { DomainError, conflict, notFound } from '@gochat/errors';
-import { newEvent, subjects } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
-import { appendToOutbox } from '@gochat/outbox';
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
 
-import { diff, recordAudit } from './audit.ts';
-import type { EmojiRow } from './rows.ts';
+import { diff } from './audit.ts';
+import { forKeys } from './queries.ts';
+import type { AuditChangeRow, EmojiRow } from './rows.ts';
+import { guildEvent, lockGuild, recordChange } from './tx.ts';
 
 /** Per guild: 50 static and 50 animated emoji. */
 export const EMOJI_QUOTA = 50;
@@ -31,15 +31,33 @@ function uniqueName<T>(name: string) {
   };
 }
 
+/** What an emoji's audit entries record of it. */
+const auditable = (e: EmojiRow) => ({ name: e.name, animated: e.animated, assetRef: e.assetRef });
+
+const EVENT_OF = {
+  EMOJI_CREATE: 'EmojiCreated',
+  EMOJI_UPDATE: 'EmojiUpdated',
+  EMOJI_DELETE: 'EmojiDeleted',
+} as const;
+
 export function emojisStore(db: Database, ids: SnowflakeGenerator) {
+  /** The audit entry and event of one change to the emoji (its row as the change left it). */
+  function recordEmojiChange(
+    tx: Transaction,
+    emoji: EmojiRow,
+    actor: { actorId: string; reason: string | null },
+    action: keyof typeof EVENT_OF,
+    changes: AuditChangeRow[],
+  ): Promise<void> {
+    const by = { guildId: emoji.guildId, ...actor };
+    return recordChange(tx, ids, by, { action, targetType: 'EMOJI', targetId: emoji.id, changes }, [
+      guildEvent(by, EVENT_OF[action], { emojiId: emoji.id }),
+    ]);
+  }
+
   return {
     emojisByIds: (list: readonly string[]): Promise<EmojiRow[]> =>
-      list.length
-        ? db
-            .select()
-            .from(emojis)
-            .where(inArray(emojis.id, [...list]))
-        : Promise.resolve([]),
+      forKeys(list, (keys) => db.select().from(emojis).where(inArray(emojis.id, keys))),
 
     /** The guild's emoji, oldest first. */
     emojisOfGuild: (guildId: string): Promise<EmojiRow[]> =>
@@ -53,12 +71,7 @@ export function emojisStore(db: Database, ids: SnowflakeGenerator) {
     createEmoji: (input: NewEmoji): Promise<EmojiRow> =>
       db
         .transaction(async (tx) => {
-          const [guild] = await tx
-            .select({ id: guilds.id })
-            .from(guilds)
-            .where(eq(guilds.id, input.guildId))
-            .for('update');
-          if (!guild) throw notFound('Guild');
+          await lockGuild(tx, input.guildId);
           const [held] = await tx
             .select({ n: count() })
             .from(emojis)
@@ -80,22 +93,8 @@ export function emojisStore(db: Database, ids: SnowflakeGenerator) {
             })
             .returning();
           if (!row) throw new Error('insert returned no emoji');
-          await recordAudit(tx, ids, {
-            guildId: input.guildId,
-            actorId: input.creatorId,
-            action: 'EMOJI_CREATE',
-            targetType: 'EMOJI',
-            targetId: row.id,
-            changes: diff({}, { name: row.name, animated: row.animated, assetRef: row.assetRef }),
-            reason: input.reason,
-          });
-          await appendToOutbox(tx, [
-            newEvent('EmojiCreated', subjects.guild(input.guildId), {
-              guildId: input.guildId,
-              actorId: input.creatorId,
-              emojiId: row.id,
-            }),
-          ]);
+          const actor = { actorId: input.creatorId, reason: input.reason };
+          await recordEmojiChange(tx, row, actor, 'EMOJI_CREATE', diff({}, auditable(row)));
           return row;
         })
         .catch((error: unknown) => {
@@ -112,18 +111,8 @@ export function emojisStore(db: Database, ids: SnowflakeGenerator) {
           if (before.name === name) return before;
           const [row] = await tx.update(emojis).set({ name }).where(eq(emojis.id, emojiId)).returning();
           if (!row) throw notFound('Emoji');
-          await recordAudit(tx, ids, {
-            guildId: row.guildId,
-            actorId,
-            action: 'EMOJI_UPDATE',
-            targetType: 'EMOJI',
-            targetId: row.id,
-            changes: diff({ name: before.name }, { name: row.name }),
-            reason,
-          });
-          await appendToOutbox(tx, [
-            newEvent('EmojiUpdated', subjects.guild(row.guildId), { guildId: row.guildId, actorId, emojiId }),
-          ]);
+          const changes = diff({ name: before.name }, { name: row.name });
+          await recordEmojiChange(tx, row, { actorId, reason }, 'EMOJI_UPDATE', changes);
           return row;
         })
         .catch(uniqueName<EmojiRow>(name)),
@@ -133,18 +122,7 @@ export function emojisStore(db: Database, ids: SnowflakeGenerator) {
       db.transaction(async (tx) => {
         const [row] = await tx.delete(emojis).where(eq(emojis.id, emojiId)).returning();
         if (!row) throw notFound('Emoji');
-        await recordAudit(tx, ids, {
-          guildId: row.guildId,
-          actorId,
-          action: 'EMOJI_DELETE',
-          targetType: 'EMOJI',
-          targetId: row.id,
-          changes: diff({ name: row.name, animated: row.animated, assetRef: row.assetRef }, {}),
-          reason,
-        });
-        await appendToOutbox(tx, [
-          newEvent('EmojiDeleted', subjects.guild(row.guildId), { guildId: row.guildId, actorId, emojiId }),
-        ]);
+        await recordEmojiChange(tx, row, { actorId, reason }, 'EMOJI_DELETE', diff(auditable(row), {}));
         return row;
       }),
   };

@@ -1,14 +1,16 @@
-import type { Database, Transaction } from '@gochat/db';
+import type { Database } from '@gochat/db';
 import { channels, guildMembers, guilds, roles } from '@gochat/drizzle';
 import { forbidden, notFound, validation } from '@gochat/errors';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import { appendToOutbox } from '@gochat/outbox';
 import { DEFAULT_EVERYONE_PERMISSIONS } from '@gochat/permissions';
-import { and, asc, count, eq } from 'drizzle-orm';
+import { and, asc, count, eq, inArray } from 'drizzle-orm';
 
-import { diff, recordAudit } from './audit.ts';
+import { diff, patchChanges } from './audit.ts';
+import { forKeys, memberIs } from './queries.ts';
 import type { GuildRow } from './rows.ts';
+import { guildEvent, lockGuild, memberRemoved, recordChange } from './tx.ts';
 
 export interface NewGuild {
   name: string;
@@ -26,13 +28,6 @@ export interface GuildPatch {
   systemChannelId?: string | null;
   /** @everyone's permissions. */
   basePermissions?: bigint;
-}
-
-/** The guild's row, locked until the transaction ends; NOT_FOUND when it is gone. */
-export async function lockGuild(tx: Transaction, guildId: string): Promise<GuildRow> {
-  const [guild] = await tx.select().from(guilds).where(eq(guilds.id, guildId)).for('update');
-  if (!guild) throw notFound('Guild');
-  return guild;
 }
 
 export function guildsStore(db: Database, ids: SnowflakeGenerator) {
@@ -55,13 +50,15 @@ export function guildsStore(db: Database, ids: SnowflakeGenerator) {
         .where(eq(guildMembers.userId, userId))
         .orderBy(asc(guildMembers.joinedAt), asc(guilds.id)),
 
-    async countMembers(guildId: string): Promise<number> {
-      const [row] = await db
-        .select({ n: count() })
-        .from(guildMembers)
-        .where(eq(guildMembers.guildId, guildId));
-      return Number(row?.n ?? 0);
-    },
+    /** Member counts of several guilds in one query (batched per request by a loader). */
+    membersCounts: (guildIds: readonly string[]): Promise<{ guildId: string; n: number }[]> =>
+      forKeys(guildIds, (keys) =>
+        db
+          .select({ guildId: guildMembers.guildId, n: count() })
+          .from(guildMembers)
+          .where(inArray(guildMembers.guildId, keys))
+          .groupBy(guildMembers.guildId),
+      ),
 
     /**
      * The guild with @everyone, its owner's membership, a 'Text Channels' category and a 'general'
@@ -129,44 +126,28 @@ export function guildsStore(db: Database, ids: SnowflakeGenerator) {
           .from(roles)
           .where(eq(roles.id, guildId));
         const { basePermissions, ...settings } = patch;
-        const after = { ...before, ...settings };
-        const changes = diff(
-          {
-            ...pick(before, settings),
-            ...(basePermissions === undefined ? {} : { basePermissions: everyone?.permissions }),
-          },
-          { ...pick(after, settings), ...(basePermissions === undefined ? {} : { basePermissions }) },
-        );
+        const changes = patchChanges(before, settings);
+        if (basePermissions !== undefined)
+          changes.push(...diff({ basePermissions: everyone?.permissions }, { basePermissions }));
         if (changes.length === 0) return before;
-        const fields = changes.map((c) => c.key);
+        const by = { guildId, actorId };
         let guild = before;
         if (Object.keys(settings).length > 0) {
           const [updated] = await tx.update(guilds).set(settings).where(eq(guilds.id, guildId)).returning();
           if (updated) guild = updated;
         }
-        const events: NewEvent[] = [
-          newEvent('GuildUpdated', subjects.guild(guildId), { guildId, actorId, fields }),
-        ];
+        const events: NewEvent[] = [guildEvent(by, 'GuildUpdated', { fields: changes.map((c) => c.key) })];
         if (basePermissions !== undefined && basePermissions !== everyone?.permissions) {
           await tx.update(roles).set({ permissions: basePermissions }).where(eq(roles.id, guildId));
-          events.push(
-            newEvent('RoleUpdated', subjects.guild(guildId), {
-              guildId,
-              actorId,
-              roleId: guildId,
-              fields: ['permissions'],
-            }),
-          );
+          events.push(guildEvent(by, 'RoleUpdated', { roleId: guildId, fields: ['permissions'] }));
         }
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
-          action: 'GUILD_UPDATE',
-          targetType: 'GUILD',
-          targetId: guildId,
-          changes,
-        });
-        await appendToOutbox(tx, events);
+        await recordChange(
+          tx,
+          ids,
+          by,
+          { action: 'GUILD_UPDATE', targetType: 'GUILD', targetId: guildId, changes },
+          events,
+        );
         return guild;
       }),
 
@@ -175,7 +156,7 @@ export function guildsStore(db: Database, ids: SnowflakeGenerator) {
       db.transaction(async (tx) => {
         const deleted = await tx.delete(guilds).where(eq(guilds.id, guildId)).returning({ id: guilds.id });
         if (deleted.length === 0) throw notFound('Guild');
-        await appendToOutbox(tx, [newEvent('GuildDeleted', subjects.guild(guildId), { guildId, actorId })]);
+        await appendToOutbox(tx, [guildEvent({ guildId, actorId }, 'GuildDeleted', {})]);
       }),
 
     /** Ends the user's membership; the owner cannot leave (checked under the guild's lock). */
@@ -186,14 +167,10 @@ export function guildsStore(db: Database, ids: SnowflakeGenerator) {
           throw forbidden('The owner cannot leave the guild: transfer ownership first.');
         const removed = await tx
           .delete(guildMembers)
-          .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, userId)))
+          .where(memberIs(guildId, userId))
           .returning({ userId: guildMembers.userId });
         if (removed.length === 0) throw forbidden('Not a member of this guild.');
-        const data = { guildId, actorId: userId, userId, reason: 'leave' as const };
-        await appendToOutbox(tx, [
-          newEvent('GuildMemberRemoved', subjects.guild(guildId), data),
-          newEvent('GuildMemberRemoved', subjects.user(userId), data),
-        ]);
+        await appendToOutbox(tx, memberRemoved({ guildId, actorId: userId }, userId, 'leave'));
       }),
 
     /** Makes another member the owner; only the current owner may (checked under the guild's lock). */
@@ -206,10 +183,7 @@ export function guildsStore(db: Database, ids: SnowflakeGenerator) {
       db.transaction(async (tx) => {
         const before = await lockGuild(tx, guildId);
         if (before.ownerId !== actorId) throw forbidden('Only the guild owner can do this.');
-        const [member] = await tx
-          .select({ userId: guildMembers.userId })
-          .from(guildMembers)
-          .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, newOwnerId)));
+        const [member] = await tx.select().from(guildMembers).where(memberIs(guildId, newOwnerId));
         if (!member) throw notFound('Member');
         if (newOwnerId === actorId) throw validation('userId: you already own this guild', 'userId');
         const [guild] = await tx
@@ -218,31 +192,20 @@ export function guildsStore(db: Database, ids: SnowflakeGenerator) {
           .where(eq(guilds.id, guildId))
           .returning();
         if (!guild) throw notFound('Guild');
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
-          action: 'GUILD_OWNER_TRANSFER',
-          targetType: 'MEMBER',
-          targetId: newOwnerId,
-          changes: [{ key: 'ownerId', before: actorId, after: newOwnerId }],
-          reason,
-        });
-        await appendToOutbox(tx, [
-          newEvent('GuildOwnerChanged', subjects.guild(guildId), {
-            guildId,
-            actorId,
-            previousOwnerId: actorId,
-            ownerId: newOwnerId,
-          }),
-        ]);
+        const by = { guildId, actorId, reason };
+        await recordChange(
+          tx,
+          ids,
+          by,
+          {
+            action: 'GUILD_OWNER_TRANSFER',
+            targetType: 'MEMBER',
+            targetId: newOwnerId,
+            changes: [{ key: 'ownerId', before: actorId, after: newOwnerId }],
+          },
+          [guildEvent(by, 'GuildOwnerChanged', { previousOwnerId: actorId, ownerId: newOwnerId })],
+        );
         return guild;
       }),
   };
-}
-
-/** The row's values for the patch's keys. */
-function pick(row: GuildRow, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(patch)) out[key] = row[key as keyof GuildRow];
-  return out;
 }

@@ -14,8 +14,10 @@ import type { SnowflakeGenerator } from '@gochat/ids';
 import { appendToOutbox } from '@gochat/outbox';
 import { and, asc, eq, sql } from 'drizzle-orm';
 
-import { recordAudit } from './audit.ts';
+import { diff } from './audit.ts';
+import { banIs, memberIs } from './queries.ts';
 import type { GuildRow, InviteRow } from './rows.ts';
+import { guildEvent, recordChange } from './tx.ts';
 
 export const INVITE_CODE_LENGTH = 8;
 export const INVITE_CODE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -141,26 +143,16 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
               })
               .returning();
             if (!row) throw new Error('insert returned no invite');
-            await recordAudit(tx, ids, {
-              guildId: input.guildId,
-              actorId: input.inviterId,
-              action: 'INVITE_CREATE',
-              targetType: 'INVITE',
-              targetId: code,
-              changes: [
-                { key: 'code', after: code },
-                { key: 'channelId', after: input.channelId },
-                { key: 'maxUses', after: input.maxUses },
-                { key: 'maxAgeSeconds', after: input.maxAgeSeconds },
-              ],
-            });
-            await appendToOutbox(tx, [
-              newEvent('InviteCreated', subjects.guild(input.guildId), {
-                guildId: input.guildId,
-                actorId: input.inviterId,
-                code,
-              }),
-            ]);
+            const { channelId, maxUses, maxAgeSeconds } = input;
+            const by = { guildId: input.guildId, actorId: input.inviterId };
+            const changes = diff({}, { code, channelId, maxUses, maxAgeSeconds });
+            await recordChange(
+              tx,
+              ids,
+              by,
+              { action: 'INVITE_CREATE', targetType: 'INVITE', targetId: code, changes },
+              [guildEvent(by, 'InviteCreated', { code })],
+            );
             return row;
           });
         } catch (error) {
@@ -176,25 +168,16 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
       db.transaction(async (tx) => {
         const [row] = await tx.delete(invites).where(eq(invites.code, code)).returning();
         if (!row) throw notFound('Invite');
-        await recordAudit(tx, ids, {
-          guildId: row.guildId,
-          actorId,
-          action: 'INVITE_DELETE',
-          targetType: 'INVITE',
-          targetId: code,
-          changes: [
-            { key: 'code', before: code },
-            { key: 'channelId', before: row.channelId },
-            { key: 'inviterId', before: row.inviterId },
-            { key: 'maxUses', before: row.maxUses },
-            { key: 'uses', before: row.uses },
-            { key: 'expiresAt', before: row.expiresAt },
-          ],
-          reason,
-        });
-        await appendToOutbox(tx, [
-          newEvent('InviteDeleted', subjects.guild(row.guildId), { guildId: row.guildId, actorId, code }),
-        ]);
+        const { channelId, inviterId, maxUses, uses, expiresAt } = row;
+        const by = { guildId: row.guildId, actorId, reason };
+        const changes = diff({ code, channelId, inviterId, maxUses, uses, expiresAt }, {});
+        await recordChange(
+          tx,
+          ids,
+          by,
+          { action: 'INVITE_DELETE', targetType: 'INVITE', targetId: code, changes },
+          [guildEvent(by, 'InviteDeleted', { code })],
+        );
         return row;
       }),
 
@@ -226,7 +209,7 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
           const [member] = await tx
             .select({ userId: guildMembers.userId })
             .from(guildMembers)
-            .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, userId)));
+            .where(memberIs(guildId, userId));
           if (member) return { guild, joined: false };
 
           const consumed = await queryRows<{ code: string }>(
@@ -237,10 +220,7 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
               returning code`,
           );
           if (consumed.length === 0) throw notFound('Invite');
-          const [banned] = await tx
-            .select({ userId: bans.userId })
-            .from(bans)
-            .where(and(eq(bans.guildId, guildId), eq(bans.userId, userId)));
+          const [banned] = await tx.select({ userId: bans.userId }).from(bans).where(banIs(guildId, userId));
           if (banned) throw forbidden('You are banned from this guild.');
 
           const inserted = await tx

@@ -1,34 +1,13 @@
 import { isForeignKeyViolation, type Database, type Transaction } from '@gochat/db';
 import { guildMembers, memberRoles } from '@gochat/drizzle';
 import { notFound } from '@gochat/errors';
-import { newEvent, subjects } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
-import { appendToOutbox } from '@gochat/outbox';
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gt } from 'drizzle-orm';
 
-import { diff, recordAudit, type AuditAction } from './audit.ts';
-import { pageOf, type MemberRow, type Page } from './rows.ts';
-
-/**
- * The member's role ids, aggregated per row (one subquery per returned member, served by the PK).
- * Qualified by hand: drizzle renders columns unqualified in a one-table select.
- */
-const roleIdsOf = sql<
-  string[] | null
->`(select array_agg(mr.role_id::text) from ${memberRoles} mr where mr.guild_id = ${guildMembers}.guild_id and mr.user_id = ${guildMembers}.user_id)`;
-
-async function selectMembers(db: Database | Transaction, where: SQL | undefined, limit?: number) {
-  const query = db
-    .select({ member: guildMembers, roleIds: roleIdsOf })
-    .from(guildMembers)
-    .where(where)
-    .orderBy(asc(guildMembers.userId));
-  const rows = await (limit === undefined ? query : query.limit(limit));
-  return rows.map((r): MemberRow => ({ ...r.member, roleIds: (r.roleIds ?? []).map(String) }));
-}
-
-const memberIs = (guildId: string, userId: string) =>
-  and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, userId));
+import { diff, type AuditAction } from './audit.ts';
+import { memberIs, selectMembers } from './queries.ts';
+import { pageOf, type AuditChangeRow, type MemberRow, type Page } from './rows.ts';
+import { guildEvent, recordChange } from './tx.ts';
 
 /** Which constraint a foreign-key violation names, however deep drizzle wrapped the driver error. */
 function violatedConstraint(error: unknown): string | undefined {
@@ -46,35 +25,15 @@ export function membersStore(db: Database, ids: SnowflakeGenerator) {
   }
 
   /** Audit entry and GuildMemberUpdated event of one member change. */
-  async function recordMemberChange(
+  function recordMemberChange(
     tx: Transaction,
-    entry: {
-      actorId: string;
-      guildId: string;
-      userId: string;
-      action: AuditAction;
-      changes: { key: string; before?: unknown; after?: unknown }[];
-      fields: string[];
-      reason: string | null;
-    },
-  ) {
-    const { actorId, guildId, userId } = entry;
-    await recordAudit(tx, ids, {
-      guildId,
-      actorId,
-      action: entry.action,
-      targetType: 'MEMBER',
-      targetId: userId,
-      changes: entry.changes,
-      reason: entry.reason,
-    });
-    await appendToOutbox(tx, [
-      newEvent('GuildMemberUpdated', subjects.guild(guildId), {
-        guildId,
-        actorId,
-        userId,
-        fields: entry.fields,
-      }),
+    by: { guildId: string; actorId: string; reason: string | null },
+    userId: string,
+    action: AuditAction,
+    changes: AuditChangeRow[],
+  ): Promise<void> {
+    return recordChange(tx, ids, by, { action, targetType: 'MEMBER', targetId: userId, changes }, [
+      guildEvent(by, 'GuildMemberUpdated', { userId, fields: changes.map((c) => c.key) }),
     ]);
   }
 
@@ -101,7 +60,7 @@ export function membersStore(db: Database, ids: SnowflakeGenerator) {
             .update(guildMembers)
             .set({ [key]: value })
             .where(memberIs(guildId, userId));
-          await recordMemberChange(tx, { actorId, guildId, userId, action, changes, fields: [key], reason });
+          await recordMemberChange(tx, { guildId, actorId, reason }, userId, action, changes);
         }
         return memberIn(tx, guildId, userId);
       });
@@ -142,15 +101,9 @@ export function membersStore(db: Database, ids: SnowflakeGenerator) {
             .onConflictDoNothing()
             .returning({ roleId: memberRoles.roleId });
           if (added.length > 0)
-            await recordMemberChange(tx, {
-              actorId,
-              guildId,
-              userId,
-              action: 'MEMBER_ROLE_ADD',
-              changes: [{ key: 'roles', after: [roleId] }],
-              fields: ['roles'],
-              reason,
-            });
+            await recordMemberChange(tx, { guildId, actorId, reason }, userId, 'MEMBER_ROLE_ADD', [
+              { key: 'roles', after: [roleId] },
+            ]);
           return memberIn(tx, guildId, userId);
         });
       } catch (error) {
@@ -179,15 +132,9 @@ export function membersStore(db: Database, ids: SnowflakeGenerator) {
           )
           .returning({ roleId: memberRoles.roleId });
         if (removed.length > 0)
-          await recordMemberChange(tx, {
-            actorId,
-            guildId,
-            userId,
-            action: 'MEMBER_ROLE_REMOVE',
-            changes: [{ key: 'roles', before: [roleId] }],
-            fields: ['roles'],
-            reason,
-          });
+          await recordMemberChange(tx, { guildId, actorId, reason }, userId, 'MEMBER_ROLE_REMOVE', [
+            { key: 'roles', before: [roleId] },
+          ]);
         return memberIn(tx, guildId, userId);
       }),
 

@@ -1,13 +1,14 @@
 import { isForeignKeyViolation, queryRows, type Database } from '@gochat/db';
-import { bans, guildMembers, guilds, user } from '@gochat/drizzle';
+import { bans, guildMembers, user } from '@gochat/drizzle';
 import { notFound } from '@gochat/errors';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import { EPOCH_MS, type SnowflakeGenerator } from '@gochat/ids';
-import { appendToOutbox } from '@gochat/outbox';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 
-import { recordAudit } from './audit.ts';
+import { diff } from './audit.ts';
+import { banIs, memberIs } from './queries.ts';
 import { pageOf, type BanRow, type Page } from './rows.ts';
+import { guildEvent, lockGuild, memberRemoved, recordChange } from './tx.ts';
 
 /** Bits below a snowflake's timestamp: 10 of worker id and 12 of sequence (packages/ids/src/snowflake.ts). */
 const TIMESTAMP_SHIFT = 22n;
@@ -46,10 +47,7 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
     },
 
     async banOf(guildId: string, userId: string): Promise<BanRow | undefined> {
-      const [row] = await db
-        .select()
-        .from(bans)
-        .where(and(eq(bans.guildId, guildId), eq(bans.userId, userId)));
+      const [row] = await db.select().from(bans).where(banIs(guildId, userId));
       return row;
     },
 
@@ -67,25 +65,14 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
     /** Removes the membership with a MEMBER_KICK audit entry and GuildMemberRemoved events; NOT_FOUND for non-members. */
     kickMember: (input: ModerationInput): Promise<void> =>
       db.transaction(async (tx) => {
-        const { guildId, userId, actorId, reason } = input;
+        const { guildId, userId } = input;
         const removed = await tx
           .delete(guildMembers)
-          .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, userId)))
+          .where(memberIs(guildId, userId))
           .returning({ userId: guildMembers.userId });
         if (removed.length === 0) throw notFound('Member');
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
-          action: 'MEMBER_KICK',
-          targetType: 'MEMBER',
-          targetId: userId,
-          reason,
-        });
-        const payload = { guildId, actorId, userId, reason: 'kick' as const };
-        await appendToOutbox(tx, [
-          newEvent('GuildMemberRemoved', subjects.guild(guildId), payload),
-          newEvent('GuildMemberRemoved', subjects.user(userId), payload),
-        ]);
+        const audit = { action: 'MEMBER_KICK', targetType: 'MEMBER', targetId: userId } as const;
+        await recordChange(tx, ids, input, audit, memberRemoved(input, userId, 'kick'));
       }),
 
     /**
@@ -98,12 +85,7 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
       db
         .transaction(async (tx) => {
           const { guildId, userId, actorId, reason, deleteMessageDays } = input;
-          const [guild] = await tx
-            .select({ id: guilds.id })
-            .from(guilds)
-            .where(eq(guilds.id, guildId))
-            .for('no key update');
-          if (!guild) throw notFound('Guild');
+          await lockGuild(tx, guildId, 'no key update');
           const [ban] = await tx
             .insert(bans)
             .values({ guildId, userId, reason, moderatorId: actorId })
@@ -115,7 +97,7 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
           if (!ban) throw new Error('upsert returned no ban');
           const removed = await tx
             .delete(guildMembers)
-            .where(and(eq(guildMembers.guildId, guildId), eq(guildMembers.userId, userId)))
+            .where(memberIs(guildId, userId))
             .returning({ userId: guildMembers.userId });
           const wasMember = removed.length > 0;
 
@@ -149,29 +131,16 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
               );
           }
 
-          await recordAudit(tx, ids, {
-            guildId,
-            actorId,
-            action: 'MEMBER_BAN_ADD',
-            targetType: 'MEMBER',
-            targetId: userId,
-            changes: [
-              { key: 'deleteMessageDays', after: deleteMessageDays },
-              { key: 'deletedMessages', after: deletedMessages },
-            ],
-            reason,
-          });
-          if (wasMember) {
-            const payload = { guildId, actorId, userId, reason: 'ban' as const };
-            events.push(
-              newEvent('GuildMemberRemoved', subjects.guild(guildId), payload),
-              newEvent('GuildMemberRemoved', subjects.user(userId), payload),
-            );
-          }
-          events.push(
-            newEvent('GuildBanAdded', subjects.guild(guildId), { guildId, actorId, userId, deletedMessages }),
+          if (wasMember) events.push(...memberRemoved(input, userId, 'ban'));
+          events.push(guildEvent(input, 'GuildBanAdded', { userId, deletedMessages }));
+          const changes = diff({}, { deleteMessageDays, deletedMessages });
+          await recordChange(
+            tx,
+            ids,
+            input,
+            { action: 'MEMBER_BAN_ADD', targetType: 'MEMBER', targetId: userId, changes },
+            events,
           );
-          await appendToOutbox(tx, events);
           return { ban, wasMember, deletedMessages };
         })
         .catch((error: unknown) => {
@@ -183,24 +152,17 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
     /** Lifts the ban with a MEMBER_BAN_REMOVE audit entry and a GuildBanRemoved event; NOT_FOUND when not banned. */
     unbanMember: (input: ModerationInput): Promise<void> =>
       db.transaction(async (tx) => {
-        const { guildId, userId, actorId, reason } = input;
-        const [removed] = await tx
-          .delete(bans)
-          .where(and(eq(bans.guildId, guildId), eq(bans.userId, userId)))
-          .returning();
+        const { guildId, userId } = input;
+        const [removed] = await tx.delete(bans).where(banIs(guildId, userId)).returning();
         if (!removed) throw notFound('Ban');
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
-          action: 'MEMBER_BAN_REMOVE',
-          targetType: 'MEMBER',
-          targetId: userId,
-          changes: [{ key: 'reason', before: removed.reason }],
-          reason,
-        });
-        await appendToOutbox(tx, [
-          newEvent('GuildBanRemoved', subjects.guild(guildId), { guildId, actorId, userId }),
-        ]);
+        const changes = [{ key: 'reason', before: removed.reason }];
+        await recordChange(
+          tx,
+          ids,
+          input,
+          { action: 'MEMBER_BAN_REMOVE', targetType: 'MEMBER', targetId: userId, changes },
+          [guildEvent(input, 'GuildBanRemoved', { userId })],
+        );
       }),
   };
 }

@@ -1,13 +1,13 @@
 import type { Database, Transaction } from '@gochat/db';
-import { channelOverwrites, guilds, roles } from '@gochat/drizzle';
+import { channelOverwrites, roles } from '@gochat/drizzle';
 import { DomainError, notFound } from '@gochat/errors';
-import { newEvent, subjects } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
-import { appendToOutbox } from '@gochat/outbox';
 import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 
-import { diff, recordAudit } from './audit.ts';
+import { diff } from './audit.ts';
+import { forKeys } from './queries.ts';
 import type { RoleRow } from './rows.ts';
+import { guildEvent, lockGuild, recordChange } from './tx.ts';
 
 /** Discord's limit, @everyone included. */
 export const MAX_ROLES = 250;
@@ -67,42 +67,40 @@ export function normalisePositions(current: readonly RoleRow[], requested: reado
   return keyed.map((k, i) => ({ role: k.role, position: i + 1 }));
 }
 
+/**
+ * Locks the guild against concurrent role-structure changes. NO KEY UPDATE: foreign-key checks (a
+ * member joining, a role being assigned) still pass.
+ */
+const lockRoles = (tx: Transaction, guildId: string) => lockGuild(tx, guildId, 'no key update');
+
 /** Role CRUD and ordering. Role writes lock the guild row first, so they serialise per guild. */
 export function rolesStore(db: Database, ids: SnowflakeGenerator) {
-  /** Locks the guild against concurrent role-structure changes (NO KEY UPDATE: foreign-key checks still pass). */
-  async function lockGuild(tx: Transaction, guildId: string): Promise<void> {
-    const rows = await tx
-      .select({ id: guilds.id })
-      .from(guilds)
-      .where(eq(guilds.id, guildId))
-      .for('no key update');
-    if (rows.length === 0) throw notFound('Guild');
-  }
-
-  async function lockedRole(tx: Transaction, roleId: string): Promise<RoleRow> {
-    const [role] = await tx.select().from(roles).where(eq(roles.id, roleId)).for('update');
-    if (!role) throw notFound('Role');
-    return role;
-  }
-
   const guildRoles = (tx: Transaction | Database, guildId: string) =>
     tx.select().from(roles).where(eq(roles.guildId, guildId)).orderBy(asc(roles.position), asc(roles.id));
 
-  /** The guild of a role, without a lock (for deciding which guild to lock). */
-  async function guildOfRole(roleId: string): Promise<string> {
+  /**
+   * Runs a write to one role under its guild's lock, with the role locked and accepted by `guard`
+   * as it is now. The guild is read first without a lock, to know which guild to lock.
+   */
+  async function writeRole<T>(
+    roleId: string,
+    guard: RoleGuard<RoleRow>,
+    work: (tx: Transaction, before: RoleRow) => Promise<T>,
+  ): Promise<T> {
     const [row] = await db.select({ guildId: roles.guildId }).from(roles).where(eq(roles.id, roleId));
     if (!row) throw notFound('Role');
-    return row.guildId;
+    return db.transaction(async (tx) => {
+      await lockRoles(tx, row.guildId);
+      const [before] = await tx.select().from(roles).where(eq(roles.id, roleId)).for('update');
+      if (!before) throw notFound('Role');
+      guard(before);
+      return work(tx, before);
+    });
   }
 
   return {
     rolesByIds: (list: readonly string[]): Promise<RoleRow[]> =>
-      list.length
-        ? db
-            .select()
-            .from(roles)
-            .where(inArray(roles.id, [...list]))
-        : Promise.resolve([]),
+      forKeys(list, (keys) => db.select().from(roles).where(inArray(roles.id, keys))),
 
     /** A new role at position 1, every other role but @everyone moving up one (Discord). */
     createRole: (
@@ -112,7 +110,7 @@ export function rolesStore(db: Database, ids: SnowflakeGenerator) {
       reason: string | null,
     ): Promise<RoleRow> =>
       db.transaction(async (tx) => {
-        await lockGuild(tx, guildId);
+        await lockRoles(tx, guildId);
         const [counted] = await tx
           .select({ n: sql<number>`count(*)::int` })
           .from(roles)
@@ -128,102 +126,77 @@ export function rolesStore(db: Database, ids: SnowflakeGenerator) {
           .values({ id: ids.next(), guildId, position: 1, ...fields })
           .returning();
         if (!role) throw new Error('insert returned no role');
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
-          action: 'ROLE_CREATE',
-          targetType: 'ROLE',
-          targetId: role.id,
-          changes: diff({}, fieldsOf(role)),
-          reason,
-        });
-        await appendToOutbox(tx, [
-          newEvent('RoleCreated', subjects.guild(guildId), { guildId, actorId, roleId: role.id }),
-        ]);
+        const by = { guildId, actorId, reason };
+        await recordChange(
+          tx,
+          ids,
+          by,
+          { action: 'ROLE_CREATE', targetType: 'ROLE', targetId: role.id, changes: diff({}, fieldsOf(role)) },
+          [guildEvent(by, 'RoleCreated', { roleId: role.id })],
+        );
         return role;
       }),
 
     /** Changes the given fields; `guard` re-checks the caller against the locked row. No-op changes record nothing. */
-    async updateRole(
+    updateRole: (
       actorId: string,
       roleId: string,
       patch: Partial<RoleFields>,
       reason: string | null,
       guard: RoleGuard<RoleRow>,
-    ): Promise<RoleRow> {
-      const guildId = await guildOfRole(roleId);
-      return db.transaction(async (tx) => {
-        await lockGuild(tx, guildId);
-        const before = await lockedRole(tx, roleId);
-        guard(before);
+    ): Promise<RoleRow> =>
+      writeRole(roleId, guard, async (tx, before) => {
         const changes = diff(fieldsOf(before), { ...fieldsOf(before), ...patch });
         if (changes.length === 0) return before;
         const [after] = await tx.update(roles).set(patch).where(eq(roles.id, roleId)).returning();
         if (!after) throw notFound('Role');
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
-          action: 'ROLE_UPDATE',
-          targetType: 'ROLE',
-          targetId: roleId,
-          changes,
-          reason,
-        });
-        await appendToOutbox(tx, [
-          newEvent('RoleUpdated', subjects.guild(guildId), {
-            guildId,
-            actorId,
-            roleId,
-            fields: changes.map((c) => c.key),
-          }),
-        ]);
+        const by = { guildId: before.guildId, actorId, reason };
+        await recordChange(
+          tx,
+          ids,
+          by,
+          { action: 'ROLE_UPDATE', targetType: 'ROLE', targetId: roleId, changes },
+          [guildEvent(by, 'RoleUpdated', { roleId, fields: changes.map((c) => c.key) })],
+        );
         return after;
-      });
-    },
+      }),
 
     /**
      * Deletes a role with its channel overwrites; member_roles rows go with it (foreign key cascade),
      * so an assignment racing the delete either lands first and is removed, or fails.
      */
-    async deleteRole(
+    deleteRole: (
       actorId: string,
       roleId: string,
       reason: string | null,
       guard: RoleGuard<RoleRow>,
-    ): Promise<RoleRow> {
-      const guildId = await guildOfRole(roleId);
-      return db.transaction(async (tx) => {
-        await lockGuild(tx, guildId);
-        const before = await lockedRole(tx, roleId);
-        guard(before);
+    ): Promise<RoleRow> =>
+      writeRole(roleId, guard, async (tx, before) => {
         const cleared = await tx
           .delete(channelOverwrites)
           .where(and(eq(channelOverwrites.targetId, roleId), eq(channelOverwrites.targetType, 'role')))
           .returning({ channelId: channelOverwrites.channelId });
         await tx.delete(roles).where(eq(roles.id, roleId));
-        await recordAudit(tx, ids, {
-          guildId,
-          actorId,
-          action: 'ROLE_DELETE',
-          targetType: 'ROLE',
-          targetId: roleId,
-          changes: diff({ ...fieldsOf(before), position: before.position }, {}),
-          reason,
-        });
-        await appendToOutbox(tx, [
-          newEvent('RoleDeleted', subjects.guild(guildId), { guildId, actorId, roleId }),
-          ...cleared.map((c) =>
-            newEvent('ChannelUpdated', subjects.guild(guildId), {
-              guildId,
-              actorId,
-              channelId: c.channelId,
-              fields: ['overwrites'],
-            }),
-          ),
-        ]);
+        const by = { guildId: before.guildId, actorId, reason };
+        await recordChange(
+          tx,
+          ids,
+          by,
+          {
+            action: 'ROLE_DELETE',
+            targetType: 'ROLE',
+            targetId: roleId,
+            changes: diff({ ...fieldsOf(before), position: before.position }, {}),
+          },
+          [
+            guildEvent(by, 'RoleDeleted', { roleId }),
+            ...cleared.map((c) =>
+              guildEvent(by, 'ChannelUpdated', { channelId: c.channelId, fields: ['overwrites'] }),
+            ),
+          ],
+        );
         return before;
-      });
-    },
+      }),
 
     /** Every role of the guild, @everyone first then by position; guard sees the roles before the move. */
     reorderRoles: (
@@ -234,7 +207,7 @@ export function rolesStore(db: Database, ids: SnowflakeGenerator) {
       guard: RoleGuard<RoleRow[]>,
     ): Promise<RoleRow[]> =>
       db.transaction(async (tx) => {
-        await lockGuild(tx, guildId);
+        await lockRoles(tx, guildId);
         const current = await guildRoles(tx, guildId);
         guard(current);
         const moved = normalisePositions(current, requested).filter((m) => m.position !== m.role.position);
@@ -246,26 +219,19 @@ export function rolesStore(db: Database, ids: SnowflakeGenerator) {
           await tx.execute(
             sql`update ${roles} set position = v.position from (values ${values}) as v(id, position) where ${roles}.id = v.id`,
           );
-          await recordAudit(tx, ids, {
-            guildId,
-            actorId,
-            action: 'ROLES_REORDER',
-            targetType: 'GUILD',
-            targetId: guildId,
-            changes: moved.map((m) => ({
-              key: `position.${m.role.id}`,
-              before: m.role.position,
-              after: m.position,
-            })),
-            reason,
-          });
-          await appendToOutbox(tx, [
-            newEvent('RolesReordered', subjects.guild(guildId), {
-              guildId,
-              actorId,
-              roleIds: moved.map((m) => m.role.id),
-            }),
-          ]);
+          const by = { guildId, actorId, reason };
+          const changes = moved.map((m) => ({
+            key: `position.${m.role.id}`,
+            before: m.role.position,
+            after: m.position,
+          }));
+          await recordChange(
+            tx,
+            ids,
+            by,
+            { action: 'ROLES_REORDER', targetType: 'GUILD', targetId: guildId, changes },
+            [guildEvent(by, 'RolesReordered', { roleIds: moved.map((m) => m.role.id) })],
+          );
         }
         return sortRoles(await guildRoles(tx, guildId));
       }),

@@ -330,7 +330,7 @@ export type UpdateRoleInput = {
   mentionable?: boolean | null | undefined;
   /** 1-100 characters (not for @everyone). */
   name?: string | null | undefined;
-  /** Decimal bitfield; only bits you hold. */
+  /** Decimal bitfield; the bits you add or remove must be bits you hold. */
   permissions?: string | null | undefined;
 };
 
