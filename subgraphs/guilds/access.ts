@@ -1,6 +1,5 @@
 import { forbidden, notFound, unauthenticated } from '@gochat/errors';
 import {
-  ALL_PERMISSIONS,
   PERMISSIONS,
   basePermissions,
   channelPermissions,
@@ -139,13 +138,7 @@ export async function channelAccess(ctx: GuildsContext, channelId: string): Prom
   }
   const guild = await guildAccess(ctx, channel.guildId);
   const overwrites = await ctx.loaders.overwrites.load(channelId);
-  const permissions =
-    guild.permissions === ALL_PERMISSIONS
-      ? ALL_PERMISSIONS
-      : channelPermissions(
-          memberContext(guild.guild, guild.member, guild.roles),
-          overwrites.map((o) => ({ ...o })),
-        );
+  const permissions = channelPermissions(memberContext(guild.guild, guild.member, guild.roles), overwrites);
   if (!has(permissions, PERMISSIONS.VIEW_CHANNEL)) throw forbidden('Not allowed to view this channel.');
   return { channel, permissions, guild };
 }
