@@ -2,12 +2,14 @@ import { auditLog } from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { silentLogger } from '@gochat/log';
 import { PERMISSIONS } from '@gochat/permissions';
+import { Lifecycle } from '@gochat/lifecycle';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { eq } from 'drizzle-orm';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 
 import { scheduleAuditPurge } from './audit-purge.ts';
 import { auditStore } from './store/audit-store.ts';
+import { createGuildsRole } from './role.ts';
 import { openGuildsHarness } from './test-harness.ts';
 
 const seedIds = createSnowflakeGenerator(33);
@@ -180,5 +182,31 @@ await describeOnBothDatabases('audit log', openGuildsHarness, (h) => {
     }
     const log = (await h.ok<Log>(owner, LOG, { guildId })).auditLog;
     expect(log.nodes.map((e) => e.id)).toEqual([entries[5]!.id]);
+  });
+
+  it('runs the purge by itself in a served guilds role, and stops it at shutdown', async () => {
+    const owner = await h.createUser();
+    const { guildId } = await h.seed.guild(owner);
+    const old = { id: seedIds.next(), guildId, actorId: owner, action: 'GUILD_UPDATE', targetType: 'GUILD' };
+    const recent = { ...old, id: seedIds.next() };
+    await h.db.insert(auditLog).values([
+      { ...old, createdAt: new Date(Date.now() - 50 * DAY_MS) },
+      { ...recent, createdAt: new Date(Date.now() - DAY_MS) },
+    ]);
+    const lifecycle = new Lifecycle(silentLogger, 5_000);
+    createGuildsRole({
+      config: { secrets: { internal: 'audit-purge-test-secret-0123456789abcdef' } },
+      db: h.db,
+      ids: seedIds,
+      outbox: { kick: () => undefined, flush: async () => undefined, stop: async () => undefined },
+      log: silentLogger,
+      lifecycle,
+    });
+    const left = async () =>
+      (await h.db.select({ id: auditLog.id }).from(auditLog).where(eq(auditLog.guildId, guildId))).map(
+        (r) => r.id,
+      );
+    await vi.waitFor(async () => expect(await left()).toEqual([recent.id]), { timeout: 5_000 });
+    expect(await lifecycle.shutdown('test')).toBe(true);
   });
 });
