@@ -1,5 +1,15 @@
 import {
+  AcceptInviteDocument,
+  AuditLogDocument,
+  AuthzGuildRolesDocument,
+  AuthzReorderChannelsDocument,
+  BanMemberDocument,
   ChannelMessagesDocument,
+  CreateChannelWithDocument,
+  CreateInviteDocument,
+  CreateRoleDocument,
+  GuildChannelsDocument,
+  SetChannelOverwriteDocument,
   CreateGuildDocument,
   MeDocument,
   MessageCreatedDocument,
@@ -213,6 +223,74 @@ router:
     expect(tooMany.errors?.[0]?.extensions).toMatchObject({ code: 'VALIDATION', field: 'limit' });
     // Nothing partial was written: the channel holds no message.
     expect((await gqlOk(url, ChannelMessagesDocument, { channelId }, token)).messages).toEqual([]);
+  });
+
+  it('rejects bad guild input with typed errors and writes nothing', async () => {
+    const token = await jwt();
+    const { createGuild: guild } = await gqlOk(url, CreateGuildDocument, { name: 'Strict' }, token);
+    const general = guild.systemChannel!.id;
+    const codeOf = (r: { errors?: readonly { extensions?: Record<string, unknown> }[] }) =>
+      r.errors?.[0]?.extensions?.code;
+    const role = (permissions: string) =>
+      gql(url, CreateRoleDocument, { guildId: guild.id, input: { name: 'r', permissions } }, token);
+    const channel = (input: Record<string, unknown>) =>
+      gql(url, CreateChannelWithDocument, { guildId: guild.id, input: { name: 'c', ...input } }, token);
+    const invite = (input: Record<string, unknown>) =>
+      gql(url, CreateInviteDocument, { guildId: guild.id, input }, token);
+    const refused: Array<
+      [string, Promise<{ errors?: readonly { extensions?: Record<string, unknown> }[] }>, string]
+    > = [
+      ['bitfield beyond 64 bits', role('99999999999999999999999'), 'VALIDATION'],
+      ['negative bitfield', role('-1'), 'VALIDATION'],
+      ['unknown permission bit', role(String(1n << 62n)), 'VALIDATION'],
+      ['channel name of 101 characters', channel({ name: 'x'.repeat(101) }), 'VALIDATION'],
+      ['DM kind in a guild', channel({ kind: 'DM' }), 'VALIDATION'],
+      ['slowmode past 6 hours', channel({ slowmodeSeconds: 21_601 }), 'VALIDATION'],
+      ['topic on a voice channel', channel({ kind: 'VOICE', topic: 'hi' }), 'VALIDATION'],
+      ['invite lifetime under 60 s', invite({ maxAgeSeconds: 30 }), 'VALIDATION'],
+      ['invite of 101 uses', invite({ maxUses: 101 }), 'VALIDATION'],
+      [
+        'a 5000-character invite code',
+        gql(url, AcceptInviteDocument, { code: 'x'.repeat(5000) }, token),
+        'NOT_FOUND',
+      ],
+      [
+        'ADMINISTRATOR in an overwrite',
+        gql(
+          url,
+          SetChannelOverwriteDocument,
+          { channelId: general, input: { targetType: 'ROLE', targetId: guild.id, allow: '8', deny: '0' } },
+          token,
+        ),
+        'VALIDATION',
+      ],
+      [
+        '501 channels to reorder',
+        gql(
+          url,
+          AuthzReorderChannelsDocument,
+          { guildId: guild.id, positions: Array.from({ length: 501 }, () => ({ id: general, position: 1 })) },
+          token,
+        ),
+        'VALIDATION',
+      ],
+      [
+        'the owner banning themselves',
+        gql(url, BanMemberDocument, { guildId: guild.id, userId: user.id }, token),
+        'FORBIDDEN',
+      ],
+    ];
+    const outcomes = await Promise.all(
+      refused.map(async ([what, result, expected]) => ({ what, actual: codeOf(await result), expected })),
+    );
+    for (const { what, actual, expected } of outcomes) expect(actual, what).toBe(expected);
+    // Nothing partial was written: the guild still has only what creation made.
+    const { guild: after } = await gqlOk(url, AuthzGuildRolesDocument, { id: guild.id }, token);
+    expect(after.roles.map((r) => r.name)).toEqual(['@everyone']);
+    const { guild: channels } = await gqlOk(url, GuildChannelsDocument, { id: guild.id }, token);
+    expect(channels.channels.map((c) => c.name)).toEqual(['Text Channels', 'general']);
+    const { auditLog } = await gqlOk(url, AuditLogDocument, { guildId: guild.id }, token);
+    expect(auditLog.nodes).toEqual([]);
   });
 
   it('closes a WebSocket without a valid token with 4401, and one sending an oversized frame', async () => {
