@@ -198,7 +198,7 @@ await describeOnBothDatabases('audit log', openGuildsHarness, (h) => {
       config: { secrets: { internal: 'audit-purge-test-secret-0123456789abcdef' } },
       db: h.db,
       ids: seedIds,
-      outbox: { kick: () => undefined, flush: async () => undefined, stop: async () => undefined },
+      outbox: { kick: () => undefined, flush: () => Promise.resolve(), stop: () => Promise.resolve() },
       log: silentLogger,
       lifecycle,
     });
