@@ -5,13 +5,15 @@ import {
   channelPermissions,
   directChannelPermissions,
   has,
+  isTimedOut,
   rankOf,
+  requirePermissions,
   type MemberContext,
   type PermissionName,
 } from '@gochat/permissions';
 
 import { loaded, memberKey, signedIn, type GuildsContext } from './resolvers/context.ts';
-import type { ChannelRow, GuildRow, MemberRow, RoleRow } from './store/rows.ts';
+import type { ChannelRow, GuildRow, MemberRow, OverwriteRow, RoleRow } from './store/rows.ts';
 
 /** The caller as a member of a guild, with what they may do there. */
 export interface GuildAccess {
@@ -33,8 +35,6 @@ export interface ChannelAccess {
   guild?: GuildAccess;
 }
 
-const timedOut = (member: MemberRow) => member.timeoutUntil !== null && member.timeoutUntil > new Date();
-
 export function memberContext(guild: GuildRow, member: MemberRow, roles: RoleRow[]): MemberContext {
   const held = new Set(member.roleIds);
   return {
@@ -43,9 +43,13 @@ export function memberContext(guild: GuildRow, member: MemberRow, roles: RoleRow
     ownerId: guild.ownerId,
     everyone: roles.find((r) => r.id === guild.id)?.permissions ?? 0n,
     roles: roles.filter((r) => held.has(r.id)).map((r) => ({ id: r.id, permissions: r.permissions })),
-    timedOut: timedOut(member),
+    timedOut: isTimedOut(member.timeoutUntil),
   };
 }
+
+/** The member's effective permissions in a guild channel with these overwrites. */
+export const permissionsIn = (access: GuildAccess, overwrites: readonly OverwriteRow[]): bigint =>
+  channelPermissions(memberContext(access.guild, access.member, access.roles), overwrites);
 
 /** A member's rank among the guild's roles: the owner outranks everyone. */
 export function memberRank(guild: GuildRow, member: MemberRow, roles: RoleRow[]): number {
@@ -82,13 +86,6 @@ export async function guildAccess(ctx: GuildsContext, guildId: string): Promise<
     rank: memberRank(guild, member, roles),
     isOwner: guild.ownerId === userId,
   };
-}
-
-/** FORBIDDEN naming every listed permission the bits lack. */
-export function requirePermissions(permissions: bigint, ...required: PermissionName[]): void {
-  const lacking = required.filter((name) => !has(permissions, PERMISSIONS[name]));
-  if (lacking.length)
-    throw forbidden(`Missing permission${lacking.length > 1 ? 's' : ''}: ${lacking.join(', ')}.`);
 }
 
 /** The caller's membership, requiring every listed guild-level permission. */
@@ -137,8 +134,7 @@ export async function channelAccess(ctx: GuildsContext, channelId: string): Prom
     return { channel, permissions };
   }
   const guild = await guildAccess(ctx, channel.guildId);
-  const overwrites = await ctx.loaders.overwrites.load(channelId);
-  const permissions = channelPermissions(memberContext(guild.guild, guild.member, guild.roles), overwrites);
+  const permissions = permissionsIn(guild, await ctx.loaders.overwrites.load(channelId));
   if (!has(permissions, PERMISSIONS.VIEW_CHANNEL)) throw forbidden('Not allowed to view this channel.');
   return { channel, permissions, guild };
 }

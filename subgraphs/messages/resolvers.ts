@@ -5,6 +5,8 @@ import {
   channelPermissions,
   directChannelPermissions,
   has,
+  isTimedOut,
+  requirePermissions,
   type PermissionName,
 } from '@gochat/permissions';
 import type { BaseContext } from '@gochat/subgraph-kit';
@@ -47,17 +49,15 @@ export function permissionsIn(facts: ChannelAccessFacts, userId: string, now = n
       ownerId: facts.ownerId,
       everyone: facts.everyone,
       roles: facts.roles,
-      timedOut: facts.member.timeoutUntil !== null && facts.member.timeoutUntil > now,
+      timedOut: isTimedOut(facts.member.timeoutUntil, now),
     },
     facts.overwrites,
   );
 }
 
-function requirePermissions(bits: bigint, ...names: PermissionName[]): void {
+function requireInChannel(bits: bigint, ...names: PermissionName[]): void {
   if (!has(bits, PERMISSIONS.VIEW_CHANNEL)) throw forbidden('Not allowed to view this channel.');
-  const lacking = names.filter((name) => !has(bits, PERMISSIONS[name]));
-  if (lacking.length)
-    throw forbidden(`Missing permission${lacking.length > 1 ? 's' : ''}: ${lacking.join(', ')}.`);
+  requirePermissions(bits, ...names);
 }
 
 async function loadFacts(ctx: MessagesContext, channelId: string): Promise<ChannelAccessFacts> {
@@ -83,7 +83,7 @@ async function readableChannel(ctx: MessagesContext, channelId: string): Promise
     throw forbidden('Not allowed to view this channel.');
   }
   if (identity.kind !== 'user') throw unauthenticated();
-  requirePermissions(permissionsIn(facts, identity.userId), 'READ_MESSAGE_HISTORY');
+  requireInChannel(permissionsIn(facts, identity.userId), 'READ_MESSAGE_HISTORY');
   return facts;
 }
 
@@ -94,7 +94,7 @@ async function readableChannel(ctx: MessagesContext, channelId: string): Promise
 async function sendableChannel(ctx: MessagesContext, channelId: string): Promise<ChannelAccessFacts> {
   if (ctx.identity.kind !== 'user') throw unauthenticated();
   const facts = await loadFacts(ctx, channelId);
-  requirePermissions(permissionsIn(facts, ctx.identity.userId), 'SEND_MESSAGES');
+  requireInChannel(permissionsIn(facts, ctx.identity.userId), 'SEND_MESSAGES');
   if (facts.blocked) throw forbidden('You cannot message this user.');
   if (facts.kind === 'voice' || facts.kind === 'category')
     throw validation(`channelId: a ${facts.kind} channel holds no messages`, 'channelId');

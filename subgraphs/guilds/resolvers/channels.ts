@@ -4,7 +4,6 @@ import {
   GUILD_ONLY_PERMISSIONS,
   PERMISSIONS,
   canGrant,
-  channelPermissions,
   has,
   namesOf,
   type PermissionName,
@@ -15,11 +14,10 @@ import {
   channelAccess,
   guildAccess,
   loadMember,
-  memberContext,
+  permissionsIn,
   readableGuild,
   requireGuildChannel,
   requireGuildPermission,
-  type GuildAccess,
 } from '../access.ts';
 import { normalizeChannelName } from '../channel-names.ts';
 import type {
@@ -125,11 +123,6 @@ export function channelPatch(kind: GuildChannelKind, input: UpdateChannelInput):
 }
 
 /** The member's effective permissions in a guild channel with these overwrites. */
-export function permissionsIn(access: GuildAccess, overwrites: readonly OverwriteRow[]): bigint {
-  if (access.permissions === ALL_PERMISSIONS) return ALL_PERMISSIONS;
-  return channelPermissions(memberContext(access.guild, access.member, access.roles), overwrites);
-}
-
 const isPrivate = (channel: ChannelRow, overwrites: readonly OverwriteRow[]) =>
   overwrites.some(
     (o) => o.targetType === 'role' && o.targetId === channel.guildId && has(o.deny, PERMISSIONS.VIEW_CHANNEL),

@@ -1,13 +1,8 @@
 import { notFound, parseInput, validation } from '@gochat/errors';
+import { requirePermissions } from '@gochat/permissions';
 import { z } from 'zod';
 
-import {
-  guildAccess,
-  loadGuild,
-  requireGuildChannel,
-  requireGuildPermission,
-  requirePermissions,
-} from '../access.ts';
+import { guildAccess, loadGuild, requireGuildChannel, requireGuildPermission } from '../access.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { committed, id, optionalId, signedIn } from './context.ts';
 import { parseReason } from './input.ts';

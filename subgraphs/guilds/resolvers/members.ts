@@ -1,15 +1,8 @@
 import { forbidden, notFound, parseInput, validation } from '@gochat/errors';
-import { PERMISSIONS, basePermissions, has } from '@gochat/permissions';
+import { PERMISSIONS, basePermissions, has, requirePermissions } from '@gochat/permissions';
 import { z } from 'zod';
 
-import {
-  guildAccess,
-  loadGuild,
-  loadMember,
-  memberContext,
-  requireOutranks,
-  requirePermissions,
-} from '../access.ts';
+import { guildAccess, loadGuild, loadMember, memberContext, requireOutranks } from '../access.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import type { MemberRow } from '../store/rows.ts';
 import { committed, id, memberKey, optionalId, type GuildsContext } from './context.ts';
