@@ -62,11 +62,23 @@ const config: CodegenConfig = {
       },
       'resolvers/context.ts',
     ),
-    ...subgraph('messages', {
-      Message: '../store.ts#MessageRow',
-      Channel: '../store.ts#ChannelRef',
-      User: '../store.ts#UserRef',
-    }),
+    ...subgraph(
+      'messages',
+      {
+        Message: '../store/rows.ts#MessageRow',
+        Channel: '../store/rows.ts#ChannelRef',
+        User: '../store/rows.ts#UserRef',
+        MessageReference: '../store/rows.ts#MessageRefRow',
+        MessageVersion: '../store/rows.ts#MessageVersionRow',
+        Reaction: '../store/rows.ts#ReactionRow',
+        Thread: '../store/rows.ts#ThreadRow',
+        ThreadMember: '../store/rows.ts#ThreadMemberRow',
+        ReadState: '../store/rows.ts#ReadStateRow',
+        GuildUnreads: '../store/rows.ts#GuildUnreadsRow',
+        Unreads: '../store/rows.ts#UnreadsRow',
+      },
+      'resolvers/context.ts',
+    ),
     'packages/testkit/src/generated/': {
       schema: 'supergraph/api-schema.graphql',
       documents: ['packages/testkit/src/documents/**/*.graphql'],

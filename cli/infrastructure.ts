@@ -6,6 +6,7 @@ import type { Lifecycle } from '@gochat/lifecycle';
 import type { Logger, Registry } from '@gochat/log';
 import { createOutboxRelay, type OutboxRelay } from '@gochat/outbox';
 
+import type { MessageTimeline } from '../subgraphs/messages/timeline/port.ts';
 import type { HostConfig } from './host-config.ts';
 
 export interface Parts {
@@ -13,6 +14,8 @@ export interface Parts {
   bus: EventBus;
   cache: KeyValueStore;
   outbox: OutboxRelay;
+  /** The message store: ScyllaDB when scylla.hosts is set, else PostgreSQL on `db`. */
+  timeline: MessageTimeline;
 }
 
 export interface Base {
@@ -46,7 +49,7 @@ export class Infrastructure {
  */
 export async function connectInfrastructure(
   config: HostConfig,
-  needs: { database: boolean; bus: boolean; cache: boolean },
+  needs: { database: boolean; bus: boolean; cache: boolean; timeline?: boolean },
   base: Omit<Base, 'ids'>,
   options: { migrate: boolean },
 ): Promise<Infrastructure> {
@@ -95,6 +98,19 @@ export async function connectInfrastructure(
     lifecycle.defer('cache', () => cache.close());
     lifecycle.addReadinessCheck('cache', () => cache.ping());
     parts.cache = cache;
+  }
+
+  if (needs.timeline && parts.db) {
+    const { openTimeline } = await import('../subgraphs/messages/timeline/open.ts');
+    const timeline = await openTimeline({
+      db: parts.db,
+      scylla: config.scylla,
+      log,
+      migrate: options.migrate,
+    });
+    log.info({ kind: timeline.kind }, 'message store: connected');
+    lifecycle.defer('message store', () => timeline.close());
+    parts.timeline = timeline;
   }
 
   if (parts.db && parts.bus) {

@@ -11,7 +11,7 @@ export interface RoleSpec<S extends z.ZodType = z.ZodType> {
   configSchema: S;
   defaultPort: number;
   /** Infrastructure the role needs; the host connects only to what its roles need. */
-  needs: { database: boolean; bus: boolean; cache: boolean };
+  needs: { database: boolean; bus: boolean; cache: boolean; timeline?: boolean };
   create(config: z.infer<S>, infra: Infrastructure, links: Record<SubgraphName, ServiceLink>): Promise<Role>;
 }
 
@@ -52,10 +52,14 @@ export const ROLES: Record<RoleName, RoleSpec> = {
   'subgraph:messages': spec({
     configSchema: messagesConfigSchema,
     defaultPort: 4003,
-    needs: { database: true, bus: true, cache: false },
+    needs: { database: true, bus: true, cache: true, timeline: true },
     create: async (config, infra) => {
       const { createMessagesRole } = await import('../subgraphs/messages/role.ts');
-      return createMessagesRole({ config, ...infra.require('db', 'outbox'), ...infra.base });
+      return createMessagesRole({
+        config,
+        ...infra.require('db', 'outbox', 'cache', 'timeline'),
+        ...infra.base,
+      });
     },
   }),
 };

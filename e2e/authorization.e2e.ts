@@ -698,11 +698,18 @@ const MATRIX: Record<string, Row<unknown>> = {
   ),
 
   // --- messages: VIEW_CHANNEL, SEND_MESSAGES and READ_MESSAGE_HISTORY where they are posted ---
-  'Query.message': op(members, MessageByIdDocument, (w) => ({ id: w.main.messageId })),
+  'Query.message': op(members, MessageByIdDocument, (w) => ({
+    channelId: w.main.generalId,
+    id: w.main.messageId,
+  })),
   'Query.message — private channel': op(privateChannel, MessageByIdDocument, (w) => ({
+    channelId: w.main.privateId,
     id: w.main.privateMessageId,
   })),
-  'Query.message — DM': op(participants, MessageByIdDocument, (w) => ({ id: w.main.dmMessageId })),
+  'Query.message — DM': op(participants, MessageByIdDocument, (w) => ({
+    channelId: w.main.dmId,
+    id: w.main.dmMessageId,
+  })),
   'Query.messages': op(members, ChannelMessagesDocument, (w) => ({ channelId: w.main.generalId })),
   'Query.messages — private channel': op(privateChannel, AuthzMessagesDocument, (w) => ({
     channelId: w.main.privateId,

@@ -198,7 +198,12 @@ await describeOnBothDatabases('audit log', openGuildsHarness, (h) => {
       config: { secrets: { internal: 'audit-purge-test-secret-0123456789abcdef' } },
       db: h.db,
       ids: seedIds,
-      outbox: { kick: () => undefined, flush: () => Promise.resolve(), stop: () => Promise.resolve() },
+      outbox: {
+        kick: () => undefined,
+        flush: () => Promise.resolve(),
+        stop: () => Promise.resolve(),
+        beforePublish: () => undefined,
+      },
       log: silentLogger,
       lifecycle,
     });

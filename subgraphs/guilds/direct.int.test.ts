@@ -276,7 +276,13 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
 
       await h.db
         .insert(messages)
-        .values({ id: messageIds.next(), channelId: group.id, authorId: a!, content: 'bye' });
+        .values({
+          id: messageIds.next(),
+          channelId: group.id,
+          parentChannelId: group.id,
+          authorId: a!,
+          content: 'bye',
+        });
       await h.ok(a, LEAVE, { channelId: group.id });
       expect(await h.db.select().from(channels).where(eq(channels.id, group.id))).toEqual([]);
       expect(await h.db.select().from(messages).where(eq(messages.channelId, group.id))).toEqual([]);

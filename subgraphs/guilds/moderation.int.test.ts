@@ -207,7 +207,9 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
       /** A message whose id says it was sent `daysAgo` days ago (plus `ms`). */
       async function message(channelId: string, authorId: string, daysAgo: number, ms = 0) {
         const id = createSnowflakeGenerator(worker++, () => now - daysAgo * DAY_MS + ms).next();
-        await h.db.insert(messages).values({ id, channelId, authorId, content: 'hi' });
+        await h.db
+          .insert(messages)
+          .values({ id, channelId, parentChannelId: channelId, authorId, content: 'hi' });
         return id;
       }
       const recent = [

@@ -1,42 +1,99 @@
 import fs from 'node:fs';
 
+import { createRateLimiter, type KeyValueStore } from '@gochat/cache';
 import type { Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import { createIdentityVerifier } from '@gochat/identity';
 import type { Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import type { OutboxRelay } from '@gochat/outbox';
-import { createSubgraph, loaderById } from '@gochat/subgraph-kit';
+import { createSubgraph } from '@gochat/subgraph-kit';
+import DataLoader from 'dataloader';
 
 import type { MessagesConfig } from './config.ts';
-import { resolvers, type MessagesContext } from './resolvers.ts';
-import { createMessagesStore } from './store.ts';
+import type { MessagesContext } from './resolvers/context.ts';
+import { resolvers } from './resolvers/index.ts';
+import { createMessagesStores } from './store/index.ts';
+import type { MessageTimeline, TimelineMessage } from './timeline/port.ts';
+import { createPostgresTimeline } from './timeline/postgres.ts';
 
 export interface MessagesDeps {
   config: MessagesConfig;
   db: Database;
   ids: SnowflakeGenerator;
   outbox: OutboxRelay;
+  cache: KeyValueStore;
   log: Logger;
+  /** The message store; PostgreSQL on `db` when not given. */
+  timeline?: MessageTimeline;
 }
 
 const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
 
-/** Messages: sending, reading a channel's latest messages, and the messageCreated subscription field. */
+/** Messages: timelines, history, replies, threads, mentions, reactions, pins and read states. */
 export function createMessagesRole(deps: MessagesDeps): Role {
-  const store = createMessagesStore(deps.db, deps.ids);
+  const timeline = deps.timeline ?? createPostgresTimeline(deps.db);
+  // ScyllaDB: staged timeline writes are applied before the events announcing them go out.
+  deps.outbox.beforePublish((tx, events) =>
+    timeline.applyPending(
+      tx,
+      events.map((e) => e.id),
+    ),
+  );
+  const stores = createMessagesStores({
+    db: deps.db,
+    ids: deps.ids,
+    timeline,
+    kick: () => deps.outbox.kick(),
+  });
+  const { sendRate } = deps.config.messages;
+  const sendLimiter = createRateLimiter(deps.cache, { name: 'messages:send', ...sendRate });
+  const slowmode: MessagesContext['slowmode'] = async (channelId, userId, seconds) => {
+    const key = `slowmode:${channelId}:${userId}`;
+    const set = await deps.cache.setIfAbsent(key, String(Date.now()), { ttlMs: seconds * 1_000 });
+    if (set) return { allowed: true, retryAfterMs: 0 };
+    const since = Number(await deps.cache.get(key));
+    return {
+      allowed: false,
+      retryAfterMs: Math.max(1, seconds * 1_000 - (Date.now() - (since || Date.now()))),
+    };
+  };
+
   const subgraph = createSubgraph<MessagesContext>({
     name: 'messages',
     typeDefs,
     resolvers,
     verifier: createIdentityVerifier(deps.config.secrets.internal),
     log: deps.log,
-    context: (base) => ({
-      ...base,
-      store,
-      kick: () => deps.outbox.kick(),
-      messages: loaderById(store.messagesByIds),
-    }),
+    context: (base) => {
+      const userId = base.identity.kind === 'user' ? base.identity.userId : undefined;
+      return {
+        ...base,
+        stores,
+        timeline,
+        sendLimiter,
+        slowmode,
+        loaders: {
+          access: new DataLoader((ids: readonly string[]) =>
+            Promise.all(ids.map((containerId) => stores.access.channelAccess(containerId, userId))),
+          ),
+          message: new DataLoader(async (keys: readonly string[]) => {
+            const byChannel = new Map<string, string[]>();
+            for (const key of keys) {
+              const [channelId = '', messageId = ''] = key.split(':');
+              byChannel.set(channelId, [...(byChannel.get(channelId) ?? []), messageId]);
+            }
+            const found = new Map<string, TimelineMessage>();
+            await Promise.all(
+              [...byChannel].map(async ([channelId, ids]) => {
+                for (const m of await timeline.get(channelId, ids)) found.set(`${channelId}:${m.id}`, m);
+              }),
+            );
+            return keys.map((key) => found.get(key));
+          }),
+        },
+      };
+    },
   });
   return { name: 'subgraph:messages', fetch: async (request) => subgraph.fetch(request) };
 }

@@ -1,3 +1,4 @@
+import { createMemoryStore } from '@gochat/cache';
 import type { Database } from '@gochat/db';
 import {
   blocks,
@@ -102,9 +103,27 @@ export interface MessagesHarness extends SubgraphHarness {
   seed: Seed;
 }
 
-export async function openMessagesHarness(postgresAdminUrl?: string | null): Promise<MessagesHarness> {
+export interface MessagesHarnessOptions {
+  /** The per-user send limit (default: high enough never to matter). */
+  sendRate?: { points: number; windowSeconds: number };
+}
+
+export async function openMessagesHarness(
+  postgresAdminUrl?: string | null,
+  options: MessagesHarnessOptions = {},
+): Promise<MessagesHarness> {
+  const sendRate = options.sendRate ?? { points: 100_000, windowSeconds: 1 };
   const harness = await openSubgraphHarness(
-    { subgraph: 'messages', worker: 3, role: (deps) => createMessagesRole(deps) },
+    {
+      subgraph: 'messages',
+      worker: 3,
+      role: (deps) =>
+        createMessagesRole({
+          ...deps,
+          cache: createMemoryStore({ keyPrefix: `messages-test-${Math.random()}:` }),
+          config: { ...deps.config, messages: { sendRate } },
+        }),
+    },
     postgresAdminUrl,
   );
   return Object.assign(harness, { seed: createSeed(harness.db, harness.ids) });

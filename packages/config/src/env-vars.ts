@@ -37,6 +37,18 @@ export const ENV_VARS = {
   NATS_URL: { path: 'bus.url', description: 'NATS (JetStream) URL. Unset: in-process bus.' },
   NATS_PREFIX: { path: 'bus.prefix', description: 'Subject prefix for every event subject.' },
   NATS_STREAM: { path: 'bus.stream', description: 'JetStream stream capturing <prefix>.>.' },
+  SCYLLA_HOSTS: {
+    path: 'scylla.hosts',
+    description:
+      'Comma-separated ScyllaDB/Cassandra contact points (host:port). Unset: messages stay in PostgreSQL.',
+  },
+  SCYLLA_LOCAL_DC: {
+    path: 'scylla.localDataCenter',
+    description: 'ScyllaDB data center the driver prefers.',
+  },
+  SCYLLA_KEYSPACE: { path: 'scylla.keyspace', description: 'ScyllaDB keyspace of the message tables.' },
+  SCYLLA_USERNAME: { path: 'scylla.username', description: 'ScyllaDB user (password authentication).' },
+  SCYLLA_PASSWORD: { path: 'scylla.password', description: 'ScyllaDB password.', secret: true },
   REDIS_URL: {
     path: 'cache.url',
     description: 'Redis URL for ephemeral state and rate limits. Unset: in-memory.',

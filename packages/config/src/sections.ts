@@ -38,6 +38,37 @@ export const databaseSection = z
   })
   .prefault({});
 
+/** Comma-separated in env vars, a list in YAML. */
+const list = () =>
+  z.union([
+    z.array(z.string().min(1)),
+    z.string().transform((v) =>
+      v
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    ),
+  ]);
+
+/**
+ * ScyllaDB (or Cassandra) for message timelines. Unset hosts: messages stay in PostgreSQL.
+ * docs/decisions/0015-message-store-port.md.
+ */
+export const scyllaSection = z
+  .strictObject({
+    hosts: list().optional(),
+    localDataCenter: z.string().min(1).default('datacenter1'),
+    keyspace: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,47}$/, 'lowercase letters, digits and _, starting with a letter')
+      .default('gochat'),
+    /** Used when `gochat migrate` creates the keyspace (SimpleStrategy). */
+    replicationFactor: z.coerce.number().int().min(1).max(9).default(1),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+  })
+  .prefault({});
+
 export const busSection = z
   .strictObject({
     url: z
@@ -148,6 +179,14 @@ export const accountsSection = z
         general: rateRule(120, 60),
       })
       .prefault({}),
+  })
+  .prefault({});
+
+/** The messages role: send limits. */
+export const messagesSection = z
+  .strictObject({
+    /** Per user across channels: sends per window. Slowmode adds a per-channel limit on top. */
+    sendRate: rateRule(10, 10),
   })
   .prefault({});
 

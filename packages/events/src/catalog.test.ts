@@ -23,16 +23,17 @@ describe('event catalogue', () => {
 
   it('builds events whose subject and payload match the catalogue', () => {
     expect(
-      newEvent('MessageCreated', subjects.channelMessages('7'), {
+      newEvent('MessageDeleted', subjects.channelMessages('7'), {
         messageId: '1',
         channelId: '7',
+        parentChannelId: '7',
         guildId: '3',
-        authorId: '9',
+        actorId: '9',
       }),
     ).toEqual({
-      type: 'MessageCreated',
+      type: 'MessageDeleted',
       subject: 'channel.7.messages',
-      data: { messageId: '1', channelId: '7', guildId: '3', authorId: '9' },
+      data: { messageId: '1', channelId: '7', parentChannelId: '7', guildId: '3', actorId: '9' },
     });
   });
 });

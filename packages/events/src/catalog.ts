@@ -93,11 +93,70 @@ export interface EventPayloads {
   /** Subject: user.<blockerId> only. */
   UserUnblocked: { blockerId: string; blockedId: string };
 
-  /** A message was sent. Subject: channel.<channelId>.messages. guildId is null in DMs. */
-  MessageCreated: { messageId: string; channelId: string; guildId: string | null; authorId: string };
-  /** Messages were deleted in bulk (a ban's message purge). Subject: channel.<channelId>.messages. */
-  MessagesBulkDeleted: { channelId: string; guildId: string | null; messageIds: string[] };
+  /**
+   * A message was sent. Subject: channel.<channelId>.messages, where channelId is the container (a
+   * channel or a thread). guildId is null in DMs. Unlike most events it carries the message itself
+   * (content, mentions, attachment ids), so the indexer and embedder need no read of the store.
+   */
+  MessageCreated: MessageRef & {
+    authorId: string;
+    kind: 'default' | 'guild_member_join';
+    content: string;
+    replyToId: string | null;
+    mentions: MentionsPayload;
+    attachmentIds: string[];
+  };
+  /** A message's content was edited. Subject: channel.<channelId>.messages. Carries the new content. */
+  MessageUpdated: MessageRef & {
+    authorId: string;
+    content: string;
+    mentions: MentionsPayload;
+    editedAt: string;
+  };
+  /** A message was deleted by its author or a moderator. Subject: channel.<channelId>.messages. */
+  MessageDeleted: MessageRef & ActorRef;
+  /**
+   * Messages were deleted in bulk: by a moderator (actorId set), or by a ban's message purge.
+   * Subject: channel.<channelId>.messages.
+   */
+  MessagesBulkDeleted: { channelId: string; guildId: string | null; messageIds: string[]; actorId?: string };
+  /** A user reacted. Subject: channel.<channelId>.messages. */
+  ReactionAdded: MessageRef & { userId: string; emoji: EmojiPayload };
+  /**
+   * Reactions were removed: one user's (userId), or everyone's when userId is null; of one emoji, or
+   * of every emoji when emoji is null. Subject: channel.<channelId>.messages.
+   */
+  ReactionRemoved: MessageRef & ActorRef & { userId: string | null; emoji: EmojiPayload | null };
+  /** A message was pinned or unpinned. Subject: channel.<channelId>.messages. */
+  ChannelPinsUpdated: MessageRef & ActorRef & { pinned: boolean };
+  /** A thread was created. Subject: guild.<guildId>. */
+  ThreadCreated: GuildRef & {
+    threadId: string;
+    parentChannelId: string;
+    ownerId: string;
+    starterMessageId: string | null;
+  };
+  /** A thread's name, auto-archive, archived or locked state changed. Subject: guild.<guildId>. */
+  ThreadUpdated: GuildRef & ActorRef & { threadId: string; parentChannelId: string; fields: string[] };
+  /** A user joined or left a thread. Subject: guild.<guildId>. */
+  ThreadMembersUpdated: GuildRef & { threadId: string; userId: string; joined: boolean };
+  /**
+   * The user acknowledged messages: tells their other devices. Subject: user.<userId>.
+   */
+  ReadStateUpdated: { userId: string; channelId: string; lastReadMessageId: string; mentionCount: number };
 }
+
+/** Where a message lives: its container (channel or thread), that container's parent channel, its guild. */
+type MessageRef = {
+  messageId: string;
+  channelId: string;
+  /** The channel itself, or a thread's parent channel. */
+  parentChannelId: string;
+  guildId: string | null;
+};
+type MentionsPayload = { users: string[]; roles: string[]; everyone: boolean; here: boolean };
+/** Exactly one of the two is set. */
+type EmojiPayload = { unicode: string | null; emojiId: string | null };
 
 export type EventType = keyof EventPayloads;
 
@@ -134,7 +193,16 @@ export const EVENT_TYPES = [
   'UserBlocked',
   'UserUnblocked',
   'MessageCreated',
+  'MessageUpdated',
+  'MessageDeleted',
   'MessagesBulkDeleted',
+  'ReactionAdded',
+  'ReactionRemoved',
+  'ChannelPinsUpdated',
+  'ThreadCreated',
+  'ThreadUpdated',
+  'ThreadMembersUpdated',
+  'ReadStateUpdated',
 ] as const satisfies readonly EventType[];
 
 export interface NewEvent<T extends EventType = EventType> {

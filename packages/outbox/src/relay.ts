@@ -2,7 +2,7 @@ import type { EventBus } from '@gochat/bus';
 import type { Database } from '@gochat/db';
 import type { Logger } from '@gochat/log';
 
-import { deletePublishedBefore, publishPendingBatch } from './store.ts';
+import { deletePublishedBefore, publishPendingBatch, type BeforePublish } from './store.ts';
 
 export interface OutboxRelayOptions {
   db: Database;
@@ -19,6 +19,8 @@ export interface OutboxRelay {
   kick(): void;
   /** Resolves when everything pending at call time has been published (or the attempt failed). */
   flush(): Promise<void>;
+  /** Adds work to run before each batch is published (see BeforePublish). */
+  beforePublish(hook: BeforePublish): void;
   /** Stops the sweep, finishes the run in progress and publishes what is left. */
   stop(): Promise<void>;
 }
@@ -29,14 +31,23 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let again = false;
   let stopped = false;
   let sweeps = 0;
+  const hooks: BeforePublish[] = [];
+  const runHooks: BeforePublish = async (tx, events) => {
+    for (const hook of hooks) await hook(tx, events);
+  };
 
   const publishAll = async () => {
     let published: number;
     do {
-      published = await publishPendingBatch(db, batchSize, async (events) => {
-        // In order, one at a time: per-subject order is what subscribers rely on.
-        for (const event of events) await bus.publish(event);
-      });
+      published = await publishPendingBatch(
+        db,
+        batchSize,
+        async (events) => {
+          // In order, one at a time: per-subject order is what subscribers rely on.
+          for (const event of events) await bus.publish(event);
+        },
+        runHooks,
+      );
     } while (published === batchSize);
   };
 
@@ -77,6 +88,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   return {
     kick: () => void run(),
+    beforePublish: (hook) => void hooks.push(hook),
     flush: () => run(),
     stop: async () => {
       stopped = true;

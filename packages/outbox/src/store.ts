@@ -23,6 +23,12 @@ export async function appendToOutbox(tx: Transaction, events: NewEvent[]): Promi
   return rows.map((r) => ({ ...r, occurredAt: occurredAt.toISOString() }));
 }
 
+/**
+ * Runs in the relay's transaction before a batch is published: completes work that must be visible
+ * before its events are (the ScyllaDB timeline applies staged writes here). Throwing leaves the batch pending.
+ */
+export type BeforePublish = (tx: Transaction, events: BusEvent[]) => Promise<void>;
+
 interface PendingRow extends Record<string, unknown> {
   seq: string | number;
   id: string;
@@ -37,6 +43,7 @@ export async function publishPendingBatch(
   db: Database,
   limit: number,
   publish: (events: BusEvent[]) => Promise<void>,
+  beforePublish?: BeforePublish,
 ): Promise<number> {
   return db.transaction(async (tx) => {
     // SKIP LOCKED lets relays in several processes share the table without waiting on each other.
@@ -48,15 +55,15 @@ export async function publishPendingBatch(
       where published_at is null order by seq limit ${limit} for update skip locked`,
     );
     if (rows.length === 0) return 0;
-    await publish(
-      rows.map((r) => ({
-        id: r.id,
-        subject: r.subject,
-        type: r.type,
-        data: typeof r.data === 'string' ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
-        occurredAt: new Date(r.occurred_at).toISOString(),
-      })),
-    );
+    const events = rows.map((r) => ({
+      id: r.id,
+      subject: r.subject,
+      type: r.type,
+      data: typeof r.data === 'string' ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
+      occurredAt: new Date(r.occurred_at).toISOString(),
+    }));
+    if (beforePublish) await beforePublish(tx, events);
+    await publish(events);
     const seqs = rows.map((r) => String(r.seq));
     await tx.execute(sql`
       /* outbox.markPublished */

@@ -238,6 +238,8 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
             await tx.insert(messages).values({
               id: messageId,
               channelId: systemChannelId,
+              parentChannelId: systemChannelId,
+              guildId,
               authorId: userId,
               content: '',
               kind: 'guild_member_join',
@@ -246,8 +248,14 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
               newEvent('MessageCreated', subjects.channelMessages(systemChannelId), {
                 messageId,
                 channelId: systemChannelId,
+                parentChannelId: systemChannelId,
                 guildId,
                 authorId: userId,
+                kind: 'guild_member_join',
+                content: '',
+                replyToId: null,
+                mentions: { users: [], roles: [], everyone: false, here: false },
+                attachmentIds: [],
               }),
             );
           }

@@ -1,0 +1,23 @@
+import { createAccessStore } from './access.ts';
+import type { StoreDeps } from './commit.ts';
+import { createMessageWritesStore } from './messages.ts';
+import { createPinsStore } from './pins.ts';
+import { createReactionsStore } from './reactions.ts';
+import { createReadStatesStore } from './read-states.ts';
+import { createThreadsStore } from './threads.ts';
+
+export type { StoreDeps } from './commit.ts';
+
+/** All of the messages subgraph's SQL, one module per area; the timeline port holds the message rows. */
+export function createMessagesStores(deps: StoreDeps) {
+  return {
+    access: createAccessStore(deps.db),
+    messages: createMessageWritesStore(deps),
+    reactions: createReactionsStore(deps),
+    pins: createPinsStore(deps),
+    threads: createThreadsStore(deps),
+    readStates: createReadStatesStore(deps),
+  };
+}
+
+export type MessagesStores = ReturnType<typeof createMessagesStores>;

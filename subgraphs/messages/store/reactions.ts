@@ -1,0 +1,4 @@
+import type { StoreDeps } from './commit.ts';
+
+/** SQL of this area (filled in by its implementation). */
+export const createReactionsStore = (deps: StoreDeps) => ({ deps });

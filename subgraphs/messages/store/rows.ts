@@ -1,0 +1,57 @@
+/** What the messages subgraph's resolvers receive for each GraphQL type (codegen mappers). */
+import type { ThreadFacts } from './access.ts';
+
+export type { TimelineMessage as MessageRow } from '../timeline/port.ts';
+
+export interface ChannelRef {
+  id: string;
+}
+export interface UserRef {
+  id: string;
+}
+
+/** A reply's or thread's pointer at a message in a container. */
+export interface MessageRefRow {
+  channelId: string;
+  messageId: string;
+}
+
+export interface MessageVersionRow {
+  content: string;
+  writtenAt: Date;
+  replacedAt: Date;
+}
+
+export interface ReactionRow {
+  unicode: string | null;
+  emojiId: string | null;
+  count: number;
+  me: boolean;
+}
+
+export type ThreadRow = ThreadFacts & { guildId: string };
+
+export interface ThreadMemberRow {
+  userId: string;
+  joinedAt: Date;
+}
+
+export interface ReadStateRow {
+  channelId: string;
+  lastReadMessageId: string | null;
+  lastMessageId: string | null;
+  unread: boolean;
+  mentionCount: number;
+}
+
+export interface GuildUnreadsRow {
+  guildId: string;
+  unread: boolean;
+  mentionCount: number;
+  channels: ReadStateRow[];
+}
+
+export interface UnreadsRow {
+  guilds: GuildUnreadsRow[];
+  directChannels: ReadStateRow[];
+}

@@ -1,0 +1,115 @@
+import type { Database, Transaction } from '@gochat/db';
+import { messages } from '@gochat/drizzle';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte } from 'drizzle-orm';
+
+import type {
+  AttachmentRef,
+  HistoryQuery,
+  MessageMentions,
+  MessageTimeline,
+  TimelineMessage,
+  TimelineMutation,
+} from './port.ts';
+
+type Row = typeof messages.$inferSelect;
+
+const toMessage = (row: Row): TimelineMessage => ({
+  id: row.id,
+  channelId: row.channelId,
+  parentChannelId: row.parentChannelId,
+  guildId: row.guildId,
+  authorId: row.authorId,
+  kind: row.kind,
+  content: row.content,
+  replyToId: row.replyToId,
+  mentions: row.mentions as MessageMentions,
+  attachments: row.attachments as AttachmentRef[],
+  editedAt: row.editedAt,
+});
+
+/** Applies one mutation with the given connection (a transaction, or the pool). */
+export async function applyToPostgres(tx: Transaction | Database, mutation: TimelineMutation): Promise<void> {
+  switch (mutation.op) {
+    case 'insert': {
+      const m = mutation.message;
+      await tx.insert(messages).values({ ...m, mentions: m.mentions, attachments: m.attachments });
+      return;
+    }
+    case 'edit':
+      await tx
+        .update(messages)
+        .set({
+          content: mutation.content,
+          mentions: mutation.mentions,
+          editedAt: new Date(mutation.editedAt),
+        })
+        .where(and(eq(messages.channelId, mutation.channelId), eq(messages.id, mutation.id)));
+      return;
+    case 'delete':
+      if (mutation.ids.length)
+        await tx
+          .delete(messages)
+          .where(and(eq(messages.channelId, mutation.channelId), inArray(messages.id, mutation.ids)));
+  }
+}
+
+/**
+ * The PostgreSQL timeline: one table, served by the (channel_id, id desc) index, so a page is one
+ * index range scan at any depth. Mutations apply in the caller's transaction.
+ */
+export function createPostgresTimeline(db: Database): MessageTimeline {
+  const newestFirst = (rows: Row[]) => rows.map(toMessage).sort((a, b) => compareIdsDesc(a.id, b.id));
+
+  const page = (
+    channelId: string,
+    limit: number,
+    cursor?: { op: 'lt' | 'gt' | 'lte' | 'gte'; id: string },
+  ) => {
+    const where = cursor
+      ? and(eq(messages.channelId, channelId), { lt, gt, lte, gte }[cursor.op](messages.id, cursor.id))
+      : eq(messages.channelId, channelId);
+    const ascending = cursor?.op === 'gt' || cursor?.op === 'gte';
+    return db
+      .select()
+      .from(messages)
+      .where(where)
+      .orderBy(ascending ? asc(messages.id) : desc(messages.id))
+      .limit(limit);
+  };
+
+  return {
+    kind: 'postgres',
+    async get(channelId, ids) {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .select()
+        .from(messages)
+        .where(and(eq(messages.channelId, channelId), inArray(messages.id, [...ids])));
+      return rows.map(toMessage);
+    },
+    async history(query: HistoryQuery) {
+      const { channelId, limit } = query;
+      if (query.before) return newestFirst(await page(channelId, limit, { op: 'lt', id: query.before }));
+      if (query.after) return newestFirst(await page(channelId, limit, { op: 'gt', id: query.after }));
+      if (query.around) {
+        const older = Math.floor(limit / 2);
+        const [upTo, newer] = await Promise.all([
+          page(channelId, older + 1, { op: 'lte', id: query.around }),
+          page(channelId, limit - older - 1, { op: 'gt', id: query.around }),
+        ]);
+        return newestFirst([...newer, ...upTo]).slice(0, limit);
+      }
+      return newestFirst(await page(channelId, limit));
+    },
+    stage: (tx, _eventId, mutation) => applyToPostgres(tx, mutation),
+    afterCommit: async () => {},
+    applyPending: async () => {},
+    close: async () => {},
+  };
+}
+
+/** Snowflakes as decimal strings: longer is larger, then lexical order. */
+export function compareIdsDesc(a: string, b: string): number {
+  if (a.length !== b.length) return b.length - a.length;
+  return a < b ? 1 : a > b ? -1 : 0;
+}
