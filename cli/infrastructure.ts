@@ -110,6 +110,7 @@ export async function connectInfrastructure(
     });
     log.info({ kind: timeline.kind }, 'message store: connected');
     lifecycle.defer('message store', () => timeline.close());
+    lifecycle.addReadinessCheck('message store', () => timeline.ping());
     parts.timeline = timeline;
   }
 
@@ -117,6 +118,15 @@ export async function connectInfrastructure(
     const outbox = createOutboxRelay({ db: parts.db, bus: parts.bus, log });
     // Publishes what in-flight requests committed; runs before the bus drains.
     lifecycle.defer('outbox relay', () => outbox.stop());
+    const { timeline } = parts;
+    // Registered before the first run: a staged ScyllaDB write must be applied before its event goes out.
+    if (timeline)
+      outbox.beforePublish((tx, events) =>
+        timeline.applyPending(
+          tx,
+          events.map((e) => e.id),
+        ),
+      );
     outbox.kick(); // events committed before a crash or restart go out now
     parts.outbox = outbox;
   }

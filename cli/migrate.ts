@@ -3,7 +3,10 @@ import { createLogger } from '@gochat/log';
 
 import type { LoadedConfig } from './load-config.ts';
 
-/** `gochat migrate`: applies the SQL migration set to the configured database and exits. */
+/**
+ * `gochat migrate`: applies the SQL migration set to the configured database and, when ScyllaDB is
+ * configured (scylla.hosts), the CQL migrations in scylla/migrations; then exits.
+ */
 export async function migrate(config: LoadedConfig): Promise<void> {
   const log = createLogger({ level: config.host.log.level, role: 'migrate' });
   const handle = await openDatabase({
@@ -17,5 +20,17 @@ export async function migrate(config: LoadedConfig): Promise<void> {
     log.info({ kind: handle.kind }, 'migrations applied');
   } finally {
     await handle.close();
+  }
+
+  const scylla = config.host.scylla;
+  if (!scylla.hosts?.length) return;
+  // Loaded only here: deployments without ScyllaDB never load cassandra-driver.
+  const { connectScylla } = await import('../scylla/client.ts');
+  const { applyCqlMigrations } = await import('../scylla/migrate.ts');
+  const client = await connectScylla(scylla, log);
+  try {
+    await applyCqlMigrations(client, scylla, log); // logs 'scylla: CQL migrations applied'
+  } finally {
+    await client.shutdown();
   }
 }

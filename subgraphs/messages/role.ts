@@ -24,7 +24,10 @@ export interface MessagesDeps {
   outbox: OutboxRelay;
   cache: KeyValueStore;
   log: Logger;
-  /** The message store; PostgreSQL on `db` when not given. */
+  /**
+   * The message store; PostgreSQL on `db` when not given. Whoever opens a ScyllaDB timeline registers its
+   * applyPending with the outbox relay before the relay's first run (cli/infrastructure.ts).
+   */
   timeline?: MessageTimeline;
 }
 
@@ -33,13 +36,6 @@ const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), '
 /** Messages: timelines, history, replies, threads, mentions, reactions, pins and read states. */
 export function createMessagesRole(deps: MessagesDeps): Role {
   const timeline = deps.timeline ?? createPostgresTimeline(deps.db);
-  // ScyllaDB: staged timeline writes are applied before the events announcing them go out.
-  deps.outbox.beforePublish((tx, events) =>
-    timeline.applyPending(
-      tx,
-      events.map((e) => e.id),
-    ),
-  );
   const stores = createMessagesStores({
     db: deps.db,
     ids: deps.ids,

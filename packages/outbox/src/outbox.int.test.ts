@@ -420,6 +420,93 @@ function describeOutbox(name: string, setup: () => Promise<OutboxWorld>): void {
       expect(bus.accepted).toHaveLength(41);
     });
 
+    /** A table the hooks write to, to show which transaction their writes belong to. */
+    async function hookMarks(): Promise<() => Promise<string[]>> {
+      await world.db.execute(sql`create table if not exists outbox_hook_marks (event_id text primary key)`);
+      await world.db.execute(sql`delete from outbox_hook_marks`);
+      return async () =>
+        (await queryRows<{ event_id: string }>(world.db, sql`select event_id from outbox_hook_marks`))
+          .map((r) => r.event_id)
+          .sort();
+    }
+
+    it('beforePublish hooks run in order, in the relay transaction, before the batch is published', async () => {
+      const rec = await listen();
+      const marks = await hookMarks();
+      const bus = new TappedBus(world.bus);
+      const relay = startRelay({ bus });
+      const seen: Array<{ hook: string; ids: string[]; offeredBefore: string[]; pendingInTx: number }> = [];
+      for (const hook of ['first', 'second'])
+        relay.beforePublish(async (tx, events) => {
+          const ids = events.map((e) => e.id);
+          // Read through the relay's transaction: the batch is still unpublished there.
+          const pending = await queryRows<{ n: string | number }>(
+            tx,
+            sql`select count(*) as n from outbox_events
+                where published_at is null and id = any(${`{${ids.join(',')}}`}::text[])`,
+          );
+          seen.push({ hook, ids, offeredBefore: [...bus.offered], pendingInTx: Number(pending[0]!.n) });
+          if (hook === 'first')
+            for (const id of ids)
+              await tx.execute(sql`insert into outbox_hook_marks (event_id) values (${id})`);
+        });
+      const committed = await append(world.db, makeEvents(`${root}.hook`, 3));
+
+      relay.kick();
+      await rec.untilCount(3);
+      await relay.flush();
+      expect(seen).toEqual([
+        { hook: 'first', ids: ids(committed), offeredBefore: [], pendingInTx: 3 },
+        { hook: 'second', ids: ids(committed), offeredBefore: [], pendingInTx: 3 },
+      ]);
+      expect(bus.accepted).toEqual(ids(committed));
+      expect(await marks()).toEqual([...ids(committed)].sort());
+      expect(await countPending(world.db)).toBe(0);
+    });
+
+    it('a throwing beforePublish hook leaves the batch pending, its writes rolled back, and it is retried', async () => {
+      const rec = await listen();
+      const marks = await hookMarks();
+      const { log, lines } = captureLog();
+      const bus = new TappedBus(world.bus);
+      const relay = startRelay({ bus, log });
+      const calls: string[][] = [];
+      let failing = true;
+      relay.beforePublish(async (tx, events) => {
+        calls.push(events.map((e) => e.id));
+        for (const e of events)
+          await tx.execute(sql`insert into outbox_hook_marks (event_id) values (${e.id})`);
+        if (failing) throw new Error('store unavailable (expected by this test)');
+      });
+      const committed = await append(world.db, makeEvents(`${root}.hookfail`, 2));
+
+      relay.kick();
+      await relay.flush();
+      const failedCalls = calls.length;
+      expect(failedCalls).toBeGreaterThanOrEqual(1);
+      expect(bus.offered).toEqual([]);
+      expect(await countPending(world.db)).toBe(2);
+      expect(await marks()).toEqual([]);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          msg: 'outbox: publish failed, will retry',
+          err: expect.objectContaining({ message: 'store unavailable (expected by this test)' }),
+        }),
+      );
+
+      failing = false;
+      relay.kick();
+      await rec.untilCount(2);
+      await relay.flush();
+      // Tried (once or more, as kicks and flushes coalesce) while failing, then once more successfully.
+      expect(calls.length).toBe(failedCalls + 1);
+      for (const call of calls) expect(call).toEqual(ids(committed));
+      expect(bus.accepted).toEqual(ids(committed));
+      expect(rec.ids).toEqual(ids(committed));
+      expect(await marks()).toEqual([...ids(committed)].sort());
+      expect(await countPending(world.db)).toBe(0);
+    });
+
     it('deletePublishedBefore removes old published rows and never pending ones', async () => {
       await append(world.db, makeEvents(`${root}.i`, 3));
       // Marks the first two published without a bus: only the table matters here.

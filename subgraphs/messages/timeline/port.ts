@@ -110,5 +110,7 @@ export interface MessageTimeline {
    * staged mutations among them that are still pending (scylla); postgres: nothing.
    */
   applyPending(tx: Transaction, eventIds: readonly string[]): Promise<void>;
+  /** Throws when the store cannot serve. Used by /ready. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

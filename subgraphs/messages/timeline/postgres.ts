@@ -104,6 +104,7 @@ export function createPostgresTimeline(db: Database): MessageTimeline {
     stage: (tx, _eventId, mutation) => applyToPostgres(tx, mutation),
     afterCommit: async () => {},
     applyPending: async () => {},
+    ping: async () => {},
     close: async () => {},
   };
 }
