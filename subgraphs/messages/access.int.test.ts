@@ -8,7 +8,7 @@ import { openMessagesHarness } from './test-harness.ts';
 
 const SEND = `mutation($channelId: ID!, $content: String!) { sendMessage(channelId: $channelId, content: $content) { id content channel { id } author { id } } }`;
 const HISTORY = `query($channelId: ID!) { messages(channelId: $channelId) { id content } }`;
-const ONE = `query($id: ID!) { message(id: $id) { id content } }`;
+const ONE = `query($channelId: ID!, $id: ID!) { message(channelId: $channelId, id: $id) { id content } }`;
 const REF = `query($reps: [_Any!]!) { _entities(representations: $reps) { ... on Channel { messages { id } } } }`;
 
 type Sent = { sendMessage: { id: string; content: string; channel: { id: string }; author: { id: string } } };
@@ -38,7 +38,7 @@ await describeOnBothDatabases('message access by permissions', openMessagesHarne
     return {
       send: codeOf(await h.as(who, SEND, { channelId, content: 'hi' })),
       read: codeOf(await h.as(who, HISTORY, { channelId })),
-      one: codeOf(await h.as(who, ONE, { id: messageId })),
+      one: codeOf(await h.as(who, ONE, { channelId, id: messageId })),
     };
   }
   const posted = async (channelId: string) =>
@@ -143,7 +143,7 @@ await describeOnBothDatabases('message access by permissions', openMessagesHarne
     );
     expect(codeOf(await h.as(member, HISTORY, { channelId: '123456789012345' }))).toBe('NOT_FOUND');
     expect(codeOf(await h.as(member, SEND, { channelId: 'abc', content: 'x' }))).toBe('VALIDATION');
-    expect(codeOf(await h.as(member, ONE, { id: '123456789012345' }))).toBe('NOT_FOUND');
+    expect(codeOf(await h.as(member, ONE, { channelId: text, id: '123456789012345' }))).toBe('NOT_FOUND');
   });
 
   it('DMs: participants read and send (guildId null in the event); others are refused', async () => {
@@ -181,7 +181,10 @@ await describeOnBothDatabases('message access by permissions', openMessagesHarne
     const other = await h.seed.channel(guildId);
     const scope = { kind: 'scope', scope: { channelId: text } } as const;
     expect(codeOf(await h.as(scope, HISTORY, { channelId: text }))).toBe('OK');
-    expect(codeOf(await h.as(scope, ONE, { id }))).toBe('OK');
+    expect(codeOf(await h.as(scope, ONE, { channelId: text, id }))).toBe('OK');
+    // A message of another container is not found through this one.
+    const elsewhere = await posted(other);
+    expect(codeOf(await h.as(owner, ONE, { channelId: text, id: elsewhere }))).toBe('NOT_FOUND');
     expect(codeOf(await h.as(scope, HISTORY, { channelId: other }))).toBe('FORBIDDEN');
     expect(codeOf(await h.as(scope, SEND, { channelId: text, content: 'x' }))).toBe('UNAUTHENTICATED');
   });

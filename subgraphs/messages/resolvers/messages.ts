@@ -1,10 +1,32 @@
-import { DomainError, parseInput } from '@gochat/errors';
-import { snowflakeTime } from '@gochat/ids';
+import {
+  DomainError,
+  conflict,
+  forbidden,
+  notFound,
+  parseInput,
+  rateLimited,
+  unauthenticated,
+  validation,
+} from '@gochat/errors';
+import { isSnowflake, snowflakeTime } from '@gochat/ids';
+import { PERMISSIONS, has, requirePermissions } from '@gochat/permissions';
+import DataLoader from 'dataloader';
 import { z } from 'zod';
 
-import { id, readable, readableMessage } from '../access.ts';
+import {
+  asUser,
+  id,
+  permissionsIn,
+  readable,
+  readableMessage,
+  requireInChannel,
+  sendable,
+  type Access,
+} from '../access.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
-import type { TimelineMessage } from '../timeline/port.ts';
+import { parseMentions } from '../mentions.ts';
+import type { MessageVersionRow } from '../store/rows.ts';
+import type { MessageMentions, TimelineMessage } from '../timeline/port.ts';
 import type { MessagesContext } from './context.ts';
 
 const limit = z.number().int().min(1, 'at least 1').max(100, 'at most 100');
@@ -24,6 +46,203 @@ export async function history(
   return ctx.timeline.history(cursor ? { ...query, [cursor]: id(args[cursor] ?? '', cursor) } : query);
 }
 
+export const MAX_CONTENT = 2000;
+
+const nonce = z.string().min(1, 'at least 1 character').max(64, 'at most 64 characters');
+const bulkIds = z
+  .array(z.string().refine(isSnowflake, 'not a valid id'))
+  .min(2, 'at least 2 ids')
+  .max(100, 'at most 100 ids')
+  .refine((ids) => new Set(ids).size === ids.length, 'ids must be distinct');
+
+/** Content rules of sends and edits: at most 2000 characters; blank only with attachments. */
+function checkContent(content: string, hasAttachments: boolean): string {
+  // Characters as people count them (code points), not UTF-16 units.
+  if ([...content].length > MAX_CONTENT)
+    throw validation(`content: at most ${MAX_CONTENT} characters`, 'content');
+  if (!content.trim() && !hasAttachments)
+    throw validation('content: a message needs content or attachments', 'content');
+  return content;
+}
+
+const key = (channelId: string, messageId: string) => `${channelId}:${messageId}`;
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1_000));
+
+/**
+ * The mentions of the content that take effect: users who can see the container (participants in
+ * DMs), roles of its guild, and @everyone/@here only from a sender holding MENTION_EVERYONE. The
+ * rest stay plain text.
+ */
+async function effectiveMentions(
+  ctx: MessagesContext,
+  access: Access & { userId: string },
+  content: string,
+): Promise<MessageMentions> {
+  const parsed = parseMentions(content);
+  const { facts, containerId, userId } = access;
+  const [seeing, guildRoles] = await Promise.all([
+    Promise.all(
+      parsed.users.map(async (user) => {
+        if (user === userId) return true;
+        const theirs = await ctx.stores.access.channelAccess(containerId, user);
+        return theirs !== undefined && has(permissionsIn(theirs, user), PERMISSIONS.VIEW_CHANNEL);
+      }),
+    ),
+    facts.guildId && parsed.roles.length
+      ? ctx.stores.messages.rolesOfGuild(facts.guildId, parsed.roles)
+      : new Set<string>(),
+  ]);
+  const broadcast = has(access.bits, PERMISSIONS.MENTION_EVERYONE);
+  return {
+    users: parsed.users.filter((_, i) => seeing[i]),
+    roles: parsed.roles.filter((role) => guildRoles.has(role)),
+    everyone: broadcast && parsed.everyone,
+    here: broadcast && parsed.here,
+  };
+}
+
+/** The message a reply points at: in the same container, read with READ_MESSAGE_HISTORY (as Discord). */
+async function replyTarget(ctx: MessagesContext, access: Access, raw: string): Promise<string> {
+  const replyToId = id(raw, 'replyToId');
+  requireInChannel(access.bits, 'READ_MESSAGE_HISTORY');
+  if (!(await ctx.loaders.message.load(key(access.containerId, replyToId))))
+    throw new DomainError('NOT_FOUND', 'replyToId: unknown or foreign message id.', {
+      details: { field: 'replyToId' },
+    });
+  return replyToId;
+}
+
+/** Spends the per-user send limit, then slowmode unless the sender moderates the channel. */
+async function spendLimits(ctx: MessagesContext, access: Access & { userId: string }): Promise<void> {
+  const sent = await ctx.sendLimiter.consume(access.userId);
+  if (!sent.allowed) throw rateLimited(seconds(sent.retryAfterMs));
+  const { slowmodeSeconds, channelId } = access.facts;
+  const exempt =
+    has(access.bits, PERMISSIONS.MANAGE_MESSAGES) || has(access.bits, PERMISSIONS.MANAGE_CHANNELS);
+  if (slowmodeSeconds <= 0 || exempt) return;
+  // One window per parent channel: a thread shares its parent's slowmode.
+  const slow = await ctx.slowmode(channelId, access.userId, slowmodeSeconds);
+  if (!slow.allowed) throw rateLimited(seconds(slow.retryAfterMs));
+}
+
+async function sendMessage(
+  ctx: MessagesContext,
+  args: {
+    channelId: string;
+    content?: string | null;
+    nonce?: string | null;
+    replyToId?: string | null;
+    attachmentIds?: readonly string[] | null;
+  },
+): Promise<TimelineMessage> {
+  const access = await sendable(ctx, id(args.channelId, 'channelId'));
+  if (args.attachmentIds?.length)
+    throw validation('attachmentIds: attachments are not available until uploads exist', 'attachmentIds');
+  const content = checkContent(args.content ?? '', false);
+  const clientNonce = args.nonce == null ? null : parseInput(nonce, args.nonce, 'nonce');
+  const replyToId = args.replyToId == null ? null : await replyTarget(ctx, access, args.replyToId);
+  const mentions = await effectiveMentions(ctx, access, content);
+  const { facts, containerId, userId } = access;
+  const outcome = await ctx.stores.messages.send({
+    channelId: containerId,
+    parentChannelId: facts.channelId,
+    guildId: facts.guildId,
+    authorId: userId,
+    content,
+    replyToId,
+    mentions,
+    nonce: clientNonce,
+    beforeWrite: () => spendLimits(ctx, access),
+  });
+  if ('sent' in outcome) {
+    ctx.loaders.message.prime(key(containerId, outcome.sent.id), outcome.sent);
+    return outcome.sent;
+  }
+  const { replay } = outcome;
+  if (replay.channelId !== containerId)
+    throw conflict('nonce: already used for a message in another channel.', { field: 'nonce' });
+  const original = await ctx.loaders.message.load(key(replay.channelId, replay.messageId));
+  // The message the nonce sent was deleted since.
+  if (!original) throw notFound('Message');
+  return original;
+}
+
+async function editMessage(
+  ctx: MessagesContext,
+  args: { channelId: string; messageId: string; content: string },
+): Promise<TimelineMessage> {
+  if (ctx.identity.kind !== 'user') throw unauthenticated();
+  const { access, message } = await readableMessage(ctx, args.channelId, args.messageId);
+  const author = access as Access & { userId: string };
+  if (message.authorId !== author.userId) throw forbidden('Only its author can edit a message.');
+  if (message.kind !== 'default') throw forbidden('System messages cannot be edited.');
+  const content = checkContent(args.content, message.attachments.length > 0);
+  const mentions = await effectiveMentions(ctx, author, content);
+  const edited = await ctx.stores.messages.edit(message, content, mentions);
+  ctx.loaders.message
+    .clear(key(message.channelId, message.id))
+    .prime(key(message.channelId, message.id), edited);
+  return edited;
+}
+
+/** The caller's access for deleting: they must see the container (the author included). */
+async function deleter(ctx: MessagesContext, channelId: string) {
+  const access = await asUser(ctx, id(channelId, 'channelId'));
+  requireInChannel(access.bits);
+  return access;
+}
+
+async function deleteMessage(
+  ctx: MessagesContext,
+  args: { channelId: string; messageId: string },
+): Promise<string> {
+  const access = await deleter(ctx, args.channelId);
+  const message = await ctx.loaders.message.load(key(access.containerId, id(args.messageId, 'messageId')));
+  if (!message) throw notFound('Message');
+  if (message.authorId !== access.userId) requirePermissions(access.bits, 'MANAGE_MESSAGES');
+  await ctx.stores.messages.delete({
+    channelId: message.channelId,
+    parentChannelId: message.parentChannelId,
+    guildId: message.guildId,
+    actorId: access.userId,
+    ids: [message.id],
+  });
+  ctx.loaders.message.clear(key(message.channelId, message.id));
+  return message.id;
+}
+
+async function bulkDeleteMessages(
+  ctx: MessagesContext,
+  args: { channelId: string; messageIds: readonly string[] },
+): Promise<string[]> {
+  const access = await deleter(ctx, args.channelId);
+  requirePermissions(access.bits, 'MANAGE_MESSAGES');
+  const wanted = parseInput(bulkIds, args.messageIds, 'messageIds');
+  const found = new Set((await ctx.timeline.get(access.containerId, wanted)).map((m) => m.id));
+  const ids = wanted.filter((messageId) => found.has(messageId));
+  if (!ids.length) return [];
+  await ctx.stores.messages.bulkDelete({
+    channelId: access.containerId,
+    parentChannelId: access.facts.channelId,
+    guildId: access.facts.guildId,
+    actorId: access.userId,
+    ids,
+  });
+  for (const messageId of ids) ctx.loaders.message.clear(key(access.containerId, messageId));
+  return ids;
+}
+
+/** Edit histories by "channelId:messageId", batched per request. */
+const editHistories = new WeakMap<MessagesContext, DataLoader<string, MessageVersionRow[]>>();
+function editHistoryOf(ctx: MessagesContext, message: TimelineMessage): Promise<MessageVersionRow[]> {
+  let loader = editHistories.get(ctx);
+  if (!loader) {
+    loader = new DataLoader((keys: readonly string[]) => ctx.stores.messages.editHistory(keys));
+    editHistories.set(ctx, loader);
+  }
+  return loader.load(key(message.channelId, message.id));
+}
+
 export const resolvers: Resolvers = {
   Message: {
     __resolveReference: async (ref, ctx) => (await readableMessage(ctx, ref.channelId, ref.id)).message,
@@ -31,11 +250,24 @@ export const resolvers: Resolvers = {
     author: (message) => ({ id: message.authorId }),
     kind: (message) => (message.kind === 'guild_member_join' ? 'GUILD_MEMBER_JOIN' : 'DEFAULT'),
     createdAt: (message) => snowflakeTime(message.id),
+    // Never edited: no history to read.
+    editHistory: (message, _args, ctx) => (message.editedAt ? editHistoryOf(ctx, message) : []),
+    replyTo: (message) =>
+      message.replyToId ? { channelId: message.channelId, messageId: message.replyToId } : null,
     mentions: (message) => ({
       ...message.mentions,
       users: message.mentions.users.map((u) => ({ id: u })),
       roleIds: message.mentions.roles,
     }),
+  },
+
+  // The referenced message lives in the same container as the reply (or is a thread's starter in
+  // its parent channel), so whoever reads the reply may read it.
+  MessageReference: {
+    messageId: (ref) => ref.messageId,
+    message: async (ref, _args, ctx) =>
+      (await ctx.loaders.message.load(key(ref.channelId, ref.messageId))) ?? null,
+    deleted: async (ref, _args, ctx) => !(await ctx.loaders.message.load(key(ref.channelId, ref.messageId))),
   },
 
   Channel: {
@@ -46,6 +278,13 @@ export const resolvers: Resolvers = {
   Query: {
     message: async (_root, args, ctx) => (await readableMessage(ctx, args.channelId, args.id)).message,
     messages: (_root, args, ctx) => history(ctx, args.channelId, args),
+  },
+
+  Mutation: {
+    sendMessage: (_root, args, ctx) => sendMessage(ctx, args),
+    editMessage: (_root, args, ctx) => editMessage(ctx, args),
+    deleteMessage: (_root, args, ctx) => deleteMessage(ctx, args),
+    bulkDeleteMessages: (_root, args, ctx) => bulkDeleteMessages(ctx, args),
   },
 
   Subscription: {

@@ -78,7 +78,7 @@ interface ThreadJson {
   createdAt: string;
 }
 
-/** Access reads the guilds subgraph's tables read-only (docs/decisions/0003-shared-database.md). */
+/** Access reads the guilds subgraph's tables read-only (docs/decisions/0003-one-database-domain-owned-tables.md). */
 export const createAccessStore = (db: Database) => ({
   /**
    * What decides the user's permissions in a container, in one round trip: the channel's kind and
