@@ -182,7 +182,7 @@ export type Mutation = {
   joinThread: Thread;
   /** Leaves a thread. */
   leaveThread: Thread;
-  /** Pins a message; needs MANAGE_MESSAGES. At most 50 per channel (LIMIT_REACHED). */
+  /** Pins a message; needs MANAGE_MESSAGES (any participant in DMs and group DMs). At most 50 per channel (LIMIT_REACHED). */
   pinMessage: Message;
   /** Removes every reaction, or every reaction with one emoji; needs MANAGE_MESSAGES. */
   removeAllReactions: Message;
@@ -195,7 +195,7 @@ export type Mutation = {
    * the per-user send limit.
    */
   sendMessage: Message;
-  /** Unpins a message; needs MANAGE_MESSAGES. */
+  /** Unpins a message; needs MANAGE_MESSAGES (any participant in DMs and group DMs). */
   unpinMessage: Message;
   /**
    * Changes a thread. Name and auto-archive: its owner or MANAGE_THREADS. Archive: its owner or
