@@ -4,6 +4,7 @@ import {
   AuthzCreateChannelDocument,
   AuthzCreateEmojiDocument,
   AuthzCreateGuildDocument,
+  AuthzCreateThreadDocument,
   AuthzCreateInviteDocument,
   AuthzCreateRoleDocument,
   AuthzGuildRolesDocument,
@@ -55,6 +56,7 @@ export const BITS = {
   VIEW_CHANNEL: bit(10),
   SEND_MESSAGES: bit(11),
   READ_MESSAGE_HISTORY: bit(16),
+  CREATE_THREADS: bit(35),
 };
 /** Every permission the API knows (bits 0-7, 9-11, 13-17, 20-24, 26-28, 30, 34, 35, 38, 40). */
 const EVERY_PERMISSION = [
@@ -87,6 +89,11 @@ export interface MainGuild extends GuildFixture {
    * Lower, Manager and Senior are allowed them back.
    */
   restrictedId: string;
+  /**
+   * @everyone is denied ADD_REACTIONS and CREATE_THREADS (but may read and send); Lower, Manager and
+   * Senior are allowed them back.
+   */
+  limitedId: string;
   messageId: string;
   privateMessageId: string;
   emojiId: string;
@@ -289,6 +296,12 @@ export async function buildMainGuild(w: World): Promise<MainGuild> {
   for (const role of [g.roles.lower, g.roles.manager, g.roles.senior])
     await overwrite(restrictedId, role, restricted);
 
+  const limitedId = await freshChannel(w, g.id, 'limited');
+  const limited = BITS.ADD_REACTIONS | BITS.CREATE_THREADS;
+  await overwrite(limitedId, g.id, 0n, limited);
+  for (const role of [g.roles.lower, g.roles.manager, g.roles.senior])
+    await overwrite(limitedId, role, limited);
+
   const post = async (channelId: string, content: string) =>
     (await ok(w, 'owner', AuthzSendMessageDocument, { channelId, content })).sendMessage.id;
   const messageId = await post(g.generalId, 'seed');
@@ -306,6 +319,7 @@ export async function buildMainGuild(w: World): Promise<MainGuild> {
     ...g,
     privateId,
     restrictedId,
+    limitedId,
     messageId,
     privateMessageId,
     emojiId: createEmoji.id,
@@ -313,4 +327,43 @@ export async function buildMainGuild(w: World): Promise<MainGuild> {
     dmId,
     dmMessageId: await post(dmId, 'psst'),
   };
+}
+
+/** The callers who are members of the main guild, so can write fixtures of their own there. */
+export const MEMBERS = ['member', 'permitted', 'lower', 'higher', 'admin', 'owner'] as const;
+export type MemberCaller = (typeof MEMBERS)[number];
+export const isMember = (c: Caller): c is MemberCaller => (MEMBERS as readonly Caller[]).includes(c);
+
+const posters = new WeakMap<World, Promise<Account>>();
+/**
+ * A plain member of the main guild (no roles) who writes the messages and threads other callers act
+ * on, so that "someone else's" means the same for every caller. Made once per world.
+ */
+export function poster(w: World): Promise<Account> {
+  let made = posters.get(w);
+  if (!made) {
+    made = freshMember(w, w.main.id);
+    posters.set(w, made);
+  }
+  return made;
+}
+
+/** The author of the caller's own fixtures: the caller when a member, else the poster (refused anyway). */
+export const authorFor = async (w: World, c: Caller): Promise<Account> =>
+  isMember(c) ? w.people[c] : poster(w);
+
+/** A message by `author` in a channel; answers its id. */
+export async function postMessage(w: World, author: Account, channelId: string, content = `m-${unique()}`) {
+  return (await gqlOk(w.url, AuthzSendMessageDocument, { channelId, content }, author.jwt)).sendMessage.id;
+}
+
+/** A standalone thread by `author` under a text channel; answers its id. */
+export async function postThread(w: World, author: Account, channelId: string) {
+  const { createThread } = await gqlOk(
+    w.url,
+    AuthzCreateThreadDocument,
+    { channelId, name: `t-${unique()}` },
+    author.jwt,
+  );
+  return createThread.id;
 }

@@ -3,53 +3,70 @@ import fs from 'node:fs';
 import {
   AuthzAcceptFriendRequestDocument,
   AuthzAcceptInviteDocument,
+  AuthzAckMessageDocument,
   AuthzAddGroupDmRecipientDocument,
+  AuthzAddReactionDocument,
   AuthzAddMemberRoleDocument,
   AuthzAuditLogDocument,
   AuthzBanMemberDocument,
   AuthzBlockUserDocument,
+  AuthzBulkDeleteMessagesDocument,
   AuthzChannelDocument,
   AuthzCreateChannelDocument,
   AuthzCreateEmojiDocument,
   AuthzCreateGroupDmDocument,
   AuthzCreateInviteDocument,
   AuthzCreateRoleDocument,
+  AuthzCreateThreadDocument,
   AuthzDeclineFriendRequestDocument,
   AuthzDeleteChannelDocument,
   AuthzDeleteChannelOverwriteDocument,
   AuthzDeleteEmojiDocument,
   AuthzDeleteGuildDocument,
+  AuthzDeleteMessageDocument,
   AuthzDeleteRoleDocument,
+  AuthzEditMessageDocument,
   AuthzEmojiDocument,
   AuthzGuildBansDocument,
   AuthzGuildInvitesDocument,
   AuthzGuildMemberDocument,
   AuthzInviteDocument,
+  AuthzJoinThreadDocument,
   AuthzKickMemberDocument,
   AuthzLeaveGroupDmDocument,
   AuthzLeaveGuildDocument,
+  AuthzLeaveThreadDocument,
   AuthzMessagesDocument,
   AuthzMyDirectChannelsDocument,
   AuthzOpenDirectMessageDocument,
+  AuthzPinMessageDocument,
+  AuthzReactionUsersDocument,
   AuthzRelationshipsDocument,
+  AuthzRemoveAllReactionsDocument,
   AuthzRemoveFriendDocument,
   AuthzRemoveGroupDmRecipientDocument,
   AuthzRemoveMemberRoleDocument,
+  AuthzRemoveReactionDocument,
   AuthzRenameEmojiDocument,
   AuthzReorderChannelsDocument,
   AuthzReorderRolesDocument,
   AuthzRevokeInviteDocument,
+  AuthzSeenByDocument,
   AuthzSendFriendRequestDocument,
   AuthzSendMessageDocument,
   AuthzSetChannelOverwriteDocument,
+  AuthzThreadDocument,
   AuthzTimeoutMemberDocument,
   AuthzTransferGuildOwnershipDocument,
   AuthzUnbanMemberDocument,
   AuthzUnblockUserDocument,
+  AuthzUnpinMessageDocument,
+  AuthzUnreadsDocument,
   AuthzUpdateChannelDocument,
   AuthzUpdateGuildDocument,
   AuthzUpdateMemberDocument,
   AuthzUpdateRoleDocument,
+  AuthzUpdateThreadDocument,
   ChannelMessagesDocument,
   CreateGuildDocument,
   GuildDocument,
@@ -86,7 +103,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BITS,
   CALLERS,
+  MEMBERS,
   PEOPLE,
+  authorFor,
   buildGuild,
   buildMainGuild,
   call,
@@ -99,6 +118,9 @@ import {
   ok,
   outcomeOf,
   perCaller,
+  postMessage,
+  postThread,
+  poster,
   targetMember,
   unique,
   type Caller,
@@ -276,6 +298,37 @@ async function channelWithRoleOverwrites(w: World, where: 'aboveLower' | 'bottom
     });
   return { channelId, roles };
 }
+
+// Fixtures of the messaging rows.
+const THUMBS = { unicode: '👍' };
+type MessageChannel = 'generalId' | 'privateId' | 'limitedId';
+/** A message by the poster (a plain member: "someone else's" for every caller). */
+const othersMessage = (channel: MessageChannel) => async (w: World) =>
+  postMessage(w, await poster(w), w.main[channel]);
+/** A message by the owner, in the private channel only the Manager role sees. */
+const privateMessage = async (w: World) => postMessage(w, w.people.owner, w.main.privateId);
+/** The caller's own message in general (the poster's for non-members, who are refused anyway). */
+const ownMessage = async (w: World, c: Caller) => postMessage(w, await authorFor(w, c), w.main.generalId);
+/** A message in general that the poster reacted to. */
+async function othersReaction(w: World) {
+  const author = await poster(w);
+  const messageId = await postMessage(w, author, w.main.generalId);
+  await gqlOk(
+    w.url,
+    AuthzAddReactionDocument,
+    { channelId: w.main.generalId, messageId, emoji: THUMBS },
+    author.jwt,
+  );
+  return { messageId, userId: author.id };
+}
+/** A thread under general, started by the poster. */
+const othersThread = async (w: World) => postThread(w, await poster(w), w.main.generalId);
+/** A thread under the private channel, started by the owner. */
+const privateThread = (w: World) => postThread(w, w.people.owner, w.main.privateId);
+/** The caller's own thread under general (the poster's for non-members). */
+const ownThread = async (w: World, c: Caller) => postThread(w, await authorFor(w, c), w.main.generalId);
+/** Variables for an operation on a message in general. */
+const inGeneral = (messageId: string, w: World) => ({ channelId: w.main.generalId, messageId });
 
 /** One row per operation of the API schema (`Type.field`), plus variants (`Type.field — variant`). */
 const MATRIX: Record<string, Row<unknown>> = {
@@ -743,9 +796,281 @@ const MATRIX: Record<string, Row<unknown>> = {
     AuthzSendMessageDocument,
     (channelId, w, c) => ({ channelId, content: `from ${c}` }),
   ),
+  // --- messages: edit, delete, bulk delete ---
+  'Mutation.editMessage': opEach(members, each(ownMessage), AuthzEditMessageDocument, (id, w, c) => ({
+    ...inGeneral(id, w),
+    content: `edited by ${c}`,
+  })),
+  // Only the author edits: not even the owner or an administrator.
+  "Mutation.editMessage — someone else's message": opWith(
+    nobody,
+    othersMessage('generalId'),
+    AuthzEditMessageDocument,
+    (id, w, c) => ({ ...inGeneral(id, w), content: `edited by ${c}` }),
+  ),
+  // Someone else's message: MANAGE_MESSAGES.
+  'Mutation.deleteMessage': opEach(
+    permissioned,
+    each(othersMessage('generalId')),
+    AuthzDeleteMessageDocument,
+    inGeneral,
+  ),
+  'Mutation.deleteMessage — own message': opEach(
+    members,
+    each(ownMessage),
+    AuthzDeleteMessageDocument,
+    inGeneral,
+  ),
+  // MANAGE_MESSAGES is worth nothing where the caller cannot see.
+  'Mutation.deleteMessage — private channel': opEach(
+    privateChannel,
+    each(privateMessage),
+    AuthzDeleteMessageDocument,
+    (messageId, w) => ({ channelId: w.main.privateId, messageId }),
+  ),
+  'Mutation.bulkDeleteMessages': opEach(
+    permissioned, // MANAGE_MESSAGES
+    each(async (w) => [await othersMessage('generalId')(w), await othersMessage('generalId')(w)]),
+    AuthzBulkDeleteMessagesDocument,
+    (messageIds, w) => ({ channelId: w.main.generalId, messageIds }),
+  ),
+  // Bulk delete is for moderators, even of one's own messages.
+  'Mutation.bulkDeleteMessages — own messages': opEach(
+    permissioned,
+    each(async (w, c) => [await ownMessage(w, c), await ownMessage(w, c)]),
+    AuthzBulkDeleteMessagesDocument,
+    (messageIds, w) => ({ channelId: w.main.generalId, messageIds }),
+  ),
+
+  // --- reactions: reading the message, and ADD_REACTIONS for an emoji new on it ---
+  'Mutation.addReaction': opWith(members, othersMessage('generalId'), AuthzAddReactionDocument, (id, w) => ({
+    ...inGeneral(id, w),
+    emoji: THUMBS,
+  })),
+  'Mutation.addReaction — custom emoji of the guild': opWith(
+    members,
+    othersMessage('generalId'),
+    AuthzAddReactionDocument,
+    (id, w) => ({ ...inGeneral(id, w), emoji: { emojiId: w.main.emojiId } }),
+  ),
+  // One message per caller, so each adds an emoji new on it.
+  'Mutation.addReaction — new emoji where ADD_REACTIONS is denied': opEach(
+    permissioned,
+    each(othersMessage('limitedId')),
+    AuthzAddReactionDocument,
+    (messageId, w) => ({ channelId: w.main.limitedId, messageId, emoji: THUMBS }),
+  ),
+  // Joining an emoji already there needs no ADD_REACTIONS.
+  'Mutation.addReaction — existing emoji where ADD_REACTIONS is denied': opWith(
+    members,
+    async (w) => {
+      const messageId = await othersMessage('limitedId')(w);
+      await ok(w, 'owner', AuthzAddReactionDocument, {
+        channelId: w.main.limitedId,
+        messageId,
+        emoji: THUMBS,
+      });
+      return messageId;
+    },
+    AuthzAddReactionDocument,
+    (messageId, w) => ({ channelId: w.main.limitedId, messageId, emoji: THUMBS }),
+  ),
+  'Mutation.addReaction — private channel': op(privateChannel, AuthzAddReactionDocument, (w) => ({
+    channelId: w.main.privateId,
+    messageId: w.main.privateMessageId,
+    emoji: THUMBS,
+  })),
+  'Mutation.addReaction — DM': op(participants, AuthzAddReactionDocument, (w) => ({
+    channelId: w.main.dmId,
+    messageId: w.main.dmMessageId,
+    emoji: THUMBS,
+  })),
+  // One's own reaction: every member who reacted may take it back.
+  'Mutation.removeReaction': opWith(
+    members,
+    async (w) => {
+      const messageId = await othersMessage('generalId')(w);
+      await perCaller(MEMBERS, (m) =>
+        ok(w, m, AuthzAddReactionDocument, { ...inGeneral(messageId, w), emoji: THUMBS }),
+      );
+      return messageId;
+    },
+    AuthzRemoveReactionDocument,
+    (id, w) => ({ ...inGeneral(id, w), emoji: THUMBS }),
+  ),
+  "Mutation.removeReaction — another user's": opEach(
+    permissioned, // MANAGE_MESSAGES
+    each(othersReaction),
+    AuthzRemoveReactionDocument,
+    ({ messageId, userId }, w) => ({ ...inGeneral(messageId, w), emoji: THUMBS, userId }),
+  ),
+  'Mutation.removeAllReactions': opEach(
+    permissioned, // MANAGE_MESSAGES
+    each(othersReaction),
+    AuthzRemoveAllReactionsDocument,
+    ({ messageId }, w) => inGeneral(messageId, w),
+  ),
+  'Query.reactionUsers': op(members, AuthzReactionUsersDocument, (w) => ({
+    ...inGeneral(w.main.messageId, w),
+    emoji: THUMBS,
+  })),
+  'Query.reactionUsers — private channel': op(privateChannel, AuthzReactionUsersDocument, (w) => ({
+    channelId: w.main.privateId,
+    messageId: w.main.privateMessageId,
+    emoji: THUMBS,
+  })),
+  'Query.reactionUsers — DM': op(participants, AuthzReactionUsersDocument, (w) => ({
+    channelId: w.main.dmId,
+    messageId: w.main.dmMessageId,
+    emoji: THUMBS,
+  })),
+
+  // --- pins: MANAGE_MESSAGES ---
+  'Mutation.pinMessage': opEach(
+    permissioned,
+    each(othersMessage('generalId')),
+    AuthzPinMessageDocument,
+    inGeneral,
+  ),
+  'Mutation.pinMessage — private channel': opEach(
+    privateChannel,
+    each(privateMessage),
+    AuthzPinMessageDocument,
+    (messageId, w) => ({ channelId: w.main.privateId, messageId }),
+  ),
+  'Mutation.unpinMessage': opEach(
+    permissioned,
+    each(async (w) => {
+      const messageId = await othersMessage('generalId')(w);
+      await ok(w, 'owner', AuthzPinMessageDocument, inGeneral(messageId, w));
+      return messageId;
+    }),
+    AuthzUnpinMessageDocument,
+    inGeneral,
+  ),
+
+  // --- threads: inherit the parent channel's permissions ---
+  'Query.thread': opWith(members, othersThread, AuthzThreadDocument, (id) => ({ id })),
+  'Query.thread — private channel': opWith(privateChannel, privateThread, AuthzThreadDocument, (id) => ({
+    id,
+  })),
+  // CREATE_THREADS, which @everyone holds by default.
+  'Mutation.createThread': op(members, AuthzCreateThreadDocument, (w, c) => ({
+    channelId: w.main.generalId,
+    name: `by ${c}`,
+  })),
+  // From a message: one thread per message, so one message per caller.
+  'Mutation.createThread — from a message': opEach(
+    members,
+    each(othersMessage('generalId')),
+    AuthzCreateThreadDocument,
+    (messageId, w, c) => ({ ...inGeneral(messageId, w), name: `from ${c}` }),
+  ),
+  'Mutation.createThread — where CREATE_THREADS is denied': op(
+    permissioned,
+    AuthzCreateThreadDocument,
+    (w, c) => ({
+      channelId: w.main.limitedId,
+      name: `by ${c}`,
+    }),
+  ),
+  'Mutation.createThread — private channel': op(privateChannel, AuthzCreateThreadDocument, (w, c) => ({
+    channelId: w.main.privateId,
+    name: `by ${c}`,
+  })),
+  // Someone else's thread: MANAGE_THREADS.
+  'Mutation.updateThread': opWith(
+    permissioned,
+    othersThread,
+    AuthzUpdateThreadDocument,
+    (threadId, w, c) => ({
+      threadId,
+      name: `renamed by ${c}`,
+    }),
+  ),
+  // Its owner renames it...
+  'Mutation.updateThread — own thread': opEach(
+    members,
+    each(ownThread),
+    AuthzUpdateThreadDocument,
+    (threadId, w, c) => ({ threadId, name: `renamed by ${c}` }),
+  ),
+  // ...but locking takes MANAGE_THREADS, even for its owner.
+  'Mutation.updateThread — locking own thread': opEach(
+    permissioned,
+    each(ownThread),
+    AuthzUpdateThreadDocument,
+    (threadId) => ({ threadId, locked: true }),
+  ),
+  'Mutation.joinThread': opWith(members, othersThread, AuthzJoinThreadDocument, (threadId) => ({ threadId })),
+  'Mutation.joinThread — private channel': opWith(
+    privateChannel,
+    privateThread,
+    AuthzJoinThreadDocument,
+    (threadId) => ({ threadId }),
+  ),
+  'Mutation.leaveThread': opWith(
+    members,
+    async (w) => {
+      const threadId = await othersThread(w);
+      await perCaller(MEMBERS, (m) => ok(w, m, AuthzJoinThreadDocument, { threadId }));
+      return threadId;
+    },
+    AuthzLeaveThreadDocument,
+    (threadId) => ({ threadId }),
+  ),
+  // SEND_MESSAGES_IN_THREADS, which @everyone holds by default...
+  'Mutation.sendMessage — thread': opWith(
+    members,
+    othersThread,
+    AuthzSendMessageDocument,
+    (channelId, w, c) => ({
+      channelId,
+      content: `from ${c}`,
+    }),
+  ),
+  // ...and MANAGE_THREADS in a locked thread.
+  'Mutation.sendMessage — locked thread': opWith(
+    permissioned,
+    async (w) => {
+      const threadId = await othersThread(w);
+      await ok(w, 'owner', AuthzUpdateThreadDocument, { threadId, locked: true });
+      return threadId;
+    },
+    AuthzSendMessageDocument,
+    (channelId, w, c) => ({ channelId, content: `from ${c}` }),
+  ),
+
+  // --- read states: one's own, where one can read ---
+  'Query.unreads': op(signedIn, AuthzUnreadsDocument, () => ({})),
+  'Mutation.ackMessage': op(members, AuthzAckMessageDocument, (w) => inGeneral(w.main.messageId, w)),
+  'Mutation.ackMessage — private channel': op(privateChannel, AuthzAckMessageDocument, (w) => ({
+    channelId: w.main.privateId,
+    messageId: w.main.privateMessageId,
+  })),
+  'Mutation.ackMessage — DM': op(participants, AuthzAckMessageDocument, (w) => ({
+    channelId: w.main.dmId,
+    messageId: w.main.dmMessageId,
+  })),
+  'Query.seenBy': op(members, AuthzSeenByDocument, (w) => inGeneral(w.main.messageId, w)),
+  'Query.seenBy — private channel': op(privateChannel, AuthzSeenByDocument, (w) => ({
+    channelId: w.main.privateId,
+    messageId: w.main.privateMessageId,
+  })),
+  'Query.seenBy — DM': op(participants, AuthzSeenByDocument, (w) => ({
+    channelId: w.main.dmId,
+    messageId: w.main.dmMessageId,
+  })),
+
   'Subscription.messageCreated': subscription(members, 'generalId'),
   'Subscription.messageCreated — private channel': subscription(privateChannel, 'privateId'),
   'Subscription.messageCreated — DM': subscription(participants, 'dmId'),
+  'Subscription.messageCreated — thread': row({
+    expect: members,
+    setup: othersThread,
+    sequential: true,
+    run: (w, c, threadId) => subscriptionOutcome(w, c, threadId, 'owner'),
+  }),
 };
 
 /** "OK: member, owner; FORBIDDEN: outsider; UNAUTHENTICATED: anonymous" */
@@ -755,15 +1080,21 @@ function describeExpectation(expectation: Expectation): string {
   return [...byOutcome].map(([outcome, callers]) => `${outcome}: ${callers.join(', ')}`).join('; ');
 }
 
+/** Fixtures post many messages per row, far beyond the per-user send limit meant for people. */
+const FIXTURE_SEND_RATE = `
+messages:
+  sendRate: { points: 100000, windowSeconds: 10 }
+`;
+
 /** Users for targets and peers, handed out once each by World.take(). */
-const SPARE_USERS = 62;
+const SPARE_USERS = 64;
 
 describe('authorization matrix, through the router (embedded)', () => {
   let gochat: GochatProcess;
   const world = {} as World;
 
   beforeAll(async () => {
-    const { dir, file } = tempConfig(RELAXED_LIMITS);
+    const { dir, file } = tempConfig(RELAXED_LIMITS + FIXTURE_SEND_RATE);
     gochat = await startGochat({
       env: { DATA_DIR: dir, PORT: String(await freePort()), GOCHAT_CONFIG: file, ...SECRETS },
     });

@@ -1,5 +1,12 @@
 import {
   AcceptInviteDocument,
+  AuthzAckMessageDocument,
+  AuthzAddReactionDocument,
+  AuthzBulkDeleteMessagesDocument,
+  AuthzCreateThreadDocument,
+  AuthzDeleteMessageDocument,
+  AuthzEditMessageDocument,
+  AuthzPinMessageDocument,
   AuditLogDocument,
   AuthzGuildRolesDocument,
   AuthzReorderChannelsDocument,
@@ -13,6 +20,10 @@ import {
   CreateGuildDocument,
   MeDocument,
   MessageCreatedDocument,
+  MsgChannelThreadsDocument,
+  MsgHistoryBareDocument,
+  MsgSendBareDocument,
+  MsgUnreadsDocument,
   RefreshJwtDocument,
   SendMessageDocument,
   SignInDocument,
@@ -26,6 +37,7 @@ import {
   type GochatProcess,
   type TestUser,
 } from '@gochat/testkit';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import http from 'node:http';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -291,6 +303,141 @@ router:
     expect(channels.channels.map((c) => c.name)).toEqual(['Text Channels', 'general']);
     const { auditLog } = await gqlOk(url, AuditLogDocument, { guildId: guild.id }, token);
     expect(auditLog.nodes).toEqual([]);
+  });
+
+  it('rejects bad message input with typed errors and writes nothing', async () => {
+    const setupToken = await jwt();
+    const as = <T, V>(document: TypedDocumentNode<T, V>, variables: V, token = setupToken) =>
+      gqlOk(url, document, variables, token);
+    const { createGuild: guild } = await as(CreateGuildDocument, { name: 'Talk' });
+    const general = guild.systemChannel!.id;
+    const channel = async (name: string, kind?: 'TEXT' | 'VOICE' | 'CATEGORY') =>
+      (await as(CreateChannelWithDocument, { guildId: guild.id, input: { name, kind } })).createChannel.id;
+    const [other, voice, category] = await Promise.all([
+      channel('other'),
+      channel('lounge', 'VOICE'),
+      channel('Topics', 'CATEGORY'),
+    ]);
+    const seed = (await as(MsgSendBareDocument, { channelId: general, content: 'keep me' })).sendMessage.id;
+    const foreign = (await as(MsgSendBareDocument, { channelId: other, content: 'elsewhere' })).sendMessage
+      .id;
+    const unknown = String(1n << 22n); // a well-formed id from the snowflake epoch: nothing has it
+    const readStates = async (token: string) =>
+      (await as(MsgUnreadsDocument, {}, token)).unreads.guilds.find((g) => g.guildId === guild.id)?.channels;
+    const before = await readStates(setupToken);
+
+    const token = await jwt();
+    const codeOf = (r: { errors?: readonly { extensions?: Record<string, unknown> }[] }) =>
+      r.errors?.[0]?.extensions?.code;
+    const send = (variables: { channelId: string; content?: string; replyToId?: string }) =>
+      gql(url, MsgSendBareDocument, variables, token);
+    const react = (messageId: string, emoji: { unicode?: string; emojiId?: string }, channelId = general) =>
+      gql(url, AuthzAddReactionDocument, { channelId, messageId, emoji }, token);
+    const inGeneral = (messageId: string) => ({ channelId: general, messageId });
+    const history = (variables: { limit?: number; before?: string; after?: string; around?: string }) =>
+      gql(url, MsgHistoryBareDocument, { channelId: general, ...variables }, token);
+    const ids = (count: number) =>
+      Array.from({ length: count }, (_, i) => String(BigInt(unknown) + BigInt(i)));
+    const refused: Array<
+      [string, Promise<{ errors?: readonly { extensions?: Record<string, unknown> }[] }>, string]
+    > = [
+      ['content of 2001 characters', send({ channelId: general, content: 'x'.repeat(2001) }), 'VALIDATION'],
+      ['empty content', send({ channelId: general, content: '' }), 'VALIDATION'],
+      [
+        'an edit to 2001 characters',
+        gql(url, AuthzEditMessageDocument, { ...inGeneral(seed), content: 'x'.repeat(2001) }, token),
+        'VALIDATION',
+      ],
+      [
+        'an edit to nothing',
+        gql(url, AuthzEditMessageDocument, { ...inGeneral(seed), content: ' ' }, token),
+        'VALIDATION',
+      ],
+      [
+        'a reply to an unknown message',
+        send({ channelId: general, content: 'hm', replyToId: unknown }),
+        'NOT_FOUND',
+      ],
+      [
+        'a reply to a message of another channel',
+        send({ channelId: general, content: 'hm', replyToId: foreign }),
+        'NOT_FOUND',
+      ],
+      [
+        'an edit of an unknown message',
+        gql(url, AuthzEditMessageDocument, { ...inGeneral(unknown), content: 'new' }, token),
+        'NOT_FOUND',
+      ],
+      [
+        'an edit of a message of another channel',
+        gql(url, AuthzEditMessageDocument, { ...inGeneral(foreign), content: 'new' }, token),
+        'NOT_FOUND',
+      ],
+      [
+        'deleting a message of another channel',
+        gql(url, AuthzDeleteMessageDocument, inGeneral(foreign), token),
+        'NOT_FOUND',
+      ],
+      [
+        'pinning an unknown message',
+        gql(url, AuthzPinMessageDocument, inGeneral(unknown), token),
+        'NOT_FOUND',
+      ],
+      [
+        'pinning a message of another channel',
+        gql(url, AuthzPinMessageDocument, inGeneral(foreign), token),
+        'NOT_FOUND',
+      ],
+      ['reacting to a message of another channel', react(foreign, { unicode: '👍' }), 'NOT_FOUND'],
+      [
+        'a thread from a message of another channel',
+        gql(url, AuthzCreateThreadDocument, { ...inGeneral(foreign), name: 'side' }, token),
+        'NOT_FOUND',
+      ],
+      ['an unknown custom emoji', react(seed, { emojiId: unknown }), 'NOT_FOUND'],
+      ['a reaction that is no emoji', react(seed, { unicode: 'abc' }), 'VALIDATION'],
+      ['a reaction naming two emoji', react(seed, { unicode: '👍', emojiId: unknown }), 'VALIDATION'],
+      ['a reaction naming no emoji', react(seed, {}), 'VALIDATION'],
+      ['sending to a voice channel', send({ channelId: voice, content: 'hello?' }), 'VALIDATION'],
+      ['sending to a category', send({ channelId: category, content: 'hello?' }), 'VALIDATION'],
+      [
+        'acking a message of another channel',
+        gql(url, AuthzAckMessageDocument, inGeneral(foreign), token),
+        'NOT_FOUND',
+      ],
+      [
+        'bulk deleting 1 message',
+        gql(url, AuthzBulkDeleteMessagesDocument, { channelId: general, messageIds: [seed] }, token),
+        'VALIDATION',
+      ],
+      [
+        'bulk deleting 101 messages',
+        gql(
+          url,
+          AuthzBulkDeleteMessagesDocument,
+          { channelId: general, messageIds: [seed, ...ids(100)] },
+          token,
+        ),
+        'VALIDATION',
+      ],
+      ['history with two cursors', history({ before: seed, after: unknown }), 'VALIDATION'],
+      ['history of 0 messages', history({ limit: 0 }), 'VALIDATION'],
+      ['history of 101 messages', history({ limit: 101 }), 'VALIDATION'],
+    ];
+    const outcomes = await Promise.all(
+      refused.map(async ([what, result, expected]) => ({ what, actual: codeOf(await result), expected })),
+    );
+    for (const { what, actual, expected } of outcomes) expect(actual, what).toBe(expected);
+
+    // Nothing partial was written: both channels hold their one untouched message, nothing is pinned,
+    // no thread was started and no read position moved.
+    const check = await jwt();
+    const page = async (channelId: string) =>
+      (await as(MsgHistoryBareDocument, { channelId }, check)).messages;
+    expect(await page(general)).toEqual([{ id: seed, content: 'keep me', pinned: false, reactions: [] }]);
+    expect(await page(other)).toEqual([{ id: foreign, content: 'elsewhere', pinned: false, reactions: [] }]);
+    expect((await as(MsgChannelThreadsDocument, { channelId: general }, check)).channel.threads).toEqual([]);
+    expect(await readStates(check)).toEqual(before);
   });
 
   it('closes a WebSocket without a valid token with 4401, and one sending an oversized frame', async () => {

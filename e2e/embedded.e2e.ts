@@ -21,6 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { guildWalkthrough } from './guild-walkthrough.ts';
+import { messagingFlow } from './messaging-flow.ts';
 import { RELAXED_LIMITS, SECRETS, tempConfig } from './support.ts';
 
 /**
@@ -74,10 +75,18 @@ describe('embedded monolith, end to end', () => {
     await guildWalkthrough(gochat.url, { alice, bob, carol, spammer });
   });
 
+  it('runs a conversation: nonce retry, reply, edit, mentions and unreads, reactions, pins, a thread, seen by', async () => {
+    const carol = await createVerifiedUser(gochat.url, logMailbox(gochat), { displayName: 'Carol' });
+    await messagingFlow({ url: gochat.url }, { alice, bob, carol });
+  });
+
   it('serves health and readiness with every embedded dependency answering', async () => {
     expect((await fetch(`${gochat.url}/health`)).status).toBe(200);
     const ready = (await (await fetch(`${gochat.url}/ready`)).json()) as { ready: boolean; checks: object };
-    expect(ready).toEqual({ ready: true, checks: { database: 'ok', bus: 'ok', cache: 'ok' } });
+    expect(ready).toEqual({
+      ready: true,
+      checks: { database: 'ok', bus: 'ok', cache: 'ok', 'message store': 'ok' },
+    });
   });
 
   it('identifies the signed-in user with their private fields, and refuses anonymous callers', async () => {

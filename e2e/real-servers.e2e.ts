@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+
 import { createIdentitySigner, IDENTITY_HEADER } from '@gochat/identity';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -36,6 +38,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { guildWalkthrough } from './guild-walkthrough.ts';
+import { messagingFlow } from './messaging-flow.ts';
 import { RELAXED_LIMITS, SECRETS, tempConfig } from './support.ts';
 
 const pgUrl = await realServer('postgres');
@@ -148,6 +151,64 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
       await guildWalkthrough(routerA.url, { alice, bob, carol, spammer });
     });
 
+    it('runs a conversation across both routers, each event landing in JetStream exactly once', async () => {
+      const carol = await createVerifiedUser(routerB.url, smtpMailbox(smtp), { displayName: 'Carol' });
+      const flow = await messagingFlow({ url: routerA.url, watchUrl: routerB.url }, { alice, bob, carol });
+
+      const channel = `${prefix}.channel.${flow.channelId}.messages`;
+      const expected: Array<[type: string, subject: string, data: Record<string, unknown>]> = [
+        // Sent twice with one nonce: one event.
+        ['MessageCreated', channel, { messageId: flow.firstId, authorId: bob.id, content: 'hello all' }],
+        [
+          'MessageCreated',
+          `${prefix}.channel.${flow.threadId}.messages`,
+          { messageId: flow.threadMessageId, channelId: flow.threadId, parentChannelId: flow.channelId },
+        ],
+        [
+          'ReactionAdded',
+          channel,
+          { messageId: flow.mentionId, userId: bob.id, emoji: { unicode: '👍', emojiId: null } },
+        ],
+        [
+          'ReactionAdded',
+          channel,
+          { messageId: flow.mentionId, userId: carol.id, emoji: { unicode: null, emojiId: flow.emojiId } },
+        ],
+        ['ChannelPinsUpdated', channel, { messageId: flow.mentionId, actorId: alice.id, pinned: true }],
+        ['ChannelPinsUpdated', channel, { messageId: flow.mentionId, actorId: alice.id, pinned: false }],
+        [
+          'ThreadCreated',
+          `${prefix}.guild.${flow.guildId}`,
+          {
+            threadId: flow.threadId,
+            parentChannelId: flow.channelId,
+            ownerId: bob.id,
+            starterMessageId: flow.firstId,
+          },
+        ],
+        [
+          'ReadStateUpdated',
+          `${prefix}.user.${bob.id}`,
+          { userId: bob.id, channelId: flow.channelId, lastReadMessageId: flow.mentionId, mentionCount: 0 },
+        ],
+      ];
+      const matching = (events: StoredEvent[], [type, subject, data]: (typeof expected)[number]) =>
+        events.filter((e) => e.type === type && e.subject === subject && isSubset(data, e.data));
+      // The relay publishes after commit, so wait until each has landed; then none may be there twice.
+      let events: StoredEvent[] = [];
+      for (let attempt = 0; attempt < 50; attempt++) {
+        events = await storedEvents(stream);
+        if (expected.every((e) => matching(events, e).length > 0)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const sameType = (type: string) => JSON.stringify(events.filter((e) => e.type === type));
+      for (const e of expected)
+        expect(matching(events, e).length, `${e[0]} ${JSON.stringify(e[2])} among ${sameType(e[0])}`).toBe(1);
+      // Each was published with its event id as Nats-Msg-Id, which is how JetStream drops a republish.
+      for (const e of expected) expect(matching(events, e)[0]!.msgId).toBe(matching(events, e)[0]!.id);
+      expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    });
+
     it('reports every role ready against its real dependencies', async () => {
       const readiness = async (proc: GochatProcess) =>
         (await (await fetch(`${proc.url}/ready`)).json()) as object;
@@ -155,7 +216,10 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         ready: true,
         checks: { database: 'ok', bus: 'ok', cache: 'ok' },
       });
-      expect(await readiness(messages)).toEqual({ ready: true, checks: { database: 'ok', bus: 'ok' } });
+      expect(await readiness(messages)).toEqual({
+        ready: true,
+        checks: { database: 'ok', bus: 'ok', cache: 'ok', 'message store': 'ok' },
+      });
       expect(await readiness(routerA)).toEqual({ ready: true, checks: { bus: 'ok' } });
     });
 
@@ -327,3 +391,35 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
     });
   },
 );
+
+interface StoredEvent {
+  id: string;
+  type: string;
+  subject: string;
+  data: Record<string, unknown>;
+  msgId: string | undefined;
+}
+
+/** Every event in the stream, with the subject and Nats-Msg-Id it was stored under. */
+async function storedEvents(stream: string): Promise<StoredEvent[]> {
+  const nc = await connect({ servers: natsUrl! });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const { state } = await jsm.streams.info(stream);
+    const events: StoredEvent[] = [];
+    for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+      const stored = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
+      if (!stored) continue;
+      const event = stored.json<{ id: string; type: string; data: Record<string, unknown> }>();
+      events.push({ ...event, subject: stored.subject, msgId: stored.header?.get('Nats-Msg-Id') });
+    }
+    return events;
+  } finally {
+    await nc.close();
+  }
+}
+
+/** True when every key of `expected` has a deeply equal value in `actual`. */
+function isSubset(expected: Record<string, unknown>, actual: Record<string, unknown>): boolean {
+  return Object.entries(expected).every(([key, value]) => isDeepStrictEqual(actual[key], value));
+}
