@@ -238,6 +238,27 @@ await describeOnBothDatabases('editing and deleting messages', openMessagesHarne
     });
   });
 
+  describe("the container's last message", () => {
+    const lastMessage = async (channelId: string) =>
+      (await h.db.select().from(channelState).where(eq(channelState.channelId, channelId)))[0]?.lastMessageId;
+
+    it('falls back to the newest message left when the newest is deleted, and to none when all are', async () => {
+      const channel = await h.seed.channel(guildId);
+      const [a, b, c] = [
+        await post(author, channel),
+        await post(author, channel),
+        await post(author, channel),
+      ];
+      expect(await lastMessage(channel)).toBe(c.id);
+      await remove(author, channel, a.id); // not the newest: unchanged
+      expect(await lastMessage(channel)).toBe(c.id);
+      await remove(author, channel, c.id);
+      expect(await lastMessage(channel)).toBe(b.id);
+      expect((await bulk(mod, channel, [b.id, a.id])).data?.bulkDeleteMessages).toEqual([b.id]);
+      expect(await lastMessage(channel)).toBeNull();
+    });
+  });
+
   describe('bulkDeleteMessages', () => {
     it('deletes the existing messages of the channel, skips the rest, and publishes one MessagesBulkDeleted', async () => {
       const channel = await h.seed.channel(guildId);

@@ -174,6 +174,21 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
    * is recounted with the container's channel_state row locked first, as pinning does, so the two
    * never interleave (nor deadlock).
    */
+  /**
+   * When the container's newest message was deleted, its last message falls back to the newest left,
+   * so the container does not stay unread with nothing to read. After commit, read from the timeline
+   * (which ScyllaDB cannot do inside the transaction); conditional, so a send that raced ahead wins.
+   */
+  async function settleLastMessage(removal: Removal) {
+    const [newest] = await deps.timeline.history({ channelId: removal.channelId, limit: 1 });
+    await deps.db
+      .update(channelState)
+      .set({ lastMessageId: newest?.id ?? null })
+      .where(
+        and(eq(channelState.channelId, removal.channelId), inArray(channelState.lastMessageId, removal.ids)),
+      );
+  }
+
   async function removeDependents(tx: Transaction, removal: Removal) {
     const inContainer = (table: { channelId: PgColumn; messageId: PgColumn }) =>
       and(eq(table.channelId, removal.channelId), inArray(table.messageId, removal.ids));
@@ -307,8 +322,8 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
       }),
 
     /** Deletes one message with its dependents; MessageDeleted names who deleted it. */
-    delete: (removal: Removal & { ids: [string] }): Promise<void> =>
-      commit(deps, async (tx) => {
+    delete: async (removal: Removal & { ids: [string] }): Promise<void> => {
+      await commit(deps, async (tx) => {
         await removeDependents(tx, removal);
         return {
           result: undefined,
@@ -326,11 +341,13 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
             }),
           ],
         };
-      }),
+      });
+      await settleLastMessage(removal);
+    },
 
     /** Deletes existing messages of one container with their dependents, announced by one event. */
-    bulkDelete: (removal: Removal): Promise<void> =>
-      commit(deps, async (tx) => {
+    bulkDelete: async (removal: Removal): Promise<void> => {
+      await commit(deps, async (tx) => {
         await removeDependents(tx, removal);
         return {
           result: undefined,
@@ -349,7 +366,9 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
             }),
           ],
         };
-      }),
+      });
+      await settleLastMessage(removal);
+    },
 
     /** Earlier versions of each message, oldest first (keys are "channelId:messageId"). */
     async editHistory(keys: readonly string[]): Promise<MessageVersionRow[][]> {
