@@ -1,4 +1,5 @@
 import {
+  channelState,
   auditLog,
   bans,
   channelOverwrites,
@@ -269,6 +270,9 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
       const posted = await h.db.select().from(messages).where(eq(messages.channelId, channelId));
       expect(posted).toHaveLength(1);
       expect(posted[0]).toMatchObject({ authorId: joiner, kind: 'guild_member_join', content: '' });
+      // It is the system channel's last message, so the channel shows as unread.
+      const [state] = await h.db.select().from(channelState).where(eq(channelState.channelId, channelId));
+      expect(state?.lastMessageId).toBe(posted[0]!.id);
 
       const added = await eventsOf('GuildMemberAdded', (d) => d.guildId === guildId && d.userId === joiner);
       expect(added).toHaveLength(1);

@@ -7,7 +7,7 @@ import {
   type Database,
   type Transaction,
 } from '@gochat/db';
-import { bans, channels, guildMembers, guilds, invites, messages } from '@gochat/drizzle';
+import { bans, channelState, channels, guildMembers, guilds, invites, messages } from '@gochat/drizzle';
 import { forbidden, notFound } from '@gochat/errors';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
@@ -244,6 +244,21 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
               content: '',
               kind: 'guild_member_join',
             });
+            // The join message makes the system channel unread, as any message does (decision 0013).
+            await tx
+              .insert(channelState)
+              .values({
+                channelId: systemChannelId,
+                parentChannelId: systemChannelId,
+                guildId,
+                lastMessageId: messageId,
+              })
+              .onConflictDoUpdate({
+                target: channelState.channelId,
+                set: {
+                  lastMessageId: sql`greatest(${channelState.lastMessageId}, excluded.last_message_id)`,
+                },
+              });
             events.push(
               newEvent('MessageCreated', subjects.channelMessages(systemChannelId), {
                 messageId,
