@@ -274,15 +274,13 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
       expect(codeOf(await h.as(owner, ADD, { channelId: group.id, userId: owner }))).toBe('FORBIDDEN');
       await h.ok(a, REMOVE, { channelId: group.id, userId: late });
 
-      await h.db
-        .insert(messages)
-        .values({
-          id: messageIds.next(),
-          channelId: group.id,
-          parentChannelId: group.id,
-          authorId: a!,
-          content: 'bye',
-        });
+      await h.db.insert(messages).values({
+        id: messageIds.next(),
+        channelId: group.id,
+        parentChannelId: group.id,
+        authorId: a!,
+        content: 'bye',
+      });
       await h.ok(a, LEAVE, { channelId: group.id });
       expect(await h.db.select().from(channels).where(eq(channels.id, group.id))).toEqual([]);
       expect(await h.db.select().from(messages).where(eq(messages.channelId, group.id))).toEqual([]);
