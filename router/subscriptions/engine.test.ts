@@ -222,9 +222,9 @@ describe('SubscriptionEngine', () => {
     for (const call of runner.hydrations())
       expect(call.principal).toEqual({ kind: 'scope', scope: { channelId: CHANNEL } });
     expect(runner.hydrations().map((c) => c.variables)).toEqual([
-      { gochatEvent_messageId: 'm1' },
-      { gochatEvent_messageId: 'm2' },
-      { gochatEvent_messageId: 'm3' },
+      { gochatEvent_channelId: CHANNEL, gochatEvent_messageId: 'm1' },
+      { gochatEvent_channelId: CHANNEL, gochatEvent_messageId: 'm2' },
+      { gochatEvent_channelId: CHANNEL, gochatEvent_messageId: 'm3' },
     ]);
     expect(await counter(metrics.hydrations)).toBe(3);
     expect(await counter(metrics.deliveries)).toBe(15);

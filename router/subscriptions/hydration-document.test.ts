@@ -35,7 +35,7 @@ const CLIENT = `
   fragment AuthorFields on User { id displayName }
   fragment OtherOnly on Message { createdAt channel { ...OtherNested } }
   fragment OtherNested on Channel { kind }
-  query Other($otherId: ID!) { message(id: $otherId) { ...OtherOnly } }
+  query Other($otherId: ID!) { message(channelId: $otherId, id: $otherId) { ...OtherOnly } }
 `;
 
 function plan(source: string, variables: Record<string, unknown>, scope = 'channel:1') {
@@ -66,7 +66,10 @@ describe('planHydration', () => {
     const root = operation.selectionSet.selections[0] as FieldNode;
     expect(root.alias?.value).toBe('latest');
     expect(root.name.value).toBe('message');
-    expect(root.arguments?.map((a) => print(a))).toEqual([`id: $${EVENT_VARIABLE_PREFIX}messageId`]);
+    expect(root.arguments?.map((a) => print(a))).toEqual([
+      `channelId: $${EVENT_VARIABLE_PREFIX}channelId`,
+      `id: $${EVENT_VARIABLE_PREFIX}messageId`,
+    ]);
     expect(print(root.selectionSet!)).toBe(print(field.selectionSet!));
   });
 
@@ -96,6 +99,7 @@ describe('planHydration', () => {
     const operation = getOperationAST(document)!;
     const declared = operation.variableDefinitions?.map((d) => print(d));
     expect(declared).toEqual([
+      `$${EVENT_VARIABLE_PREFIX}channelId: ID!`,
       `$${EVENT_VARIABLE_PREFIX}messageId: ID!`,
       '$withAuthor: Boolean!',
       '$before: ID',
@@ -132,6 +136,7 @@ describe('hydrationVariables', () => {
 
   it("maps the event's keys onto the event variables, next to the client's", () => {
     expect(hydrationVariables(hydration, spec, { messageId: '42', channelId: '1' })).toEqual({
+      [`${EVENT_VARIABLE_PREFIX}channelId`]: '1',
       [`${EVENT_VARIABLE_PREFIX}messageId`]: '42',
       withAuthor: true,
       before: '99',
