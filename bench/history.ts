@@ -9,7 +9,6 @@
  * BENCH_MESSAGES=100000 seeds fewer messages for a quick look (the results then say so).
  * GOCHAT_BENCH_DATABASE_URL: the PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 
@@ -22,7 +21,6 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { desc, eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 
 import { createMessageWritesStore } from '../subgraphs/messages/store/messages.ts';
 import { NO_MENTIONS } from '../subgraphs/messages/timeline/port.ts';
@@ -48,11 +46,11 @@ import {
   seededRandom,
   type RawQuery,
 } from './history-seed.ts';
+import { createScratchDatabase } from './scratch-database.ts';
 import { ms, throughput, timed, type Latency, type Throughput } from './timing.ts';
 
 /* eslint-disable no-process-env -- a command-line tool configured by its environment */
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
-const adminUrl = process.env.GOCHAT_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /* eslint-enable no-process-env */
 const DAYS = 730;
 const PAGE = 50;
@@ -87,16 +85,6 @@ const rawQuery = (db: Database): RawQuery => {
     .$client;
   return (text, params) => client.query(text, params);
 };
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 function fail(message: string): never {
   throw new Error(`benchmark self-check failed: ${message}`);
@@ -282,13 +270,10 @@ async function runMode(mode: Mode): Promise<ModeResult> {
     setup = 'embedded monolith: PGlite, in-process bus, in-memory cache';
     open = () => openDatabase({ dataDir: dir, poolSize: 1, log: silentLogger });
   } else {
-    const name = `gochat_t_bench_${crypto.randomBytes(4).toString('hex')}`;
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    await admin(`create database "${name}"`);
-    cleanups.push(() => admin(`drop database if exists "${name}" with (force)`));
-    env.DATABASE_URL = url.toString();
-    open = () => openDatabase({ url: url.toString(), dataDir: dir, poolSize: 4, log: silentLogger });
+    const { name, url, drop } = await createScratchDatabase();
+    cleanups.push(drop);
+    env.DATABASE_URL = url;
+    open = () => openDatabase({ url, dataDir: dir, poolSize: 4, log: silentLogger });
     const [natsUrl, redisUrl] = [await realServer('nats'), await realServer('redis')];
     const prefix = name.replace(/_/g, '-');
     if (natsUrl) {

@@ -3,34 +3,21 @@
  * (`user_id > cursor`, served by the primary key) against OFFSET pagination at the same depths.
  * Creates a throwaway database and drops it at the end. Run: npx tsx bench/members.ts
  */
-import crypto from 'node:crypto';
 import os from 'node:os';
 
 import { openDatabase } from '@gochat/db';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { silentLogger } from '@gochat/log';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 
 import { membersStore } from '../subgraphs/guilds/store/members.ts';
+import { createScratchDatabase } from './scratch-database.ts';
 
 const MEMBERS = 100_000;
 const PAGE = 100;
 const ITERATIONS = 200;
 const BASE = 1_000_000_000_000_000_000n; // user ids BASE+1..BASE+MEMBERS: equal length, so text order is numeric
 const GUILD = '2000000000000000000';
-// eslint-disable-next-line no-process-env
-const adminUrl = process.env.GOCHAT_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 async function timed(run: () => Promise<unknown>): Promise<{ p50: number; p95: number }> {
   for (let i = 0; i < 20; i++) await run(); // warm-up
@@ -45,12 +32,9 @@ async function timed(run: () => Promise<unknown>): Promise<{ p50: number; p95: n
   return { p50: at(0.5), p95: at(0.95) };
 }
 
-const name = `gochat_t_bench_${crypto.randomBytes(4).toString('hex')}`;
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
-await admin(`create database "${name}"`);
+const scratch = await createScratchDatabase();
 const handle = await openDatabase({
-  url: url.toString(),
+  url: scratch.url,
   dataDir: os.tmpdir(),
   poolSize: 2,
   log: silentLogger,
@@ -103,5 +87,5 @@ try {
   for (const row of rows) console.log(row);
 } finally {
   await handle.close();
-  await admin(`drop database if exists "${name}" with (force)`);
+  await scratch.drop();
 }

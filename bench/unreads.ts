@@ -6,7 +6,6 @@
  * every member. Creates a throwaway database and drops it at the end.
  * Run: npm run bench:unreads (GOCHAT_BENCH_DATABASE_URL or DATABASE_URL picks the server).
  */
-import crypto from 'node:crypto';
 import os from 'node:os';
 
 import { openDatabase, queryRows, type Database } from '@gochat/db';
@@ -20,10 +19,10 @@ import {
   type Overwrite,
 } from '@gochat/permissions';
 import { sql, type SQL } from 'drizzle-orm';
-import pg from 'pg';
 
 import { createReadStatesStore } from '../subgraphs/messages/store/read-states.ts';
 import { createPostgresTimeline } from '../subgraphs/messages/timeline/postgres.ts';
+import { createScratchDatabase } from './scratch-database.ts';
 
 const GUILDS = 100;
 const CHANNELS = 20; // text channels per guild; channel 1 is hidden from @everyone, channel 2 shown to a role
@@ -39,20 +38,6 @@ const G0 = 3_000_000_000_000_000_000n; // guild ids G0 + g * 1000; role, channel
 const M0 = 4_000_000_000_000_000_000n; // message ids M0 + container * 1000 + k
 const BIG = 5_000_000_000_000_000_000n; // the big guild, its channels BIG + 1 (everyone) and BIG + 2 (staff)
 const VIEW = PERMISSIONS.VIEW_CHANNEL.toString();
-// eslint-disable-next-line no-process-env
-const env = process.env;
-const adminUrl =
-  env.GOCHAT_BENCH_DATABASE_URL ?? env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
 
 async function timed(
   run: () => Promise<unknown>,
@@ -236,12 +221,9 @@ async function naiveUnreads(db: Database, userId: string) {
   return { guilds: result, direct };
 }
 
-const name = `gochat_t_bench_${crypto.randomBytes(4).toString('hex')}`;
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
-await admin(`create database "${name}"`);
+const scratch = await createScratchDatabase();
 const handle = await openDatabase({
-  url: url.toString(),
+  url: scratch.url,
   dataDir: os.tmpdir(),
   poolSize: 2,
   log: silentLogger,
@@ -319,5 +301,5 @@ try {
   );
 } finally {
   await handle.close();
-  await admin(`drop database if exists "${name}" with (force)`);
+  await scratch.drop();
 }

@@ -10,7 +10,7 @@ import { createPostgresTimeline } from './timeline/postgres.ts';
 
 const { VIEW_CHANNEL, CREATE_THREADS, MANAGE_THREADS, READ_MESSAGE_HISTORY } = PERMISSIONS;
 
-const THREAD = `id name parentChannel { id } owner { id } starterMessage { messageId }
+const THREAD = `id name parentChannel { id } owner { id } starterMessage { messageId channelId }
   autoArchiveMinutes archived archivedAt locked memberCount joined createdAt lastActivityAt
   members { user { id } joinedAt }`;
 const CREATE = `mutation($channelId: ID!, $name: String!, $messageId: ID, $minutes: Int) {
@@ -31,7 +31,7 @@ interface ThreadView {
   name: string;
   parentChannel: { id: string };
   owner: { id: string } | null;
-  starterMessage: { messageId: string } | null;
+  starterMessage: { messageId: string; channelId: string } | null;
   autoArchiveMinutes: number;
   archived: boolean;
   archivedAt: string | null;
@@ -194,7 +194,7 @@ await describeOnBothDatabases('threads', openMessagesHarness, (h, database) => {
     const w = await world();
     const messageId = await seedMessage(w, w.text);
     const t = await thread(w, w.member, { messageId, name: 'about that' });
-    expect(t.starterMessage).toEqual({ messageId });
+    expect(t.starterMessage).toEqual({ messageId, channelId: w.text });
     expect(await eventsOf(t.id)).toMatchObject([
       { type: 'ThreadCreated', data: { starterMessageId: messageId } },
     ]);

@@ -142,6 +142,8 @@ export type MessageMentions = {
 /** What a reply points at. It renders even when the target is gone. */
 export type MessageReference = {
   __typename?: 'MessageReference';
+  /** Where it lives: the reply's own channel or thread, or a thread's parent channel for a starter message. */
+  channelId: Scalars['ID']['output'];
   /** True when the referenced message was deleted. */
   deleted: Scalars['Boolean']['output'];
   /** The referenced message; null when it was deleted. */
@@ -704,6 +706,7 @@ export type MessageMentionsResolvers<ContextType = MessagesContext, ParentType e
 }>;
 
 export type MessageReferenceResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['MessageReference'] = ResolversParentTypes['MessageReference']> = ResolversObject<{
+  channelId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   deleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   message?: Resolver<Maybe<ResolversTypes['Message']>, ParentType, ContextType>;
   messageId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

@@ -189,6 +189,20 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
       );
   }
 
+  /** Deletes the messages and what hangs off them in one commit, announced by `event`. */
+  async function remove(removal: Removal, event: NewEvent): Promise<void> {
+    await commit(deps, async (tx) => {
+      await removeDependents(tx, removal);
+      const deletedAt = new Date().toISOString();
+      return {
+        result: undefined,
+        timeline: { op: 'delete', channelId: removal.channelId, ids: removal.ids, deletedAt },
+        events: [event],
+      };
+    });
+    await settleLastMessage(removal);
+  }
+
   async function removeDependents(tx: Transaction, removal: Removal) {
     const inContainer = (table: { channelId: PgColumn; messageId: PgColumn }) =>
       and(eq(table.channelId, removal.channelId), inArray(table.messageId, removal.ids));
@@ -322,53 +336,27 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
       }),
 
     /** Deletes one message with its dependents; MessageDeleted names who deleted it. */
-    delete: async (removal: Removal & { ids: [string] }): Promise<void> => {
-      await commit(deps, async (tx) => {
-        await removeDependents(tx, removal);
-        return {
-          result: undefined,
-          timeline: {
-            op: 'delete',
-            channelId: removal.channelId,
-            ids: removal.ids,
-            deletedAt: new Date().toISOString(),
-          },
-          events: [
-            newEvent('MessageDeleted', subjects.channelMessages(removal.channelId), {
-              messageId: removal.ids[0],
-              ...where(removal),
-              actorId: removal.actorId,
-            }),
-          ],
-        };
-      });
-      await settleLastMessage(removal);
-    },
+    delete: (removal: Removal & { ids: [string] }): Promise<void> =>
+      remove(
+        removal,
+        newEvent('MessageDeleted', subjects.channelMessages(removal.channelId), {
+          messageId: removal.ids[0],
+          ...where(removal),
+          actorId: removal.actorId,
+        }),
+      ),
 
     /** Deletes existing messages of one container with their dependents, announced by one event. */
-    bulkDelete: async (removal: Removal): Promise<void> => {
-      await commit(deps, async (tx) => {
-        await removeDependents(tx, removal);
-        return {
-          result: undefined,
-          timeline: {
-            op: 'delete',
-            channelId: removal.channelId,
-            ids: removal.ids,
-            deletedAt: new Date().toISOString(),
-          },
-          events: [
-            newEvent('MessagesBulkDeleted', subjects.channelMessages(removal.channelId), {
-              channelId: removal.channelId,
-              guildId: removal.guildId,
-              messageIds: removal.ids,
-              actorId: removal.actorId,
-            }),
-          ],
-        };
-      });
-      await settleLastMessage(removal);
-    },
+    bulkDelete: (removal: Removal): Promise<void> =>
+      remove(
+        removal,
+        newEvent('MessagesBulkDeleted', subjects.channelMessages(removal.channelId), {
+          channelId: removal.channelId,
+          guildId: removal.guildId,
+          messageIds: removal.ids,
+          actorId: removal.actorId,
+        }),
+      ),
 
     /** Earlier versions of each message, oldest first (keys are "channelId:messageId"). */
     async editHistory(keys: readonly string[]): Promise<MessageVersionRow[][]> {
