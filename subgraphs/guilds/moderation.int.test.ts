@@ -1,4 +1,16 @@
-import { bans, channels, invites, memberRoles, messages, user } from '@gochat/drizzle';
+import {
+  bans,
+  channelState,
+  channels,
+  invites,
+  memberRoles,
+  mentions,
+  messages,
+  pins,
+  reactions,
+  threads,
+  user,
+} from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
@@ -205,18 +217,31 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
       const now = Date.now();
       let worker = 100;
       /** A message whose id says it was sent `daysAgo` days ago (plus `ms`). */
-      async function message(channelId: string, authorId: string, daysAgo: number, ms = 0) {
+      async function message(
+        channelId: string,
+        authorId: string,
+        daysAgo: number,
+        ms = 0,
+        parent = channelId,
+      ) {
         const id = createSnowflakeGenerator(worker++, () => now - daysAgo * DAY_MS + ms).next();
+        const guildId = channelId === elsewhere.channelId ? elsewhere.guildId : w.guildId;
         await h.db
           .insert(messages)
-          .values({ id, channelId, parentChannelId: channelId, authorId, content: 'hi' });
+          .values({ id, channelId, parentChannelId: parent, guildId, authorId, content: 'hi' });
         return id;
       }
+      // A thread under the channel: its messages go too.
+      const threadId = seedIds.next();
+      await h.db
+        .insert(threads)
+        .values({ id: threadId, parentId: w.channelId, guildId: w.guildId, ownerId: w.junior, name: 't' });
       const recent = [
         await message(w.channelId, w.junior, 0),
         await message(w.channelId, w.junior, 1),
         await message(w.channelId, w.junior, 2, 60_000), // just inside two days
         await message(otherChannel, w.junior, 0.5),
+        await message(threadId, w.junior, 0.2, 0, w.channelId),
       ];
       const kept = [
         await message(w.channelId, w.junior, 2, -60_000), // just older than two days
@@ -224,8 +249,27 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
         await message(w.channelId, w.plain, 0), // someone else's
         await message(elsewhere.channelId, w.junior, 0), // another guild
       ];
+      // What hangs off the newest purged message, which is also the channel's last message.
+      const [newest] = recent;
+      const inChannel = { channelId: w.channelId, messageId: newest!, parentChannelId: w.channelId };
+      await h.db.insert(reactions).values({ ...inChannel, emojiKey: 'u:👍', userId: w.plain });
+      await h.db.insert(pins).values({ ...inChannel, pinnedBy: w.moderator });
+      await h.db.insert(mentions).values({ ...inChannel, targetType: 'user', targetId: w.plain });
+      await h.db.insert(channelState).values({
+        channelId: w.channelId,
+        parentChannelId: w.channelId,
+        guildId: w.guildId,
+        lastMessageId: newest!,
+        pinCount: 1,
+      });
       type Ban = { banMember: { user: { id: string } } };
       await h.ok<Ban>(w.moderator, BAN, { guildId: w.guildId, userId: w.junior, days: 2 });
+
+      for (const table of [reactions, pins, mentions])
+        expect(await h.db.select().from(table).where(eq(table.messageId, newest!))).toEqual([]);
+      // The channel's last message falls back to the newest one left (someone else's), pins to 0.
+      const [state] = await h.db.select().from(channelState).where(eq(channelState.channelId, w.channelId));
+      expect(state).toMatchObject({ lastMessageId: kept[2], pinCount: 0 });
 
       const left = await h.db
         .select({ id: messages.id })
@@ -235,17 +279,21 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
 
       const bulk = await eventsOf('MessagesBulkDeleted', (d) => d.guildId === w.guildId);
       expect(bulk.map((e) => e.subject).sort()).toEqual(
-        [`channel.${w.channelId}.messages`, `channel.${otherChannel}.messages`].sort(),
+        [
+          `channel.${w.channelId}.messages`,
+          `channel.${otherChannel}.messages`,
+          `channel.${threadId}.messages`,
+        ].sort(),
       );
       const ids = bulk.flatMap((e) => e.data.messageIds as string[]);
       expect(ids.sort()).toEqual([...recent].sort());
       const [entry] = await h.auditOf(w.guildId, 'MEMBER_BAN_ADD');
       expect(entry!.changes).toEqual([
         { key: 'deleteMessageDays', after: 2 },
-        { key: 'deletedMessages', after: 4 },
+        { key: 'deletedMessages', after: 5 },
       ]);
       const added = await eventsOf('GuildBanAdded', (d) => d.guildId === w.guildId);
-      expect(added[0]!.data).toMatchObject({ deletedMessages: 4 });
+      expect(added[0]!.data).toMatchObject({ deletedMessages: 5 });
       // Still a member of the other guild.
       expect(await h.isMember(elsewhere.guildId, w.junior)).toBe(true);
     });

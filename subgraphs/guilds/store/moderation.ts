@@ -1,4 +1,4 @@
-import { isForeignKeyViolation, queryRows, type Database } from '@gochat/db';
+import { isForeignKeyViolation, queryRows, type Database, type Transaction } from '@gochat/db';
 import { bans, guildMembers, user } from '@gochat/drizzle';
 import { notFound } from '@gochat/errors';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
@@ -105,14 +105,7 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
           let deletedMessages = 0;
           if (deleteMessageDays > 0) {
             const since = snowflakeFloor(new Date(Date.now() - deleteMessageDays * DAY_MS));
-            const deleted = await queryRows<{ id: string | bigint; channel_id: string | bigint }>(
-              tx,
-              sql`/* guilds.banMember purge */
-                delete from messages
-                where author_id = ${userId} and id >= ${since}
-                  and channel_id in (select id from channels where guild_id = ${guildId})
-                returning id, channel_id`,
-            );
+            const deleted = await purgeMessages(tx, guildId, userId, since);
             deletedMessages = deleted.length;
             const byChannel = new Map<string, string[]>();
             for (const row of deleted) {
@@ -165,4 +158,42 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
         );
       }),
   };
+}
+
+/**
+ * Deletes the user's messages in the guild (its channels and their threads) since the id, with what
+ * hangs off them (reactions, pins, mentions, edit history), and settles each container's pin count and
+ * last message. The containers' channel_state rows are locked first, in id order, as pins and deletes
+ * in the messages subgraph lock them, so the two never deadlock (decision 0013).
+ */
+async function purgeMessages(tx: Transaction, guildId: string, userId: string, since: string) {
+  await tx.execute(sql`/* guilds.banMember purge: lock containers */
+    select 1 from channel_state
+    where channel_id in (select distinct channel_id from messages
+                         where guild_id = ${guildId} and author_id = ${userId} and id >= ${since})
+    order by channel_id for update`);
+  const deleted = await queryRows<{ id: string | bigint; channel_id: string | bigint }>(
+    tx,
+    sql`/* guilds.banMember purge */
+      with purged as (
+        delete from messages where guild_id = ${guildId} and author_id = ${userId} and id >= ${since}
+        returning id, channel_id),
+      reactions_gone as (delete from reactions where message_id in (select id from purged)),
+      pins_gone as (delete from pins where message_id in (select id from purged)),
+      mentions_gone as (delete from mentions where message_id in (select id from purged)),
+      edits_gone as (delete from message_edits where message_id in (select id from purged))
+      select id, channel_id from purged`,
+  );
+  if (deleted.length === 0) return deleted;
+  const containers = [...new Set(deleted.map((row) => String(row.channel_id)))];
+  const list = sql.join(
+    containers.map((id) => sql`${id}::bigint`),
+    sql`, `,
+  );
+  await tx.execute(sql`/* guilds.banMember purge: settle containers */
+    update channel_state cs
+    set pin_count = (select count(*)::int from pins p where p.channel_id = cs.channel_id),
+        last_message_id = (select max(m.id) from messages m where m.channel_id = cs.channel_id)
+    where cs.channel_id in (${list})`);
+  return deleted;
 }
