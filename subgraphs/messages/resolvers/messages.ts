@@ -79,22 +79,21 @@ async function effectiveMentions(
   content: string,
 ): Promise<MessageMentions> {
   const parsed = parseMentions(content);
-  const { facts, containerId, userId } = access;
-  const [seeing, guildRoles] = await Promise.all([
-    Promise.all(
-      parsed.users.map(async (user) => {
-        if (user === userId) return true;
-        const theirs = await ctx.stores.access.channelAccess(containerId, user);
-        return theirs !== undefined && has(permissionsIn(theirs, user), PERMISSIONS.VIEW_CHANNEL);
-      }),
-    ),
+  const { facts, userId } = access;
+  const others = parsed.users.filter((user) => user !== userId);
+  const [theirFacts, guildRoles] = await Promise.all([
+    ctx.stores.access.forUsers(facts, others),
     facts.guildId && parsed.roles.length
       ? ctx.stores.messages.rolesOfGuild(facts.guildId, parsed.roles)
       : new Set<string>(),
   ]);
   const broadcast = has(access.bits, PERMISSIONS.MENTION_EVERYONE);
   return {
-    users: parsed.users.filter((_, i) => seeing[i]),
+    users: parsed.users.filter((user) => {
+      if (user === userId) return true;
+      const theirs = theirFacts.get(user);
+      return theirs !== undefined && has(permissionsIn(theirs, user), PERMISSIONS.VIEW_CHANNEL);
+    }),
     roles: parsed.roles.filter((role) => guildRoles.has(role)),
     everyone: broadcast && parsed.everyone,
     here: broadcast && parsed.here,

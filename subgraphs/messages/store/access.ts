@@ -162,6 +162,58 @@ export const createAccessStore = (db: Database) => ({
         : null,
     };
   },
+
+  /**
+   * The facts of `channel` (as channelAccess gave them for someone) for each of these other users, in
+   * one round trip: their membership, timeout, roles and DM participation replace the caller's.
+   * Users who are not members get member: null (and so no permissions in a guild channel).
+   */
+  async forUsers(
+    channel: ChannelAccessFacts,
+    userIds: readonly string[],
+  ): Promise<Map<string, ChannelAccessFacts>> {
+    if (userIds.length === 0) return new Map();
+    const users = sql.join(
+      userIds.map((u) => sql`${u}`),
+      sql`, `,
+    );
+    const rows = await queryRows<{
+      user_id: string;
+      is_member: boolean;
+      timeout_until: Date | string | null;
+      roles: unknown;
+      is_recipient: boolean;
+    }>(
+      db,
+      sql`/* messages.channelAccess.forUsers */
+        select u.id as user_id,
+               m.user_id is not null as is_member,
+               m.timeout_until,
+               (select coalesce(json_agg(json_build_object('id', r.id::text, 'permissions', r.permissions::text)), '[]'::json)
+                  from member_roles mr join roles r on r.id = mr.role_id
+                  where m.user_id is not null and mr.guild_id = m.guild_id and mr.user_id = u.id) as roles,
+               exists(select 1 from channel_recipients cr where cr.channel_id = ${channel.channelId} and cr.user_id = u.id) as is_recipient
+        from "user" u
+        left join guild_members m on m.guild_id = ${channel.guildId} and m.user_id = u.id
+        where u.id in (${users})`,
+    );
+    return new Map(
+      rows.map((row) => [
+        row.user_id,
+        {
+          ...channel,
+          member: row.is_member
+            ? { timeoutUntil: row.timeout_until === null ? null : new Date(row.timeout_until) }
+            : null,
+          roles: jsonArray<{ id: string; permissions: string }>(row.roles).map((r) => ({
+            id: r.id,
+            permissions: BigInt(r.permissions),
+          })),
+          isRecipient: Boolean(row.is_recipient),
+        },
+      ]),
+    );
+  },
 });
 
 export type AccessStore = ReturnType<typeof createAccessStore>;
