@@ -4,7 +4,7 @@ import { createRateLimiter, type KeyValueStore } from '@gochat/cache';
 import type { Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import { createIdentityVerifier } from '@gochat/identity';
-import type { Role } from '@gochat/lifecycle';
+import { schedulePeriodic, type Lifecycle, type Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import type { OutboxRelay } from '@gochat/outbox';
 import { createSubgraph } from '@gochat/subgraph-kit';
@@ -24,6 +24,8 @@ export interface MessagesDeps {
   outbox: OutboxRelay;
   cache: KeyValueStore;
   log: Logger;
+  /** When given, background jobs run on it (thread auto-archive) and stop with it. */
+  lifecycle?: Lifecycle;
   /**
    * The message store; PostgreSQL on `db` when not given. Whoever opens a ScyllaDB timeline registers its
    * applyPending with the outbox relay before the relay's first run (cli/infrastructure.ts).
@@ -42,6 +44,15 @@ export function createMessagesRole(deps: MessagesDeps): Role {
     timeline,
     kick: () => deps.outbox.kick(),
   });
+  if (deps.lifecycle) {
+    const archiver = schedulePeriodic({
+      name: 'thread auto-archive',
+      run: () => stores.threads.archiveIdle(new Date()),
+      log: deps.log,
+      intervalMs: 60_000,
+    });
+    deps.lifecycle.defer('thread auto-archive', () => archiver.stop());
+  }
   const { sendRate } = deps.config.messages;
   const sendLimiter = createRateLimiter(deps.cache, { name: 'messages:send', ...sendRate });
   const slowmode: MessagesContext['slowmode'] = async (channelId, userId, seconds) => {

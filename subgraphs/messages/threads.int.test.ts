@@ -1,9 +1,14 @@
 import { threadMembers, threads } from '@gochat/drizzle';
 import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
+import { Lifecycle } from '@gochat/lifecycle';
+import { silentLogger } from '@gochat/log';
+import { createMemoryStore } from '@gochat/cache';
 import { eq } from 'drizzle-orm';
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 
+import { createMessagesRole } from './role.ts';
+import { createMessagesStores } from './store/index.ts';
 import { openMessagesHarness } from './test-harness.ts';
 import { NO_MENTIONS } from './timeline/port.ts';
 import { createPostgresTimeline } from './timeline/postgres.ts';
@@ -462,5 +467,72 @@ await describeOnBothDatabases('threads', openMessagesHarness, (h, database) => {
     expect(codeOf(await list(w.other, w.text, { limit: 0 }))).toBe('VALIDATION');
     expect(codeOf(await list(w.outsider, w.text))).toBe('FORBIDDEN');
     expect(await listed(w.other, await h.seed.channel(w.guildId))).toEqual([]);
+  });
+  it('auto-archive is recorded with a ThreadUpdated (actorId null) for idle threads only, once', async () => {
+    const w = await world();
+    const [sleepy, lively, closed] = [await thread(w), await thread(w), await thread(w)];
+    await h.ok(w.member, UPDATE, { threadId: closed.id, archived: true }); // archived explicitly, then idle
+    await idle(sleepy.id, 25); // past its 24 h
+    await idle(closed.id, 25);
+    await h.flush();
+    const before = h.events.events.length;
+
+    const stores = createMessagesStores({
+      db: h.db,
+      ids: h.ids,
+      timeline: createPostgresTimeline(h.db),
+      kick: () => undefined,
+    });
+    // Other tests' idle threads may be archived too; ours must be among them, and only once.
+    expect(await stores.threads.archiveIdle(new Date())).toBeGreaterThanOrEqual(1);
+    expect(await stores.threads.archiveIdle(new Date())).toBe(0);
+
+    const rows = new Map((await threadRows(w.text)).map((r) => [r.id, r]));
+    const sleepyRow = rows.get(sleepy.id)!;
+    expect(sleepyRow.archived).toBe(true);
+    expect(sleepyRow.archivedAt?.getTime()).toBe(sleepyRow.lastActivityAt.getTime() + 1440 * 60_000);
+    expect(rows.get(lively.id)!.archived).toBe(false);
+    await h.flush();
+    const updates = h.events.events
+      .slice(before)
+      .filter((e) => e.type === 'ThreadUpdated' && (e.data as { guildId: string }).guildId === w.guildId);
+    expect(updates.map((e) => e.data)).toEqual([
+      {
+        guildId: w.guildId,
+        actorId: null,
+        threadId: sleepy.id,
+        parentChannelId: w.text,
+        fields: ['archived'],
+      },
+    ]);
+  });
+
+  it('a served messages role archives idle threads by itself, and stops at shutdown', async () => {
+    const w = await world();
+    const t = await thread(w);
+    await idle(t.id, 2);
+    await h.db.update(threads).set({ autoArchiveMinutes: 60 }).where(eq(threads.id, t.id));
+    const lifecycle = new Lifecycle(silentLogger, 5_000);
+    createMessagesRole({
+      config: {
+        secrets: { internal: 'thread-archive-test-secret-0123456789abcdef' },
+        messages: { sendRate: { points: 10, windowSeconds: 1 } },
+      },
+      db: h.db,
+      ids: h.ids,
+      outbox: {
+        kick: () => undefined,
+        flush: () => Promise.resolve(),
+        stop: () => Promise.resolve(),
+        beforePublish: () => undefined,
+      },
+      cache: createMemoryStore({ keyPrefix: 'thread-archive-test:' }),
+      log: silentLogger,
+      lifecycle,
+    });
+    const archivedFlag = async () =>
+      (await h.db.select().from(threads).where(eq(threads.id, t.id)))[0]?.archived;
+    await vi.waitFor(async () => expect(await archivedFlag()).toBe(true), { timeout: 5_000 });
+    expect(await lifecycle.shutdown('test')).toBe(true);
   });
 });

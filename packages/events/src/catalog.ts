@@ -137,7 +137,13 @@ export interface EventPayloads {
     starterMessageId: string | null;
   };
   /** A thread's name, auto-archive, archived or locked state changed. Subject: guild.<guildId>. */
-  ThreadUpdated: GuildRef & ActorRef & { threadId: string; parentChannelId: string; fields: string[] };
+  /** actorId is null when the thread archived itself by inactivity. */
+  ThreadUpdated: GuildRef & {
+    actorId: string | null;
+    threadId: string;
+    parentChannelId: string;
+    fields: string[];
+  };
   /** A user joined or left a thread. Subject: guild.<guildId>. */
   ThreadMembersUpdated: GuildRef & { threadId: string; userId: string; joined: boolean };
   /**

@@ -68,6 +68,39 @@ export const createThreadsStore = (deps: StoreDeps) => {
     });
 
   return {
+    /**
+     * Records the archive of threads idle past their auto-archive duration (at most `limit`), with a
+     * ThreadUpdated each, so subscribers learn it; until then isArchived already treats them as archived.
+     * SKIP LOCKED lets archivers in several processes share the work. Returns how many it archived.
+     */
+    archiveIdle: (now: Date, limit = 500): Promise<number> =>
+      commit(deps, async (tx) => {
+        const idle = tx
+          .select({ id: threads.id })
+          .from(threads)
+          .where(and(not(threads.archived), archivedSql(now)))
+          .limit(limit)
+          .for('update', { skipLocked: true });
+        const archived = await tx
+          .update(threads)
+          .set({
+            archived: true,
+            archivedAt: sql`${threads.lastActivityAt} + ${threads.autoArchiveMinutes} * interval '1 minute'`,
+          })
+          .where(inArray(threads.id, idle))
+          .returning({ id: threads.id, guildId: threads.guildId, parentId: threads.parentId });
+        const events = archived.map((thread) =>
+          newEvent('ThreadUpdated', subjects.guild(thread.guildId), {
+            guildId: thread.guildId,
+            actorId: null,
+            threadId: thread.id,
+            parentChannelId: thread.parentId,
+            fields: ['archived'],
+          }),
+        );
+        return { result: archived.length, events };
+      }),
+
     threadsByIds: async (ids: readonly string[]): Promise<ThreadRow[]> =>
       ids.length
         ? (
