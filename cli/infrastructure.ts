@@ -49,7 +49,7 @@ export class Infrastructure {
  */
 export async function connectInfrastructure(
   config: HostConfig,
-  needs: { database: boolean; bus: boolean; cache: boolean; timeline?: boolean },
+  needs: { database: boolean; bus: boolean; cache: boolean; timeline?: 'uses' | 'migrates' },
   base: Omit<Base, 'ids'>,
   options: { migrate: boolean },
 ): Promise<Infrastructure> {
@@ -102,12 +102,9 @@ export async function connectInfrastructure(
 
   if (needs.timeline && parts.db) {
     const { openTimeline } = await import('../subgraphs/messages/timeline/open.ts');
-    const timeline = await openTimeline({
-      db: parts.db,
-      scylla: config.scylla,
-      log,
-      migrate: options.migrate,
-    });
+    // Only a process serving the messages role applies the CQL migrations at start.
+    const migrate = options.migrate && needs.timeline === 'migrates';
+    const timeline = await openTimeline({ db: parts.db, scylla: config.scylla, log, migrate });
     log.info({ kind: timeline.kind }, 'message store: connected');
     lifecycle.defer('message store', () => timeline.close());
     lifecycle.addReadinessCheck('message store', () => timeline.ping());

@@ -11,7 +11,11 @@ export interface RoleSpec<S extends z.ZodType = z.ZodType> {
   configSchema: S;
   defaultPort: number;
   /** Infrastructure the role needs; the host connects only to what its roles need. */
-  needs: { database: boolean; bus: boolean; cache: boolean; timeline?: boolean };
+  /**
+   * timeline: the role uses the message store; 'migrates' when it also applies the CQL migrations at
+   * start (the messages role only, so no two kinds of process race on ScyllaDB schema changes).
+   */
+  needs: { database: boolean; bus: boolean; cache: boolean; timeline?: 'uses' | 'migrates' };
   create(config: z.infer<S>, infra: Infrastructure, links: Record<SubgraphName, ServiceLink>): Promise<Role>;
 }
 
@@ -43,16 +47,16 @@ export const ROLES: Record<RoleName, RoleSpec> = {
   'subgraph:guilds': spec({
     configSchema: guildsConfigSchema,
     defaultPort: 4002,
-    needs: { database: true, bus: true, cache: false },
+    needs: { database: true, bus: true, cache: false, timeline: 'uses' },
     create: async (config, infra) => {
       const { createGuildsRole } = await import('../subgraphs/guilds/role.ts');
-      return createGuildsRole({ config, ...infra.require('db', 'outbox'), ...infra.base });
+      return createGuildsRole({ config, ...infra.require('db', 'outbox', 'timeline'), ...infra.base });
     },
   }),
   'subgraph:messages': spec({
     configSchema: messagesConfigSchema,
     defaultPort: 4003,
-    needs: { database: true, bus: true, cache: true, timeline: true },
+    needs: { database: true, bus: true, cache: true, timeline: 'migrates' },
     create: async (config, infra) => {
       const { createMessagesRole } = await import('../subgraphs/messages/role.ts');
       return createMessagesRole({

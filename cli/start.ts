@@ -34,7 +34,11 @@ export async function start(roleNames: RoleName[], monolith: boolean, config: Lo
       database: roleNames.some((r) => ROLES[r].needs.database),
       bus: roleNames.some((r) => ROLES[r].needs.bus),
       cache: roleNames.some((r) => ROLES[r].needs.cache),
-      timeline: roleNames.some((r) => ROLES[r].needs.timeline === true),
+      timeline: roleNames.some((r) => ROLES[r].needs.timeline === 'migrates')
+        ? ('migrates' as const)
+        : roleNames.some((r) => ROLES[r].needs.timeline === 'uses')
+          ? ('uses' as const)
+          : undefined,
     };
     const infra = await connectInfrastructure(host, needs, { log, metrics, lifecycle }, { migrate: true });
 

@@ -216,6 +216,11 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         ready: true,
         checks: { database: 'ok', bus: 'ok', cache: 'ok' },
       });
+      // The guilds role writes join messages and ban purges through the message store too.
+      expect(await readiness(guilds)).toEqual({
+        ready: true,
+        checks: { database: 'ok', bus: 'ok', 'message store': 'ok' },
+      });
       expect(await readiness(messages)).toEqual({
         ready: true,
         checks: { database: 'ok', bus: 'ok', cache: 'ok', 'message store': 'ok' },

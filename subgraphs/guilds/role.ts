@@ -9,6 +9,8 @@ import type { OutboxRelay } from '@gochat/outbox';
 import { createSubgraph, loaderById } from '@gochat/subgraph-kit';
 import DataLoader from 'dataloader';
 
+import type { MessageTimeline } from '../messages/timeline/port.ts';
+import { createPostgresTimeline } from '../messages/timeline/postgres.ts';
 import { scheduleAuditPurge } from './audit-purge.ts';
 import type { GuildsConfig } from './config.ts';
 import { memberKey, type GuildsContext, type GuildsLoaders } from './resolvers/context.ts';
@@ -23,6 +25,8 @@ export interface GuildsDeps {
   log: Logger;
   /** When given (a served role), the 45-day audit log purge runs hourly until shutdown. */
   lifecycle?: Lifecycle;
+  /** The message store join messages and ban purges write to; PostgreSQL on `db` when not given. */
+  timeline?: MessageTimeline;
 }
 
 const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
@@ -73,7 +77,7 @@ function createLoaders(store: GuildsStore): GuildsLoaders {
 
 /** Guilds: guilds, channels (DMs included), roles, members, invites, moderation, audit log and emoji. */
 export function createGuildsRole(deps: GuildsDeps): Role {
-  const store = createGuildsStore(deps.db, deps.ids);
+  const store = createGuildsStore(deps.db, deps.ids, deps.timeline ?? createPostgresTimeline(deps.db));
   if (deps.lifecycle) {
     const purge = scheduleAuditPurge({ purge: (olderThan) => store.purgeAuditLog(olderThan), log: deps.log });
     deps.lifecycle.defer('audit purge', () => purge.stop());

@@ -361,7 +361,7 @@ function recordChannelChange(
   by: GuildActor,
   channelId: string,
   change: { action: AuditAction; changes: AuditChangeRow[]; fields: string[] },
-): Promise<void> {
+): Promise<unknown> {
   return recordChange(
     tx,
     ids,

@@ -48,7 +48,7 @@ export function emojisStore(db: Database, ids: SnowflakeGenerator) {
     actor: { actorId: string; reason: string | null },
     action: keyof typeof EVENT_OF,
     changes: AuditChangeRow[],
-  ): Promise<void> {
+  ): Promise<unknown> {
     const by = { guildId: emoji.guildId, ...actor };
     return recordChange(tx, ids, by, { action, targetType: 'EMOJI', targetId: emoji.id, changes }, [
       guildEvent(by, EVENT_OF[action], { emojiId: emoji.id }),

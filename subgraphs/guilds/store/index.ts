@@ -1,6 +1,7 @@
 import type { Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
 
+import type { MessageTimeline } from '../../messages/timeline/port.ts';
 import { accessQueries } from './access.ts';
 import { auditStore } from './audit-store.ts';
 import { channelsStore } from './channels.ts';
@@ -16,9 +17,11 @@ export * from './rows.ts';
 
 /**
  * All of the guilds subgraph's SQL, one module per area. Every write runs in one transaction with its
- * audit entry (./audit.ts) and its events (appended to the outbox), so nothing is half-done.
+ * audit entry (./audit.ts) and its events (appended to the outbox), so nothing is half-done. The
+ * join system messages and ban purges go through the messages subgraph's message-store port
+ * (decisions 0013, 0015).
  */
-export function createGuildsStore(db: Database, ids: SnowflakeGenerator) {
+export function createGuildsStore(db: Database, ids: SnowflakeGenerator, timeline: MessageTimeline) {
   return {
     ...accessQueries(db),
     ...auditStore(db, ids),
@@ -26,8 +29,8 @@ export function createGuildsStore(db: Database, ids: SnowflakeGenerator) {
     ...channelsStore(db, ids),
     ...rolesStore(db, ids),
     ...membersStore(db, ids),
-    ...invitesStore(db, ids),
-    ...moderationStore(db, ids),
+    ...invitesStore(db, ids, timeline),
+    ...moderationStore(db, ids, timeline),
     ...emojisStore(db, ids),
     ...directStore(db, ids),
   };

@@ -7,13 +7,14 @@ import {
   type Database,
   type Transaction,
 } from '@gochat/db';
-import { bans, channelState, channels, guildMembers, guilds, invites, messages } from '@gochat/drizzle';
+import { bans, channelState, channels, guildMembers, guilds, invites } from '@gochat/drizzle';
 import { forbidden, notFound } from '@gochat/errors';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import { appendToOutbox } from '@gochat/outbox';
 import { and, asc, eq, sql } from 'drizzle-orm';
 
+import type { MessageTimeline, TimelineMessage, TimelineMutation } from '../../messages/timeline/port.ts';
 import { diff } from './audit.ts';
 import { banIs, memberIs } from './queries.ts';
 import type { GuildRow, InviteRow } from './rows.ts';
@@ -83,7 +84,7 @@ async function lockSystemChannel(tx: Transaction, guild: GuildRow): Promise<stri
   return channel?.id;
 }
 
-export function invitesStore(db: Database, ids: SnowflakeGenerator) {
+export function invitesStore(db: Database, ids: SnowflakeGenerator, timeline: MessageTimeline) {
   return {
     /** The invite in any state (expired and used-up ones too). */
     async inviteByCode(code: string): Promise<InviteRow | undefined> {
@@ -196,8 +197,9 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
      */
     async acceptInvite(code: string, userId: string): Promise<{ guild: GuildRow; joined: boolean }> {
       if (!isInviteCode(code)) throw notFound('Invite');
+      let staged: { eventId: string; mutation: TimelineMutation } | undefined;
       try {
-        return await db.transaction(async (tx) => {
+        const joined = await db.transaction(async (tx) => {
           const [invite] = await tx
             .select({ guildId: invites.guildId })
             .from(invites)
@@ -233,35 +235,9 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
 
           const events: NewEvent[] = [];
           const systemChannelId = await lockSystemChannel(tx, guild);
-          if (systemChannelId) {
-            const messageId = ids.next();
-            await tx.insert(messages).values({
-              id: messageId,
-              channelId: systemChannelId,
-              parentChannelId: systemChannelId,
-              guildId,
-              authorId: userId,
-              content: '',
-              kind: 'guild_member_join',
-            });
-            // The join message makes the system channel unread, as any message does (decision 0013).
-            await tx
-              .insert(channelState)
-              .values({
-                channelId: systemChannelId,
-                parentChannelId: systemChannelId,
-                guildId,
-                lastMessageId: messageId,
-              })
-              .onConflictDoUpdate({
-                target: channelState.channelId,
-                set: {
-                  lastMessageId: sql`greatest(${channelState.lastMessageId}, excluded.last_message_id)`,
-                },
-              });
-            events.push(
-              newEvent('MessageCreated', subjects.channelMessages(systemChannelId), {
-                messageId,
+          const joinMessage = systemChannelId
+            ? ({
+                id: ids.next(),
                 channelId: systemChannelId,
                 parentChannelId: systemChannelId,
                 guildId,
@@ -270,6 +246,36 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
                 content: '',
                 replyToId: null,
                 mentions: { users: [], roles: [], everyone: false, here: false },
+                attachments: [],
+              } satisfies Omit<TimelineMessage, 'editedAt'>)
+            : undefined;
+          if (joinMessage) {
+            // The join message makes the system channel unread, as any message does (decision 0013).
+            await tx
+              .insert(channelState)
+              .values({
+                channelId: joinMessage.channelId,
+                parentChannelId: joinMessage.channelId,
+                guildId,
+                lastMessageId: joinMessage.id,
+              })
+              .onConflictDoUpdate({
+                target: channelState.channelId,
+                set: {
+                  lastMessageId: sql`greatest(${channelState.lastMessageId}, excluded.last_message_id)`,
+                },
+              });
+            events.push(
+              newEvent('MessageCreated', subjects.channelMessages(joinMessage.channelId), {
+                messageId: joinMessage.id,
+                channelId: joinMessage.channelId,
+                parentChannelId: joinMessage.parentChannelId,
+                guildId,
+                authorId: userId,
+                kind: joinMessage.kind,
+                content: joinMessage.content,
+                replyToId: null,
+                mentions: joinMessage.mentions,
                 attachmentIds: [],
               }),
             );
@@ -277,9 +283,20 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator) {
           events.push(
             newEvent('GuildMemberAdded', subjects.guild(guildId), { guildId, userId, inviteCode: code }),
           );
-          await appendToOutbox(tx, events);
+          const [announcing] = await appendToOutbox(tx, events);
+          // The message goes through the message-store port, so it reaches ScyllaDB too (decision 0015).
+          if (joinMessage && announcing) {
+            const insert = {
+              eventId: announcing.id,
+              mutation: { op: 'insert', message: joinMessage },
+            } as const;
+            await timeline.stage(tx, insert.eventId, insert.mutation);
+            staged = insert;
+          }
           return { guild, joined: true };
         });
+        if (staged) await timeline.afterCommit(staged.eventId, staged.mutation);
+        return joined;
       } catch (error) {
         if (error instanceof AlreadyMember) return { guild: error.guild, joined: false };
         // The guild (and so the invite) went away under us.

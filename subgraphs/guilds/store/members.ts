@@ -31,7 +31,7 @@ export function membersStore(db: Database, ids: SnowflakeGenerator) {
     userId: string,
     action: AuditAction,
     changes: AuditChangeRow[],
-  ): Promise<void> {
+  ): Promise<unknown> {
     return recordChange(tx, ids, by, { action, targetType: 'MEMBER', targetId: userId, changes }, [
       guildEvent(by, 'GuildMemberUpdated', { userId, fields: changes.map((c) => c.key) }),
     ]);

@@ -5,6 +5,8 @@ import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import { EPOCH_MS, type SnowflakeGenerator } from '@gochat/ids';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 
+import { settleLastMessage } from '../../messages/store/channel-state.ts';
+import type { MessageTimeline, TimelineMutation } from '../../messages/timeline/port.ts';
 import { diff } from './audit.ts';
 import { banIs, memberIs } from './queries.ts';
 import { pageOf, type BanRow, type Page } from './rows.ts';
@@ -39,7 +41,7 @@ export interface ModerationInput {
   reason: string | null;
 }
 
-export function moderationStore(db: Database, ids: SnowflakeGenerator) {
+export function moderationStore(db: Database, ids: SnowflakeGenerator, timeline: MessageTimeline) {
   return {
     async userExists(userId: string): Promise<boolean> {
       const [row] = await db.select({ id: user.id }).from(user).where(eq(user.id, userId));
@@ -81,8 +83,11 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
      * entry and the events, in one commit. The guild row is locked `for no key update`, which orders
      * the ban against concurrent invite accepts (they hold it `for share`).
      */
-    banMember: (input: BanInput): Promise<{ ban: BanRow; wasMember: boolean; deletedMessages: number }> =>
-      db
+    banMember: async (
+      input: BanInput,
+    ): Promise<{ ban: BanRow; wasMember: boolean; deletedMessages: number }> => {
+      const staged: { eventId: string; mutation: Extract<TimelineMutation, { op: 'delete' }> }[] = [];
+      const banned = await db
         .transaction(async (tx) => {
           const { guildId, userId, actorId, reason, deleteMessageDays } = input;
           await lockGuild(tx, guildId, 'no key update');
@@ -105,42 +110,51 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
           let deletedMessages = 0;
           if (deleteMessageDays > 0) {
             const since = snowflakeFloor(new Date(Date.now() - deleteMessageDays * DAY_MS));
-            const deleted = await purgeMessages(tx, guildId, userId, since);
-            deletedMessages = deleted.length;
-            const byChannel = new Map<string, string[]>();
-            for (const row of deleted) {
-              const channelId = String(row.channel_id);
-              const list = byChannel.get(channelId) ?? [];
-              list.push(String(row.id));
-              byChannel.set(channelId, list);
-            }
-            for (const [channelId, messageIds] of byChannel)
+            const byContainer = await purgeMessages(tx, timeline, guildId, userId, since);
+            for (const [channelId, messageIds] of byContainer) {
+              deletedMessages += messageIds.length;
               events.push(
                 newEvent('MessagesBulkDeleted', subjects.channelMessages(channelId), {
                   channelId,
                   guildId,
-                  messageIds: messageIds.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
+                  messageIds,
                 }),
               );
+            }
           }
 
           if (wasMember) events.push(...memberRemoved(input, userId, 'ban'));
           events.push(guildEvent(input, 'GuildBanAdded', { userId, deletedMessages }));
           const changes = diff({}, { deleteMessageDays, deletedMessages });
-          await recordChange(
+          const published = await recordChange(
             tx,
             ids,
             input,
             { action: 'MEMBER_BAN_ADD', targetType: 'MEMBER', targetId: userId, changes },
             events,
           );
+          // Each container's delete is announced by its MessagesBulkDeleted (decision 0015).
+          const deletedAt = new Date().toISOString();
+          for (const event of published) {
+            if (event.type !== 'MessagesBulkDeleted') continue;
+            const { channelId, messageIds } = event.data as { channelId: string; messageIds: string[] };
+            const mutation = { op: 'delete', channelId, ids: messageIds, deletedAt } as const;
+            await timeline.stage(tx, event.id, mutation);
+            staged.push({ eventId: event.id, mutation });
+          }
           return { ban, wasMember, deletedMessages };
         })
         .catch((error: unknown) => {
           // The user's account was deleted meanwhile (bans.user_id references it).
           if (isForeignKeyViolation(error)) throw notFound('User');
           throw error;
-        }),
+        });
+      for (const { eventId, mutation } of staged) {
+        await timeline.afterCommit(eventId, mutation);
+        await settleLastMessage(db, timeline, mutation.channelId, mutation.ids);
+      }
+      return banned;
+    },
 
     /** Lifts the ban with a MEMBER_BAN_REMOVE audit entry and a GuildBanRemoved event; NOT_FOUND when not banned. */
     unbanMember: (input: ModerationInput): Promise<void> =>
@@ -161,39 +175,56 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator) {
 }
 
 /**
- * Deletes the user's messages in the guild (its channels and their threads) since the id, with what
- * hangs off them (reactions, pins, mentions, edit history), and settles each container's pin count and
- * last message. The containers' channel_state rows are locked first, in id order, as pins and deletes
- * in the messages subgraph lock them, so the two never deadlock (decision 0013).
+ * Finds the user's messages in the guild's text channels and threads since the id (through the
+ * message-store port, so ScyllaDB too) and removes what hangs off them: reactions, pins, mentions,
+ * edit history, settling pin counts. The containers' channel_state rows are locked first, in id order,
+ * as pins and deletes in the messages subgraph lock them, so the two never deadlock. The messages
+ * themselves are deleted by the caller's staged timeline mutations. Returns the ids per container,
+ * ascending.
  */
-async function purgeMessages(tx: Transaction, guildId: string, userId: string, since: string) {
-  await tx.execute(sql`/* guilds.banMember purge: lock containers */
-    select 1 from channel_state
-    where channel_id in (select distinct channel_id from messages
-                         where guild_id = ${guildId} and author_id = ${userId} and id >= ${since})
-    order by channel_id for update`);
-  const deleted = await queryRows<{ id: string | bigint; channel_id: string | bigint }>(
+async function purgeMessages(
+  tx: Transaction,
+  timeline: MessageTimeline,
+  guildId: string,
+  userId: string,
+  since: string,
+): Promise<Map<string, string[]>> {
+  const containers = await queryRows<{ id: string }>(
     tx,
-    sql`/* guilds.banMember purge */
-      with purged as (
-        delete from messages where guild_id = ${guildId} and author_id = ${userId} and id >= ${since}
-        returning id, channel_id),
-      reactions_gone as (delete from reactions where message_id in (select id from purged)),
-      pins_gone as (delete from pins where message_id in (select id from purged)),
-      mentions_gone as (delete from mentions where message_id in (select id from purged)),
-      edits_gone as (delete from message_edits where message_id in (select id from purged))
-      select id, channel_id from purged`,
+    sql`/* guilds.banMember purge: containers */
+      select id::text as id from channels where guild_id = ${guildId} and kind = 'text'
+      union all
+      select id::text as id from threads where guild_id = ${guildId}`,
   );
-  if (deleted.length === 0) return deleted;
-  const containers = [...new Set(deleted.map((row) => String(row.channel_id)))];
-  const list = sql.join(
-    containers.map((id) => sql`${id}::bigint`),
-    sql`, `,
+  const found = await timeline.authoredSince(
+    containers.map((c) => c.id),
+    userId,
+    since,
+    tx,
   );
-  await tx.execute(sql`/* guilds.banMember purge: settle containers */
+  const byContainer = new Map<string, string[]>();
+  for (const { channelId, id } of found)
+    byContainer.set(channelId, [...(byContainer.get(channelId) ?? []), id]);
+  for (const messageIds of byContainer.values()) messageIds.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  if (found.length === 0) return byContainer;
+
+  const list = (values: Iterable<string>) =>
+    sql.join(
+      [...values].map((v) => sql`${v}::bigint`),
+      sql`, `,
+    );
+  const containerList = list(byContainer.keys());
+  const messageList = list(found.map((f) => f.id));
+  await tx.execute(sql`/* guilds.banMember purge: lock containers */
+    select 1 from channel_state where channel_id in (${containerList}) order by channel_id for update`);
+  await tx.execute(sql`/* guilds.banMember purge: dependents */
+    with reactions_gone as (delete from reactions where message_id in (${messageList})),
+         pins_gone as (delete from pins where message_id in (${messageList})),
+         mentions_gone as (delete from mentions where message_id in (${messageList}))
+    delete from message_edits where message_id in (${messageList})`);
+  await tx.execute(sql`/* guilds.banMember purge: pin counts */
     update channel_state cs
-    set pin_count = (select count(*)::int from pins p where p.channel_id = cs.channel_id),
-        last_message_id = (select max(m.id) from messages m where m.channel_id = cs.channel_id)
-    where cs.channel_id in (${list})`);
-  return deleted;
+    set pin_count = (select count(*)::int from pins p where p.channel_id = cs.channel_id)
+    where cs.channel_id in (${containerList})`);
+  return byContainer;
 }

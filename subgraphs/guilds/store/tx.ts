@@ -1,3 +1,4 @@
+import type { BusEvent } from '@gochat/bus';
 import type { Transaction } from '@gochat/db';
 import { channels, guilds } from '@gochat/drizzle';
 import { notFound } from '@gochat/errors';
@@ -78,12 +79,12 @@ export async function recordChange(
   by: GuildActor,
   entry: Omit<AuditEntry, keyof GuildActor>,
   events: NewEvent[],
-): Promise<void> {
+): Promise<BusEvent[]> {
   await recordAudit(tx, ids, {
     ...entry,
     guildId: by.guildId,
     actorId: by.actorId,
     reason: by.reason ?? null,
   });
-  await appendToOutbox(tx, events);
+  return appendToOutbox(tx, events);
 }

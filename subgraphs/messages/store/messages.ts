@@ -18,6 +18,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 
 import { isArchived } from '../access.ts';
 import type { MessageMentions, TimelineMessage } from '../timeline/port.ts';
+import { settleLastMessage } from './channel-state.ts';
 import { commit, type StoreDeps } from './commit.ts';
 import type { MessageVersionRow } from './rows.ts';
 
@@ -174,21 +175,6 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
    * is recounted with the container's channel_state row locked first, as pinning does, so the two
    * never interleave (nor deadlock).
    */
-  /**
-   * When the container's newest message was deleted, its last message falls back to the newest left,
-   * so the container does not stay unread with nothing to read. After commit, read from the timeline
-   * (which ScyllaDB cannot do inside the transaction); conditional, so a send that raced ahead wins.
-   */
-  async function settleLastMessage(removal: Removal) {
-    const [newest] = await deps.timeline.history({ channelId: removal.channelId, limit: 1 });
-    await deps.db
-      .update(channelState)
-      .set({ lastMessageId: newest?.id ?? null })
-      .where(
-        and(eq(channelState.channelId, removal.channelId), inArray(channelState.lastMessageId, removal.ids)),
-      );
-  }
-
   /** Deletes the messages and what hangs off them in one commit, announced by `event`. */
   async function remove(removal: Removal, event: NewEvent): Promise<void> {
     await commit(deps, async (tx) => {
@@ -200,7 +186,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
         events: [event],
       };
     });
-    await settleLastMessage(removal);
+    await settleLastMessage(deps.db, deps.timeline, removal.channelId, removal.ids);
   }
 
   async function removeDependents(tx: Transaction, removal: Removal) {

@@ -99,6 +99,16 @@ export interface MessageTimeline {
   get(channelId: string, ids: readonly string[]): Promise<TimelineMessage[]>;
   history(query: HistoryQuery): Promise<TimelineMessage[]>;
   /**
+   * Ids of the author's messages at or after `sinceId` in these containers (a ban's message purge,
+   * bounded to 7 days): a scan of recent rows, not a hot path. postgres reads in `tx` when given.
+   */
+  authoredSince(
+    containerIds: readonly string[],
+    authorId: string,
+    sinceId: string,
+    tx?: Transaction,
+  ): Promise<{ channelId: string; id: string }[]>;
+  /**
    * Makes the mutation part of the caller's transaction. postgres: applies it there. scylla: records
    * it in timeline_pending under the id of the outbox event that announces it.
    */

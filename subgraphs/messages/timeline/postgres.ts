@@ -101,6 +101,19 @@ export function createPostgresTimeline(db: Database): MessageTimeline {
       }
       return newestFirst(await page(channelId, limit));
     },
+    async authoredSince(containerIds, authorId, sinceId, tx) {
+      if (containerIds.length === 0) return [];
+      return (tx ?? db)
+        .select({ channelId: messages.channelId, id: messages.id })
+        .from(messages)
+        .where(
+          and(
+            inArray(messages.channelId, [...containerIds]),
+            eq(messages.authorId, authorId),
+            gte(messages.id, sinceId),
+          ),
+        );
+    },
     stage: (tx, _eventId, mutation) => applyToPostgres(tx, mutation),
     afterCommit: async () => {},
     applyPending: async () => {},

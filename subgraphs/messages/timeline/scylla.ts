@@ -91,6 +91,7 @@ export function timelineCql(keyspace: string) {
       `UPDATE ${messages} USING TIMESTAMP ? SET content = ?, mention_users = ?, mention_roles = ?, ` +
       `mention_everyone = ?, mention_here = ?, edited_at = ? WHERE channel_id = ? AND bucket = ? AND id = ?`,
     delete: `DELETE FROM ${messages} USING TIMESTAMP ? WHERE channel_id = ? AND bucket = ? AND id = ?`,
+    authorsFrom: `SELECT id, author_id FROM ${messages} WHERE channel_id = ? AND bucket = ? AND id >= ?`,
   };
 }
 
@@ -203,8 +204,36 @@ export function createScyllaTimeline(options: {
     return result.rows.map((row) => Number(row.get('bucket') as number)).sort((a, b) => b - a);
   };
 
+  /** The author's rows at or after sinceId in one container: its buckets from sinceId's, paged through. */
+  const authoredIn = async (channelId: string, authorId: string, sinceId: string) => {
+    const buckets = await client.execute(cql.bucketsFrom, [channelId, bucketOf(sinceId)], OPTIONS);
+    const found: { channelId: string; id: string }[] = [];
+    for (const row of buckets.rows) {
+      const bucket = Number(row.get('bucket') as number);
+      let pageState: string | undefined;
+      do {
+        const page = await client.execute(cql.authorsFrom, [channelId, bucket, sinceId], {
+          ...OPTIONS,
+          fetchSize: 1_000,
+          pageState,
+        });
+        for (const message of page.rows)
+          if (str(cell(message, 'author_id')) === authorId)
+            found.push({ channelId, id: str(cell(message, 'id'))! });
+        pageState = page.pageState ?? undefined;
+      } while (pageState);
+    }
+    return found;
+  };
+
   return {
     kind: 'scylla',
+    async authoredSince(containerIds, authorId, sinceId) {
+      const perContainer = await Promise.all(
+        containerIds.map((channelId) => authoredIn(channelId, authorId, sinceId)),
+      );
+      return perContainer.flat();
+    },
     async get(channelId, ids) {
       if (ids.length === 0) return [];
       const pages = await Promise.all(

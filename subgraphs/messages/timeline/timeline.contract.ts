@@ -317,6 +317,37 @@ export function timelineContract(name: string, open: () => Promise<TimelineWorld
       expect(await historyIds(channelId, { limit: 3, around: ids[3]! })).toEqual([ids[4], ids[2], ids[1]]);
     });
 
+    it("finds an author's messages since an id across containers and buckets, and no one else's", async () => {
+      const [first, second] = [await newChannel(), await newChannel()];
+      const otherAuthor = rowIds.next();
+      await world.db.insert(user).values({
+        id: otherAuthor,
+        name: 'Other',
+        email: `other-${otherAuthor}@timeline.test`,
+        emailVerified: true,
+      });
+      const [old, since, a, b, c] = idsAt([
+        NOW - 30 * DAY,
+        NOW - 7 * DAY,
+        NOW - 6 * DAY,
+        NOW - 2 * DAY,
+        NOW - DAY,
+      ]);
+      await insertAll([
+        message(first, old!),
+        message(first, since!),
+        message(first, a!),
+        { ...message(first, b!), authorId: otherAuthor },
+        message(second, c!),
+      ]);
+      const found = await world.timeline.authoredSince([first, second], authorId, since!);
+      expect(found.map((f) => `${f.channelId}:${f.id}`).sort()).toEqual(
+        [`${first}:${since}`, `${first}:${a}`, `${second}:${c}`].sort(),
+      );
+      expect(await world.timeline.authoredSince([second], otherAuthor, since!)).toEqual([]);
+      expect(await world.timeline.authoredSince([], authorId, since!)).toEqual([]);
+    });
+
     it('replaying an older insert or edit never undoes a later edit or delete', async () => {
       // The ScyllaDB timeline applies a mutation again whenever the relay finds it still pending. The
       // PostgreSQL timeline applies each once, in the transaction: a replay through afterCommit is a no-op.
