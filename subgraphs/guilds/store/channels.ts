@@ -1,3 +1,4 @@
+import type { BusEvent } from '@gochat/bus';
 import type { Database, Transaction } from '@gochat/db';
 import { channelOverwrites, channels, guildMembers, roles } from '@gochat/drizzle';
 import { DomainError, notFound, validation } from '@gochat/errors';
@@ -361,7 +362,7 @@ function recordChannelChange(
   by: GuildActor,
   channelId: string,
   change: { action: AuditAction; changes: AuditChangeRow[]; fields: string[] },
-): Promise<unknown> {
+): Promise<BusEvent[]> {
   return recordChange(
     tx,
     ids,

@@ -1,3 +1,4 @@
+import type { BusEvent } from '@gochat/bus';
 import { isForeignKeyViolation, isUniqueViolation, type Database, type Transaction } from '@gochat/db';
 import { emojis } from '@gochat/drizzle';
 import { DomainError, conflict, notFound } from '@gochat/errors';
@@ -48,7 +49,7 @@ export function emojisStore(db: Database, ids: SnowflakeGenerator) {
     actor: { actorId: string; reason: string | null },
     action: keyof typeof EVENT_OF,
     changes: AuditChangeRow[],
-  ): Promise<unknown> {
+  ): Promise<BusEvent[]> {
     const by = { guildId: emoji.guildId, ...actor };
     return recordChange(tx, ids, by, { action, targetType: 'EMOJI', targetId: emoji.id, changes }, [
       guildEvent(by, EVENT_OF[action], { emojiId: emoji.id }),

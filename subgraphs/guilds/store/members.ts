@@ -1,3 +1,4 @@
+import type { BusEvent } from '@gochat/bus';
 import { isForeignKeyViolation, type Database, type Transaction } from '@gochat/db';
 import { guildMembers, memberRoles } from '@gochat/drizzle';
 import { notFound } from '@gochat/errors';
@@ -31,7 +32,7 @@ export function membersStore(db: Database, ids: SnowflakeGenerator) {
     userId: string,
     action: AuditAction,
     changes: AuditChangeRow[],
-  ): Promise<unknown> {
+  ): Promise<BusEvent[]> {
     return recordChange(tx, ids, by, { action, targetType: 'MEMBER', targetId: userId, changes }, [
       guildEvent(by, 'GuildMemberUpdated', { userId, fields: changes.map((c) => c.key) }),
     ]);
