@@ -29,9 +29,9 @@ export function decodeEvent(text: string): BusEvent | null {
     return null;
   }
   if (!isRecord(value)) return null;
-  const { id, type, subject, occurredAt, data } = value;
+  const { id, type, subject, occurredAt, data, seq } = value;
   if (typeof id !== 'string' || id === '' || typeof type !== 'string' || typeof subject !== 'string')
     return null;
   if (typeof occurredAt !== 'string' || !isRecord(data)) return null;
-  return { id, type, subject, occurredAt, data };
+  return { id, type, subject, occurredAt, data, ...(typeof seq === 'number' ? { seq } : {}) };
 }

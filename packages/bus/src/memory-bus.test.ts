@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Recorder } from '@gochat/testkit';
 import { captureLog, describeBusContract, makeEvent } from './bus.contract.ts';
 import { createMemoryBus } from './memory-bus.ts';
+import { ReplayGapError } from './port.ts';
+import { describeReplayContract } from './replay.contract.ts';
 
 describeBusContract('memory', () => Promise.resolve(createMemoryBus({ log: silentLogger })));
 
@@ -82,5 +84,20 @@ describe('memory bus', () => {
       eventId: event.id,
       err: { message: 'kaput' },
     });
+  });
+});
+
+describeReplayContract('memory', () => Promise.resolve(createMemoryBus({ log: silentLogger })));
+
+describe('memory bus log', () => {
+  it('answers ReplayGapError once the ring has dropped events after the cursor, and gives each bus its own epoch', async () => {
+    const bus = createMemoryBus({ log: silentLogger, retention: 5 });
+    for (let i = 0; i < 8; i++) await bus.publish(makeEvent('ring.a', { i }));
+    // seqs 1..8 were stored; 4..8 remain.
+    await expect(bus.replay('ring.a', 2, () => undefined)).rejects.toBeInstanceOf(ReplayGapError);
+    const seen: number[] = [];
+    await bus.replay('ring.a', 3, (e) => seen.push(e.data.i as number));
+    expect(seen).toEqual([3, 4, 5, 6, 7]);
+    expect(await bus.epoch()).not.toBe(await createMemoryBus({ log: silentLogger }).epoch());
   });
 });

@@ -1,6 +1,15 @@
 import type { Logger } from '@gochat/log';
 import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
-import type { BusEvent, BusHandler, BusSubscription, EventBus, PublishResult } from './port.ts';
+import { MemoryLog } from './memory-log.ts';
+import { randomUUID } from 'node:crypto';
+import {
+  ReplayGapError,
+  type BusEvent,
+  type BusHandler,
+  type BusSubscription,
+  type EventBus,
+  type PublishResult,
+} from './port.ts';
 import { createRecentIds, DEFAULT_DUPLICATE_WINDOW_MS } from './recent-ids.ts';
 import { assertPattern, subjectMatches } from './subject.ts';
 
@@ -8,7 +17,11 @@ export interface MemoryBusOptions {
   log: Logger;
   /** Same meaning as the JetStream stream's duplicate_window. Default 120000 (2 minutes). */
   duplicateWindowMs?: number;
+  /** Stored events kept for replay (the embedded stand-in for the stream's retention). Default 50000. */
+  retention?: number;
 }
+
+const DEFAULT_RETENTION = 50_000;
 
 /** Caps dedup memory under a publish storm; past this, the oldest ids in the window are forgotten. */
 const MAX_REMEMBERED_IDS = 100_000;
@@ -26,12 +39,14 @@ interface Pending {
 
 /** In-process bus for embedded mode: same observable behaviour as the NATS bus, minus durability. */
 export function createMemoryBus(options: MemoryBusOptions): EventBus {
-  const log = options.log.child({ component: 'bus', bus: 'memory' });
+  const logger = options.log.child({ component: 'bus', bus: 'memory' });
   const recent = createRecentIds({
     windowMs: options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS,
     maxSize: MAX_REMEMBERED_IDS,
   });
   const subscriptions = new Set<MemorySubscription>();
+  const epoch = `m${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const log = new MemoryLog(Math.max(1, options.retention ?? DEFAULT_RETENTION));
   // One FIFO for all deliveries keeps publish order for every subscriber, including events that
   // handlers publish while a flush is running (they are appended and delivered in the same pass).
   const queue: Pending[] = [];
@@ -46,7 +61,7 @@ export function createMemoryBus(options: MemoryBusOptions): EventBus {
     try {
       sub.handler(event);
     } catch (err) {
-      log.error(
+      logger.error(
         { err, eventId: event.id, subject: event.subject, pattern: sub.pattern },
         'bus handler threw',
       );
@@ -66,28 +81,65 @@ export function createMemoryBus(options: MemoryBusOptions): EventBus {
     return new Error(`Cannot ${action}: the memory bus has been drained`);
   }
 
+  function dispatch(subject: string, json: string): void {
+    // Matching at publish time mirrors NATS: a subscription made later does not see this event.
+    const targets = [...subscriptions].filter((sub) => subjectMatches(sub.pattern, subject));
+    if (targets.length === 0) return;
+    queue.push({ json, targets });
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(flush);
+    }
+  }
+
+  function attempt<T>(action: string, run: () => T): Promise<T> {
+    if (draining) return Promise.reject(closedError(action));
+    try {
+      return Promise.resolve(run());
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
   return {
     kind: 'memory',
 
-    publish(event: BusEvent): Promise<PublishResult> {
-      if (draining) return Promise.reject(closedError(`publish event ${String(event.id)}`));
-      try {
+    publish: (event: BusEvent): Promise<PublishResult> =>
+      attempt(`publish event ${String(event.id)}`, () => {
         assertEvent(event);
-        const json = encodeEvent(event);
-        if (recent.seen(event.id)) return Promise.resolve({ duplicate: true });
-        // Matching at publish time mirrors NATS: a subscription made later does not see this event.
-        const targets = [...subscriptions].filter((sub) => subjectMatches(sub.pattern, event.subject));
-        if (targets.length > 0) {
-          queue.push({ json, targets });
-          if (!flushScheduled) {
-            flushScheduled = true;
-            queueMicrotask(flush);
-          }
-        }
-        return Promise.resolve({ duplicate: false });
-      } catch (err) {
-        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+        if (recent.seen(event.id)) return { duplicate: true };
+        const { seq: _unset, ...stored } = event;
+        const entry = log.append(event.subject, (seq) => encodeEvent({ ...stored, seq }));
+        dispatch(event.subject, entry.json);
+        return { duplicate: false };
+      }),
+
+    publishEphemeral: (event: BusEvent): Promise<void> =>
+      attempt(`publish event ${String(event.id)}`, () => {
+        assertEvent(event);
+        const { seq: _unset, ...live } = event;
+        dispatch(event.subject, encodeEvent(live));
+      }),
+
+    epoch: () => Promise.resolve(epoch),
+
+    async replay(pattern, afterSeq, handler, replayOptions = {}): Promise<void> {
+      assertPattern(pattern);
+      const end = log.lastSeq;
+      if (afterSeq >= end) return;
+      if (afterSeq + 1 < log.firstSeq)
+        throw new ReplayGapError(
+          `events after ${afterSeq} are no longer retained (oldest is ${log.firstSeq})`,
+        );
+      if (replayOptions.maxEvents !== undefined && end - afterSeq > replayOptions.maxEvents)
+        throw new ReplayGapError(`${end - afterSeq} events to replay, more than ${replayOptions.maxEvents}`);
+      // Copied first: the ring may move while handlers run.
+      for (const entry of log.range(afterSeq + 1, end)) {
+        if (!subjectMatches(pattern, entry.subject)) continue;
+        const event = decodeEvent(entry.json);
+        if (event) handler(event);
       }
+      await Promise.resolve();
     },
 
     subscribe(pattern: string, handler: BusHandler): BusSubscription {

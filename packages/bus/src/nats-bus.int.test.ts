@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLog, describeBusContract, makeEvent } from './bus.contract.ts';
 import { createNatsBus } from './nats-bus.ts';
 import type { NatsBusOptions } from './nats-bus.ts';
-import type { EventBus } from './port.ts';
+import { ReplayGapError, type EventBus } from './port.ts';
+import { describeReplayContract } from './replay.contract.ts';
 
 const url = await realServer('nats');
 
@@ -45,6 +46,41 @@ describe.runIf(url)('nats bus', () => {
   }
 
   describeBusContract('nats', () => openBus());
+  describeReplayContract('nats', () => openBus());
+
+  it('answers ReplayGapError once the stream no longer holds the events after the cursor', async () => {
+    const stream = uniqueName('BUS');
+    const bus = await openBus({ stream });
+    const rec = new Recorder();
+    bus.subscribe('gap.*', rec.handler);
+    const events = [makeEvent('gap.a'), makeEvent('gap.a'), makeEvent('gap.a')];
+    for (const e of events) await bus.publish(e);
+    await rec.untilId(events[2]!.id);
+    const firstSeq = rec.events[0]!.seq!;
+    await jsm.streams.purge(stream, { seq: firstSeq + 2 }); // keeps only the last one
+    await expect(bus.replay('gap.*', firstSeq - 1, () => undefined)).rejects.toBeInstanceOf(ReplayGapError);
+    const seen: string[] = [];
+    await bus.replay('gap.*', firstSeq + 1, (e) => seen.push(e.id));
+    expect(seen).toEqual([events[2]!.id]);
+  });
+
+  it('adds republishing to a stream created without it, so live events carry their sequence', async () => {
+    const prefix = uniqueName('bus');
+    const stream = uniqueName('BUS');
+    streams.add(stream);
+    await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`] });
+    const bus = await openBus({ prefix, stream });
+    expect((await jsm.streams.info(stream)).config.republish).toEqual({
+      src: `${prefix}.>`,
+      dest: `${prefix}_live.>`,
+    });
+    const rec = new Recorder();
+    bus.subscribe('r.*', rec.handler);
+    const event = makeEvent('r.a');
+    await bus.publish(event);
+    await rec.untilId(event.id);
+    expect(rec.events[0]!.seq).toBe(1);
+  });
 
   it('creates the stream with the prefix subjects, file storage and configured windows', async () => {
     const prefix = uniqueName('bus');
@@ -108,7 +144,7 @@ describe.runIf(url)('nats bus', () => {
     const event = makeEvent('channel.9.messages', { text: 'across' });
     await publisher.publish(event);
     await rec.untilId(event.id);
-    expect(rec.events).toEqual([event]);
+    expect(rec.events).toEqual([{ ...event, seq: expect.any(Number) as number }]);
   });
 
   it('deduplicates the same id republished by another process', async () => {

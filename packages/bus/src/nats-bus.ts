@@ -1,10 +1,17 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@gochat/log';
 import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
 import { ensureStream } from './nats-stream.ts';
-import type { BusEvent, BusHandler, BusSubscription, EventBus, PublishResult } from './port.ts';
+import {
+  ReplayGapError,
+  type BusEvent,
+  type BusHandler,
+  type BusSubscription,
+  type EventBus,
+  type PublishResult,
+} from './port.ts';
 import { createRecentIds, DEFAULT_DUPLICATE_WINDOW_MS } from './recent-ids.ts';
 import type { RecentIds } from './recent-ids.ts';
 import { assertPattern, assertPrefix } from './subject.ts';
@@ -67,23 +74,32 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   const duplicateWindowMs = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
   const log = options.log.child({ component: 'bus', bus: 'nats', prefix, stream });
 
+  // Live delivery: the stream republishes each stored message here, with its sequence (decision 0017).
+  const live = `${prefix}_live`;
   const nc = await connect({
     servers: url,
     // A long-running service should ride out NATS restarts; readiness reports the outage meanwhile.
     maxReconnectAttempts: -1,
     ...(options.name ? { name: options.name } : {}),
   });
+  let epoch: string;
+  const jsm = await jetstreamManager(nc).catch(async (err: unknown) => {
+    await nc.close();
+    throw err;
+  });
   try {
-    await ensureStream(
-      await jetstreamManager(nc),
+    const info = await ensureStream(
+      jsm,
       {
         name: stream,
         subjects: [`${prefix}.>`],
         duplicateWindowMs,
         maxAgeMs: options.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+        republish: { src: `${prefix}.>`, dest: `${live}.>` },
       },
       log,
     );
+    epoch = `n${Date.parse(info.created).toString(36)}`;
   } catch (err) {
     await nc.close();
     throw err;
@@ -109,6 +125,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
   function onMessage(pattern: string, handler: BusHandler, recent: RecentIds, msg: Msg): void {
     const event = decodeEvent(msg.string());
+    const seq = Number(msg.headers?.get('Nats-Sequence'));
+    if (event && seq > 0) event.seq = seq;
     if (!event) {
       log.warn({ subject: msg.subject, bytes: msg.data.length }, 'skipping malformed bus message');
       return;
@@ -146,7 +164,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         windowMs: duplicateWindowMs,
         maxSize: MAX_REMEMBERED_IDS_PER_SUBSCRIPTION,
       });
-      const sub = nc.subscribe(`${prefix}.${pattern}`, {
+      const sub = nc.subscribe(`${live}.${pattern}`, {
         callback: (err, msg) => {
           if (err) log.error({ err, pattern }, 'NATS subscription error');
           else onMessage(pattern, handler, recent, msg);
@@ -158,6 +176,53 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
           if (!sub.isClosed() && !nc.isClosed()) sub.unsubscribe();
         },
       };
+    },
+
+    async publishEphemeral(event: BusEvent): Promise<void> {
+      if (draining) throw closedError(`publish event ${String(event.id)}`);
+      assertEvent(event);
+      const { seq: _unset, ...payload } = event;
+      // Straight to the live subjects: the stream never sees it, so it has no sequence and no replay.
+      nc.publish(`${live}.${event.subject}`, encodeEvent(payload));
+      await Promise.resolve();
+    },
+
+    epoch: () => Promise.resolve(epoch),
+
+    async replay(pattern, afterSeq, handler, replayOptions = {}): Promise<void> {
+      if (draining) throw closedError(`replay ${pattern}`);
+      assertPattern(pattern);
+      const { state } = await jsm.streams.info(stream);
+      const end = state.last_seq;
+      if (afterSeq >= end) return;
+      if (afterSeq + 1 < state.first_seq)
+        throw new ReplayGapError(
+          `events after ${afterSeq} are no longer retained (oldest is ${state.first_seq})`,
+        );
+      if (replayOptions.maxEvents !== undefined && end - afterSeq > replayOptions.maxEvents)
+        throw new ReplayGapError(`${end - afterSeq} events to replay, more than ${replayOptions.maxEvents}`);
+      // An ordered consumer: client-managed, recreated at the next sequence after any gap. One filter
+      // subject only (nats-server 2.9).
+      const consumer = await js.consumers.get(stream, {
+        filter_subjects: `${prefix}.${pattern}` as unknown as string[],
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: afterSeq + 1,
+      });
+      try {
+        if ((await consumer.info(true)).num_pending === 0) return;
+        const messages = await consumer.consume({ max_messages: 512 });
+        for await (const msg of messages) {
+          const event = decodeEvent(msg.string());
+          if (event) {
+            event.seq = msg.seq;
+            handler(event);
+          }
+          // Later events reach the caller live; stop at the end seen when replay started.
+          if (msg.info.pending === 0 || msg.seq >= end) break;
+        }
+      } finally {
+        await consumer.delete().catch(() => undefined);
+      }
     },
 
     async ping(): Promise<void> {

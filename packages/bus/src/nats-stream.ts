@@ -8,6 +8,8 @@ export interface StreamSpec {
   subjects: string[];
   duplicateWindowMs: number;
   maxAgeMs: number;
+  /** Every stored message is republished here with its stream sequence (Nats-Sequence header). */
+  republish: { src: string; dest: string };
 }
 
 /** JetStream API error codes we react to (nats-server 2.9.10). */
@@ -24,6 +26,8 @@ function differs(config: StreamConfig, spec: StreamSpec): string[] {
   if (subjects !== [...spec.subjects].sort().join(',')) changed.push('subjects');
   if (config.duplicate_window !== nanos(spec.duplicateWindowMs)) changed.push('duplicate_window');
   if (config.max_age !== nanos(spec.maxAgeMs)) changed.push('max_age');
+  if (config.republish?.src !== spec.republish.src || config.republish?.dest !== spec.republish.dest)
+    changed.push('republish');
   return changed;
 }
 
@@ -40,6 +44,7 @@ export async function ensureStream(
     subjects: spec.subjects,
     duplicate_window: nanos(spec.duplicateWindowMs),
     max_age: nanos(spec.maxAgeMs),
+    republish: spec.republish,
   };
   let info: StreamInfo;
   try {
@@ -61,6 +66,13 @@ export async function ensureStream(
   }
   const changed = differs(info.config, spec);
   if (changed.length === 0) return info;
+  if (changed.includes('republish')) {
+    // nats-server cannot change RePublish in place. The stream is a copy of what the outboxes already
+    // published; recreating it changes the bus epoch, so cursors taken before get RESYNC_REQUIRED.
+    log.warn({ stream: spec.name, changed }, 'recreating JetStream stream to set its republish target');
+    await jsm.streams.delete(spec.name);
+    return jsm.streams.add({ ...info.config, ...wanted });
+  }
   log.info({ stream: spec.name, changed }, 'updating JetStream stream config');
   return jsm.streams.update(spec.name, { ...info.config, ...wanted });
 }

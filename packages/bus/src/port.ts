@@ -17,6 +17,11 @@ export interface BusEvent<TData = Record<string, unknown>> {
   /** ISO-8601 time the change was committed. */
   occurredAt: string;
   data: TData;
+  /**
+   * Position in the bus's durable log, set on delivery of stored events (never on publish). Absent on
+   * ephemeral events (publishEphemeral), which are live-only.
+   */
+  seq?: number;
 }
 
 export interface PublishResult {
@@ -35,9 +40,35 @@ export interface EventBus {
   readonly kind: 'memory' | 'nats';
   /** Resolves once the event is durably accepted (JetStream ack) or, in memory, dispatched. */
   publish(event: BusEvent): Promise<PublishResult>;
+  /** Delivers to live subscribers only: never stored, never replayed, no seq (typing indicators). */
+  publishEphemeral(event: BusEvent): Promise<void>;
   subscribe(pattern: string, handler: BusHandler): BusSubscription;
+  /**
+   * Identity of the durable log: a cursor taken from another log (a restarted memory bus, a recreated
+   * stream) must not be replayed against this one.
+   */
+  epoch(): Promise<string>;
+  /**
+   * Calls handler, in order, for each stored event matching pattern with seq > afterSeq, up to the log's
+   * end when replay started. Rejects with ReplayGapError when events after afterSeq are no longer
+   * retained, or when more than maxEvents would have to be read.
+   */
+  replay(
+    pattern: string,
+    afterSeq: number,
+    handler: BusHandler,
+    options?: { maxEvents?: number },
+  ): Promise<void>;
   /** Throws when the bus cannot serve (disconnected, closed). Used by /ready. */
   ping(): Promise<void>;
   /** Stops delivery to new work, delivers what is in flight, and closes. Idempotent. */
   drain(): Promise<void>;
+}
+
+/** The log no longer holds every event after the cursor: the reader must resynchronize from state. */
+export class ReplayGapError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplayGapError';
+  }
 }

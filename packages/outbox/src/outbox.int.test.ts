@@ -82,8 +82,20 @@ class TappedBus implements EventBus {
     return result;
   }
 
+  publishEphemeral(event: BusEvent): Promise<void> {
+    return this.inner.publishEphemeral(event);
+  }
+
   subscribe(pattern: string, handler: BusHandler): BusSubscription {
     return this.inner.subscribe(pattern, handler);
+  }
+
+  epoch(): Promise<string> {
+    return this.inner.epoch();
+  }
+
+  replay(...args: Parameters<EventBus['replay']>): Promise<void> {
+    return this.inner.replay(...args);
   }
 
   ping(): Promise<void> {
