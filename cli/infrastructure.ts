@@ -5,6 +5,7 @@ import { createSnowflakeGenerator, type SnowflakeGenerator } from '@gochat/ids';
 import type { Lifecycle } from '@gochat/lifecycle';
 import type { Logger, Registry } from '@gochat/log';
 import { createOutboxRelay, type OutboxRelay } from '@gochat/outbox';
+import { createMemoryPresenceStore, createRedisPresenceStore, type PresenceStore } from '@gochat/presence';
 
 import type { MessageTimeline } from '../subgraphs/messages/timeline/port.ts';
 import type { HostConfig } from './host-config.ts';
@@ -13,6 +14,8 @@ export interface Parts {
   db: Database;
   bus: EventBus;
   cache: KeyValueStore;
+  /** Connections' presence: Redis when cache.url is set, else in memory (shared by the process's routers). */
+  presence: PresenceStore;
   outbox: OutboxRelay;
   /** The message store: ScyllaDB when scylla.hosts is set, else PostgreSQL on `db`. */
   timeline: MessageTimeline;
@@ -49,7 +52,13 @@ export class Infrastructure {
  */
 export async function connectInfrastructure(
   config: HostConfig,
-  needs: { database: boolean; bus: boolean; cache: boolean; timeline?: 'uses' | 'migrates' },
+  needs: {
+    database: boolean;
+    bus: boolean;
+    cache: boolean;
+    presence?: boolean;
+    timeline?: 'uses' | 'migrates';
+  },
   base: Omit<Base, 'ids'>,
   options: { migrate: boolean },
 ): Promise<Infrastructure> {
@@ -98,6 +107,17 @@ export async function connectInfrastructure(
     lifecycle.defer('cache', () => cache.close());
     lifecycle.addReadinessCheck('cache', () => cache.ping());
     parts.cache = cache;
+  }
+
+  if (needs.presence) {
+    const keyPrefix = `${config.cache.keyPrefix}presence:`;
+    const presence = config.cache.url
+      ? await createRedisPresenceStore({ url: config.cache.url, keyPrefix, log })
+      : createMemoryPresenceStore();
+    log.info({ kind: presence.kind }, 'presence: connected');
+    lifecycle.defer('presence', () => presence.close());
+    lifecycle.addReadinessCheck('presence', () => presence.ping());
+    parts.presence = presence;
   }
 
   if (needs.timeline && parts.db) {

@@ -34,6 +34,7 @@ export async function start(roleNames: RoleName[], monolith: boolean, config: Lo
       database: roleNames.some((r) => ROLES[r].needs.database),
       bus: roleNames.some((r) => ROLES[r].needs.bus),
       cache: roleNames.some((r) => ROLES[r].needs.cache),
+      presence: roleNames.some((r) => ROLES[r].needs.presence === true),
       timeline: roleNames.some((r) => ROLES[r].needs.timeline === 'migrates')
         ? ('migrates' as const)
         : roleNames.some((r) => ROLES[r].needs.timeline === 'uses')

@@ -11,6 +11,22 @@ export interface GatewayContext {
   identityToken: string;
 }
 
+/** Schema-only subgraph whose fields the router serves over WebSocket (decision 0017). */
+const REALTIME = 'realtime';
+
+/** What a plan reaching the realtime subgraph gets: it only happens over HTTP, where presence has no device. */
+const realtimeOverHttp: ServiceLink = () =>
+  Promise.resolve(
+    Response.json({
+      errors: [
+        {
+          message: 'updatePresence works only over the WebSocket connection, for its device.',
+          extensions: { code: 'VALIDATION' },
+        },
+      ],
+    }),
+  );
+
 /**
  * The federation gateway over the committed supergraph. Subgraph URLs in the supergraph are
  * placeholders: each fetch goes through the role's service link (HTTP or in-process).
@@ -24,7 +40,7 @@ export function createGateway(options: {
     supergraphSdl: options.supergraphSdl,
     logger: options.log,
     buildService: ({ name, url }) => {
-      const link = options.links[name as SubgraphName];
+      const link = name === REALTIME ? realtimeOverHttp : options.links[name as SubgraphName];
       if (!link || !url) throw new Error(`no service link for subgraph ${name}`);
       return new RemoteGraphQLDataSource<GatewayContext & Record<string, unknown>>({
         url,

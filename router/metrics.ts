@@ -6,6 +6,10 @@ export interface RouterMetrics {
   busSubscriptions: Gauge;
   activeSubscriptions: Gauge<'field'>;
   wsConnections: Gauge;
+  /** Feed payloads built (one per event and distinct selection, shared by subscribers). */
+  feedPayloads: Counter<'field'>;
+  /** Sockets closed by the router, by reason (slow consumer, token expired, revoked, limit). */
+  socketsClosed: Counter<'reason'>;
 }
 
 export function createRouterMetrics(registry: Registry): RouterMetrics {
@@ -36,6 +40,18 @@ export function createRouterMetrics(registry: Registry): RouterMetrics {
     wsConnections: new Gauge({
       name: 'gochat_router_ws_connections',
       help: 'Open graphql-ws connections.',
+      registers: [registry],
+    }),
+    feedPayloads: new Counter({
+      name: 'gochat_router_feed_payloads_total',
+      help: 'Real-time feed payloads serialized: one per event and distinct selection, whatever the number of subscribers.',
+      labelNames: ['field'],
+      registers: [registry],
+    }),
+    socketsClosed: new Counter({
+      name: 'gochat_router_sockets_closed_total',
+      help: 'WebSocket connections the router closed, by reason.',
+      labelNames: ['reason'],
       registers: [registry],
     }),
   };

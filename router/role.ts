@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 
 import type { EventBus } from '@gochat/bus';
+import type { PresenceStore } from '@gochat/presence';
 import { createIdentitySigner } from '@gochat/identity';
 import type { Lifecycle, Role, ServiceLink, SubgraphName } from '@gochat/lifecycle';
 import type { Logger, Registry } from '@gochat/log';
@@ -13,6 +14,8 @@ import { createGateway } from './gateway.ts';
 import { createRouterHttp } from './http.ts';
 import { createRouterMetrics } from './metrics.ts';
 import { createJwtAuthenticator, type Principal } from './principal.ts';
+import { PresenceService } from './realtime/presence.ts';
+import { RealtimeService } from './realtime/service.ts';
 import { SubscriptionEngine } from './subscriptions/engine.ts';
 import { subscriptionManifestSchema } from './subscriptions/manifest.ts';
 import { SubjectHub } from './subscriptions/subject-hub.ts';
@@ -22,6 +25,7 @@ import { createRouterYoga, envelopedRouter } from './yoga.ts';
 export interface RouterDeps {
   config: RouterConfig;
   bus: EventBus;
+  presence: PresenceStore;
   links: Record<SubgraphName, ServiceLink>;
   log: Logger;
   metrics: Registry;
@@ -53,13 +57,36 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     const { execute, contextFactory, schema } = envelopedRouter(yoga, { principal });
     return execute({ schema, document, variableValues: variables, contextValue: await contextFactory() });
   };
+  const manifest = subscriptionManifestSchema.parse(JSON.parse(supergraphFile('subscriptions.json')));
+  const hub = new SubjectHub(deps.bus, log, metrics.busSubscriptions);
   const engine = new SubscriptionEngine({
-    manifest: subscriptionManifestSchema.parse(JSON.parse(supergraphFile('subscriptions.json'))),
-    hub: new SubjectHub(deps.bus, log, metrics.busSubscriptions),
+    manifest,
+    hub,
     run,
     log,
     metrics,
     hydrationTtlMs: config.router.hydrationTtlMs,
+  });
+
+  const { realtime: realtimeConfig, limits } = config.router;
+  const realtime = new RealtimeService({
+    bus: deps.bus,
+    hub,
+    run,
+    log,
+    metrics,
+    presence: new PresenceService({
+      store: deps.presence,
+      bus: deps.bus,
+      log,
+      ttlMs: realtimeConfig.presenceTtlMs,
+      lifecycle,
+    }),
+    settings: {
+      ...realtimeConfig,
+      maxWsBufferedBytes: limits.maxWsBufferedBytes,
+      maxConnectionsPerUser: limits.maxConnectionsPerUser,
+    },
   });
 
   const http = createRouterHttp({
@@ -72,6 +99,8 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   const ws = createGraphqlWs({
     yoga,
     engine,
+    realtime,
+    feeds: new Set(manifest.feeds),
     auth,
     log,
     metrics,

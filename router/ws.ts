@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
+import { DomainError } from '@gochat/errors';
 import type { Lifecycle } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import {
   GraphQLError,
+  Kind,
   OperationTypeNode,
+  execute as executeSelection,
   getOperationAST,
   type ExecutionArgs,
   type ExecutionResult,
@@ -14,13 +18,18 @@ import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 
+import { getArgumentValues } from 'graphql/execution/values.js';
+
 import type { RouterMetrics } from './metrics.ts';
+import { REALTIME_CLOSE } from './realtime/socket-writer.ts';
+import type { RealtimeConnection, RealtimeService } from './realtime/service.ts';
 import type { JwtAuthenticator, Principal } from './principal.ts';
 import { isPrepared, type SubscriptionEngine } from './subscriptions/engine.ts';
 import { envelopedRouter, type RouterServerContext, type RouterYoga } from './yoga.ts';
 
 /** Close codes clients act on; documented in docs/subscriptions.md. */
 export const CLOSE_CODES = {
+  ...REALTIME_CLOSE,
   /** No, malformed, forged or expired token: get a fresh JWT, then reconnect. */
   unauthorized: 4401,
   /** The router is draining for a restart: reconnect (to any router) after a jittered delay. */
@@ -31,6 +40,7 @@ type Extra = {
   socket: WebSocket;
   request: IncomingMessage;
   principal?: Principal;
+  realtime?: RealtimeConnection;
 };
 
 interface RootValue {
@@ -48,6 +58,9 @@ interface RootValue {
 export function createGraphqlWs(options: {
   yoga: RouterYoga;
   engine: SubscriptionEngine;
+  realtime: RealtimeService;
+  /** Subscription fields served by the real-time feeds. */
+  feeds: ReadonlySet<string>;
   auth: JwtAuthenticator;
   log: Logger;
   metrics: RouterMetrics;
@@ -55,7 +68,7 @@ export function createGraphqlWs(options: {
   maxPayloadBytes: number;
   clientIp: (request: IncomingMessage) => string | undefined;
 }) {
-  const { yoga, engine, auth, log, metrics, lifecycle } = options;
+  const { yoga, engine, realtime, feeds, auth, log, metrics, lifecycle } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const sockets = new Set<WebSocket>();
   wss.on('connection', (socket: WebSocket) => {
@@ -81,13 +94,22 @@ export function createGraphqlWs(options: {
           const principal = await auth.fromAuthorization(typeof header === 'string' ? header : undefined);
           if (principal.kind !== 'user') throw new Error('Sign in to open a connection.');
           ctx.extra.principal = principal;
-          return true;
         } catch (error) {
           ctx.extra.socket.close(CLOSE_CODES.unauthorized, truncate((error as Error).message));
           return false;
         }
+        try {
+          const connection = await realtime.open(ctx.extra.socket, ctx.extra.principal, ctx.connectionParams);
+          if (!connection) return false; // already closed with the reason
+          ctx.extra.realtime = connection;
+          return true;
+        } catch (error) {
+          log.error({ err: error }, 'graphql-ws: connection setup failed');
+          ctx.extra.socket.close(1011, 'Internal error');
+          return false;
+        }
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const principal = principalOf(ctx);
         const serverContext: RouterServerContext = {
           principal,
@@ -111,6 +133,60 @@ export function createGraphqlWs(options: {
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Name the operation to run.')];
 
+        const root = operation.selectionSet.selections[0];
+        const rootField = root?.kind === Kind.FIELD ? root : undefined;
+        const connection = ctx.extra.realtime;
+        if (
+          operation.operation === OperationTypeNode.SUBSCRIPTION &&
+          rootField &&
+          feeds.has(rootField.name.value)
+        ) {
+          if (!connection) return [new GraphQLError('Connection not ready.')];
+          const fieldDef = schema.getSubscriptionType()!.getFields()[rootField.name.value]!;
+          try {
+            const variables = payload.variables ?? {};
+            const { after: _after, ...shared } = variables;
+            const prepared = await realtime.prepare(
+              connection,
+              id,
+              {
+                schema,
+                document,
+                operationName: payload.operationName ?? null,
+                variables,
+                field: rootField.name.value,
+                key: `${payload.query}\0${payload.operationName ?? ''}\0${JSON.stringify(shared)}`,
+              },
+              getArgumentValues(fieldDef, rootField, variables),
+            );
+            const rootValue: RootValue = {
+              execute: () => ({ errors: [new GraphQLError('not a query')] }),
+              subscribe: () => Promise.resolve(prepared.subscribe()),
+            };
+            return { ...args, rootValue };
+          } catch (error) {
+            return [refusal(error, log)];
+          }
+        }
+        if (
+          operation.operation === OperationTypeNode.MUTATION &&
+          rootField?.name.value === 'updatePresence' &&
+          operation.selectionSet.selections.length === 1 &&
+          connection
+        ) {
+          const fieldDef = schema.getMutationType()!.getFields().updatePresence!;
+          const argValues = getArgumentValues(fieldDef, rootField, payload.variables ?? {});
+          const rootValue: RootValue = {
+            execute: async (a) => {
+              const result = await realtime.updatePresence(connection, argValues);
+              if (result.errors) return result;
+              // Shapes the answer to the client's selection (aliases, __typename).
+              return executeSelection({ ...a, rootValue: result.data });
+            },
+            subscribe: () => ({ errors: [new GraphQLError('not a subscription')] }),
+          };
+          return { ...args, rootValue };
+        }
         if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
           const prepared = await engine.prepare(args, principal);
           if (!isPrepared(prepared)) return prepared;
@@ -159,6 +235,14 @@ export function createGraphqlWs(options: {
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
     },
   };
+}
+
+/** A feed refusal for the client: domain errors as they are, anything else masked and logged once. */
+function refusal(error: unknown, log: Logger): GraphQLError {
+  if (error instanceof DomainError) return error;
+  const requestId = randomUUID();
+  log.error({ err: error, requestId }, 'graphql-ws: feed failed to start');
+  return new DomainError('INTERNAL_SERVER_ERROR', `Unexpected error (request ${requestId}).`);
 }
 
 /** WebSocket close reasons are limited to 123 bytes. */

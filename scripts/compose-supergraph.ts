@@ -29,7 +29,8 @@ import {
 } from '../router/subscriptions/manifest.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-const SUBGRAPHS = ['accounts', 'guilds', 'messages'] as const;
+/** realtime is schema only: the router serves its fields itself (decision 0017). */
+const SUBGRAPHS = ['accounts', 'guilds', 'messages', 'realtime'] as const;
 
 export interface Composition {
   supergraph: string;
@@ -49,12 +50,16 @@ export function compose(): Composition {
     throw new Error(`composition failed:\n${result.errors.map((e) => `  - ${e.message}`).join('\n')}`);
   const apiSchema = printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
   const api = buildSchema(apiSchema);
-  const manifest: SubscriptionManifest = { fields: {} };
-  for (const source of sources)
-    Object.assign(manifest.fields, subscriptionFields(source.name, source.typeDefs, api));
+  const manifest: SubscriptionManifest = { fields: {}, feeds: [] };
+  for (const source of sources) {
+    const { events, feeds } = subscriptionFields(source.name, source.typeDefs, api);
+    Object.assign(manifest.fields, events);
+    manifest.feeds.push(...feeds);
+  }
+  manifest.feeds.sort();
   for (const field of Object.keys(api.getSubscriptionType()?.getFields() ?? {}))
-    if (!manifest.fields[field])
-      throw new Error(`Subscription.${field} has no @event directive: the router cannot serve it`);
+    if (!manifest.fields[field] && !manifest.feeds.includes(field))
+      throw new Error(`Subscription.${field} has no @event or @feed directive: the router cannot serve it`);
   return {
     supergraph: `${result.supergraphSdl.trim()}\n`,
     apiSchema: `${apiSchema.trim()}\n`,
@@ -66,17 +71,21 @@ function subscriptionFields(
   owner: string,
   doc: DocumentNode,
   api: GraphQLSchema,
-): Record<string, SubscriptionField> {
-  const fields: Record<string, SubscriptionField> = {};
+): { events: Record<string, SubscriptionField>; feeds: string[] } {
+  const events: Record<string, SubscriptionField> = {};
+  const feeds: string[] = [];
   for (const def of doc.definitions) {
     if (
       (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) ||
       def.name.value !== 'Subscription'
     )
       continue;
-    for (const field of def.fields ?? []) fields[field.name.value] = readEvent(owner, field, api);
+    for (const field of def.fields ?? []) {
+      if (field.directives?.some((d) => d.name.value === 'feed')) feeds.push(field.name.value);
+      else events[field.name.value] = readEvent(owner, field, api);
+    }
   }
-  return fields;
+  return { events, feeds };
 }
 
 function readEvent(owner: string, field: FieldDefinitionNode, api: GraphQLSchema): SubscriptionField {

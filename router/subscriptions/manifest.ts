@@ -28,6 +28,8 @@ export const subscriptionFieldSchema = z.object({
 
 export const subscriptionManifestSchema = z.object({
   fields: z.record(z.string(), subscriptionFieldSchema),
+  /** Fields the router's real-time feeds serve (@feed in subgraphs/realtime; decision 0017). */
+  feeds: z.array(z.string()),
 });
 
 export type SubscriptionField = z.infer<typeof subscriptionFieldSchema>;

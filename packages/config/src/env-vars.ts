@@ -67,6 +67,22 @@ export const ENV_VARS = {
   WORKER_ID: { path: 'ids.workerId', description: 'Snowflake worker id (0-1023), unique per process.' },
   ACCOUNTS_URL: { path: 'router.subgraphs.accounts', description: 'Base URL of the accounts subgraph role.' },
   GUILDS_URL: { path: 'router.subgraphs.guilds', description: 'Base URL of the guilds subgraph role.' },
+  MAX_CONNECTIONS_PER_USER: {
+    path: 'router.limits.maxConnectionsPerUser',
+    description: 'Live WebSocket connections per user across all routers.',
+  },
+  PRESENCE_TTL_MS: {
+    path: 'router.realtime.presenceTtlMs',
+    description: "How long a connection's presence outlives its router's last heartbeat.",
+  },
+  LARGE_GUILD_MEMBERS: {
+    path: 'router.realtime.largeGuildMembers',
+    description: 'Guild size above which presence goes only to memberPresence subscribers.',
+  },
+  BUS_MEMORY_RETENTION: {
+    path: 'bus.memoryRetention',
+    description: 'Embedded bus: stored events kept for resume.',
+  },
   MESSAGES_URL: { path: 'router.subgraphs.messages', description: 'Base URL of the messages subgraph role.' },
   MAIL_PROVIDER: { path: 'mail.provider', description: 'log, smtp or sendpulse.' },
   MAIL_FROM: { path: 'mail.from', description: 'Sender address of account e-mails.' },

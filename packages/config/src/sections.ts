@@ -89,6 +89,8 @@ export const busSection = z
       .int()
       .min(60_000)
       .default(7 * 24 * 3_600_000),
+    /** Embedded bus only: stored events kept in memory for resume (JetStream keeps maxAgeMs). */
+    memoryRetention: z.coerce.number().int().min(100).default(50_000),
   })
   .prefault({});
 
@@ -208,6 +210,22 @@ export const routerSection = z
         maxDirectives: z.coerce.number().int().min(1).default(30),
         maxBodyBytes: z.coerce.number().int().min(1_024).default(1_000_000),
         maxWsPayloadBytes: z.coerce.number().int().min(1_024).default(256_000),
+        /** Unsent bytes a socket may hold before it is closed with 4008 (the client resumes). */
+        maxWsBufferedBytes: z.coerce.number().int().min(16_384).default(1_048_576),
+        /** Live WebSocket connections per user, across all routers; one more is closed with 4429. */
+        maxConnectionsPerUser: z.coerce.number().int().min(1).default(20),
+      })
+      .prefault({}),
+    realtime: z
+      .strictObject({
+        /** A resume further behind than this many stored events gets RESYNC_REQUIRED. */
+        maxReplay: z.coerce.number().int().min(100).default(100_000),
+        /** Above this many members a guild's presence reaches viewers only through memberPresence. */
+        largeGuildMembers: z.coerce.number().int().min(1).default(1_000),
+        /** A connection's presence lives this long past its last heartbeat (a dead router's clients). */
+        presenceTtlMs: z.coerce.number().int().min(3_000).default(60_000),
+        /** Events a feed may hold while it refreshes permissions or replays, before its socket closes with 4008. */
+        feedQueueLimit: z.coerce.number().int().min(100).default(10_000),
       })
       .prefault({}),
     graphiql: bool().default(true),

@@ -1,0 +1,120 @@
+import { DomainError } from '@gochat/errors';
+import { PERMISSIONS } from '@gochat/permissions';
+import { parse, type ExecutionResult } from 'graphql';
+
+import type { Runner } from '../subscriptions/hydrator.ts';
+import type { Principal } from '../principal.ts';
+
+export interface GuildAccess {
+  memberCount: number;
+  /** Guild-level permission bits (the owner and ADMINISTRATOR hold all). */
+  permissions: bigint;
+  /** Guild channels the viewer can see; a thread follows its parent. */
+  channels: Set<string>;
+}
+
+/** What one viewer may see right now, as the guilds and accounts subgraphs answer it. */
+export interface ViewerAccess {
+  guilds: Map<string, GuildAccess>;
+  directChannels: Set<string>;
+  friends: Set<string>;
+}
+
+const ACCESS = parse(/* GraphQL */ `
+  query RealtimeAccess($guildId: ID) {
+    realtimeAccess(guildId: $guildId) {
+      guilds {
+        id
+        memberCount
+        permissions
+        channelIds
+      }
+      directChannelIds
+    }
+  }
+`);
+const FRIENDS = parse(/* GraphQL */ `
+  query RealtimeFriends {
+    relationships(status: FRIEND) {
+      user {
+        id
+      }
+    }
+  }
+`);
+
+interface AccessData {
+  realtimeAccess: {
+    guilds: { id: string; memberCount: number; permissions: string; channelIds: string[] }[];
+    directChannelIds: string[];
+  };
+}
+
+function dataOf<T>(result: ExecutionResult): T {
+  const error = result.errors?.[0];
+  if (error || !result.data) {
+    const code = error?.extensions?.code;
+    throw new DomainError(
+      code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' || code === 'NOT_FOUND'
+        ? code
+        : 'SERVICE_UNAVAILABLE',
+      error?.message ?? 'Access could not be read.',
+    );
+  }
+  return result.data as T;
+}
+
+function guildAccess(g: AccessData['realtimeAccess']['guilds'][number]): GuildAccess {
+  return { memberCount: g.memberCount, permissions: BigInt(g.permissions), channels: new Set(g.channelIds) };
+}
+
+/** Reads a viewer's access; with guildId, only that guild (and DMs), for a refresh after a change. */
+export async function loadAccess(run: Runner, principal: Principal): Promise<ViewerAccess> {
+  const [access, friends] = await Promise.all([
+    run(ACCESS, {}, principal).then((r) => dataOf<AccessData>(r)),
+    run(FRIENDS, {}, principal).then((r) => dataOf<{ relationships: { user: { id: string } }[] }>(r)),
+  ]);
+  return {
+    guilds: new Map(access.realtimeAccess.guilds.map((g) => [g.id, guildAccess(g)])),
+    directChannels: new Set(access.realtimeAccess.directChannelIds),
+    friends: new Set(friends.relationships.map((r) => r.user.id)),
+  };
+}
+
+export async function loadGuildAccess(
+  run: Runner,
+  principal: Principal,
+  guildId: string,
+): Promise<{ guild: GuildAccess | undefined; directChannels: Set<string> }> {
+  const data = dataOf<AccessData>(await run(ACCESS, { guildId }, principal));
+  const guild = data.realtimeAccess.guilds.find((g) => g.id === guildId);
+  return {
+    guild: guild && guildAccess(guild),
+    directChannels: new Set(data.realtimeAccess.directChannelIds),
+  };
+}
+
+export async function loadFriends(run: Runner, principal: Principal): Promise<Set<string>> {
+  const data = dataOf<{ relationships: { user: { id: string } }[] }>(await run(FRIENDS, {}, principal));
+  return new Set(data.relationships.map((r) => r.user.id));
+}
+
+export function holds(guild: GuildAccess, bit: bigint): boolean {
+  return (guild.permissions & (bit | PERMISSIONS.ADMINISTRATOR)) !== 0n;
+}
+
+const GUILD_IDS = parse(/* GraphQL */ `
+  query RealtimeGuildIds {
+    realtimeAccess {
+      guilds {
+        id
+      }
+    }
+  }
+`);
+
+/** The viewer's guild ids: where their presence is published. */
+export async function loadGuildIds(run: Runner, principal: Principal): Promise<{ guilds: string[] }> {
+  const data = dataOf<{ realtimeAccess: { guilds: { id: string }[] } }>(await run(GUILD_IDS, {}, principal));
+  return { guilds: data.realtimeAccess.guilds.map((g) => g.id) };
+}

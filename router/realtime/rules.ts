@@ -1,0 +1,238 @@
+import type { BusEvent } from '@gochat/bus';
+import { DomainError } from '@gochat/errors';
+import { PERMISSIONS } from '@gochat/permissions';
+
+import type { Principal } from '../principal.ts';
+import type { Runner } from '../subscriptions/hydrator.ts';
+import { holds, loadAccess, loadGuildAccess, type GuildAccess, type ViewerAccess } from './access.ts';
+import type { FeedRules, Verdict } from './feed.ts';
+import {
+  GUILD_ACCESS_EVENTS,
+  USER_ACCESS_EVENTS,
+  governingChannel,
+  parseSubject,
+  removalReason,
+} from './subjects.ts';
+
+export interface RulesContext {
+  run: Runner;
+  principal: Principal & { kind: 'user' };
+  largeGuildMembers: number;
+}
+
+const ended = (code: 'FORBIDDEN' | 'NOT_FOUND', message: string, reason: string) =>
+  new DomainError(code, message, { details: { reason } });
+
+const isMe = (ctx: RulesContext, data: Record<string, unknown>) => data.userId === ctx.principal.userId;
+
+/** Guild events a member sees, given their access before and after the event. */
+function guildVerdict(
+  event: BusEvent,
+  now: GuildAccess | undefined,
+  before: GuildAccess | undefined,
+): Verdict {
+  const data = event.data;
+  const channel = typeof data.channelId === 'string' ? data.channelId : undefined;
+  switch (event.type) {
+    case 'ChannelCreated':
+      return channel && now?.channels.has(channel) ? 'deliver' : 'skip';
+    case 'ChannelUpdated':
+    case 'ChannelDeleted':
+      // Also to those who just lost sight of it, so their client hides it.
+      return channel && (now?.channels.has(channel) || before?.channels.has(channel)) ? 'deliver' : 'skip';
+    case 'InviteCreated':
+    case 'InviteDeleted':
+      return now && holds(now, PERMISSIONS.MANAGE_GUILD) ? 'deliver' : 'skip';
+    case 'GuildBanAdded':
+    case 'GuildBanRemoved':
+      return now && holds(now, PERMISSIONS.BAN_MEMBERS) ? 'deliver' : 'skip';
+    default:
+      return now || before ? 'deliver' : 'skip';
+  }
+}
+
+function containerVisible(
+  access: ViewerAccess,
+  guildId: string | null,
+  containerId: string,
+  data: Record<string, unknown>,
+) {
+  if (guildId === null) return access.directChannels.has(containerId);
+  return access.guilds.get(guildId)?.channels.has(governingChannel(data, containerId)) ?? false;
+}
+
+/** viewerFeed: everything the viewer may see, re-filtered whenever their access changes. */
+export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { access: ViewerAccess }> {
+  const me = ctx.principal.userId;
+  const access = await loadAccess(ctx.run, ctx.principal);
+  // Access before the last refresh of each guild: what the viewer could see when the event happened.
+  const before = new Map<string, GuildAccess | undefined>();
+  const rules = {
+    access,
+    replayPattern: '>',
+    patterns() {
+      const p = [`user.${me}`, `presence.user.${me}`];
+      for (const [id, g] of access.guilds) {
+        p.push(`guild.${id}`, `channel.${id}.*.messages`, `typing.${id}.*`);
+        if (g.memberCount <= ctx.largeGuildMembers) p.push(`presence.guild.${id}`);
+      }
+      for (const id of access.directChannels) p.push(`channel.dm.${id}.messages`, `typing.dm.${id}`);
+      for (const id of access.friends) p.push(`presence.user.${id}`);
+      return p;
+    },
+    needsRefresh(event: BusEvent) {
+      const s = parseSubject(event.subject);
+      if (s.kind === 'user') return s.userId === me && USER_ACCESS_EVENTS.has(event.type);
+      return s.kind === 'guild' && access.guilds.has(s.guildId) && GUILD_ACCESS_EVENTS.has(event.type);
+    },
+    async refresh(event: BusEvent) {
+      const s = parseSubject(event.subject);
+      if (s.kind === 'guild') {
+        before.set(s.guildId, access.guilds.get(s.guildId));
+        const fresh = await loadGuildAccess(ctx.run, ctx.principal, s.guildId);
+        if (fresh.guild) access.guilds.set(s.guildId, fresh.guild);
+        else access.guilds.delete(s.guildId);
+        replaceSet(access.directChannels, fresh.directChannels);
+        return;
+      }
+      const fresh = await loadAccess(ctx.run, ctx.principal);
+      for (const id of access.guilds.keys()) if (!fresh.guilds.has(id)) before.set(id, access.guilds.get(id));
+      access.guilds.clear();
+      for (const [id, g] of fresh.guilds) access.guilds.set(id, g);
+      replaceSet(access.directChannels, fresh.directChannels);
+      replaceSet(access.friends, fresh.friends);
+    },
+    decide(event: BusEvent): Verdict {
+      const s = parseSubject(event.subject);
+      switch (s.kind) {
+        case 'user':
+          return s.userId === me ? 'deliver' : 'skip';
+        case 'guild': {
+          const verdict = guildVerdict(event, access.guilds.get(s.guildId), before.get(s.guildId));
+          before.delete(s.guildId);
+          return verdict;
+        }
+        case 'messages':
+        case 'typing':
+          return containerVisible(access, s.guildId, s.channelId, event.data) ? 'deliver' : 'skip';
+        case 'presenceGuild': {
+          const g = access.guilds.get(s.guildId);
+          return g && g.memberCount <= ctx.largeGuildMembers && !isMe(ctx, event.data) ? 'deliver' : 'skip';
+        }
+        case 'presenceUser':
+          return s.userId === me || access.friends.has(s.userId) ? 'deliver' : 'skip';
+        default:
+          return 'skip';
+      }
+    },
+  };
+  return rules;
+}
+
+/** guildEvents: one guild's events; ends when the viewer leaves or loses the guild. */
+export async function guildRules(ctx: RulesContext, guildId: string): Promise<FeedRules> {
+  let guild = await requireGuild(ctx, guildId);
+  let before: GuildAccess | undefined;
+  return {
+    replayPattern: `guild.${guildId}`,
+    patterns: () => [`guild.${guildId}`],
+    needsRefresh: (event) => GUILD_ACCESS_EVENTS.has(event.type),
+    async refresh() {
+      before = guild;
+      guild = (await loadGuildAccess(ctx.run, ctx.principal, guildId)).guild ?? guild;
+    },
+    decide(event) {
+      const end = guildEnd(ctx, event);
+      if (end) return end;
+      return guildVerdict(event, guild, before);
+    },
+  };
+}
+
+function guildEnd(ctx: RulesContext, event: BusEvent): DomainError | undefined {
+  if (event.type === 'GuildDeleted') return ended('NOT_FOUND', 'The guild was deleted.', 'GUILD_DELETED');
+  if (event.type === 'GuildMemberRemoved' && isMe(ctx, event.data)) {
+    const reason = removalReason(event.data);
+    return ended('FORBIDDEN', `You are no longer a member of this guild (${reason.toLowerCase()}).`, reason);
+  }
+  return undefined;
+}
+
+async function requireGuild(ctx: RulesContext, guildId: string): Promise<GuildAccess> {
+  const { guild } = await loadGuildAccess(ctx.run, ctx.principal, guildId);
+  if (!guild) throw new DomainError('FORBIDDEN', 'Not a member of this guild.');
+  return guild;
+}
+
+/** channelEvents: one channel, DM or thread; ends when the viewer loses sight of it. */
+export async function channelRules(
+  ctx: RulesContext,
+  container: { id: string; guildId: string | null; governingChannelId: string },
+): Promise<FeedRules> {
+  const { id, guildId, governingChannelId } = container;
+  const where = guildId ?? 'dm';
+  const visible = async () => {
+    const fresh = await loadGuildAccess(ctx.run, ctx.principal, guildId ?? '0');
+    return guildId === null
+      ? fresh.directChannels.has(id)
+      : (fresh.guild?.channels.has(governingChannelId) ?? false);
+  };
+  if (!(await visible())) throw new DomainError('FORBIDDEN', 'You cannot see this channel.');
+  let lost = false;
+  return {
+    replayPattern: `channel.${where}.${id}.messages`,
+    patterns: () => [
+      `channel.${where}.${id}.messages`,
+      `typing.${where}.${id}`,
+      guildId ? `guild.${guildId}` : `user.${ctx.principal.userId}`,
+    ],
+    needsRefresh: (event) =>
+      guildId
+        ? GUILD_ACCESS_EVENTS.has(event.type) && parseSubject(event.subject).kind === 'guild'
+        : event.type === 'DirectChannelUpdated',
+    async refresh() {
+      lost = !(await visible());
+    },
+    decide(event) {
+      const s = parseSubject(event.subject);
+      if (s.kind === 'messages' || s.kind === 'typing') return 'deliver';
+      if (s.kind === 'guild') {
+        const end = guildEnd(ctx, event);
+        if (end) return end;
+        if (event.type === 'ChannelDeleted' && event.data.channelId === governingChannelId)
+          return ended('NOT_FOUND', 'The channel was deleted.', 'CHANNEL_DELETED');
+      }
+      if (lost)
+        return guildId
+          ? ended('FORBIDDEN', 'You can no longer see this channel.', 'ACCESS_LOST')
+          : ended('FORBIDDEN', 'You left this conversation.', 'LEFT');
+      return 'skip';
+    },
+  };
+}
+
+/** memberPresence: presence of listed members of one guild (a member list slice). */
+export async function memberPresenceRules(
+  ctx: RulesContext,
+  guildId: string,
+  userIds: string[],
+): Promise<FeedRules> {
+  await requireGuild(ctx, guildId);
+  const wanted = new Set(userIds);
+  return {
+    replayPattern: `presence.guild.${guildId}`,
+    patterns: () => [`presence.guild.${guildId}`, `guild.${guildId}`],
+    needsRefresh: () => false,
+    refresh: () => Promise.resolve(),
+    decide(event) {
+      const s = parseSubject(event.subject);
+      if (s.kind === 'presenceGuild') return wanted.has(event.data.userId as string) ? 'deliver' : 'skip';
+      return guildEnd(ctx, event) ?? 'skip';
+    },
+  };
+}
+
+function replaceSet<T>(target: Set<T>, source: Set<T>): void {
+  target.clear();
+  for (const v of source) target.add(v);
+}

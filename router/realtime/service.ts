@@ -1,0 +1,330 @@
+import { randomUUID } from 'node:crypto';
+
+import { ReplayGapError, type BusEvent, type EventBus } from '@gochat/bus';
+import { DomainError } from '@gochat/errors';
+import type { Logger } from '@gochat/log';
+import { CUSTOM_STATUS_MAX_LENGTH, type DeviceStatus, type OwnPresence } from '@gochat/presence';
+import type { ExecutionResult } from 'graphql';
+import type { WebSocket } from 'ws';
+
+import type { RouterMetrics } from '../metrics.ts';
+import type { Principal } from '../principal.ts';
+import type { Runner } from '../subscriptions/hydrator.ts';
+import type { Listening, SubjectHub } from '../subscriptions/subject-hub.ts';
+import { loadGuildIds } from './access.ts';
+import { findContainer } from './container.ts';
+import { parseCursor, resyncRequired } from './cursor.ts';
+import { Feed, type FeedRules } from './feed.ts';
+import { PayloadCache, type Selection } from './payload.ts';
+import type { PresenceService } from './presence.ts';
+import { channelRules, guildRules, memberPresenceRules, viewerRules, type RulesContext } from './rules.ts';
+import { REALTIME_CLOSE, SocketWriter } from './socket-writer.ts';
+
+type UserPrincipal = Principal & { kind: 'user' };
+
+export interface RealtimeSettings {
+  maxReplay: number;
+  largeGuildMembers: number;
+  feedQueueLimit: number;
+  maxWsBufferedBytes: number;
+  maxConnectionsPerUser: number;
+}
+
+/** One WebSocket connection: a device for presence, and the sink of its feeds. */
+export interface RealtimeConnection {
+  id: string;
+  principal: UserPrincipal;
+  writer: SocketWriter;
+  close(code: number, reason: string, metric: string): void;
+}
+
+export interface PreparedFeed {
+  field: string;
+  subscribe(): AsyncIterableIterator<ExecutionResult>;
+}
+
+const STATUS: Record<string, DeviceStatus> = {
+  ONLINE: 'online',
+  IDLE: 'idle',
+  DND: 'dnd',
+  INVISIBLE: 'invisible',
+};
+
+/**
+ * The router's real-time side (decision 0017): connections as presence devices with token and
+ * session lifecycles, and the resumable feeds (viewerFeed, guildEvents, channelEvents,
+ * memberPresence) written straight to their sockets.
+ */
+export class RealtimeService {
+  private readonly payloads: PayloadCache;
+
+  constructor(
+    private readonly deps: {
+      bus: EventBus;
+      hub: SubjectHub;
+      run: Runner;
+      presence: PresenceService;
+      log: Logger;
+      metrics: RouterMetrics;
+      settings: RealtimeSettings;
+    },
+  ) {
+    this.payloads = new PayloadCache((field) => deps.metrics.feedPayloads.inc({ field }));
+  }
+
+  /** Registers a connection, or closes it (4429) when its user has too many. */
+  async open(
+    socket: WebSocket,
+    principal: UserPrincipal,
+    params: Record<string, unknown> | undefined,
+  ): Promise<RealtimeConnection | undefined> {
+    const { presence, settings, metrics, hub, log } = this.deps;
+    let revoked: Listening | undefined;
+    let expiry: NodeJS.Timeout | undefined;
+    const connection: RealtimeConnection = {
+      id: randomUUID(),
+      principal,
+      writer: new SocketWriter(socket, settings.maxWsBufferedBytes, () =>
+        metrics.socketsClosed.inc({ reason: 'slow_consumer' }),
+      ),
+      close: (code, reason, metric) => {
+        metrics.socketsClosed.inc({ reason: metric });
+        connection.writer.close(code, reason);
+      },
+    };
+    if ((await presence.deviceCount(principal.userId)) >= settings.maxConnectionsPerUser) {
+      connection.close(
+        REALTIME_CLOSE.connectionLimit,
+        'Too many connections for this user',
+        'connection_limit',
+      );
+      return undefined;
+    }
+    const untilExpiry = principal.expiresAt - Date.now();
+    expiry = setTimeout(
+      () =>
+        connection.close(
+          REALTIME_CLOSE.tokenExpired,
+          'Token expired: reconnect with a fresh one',
+          'token_expired',
+        ),
+      Math.min(Math.max(untilExpiry, 0), 2 ** 31 - 1),
+    );
+    revoked = hub.listen(`user.${principal.userId}`, (event) => {
+      if (
+        event.type === 'SessionRevoked' &&
+        principal.sessionId &&
+        event.data.sessionId === principal.sessionId
+      )
+        connection.close(REALTIME_CLOSE.sessionRevoked, 'Session ended: sign in again', 'session_revoked');
+    });
+    socket.once('close', () => {
+      clearTimeout(expiry);
+      revoked?.close();
+      presence
+        .close(principal.userId, connection.id)
+        .catch((err: unknown) => log.warn({ err }, 'presence close failed'));
+    });
+    const wanted = (params?.presence ?? {}) as { status?: unknown; customStatus?: unknown };
+    const status = STATUS[String(wanted.status)] ?? 'online';
+    const customStatus =
+      typeof wanted.customStatus === 'string'
+        ? wanted.customStatus.slice(0, CUSTOM_STATUS_MAX_LENGTH)
+        : undefined;
+    // Presence needs the user's guilds; it is registered in the background so connecting stays fast.
+    void this.openPresence(connection, status, customStatus);
+    return connection;
+  }
+
+  private async openPresence(connection: RealtimeConnection, status: DeviceStatus, customStatus?: string) {
+    const { userId } = connection.principal;
+    try {
+      const audience = await this.guildIdsOf(connection.principal);
+      await this.deps.presence.open({ userId, deviceId: connection.id, status, customStatus, audience });
+    } catch (err) {
+      this.deps.log.warn({ err, userId }, 'presence: could not register the connection');
+    }
+  }
+
+  private async guildIdsOf(principal: UserPrincipal): Promise<string[]> {
+    const { guilds } = await loadGuildIds(this.deps.run, principal);
+    return guilds;
+  }
+
+  async updatePresence(
+    connection: RealtimeConnection,
+    args: Record<string, unknown>,
+  ): Promise<ExecutionResult> {
+    const status = STATUS[String(args.status)];
+    const customStatus = args.customStatus as string | null | undefined;
+    try {
+      if (!status) throw new DomainError('VALIDATION', 'Unknown status.');
+      if (typeof customStatus === 'string' && customStatus.length > CUSTOM_STATUS_MAX_LENGTH)
+        throw new DomainError(
+          'VALIDATION',
+          `customStatus is at most ${CUSTOM_STATUS_MAX_LENGTH} characters.`,
+        );
+      const own: OwnPresence = await this.deps.presence.update(
+        connection.principal.userId,
+        connection.id,
+        status,
+        customStatus,
+      );
+      return {
+        data: { updatePresence: { status: own.status.toUpperCase(), customStatus: own.customStatus } },
+      };
+    } catch (error) {
+      if (error instanceof DomainError) return { errors: [error] };
+      this.deps.log.error({ err: error }, 'updatePresence failed');
+      return { errors: [new DomainError('SERVICE_UNAVAILABLE', 'Presence is unavailable. Retry shortly.')] };
+    }
+  }
+
+  /** Authorizes and starts a feed (listening and any replay); refusals are DomainErrors. */
+  async prepare(
+    connection: RealtimeConnection,
+    operationId: string,
+    selection: Selection,
+    args: Record<string, unknown>,
+  ): Promise<PreparedFeed> {
+    const { bus, settings, run, hub, metrics } = this.deps;
+    const epoch = await bus.epoch();
+    const after = typeof args.after === 'string' ? parseCursor(args.after, epoch) : undefined;
+    const ctx: RulesContext = {
+      run,
+      principal: connection.principal,
+      largeGuildMembers: settings.largeGuildMembers,
+    };
+    const { rules, initial } = await this.rulesFor(selection.field, ctx, args, after === undefined);
+
+    const prefix = `{"id":${JSON.stringify(operationId)},"type":"next","payload":`;
+    const send = (event: BusEvent) => {
+      if (connection.writer.send(`${prefix}${this.payloads.payload(event, epoch, selection)}}`))
+        metrics.deliveries.inc({ field: selection.field });
+    };
+    let settle: ((error: DomainError | undefined) => void) | undefined;
+    let endedWith: { error: DomainError | undefined } | undefined;
+    const feed = new Feed({
+      hub,
+      bus,
+      rules,
+      maxReplay: settings.maxReplay,
+      queueLimit: settings.feedQueueLimit,
+      deliver: send,
+      onEnd: (error) => {
+        endedWith = { error };
+        settle?.(error);
+      },
+      onOverflow: () =>
+        connection.close(REALTIME_CLOSE.slowConsumer, 'Slow consumer: reconnect and resume', 'slow_consumer'),
+    });
+    try {
+      await feed.start(after);
+    } catch (error) {
+      feed.stop();
+      if (error instanceof ReplayGapError)
+        throw resyncRequired('Events after the cursor are no longer kept.');
+      throw error;
+    }
+    return {
+      field: selection.field,
+      subscribe: () => {
+        metrics.activeSubscriptions.inc({ field: selection.field });
+        for (const event of initial) send(event);
+        feed.attach();
+        return feedIterator(
+          feed,
+          (resolve) => {
+            if (endedWith) resolve(endedWith.error);
+            else settle = resolve;
+          },
+          () => metrics.activeSubscriptions.dec({ field: selection.field }),
+        );
+      },
+    };
+  }
+
+  private async rulesFor(
+    field: string,
+    ctx: RulesContext,
+    args: Record<string, unknown>,
+    fresh: boolean,
+  ): Promise<{ rules: FeedRules; initial: BusEvent[] }> {
+    switch (field) {
+      case 'viewerFeed': {
+        const rules = await viewerRules(ctx);
+        const friends = [...rules.access.friends];
+        return { rules, initial: fresh && friends.length ? await this.presenceSnapshot(friends) : [] };
+      }
+      case 'guildEvents':
+        return { rules: await guildRules(ctx, String(args.guildId)), initial: [] };
+      case 'channelEvents': {
+        const container = await findContainer(ctx.run, ctx.principal, String(args.channelId));
+        return { rules: await channelRules(ctx, container), initial: [] };
+      }
+      case 'memberPresence': {
+        const userIds = [...new Set(args.userIds as string[])];
+        if (userIds.length < 1 || userIds.length > 100)
+          throw new DomainError('VALIDATION', 'Give 1 to 100 user ids.');
+        return { rules: await memberPresenceRules(ctx, String(args.guildId), userIds), initial: [] };
+      }
+      default:
+        throw new DomainError('VALIDATION', `Subscription.${field} cannot be served.`);
+    }
+  }
+
+  /** Current presence of users, as events without a cursor (they are state, not log entries). */
+  private async presenceSnapshot(userIds: string[]): Promise<BusEvent[]> {
+    const presences = await this.deps.presence.get(userIds);
+    const occurredAt = new Date().toISOString();
+    return [...presences.values()]
+      .filter((p) => p.status !== 'offline')
+      .map((p) => ({
+        id: randomUUID(),
+        type: 'PresenceUpdated',
+        subject: `presence.user.${p.userId}`,
+        occurredAt,
+        data: { userId: p.userId, status: p.status, customStatus: p.customStatus },
+      }));
+  }
+}
+
+/**
+ * What graphql-ws pumps for a feed: payloads go straight to the socket, so the iterator yields only
+ * the final error (if any) when the feed ends. return() (client completes, socket closes) stops it.
+ */
+function feedIterator(
+  feed: Feed,
+  onEnd: (resolve: (error: DomainError | undefined) => void) => void,
+  release: () => void,
+): AsyncIterableIterator<ExecutionResult> {
+  let done = false;
+  const ended = new Promise<DomainError | undefined>((resolve) => onEnd(resolve));
+  const finish = () => {
+    if (done) return;
+    done = true;
+    feed.stop();
+    release();
+  };
+  let reported = false;
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    async next() {
+      if (done) return { value: undefined, done: true };
+      const error = await ended;
+      if (error && !reported && !done) {
+        reported = true;
+        return { value: { errors: [error] }, done: false };
+      }
+      finish();
+      return { value: undefined, done: true };
+    },
+    return() {
+      finish();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
