@@ -62,6 +62,8 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   const engine = new SubscriptionEngine({
     manifest,
     hub,
+    bus: deps.bus,
+    maxReplay: config.router.realtime.maxReplay,
     run,
     log,
     metrics,

@@ -192,7 +192,7 @@ export function createGraphqlWs(options: {
           if (!isPrepared(prepared)) return prepared;
           const rootValue: RootValue = {
             execute: () => ({ errors: [new GraphQLError('not a query')] }),
-            subscribe: () => engine.subscribe(prepared),
+            subscribe: () => Promise.resolve(engine.subscribe(prepared)),
           };
           return { ...args, rootValue };
         }

@@ -22,6 +22,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 
+import { RESUME_ARGUMENT } from '../router/subscriptions/engine.ts';
 import {
   renderTemplate,
   type SubscriptionField,
@@ -102,13 +103,11 @@ function readEvent(owner: string, field: FieldDefinitionNode, api: GraphQLSchema
   for (const template of [arg('subject'), arg('scope')]) renderTemplate(template, sample); // every {x} is an argument
 
   const guard = arg('guard');
+  // `after` resumes the feed (decision 0017); the guard never sees it.
+  const guardArgs = Object.entries(args).filter(([k]) => k !== RESUME_ARGUMENT);
   const guardDoc = parse(
     `query Guard${
-      Object.keys(args).length
-        ? `(${Object.entries(args)
-            .map(([k, t]) => `$${k}: ${t}`)
-            .join(', ')})`
-        : ''
+      guardArgs.length ? `(${guardArgs.map(([k, t]) => `$${k}: ${t}`).join(', ')})` : ''
     } { ${guard} }`,
   );
   const guardErrors = validate(api, guardDoc);

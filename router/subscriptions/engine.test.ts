@@ -139,6 +139,8 @@ describe('SubscriptionEngine', () => {
     const engine = new SubscriptionEngine({
       manifest,
       hub,
+      bus,
+      maxReplay: 10_000,
       run: runner.run,
       log: silentLogger,
       metrics,
@@ -213,8 +215,11 @@ describe('SubscriptionEngine', () => {
     for (const id of ['m1', 'm2', 'm3']) await bus.publish(messageCreated(id));
     const received = await Promise.all(iterators.map((it) => take(it, 3)));
 
-    const expected = ['m1', 'm2', 'm3'].map((id) => ({
+    const epoch = await bus.epoch();
+    const expected = ['m1', 'm2', 'm3'].map((id, i) => ({
       data: { messageCreated: { id, content: `text of ${id}`, createdAt: '2026-01-01T00:00:00.000Z' } },
+      // Each payload names its place in the log, for resuming.
+      extensions: { cursor: `${epoch}.${(i + 1).toString(36)}` },
     }));
     for (const results of received) expect(results).toEqual(expected);
     expect(runner.hydrations()).toHaveLength(3);

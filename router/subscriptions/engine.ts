@@ -1,4 +1,4 @@
-import type { BusEvent } from '@gochat/bus';
+import { ReplayGapError, type BusEvent, type EventBus } from '@gochat/bus';
 import { DomainError } from '@gochat/errors';
 import type { Logger } from '@gochat/log';
 import {
@@ -13,6 +13,8 @@ import {
 import { getArgumentValues } from 'graphql/execution/values.js';
 
 import type { RouterMetrics } from '../metrics.ts';
+import { formatCursor, parseCursor, resyncRequired } from '../realtime/cursor.ts';
+import { Feed } from '../realtime/feed.ts';
 import type { Principal } from '../principal.ts';
 import { BoundedQueue } from './bounded-queue.ts';
 import {
@@ -33,7 +35,14 @@ export interface PreparedSubscription {
   plan: HydrationPlan;
   /** The shared hydration credential: it may read the scoped channel only. */
   scope: Principal & { kind: 'scope' };
+  /** Listening (and any replay after the client's cursor) has started: attach to deliver. */
+  feed: Feed;
+  queue: BoundedQueue<BusEvent>;
+  epoch: string;
 }
+
+/** The resume argument: a feed's position, never a guard variable. */
+export const RESUME_ARGUMENT = 'after';
 
 export function isPrepared(
   value: PreparedSubscription | readonly GraphQLError[],
@@ -44,7 +53,10 @@ export function isPrepared(
 export interface EngineOptions {
   manifest: SubscriptionManifest;
   hub: SubjectHub;
+  bus: EventBus;
   run: Runner;
+  /** A resume further behind than this many stored events gets RESYNC_REQUIRED. */
+  maxReplay: number;
   log: Logger;
   metrics: RouterMetrics;
   hydrationTtlMs: number;
@@ -87,7 +99,8 @@ export class SubscriptionEngine {
       return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
     }
 
-    const guard = await this.options.run(this.guardDocument(fieldName, spec), argValues, principal);
+    const { [RESUME_ARGUMENT]: after, ...guardValues } = argValues;
+    const guard = await this.options.run(this.guardDocument(fieldName, spec), guardValues, principal);
     if (guard.errors?.length)
       // Guard paths name internal fields; the client only needs the code and the message.
       return guard.errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions }));
@@ -96,11 +109,46 @@ export class SubscriptionEngine {
       return [new GraphQLError(`Variable names starting with ${EVENT_VARIABLE_PREFIX} are reserved.`)];
 
     const scope = this.scopeOf(renderTemplate(spec.scope, argValues));
+    const subject = renderTemplate(spec.subject, argValues);
+    const { hub, bus, queueLimit = 1_000, maxReplay } = this.options;
+    const epoch = await bus.epoch();
+    let afterSeq: number | undefined;
+    try {
+      afterSeq = typeof after === 'string' ? parseCursor(after, epoch) : undefined;
+    } catch (error) {
+      return [error as GraphQLError];
+    }
+    const feed: Feed = new Feed({
+      hub,
+      bus,
+      maxReplay,
+      queueLimit,
+      rules: {
+        patterns: () => [subject],
+        replayPattern: subject,
+        needsRefresh: () => false,
+        refresh: () => Promise.resolve(),
+        decide: (event) => (event.type === spec.eventType ? 'deliver' : 'skip'),
+      },
+      deliver: (event) => queue.push(event),
+      // The feed ends only when stopped here, or when it cannot keep up (then so does the client).
+      onEnd: () => undefined,
+      onOverflow: () => void queue.return(),
+    });
+    const queue = new BoundedQueue<BusEvent>(queueLimit, () => feed.stop());
+    try {
+      await feed.start(afterSeq);
+    } catch (error) {
+      feed.stop();
+      if (error instanceof ReplayGapError)
+        return [resyncRequired('Events after the cursor are no longer kept.')];
+      throw error;
+    }
     return {
       field: fieldName,
       responseName: root.alias?.value ?? fieldName,
       spec,
-      subject: renderTemplate(spec.subject, argValues),
+      subject,
       plan: planHydration({
         document: args.document,
         operation,
@@ -110,25 +158,17 @@ export class SubscriptionEngine {
         scope: JSON.stringify(scope),
       }),
       scope,
+      feed,
+      queue,
+      epoch,
     };
   }
 
-  /** Resolves once the bus listens, so every event committed after this is delivered. */
-  async subscribe(prepared: PreparedSubscription): Promise<AsyncIterableIterator<ExecutionResult>> {
-    const { hub, metrics, log, queueLimit = 1_000 } = this.options;
-    const { field } = prepared;
-    const stopListening = { close: () => {} };
-    const queue = new BoundedQueue<BusEvent>(queueLimit, () => stopListening.close());
-    const listening = hub.listen(prepared.subject, (event) => {
-      if (event.type === prepared.spec.eventType) queue.push(event);
-    });
-    stopListening.close = () => listening.close();
-    try {
-      await listening.ready;
-    } catch (error) {
-      listening.close();
-      throw error;
-    }
+  /** Starts delivery; the bus listens since prepare(), so nothing committed after it is missed. */
+  subscribe(prepared: PreparedSubscription): AsyncIterableIterator<ExecutionResult> {
+    const { metrics, log } = this.options;
+    const { field, queue, feed } = prepared;
+    feed.attach();
     metrics.activeSubscriptions.inc({ field });
 
     let finished = false;
@@ -136,7 +176,7 @@ export class SubscriptionEngine {
     const finish = () => {
       if (finished) return;
       finished = true;
-      listening.close();
+      feed.stop();
       metrics.activeSubscriptions.dec({ field });
     };
 
@@ -203,13 +243,20 @@ export class SubscriptionEngine {
         );
       return undefined;
     }
-    return result;
+    if (event.seq === undefined) return result;
+    // Shared across subscribers: a copy per delivery carries the cursor.
+    return {
+      ...result,
+      extensions: { ...result.extensions, cursor: formatCursor(prepared.epoch, event.seq) },
+    };
   }
 
   private guardDocument(field: string, spec: SubscriptionField): DocumentNode {
     let document = this.guards.get(field);
     if (!document) {
-      const definitions = Object.entries(spec.arguments).map(([name, type]) => `$${name}: ${type}`);
+      const definitions = Object.entries(spec.arguments)
+        .filter(([name]) => name !== RESUME_ARGUMENT)
+        .map(([name, type]) => `$${name}: ${type}`);
       document = parse(
         `query SubscriptionGuard${definitions.length ? `(${definitions.join(', ')})` : ''} { ${spec.guard} }`,
       );
