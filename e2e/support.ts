@@ -18,6 +18,12 @@ accounts:
     general: { points: 10000, windowSeconds: 60 }
 `;
 
+/** No per-user send limit: for tests that send bursts of messages. */
+export const UNLIMITED_SENDS = `
+messages:
+  sendRate: { points: 1000000, windowSeconds: 1 }
+`;
+
 export const SECRETS = {
   AUTH_SECRET: 'e2e-auth-secret-0123456789abcdef012345',
   INTERNAL_SECRET: 'e2e-internal-secret-0123456789abcdef0123',

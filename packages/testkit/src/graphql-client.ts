@@ -66,14 +66,18 @@ const until = async (check: () => boolean, timeoutMs: number, what: () => string
 };
 
 /** A graphql-ws connection to the router; no retries, so tests see every close. */
-export function wsConnect(baseUrl: string, token?: string): WsConnection {
+export function wsConnect(
+  baseUrl: string,
+  token?: string,
+  params: Record<string, unknown> = {},
+): WsConnection {
   const closes: WsConnection['closes'] = [];
   const client = createClient({
     url: `${baseUrl.replace(/^http/, 'ws')}/graphql`,
     webSocketImpl: WebSocket,
     lazy: false,
     retryAttempts: 0,
-    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    connectionParams: { ...params, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     on: {
       closed: (event) => {
         const e = event as { code: number; reason: string };
