@@ -15,7 +15,13 @@ export interface RoleSpec<S extends z.ZodType = z.ZodType> {
    * timeline: the role uses the message store; 'migrates' when it also applies the CQL migrations at
    * start (the messages role only, so no two kinds of process race on ScyllaDB schema changes).
    */
-  needs: { database: boolean; bus: boolean; cache: boolean; timeline?: 'uses' | 'migrates' };
+  needs: {
+    database: boolean;
+    bus: boolean;
+    cache: boolean;
+    presence?: boolean;
+    timeline?: 'uses' | 'migrates';
+  };
   create(config: z.infer<S>, infra: Infrastructure, links: Record<SubgraphName, ServiceLink>): Promise<Role>;
 }
 
@@ -29,10 +35,10 @@ export const ROLES: Record<RoleName, RoleSpec> = {
   router: spec({
     configSchema: routerConfigSchema,
     defaultPort: 4000,
-    needs: { database: false, bus: true, cache: false },
+    needs: { database: false, bus: true, cache: false, presence: true },
     create: async (config, infra, links) => {
       const { createRouterRole } = await import('../router/role.ts');
-      return createRouterRole({ config, links, ...infra.require('bus'), ...infra.base });
+      return createRouterRole({ config, links, ...infra.require('bus', 'presence'), ...infra.base });
     },
   }),
   'subgraph:accounts': spec({
@@ -61,7 +67,7 @@ export const ROLES: Record<RoleName, RoleSpec> = {
       const { createMessagesRole } = await import('../subgraphs/messages/role.ts');
       return createMessagesRole({
         config,
-        ...infra.require('db', 'outbox', 'cache', 'timeline'),
+        ...infra.require('db', 'outbox', 'bus', 'cache', 'timeline'),
         ...infra.base,
       });
     },

@@ -30,6 +30,7 @@ import {
   AuthzGuildBansDocument,
   AuthzGuildInvitesDocument,
   AuthzGuildMemberDocument,
+  AuthzGuildViewDocument,
   AuthzInviteDocument,
   AuthzJoinThreadDocument,
   AuthzKickMemberDocument,
@@ -38,9 +39,11 @@ import {
   AuthzLeaveThreadDocument,
   AuthzMessagesDocument,
   AuthzMyDirectChannelsDocument,
+  AuthzMyGuildsAndDirectChannelsDocument,
   AuthzOpenDirectMessageDocument,
   AuthzPinMessageDocument,
   AuthzReactionUsersDocument,
+  AuthzRealtimeAccessDocument,
   AuthzRelationshipsDocument,
   AuthzRemoveAllReactionsDocument,
   AuthzRemoveFriendDocument,
@@ -55,6 +58,7 @@ import {
   AuthzSendFriendRequestDocument,
   AuthzSendMessageDocument,
   AuthzSetChannelOverwriteDocument,
+  AuthzStartTypingDocument,
   AuthzThreadDocument,
   AuthzTimeoutMemberDocument,
   AuthzTransferGuildOwnershipDocument,
@@ -252,6 +256,55 @@ async function subscriptionOutcome(w: World, c: Caller, channelId: string, sende
     await ws.dispose();
     await waitForMetric(w.url, 'gochat_router_active_subscriptions', (v) => v === 0);
   }
+}
+
+const sameIds = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && [...a].sort().join() === [...b].sort().join();
+
+/**
+ * Runs realtimeAccess as the caller (for one guild when given) and compares it with what the rest of
+ * the API shows that caller: their guilds, their DMs, and in the main guild the channels they can
+ * view and their permissions. OK when it is exactly their own access; NO_GUILDS when asked for one
+ * guild and it lists none (correctly: the caller is not a member).
+ */
+async function realtimeAccessOutcome(w: World, c: Caller, guildId?: string): Promise<Outcome> {
+  const result = await gql(w.url, AuthzRealtimeAccessDocument, { guildId }, w.jwt(c));
+  if (!result.data) {
+    w.notes[c] = result.errors?.[0]?.message ?? 'no data';
+    return outcomeOf(result);
+  }
+  const access = result.data.realtimeAccess;
+  const mine = await ok(w, c as Person, AuthzMyGuildsAndDirectChannelsDocument, {});
+  const wanted = guildId ? mine.myGuilds.filter((g) => g.id === guildId) : mine.myGuilds;
+  const problems: string[] = [];
+  const dmIds = mine.myDirectChannels.map((d) => d.id);
+  if (!sameIds(access.directChannelIds, dmIds)) problems.push('DMs');
+  const guildIds = wanted.map((g) => g.id);
+  if (
+    !sameIds(
+      access.guilds.map((g) => g.id),
+      guildIds,
+    )
+  )
+    problems.push('guilds');
+  const main = access.guilds.find((g) => g.id === w.main.id);
+  if (main) {
+    const { guild } = await ok(w, c as Person, AuthzGuildViewDocument, { id: w.main.id });
+    if (
+      !sameIds(
+        main.channelIds,
+        guild.channels.map((ch) => ch.id),
+      )
+    )
+      problems.push('channels');
+    if (main.permissions !== guild.me.permissions) problems.push('permissions');
+    if (main.memberCount !== guild.memberCount) problems.push('memberCount');
+  }
+  if (problems.length) {
+    w.notes[c] = `differs from the caller's own view: ${problems.join(', ')}`;
+    return 'WRONG_ACCESS';
+  }
+  return guildId && access.guilds.length === 0 ? 'NO_GUILDS' : 'OK';
 }
 
 // Fixtures shared by several rows.
@@ -536,6 +589,12 @@ const MATRIX: Record<string, Row<unknown>> = {
     ({ channelId, roles }, w, c) => ({ channelId, targetId: roles[c].id }),
   ),
   'Query.myDirectChannels': op(signedIn, AuthzMyDirectChannelsDocument, () => ({})),
+  // Only ever the caller's own: their guilds, the channels they can view there, and their DMs.
+  'Query.realtimeAccess': row({ expect: signedIn, run: (w, c) => realtimeAccessOutcome(w, c) }),
+  'Query.realtimeAccess — the main guild': row({
+    expect: { ...members, outsider: 'NO_GUILDS', banned: 'NO_GUILDS' },
+    run: (w, c) => realtimeAccessOutcome(w, c, w.main.id),
+  }),
 
   // --- roles: MANAGE_ROLES, on roles below the caller's highest ---
   'Mutation.createRole': op(permissioned, AuthzCreateRoleDocument, (w, c) => ({
@@ -1039,6 +1098,32 @@ const MATRIX: Record<string, Row<unknown>> = {
     },
     AuthzSendMessageDocument,
     (channelId, w, c) => ({ channelId, content: `from ${c}` }),
+  ),
+
+  // --- typing: where the caller may send ---
+  'Mutation.startTyping': op(members, AuthzStartTypingDocument, (w) => ({ channelId: w.main.generalId })),
+  'Mutation.startTyping — private channel': op(privateChannel, AuthzStartTypingDocument, (w) => ({
+    channelId: w.main.privateId,
+  })),
+  // Viewable by every member, but SEND_MESSAGES is denied to @everyone.
+  'Mutation.startTyping — restricted channel': op(permissioned, AuthzStartTypingDocument, (w) => ({
+    channelId: w.main.restrictedId,
+  })),
+  'Mutation.startTyping — DM': op(participants, AuthzStartTypingDocument, (w) => ({
+    channelId: w.main.dmId,
+  })),
+  'Mutation.startTyping — thread': opWith(members, othersThread, AuthzStartTypingDocument, (channelId) => ({
+    channelId,
+  })),
+  'Mutation.startTyping — locked thread': opWith(
+    permissioned, // MANAGE_THREADS
+    async (w) => {
+      const threadId = await othersThread(w);
+      await ok(w, 'owner', AuthzUpdateThreadDocument, { threadId, locked: true });
+      return threadId;
+    },
+    AuthzStartTypingDocument,
+    (channelId) => ({ channelId }),
   ),
 
   // --- read states: one's own, where one can read ---

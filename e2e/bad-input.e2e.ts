@@ -7,6 +7,8 @@ import {
   AuthzDeleteMessageDocument,
   AuthzEditMessageDocument,
   AuthzPinMessageDocument,
+  AuthzRealtimeAccessDocument,
+  AuthzStartTypingDocument,
   AuditLogDocument,
   AuthzGuildRolesDocument,
   AuthzReorderChannelsDocument,
@@ -336,6 +338,7 @@ router:
     const inGeneral = (messageId: string) => ({ channelId: general, messageId });
     const history = (variables: { limit?: number; before?: string; after?: string; around?: string }) =>
       gql(url, MsgHistoryBareDocument, { channelId: general, ...variables }, token);
+    const typing = (id: string) => gql(url, AuthzStartTypingDocument, { channelId: id }, token);
     const ids = (count: number) =>
       Array.from({ length: count }, (_, i) => String(BigInt(unknown) + BigInt(i)));
     const refused: Array<
@@ -423,6 +426,15 @@ router:
       ['history with two cursors', history({ before: seed, after: unknown }), 'VALIDATION'],
       ['history of 0 messages', history({ limit: 0 }), 'VALIDATION'],
       ['history of 101 messages', history({ limit: 101 }), 'VALIDATION'],
+      ['typing in a voice channel', typing(voice), 'VALIDATION'],
+      ['typing in a category', typing(category), 'VALIDATION'],
+      ['typing in a malformed channel id', typing('general'), 'VALIDATION'],
+      ['typing in an unknown channel', typing(unknown), 'NOT_FOUND'],
+      [
+        'real-time access of a malformed guild id',
+        gql(url, AuthzRealtimeAccessDocument, { guildId: 'nope' }, token),
+        'VALIDATION',
+      ],
     ];
     const outcomes = await Promise.all(
       refused.map(async ([what, result, expected]) => ({ what, actual: codeOf(await result), expected })),

@@ -217,7 +217,8 @@ describe.runIf(pgUrl && natsBinary)('messages: crash between commit and publish'
       const stored = await storedEvents(jsm);
       expect(new Set(stored.map((e) => e.id)).size).toBe(stored.length); // no event stored twice
       const created = stored.filter((e) => e.type === 'MessageCreated');
-      for (const event of created) expect(event.subject).toBe(`${PREFIX}.channel.${channelId}.messages`);
+      for (const event of created)
+        expect(event.subject).toBe(`${PREFIX}.channel.${guildId}.${channelId}.messages`);
       // Exactly once: every committed message, each once, and nothing that was not committed.
       expect(created.map((e) => e.data.messageId!).sort()).toEqual([...committed].sort());
     } finally {

@@ -11,6 +11,8 @@ import { freePort, serversRequired } from '@gochat/testkit';
  */
 export interface PrivateNats {
   url: string;
+  /** The HTTP monitoring endpoint (/connz, /subsz), when started with monitor: true. */
+  monitorUrl?: string;
   /** Freezes the server: connections stay open, nothing is answered, publishes stall. */
   pause(): void;
   resume(): void;
@@ -29,10 +31,16 @@ export function natsServerBinary(): string | null {
   return null;
 }
 
-export async function startPrivateNats(binary: string): Promise<PrivateNats> {
+export async function startPrivateNats(
+  binary: string,
+  options: { monitor?: boolean } = {},
+): Promise<PrivateNats> {
   const port = await freePort();
+  const monitorPort = options.monitor ? await freePort() : undefined;
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-nats-'));
-  const child: ChildProcess = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir], {
+  const args = ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', storeDir];
+  if (monitorPort) args.push('-m', String(monitorPort));
+  const child: ChildProcess = spawn(binary, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -58,6 +66,7 @@ export async function startPrivateNats(binary: string): Promise<PrivateNats> {
   };
   return {
     url: `nats://127.0.0.1:${port}`,
+    ...(monitorPort ? { monitorUrl: `http://127.0.0.1:${monitorPort}` } : {}),
     pause: () => signal('SIGSTOP'),
     resume: () => signal('SIGCONT'),
     stop: async () => {

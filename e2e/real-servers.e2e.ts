@@ -155,13 +155,13 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
       const carol = await createVerifiedUser(routerB.url, smtpMailbox(smtp), { displayName: 'Carol' });
       const flow = await messagingFlow({ url: routerA.url, watchUrl: routerB.url }, { alice, bob, carol });
 
-      const channel = `${prefix}.channel.${flow.channelId}.messages`;
+      const channel = `${prefix}.channel.${flow.guildId}.${flow.channelId}.messages`;
       const expected: Array<[type: string, subject: string, data: Record<string, unknown>]> = [
         // Sent twice with one nonce: one event.
         ['MessageCreated', channel, { messageId: flow.firstId, authorId: bob.id, content: 'hello all' }],
         [
           'MessageCreated',
-          `${prefix}.channel.${flow.threadId}.messages`,
+          `${prefix}.channel.${flow.guildId}.${flow.threadId}.messages`,
           { messageId: flow.threadMessageId, channelId: flow.threadId, parentChannelId: flow.channelId },
         ],
         [
@@ -178,7 +178,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         ['ChannelPinsUpdated', channel, { messageId: flow.mentionId, actorId: alice.id, pinned: false }],
         [
           'ThreadCreated',
-          `${prefix}.guild.${flow.guildId}`,
+          channel, // thread events go to the parent channel's subject
           {
             threadId: flow.threadId,
             parentChannelId: flow.channelId,
@@ -306,7 +306,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
           wanted('FriendRequestCreated', `user.${bob.id}`),
           wanted('FriendAdded', `user.${alice.id}`),
           wanted('DirectChannelCreated', `user.${bob.id}`),
-          wanted('MessageCreated', `channel.${dm.id}.messages`),
+          wanted('MessageCreated', `channel.dm.${dm.id}.messages`),
           wanted('UserBlocked', `user.${bob.id}`),
           wanted('GuildCreated', `guild.${createGuild.id}`),
           wanted('EmojiCreated', `guild.${createGuild.id}`),

@@ -178,7 +178,9 @@ export const resolvers: Resolvers<AccountsContext> = {
     signOut: async (_root, _args, ctx) => {
       const { userId, sessionId } = signedInUser(ctx.identity);
       if (!sessionId) return false;
-      return ctx.store.deleteSession(userId, sessionId);
+      const deleted = await ctx.store.deleteSession(userId, sessionId);
+      if (deleted) ctx.kick();
+      return deleted;
     },
 
     requestPasswordReset: async (_root, args, ctx) => {

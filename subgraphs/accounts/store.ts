@@ -72,14 +72,20 @@ export function createAccountsStore(db: Database) {
       }
     },
 
-    /** Ends one session of the user; false when it was already gone. */
-    async deleteSession(userId: string, sessionId: string): Promise<boolean> {
-      const deleted = await db
-        .delete(session)
-        .where(and(eq(session.id, sessionId), eq(session.userId, userId)))
-        .returning({ id: session.id });
-      return deleted.length > 0;
-    },
+    /**
+     * Ends one session of the user, with SessionRevoked in the same transaction (so connections it
+     * authenticated can be closed); false, and no event, when it was already gone.
+     */
+    deleteSession: (userId: string, sessionId: string): Promise<boolean> =>
+      db.transaction(async (tx) => {
+        const deleted = await tx
+          .delete(session)
+          .where(and(eq(session.id, sessionId), eq(session.userId, userId)))
+          .returning({ id: session.id });
+        if (deleted.length === 0) return false;
+        await appendToOutbox(tx, [newEvent('SessionRevoked', subjects.user(userId), { userId, sessionId })]);
+        return true;
+      }),
   };
 }
 

@@ -275,12 +275,13 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
       expect(state?.lastMessageId).toBe(posted[0]!.id);
 
       const added = await eventsOf('GuildMemberAdded', (d) => d.guildId === guildId && d.userId === joiner);
-      expect(added).toHaveLength(1);
-      expect(added[0]).toMatchObject({ subject: `guild.${guildId}`, data: { inviteCode: code } });
+      // To the guild, and to the joiner's other clients.
+      expect(added.map((e) => e.subject).sort()).toEqual([`guild.${guildId}`, `user.${joiner}`].sort());
+      for (const event of added) expect(event.data).toEqual({ guildId, userId: joiner, inviteCode: code });
       const created = await eventsOf('MessageCreated', (d) => d.channelId === channelId);
       expect(created).toHaveLength(1);
       expect(created[0]).toMatchObject({
-        subject: `channel.${channelId}.messages`,
+        subject: `channel.${guildId}.${channelId}.messages`,
         data: { messageId: posted[0]!.id, guildId, authorId: joiner },
       });
     });
@@ -297,7 +298,8 @@ await describeOnBothDatabases('invites', openGuildsHarness, (h, name) => {
       expect(await usesOf(code)).toBe(1);
       expect(await usesOf(unlimited)).toBe(0);
       expect(await h.db.select().from(messages).where(eq(messages.channelId, channelId))).toHaveLength(1);
-      expect(await eventsOf('GuildMemberAdded', (d) => d.guildId === guildId)).toHaveLength(1);
+      // One join: its event on the guild's subject and on the joiner's.
+      expect(await eventsOf('GuildMemberAdded', (d) => d.guildId === guildId)).toHaveLength(2);
     });
 
     it('posts nothing when the guild has no system channel', async () => {

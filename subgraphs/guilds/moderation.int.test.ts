@@ -280,9 +280,9 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
       const bulk = await eventsOf('MessagesBulkDeleted', (d) => d.guildId === w.guildId);
       expect(bulk.map((e) => e.subject).sort()).toEqual(
         [
-          `channel.${w.channelId}.messages`,
-          `channel.${otherChannel}.messages`,
-          `channel.${threadId}.messages`,
+          `channel.${w.guildId}.${w.channelId}.messages`,
+          `channel.${w.guildId}.${otherChannel}.messages`,
+          `channel.${w.guildId}.${threadId}.messages`,
         ].sort(),
       );
       const ids = bulk.flatMap((e) => e.data.messageIds as string[]);

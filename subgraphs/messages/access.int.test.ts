@@ -62,7 +62,7 @@ await describeOnBothDatabases('message access by permissions', openMessagesHarne
     expect(await outcomes(undefined, text, sent.id)).toEqual(every('UNAUTHENTICATED'));
     expect(await createdEvent(sent.id)).toMatchObject({
       type: 'MessageCreated',
-      subject: `channel.${text}.messages`,
+      subject: `channel.${guildId}.${text}.messages`,
       data: { channelId: text, guildId, authorId: member },
     });
   });
@@ -154,7 +154,7 @@ await describeOnBothDatabases('message access by permissions', openMessagesHarne
     expect(await outcomes(admin, dm, sent.id)).toEqual(REFUSED);
     expect(await createdEvent(sent.id)).toMatchObject({
       type: 'MessageCreated',
-      subject: `channel.${dm}.messages`,
+      subject: `channel.dm.${dm}.messages`,
       data: { channelId: dm, guildId: null, authorId: outsider },
     });
 

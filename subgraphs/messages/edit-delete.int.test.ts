@@ -131,7 +131,7 @@ await describeOnBothDatabases('editing and deleting messages', openMessagesHarne
           (e.data as { messageId: string }).messageId === sent.id &&
           (e.data as { content: string }).content === 'v3',
       );
-      expect(event).toMatchObject({ subject: `channel.${channel}.messages` });
+      expect(event).toMatchObject({ subject: `channel.${guildId}.${channel}.messages` });
       expect(event?.data).toEqual({
         messageId: sent.id,
         channelId: channel,
@@ -207,7 +207,7 @@ await describeOnBothDatabases('editing and deleting messages', openMessagesHarne
         (e) => (e.data as { messageId: string }).messageId === sent.id,
       );
       expect(event).toMatchObject({
-        subject: `channel.${channel}.messages`,
+        subject: `channel.${guildId}.${channel}.messages`,
         data: { messageId: sent.id, channelId: channel, parentChannelId: channel, guildId, actorId: author },
       });
       expect(codeOf(await remove(author, channel, sent.id))).toBe('NOT_FOUND');
@@ -284,7 +284,7 @@ await describeOnBothDatabases('editing and deleting messages', openMessagesHarne
       );
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({
-        subject: `channel.${channel}.messages`,
+        subject: `channel.${guildId}.${channel}.messages`,
         data: { channelId: channel, guildId, messageIds: [a.id, b.id], actorId: mod },
       });
       // Nothing left to delete: an empty answer and no event.

@@ -118,7 +118,7 @@ await describeOnBothDatabases('pins', openMessagesHarness, (h, name) => {
       const events = await pinEvents(text);
       expect(events.map((e) => ({ subject: e.subject, data: e.data }))).toEqual([
         {
-          subject: `channel.${text}.messages`,
+          subject: `channel.${guildId}.${text}.messages`,
           data: {
             messageId: m,
             channelId: text,
@@ -129,7 +129,7 @@ await describeOnBothDatabases('pins', openMessagesHarness, (h, name) => {
           },
         },
         {
-          subject: `channel.${text}.messages`,
+          subject: `channel.${guildId}.${text}.messages`,
           data: {
             messageId: m,
             channelId: text,
@@ -198,7 +198,7 @@ await describeOnBothDatabases('pins', openMessagesHarness, (h, name) => {
       expect(await pinnedList(member, text)).toEqual([]);
       const [event] = await pinEvents(threadId);
       expect(event).toMatchObject({
-        subject: `channel.${threadId}.messages`,
+        subject: `channel.${guildId}.${threadId}.messages`,
         data: { channelId: threadId, parentChannelId: text },
       });
     });

@@ -110,7 +110,7 @@ await describeOnBothDatabases('reactions', openMessagesHarness, (h, name) => {
       const events = await eventsOf('ReactionAdded', m);
       expect(events).toHaveLength(3);
       expect(events[0]).toMatchObject({
-        subject: `channel.${text}.messages`,
+        subject: `channel.${guildId}.${text}.messages`,
         data: {
           messageId: m,
           channelId: text,
@@ -239,7 +239,10 @@ await describeOnBothDatabases('reactions', openMessagesHarness, (h, name) => {
       await h.ok(b, ADD, { c: dm, m, e: THUMBS });
       expect(codeOf(await add(owner, m, THUMBS, dm))).toBe('FORBIDDEN');
       const [event] = await eventsOf('ReactionAdded', m);
-      expect(event).toMatchObject({ subject: `channel.${dm}.messages`, data: { guildId: null, userId: b } });
+      expect(event).toMatchObject({
+        subject: `channel.dm.${dm}.messages`,
+        data: { guildId: null, userId: b },
+      });
       await h.seed.block(a, b);
       expect(codeOf(await add(a, m, THUMBS, dm))).toBe('FORBIDDEN');
       expect(await read(a, m, dm)).toEqual([thumbs(1, false)]);
@@ -262,7 +265,7 @@ await describeOnBothDatabases('reactions', openMessagesHarness, (h, name) => {
       const events = await eventsOf('ReactionRemoved', m);
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({
-        subject: `channel.${text}.messages`,
+        subject: `channel.${guildId}.${text}.messages`,
         data: { actorId: member, userId: member, emoji: { unicode: '👍', emojiId: null }, guildId },
       });
       expect((await rowsOf(m)).map((r) => r.userId)).toEqual([other]);

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 
+import type { EventBus } from '@gochat/bus';
 import { createRateLimiter, type KeyValueStore } from '@gochat/cache';
 import type { Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
@@ -22,6 +23,8 @@ export interface MessagesDeps {
   db: Database;
   ids: SnowflakeGenerator;
   outbox: OutboxRelay;
+  /** For ephemeral events (typing), which skip the outbox: nothing is committed. */
+  bus: Pick<EventBus, 'publishEphemeral'>;
   cache: KeyValueStore;
   log: Logger;
   /** When given, background jobs run on it (thread auto-archive) and stop with it. */
@@ -66,6 +69,14 @@ export function createMessagesRole(deps: MessagesDeps): Role {
     };
   };
 
+  const typingKey = (containerId: string, userId: string) => `typing:${containerId}:${userId}`;
+  const typing: MessagesContext['typing'] = {
+    claim: (containerId, userId, windowMs) =>
+      deps.cache.setIfAbsent(typingKey(containerId, userId), '1', { ttlMs: windowMs }),
+    release: (containerId, userId) => deps.cache.delete(typingKey(containerId, userId)),
+    publish: (event) => deps.bus.publishEphemeral(event),
+  };
+
   const subgraph = createSubgraph<MessagesContext>({
     name: 'messages',
     typeDefs,
@@ -80,6 +91,7 @@ export function createMessagesRole(deps: MessagesDeps): Role {
         timeline,
         sendLimiter,
         slowmode,
+        typing,
         loaders: {
           access: new DataLoader((ids: readonly string[]) =>
             Promise.all(ids.map((containerId) => stores.access.channelAccess(containerId, userId))),

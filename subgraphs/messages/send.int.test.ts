@@ -114,7 +114,7 @@ await describeOnBothDatabases('sending messages', openMessagesHarness, (h, name)
       const event = (await published(h, 'MessageCreated')).find(
         (e) => (e.data as { messageId: string }).messageId === message.id,
       );
-      expect(event).toMatchObject({ subject: `channel.${channel}.messages` });
+      expect(event).toMatchObject({ subject: `channel.${guildId}.${channel}.messages` });
       expect(event?.data).toEqual({
         messageId: message.id,
         channelId: channel,
@@ -409,7 +409,7 @@ await describeOnBothDatabases('sending messages', openMessagesHarness, (h, name)
         (e) => (e.data as { messageId: string }).messageId === message.id,
       );
       expect(event).toMatchObject({
-        subject: `channel.${id}.messages`,
+        subject: `channel.${guildId}.${id}.messages`,
         data: { channelId: id, parentChannelId: channel, guildId },
       });
       expect(await countIn(channel)).toBe(0);
@@ -459,7 +459,8 @@ await describeOnBothDatabases('sending messages', openMessagesHarness, (h, name)
           })),
         ),
       );
-      expect(updates.every((e) => e.subject === `guild.${guildId}`)).toBe(true);
+      // Thread events go to the parent channel's subject.
+      expect(updates.every((e) => e.subject === `channel.${guildId}.${channel}.messages`)).toBe(true);
 
       // An active thread announces nothing.
       const updatesBefore = (await published(h, 'ThreadUpdated')).length;

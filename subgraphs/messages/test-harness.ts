@@ -1,3 +1,4 @@
+import type { BusEvent } from '@gochat/bus';
 import { createMemoryStore } from '@gochat/cache';
 import type { Database } from '@gochat/db';
 import {
@@ -106,6 +107,13 @@ export interface MessagesHarness extends SubgraphHarness {
 export interface MessagesHarnessOptions {
   /** The per-user send limit (default: high enough never to matter). */
   sendRate?: { points: number; windowSeconds: number };
+  /** The cache's clock (epoch ms), so tests can expire keys (slowmode, typing) without sleeping. */
+  cacheClock?: () => number;
+  /**
+   * Stands between the role and the harness bus's publishEphemeral (which `events` records), e.g. to
+   * make it fail.
+   */
+  ephemeral?: (event: BusEvent, publish: (event: BusEvent) => Promise<void>) => Promise<void>;
 }
 
 export async function openMessagesHarness(
@@ -120,7 +128,16 @@ export async function openMessagesHarness(
       role: (deps) =>
         createMessagesRole({
           ...deps,
-          cache: createMemoryStore({ keyPrefix: `messages-test-${Math.random()}:` }),
+          cache: createMemoryStore({
+            keyPrefix: `messages-test-${Math.random()}:`,
+            ...(options.cacheClock ? { now: options.cacheClock } : {}),
+          }),
+          bus: {
+            publishEphemeral: (event) =>
+              options.ephemeral
+                ? options.ephemeral(event, (e) => deps.bus.publishEphemeral(e))
+                : deps.bus.publishEphemeral(event),
+          },
           config: { ...deps.config, messages: { sendRate } },
         }),
     },

@@ -143,7 +143,8 @@ await describeOnBothDatabases('threads', openMessagesHarness, (h, database) => {
     expect(await eventsOf(t.id)).toMatchObject([
       {
         type: 'ThreadCreated',
-        subject: `guild.${w.guildId}`,
+        // Thread events go to the parent channel's subject.
+        subject: `channel.${w.guildId}.${w.text}.messages`,
         data: {
           guildId: w.guildId,
           threadId: t.id,
@@ -332,7 +333,7 @@ await describeOnBothDatabases('threads', openMessagesHarness, (h, database) => {
       { guildId: w.guildId, threadId: t.id, userId: w.owner, joined: true },
       { guildId: w.guildId, threadId: t.id, userId: w.other, joined: false },
     ]);
-    expect(members.every((e) => e.subject === `guild.${w.guildId}`)).toBe(true);
+    expect(members.every((e) => e.subject === `channel.${w.guildId}.${w.text}.messages`)).toBe(true);
     const rows = await h.db.select().from(threadMembers).where(eq(threadMembers.threadId, t.id));
     expect(rows.map((r) => r.userId).sort()).toEqual([w.member, w.owner].sort());
   });
@@ -526,6 +527,7 @@ await describeOnBothDatabases('threads', openMessagesHarness, (h, database) => {
         stop: () => Promise.resolve(),
         beforePublish: () => undefined,
       },
+      bus: { publishEphemeral: () => Promise.resolve() },
       cache: createMemoryStore({ keyPrefix: 'thread-archive-test:' }),
       log: silentLogger,
       lifecycle,

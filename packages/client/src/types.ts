@@ -13,8 +13,8 @@ export interface ConnectionPresence {
 }
 
 export interface GoChatClientOptions {
-  /** ws(s)://host/graphql */
-  url: string;
+  /** ws(s)://host/graphql, or a function asked on every (re)connect: pick another router after a failure. */
+  url: string | (() => string | Promise<string>);
   /** Called for every connection attempt, so a reconnect after 4401 carries a fresh JWT. */
   token: () => string | Promise<string>;
   presence?: ConnectionPresence;

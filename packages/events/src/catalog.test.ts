@@ -16,14 +16,28 @@ describe('event catalogue', () => {
     for (const subject of [
       subjects.user('<userId>'),
       subjects.guild('<guildId>'),
-      subjects.channelMessages('<channelId>'),
+      subjects.channelMessages('<guildId>', '<channelId>'),
+      subjects.channelMessages(null, '<channelId>'),
+      subjects.typing('<guildId>', '<channelId>'),
+      subjects.typing(null, '<channelId>'),
+      subjects.presenceUser('<userId>'),
+      subjects.presenceGuild('<guildId>'),
     ])
       expect(doc).toContain(`\`${subject}\``);
   });
 
+  it('puts the guild, or dm, in channel and typing subjects as a token of its own', () => {
+    expect(subjects.channelMessages('3', '7')).toBe('channel.3.7.messages');
+    expect(subjects.channelMessages(null, '7')).toBe('channel.dm.7.messages');
+    expect(subjects.typing('3', '7')).toBe('typing.3.7');
+    expect(subjects.typing(null, '7')).toBe('typing.dm.7');
+    expect(subjects.presenceUser('9')).toBe('presence.user.9');
+    expect(subjects.presenceGuild('3')).toBe('presence.guild.3');
+  });
+
   it('builds events whose subject and payload match the catalogue', () => {
     expect(
-      newEvent('MessageDeleted', subjects.channelMessages('7'), {
+      newEvent('MessageDeleted', subjects.channelMessages('3', '7'), {
         messageId: '1',
         channelId: '7',
         parentChannelId: '7',
@@ -32,7 +46,7 @@ describe('event catalogue', () => {
       }),
     ).toEqual({
       type: 'MessageDeleted',
-      subject: 'channel.7.messages',
+      subject: 'channel.3.7.messages',
       data: { messageId: '1', channelId: '7', parentChannelId: '7', guildId: '3', actorId: '9' },
     });
   });

@@ -4,15 +4,27 @@
  * router, workers) load what they need, so a payload never goes stale or leaks fields.
  *
  * Subjects are relative to the bus prefix and designed for fan-out: one per user, per guild and per
- * channel, so a router subscribes only to what its connected clients can see.
+ * channel, so a router subscribes only to what its connected clients can see. Channel subjects carry
+ * the guild (or `dm`) as a token of their own, so one wildcard covers a guild's channels
+ * (`channel.<guildId>.*.messages`) and another a channel wherever it lives (`channel.*.<id>.messages`).
  */
 export const subjects = {
-  /** Everything addressed to one user: profile changes today; DMs, friends and read states later. */
+  /** Everything addressed to one user: DMs, friends, blocks, sessions, their guild memberships, read states. */
   user: (userId: string) => `user.${userId}`,
-  /** Guild-wide changes: the guild itself, its channels and its members. */
+  /** Guild-wide changes: the guild itself, its channels, roles and members. */
   guild: (guildId: string) => `guild.${guildId}`,
-  /** Message activity in one channel. */
-  channelMessages: (channelId: string) => `channel.${channelId}.messages`,
+  /**
+   * Message activity in one container (channel, DM, group DM or thread: channelId is the container),
+   * and thread events under their parent channel. guildId is null for DMs and group DMs.
+   */
+  channelMessages: (guildId: string | null, channelId: string) =>
+    `channel.${guildId ?? 'dm'}.${channelId}.messages`,
+  /** Typing in one container: ephemeral, never stored. */
+  typing: (guildId: string | null, channelId: string) => `typing.${guildId ?? 'dm'}.${channelId}`,
+  /** One user's presence changes, for those who follow that user (friends, for instance). */
+  presenceUser: (userId: string) => `presence.user.${userId}`,
+  /** Presence of a guild's members, one event per guild the user is in. */
+  presenceGuild: (guildId: string) => `presence.guild.${guildId}`,
 } as const;
 
 type GuildRef = { guildId: string };
@@ -49,7 +61,10 @@ export interface EventPayloads {
   /** Several roles moved. Subject: guild.<guildId>. */
   RolesReordered: GuildRef & ActorRef & { roleIds: string[] };
 
-  /** A user became a member of a guild. Subject: guild.<guildId>. */
+  /**
+   * A user became a member of a guild (joined, or created it). Subject: guild.<guildId>, and
+   * user.<userId> so the user's other clients learn of the new guild.
+   */
   GuildMemberAdded: GuildRef & { userId: string; inviteCode?: string };
   /** A member's nickname, roles or timeout changed. Subject: guild.<guildId>. */
   GuildMemberUpdated: GuildRef & ActorRef & { userId: string; fields: string[] };
@@ -94,9 +109,10 @@ export interface EventPayloads {
   UserUnblocked: { blockerId: string; blockedId: string };
 
   /**
-   * A message was sent. Subject: channel.<channelId>.messages, where channelId is the container (a
-   * channel or a thread). guildId is null in DMs. Unlike most events it carries the message itself
-   * (content, mentions, attachment ids), so the indexer and embedder need no read of the store.
+   * A message was sent. Subject: channel.<guildId|dm>.<channelId>.messages, where channelId is the
+   * container (a channel or a thread). guildId is null in DMs. Unlike most events it carries the
+   * message itself (content, mentions, attachment ids), so the indexer and embedder need no read of
+   * the store.
    */
   MessageCreated: MessageRef & {
     authorId: string;
@@ -106,50 +122,79 @@ export interface EventPayloads {
     mentions: MentionsPayload;
     attachmentIds: string[];
   };
-  /** A message's content was edited. Subject: channel.<channelId>.messages. Carries the new content. */
+  /** A message's content was edited. Subject: channel.<guildId|dm>.<channelId>.messages. Carries the new content. */
   MessageUpdated: MessageRef & {
     authorId: string;
     content: string;
     mentions: MentionsPayload;
     editedAt: string;
   };
-  /** A message was deleted by its author or a moderator. Subject: channel.<channelId>.messages. */
+  /** A message was deleted by its author or a moderator. Subject: channel.<guildId|dm>.<channelId>.messages. */
   MessageDeleted: MessageRef & ActorRef;
   /**
    * Messages were deleted in bulk: by a moderator (actorId set), or by a ban's message purge.
-   * Subject: channel.<channelId>.messages.
+   * Subject: channel.<guildId|dm>.<channelId>.messages.
    */
   MessagesBulkDeleted: { channelId: string; guildId: string | null; messageIds: string[]; actorId?: string };
-  /** A user reacted. Subject: channel.<channelId>.messages. */
+  /** A user reacted. Subject: channel.<guildId|dm>.<channelId>.messages. */
   ReactionAdded: MessageRef & { userId: string; emoji: EmojiPayload };
   /**
    * Reactions were removed: one user's (userId), or everyone's when userId is null; of one emoji, or
-   * of every emoji when emoji is null. Subject: channel.<channelId>.messages.
+   * of every emoji when emoji is null. Subject: channel.<guildId|dm>.<channelId>.messages.
    */
   ReactionRemoved: MessageRef & ActorRef & { userId: string | null; emoji: EmojiPayload | null };
-  /** A message was pinned or unpinned. Subject: channel.<channelId>.messages. */
+  /** A message was pinned or unpinned. Subject: channel.<guildId|dm>.<channelId>.messages. */
   ChannelPinsUpdated: MessageRef & ActorRef & { pinned: boolean };
-  /** A thread was created. Subject: guild.<guildId>. */
+  /**
+   * A thread was created. Subject: channel.<guildId>.<parentChannelId>.messages (thread events go to
+   * the parent channel, so its subscribers and the guild's viewers see them).
+   */
   ThreadCreated: GuildRef & {
     threadId: string;
     parentChannelId: string;
     ownerId: string;
     starterMessageId: string | null;
   };
-  /** A thread's name, auto-archive, archived or locked state changed. Subject: guild.<guildId>. */
-  /** actorId is null when the thread archived itself by inactivity. */
+  /**
+   * A thread's name, auto-archive, archived or locked state changed; actorId is null when it archived
+   * itself by inactivity. Subject: channel.<guildId>.<parentChannelId>.messages.
+   */
   ThreadUpdated: GuildRef & {
     actorId: string | null;
     threadId: string;
     parentChannelId: string;
     fields: string[];
   };
-  /** A user joined or left a thread. Subject: guild.<guildId>. */
+  /** A user joined or left a thread. Subject: channel.<guildId>.<parentChannelId>.messages. */
   ThreadMembersUpdated: GuildRef & { threadId: string; userId: string; joined: boolean };
   /**
    * The user acknowledged messages: tells their other devices. Subject: user.<userId>.
    */
   ReadStateUpdated: { userId: string; channelId: string; lastReadMessageId: string; mentionCount: number };
+
+  /** The user signed out one session: its connections should close. Subject: user.<userId>. */
+  SessionRevoked: { userId: string; sessionId: string };
+  /**
+   * The user is typing in a container, until expiresAt (ISO, 10 s after sending). Subject:
+   * typing.<guildId|dm>.<channelId>. Ephemeral: delivered live only, never stored or replayed.
+   */
+  TypingStarted: {
+    guildId: string | null;
+    channelId: string;
+    /** The channel itself, or a thread's parent channel. */
+    parentChannelId: string;
+    userId: string;
+    expiresAt: string;
+  };
+  /**
+   * A user's aggregated presence changed (published by the router). Subject: presence.user.<userId>,
+   * and presence.guild.<guildId> for each of the user's guilds. Invisible users appear offline.
+   */
+  PresenceUpdated: {
+    userId: string;
+    status: 'online' | 'idle' | 'dnd' | 'offline';
+    customStatus: string | null;
+  };
 }
 
 /** Where a message lives: its container (channel or thread), that container's parent channel, its guild. */
@@ -209,6 +254,9 @@ export const EVENT_TYPES = [
   'ThreadUpdated',
   'ThreadMembersUpdated',
   'ReadStateUpdated',
+  'SessionRevoked',
+  'TypingStarted',
+  'PresenceUpdated',
 ] as const satisfies readonly EventType[];
 
 export interface NewEvent<T extends EventType = EventType> {

@@ -23,6 +23,8 @@ export interface GochatProcess {
 export interface StartOptions {
   /** A role name for microservice mode; omitted runs the monolith. */
   role?: string;
+  /** Several roles in one process (instead of role). */
+  roles?: string[];
   env?: Record<string, string>;
   /** How long startup may take (PGlite's first start compiles WASM). */
   timeoutMs?: number;
@@ -47,7 +49,7 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
 
 /** Starts `gochat start [role]` as a real child process and waits until it listens. */
 export async function startGochat(options: StartOptions = {}): Promise<GochatProcess> {
-  const args = [BIN, 'start', ...(options.role ? [options.role] : [])];
+  const args = [BIN, 'start', ...(options.roles ?? (options.role ? [options.role] : []))];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: childEnv({ LOG_LEVEL: 'info', ...options.env }),
@@ -110,7 +112,7 @@ export async function startGochat(options: StartOptions = {}): Promise<GochatPro
   const url = (JSON.parse(listening) as { url: string }).url;
   return {
     url,
-    role: options.role ?? 'monolith',
+    role: options.roles?.join('+') ?? options.role ?? 'monolith',
     child,
     lines,
     exited,

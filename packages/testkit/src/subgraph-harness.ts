@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { createMemoryBus } from '@gochat/bus';
+import { createMemoryBus, type EventBus } from '@gochat/bus';
 import { openDatabase, type Database, type DatabaseHandle } from '@gochat/db';
 import { user } from '@gochat/drizzle';
 import { createSnowflakeGenerator, type SnowflakeGenerator } from '@gochat/ids';
@@ -34,6 +34,8 @@ export interface SubgraphHarnessDeps {
   db: Database;
   ids: SnowflakeGenerator;
   outbox: OutboxRelay;
+  /** The bus the outbox publishes to; `events` records everything delivered on it (ephemeral events too). */
+  bus: EventBus;
   log: Logger;
 }
 
@@ -107,7 +109,7 @@ export async function openSubgraphHarness(
   const ids = createSnowflakeGenerator(options.worker);
   const lifecycle = new Lifecycle(silentLogger, 5_000);
   const role = options.role(
-    { config: { secrets: { internal: SECRET } }, db, ids, outbox, log: silentLogger },
+    { config: { secrets: { internal: SECRET } }, db, ids, outbox, bus, log: silentLogger },
     lifecycle,
   );
   const signer = createIdentitySigner(SECRET);

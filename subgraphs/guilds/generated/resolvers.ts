@@ -793,6 +793,8 @@ export type Query = {
   myDirectChannels: Array<Channel>;
   /** The guilds the caller is a member of, oldest membership first. */
   myGuilds: Array<Guild>;
+  /** The caller's own real-time access: their guilds (or only guildId) with the channels they can view, and their DMs. Signed-in users only. */
+  realtimeAccess: RealtimeAccess;
 };
 
 
@@ -848,6 +850,33 @@ export type QueryGuildMembersArgs = {
 
 export type QueryInviteArgs = {
   code: Scalars['String']['input'];
+};
+
+
+export type QueryRealtimeAccessArgs = {
+  guildId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** What the caller can see in real time: the router filters feed events with it (decision 0017). */
+export type RealtimeAccess = {
+  __typename?: 'RealtimeAccess';
+  /** Ids of every DM and group DM the caller takes part in, whatever guildId is. */
+  directChannelIds: Array<Scalars['ID']['output']>;
+  /** The caller's guilds (only the one asked for, when guildId is given; none when not a member). */
+  guilds: Array<RealtimeGuildAccess>;
+};
+
+/** The caller's access to one guild they are a member of. */
+export type RealtimeGuildAccess = {
+  __typename?: 'RealtimeGuildAccess';
+  /** Every channel of the guild the caller can view (VIEW_CHANNEL). Threads are not listed: their access follows their parent channel. */
+  channelIds: Array<Scalars['ID']['output']>;
+  /** The guild's id. */
+  id: Scalars['ID']['output'];
+  /** How many members the guild has. */
+  memberCount: Scalars['Int']['output'];
+  /** The caller's guild-level permissions, as a decimal bitfield. */
+  permissions: Scalars['String']['output'];
 };
 
 /** A named set of permissions given to members. Higher positions outrank lower ones. */
@@ -1086,6 +1115,8 @@ export type ResolversTypes = ResolversObject<{
   Permission: Permission;
   PermissionOverwrite: ResolverTypeWrapper<OverwriteRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RealtimeAccess: ResolverTypeWrapper<RealtimeAccess>;
+  RealtimeGuildAccess: ResolverTypeWrapper<RealtimeGuildAccess>;
   Role: ResolverTypeWrapper<RoleRow>;
   RolePositionInput: RolePositionInput;
   UpdateChannelInput: UpdateChannelInput;
@@ -1124,6 +1155,8 @@ export type ResolversParentTypes = ResolversObject<{
   OverwriteInput: OverwriteInput;
   PermissionOverwrite: OverwriteRow;
   Query: Record<PropertyKey, never>;
+  RealtimeAccess: RealtimeAccess;
+  RealtimeGuildAccess: RealtimeGuildAccess;
   Role: RoleRow;
   RolePositionInput: RolePositionInput;
   UpdateChannelInput: UpdateChannelInput;
@@ -1315,6 +1348,19 @@ export type QueryResolvers<ContextType = GuildsContext, ParentType extends Resol
   invite?: Resolver<ResolversTypes['InvitePreview'], ParentType, ContextType, RequireFields<QueryInviteArgs, 'code'>>;
   myDirectChannels?: Resolver<Array<ResolversTypes['Channel']>, ParentType, ContextType>;
   myGuilds?: Resolver<Array<ResolversTypes['Guild']>, ParentType, ContextType>;
+  realtimeAccess?: Resolver<ResolversTypes['RealtimeAccess'], ParentType, ContextType, Partial<QueryRealtimeAccessArgs>>;
+}>;
+
+export type RealtimeAccessResolvers<ContextType = GuildsContext, ParentType extends ResolversParentTypes['RealtimeAccess'] = ResolversParentTypes['RealtimeAccess']> = ResolversObject<{
+  directChannelIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  guilds?: Resolver<Array<ResolversTypes['RealtimeGuildAccess']>, ParentType, ContextType>;
+}>;
+
+export type RealtimeGuildAccessResolvers<ContextType = GuildsContext, ParentType extends ResolversParentTypes['RealtimeGuildAccess'] = ResolversParentTypes['RealtimeGuildAccess']> = ResolversObject<{
+  channelIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  memberCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  permissions?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 }>;
 
 export type RoleResolvers<ContextType = GuildsContext, ParentType extends ResolversParentTypes['Role'] = ResolversParentTypes['Role'], FederationReferenceType extends FederationReferenceTypes['Role'] = FederationReferenceTypes['Role']> = ResolversObject<{
@@ -1353,6 +1399,8 @@ export type Resolvers<ContextType = GuildsContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   PermissionOverwrite?: PermissionOverwriteResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RealtimeAccess?: RealtimeAccessResolvers<ContextType>;
+  RealtimeGuildAccess?: RealtimeGuildAccessResolvers<ContextType>;
   Role?: RoleResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

@@ -9,6 +9,7 @@ import { guildsResolvers } from './guilds.ts';
 import { invitesResolvers } from './invites.ts';
 import { membersResolvers } from './members.ts';
 import { moderationResolvers } from './moderation.ts';
+import { realtimeResolvers } from './realtime.ts';
 import { rolesResolvers } from './roles.ts';
 
 export type { GuildsContext } from './context.ts';
@@ -39,5 +40,6 @@ export const resolvers: Resolvers = {
     auditResolvers,
     emojisResolvers,
     directResolvers,
+    realtimeResolvers,
   ),
 };

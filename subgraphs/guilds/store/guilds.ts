@@ -10,7 +10,7 @@ import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import { diff, patchChanges } from './audit.ts';
 import { forKeys, memberIs } from './queries.ts';
 import type { GuildRow } from './rows.ts';
-import { guildEvent, lockGuild, memberRemoved, recordChange } from './tx.ts';
+import { guildEvent, lockGuild, memberAdded, memberRemoved, recordChange } from './tx.ts';
 
 export interface NewGuild {
   name: string;
@@ -99,7 +99,7 @@ export function guildsStore(db: Database, ids: SnowflakeGenerator) {
         const subject = subjects.guild(guildId);
         await appendToOutbox(tx, [
           newEvent('GuildCreated', subject, { guildId, ownerId }),
-          newEvent('GuildMemberAdded', subject, { guildId, userId: ownerId }),
+          ...memberAdded({ guildId, userId: ownerId }),
           newEvent('ChannelCreated', subject, { guildId, channelId: categoryId }),
           newEvent('ChannelCreated', subject, { guildId, channelId: generalId }),
         ]);

@@ -11,6 +11,7 @@ import { guildsStore } from './guilds.ts';
 import { invitesStore } from './invites.ts';
 import { membersStore } from './members.ts';
 import { moderationStore } from './moderation.ts';
+import { realtimeStore } from './realtime.ts';
 import { rolesStore } from './roles.ts';
 
 export * from './rows.ts';
@@ -33,6 +34,7 @@ export function createGuildsStore(db: Database, ids: SnowflakeGenerator, timelin
     ...moderationStore(db, ids, timeline),
     ...emojisStore(db, ids),
     ...directStore(db, ids),
+    ...realtimeStore(db),
   };
 }
 

@@ -18,7 +18,7 @@ import type { MessageTimeline, TimelineMessage, TimelineMutation } from '../../m
 import { diff } from './audit.ts';
 import { banIs, memberIs } from './queries.ts';
 import type { GuildRow, InviteRow } from './rows.ts';
-import { guildEvent, recordChange } from './tx.ts';
+import { guildEvent, memberAdded, recordChange } from './tx.ts';
 
 export const INVITE_CODE_LENGTH = 8;
 export const INVITE_CODE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -266,7 +266,7 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator, timeline: Me
                 },
               });
             events.push(
-              newEvent('MessageCreated', subjects.channelMessages(joinMessage.channelId), {
+              newEvent('MessageCreated', subjects.channelMessages(guildId, joinMessage.channelId), {
                 messageId: joinMessage.id,
                 channelId: joinMessage.channelId,
                 parentChannelId: joinMessage.parentChannelId,
@@ -280,9 +280,7 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator, timeline: Me
               }),
             );
           }
-          events.push(
-            newEvent('GuildMemberAdded', subjects.guild(guildId), { guildId, userId, inviteCode: code }),
-          );
+          events.push(...memberAdded({ guildId, userId, inviteCode: code }));
           const [announcing] = await appendToOutbox(tx, events);
           // The message goes through the message-store port, so it reaches ScyllaDB too (decision 0015).
           if (joinMessage && announcing) {

@@ -114,7 +114,7 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator, timeline:
             for (const [channelId, messageIds] of byContainer) {
               deletedMessages += messageIds.length;
               events.push(
-                newEvent('MessagesBulkDeleted', subjects.channelMessages(channelId), {
+                newEvent('MessagesBulkDeleted', subjects.channelMessages(guildId, channelId), {
                   channelId,
                   guildId,
                   messageIds,

@@ -56,6 +56,14 @@ export function guildEvent<T extends ActorEventType>(
   return newEvent(type, subjects.guild(by.guildId), payload);
 }
 
+/** A user became a member: told to the guild, and to the user, whose other clients learn of the guild. */
+export function memberAdded(data: EventPayloads['GuildMemberAdded']): NewEvent[] {
+  return [
+    newEvent('GuildMemberAdded', subjects.guild(data.guildId), data),
+    newEvent('GuildMemberAdded', subjects.user(data.userId), data),
+  ];
+}
+
 /** A member left or was removed: told to the guild, and to the user, who no longer sees it. */
 export function memberRemoved(
   by: GuildActor,

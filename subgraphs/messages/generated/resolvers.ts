@@ -197,6 +197,12 @@ export type Mutation = {
    * the per-user send limit.
    */
   sendMessage: Message;
+  /**
+   * Shows the caller typing in the channel or thread for 10 seconds; never stored. Allowed where the caller
+   * may send messages. At most one TypingStarted event per user and channel every 5 seconds: calls in between
+   * return true without publishing.
+   */
+  startTyping: Scalars['Boolean']['output'];
   /** Unpins a message; needs MANAGE_MESSAGES (any participant in DMs and group DMs). */
   unpinMessage: Message;
   /**
@@ -284,6 +290,11 @@ export type MutationSendMessageArgs = {
   content?: InputMaybe<Scalars['String']['input']>;
   nonce?: InputMaybe<Scalars['String']['input']>;
   replyToId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type MutationStartTypingArgs = {
+  channelId: Scalars['ID']['input'];
 };
 
 
@@ -410,6 +421,7 @@ export type Subscription = {
 
 
 export type SubscriptionMessageCreatedArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   channelId: Scalars['ID']['input'];
 };
 
@@ -731,6 +743,7 @@ export type MutationResolvers<ContextType = MessagesContext, ParentType extends 
   removeAllReactions?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationRemoveAllReactionsArgs, 'channelId' | 'messageId'>>;
   removeReaction?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationRemoveReactionArgs, 'channelId' | 'emoji' | 'messageId'>>;
   sendMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'channelId' | 'content'>>;
+  startTyping?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationStartTypingArgs, 'channelId'>>;
   unpinMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationUnpinMessageArgs, 'channelId' | 'messageId'>>;
   updateThread?: Resolver<ResolversTypes['Thread'], ParentType, ContextType, RequireFields<MutationUpdateThreadArgs, 'threadId'>>;
 }>;

@@ -1,3 +1,4 @@
+import type { BusEvent } from '@gochat/bus';
 import type { RateLimiter } from '@gochat/cache';
 import type { BaseContext } from '@gochat/subgraph-kit';
 import type DataLoader from 'dataloader';
@@ -17,6 +18,15 @@ export interface MessagesContext extends BaseContext {
     userId: string,
     seconds: number,
   ): Promise<{ allowed: boolean; retryAfterMs: number }>;
+  /** Typing indicators: a per-user, per-container window in the cache, and live-only publishing. */
+  typing: {
+    /** Starts the user's window in the container unless one is open; true when it started now. */
+    claim(containerId: string, userId: string, windowMs: number): Promise<boolean>;
+    /** Closes the window again (the event could not be published, so the next call may retry). */
+    release(containerId: string, userId: string): Promise<void>;
+    /** Delivers to live subscribers only: never stored (bus.publishEphemeral). */
+    publish(event: BusEvent): Promise<void>;
+  };
   loaders: {
     /** Access facts per container id, for the caller of this request. */
     access: DataLoader<string, ChannelAccessFacts | undefined>;

@@ -6,8 +6,9 @@ import { resolvers as pins } from './pins.ts';
 import { resolvers as reactions } from './reactions.ts';
 import { resolvers as readStates } from './read-states.ts';
 import { resolvers as threads } from './threads.ts';
+import { resolvers as typing } from './typing.ts';
 
-const areas: Resolvers[] = [messages, reactions, pins, threads, readStates];
+const areas: Resolvers[] = [messages, reactions, pins, threads, readStates, typing];
 
 /** One resolver map from the per-area maps; an area may add fields to a type another area declared. */
 export const resolvers: Resolvers = { DateTime: DateTimeScalar };

@@ -135,7 +135,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
       .returning({ userId: threadMembers.userId });
     const joinEvents = joined.length
       ? [
-          newEvent('ThreadMembersUpdated', subjects.guild(thread.guildId), {
+          newEvent('ThreadMembersUpdated', subjects.channelMessages(thread.guildId, thread.parentId), {
             guildId: thread.guildId,
             threadId: thread.id,
             userId: message.authorId,
@@ -160,7 +160,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
     if (!archived) return joinEvents;
     return [
       ...joinEvents,
-      newEvent('ThreadUpdated', subjects.guild(thread.guildId), {
+      newEvent('ThreadUpdated', subjects.channelMessages(thread.guildId, thread.parentId), {
         guildId: thread.guildId,
         actorId: message.authorId,
         threadId: thread.id,
@@ -261,7 +261,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
           result: { sent },
           timeline: { op: 'insert', message: inserted },
           events: [
-            newEvent('MessageCreated', subjects.channelMessages(message.channelId), {
+            newEvent('MessageCreated', subjects.channelMessages(message.guildId, message.channelId), {
               messageId: id,
               ...where(message),
               authorId: message.authorId,
@@ -309,7 +309,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
             editedAt: editedAt.toISOString(),
           },
           events: [
-            newEvent('MessageUpdated', subjects.channelMessages(message.channelId), {
+            newEvent('MessageUpdated', subjects.channelMessages(message.guildId, message.channelId), {
               messageId: message.id,
               ...where(message),
               authorId: message.authorId,
@@ -325,7 +325,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
     delete: (removal: Removal & { ids: [string] }): Promise<void> =>
       remove(
         removal,
-        newEvent('MessageDeleted', subjects.channelMessages(removal.channelId), {
+        newEvent('MessageDeleted', subjects.channelMessages(removal.guildId, removal.channelId), {
           messageId: removal.ids[0],
           ...where(removal),
           actorId: removal.actorId,
@@ -336,7 +336,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
     bulkDelete: (removal: Removal): Promise<void> =>
       remove(
         removal,
-        newEvent('MessagesBulkDeleted', subjects.channelMessages(removal.channelId), {
+        newEvent('MessagesBulkDeleted', subjects.channelMessages(removal.guildId, removal.channelId), {
           channelId: removal.channelId,
           guildId: removal.guildId,
           messageIds: removal.ids,

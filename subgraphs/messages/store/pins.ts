@@ -42,7 +42,7 @@ const recordPinCount = (tx: Transaction, channelId: string, pinCount: number) =>
   tx.update(channelState).set({ pinCount }).where(eq(channelState.channelId, channelId));
 
 const pinsUpdated = (message: MessageRef, actorId: string, pinned: boolean) =>
-  newEvent('ChannelPinsUpdated', subjects.channelMessages(message.channelId), {
+  newEvent('ChannelPinsUpdated', subjects.channelMessages(message.guildId, message.channelId), {
     messageId: message.id,
     channelId: message.channelId,
     parentChannelId: message.parentChannelId,

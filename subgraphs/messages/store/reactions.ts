@@ -80,7 +80,7 @@ export const createReactionsStore = (deps: StoreDeps) => ({
         .onConflictDoNothing()
         .returning({ userId: reactions.userId });
       if (!added.length) return { result: false, events: [] };
-      const event = newEvent('ReactionAdded', subjects.channelMessages(message.channelId), {
+      const event = newEvent('ReactionAdded', subjects.channelMessages(message.guildId, message.channelId), {
         ...refOf(message),
         userId,
         emoji,
@@ -105,12 +105,16 @@ export const createReactionsStore = (deps: StoreDeps) => ({
         )
         .returning({ userId: reactions.userId });
       if (!removed.length) return { result: false, events: [] };
-      const event = newEvent('ReactionRemoved', subjects.channelMessages(message.channelId), {
-        ...refOf(message),
-        actorId,
-        userId,
-        emoji,
-      });
+      const event = newEvent(
+        'ReactionRemoved',
+        subjects.channelMessages(message.guildId, message.channelId),
+        {
+          ...refOf(message),
+          actorId,
+          userId,
+          emoji,
+        },
+      );
       return { result: true, events: [event] };
     });
   },
@@ -133,12 +137,16 @@ export const createReactionsStore = (deps: StoreDeps) => ({
         )
         .returning({ userId: reactions.userId });
       if (!removed.length) return { result: 0, events: [] };
-      const event = newEvent('ReactionRemoved', subjects.channelMessages(message.channelId), {
-        ...refOf(message),
-        actorId,
-        userId: null,
-        emoji,
-      });
+      const event = newEvent(
+        'ReactionRemoved',
+        subjects.channelMessages(message.guildId, message.channelId),
+        {
+          ...refOf(message),
+          actorId,
+          userId: null,
+          emoji,
+        },
+      );
       return { result: removed.length, events: [event] };
     });
   },

@@ -56,7 +56,7 @@ export const createThreadsStore = (deps: StoreDeps) => {
             .returning({ userId: threadMembers.userId });
       const events = changed.length
         ? [
-            newEvent('ThreadMembersUpdated', subjects.guild(thread.guildId), {
+            newEvent('ThreadMembersUpdated', subjects.channelMessages(thread.guildId, thread.parentId), {
               guildId: thread.guildId,
               threadId: thread.id,
               userId,
@@ -90,7 +90,7 @@ export const createThreadsStore = (deps: StoreDeps) => {
           .where(inArray(threads.id, idle))
           .returning({ id: threads.id, guildId: threads.guildId, parentId: threads.parentId });
         const events = archived.map((thread) =>
-          newEvent('ThreadUpdated', subjects.guild(thread.guildId), {
+          newEvent('ThreadUpdated', subjects.channelMessages(thread.guildId, thread.parentId), {
             guildId: thread.guildId,
             actorId: null,
             threadId: thread.id,
@@ -193,7 +193,7 @@ export const createThreadsStore = (deps: StoreDeps) => {
           if (!row) throw new Error('thread insert returned nothing');
           await tx.insert(threadMembers).values({ threadId: row.id, userId: input.ownerId, joinedAt: now });
           const events: NewEvent[] = [
-            newEvent('ThreadCreated', subjects.guild(input.guildId), {
+            newEvent('ThreadCreated', subjects.channelMessages(input.guildId, input.parentId), {
               guildId: input.guildId,
               threadId: row.id,
               parentChannelId: input.parentId,
@@ -262,7 +262,7 @@ export const createThreadsStore = (deps: StoreDeps) => {
         const [row] = await tx.update(threads).set(set).where(eq(threads.id, threadId)).returning();
         if (!row) throw notFound('Thread');
         const events = [
-          newEvent('ThreadUpdated', subjects.guild(current.guildId), {
+          newEvent('ThreadUpdated', subjects.channelMessages(current.guildId, current.parentId), {
             guildId: current.guildId,
             actorId,
             threadId,

@@ -1,0 +1,48 @@
+import {
+  PERMISSIONS,
+  basePermissions,
+  channelPermissions,
+  has,
+  isTimedOut,
+  type MemberContext,
+} from '@gochat/permissions';
+
+import type { RealtimeGuildAccess, Resolvers } from '../generated/resolvers.ts';
+import type { RealtimeMembership } from '../store/realtime.ts';
+import { optionalId, signedIn } from './context.ts';
+
+/** The caller's access to one guild, by the same permission functions as every other check. */
+function guildAccessOf(userId: string, membership: RealtimeMembership, now: Date): RealtimeGuildAccess {
+  const member: MemberContext = {
+    userId,
+    guildId: membership.guildId,
+    ownerId: membership.ownerId,
+    everyone: membership.everyone,
+    roles: membership.roles,
+    timedOut: isTimedOut(membership.timeoutUntil, now),
+  };
+  return {
+    id: membership.guildId,
+    memberCount: membership.memberCount,
+    permissions: basePermissions(member).toString(),
+    channelIds: membership.channels
+      .filter((c) => has(channelPermissions(member, c.overwrites), PERMISSIONS.VIEW_CHANNEL))
+      .map((c) => c.id),
+  };
+}
+
+export const realtimeResolvers: Resolvers = {
+  Query: {
+    // Only ever the caller's own access: there is no argument naming a user.
+    realtimeAccess: async (_root, args, ctx) => {
+      const userId = signedIn(ctx);
+      const guildId = optionalId(args.guildId, 'guildId') ?? undefined;
+      const facts = await ctx.store.realtimeFacts(userId, guildId);
+      const now = new Date();
+      return {
+        guilds: facts.memberships.map((m) => guildAccessOf(userId, m, now)),
+        directChannelIds: facts.directChannelIds,
+      };
+    },
+  },
+};
