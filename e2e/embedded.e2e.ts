@@ -85,7 +85,7 @@ describe('embedded monolith, end to end', () => {
     const ready = (await (await fetch(`${gochat.url}/ready`)).json()) as { ready: boolean; checks: object };
     expect(ready).toEqual({
       ready: true,
-      checks: { database: 'ok', bus: 'ok', cache: 'ok', 'message store': 'ok' },
+      checks: { database: 'ok', bus: 'ok', cache: 'ok', presence: 'ok', 'message store': 'ok' },
     });
   });
 
@@ -154,8 +154,9 @@ describe('embedded monolith, end to end', () => {
     const before = await metricValue(gochat.url, 'gochat_router_active_subscriptions');
     const lives = connections.map((ws) => ws.subscribe(MessageCreatedDocument, { channelId }));
     await waitForMetric(gochat.url, 'gochat_router_active_subscriptions', (v) => v >= before + subscribers);
-    // Every subscriber of the channel shares one bus subscription in this process.
-    expect(await metricValue(gochat.url, 'gochat_router_bus_subscriptions')).toBe(1);
+    // Every subscriber of the channel shares one bus subscription in this process; bob's 25
+    // connections share one more, on his user subject (session revocation).
+    expect(await metricValue(gochat.url, 'gochat_router_bus_subscriptions')).toBe(2);
 
     const hydrationsBefore = await metricValue(gochat.url, 'gochat_router_subscription_hydrations_total');
     const deliveriesBefore = await metricValue(gochat.url, 'gochat_router_subscription_deliveries_total');

@@ -39,7 +39,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { guildWalkthrough } from './guild-walkthrough.ts';
 import { messagingFlow } from './messaging-flow.ts';
-import { RELAXED_LIMITS, SECRETS, tempConfig } from './support.ts';
+import { realtimeFlow } from './realtime-flow.ts';
+import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, tempConfig } from './support.ts';
 
 const pgUrl = await realServer('postgres');
 const natsUrl = await realServer('nats');
@@ -72,7 +73,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
     beforeAll(async () => {
       databaseUrl = await createTestDatabase(pgUrl!);
       smtp = await startSmtpSink();
-      const { file } = tempConfig(RELAXED_LIMITS);
+      const { file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS);
       const [portA, portB] = [await freePort(), await freePort()];
       const publicUrl = `http://127.0.0.1:${portA}`;
       const shared = {
@@ -209,6 +210,15 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
       expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
     });
 
+    it('runs the real-time feeds across both routers: typing, access changes, presence, resume', async () => {
+      const mailbox = smtpMailbox(smtp);
+      const [carol, dave] = await Promise.all([
+        createVerifiedUser(routerB.url, mailbox, { displayName: 'Carol' }),
+        createVerifiedUser(routerA.url, mailbox, { displayName: 'Dave' }),
+      ]);
+      await realtimeFlow({ a: routerA.url, b: routerB.url }, { alice, bob, carol, dave });
+    });
+
     it('reports every role ready against its real dependencies', async () => {
       const readiness = async (proc: GochatProcess) =>
         (await (await fetch(`${proc.url}/ready`)).json()) as object;
@@ -225,7 +235,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         ready: true,
         checks: { database: 'ok', bus: 'ok', cache: 'ok', 'message store': 'ok' },
       });
-      expect(await readiness(routerA)).toEqual({ ready: true, checks: { bus: 'ok' } });
+      expect(await readiness(routerA)).toEqual({ ready: true, checks: { bus: 'ok', presence: 'ok' } });
     });
 
     it('sent the verification mail over SMTP, with a link to the public URL', () => {

@@ -111,11 +111,12 @@ describe.runIf(pgUrl && redisUrl && natsBinary)('real time across routers on rea
     ];
 
     const mailbox = logMailbox(accounts);
-    [alice, bob, carol] = await Promise.all(
+    const signedUp = await Promise.all(
       ['Alice', 'Bob', 'Carol'].map((displayName) =>
         createVerifiedUser(routerA.url, mailbox, { displayName }),
       ),
     );
+    [alice, bob, carol] = signedUp as [TestUser, TestUser, TestUser];
     const { createGuild } = await gqlOk(
       routerA.url,
       CreateGuildDocument,

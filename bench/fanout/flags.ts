@@ -12,6 +12,8 @@ const flagsSchema = z.object({
   warmupSeconds: z.coerce.number().min(0),
   connections: z.coerce.number().int().min(0).max(15_000),
   only: z.array(z.enum(TARGETS)).min(1),
+  /** A directory: a V8 CPU profile of each socket-holding process during the load steps goes there. */
+  cpuProfile: z.string().optional(),
 });
 
 export type Flags = z.infer<typeof flagsSchema>;
@@ -25,6 +27,7 @@ const FULL = {
   warmupSeconds: 2,
   connections: 10_000,
   only: [...TARGETS],
+  cpuProfile: undefined,
 };
 
 /** --quick: a short run for development (200 subscribers, three steps, 1,000 connections). */
@@ -39,7 +42,7 @@ const QUICK = {
 
 export const USAGE = `Usage: npm run bench:fanout -- [--quick] [--subscribers N] [--senders N] [--rates 5,10,20]
   [--step-seconds S] [--warmup-seconds S] [--connections N (0 skips the many-connections phase)]
-  [--only embedded,real,floor]`;
+  [--only embedded,real,floor] [--cpu-profile DIR]`;
 
 export function parseFlags(argv: string[]): Flags {
   const values: Record<string, unknown> = argv.includes('--quick') ? { ...QUICK } : { ...FULL };

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { connect } from '@nats-io/transport-node';
 import { childEnv, freePort, realServer } from '@gochat/testkit';
 
-import { inspectorUrl } from './inspector.ts';
+import { inspectorUrl, SOCKET_PROCESS_FLAGS } from './inspector.ts';
 import type { Counters, Target } from './target.ts';
 
 const SERVER = fileURLToPath(new URL('./raw-floor-server.ts', import.meta.url));
@@ -56,7 +56,7 @@ export async function startFloor(senders: number, shape: FrameShape): Promise<Ta
   const child = spawn(
     process.execPath,
     [
-      '--inspect=127.0.0.1:0',
+      ...SOCKET_PROCESS_FLAGS,
       '--import',
       'tsx',
       SERVER,

@@ -27,12 +27,9 @@ import { Redis } from 'ioredis';
 import { SECRETS } from '../../e2e/support.ts';
 import { operation, SEND } from '../gochat-client.ts';
 import { createScratchDatabase } from '../scratch-database.ts';
-import { inspectorUrl } from './inspector.ts';
+import { inspectorUrl, SOCKET_PROCESS_FLAGS } from './inspector.ts';
 import { metricSum } from './proc.ts';
 import { CHANNEL_EVENTS, type Counters, type Target } from './target.ts';
-
-/** The process holding the sockets gets an inspector, so the bench can force a GC before reading RSS. */
-const INSPECTABLE = { NODE_OPTIONS: '--inspect=127.0.0.1:0' };
 
 /** Limits raised so one address can sign up the users, a few users can hold many sockets and send fast. */
 const CONFIG = `
@@ -132,7 +129,13 @@ export async function startEmbedded(options: GochatOptions): Promise<Target> {
   const cleanups: Cleanup[] = [() => fs.promises.rm(dir, { recursive: true, force: true })];
   try {
     const gochat = await startGochat({
-      env: { ...SECRETS, ...INSPECTABLE, GOCHAT_CONFIG: file, DATA_DIR: dir, PORT: String(await freePort()) },
+      env: {
+        ...SECRETS,
+        NODE_OPTIONS: SOCKET_PROCESS_FLAGS.join(' '),
+        GOCHAT_CONFIG: file,
+        DATA_DIR: dir,
+        PORT: String(await freePort()),
+      },
       timeoutMs: 120_000,
     });
     cleanups.push(() => gochat.stop('SIGTERM'));
@@ -194,7 +197,7 @@ export async function startRealServers(options: GochatOptions): Promise<Target> 
         role,
         env: {
           ...env,
-          ...(role === 'router' ? INSPECTABLE : {}),
+          ...(role === 'router' ? { NODE_OPTIONS: SOCKET_PROCESS_FLAGS.join(' ') } : {}),
           PORT: String(port),
           WORKER_ID: String(worker++),
         },

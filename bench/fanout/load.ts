@@ -61,9 +61,27 @@ export interface StepOptions {
   measureSeconds: number;
 }
 
+/**
+ * Waits until no delivery has arrived for `quietMs`: a step that broke leaves frames queued in the
+ * server's socket buffers, and they must not land in the next step's window.
+ */
+export async function quiesce(recorder: DeliveryRecorder, quietMs = 1_000, maxMs = 120_000): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  let seen = recorder.total;
+  let quietSince = performance.now();
+  while (performance.now() - quietSince < quietMs && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (recorder.total !== seen) {
+      seen = recorder.total;
+      quietSince = performance.now();
+    }
+  }
+}
+
 /** Runs warm-up + measured window at `rate` messages/s, then waits for late deliveries. */
 export async function runStep(options: StepOptions): Promise<StepResult> {
   const { target, recorder, counter, subscribers, rate } = options;
+  await quiesce(recorder);
   const warmupMs = options.warmupSeconds * 1000;
   const totalMs = warmupMs + options.measureSeconds * 1000;
   const total = Math.max(1, Math.round((rate * totalMs) / 1000));

@@ -5,12 +5,15 @@
  * On real servers it also holds many (default 10,000) subscribed connections on a fresh router.
  * Run: npm run bench:fanout [-- --quick] (see flags.ts). Progress on stderr, the report on stdout.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 
 import { parseFlags, type Flags, type TargetName } from './flags.ts';
 import { DEFAULT_SHAPE, shapeOf, startFloor, type FrameShape } from './floor-target.ts';
 import { startEmbedded, startRealServers } from './gochat-targets.ts';
 import { MessageCounter, percentiles, runStep, type Percentiles, type StepResult } from './load.ts';
+import { startCpuProfile } from './inspector.ts';
 import { memoryAtRest } from './proc.ts';
 import { printReport, type ManyResult, type TargetResult } from './report.ts';
 import { DeliveryRecorder, messageText, SubscriberPool } from './subscribers.ts';
@@ -99,6 +102,7 @@ async function runTarget(
   );
 
   const before = { counters: await target.counters(), sends: sendsOk };
+  const stopProfile = flags.cpuProfile ? await startCpuProfile(target.inspector()) : undefined;
   const steps: StepResult[] = [];
   for (const rate of flags.rates) {
     const step = await runStep({
@@ -132,6 +136,11 @@ async function runTarget(
     });
     half.push(step);
     log(`${target.label}: at ${rate} msg/s p99 ${step.latency.p99.toFixed(1)} ms`);
+  }
+  if (stopProfile) {
+    const file = path.join(flags.cpuProfile!, `${target.label.replace(/\W+/g, '-')}.cpuprofile`);
+    fs.writeFileSync(file, JSON.stringify(await stopProfile()));
+    log(`${target.label}: CPU profile of the steps in ${file}`);
   }
   const after = await target.counters();
   const events = sendsOk - before.sends;
@@ -204,7 +213,11 @@ async function start(name: TargetName, flags: Flags, shape: FrameShape): Promise
 
 const flags = parseFlags(process.argv.slice(2));
 const running = new Set<Target>();
+// A server still starting when a signal comes is stopped once it is up (or its start failed).
+let starting: Promise<Target> | undefined;
 const stopAll = async () => {
+  const late = await starting?.catch(() => undefined);
+  if (late) running.add(late);
   for (const target of running) await target.stop().catch((e: unknown) => console.error(e));
   running.clear();
 };
@@ -224,7 +237,9 @@ try {
   const order = (['embedded', 'real', 'floor'] as const).filter((n) => flags.only.includes(n));
   for (const name of order) {
     log(`starting ${name}`);
-    const target = await start(name, flags, shape);
+    starting = start(name, flags, shape);
+    const target = await starting;
+    starting = undefined;
     running.add(target);
     try {
       const gochatHalves = [...new Set(results.map((r) => r.maxRate / 2).filter((r) => r > 0))];

@@ -47,7 +47,7 @@ const memoryLine = (memory: Memory, count: number) =>
 
 function stepTable(steps: StepResult[], subscribers: number): string[] {
   const lines = [
-    '| msg/s | offered deliveries/s | achieved deliveries/s | p50 ms | p95 ms | p99 ms | lost | first→last subscriber p50 / p99 ms | send errors | send call p50 / p99 ms | CPU % socket process / other servers / generator | verdict |',
+    '| msg/s | offered deliveries/s | achieved deliveries/s | p50 ms | p95 ms | p99 ms | lost (> 5 s late) | first→last subscriber p50 / p99 ms | send errors | send call p50 / p99 ms | CPU % socket process / other servers / generator | verdict |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const s of steps)

@@ -35,6 +35,8 @@ export interface RealtimeConnection {
   id: string;
   principal: UserPrincipal;
   writer: SocketWriter;
+  /** Settles once the connection is registered as a presence device (done in the background). */
+  presenceReady: Promise<void>;
   close(code: number, reason: string, metric: string): void;
 }
 
@@ -87,6 +89,7 @@ export class RealtimeService {
       writer: new SocketWriter(socket, settings.maxWsBufferedBytes, () =>
         metrics.socketsClosed.inc({ reason: 'slow_consumer' }),
       ),
+      presenceReady: Promise.resolve(),
       close: (code, reason, metric) => {
         metrics.socketsClosed.inc({ reason: metric });
         connection.writer.close(code, reason);
@@ -132,7 +135,7 @@ export class RealtimeService {
         ? wanted.customStatus.slice(0, CUSTOM_STATUS_MAX_LENGTH)
         : undefined;
     // Presence needs the user's guilds; it is registered in the background so connecting stays fast.
-    void this.openPresence(connection, status, customStatus);
+    connection.presenceReady = this.openPresence(connection, status, customStatus);
     return connection;
   }
 
@@ -159,6 +162,7 @@ export class RealtimeService {
     const customStatus = args.customStatus as string | null | undefined;
     try {
       if (!status) throw new DomainError('VALIDATION', 'Unknown status.');
+      await connection.presenceReady;
       if (typeof customStatus === 'string' && customStatus.length > CUSTOM_STATUS_MAX_LENGTH)
         throw new DomainError(
           'VALIDATION',

@@ -31,7 +31,9 @@ const SUBSCRIBER: Principal = { kind: 'user', userId: 'u1', expiresAt: Date.now(
 const INTRUDER_ID = 'intruder';
 const INTRUDER: Principal = { kind: 'user', userId: INTRUDER_ID, expiresAt: Date.now() + 3_600_000 };
 const CHANNEL = 'c1';
-const SUBJECT = `channel.${CHANNEL}.messages`;
+/** Where events of the channel are published (guild g1), and the pattern its subscribers listen on. */
+const SUBJECT = `channel.g1.${CHANNEL}.messages`;
+const PATTERN = `channel.*.${CHANNEL}.messages`;
 const DOCUMENT =
   'subscription OnMessage($channelId: ID!) { messageCreated(channelId: $channelId) { id content } }';
 
@@ -181,7 +183,7 @@ describe('SubscriptionEngine', () => {
     expect(isPrepared(prepared)).toBe(true);
     expect(prepared.field).toBe('messageCreated');
     expect(prepared.responseName).toBe('latest');
-    expect(prepared.subject).toBe(SUBJECT);
+    expect(prepared.subject).toBe(PATTERN);
     expect(prepared.scope).toEqual({ kind: 'scope', scope: { channelId: CHANNEL } });
   });
 
@@ -194,7 +196,7 @@ describe('SubscriptionEngine', () => {
       SUBSCRIBER,
     );
     expect(isPrepared(prepared)).toBe(true);
-    expect((prepared as PreparedSubscription).subject).toBe(SUBJECT);
+    expect((prepared as PreparedSubscription).subject).toBe(PATTERN);
     expect(runner.calls[0]?.variables).toEqual({ channelId: CHANNEL });
   });
 
@@ -235,6 +237,35 @@ describe('SubscriptionEngine', () => {
     expect(await counter(metrics.deliveries)).toBe(15);
 
     await Promise.all(iterators.map((it) => it.return!()));
+  });
+
+  it('resumes after a cursor: the missed events first, then live ones; a foreign cursor is RESYNC_REQUIRED', async () => {
+    const { bus, engine } = setup();
+    const first = await (async () => {
+      const prepared = await engine.prepare(args(), SUBSCRIBER);
+      if (!isPrepared(prepared)) throw new Error('refused');
+      return engine.subscribe(prepared);
+    })();
+    for (const id of ['m1', 'm2', 'm3']) await bus.publish(messageCreated(id));
+    const [seen] = await take(first, 1);
+    await first.return!();
+    const RESUMING =
+      'subscription OnMessage($channelId: ID!, $after: String) { messageCreated(channelId: $channelId, after: $after) { id } }';
+    const cursor = seen!.extensions!.cursor as string;
+    const prepared = await engine.prepare(args(RESUMING, { channelId: CHANNEL, after: cursor }), SUBSCRIBER);
+    if (!isPrepared(prepared)) throw new Error(`refused: ${prepared.map((e) => e.message).join()}`);
+    const resumed = engine.subscribe(prepared);
+    await bus.publish(messageCreated('m4'));
+    const ids = (await take(resumed, 3)).map((r) => (r.data!.messageCreated as { id: string }).id);
+    expect(ids).toEqual(['m2', 'm3', 'm4']);
+    await resumed.return!();
+
+    const foreign = await engine.prepare(
+      args(RESUMING, { channelId: CHANNEL, after: 'other.1' }),
+      SUBSCRIBER,
+    );
+    expect(isPrepared(foreign)).toBe(false);
+    expect((foreign as readonly GraphQLError[])[0]!.extensions.code).toBe('RESYNC_REQUIRED');
   });
 
   it('hydrates separately for a subscriber with a different selection', async () => {
