@@ -1,4 +1,10 @@
+import { createGoChatClient } from '@gochat/client';
 import {
+  ChannelEventsDocument,
+  CreateGuildDocument,
+  RefreshJwtDocument,
+  SendMessageDocument,
+  joinGuild,
   SignOutDocument,
   ViewerFeedDocument,
   createVerifiedUser,
@@ -11,6 +17,7 @@ import {
   type TestUser,
 } from '@gochat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 
 import { realtimeFlow } from './realtime-flow.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, tempConfig } from './support.ts';
@@ -62,4 +69,81 @@ describe('real time, embedded', () => {
     expect(closes.map((c) => c.code)).toEqual(Array.from({ length: 8 }, () => 4410));
     await Promise.all([...sockets, ninth].map((s) => s.dispose()));
   });
+});
+
+/** Short-lived JWTs: a socket ends when its token expires, and the client package reconnects and resumes. */
+describe('real time, token expiry', () => {
+  let gochat: GochatProcess;
+  let alice: TestUser;
+  let bob: TestUser;
+
+  beforeAll(async () => {
+    const { dir, file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS);
+    gochat = await startGochat({
+      env: { DATA_DIR: dir, PORT: String(await freePort()), GOCHAT_CONFIG: file, JWT_TTL: '3s', ...SECRETS },
+    });
+    const mailbox = logMailbox(gochat);
+    [alice, bob] = (await Promise.all(
+      ['Alice', 'Bob'].map((displayName) => createVerifiedUser(gochat.url, mailbox, { displayName })),
+    )) as [TestUser, TestUser];
+  });
+
+  afterAll(async () => {
+    expect(await gochat.stop('SIGTERM')).toBe(0);
+  });
+
+  it('closes a socket with 4401 when its token expires; the client gets a fresh one and misses nothing', async () => {
+    const fresh = async (user: TestUser) =>
+      (await gqlOk(gochat.url, RefreshJwtDocument, { sessionToken: user.sessionToken })).refreshJwt.jwt;
+    const plain = wsConnect(gochat.url, await fresh(bob));
+    plain.subscribe(ViewerFeedDocument, {});
+    const opened = Date.now();
+    expect((await plain.waitForClose(10_000)).code).toBe(4401);
+    expect(Date.now() - opened).toBeLessThan(4_500);
+
+    const { createGuild } = await gqlOk(
+      gochat.url,
+      CreateGuildDocument,
+      { name: 'Expiry guild' },
+      await fresh(alice),
+    );
+    const channelId = createGuild.systemChannel!.id;
+    await joinGuild(gochat.url, await fresh(alice), createGuild.id, await fresh(bob));
+    const closes: number[] = [];
+    const received: string[] = [];
+    const client = createGoChatClient({
+      url: `${gochat.url.replace(/^http/, 'ws')}/graphql`,
+      token: () => fresh(bob),
+      webSocketImpl: WebSocket,
+      retryBaseMs: 50,
+      retryMaxMs: 200,
+      onClosed: ({ code }) => closes.push(code),
+    });
+    client.subscribe(
+      ChannelEventsDocument,
+      { channelId },
+      {
+        next: (data) => {
+          const event = data.channelEvents as { type: string; data: { content?: string } };
+          if (event.type === 'MessageCreated') received.push(String(event.data.content));
+        },
+      },
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    // Eight seconds of sends: the subscriber's token expires at least twice meanwhile.
+    const sent: string[] = [];
+    const until = Date.now() + 8_000;
+    while (Date.now() < until) {
+      const content = `tick ${sent.length}`;
+      await gqlOk(gochat.url, SendMessageDocument, { channelId, content }, await fresh(alice));
+      sent.push(content);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const deadline = Date.now() + 10_000;
+    while (received.length < sent.length && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    client.dispose();
+    expect(closes.filter((c) => c === 4401).length).toBeGreaterThanOrEqual(2);
+    expect(received).toEqual(sent);
+  }, 60_000);
 });
