@@ -8,6 +8,7 @@ import {
   CreateChannelDocument,
   CreateGuildDocument,
   GuildEventsDocument,
+  MemberPresenceDocument,
   MakeChannelPrivateDocument,
   SendMessageDocument,
   TypingInDocument,
@@ -171,6 +172,12 @@ export async function realtimeFlow(
       aliceFeed,
       (e) => e.type === 'PresenceUpdated' && e.data.userId === bob.id && e.data.status === 'idle',
     );
+    // A member-list slice starts with its members' current presence; dave (online, not a member) is left out.
+    const slice = feedOf(connect(a, alice), MemberPresenceDocument, { guildId, userIds: [bob.id, dave.id] });
+    const snapshot = await waitForEvent(slice, (e) => e.type === 'PresenceUpdated', 'memberPresence');
+    expect(snapshot.data).toMatchObject({ userId: bob.id, status: 'idle', customStatus: 'busy' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(events(slice, 'memberPresence').map((e) => e.data.userId)).toEqual([bob.id]);
     await bobPhone.dispose();
     await waitForEvent(
       aliceFeed,

@@ -81,6 +81,10 @@ export class PresenceService {
     return this.options.store.get(userIds);
   }
 
+  audiences(userIds: string[]) {
+    return this.options.store.audiences(userIds);
+  }
+
   private async heartbeat(): Promise<number> {
     const devices = [...this.local].map(([deviceId, userId]) => ({ userId, deviceId }));
     if (devices.length > 0) await this.options.store.heartbeat(devices, this.options.ttlMs);

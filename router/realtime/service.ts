@@ -270,7 +270,13 @@ export class RealtimeService {
         const userIds = [...new Set(args.userIds as string[])];
         if (userIds.length < 1 || userIds.length > 100)
           throw new DomainError('VALIDATION', 'Give 1 to 100 user ids.');
-        return { rules: await memberPresenceRules(ctx, String(args.guildId), userIds), initial: [] };
+        const guildId = String(args.guildId);
+        const rules = await memberPresenceRules(ctx, guildId, userIds);
+        if (!fresh) return { rules, initial: [] };
+        // Only users whose presence goes to this guild (its members): no one else's status leaks.
+        const audiences = await this.deps.presence.audiences(userIds);
+        const members = userIds.filter((id) => audiences.get(id)?.includes(guildId));
+        return { rules, initial: members.length ? await this.presenceSnapshot(members) : [] };
       }
       default:
         throw new DomainError('VALIDATION', `Subscription.${field} cannot be served.`);

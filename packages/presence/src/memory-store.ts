@@ -235,6 +235,14 @@ export function createMemoryPresenceStore(options: MemoryPresenceStoreOptions = 
         if (user.devices.size === 0) user.retainUntil = at + retentionMs;
       }),
 
+    audiences: (userIds) =>
+      run(() => {
+        assertOpen();
+        userIds.forEach(assertUserId);
+        const at = now();
+        return new Map(userIds.map((userId) => [userId, [...(recordOf(userId, at)?.audience ?? [])]]));
+      }),
+
     ping: () => run(assertOpen),
 
     close: () =>

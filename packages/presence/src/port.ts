@@ -86,6 +86,8 @@ export interface PresenceStore {
   /** Live devices of the user, for per-user connection limits. */
   deviceCount(userId: string): Promise<number>;
   setAudience(userId: string, guildIds: string[]): Promise<void>;
+  /** The stored audience (guild ids) of each user; [] for unknown users. Tells a guild's members apart. */
+  audiences(userIds: string[]): Promise<Map<string, string[]>>;
   /** Throws when the store cannot serve. Used by /ready. */
   ping(): Promise<void>;
   close(): Promise<void>;

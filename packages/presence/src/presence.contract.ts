@@ -345,6 +345,14 @@ export function describePresenceContract(makeStore: PresenceStoreFactory, clock:
       expect((await store.sweep()).map((change) => change.audience)).toEqual([['g7']]);
     });
 
+    it('answers audiences() with each user\'s stored guild ids, [] for unknown users', async () => {
+      const store = await fresh();
+      await store.connect(device({ audience: ['g1', 'g2'] }));
+      await store.setAudience('bob', ['g3']);
+      const result = await store.audiences(['alice', 'bob', 'nobody']);
+      expect(Object.fromEntries(result)).toEqual({ alice: ['g1', 'g2'], bob: ['g3'], nobody: [] });
+    });
+
     it('answers get() for every id asked, unknown ones as offline', async () => {
       const store = await fresh();
       await store.connect(device({ customStatus: 'here' }));

@@ -243,6 +243,21 @@ export async function createRedisPresenceStore(options: RedisPresenceStoreOption
       await client.presenceSetAudience(devicesKey!, userKey!, JSON.stringify(guildIds), retention);
     },
 
+    async audiences(userIds) {
+      userIds.forEach(assertUserId);
+      const unique = [...new Set(userIds)];
+      const batch = client.pipeline();
+      for (const userId of unique) batch.hget(keysOf(userId)[2]!, 'audience');
+      const replies = (await batch.exec()) ?? [];
+      return new Map(
+        unique.map((userId, i) => {
+          const [err, reply] = replies[i] ?? [new Error('Redis pipeline was aborted'), null];
+          if (err) throw err;
+          return [userId, parseAudience(reply as string | null)];
+        }),
+      );
+    },
+
     async ping() {
       // Without this check a ping would sit in the offline queue while reconnecting; /ready wants an answer now.
       if (client.status !== 'ready') throw new Error(`Redis is not ready (status: ${client.status})`);
