@@ -285,6 +285,9 @@ await describeOnBothDatabases('moderation', openGuildsHarness, (h) => {
           `channel.${w.guildId}.${threadId}.messages`,
         ].sort(),
       );
+      // A thread's purge names its parent channel, whose permissions govern who may see the event.
+      expect(bulk.find((e) => e.data.channelId === threadId)?.data.parentChannelId).toBe(w.channelId);
+      expect(bulk.find((e) => e.data.channelId === otherChannel)?.data.parentChannelId).toBe(otherChannel);
       const ids = bulk.flatMap((e) => e.data.messageIds as string[]);
       expect(ids.sort()).toEqual([...recent].sort());
       const [entry] = await h.auditOf(w.guildId, 'MEMBER_BAN_ADD');

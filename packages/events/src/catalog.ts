@@ -135,7 +135,14 @@ export interface EventPayloads {
    * Messages were deleted in bulk: by a moderator (actorId set), or by a ban's message purge.
    * Subject: channel.<guildId|dm>.<channelId>.messages.
    */
-  MessagesBulkDeleted: { channelId: string; guildId: string | null; messageIds: string[]; actorId?: string };
+  MessagesBulkDeleted: {
+    channelId: string;
+    /** The channel itself, or a thread's parent channel. */
+    parentChannelId: string;
+    guildId: string | null;
+    messageIds: string[];
+    actorId?: string;
+  };
   /** A user reacted. Subject: channel.<guildId|dm>.<channelId>.messages. */
   ReactionAdded: MessageRef & { userId: string; emoji: EmojiPayload };
   /**

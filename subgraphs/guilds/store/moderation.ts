@@ -111,11 +111,12 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator, timeline:
           if (deleteMessageDays > 0) {
             const since = snowflakeFloor(new Date(Date.now() - deleteMessageDays * DAY_MS));
             const byContainer = await purgeMessages(tx, timeline, guildId, userId, since);
-            for (const [channelId, messageIds] of byContainer) {
+            for (const [channelId, { parentChannelId, messageIds }] of byContainer) {
               deletedMessages += messageIds.length;
               events.push(
                 newEvent('MessagesBulkDeleted', subjects.channelMessages(guildId, channelId), {
                   channelId,
+                  parentChannelId,
                   guildId,
                   messageIds,
                 }),
@@ -188,24 +189,32 @@ async function purgeMessages(
   guildId: string,
   userId: string,
   since: string,
-): Promise<Map<string, string[]>> {
-  const containers = await queryRows<{ id: string }>(
+): Promise<Map<string, { parentChannelId: string; messageIds: string[] }>> {
+  const containers = await queryRows<{ id: string; parent: string }>(
     tx,
     sql`/* guilds.banMember purge: containers */
-      select id::text as id from channels where guild_id = ${guildId} and kind = 'text'
+      select id::text as id, id::text as parent from channels where guild_id = ${guildId} and kind = 'text'
       union all
-      select id::text as id from threads where guild_id = ${guildId}`,
+      select id::text as id, parent_id::text as parent from threads where guild_id = ${guildId}`,
   );
+  const parentOf = new Map(containers.map((c) => [c.id, c.parent]));
   const found = await timeline.authoredSince(
     containers.map((c) => c.id),
     userId,
     since,
     tx,
   );
-  const byContainer = new Map<string, string[]>();
-  for (const { channelId, id } of found)
-    byContainer.set(channelId, [...(byContainer.get(channelId) ?? []), id]);
-  for (const messageIds of byContainer.values()) messageIds.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+  const byContainer = new Map<string, { parentChannelId: string; messageIds: string[] }>();
+  for (const { channelId, id } of found) {
+    const entry = byContainer.get(channelId) ?? {
+      parentChannelId: parentOf.get(channelId) ?? channelId,
+      messageIds: [],
+    };
+    entry.messageIds.push(id);
+    byContainer.set(channelId, entry);
+  }
+  for (const { messageIds } of byContainer.values())
+    messageIds.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
   if (found.length === 0) return byContainer;
 
   const list = (values: Iterable<string>) =>

@@ -338,6 +338,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
         removal,
         newEvent('MessagesBulkDeleted', subjects.channelMessages(removal.guildId, removal.channelId), {
           channelId: removal.channelId,
+          parentChannelId: removal.parentChannelId,
           guildId: removal.guildId,
           messageIds: removal.ids,
           actorId: removal.actorId,
