@@ -14,6 +14,7 @@ import {
   TypingInDocument,
   UpdateProfileDocument,
   UpdatePresenceDocument,
+  type UpdatePresenceMutation,
   ViewerFeedDocument,
   gqlOk,
   joinGuild,
@@ -23,6 +24,7 @@ import {
   type WsConnection,
 } from '@gochat/testkit';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
 import { expect } from 'vitest';
 
 type FeedEvent = {
@@ -161,12 +163,15 @@ export async function realtimeFlow(
     await waitForEvent(daveFeed, (e) => e.type === 'PresenceUpdated' && e.data.userId === bob.id);
     expect(presenceOf(daveFeed, bob.id).at(-1)?.data.status).toBe('online');
     const invisible = await bobWs.client
-      .iterate({
-        query: 'mutation { updatePresence(status: INVISIBLE, customStatus: "busy") { status customStatus } }',
+      .iterate<UpdatePresenceMutation>({
+        query: print(UpdatePresenceDocument),
+        variables: { status: 'INVISIBLE', customStatus: 'busy' },
       })
       .next();
     // His own view: the most active of his devices.
-    expect(invisible.value?.data).toEqual({ updatePresence: { status: 'IDLE', customStatus: 'busy' } });
+    expect((invisible.value as { data?: UpdatePresenceMutation } | undefined)?.data).toEqual({
+      updatePresence: { status: 'IDLE', customStatus: 'busy' },
+    });
     // bobWs is invisible, the phone idle: the most active (idle) wins, with the custom status.
     await waitForEvent(
       aliceFeed,

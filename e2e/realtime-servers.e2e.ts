@@ -129,7 +129,7 @@ describe.runIf(pgUrl && redisUrl && natsBinary)('real time across routers on rea
   }, 120_000);
 
   afterAll(async () => {
-    for (const client of clients) client.dispose();
+    for (const client of clients) void client.dispose();
     const codes: (number | string)[] = [];
     for (const proc of processes) codes.push(await proc.stop('SIGTERM'));
     await nats?.stop();
@@ -336,7 +336,9 @@ describe.runIf(pgUrl && redisUrl && natsBinary)('real time across routers on rea
       () => 'the router to close the slow socket',
     );
     const growthMb = (peak - rssBefore) / 1024;
-    console.info(`slow reader: router RSS grew ${growthMb.toFixed(1)} MB at peak while ~60 MB were owed to it`);
+    console.info(
+      `slow reader: router RSS grew ${growthMb.toFixed(1)} MB at peak while ~60 MB were owed to it`,
+    );
     expect(growthMb).toBeLessThan(40);
     raw.resumeReading();
     await raw.closed();
@@ -374,7 +376,7 @@ describe.runIf(pgUrl && redisUrl && natsBinary)('real time across routers on rea
       return lastSeen.filter((s) => s === subject).length;
     };
     // Earlier tests' readers are gone: nobody listens to the channel.
-    for (const client of clients.splice(0)) client.dispose();
+    await Promise.all(clients.splice(0).map((client) => client.dispose()));
     await until(
       async () => (await natsSubscriptions()) === 0,
       () => 'earlier subscriptions to be released',

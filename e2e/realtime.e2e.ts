@@ -142,7 +142,7 @@ describe('real time, token expiry', () => {
     const deadline = Date.now() + 10_000;
     while (received.length < sent.length && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
-    client.dispose();
+    await client.dispose();
     expect(closes.filter((c) => c === 4401).length).toBeGreaterThanOrEqual(2);
     expect(received).toEqual(sent);
   }, 60_000);

@@ -121,7 +121,7 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
         }
         case 'presenceUser':
           return s.userId === me || access.friends.has(s.userId) ? 'deliver' : 'skip';
-        default:
+        case 'other':
           return 'skip';
       }
     },

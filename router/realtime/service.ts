@@ -10,7 +10,7 @@ import type { WebSocket } from 'ws';
 import type { RouterMetrics } from '../metrics.ts';
 import type { Principal } from '../principal.ts';
 import type { Runner } from '../subscriptions/hydrator.ts';
-import type { Listening, SubjectHub } from '../subscriptions/subject-hub.ts';
+import type { SubjectHub } from '../subscriptions/subject-hub.ts';
 import { loadGuildIds } from './access.ts';
 import { findContainer } from './container.ts';
 import { parseCursor, resyncRequired } from './cursor.ts';
@@ -81,8 +81,6 @@ export class RealtimeService {
     params: Record<string, unknown> | undefined,
   ): Promise<RealtimeConnection | undefined> {
     const { presence, settings, metrics, hub, log } = this.deps;
-    let revoked: Listening | undefined;
-    let expiry: NodeJS.Timeout | undefined;
     const connection: RealtimeConnection = {
       id: randomUUID(),
       principal,
@@ -104,7 +102,7 @@ export class RealtimeService {
       return undefined;
     }
     const untilExpiry = principal.expiresAt - Date.now();
-    expiry = setTimeout(
+    const expiry = setTimeout(
       () =>
         connection.close(
           REALTIME_CLOSE.tokenExpired,
@@ -113,7 +111,7 @@ export class RealtimeService {
         ),
       Math.min(Math.max(untilExpiry, 0), 2 ** 31 - 1),
     );
-    revoked = hub.listen(`user.${principal.userId}`, (event) => {
+    const revoked = hub.listen(`user.${principal.userId}`, (event) => {
       if (
         event.type === 'SessionRevoked' &&
         principal.sessionId &&
@@ -123,7 +121,7 @@ export class RealtimeService {
     });
     socket.once('close', () => {
       clearTimeout(expiry);
-      revoked?.close();
+      revoked.close();
       presence
         .close(principal.userId, connection.id)
         .catch((err: unknown) => log.warn({ err }, 'presence close failed'));

@@ -345,7 +345,7 @@ export function describePresenceContract(makeStore: PresenceStoreFactory, clock:
       expect((await store.sweep()).map((change) => change.audience)).toEqual([['g7']]);
     });
 
-    it('answers audiences() with each user\'s stored guild ids, [] for unknown users', async () => {
+    it("answers audiences() with each user's stored guild ids, [] for unknown users", async () => {
       const store = await fresh();
       await store.connect(device({ audience: ['g1', 'g2'] }));
       await store.setAudience('bob', ['g3']);
