@@ -157,6 +157,23 @@ describe('Feed', () => {
     expect(hub.subjectCount).toBe(0);
   });
 
+  it('ends with SERVICE_UNAVAILABLE (never an internal message) when re-reading access fails', async () => {
+    const { bus, feed, ends } = setup(
+      fixed(['room.a'], {
+        needsRefresh: () => true,
+        refresh: () => Promise.reject(new Error('connection reset by peer')),
+      }),
+    );
+    await feed.start(undefined);
+    feed.attach();
+    await bus.publish(event('room.a'));
+    await settle();
+    expect(ends).toHaveLength(1);
+    expect(ends[0]).toBeInstanceOf(DomainError);
+    expect(ends[0]!.extensions.code).toBe('SERVICE_UNAVAILABLE');
+    expect(ends[0]!.message).not.toMatch(/reset/);
+  });
+
   it('gives up with onOverflow when events pile up while it cannot deliver', async () => {
     const { bus, feed, ends, overflowed } = setup(
       fixed(['room.a'], { needsRefresh: () => true, refresh: () => new Promise(() => {}) }),

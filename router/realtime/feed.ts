@@ -1,5 +1,5 @@
 import { ReplayGapError, type BusEvent, type EventBus } from '@gochat/bus';
-import type { DomainError } from '@gochat/errors';
+import { DomainError } from '@gochat/errors';
 
 import type { Listening, SubjectHub } from '../subscriptions/subject-hub.ts';
 import { resyncRequired } from './cursor.ts';
@@ -31,6 +31,8 @@ export interface FeedOptions {
   onEnd(error: DomainError | undefined): void;
   /** The feed fell queueLimit events behind: its socket must close with 4008. */
   onOverflow(): void;
+  /** Something failed while re-reading access or replaying (logged; the feed ends). */
+  onError?(error: unknown): void;
 }
 
 const bySeq = (a: BusEvent, b: BusEvent) =>
@@ -106,10 +108,16 @@ export class Feed {
         } else this.handle(event);
       }
     } catch (error) {
+      this.options.onError?.(error);
       this.finish(
         error instanceof ReplayGapError
           ? resyncRequired('Too many events were missed while access changed.')
-          : (error as DomainError),
+          : error instanceof DomainError
+            ? error
+            : new DomainError(
+                'SERVICE_UNAVAILABLE',
+                'Access could not be checked. Resubscribe with your last cursor.',
+              ),
       );
     } finally {
       this.draining = false;

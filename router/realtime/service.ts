@@ -219,6 +219,7 @@ export class RealtimeService {
       },
       onOverflow: () =>
         connection.close(REALTIME_CLOSE.slowConsumer, 'Slow consumer: reconnect and resume', 'slow_consumer'),
+      onError: (err) => this.deps.log.warn({ err, field: selection.field }, 'feed ended on an error'),
     });
     try {
       await feed.start(after);

@@ -8,7 +8,8 @@ import type { EventMeta, SubscriptionSink } from './types.ts';
 
 const RESYNC_REQUIRED = 'RESYNC_REQUIRED';
 /** Errors after which the subscription simply resumes from its cursor. */
-const RESUME_CODES = new Set(['SLOW_CONSUMER']);
+/** Server-side hiccups after which the subscription continues from its cursor. */
+const RESUME_CODES = new Set(['SLOW_CONSUMER', 'SERVICE_UNAVAILABLE']);
 
 type Variables = Record<string, unknown>;
 
