@@ -210,6 +210,34 @@ export async function realtimeFlow(
       .filter(Boolean);
     expect(new Set(cursors).size).toBe(cursors.length);
 
+    // Bad input gets typed refusals, and the socket stays usable.
+    const probe = connect(a, bob);
+    const refusal = async (document: TypedDocumentNode<unknown, never>, variables: Record<string, unknown>) =>
+      (await (probe.subscribe(document, variables as never) as unknown as Feed).firstError())[0]?.extensions
+        ?.code;
+    expect(await refusal(ViewerFeedDocument as never, { after: 'not a cursor' })).toBe('VALIDATION');
+    expect(await refusal(ChannelEventsDocument as never, { channelId: '999999999999999' })).toBe('NOT_FOUND');
+    expect(
+      await refusal(MemberPresenceDocument as never, {
+        guildId,
+        userIds: Array.from({ length: 101 }, (_, i) => String(1000 + i)),
+      }),
+    ).toBe('VALIDATION');
+    expect(await refusal(GuildEventsDocument as never, { guildId: '999999999999999' })).toBe('FORBIDDEN');
+    const tooLong = await probe.client
+      .iterate({
+        query: print(UpdatePresenceDocument),
+        variables: { status: 'ONLINE', customStatus: 'x'.repeat(129) },
+      })
+      .next();
+    expect(
+      (tooLong.value as { errors?: { extensions?: { code?: string } }[] }).errors?.[0]?.extensions?.code,
+    ).toBe('VALIDATION');
+    await waitForEvent(feedOf(probe, ViewerFeedDocument, {}), () => true, 'viewerFeed', 1).catch(
+      () => undefined,
+    );
+    expect(probe.closes).toEqual([]);
+
     // A cursor from another log is refused with RESYNC_REQUIRED.
     const stale = feedOf(connect(a, bob), ViewerFeedDocument, { after: 'zzzz.1' });
     expect((await stale.firstError())[0]?.extensions?.code).toBe('RESYNC_REQUIRED');
