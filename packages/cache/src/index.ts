@@ -4,3 +4,4 @@ export type { MemoryStoreOptions } from './memory-store.ts';
 export { createRedisStore } from './redis-store.ts';
 export type { RedisStoreOptions } from './redis-store.ts';
 export { createRateLimiter } from './rate-limiter.ts';
+export { connectRedis } from './connect-redis.ts';

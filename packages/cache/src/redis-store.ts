@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
 import type { Logger } from '@gochat/log';
+import { connectRedis } from './connect-redis.ts';
 import { assertTtl, attachInternals } from './internal.ts';
 import type { KeyValueStore } from './port.ts';
 
@@ -10,42 +10,10 @@ export interface RedisStoreOptions {
   log: Logger;
 }
 
-// A request fails after a few reconnect attempts (well under a second) instead of hanging while Redis is down.
-const MAX_RETRIES_PER_REQUEST = 2;
-const CONNECT_TIMEOUT_MS = 5_000;
-
 /** Connects before resolving, so a wrong URL or a down server fails startup with a clear message. */
 export async function createRedisStore(options: RedisStoreOptions): Promise<KeyValueStore> {
   const { log } = options;
-  const where = redactUrl(options.url);
-  const client = new Redis(options.url, {
-    keyPrefix: options.keyPrefix,
-    lazyConnect: true,
-    maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-  });
-
-  // Without a listener, ioredis reports connection errors as unhandled 'error' events.
-  let lastError: Error | undefined;
-  client.on('error', (err: Error) => {
-    lastError = err;
-    log.error({ err, redis: where }, 'Redis connection error');
-  });
-
-  try {
-    await client.connect();
-  } catch (err) {
-    // connect() rejects but ioredis keeps reconnecting in the background; stop it so nothing leaks.
-    client.disconnect();
-    const cause = lastError ?? err;
-    throw new Error(
-      `Cannot connect to Redis at ${where}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      {
-        cause,
-      },
-    );
-  }
-  client.on('ready', () => log.info({ redis: where }, 'Redis connection restored'));
+  const client = await connectRedis({ url: options.url, keyPrefix: options.keyPrefix, log });
 
   const store: KeyValueStore = {
     kind: 'redis',
@@ -98,14 +66,4 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<KeyV
   };
 
   return attachInternals(store, { kind: 'redis', client });
-}
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable Redis URL)';
-  }
 }

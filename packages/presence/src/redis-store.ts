@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
-import type { ChainableCommander } from 'ioredis';
+import { connectRedis } from '@gochat/cache';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from '@gochat/log';
 import {
   assertAudience,
@@ -29,9 +29,6 @@ export interface RedisPresenceStoreOptions {
   userRetentionMs?: number;
 }
 
-// A request fails after a few reconnect attempts (well under a second) instead of hanging while Redis is down.
-const MAX_RETRIES_PER_REQUEST = 2;
-const CONNECT_TIMEOUT_MS = 5_000;
 // Bounds how long one heartbeat script holds Redis; the chunks still go in one pipeline.
 const HEARTBEAT_CHUNK = 1_000;
 
@@ -63,36 +60,15 @@ export async function createRedisPresenceStore(options: RedisPresenceStoreOption
   const now = options.now ?? (() => Date.now());
   const retentionMs = options.userRetentionMs ?? DEFAULT_USER_RETENTION_MS;
   assertPositiveInteger('userRetentionMs', retentionMs);
-  const where = redactUrl(options.url);
-  const redis = new Redis(options.url, {
+  const client = (await connectRedis({
+    url: options.url,
     keyPrefix: options.keyPrefix,
-    lazyConnect: true,
-    maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-  });
-  for (const [name, definition] of Object.entries(SCRIPTS)) redis.defineCommand(name, definition);
-  const client = redis as ClientWithScripts;
+    log,
+    prepare: (redis) => {
+      for (const [name, definition] of Object.entries(SCRIPTS)) redis.defineCommand(name, definition);
+    },
+  })) as ClientWithScripts;
   const pipeline = () => client.pipeline() as PipelineWithScripts;
-
-  // Without a listener, ioredis reports connection errors as unhandled 'error' events.
-  let lastError: Error | undefined;
-  client.on('error', (err: Error) => {
-    lastError = err;
-    log.error({ err, redis: where }, 'Redis connection error');
-  });
-
-  try {
-    await client.connect();
-  } catch (err) {
-    // connect() rejects but ioredis keeps reconnecting in the background; stop it so nothing leaks.
-    client.disconnect();
-    const cause = lastError ?? err;
-    throw new Error(
-      `Cannot connect to Redis at ${where}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-  }
-  client.on('ready', () => log.info({ redis: where }, 'Redis connection restored'));
 
   const at = () => String(now());
   const retention = String(retentionMs);
@@ -286,14 +262,4 @@ function parseAudience(json: string | null): string[] {
   if (json === null) return [];
   const parsed: unknown = JSON.parse(json);
   return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : [];
-}
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable Redis URL)';
-  }
 }
