@@ -199,8 +199,9 @@ function describeOutbox(name: string, setup: () => Promise<OutboxWorld>): void {
 
       relay.kick();
       await rec.untilCount(1);
-      // toEqual covers id, type, subject, data and occurredAt, as appendToOutbox returned them.
-      expect(rec.events).toEqual([event]);
+      // toEqual covers id, type, subject, data and occurredAt, as appendToOutbox returned them, plus
+      // the position the bus gave it.
+      expect(rec.events).toEqual([{ ...event, seq: expect.any(Number) as number }]);
       await relay.flush();
       expect(await countPending(world.db)).toBe(0);
       expect(bus.accepted).toEqual([event!.id]);
