@@ -1,19 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 import { DomainError } from '@gochat/errors';
 import type { Lifecycle } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
-import {
-  GraphQLError,
-  Kind,
-  OperationTypeNode,
-  execute as executeSelection,
-  getOperationAST,
-  type ExecutionArgs,
-  type ExecutionResult,
-} from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, getOperationAST, type ExecutionArgs } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -22,6 +14,13 @@ import { getArgumentValues } from 'graphql/execution/values.js';
 
 import type { RouterMetrics } from './metrics.ts';
 import { REALTIME_CLOSE } from './realtime/socket-writer.ts';
+import {
+  engineOperation,
+  feedOperation,
+  gatewayOperation,
+  presenceOperation,
+  type RootValue,
+} from './ws-operations.ts';
 import type { RealtimeConnection, RealtimeService } from './realtime/service.ts';
 import type { JwtAuthenticator, Principal } from './principal.ts';
 import { isPrepared, type SubscriptionEngine } from './subscriptions/engine.ts';
@@ -40,15 +39,10 @@ type Extra = {
   socket: WebSocket;
   request: IncomingMessage;
   principal?: Principal;
+  /** Read from the upgrade request at connect; the request itself is then let go (memory). */
+  clientIp?: string;
   realtime?: RealtimeConnection;
 };
-
-interface RootValue {
-  execute(args: ExecutionArgs): Promise<ExecutionResult> | ExecutionResult;
-  subscribe(
-    args: ExecutionArgs,
-  ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> | ExecutionResult;
-}
 
 /**
  * graphql-ws on /graphql. Connections authenticate once with a JWT (connectionParams.authorization,
@@ -94,6 +88,9 @@ export function createGraphqlWs(options: {
           const principal = await auth.fromAuthorization(typeof header === 'string' ? header : undefined);
           if (principal.kind !== 'user') throw new Error('Sign in to open a connection.');
           ctx.extra.principal = principal;
+          ctx.extra.clientIp = options.clientIp(ctx.extra.request);
+          // Kept by graphql-ws for the connection's life otherwise: about a kilobyte per socket.
+          (ctx.extra as { request?: IncomingMessage }).request = undefined;
         } catch (error) {
           ctx.extra.socket.close(CLOSE_CODES.unauthorized, truncate((error as Error).message));
           return false;
@@ -102,6 +99,8 @@ export function createGraphqlWs(options: {
           const connection = await realtime.open(ctx.extra.socket, ctx.extra.principal, ctx.connectionParams);
           if (!connection) return false; // already closed with the reason
           ctx.extra.realtime = connection;
+          // Read once; graphql-ws would keep the token and presence for the connection's life.
+          (ctx as { connectionParams?: unknown }).connectionParams = undefined;
           return true;
         } catch (error) {
           log.error({ err: error }, 'graphql-ws: connection setup failed');
@@ -113,7 +112,7 @@ export function createGraphqlWs(options: {
         const principal = principalOf(ctx);
         const serverContext: RouterServerContext = {
           principal,
-          clientIp: options.clientIp(ctx.extra.request),
+          clientIp: ctx.extra.clientIp,
         };
         const { schema, execute, parse, validate, contextFactory } = envelopedRouter(yoga, serverContext);
         let document;
@@ -155,15 +154,13 @@ export function createGraphqlWs(options: {
                 operationName: payload.operationName ?? null,
                 variables,
                 field: rootField.name.value,
-                key: `${payload.query}\0${payload.operationName ?? ''}\0${JSON.stringify(shared)}`,
+                key: createHash('sha1')
+                  .update(`${payload.query}\0${payload.operationName ?? ''}\0${JSON.stringify(shared)}`)
+                  .digest('base64url'),
               },
               getArgumentValues(fieldDef, rootField, variables),
             );
-            const rootValue: RootValue = {
-              execute: () => ({ errors: [new GraphQLError('not a query')] }),
-              subscribe: () => Promise.resolve(prepared.subscribe()),
-            };
-            return { ...args, rootValue };
+            return feedOperation(args, prepared);
           } catch (error) {
             return [refusal(error, log)];
           }
@@ -176,31 +173,14 @@ export function createGraphqlWs(options: {
         ) {
           const fieldDef = schema.getMutationType()!.getFields().updatePresence!;
           const argValues = getArgumentValues(fieldDef, rootField, payload.variables ?? {});
-          const rootValue: RootValue = {
-            execute: async (a) => {
-              const result = await realtime.updatePresence(connection, argValues);
-              if (result.errors) return result;
-              // Shapes the answer to the client's selection (aliases, __typename).
-              return executeSelection({ ...a, rootValue: result.data });
-            },
-            subscribe: () => ({ errors: [new GraphQLError('not a subscription')] }),
-          };
-          return { ...args, rootValue };
+          return presenceOperation(args, realtime, connection, argValues);
         }
         if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
           const prepared = await engine.prepare(args, principal);
           if (!isPrepared(prepared)) return prepared;
-          const rootValue: RootValue = {
-            execute: () => ({ errors: [new GraphQLError('not a query')] }),
-            subscribe: () => Promise.resolve(engine.subscribe(prepared)),
-          };
-          return { ...args, rootValue };
+          return engineOperation(args, engine, prepared);
         }
-        const rootValue: RootValue = {
-          execute: (a) => execute(a),
-          subscribe: () => ({ errors: [new GraphQLError('not a subscription')] }),
-        };
-        return { ...args, rootValue, contextValue: await contextFactory() };
+        return gatewayOperation(args, execute, await contextFactory());
       },
       execute: (args) => (args.rootValue as RootValue).execute(args),
       subscribe: (args) => (args.rootValue as RootValue).subscribe(args),

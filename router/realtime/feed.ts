@@ -72,7 +72,7 @@ export class Feed {
     this.finish(undefined);
   }
 
-  private readonly onEvent = (event: BusEvent): void => {
+  private onEvent(event: BusEvent): void {
     if (this.ended) return;
     if (
       this.attached &&
@@ -90,7 +90,7 @@ export class Feed {
       return;
     }
     if (this.attached) void this.drain();
-  };
+  }
 
   private async drain(): Promise<void> {
     if (this.draining) return;
@@ -156,7 +156,7 @@ export class Feed {
     const added: Promise<void>[] = [];
     for (const pattern of wanted)
       if (!this.listens.has(pattern)) {
-        const listening = this.options.hub.listen(pattern, this.onEvent);
+        const listening = this.options.hub.listen(pattern, (event) => this.onEvent(event));
         this.listens.set(pattern, listening);
         added.push(listening.ready);
       }

@@ -135,8 +135,12 @@ export async function guildRules(ctx: RulesContext, guildId: string): Promise<Fe
   let before: GuildAccess | undefined;
   return {
     replayPattern: `guild.${guildId}`,
-    patterns: () => [`guild.${guildId}`],
-    needsRefresh: (event) => GUILD_ACCESS_EVENTS.has(event.type),
+    patterns() {
+      return [`guild.${guildId}`];
+    },
+    needsRefresh(event) {
+      return GUILD_ACCESS_EVENTS.has(event.type);
+    },
     async refresh() {
       before = guild;
       guild = (await loadGuildAccess(ctx.run, ctx.principal, guildId)).guild ?? guild;
@@ -171,27 +175,25 @@ export async function channelRules(
 ): Promise<FeedRules> {
   const { id, guildId, governingChannelId } = container;
   const where = guildId ?? 'dm';
-  const visible = async () => {
-    const fresh = await loadGuildAccess(ctx.run, ctx.principal, guildId ?? '0');
-    return guildId === null
-      ? fresh.directChannels.has(id)
-      : (fresh.guild?.channels.has(governingChannelId) ?? false);
-  };
-  if (!(await visible())) throw new DomainError('FORBIDDEN', 'You cannot see this channel.');
+
+  if (!(await canSeeNow(ctx, container))) throw new DomainError('FORBIDDEN', 'You cannot see this channel.');
   let lost = false;
   return {
     replayPattern: `channel.${where}.${id}.messages`,
-    patterns: () => [
-      `channel.${where}.${id}.messages`,
-      `typing.${where}.${id}`,
-      guildId ? `guild.${guildId}` : `user.${ctx.principal.userId}`,
-    ],
-    needsRefresh: (event) =>
-      guildId
+    patterns() {
+      return [
+        `channel.${where}.${id}.messages`,
+        `typing.${where}.${id}`,
+        guildId ? `guild.${guildId}` : `user.${ctx.principal.userId}`,
+      ];
+    },
+    needsRefresh(event) {
+      return guildId
         ? GUILD_ACCESS_EVENTS.has(event.type) && parseSubject(event.subject).kind === 'guild'
-        : event.type === 'DirectChannelUpdated',
+        : event.type === 'DirectChannelUpdated';
+    },
     async refresh() {
-      lost = !(await visible());
+      lost = !(await canSeeNow(ctx, container));
     },
     decide(event) {
       const s = parseSubject(event.subject);
@@ -211,6 +213,17 @@ export async function channelRules(
   };
 }
 
+/** Whether the viewer can see the container now (a thread follows its parent channel). */
+async function canSeeNow(
+  ctx: RulesContext,
+  { id, guildId, governingChannelId }: { id: string; guildId: string | null; governingChannelId: string },
+): Promise<boolean> {
+  const fresh = await loadGuildAccess(ctx.run, ctx.principal, guildId ?? '0');
+  return guildId === null
+    ? fresh.directChannels.has(id)
+    : (fresh.guild?.channels.has(governingChannelId) ?? false);
+}
+
 /** memberPresence: presence of listed members of one guild (a member list slice). */
 export async function memberPresenceRules(
   ctx: RulesContext,
@@ -221,9 +234,15 @@ export async function memberPresenceRules(
   const wanted = new Set(userIds);
   return {
     replayPattern: `presence.guild.${guildId}`,
-    patterns: () => [`presence.guild.${guildId}`, `guild.${guildId}`],
-    needsRefresh: () => false,
-    refresh: () => Promise.resolve(),
+    patterns() {
+      return [`presence.guild.${guildId}`, `guild.${guildId}`];
+    },
+    needsRefresh() {
+      return false;
+    },
+    refresh() {
+      return Promise.resolve();
+    },
     decide(event) {
       const s = parseSubject(event.subject);
       if (s.kind === 'presenceGuild') return wanted.has(event.data.userId as string) ? 'deliver' : 'skip';

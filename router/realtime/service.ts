@@ -15,6 +15,7 @@ import { loadGuildIds } from './access.ts';
 import { findContainer } from './container.ts';
 import { parseCursor, resyncRequired } from './cursor.ts';
 import { Feed, type FeedRules } from './feed.ts';
+import { ExpiryWheel } from './expiry-wheel.ts';
 import { PayloadCache, type Selection } from './payload.ts';
 import type { PresenceService } from './presence.ts';
 import { channelRules, guildRules, memberPresenceRules, viewerRules, type RulesContext } from './rules.ts';
@@ -59,6 +60,14 @@ const STATUS: Record<string, DeviceStatus> = {
  */
 export class RealtimeService {
   private readonly payloads: PayloadCache;
+  /** Closes each connection when its token expires (4401). */
+  private readonly expiries = new ExpiryWheel<RealtimeConnection>((connection) =>
+    connection.close(
+      REALTIME_CLOSE.tokenExpired,
+      'Token expired: reconnect with a fresh one',
+      'token_expired',
+    ),
+  );
 
   constructor(
     private readonly deps: {
@@ -88,7 +97,7 @@ export class RealtimeService {
         metrics.socketsClosed.inc({ reason: 'slow_consumer' }),
       ),
       presenceReady: Promise.resolve(),
-      close: (code, reason, metric) => {
+      close(code, reason, metric) {
         metrics.socketsClosed.inc({ reason: metric });
         connection.writer.close(code, reason);
       },
@@ -101,16 +110,7 @@ export class RealtimeService {
       );
       return undefined;
     }
-    const untilExpiry = principal.expiresAt - Date.now();
-    const expiry = setTimeout(
-      () =>
-        connection.close(
-          REALTIME_CLOSE.tokenExpired,
-          'Token expired: reconnect with a fresh one',
-          'token_expired',
-        ),
-      Math.min(Math.max(untilExpiry, 0), 2 ** 31 - 1),
-    );
+    const expiryBucket = this.expiries.add(connection, principal.expiresAt);
     const revoked = hub.listen(`user.${principal.userId}`, (event) => {
       if (
         event.type === 'SessionRevoked' &&
@@ -120,7 +120,7 @@ export class RealtimeService {
         connection.close(REALTIME_CLOSE.sessionRevoked, 'Session ended: sign in again', 'session_revoked');
     });
     socket.once('close', () => {
-      clearTimeout(expiry);
+      this.expiries.remove(connection, expiryBucket);
       revoked.close();
       presence
         .close(principal.userId, connection.id)
@@ -189,7 +189,7 @@ export class RealtimeService {
     selection: Selection,
     args: Record<string, unknown>,
   ): Promise<PreparedFeed> {
-    const { bus, settings, run, hub, metrics } = this.deps;
+    const { bus, settings, run, hub, metrics, log } = this.deps;
     const epoch = await bus.epoch();
     const after = typeof args.after === 'string' ? parseCursor(args.after, epoch) : undefined;
     const ctx: RulesContext = {
@@ -200,9 +200,12 @@ export class RealtimeService {
     const { rules, initial } = await this.rulesFor(selection.field, ctx, args, after === undefined);
 
     const prefix = `{"id":${JSON.stringify(operationId)},"type":"next","payload":`;
-    const send = (event: BusEvent) => {
-      if (connection.writer.send(`${prefix}${this.payloads.payload(event, epoch, selection)}}`))
-        metrics.deliveries.inc({ field: selection.field });
+    const payloads = this.payloads;
+    const sink = {
+      send(event: BusEvent) {
+        if (connection.writer.send(`${prefix}${payloads.payload(event, epoch, selection)}}`))
+          metrics.deliveries.inc({ field: selection.field });
+      },
     };
     let settle: ((error: DomainError | undefined) => void) | undefined;
     let endedWith: { error: DomainError | undefined } | undefined;
@@ -212,14 +215,19 @@ export class RealtimeService {
       rules,
       maxReplay: settings.maxReplay,
       queueLimit: settings.feedQueueLimit,
-      deliver: send,
-      onEnd: (error) => {
+      deliver(event) {
+        sink.send(event);
+      },
+      onEnd(error) {
         endedWith = { error };
         settle?.(error);
       },
-      onOverflow: () =>
-        connection.close(REALTIME_CLOSE.slowConsumer, 'Slow consumer: reconnect and resume', 'slow_consumer'),
-      onError: (err) => this.deps.log.warn({ err, field: selection.field }, 'feed ended on an error'),
+      onOverflow() {
+        connection.close(REALTIME_CLOSE.slowConsumer, 'Slow consumer: reconnect and resume', 'slow_consumer');
+      },
+      onError(err) {
+        log.warn({ err, field: selection.field }, 'feed ended on an error');
+      },
     });
     try {
       await feed.start(after);
@@ -231,9 +239,9 @@ export class RealtimeService {
     }
     return {
       field: selection.field,
-      subscribe: () => {
+      subscribe() {
         metrics.activeSubscriptions.inc({ field: selection.field });
-        for (const event of initial) send(event);
+        for (const event of initial) sink.send(event);
         feed.attach();
         return feedIterator(
           feed,
@@ -307,28 +315,27 @@ function feedIterator(
   onEnd: (resolve: (error: DomainError | undefined) => void) => void,
   release: () => void,
 ): AsyncIterableIterator<ExecutionResult> {
-  let done = false;
   const ended = new Promise<DomainError | undefined>((resolve) => onEnd(resolve));
-  const finish = () => {
-    if (done) return;
-    done = true;
-    feed.stop();
-    release();
-  };
-  let reported = false;
-  const iterator: AsyncIterableIterator<ExecutionResult> = {
-    async next() {
-      if (done) return { value: undefined, done: true };
+  const state = { done: false, reported: false };
+  const iterator = {
+    finish() {
+      if (state.done) return;
+      state.done = true;
+      feed.stop();
+      release();
+    },
+    async next(): Promise<IteratorResult<ExecutionResult>> {
+      if (state.done) return { value: undefined, done: true };
       const error = await ended;
-      if (error && !reported && !done) {
-        reported = true;
+      if (error && !state.reported && !state.done) {
+        state.reported = true;
         return { value: { errors: [error] }, done: false };
       }
-      finish();
+      iterator.finish();
       return { value: undefined, done: true };
     },
-    return() {
-      finish();
+    return(): Promise<IteratorResult<ExecutionResult>> {
+      iterator.finish();
       return Promise.resolve({ value: undefined, done: true });
     },
     [Symbol.asyncIterator]() {

@@ -16,6 +16,35 @@ export interface Listening {
   close(): void;
 }
 
+/** One listener's hold on a subject (a class, not a closure: there is one per subscriber and subject). */
+class HubListening implements Listening {
+  private closed = false;
+
+  constructor(
+    private readonly entries: Map<string, Entry>,
+    private readonly subject: string,
+    private readonly entry: Entry,
+    private readonly listener: Listener,
+    private readonly gauge: Gauge | undefined,
+  ) {}
+
+  get ready(): Promise<void> {
+    return this.entry.ready;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const { entries, entry, subject } = this;
+    entry.listeners.delete(this.listener);
+    if (entry.listeners.size === 0 && entries.get(subject) === entry) {
+      entries.delete(subject);
+      entry.subscription.unsubscribe();
+      this.gauge?.set(entries.size);
+    }
+  }
+}
+
 /**
  * One bus subscription per subject per process, shared by every local subscriber and released
  * with the last one: N clients on a channel cost one NATS interest, not N.
@@ -46,22 +75,8 @@ export class SubjectHub {
       this.entries.set(subject, entry);
       this.gauge?.set(this.entries.size);
     }
-    const current = entry;
-    current.listeners.add(listener);
-    let closed = false;
-    return {
-      ready: current.ready,
-      close: () => {
-        if (closed) return;
-        closed = true;
-        current.listeners.delete(listener);
-        if (current.listeners.size === 0 && this.entries.get(subject) === current) {
-          this.entries.delete(subject);
-          current.subscription.unsubscribe();
-          this.gauge?.set(this.entries.size);
-        }
-      },
-    };
+    entry.listeners.add(listener);
+    return new HubListening(this.entries, subject, entry, listener, this.gauge);
   }
 
   /** Subjects with at least one local subscriber. */
