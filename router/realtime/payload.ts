@@ -41,17 +41,18 @@ export interface Selection {
  * N subscribers with one document cost one execution and one JSON.stringify per event.
  */
 export class PayloadCache {
-  private readonly entries = new Map<string, string>();
+  private readonly entries = new Map<string, Buffer>();
   private sweepScheduled = false;
   builds = 0;
 
   constructor(private readonly onBuild: (field: string) => void = () => {}) {}
 
-  payload(event: BusEvent, epoch: string, selection: Selection): string {
+  /** The payload JSON as UTF-8 bytes, shared by every subscriber of the event with this selection. */
+  payload(event: BusEvent, epoch: string, selection: Selection): Buffer {
     const key = `${event.id}\0${selection.key}`;
     let json = this.entries.get(key);
     if (json === undefined) {
-      json = build(event, epoch, selection);
+      json = Buffer.from(build(event, epoch, selection));
       this.builds++;
       this.onBuild(selection.field);
       this.entries.set(key, json);

@@ -46,6 +46,8 @@ export interface PreparedFeed {
   subscribe(): AsyncIterableIterator<ExecutionResult>;
 }
 
+const FRAME_END = Buffer.from('}');
+
 const STATUS: Record<string, DeviceStatus> = {
   ONLINE: 'online',
   IDLE: 'idle',
@@ -199,12 +201,12 @@ export class RealtimeService {
     };
     const { rules, initial } = await this.rulesFor(selection.field, ctx, args, after === undefined);
 
-    const prefix = `{"id":${JSON.stringify(operationId)},"type":"next","payload":`;
+    const prefix = Buffer.from(`{"id":${JSON.stringify(operationId)},"type":"next","payload":`);
     const payloads = this.payloads;
     const sink = {
       send(event: BusEvent) {
-        if (connection.writer.send(`${prefix}${payloads.payload(event, epoch, selection)}}`))
-          metrics.deliveries.inc({ field: selection.field });
+        const frame = Buffer.concat([prefix, payloads.payload(event, epoch, selection), FRAME_END]);
+        if (connection.writer.send(frame)) metrics.deliveries.inc({ field: selection.field });
       },
     };
     let settle: ((error: DomainError | undefined) => void) | undefined;

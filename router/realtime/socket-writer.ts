@@ -26,7 +26,8 @@ export class SocketWriter {
     private readonly onSlow: () => void,
   ) {}
 
-  send(frame: string): boolean {
+  /** A text frame, already UTF-8 (encoded once per event and selection, not per socket). */
+  send(frame: Buffer): boolean {
     if (this.closed) return false;
     if (this.socket.readyState !== this.socket.OPEN) return false;
     if (this.socket.bufferedAmount + frame.length > this.maxBufferedBytes) {
@@ -34,7 +35,7 @@ export class SocketWriter {
       this.onSlow();
       return false;
     }
-    this.socket.send(frame);
+    this.socket.send(frame, { binary: false });
     return true;
   }
 
