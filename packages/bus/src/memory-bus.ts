@@ -3,7 +3,7 @@ import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
 import { MemoryLog } from './memory-log.ts';
 import { randomUUID } from 'node:crypto';
 import {
-  ReplayGapError,
+  replayRange,
   type BusEvent,
   type BusHandler,
   type BusSubscription,
@@ -126,13 +126,7 @@ export function createMemoryBus(options: MemoryBusOptions): EventBus {
     async replay(pattern, afterSeq, handler, replayOptions = {}): Promise<void> {
       assertPattern(pattern);
       const end = log.lastSeq;
-      if (afterSeq >= end) return;
-      if (afterSeq + 1 < log.firstSeq)
-        throw new ReplayGapError(
-          `events after ${afterSeq} are no longer retained (oldest is ${log.firstSeq})`,
-        );
-      if (replayOptions.maxEvents !== undefined && end - afterSeq > replayOptions.maxEvents)
-        throw new ReplayGapError(`${end - afterSeq} events to replay, more than ${replayOptions.maxEvents}`);
+      if (!replayRange(afterSeq, log, replayOptions.maxEvents)) return;
       // Copied first: the ring may move while handlers run.
       for (const entry of log.range(afterSeq + 1, end)) {
         if (!subjectMatches(pattern, entry.subject)) continue;

@@ -5,7 +5,7 @@ import type { Logger } from '@gochat/log';
 import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
 import { ensureStream } from './nats-stream.ts';
 import {
-  ReplayGapError,
+  replayRange,
   type BusEvent,
   type BusHandler,
   type BusSubscription,
@@ -194,13 +194,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       assertPattern(pattern);
       const { state } = await jsm.streams.info(stream);
       const end = state.last_seq;
-      if (afterSeq >= end) return;
-      if (afterSeq + 1 < state.first_seq)
-        throw new ReplayGapError(
-          `events after ${afterSeq} are no longer retained (oldest is ${state.first_seq})`,
-        );
-      if (replayOptions.maxEvents !== undefined && end - afterSeq > replayOptions.maxEvents)
-        throw new ReplayGapError(`${end - afterSeq} events to replay, more than ${replayOptions.maxEvents}`);
+      if (!replayRange(afterSeq, { firstSeq: state.first_seq, lastSeq: end }, replayOptions.maxEvents))
+        return;
       // An ordered consumer: client-managed, recreated at the next sequence after any gap. One filter
       // subject only (nats-server 2.9).
       const consumer = await js.consumers.get(stream, {

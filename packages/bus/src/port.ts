@@ -72,3 +72,20 @@ export class ReplayGapError extends Error {
     this.name = 'ReplayGapError';
   }
 }
+
+/**
+ * Whether a replay after afterSeq has anything to read in a log holding firstSeq..lastSeq; throws
+ * ReplayGapError when part of it is gone or it is longer than maxEvents. Shared by both buses.
+ */
+export function replayRange(
+  afterSeq: number,
+  log: { firstSeq: number; lastSeq: number },
+  maxEvents: number | undefined,
+): boolean {
+  if (afterSeq >= log.lastSeq) return false;
+  if (afterSeq + 1 < log.firstSeq)
+    throw new ReplayGapError(`events after ${afterSeq} are no longer retained (oldest is ${log.firstSeq})`);
+  if (maxEvents !== undefined && log.lastSeq - afterSeq > maxEvents)
+    throw new ReplayGapError(`${log.lastSeq - afterSeq} events to replay, more than ${maxEvents}`);
+  return true;
+}
