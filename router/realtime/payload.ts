@@ -37,38 +37,26 @@ export interface Selection {
 }
 
 /**
- * Serializes each (event, selection) once and shares the JSON with every subscriber for a moment:
- * N subscribers with one document cost one execution and one JSON.stringify per event.
+ * Serializes each (event, selection) once and shares the bytes with every subscriber: N subscribers with
+ * one document cost one execution and one JSON.stringify per event. Keyed by the event object, which the
+ * subject hub hands to every local subscriber, so entries go with the event.
  */
 export class PayloadCache {
-  private readonly entries = new Map<string, Buffer>();
-  private sweepScheduled = false;
-  builds = 0;
+  private readonly byEvent = new WeakMap<BusEvent, Map<string, Buffer>>();
 
   constructor(private readonly onBuild: (field: string) => void = () => {}) {}
 
   /** The payload JSON as UTF-8 bytes, shared by every subscriber of the event with this selection. */
   payload(event: BusEvent, epoch: string, selection: Selection): Buffer {
-    const key = `${event.id}\0${selection.key}`;
-    let json = this.entries.get(key);
+    let bySelection = this.byEvent.get(event);
+    if (!bySelection) this.byEvent.set(event, (bySelection = new Map<string, Buffer>()));
+    let json = bySelection.get(selection.key);
     if (json === undefined) {
       json = Buffer.from(build(event, epoch, selection));
-      this.builds++;
       this.onBuild(selection.field);
-      this.entries.set(key, json);
-      this.scheduleSweep();
+      bySelection.set(selection.key, json);
     }
     return json;
-  }
-
-  /** Every subscriber of an event is served in the same turn, so entries need only outlive it briefly. */
-  private scheduleSweep(): void {
-    if (this.sweepScheduled) return;
-    this.sweepScheduled = true;
-    setTimeout(() => {
-      this.sweepScheduled = false;
-      this.entries.clear();
-    }, 1_000).unref();
   }
 }
 
