@@ -159,7 +159,8 @@ export async function realtimeFlow(
     await new Promise((r) => setTimeout(r, 300));
     const bobPhone = connect(a, bob, { presence: { status: 'IDLE' } });
     // bob already has an online device (bobWs): still online to alice and to his friend dave.
-    const daveFeed: Feed = feedOf(connect(b, dave), ViewerFeedDocument, {});
+    const daveWs = connect(b, dave);
+    const daveFeed: Feed = feedOf(daveWs, ViewerFeedDocument, {});
     await waitForEvent(daveFeed, (e) => e.type === 'PresenceUpdated' && e.data.userId === bob.id);
     expect(presenceOf(daveFeed, bob.id).at(-1)?.data.status).toBe('online');
     const invisible = await bobWs.client
@@ -189,6 +190,17 @@ export async function realtimeFlow(
       (e) => e.type === 'PresenceUpdated' && e.data.userId === bob.id && e.data.status === 'offline',
     );
     expect(presenceOf(aliceFeed, bob.id).at(-1)?.data.customStatus).toBeNull();
+
+    // Dave, already connected, joins the guild: his next change reaches its members too.
+    await joinGuild(a, alice.jwt, guildId, dave.jwt);
+    await new Promise((r) => setTimeout(r, 500));
+    await daveWs.client
+      .iterate({ query: print(UpdatePresenceDocument), variables: { status: 'DND', customStatus: null } })
+      .next();
+    await waitForEvent(
+      aliceFeed,
+      (e) => e.type === 'PresenceUpdated' && e.data.userId === dave.id && e.data.status === 'dnd',
+    );
 
     // --- resume: what happened while away arrives first, in order, once ---
     const last = events(bobFeed)

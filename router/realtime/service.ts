@@ -120,6 +120,15 @@ export class RealtimeService {
         event.data.sessionId === principal.sessionId
       )
         connection.close(REALTIME_CLOSE.sessionRevoked, 'Session ended: sign in again', 'session_revoked');
+      // The guilds the user's presence goes to changed: the next change must reach the new set.
+      if (
+        event.type === 'GuildMemberAdded' ||
+        event.type === 'GuildMemberRemoved' ||
+        event.type === 'GuildCreated'
+      )
+        this.refreshAudience(principal).catch((err: unknown) =>
+          log.warn({ err }, 'presence audience refresh failed'),
+        );
     });
     socket.once('close', () => {
       this.expiries.remove(connection, expiryBucket);
@@ -147,6 +156,23 @@ export class RealtimeService {
     } catch (err) {
       this.deps.log.warn({ err, userId }, 'presence: could not register the connection');
     }
+  }
+
+  /** Once per user and burst, however many of their connections this router holds. */
+  private readonly audienceRefreshes = new Map<string, Promise<void>>();
+
+  private refreshAudience(principal: UserPrincipal): Promise<void> {
+    const { userId } = principal;
+    let pending = this.audienceRefreshes.get(userId);
+    if (!pending) {
+      pending = (async () => {
+        await new Promise((resolve) => setTimeout(resolve, 100)); // coalesce the user's connections
+        this.audienceRefreshes.delete(userId);
+        await this.deps.presence.setAudience(userId, await this.guildIdsOf(principal));
+      })();
+      this.audienceRefreshes.set(userId, pending);
+    }
+    return pending;
   }
 
   private async guildIdsOf(principal: UserPrincipal): Promise<string[]> {
