@@ -38,7 +38,10 @@ describe('embedded monolith, end to end', () => {
   beforeAll(async () => {
     const { dir, file } = tempConfig(RELAXED_LIMITS);
     const port = String(await freePort());
-    gochat = await startGochat({ env: { DATA_DIR: dir, PORT: port, GOCHAT_CONFIG: file, ...SECRETS } });
+    // One test opens 25 sockets for one user, above the default per-user limit of 20.
+    gochat = await startGochat({
+      env: { DATA_DIR: dir, PORT: port, GOCHAT_CONFIG: file, MAX_CONNECTIONS_PER_USER: '100', ...SECRETS },
+    });
     const mailbox = logMailbox(gochat);
     [alice, bob, mallory] = await Promise.all([
       createVerifiedUser(gochat.url, mailbox, { displayName: 'Alice' }),

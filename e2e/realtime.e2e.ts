@@ -40,7 +40,7 @@ describe('real time, embedded', () => {
     });
     const mailbox = logMailbox(gochat);
     users = await Promise.all(
-      ['Alice', 'Bob', 'Carol', 'Dave', 'Erin'].map((displayName) =>
+      ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank'].map((displayName) =>
         createVerifiedUser(gochat.url, mailbox, { displayName }),
       ),
     );
@@ -53,6 +53,15 @@ describe('real time, embedded', () => {
   it('runs the feeds: messages, typing, access changes, presence across devices, resume', async () => {
     const [alice, bob, carol, dave] = users as [TestUser, TestUser, TestUser, TestUser];
     await realtimeFlow({ a: gochat.url, b: gochat.url }, { alice, bob, carol, dave });
+  });
+
+  it('holds the per-user limit in a burst of simultaneous connects: 8 stay, the rest get 4429', async () => {
+    const frank = users[5]!;
+    const burst = Array.from({ length: 12 }, () => wsConnect(gochat.url, frank.jwt));
+    await new Promise((r) => setTimeout(r, 2_000));
+    const closed = burst.filter((s) => s.closes.length > 0);
+    expect(closed.map((s) => s.closes[0]!.code)).toEqual([4429, 4429, 4429, 4429]);
+    await Promise.all(burst.map((s) => s.dispose()));
   });
 
   it('closes a connection over the per-user limit with 4429, and every socket of a signed-out session with 4410', async () => {

@@ -104,7 +104,9 @@ export class RealtimeService {
         connection.writer.close(code, reason);
       },
     };
-    if ((await presence.deviceCount(principal.userId)) >= settings.maxConnectionsPerUser) {
+    const registered = await presence.deviceCount(principal.userId);
+    // Devices still being registered here count too, so a burst of connects cannot slip past.
+    if (registered + (this.registering.get(principal.userId) ?? 0) >= settings.maxConnectionsPerUser) {
       connection.close(
         REALTIME_CLOSE.connectionLimit,
         'Too many connections for this user',
@@ -144,7 +146,12 @@ export class RealtimeService {
         ? wanted.customStatus.slice(0, CUSTOM_STATUS_MAX_LENGTH)
         : undefined;
     // Presence needs the user's guilds; it is registered in the background so connecting stays fast.
-    connection.presenceReady = this.openPresence(connection, status, customStatus);
+    this.registering.set(principal.userId, (this.registering.get(principal.userId) ?? 0) + 1);
+    connection.presenceReady = this.openPresence(connection, status, customStatus).finally(() => {
+      const left = (this.registering.get(principal.userId) ?? 1) - 1;
+      if (left > 0) this.registering.set(principal.userId, left);
+      else this.registering.delete(principal.userId);
+    });
     return connection;
   }
 
@@ -157,6 +164,9 @@ export class RealtimeService {
       this.deps.log.warn({ err, userId }, 'presence: could not register the connection');
     }
   }
+
+  /** Connections of each user whose presence device is not in the store yet. */
+  private readonly registering = new Map<string, number>();
 
   /** Once per user and burst, however many of their connections this router holds. */
   private readonly audienceRefreshes = new Map<string, Promise<void>>();
