@@ -24,6 +24,8 @@ export class RawFeedSocket {
     this.socket = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
     this.opened = new Promise((resolve, reject) => {
       this.socket.once('error', reject);
+      // Refused before connection_ack (e.g. 4429): fail now rather than wait forever.
+      this.socket.once('close', (code) => reject(new Error(`closed with ${code} before connection_ack`)));
       this.socket.on('message', (raw: Buffer) => {
         const message = JSON.parse(raw.toString('utf8')) as { type: string } & RawNext;
         if (message.type === 'connection_ack') resolve();
@@ -37,6 +39,11 @@ export class RawFeedSocket {
       );
     });
     this.socket.once('close', (code) => (this.closeCode = code));
+  }
+
+  /** Resolves once the router acknowledged the connection. */
+  connected(): Promise<void> {
+    return this.opened;
   }
 
   async subscribe(id: string, document: DocumentNode, variables: Record<string, unknown>): Promise<void> {

@@ -19,6 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
+import { RawFeedSocket } from './raw-feed-socket.ts';
 import { realtimeFlow } from './realtime-flow.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, tempConfig } from './support.ts';
 
@@ -40,7 +41,7 @@ describe('real time, embedded', () => {
     });
     const mailbox = logMailbox(gochat);
     users = await Promise.all(
-      ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank'].map((displayName) =>
+      ['Alice', 'Bob', 'Carol', 'Dave', 'Erin', 'Frank', 'Grace'].map((displayName) =>
         createVerifiedUser(gochat.url, mailbox, { displayName }),
       ),
     );
@@ -62,6 +63,21 @@ describe('real time, embedded', () => {
     const closed = burst.filter((s) => s.closes.length > 0);
     expect(closed.map((s) => s.closes[0]!.code)).toEqual([4429, 4429, 4429, 4429]);
     await Promise.all(burst.map((s) => s.dispose()));
+  });
+
+  it('leaves no presence device behind for a socket that dies right after connecting', async () => {
+    const grace = users[6]!;
+    for (let i = 0; i < 10; i++) {
+      const raw = new RawFeedSocket(gochat.url, grace.jwt);
+      await raw.connected();
+      raw.terminate(); // before the router has registered the device
+    }
+    await new Promise((r) => setTimeout(r, 1_500));
+    // Ghost devices would count against the limit of 8.
+    const sockets = Array.from({ length: 8 }, () => wsConnect(gochat.url, grace.jwt));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(sockets.flatMap((s) => s.closes.map((c) => c.code))).toEqual([]);
+    await Promise.all(sockets.map((s) => s.dispose()));
   });
 
   it('closes a connection over the per-user limit with 4429, and every socket of a signed-out session with 4410', async () => {

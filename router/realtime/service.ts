@@ -135,8 +135,9 @@ export class RealtimeService {
     socket.once('close', () => {
       this.expiries.remove(connection, expiryBucket);
       revoked.close();
-      presence
-        .close(principal.userId, connection.id)
+      // After registration settles: a socket gone before its device was stored must not leave one behind.
+      connection.presenceReady
+        .then(() => presence.close(principal.userId, connection.id))
         .catch((err: unknown) => log.warn({ err }, 'presence close failed'));
     });
     const wanted = (params?.presence ?? {}) as { status?: unknown; customStatus?: unknown };
