@@ -225,27 +225,30 @@ describe('resume after a reconnect', () => {
     expect(server.log.activeStreams).toBe(0);
   });
 
-  it('resumes from its cursor after a SLOW_CONSUMER error', async () => {
-    const client = connect();
-    const ticks = recorder();
-    await subscribeTicks(client, ticks.sink);
-    server.log.append(2);
-    await until(
-      () => ticks.values.length === 2,
-      () => '2 ticks',
-    );
-    server.log.kickAll('SLOW_CONSUMER');
-    server.log.append(2);
-    await until(
-      () => ticks.values.length === 4,
-      () => `4 ticks (got ${ticks.values.join()})`,
-    );
+  it.each(['SLOW_CONSUMER', 'SERVICE_UNAVAILABLE'])(
+    'resumes from its cursor after a %s error',
+    async (code) => {
+      const client = connect();
+      const ticks = recorder();
+      await subscribeTicks(client, ticks.sink);
+      server.log.append(2);
+      await until(
+        () => ticks.values.length === 2,
+        () => '2 ticks',
+      );
+      server.log.kickAll(code);
+      server.log.append(2);
+      await until(
+        () => ticks.values.length === 4,
+        () => `4 ticks (got ${ticks.values.join()})`,
+      );
 
-    expect(ticks.values).toEqual([1, 2, 3, 4]);
-    expect(ticks.errors).toEqual([]);
-    expect(server.subscribes.map((s) => s.after)).toEqual([undefined, server.log.cursorOf(2)]);
-    expect(server.connections).toHaveLength(1);
-  });
+      expect(ticks.values).toEqual([1, 2, 3, 4]);
+      expect(ticks.errors).toEqual([]);
+      expect(server.subscribes.map((s) => s.after)).toEqual([undefined, server.log.cursorOf(2)]);
+      expect(server.connections).toHaveLength(1);
+    },
+  );
 });
 
 describe('close codes', () => {
