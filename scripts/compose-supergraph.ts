@@ -22,8 +22,8 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 
-import { RESUME_ARGUMENT } from '../router/subscriptions/engine.ts';
 import {
+  RESUME_ARGUMENT,
   renderTemplate,
   type SubscriptionField,
   type SubscriptionManifest,

@@ -1,5 +1,4 @@
 import { DomainError } from '@gochat/errors';
-import { PERMISSIONS } from '@gochat/permissions';
 import { parse, type ExecutionResult } from 'graphql';
 
 import type { Runner } from '../subscriptions/hydrator.ts';
@@ -7,7 +6,7 @@ import type { Principal } from '../principal.ts';
 
 export interface GuildAccess {
   memberCount: number;
-  /** Guild-level permission bits (the owner and ADMINISTRATOR hold all). */
+  /** Guild-level permission bits, as basePermissions gives them (the owner and ADMINISTRATOR hold all). */
   permissions: bigint;
   /** Guild channels the viewer can see; a thread follows its parent. */
   channels: Set<string>;
@@ -68,7 +67,7 @@ function guildAccess(g: AccessData['realtimeAccess']['guilds'][number]): GuildAc
   return { memberCount: g.memberCount, permissions: BigInt(g.permissions), channels: new Set(g.channelIds) };
 }
 
-/** Reads a viewer's access; with guildId, only that guild (and DMs), for a refresh after a change. */
+/** Reads a viewer's whole access: guilds with their visible channels, DMs and friends. */
 export async function loadAccess(run: Runner, principal: Principal): Promise<ViewerAccess> {
   const [access, friends] = await Promise.all([
     run(ACCESS, {}, principal).then((r) => dataOf<AccessData>(r)),
@@ -81,6 +80,7 @@ export async function loadAccess(run: Runner, principal: Principal): Promise<Vie
   };
 }
 
+/** One guild's access (undefined when not a member) and the DMs, for a refresh after a change. */
 export async function loadGuildAccess(
   run: Runner,
   principal: Principal,
@@ -92,15 +92,6 @@ export async function loadGuildAccess(
     guild: guild && guildAccess(guild),
     directChannels: new Set(data.realtimeAccess.directChannelIds),
   };
-}
-
-export async function loadFriends(run: Runner, principal: Principal): Promise<Set<string>> {
-  const data = dataOf<{ relationships: { user: { id: string } }[] }>(await run(FRIENDS, {}, principal));
-  return new Set(data.relationships.map((r) => r.user.id));
-}
-
-export function holds(guild: GuildAccess, bit: bigint): boolean {
-  return (guild.permissions & (bit | PERMISSIONS.ADMINISTRATOR)) !== 0n;
 }
 
 const GUILD_IDS = parse(/* GraphQL */ `

@@ -1,14 +1,14 @@
 import type { BusEvent } from '@gochat/bus';
 import { DomainError } from '@gochat/errors';
-import { PERMISSIONS } from '@gochat/permissions';
+import { PERMISSIONS, has } from '@gochat/permissions';
 
 import type { Principal } from '../principal.ts';
 import type { Runner } from '../subscriptions/hydrator.ts';
-import { holds, loadAccess, loadGuildAccess, type GuildAccess, type ViewerAccess } from './access.ts';
+import { loadAccess, loadGuildAccess, type GuildAccess, type ViewerAccess } from './access.ts';
 import type { FeedRules, Verdict } from './feed.ts';
 import {
-  GUILD_ACCESS_EVENTS,
   USER_ACCESS_EVENTS,
+  changesGuildAccess,
   governingChannel,
   parseSubject,
   removalReason,
@@ -42,10 +42,10 @@ function guildVerdict(
       return channel && (now?.channels.has(channel) || before?.channels.has(channel)) ? 'deliver' : 'skip';
     case 'InviteCreated':
     case 'InviteDeleted':
-      return now && holds(now, PERMISSIONS.MANAGE_GUILD) ? 'deliver' : 'skip';
+      return now && has(now.permissions, PERMISSIONS.MANAGE_GUILD) ? 'deliver' : 'skip';
     case 'GuildBanAdded':
     case 'GuildBanRemoved':
-      return now && holds(now, PERMISSIONS.BAN_MEMBERS) ? 'deliver' : 'skip';
+      return now && has(now.permissions, PERMISSIONS.BAN_MEMBERS) ? 'deliver' : 'skip';
     default:
       return now || before ? 'deliver' : 'skip';
   }
@@ -83,7 +83,7 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
     needsRefresh(event: BusEvent) {
       const s = parseSubject(event.subject);
       if (s.kind === 'user') return s.userId === me && USER_ACCESS_EVENTS.has(event.type);
-      return s.kind === 'guild' && access.guilds.has(s.guildId) && GUILD_ACCESS_EVENTS.has(event.type);
+      return s.kind === 'guild' && access.guilds.has(s.guildId) && changesGuildAccess(event, me);
     },
     async refresh(event: BusEvent) {
       const s = parseSubject(event.subject);
@@ -139,7 +139,7 @@ export async function guildRules(ctx: RulesContext, guildId: string): Promise<Fe
       return [`guild.${guildId}`];
     },
     needsRefresh(event) {
-      return GUILD_ACCESS_EVENTS.has(event.type);
+      return changesGuildAccess(event, ctx.principal.userId);
     },
     async refresh() {
       before = guild;
@@ -189,7 +189,7 @@ export async function channelRules(
     },
     needsRefresh(event) {
       return guildId
-        ? GUILD_ACCESS_EVENTS.has(event.type) && parseSubject(event.subject).kind === 'guild'
+        ? changesGuildAccess(event, ctx.principal.userId) && parseSubject(event.subject).kind === 'guild'
         : event.type === 'DirectChannelUpdated';
     },
     async refresh() {

@@ -24,18 +24,33 @@ export function parseSubject(subject: string): ParsedSubject {
   return { kind: 'other' };
 }
 
-/** Guild events after which a member's view of the guild may differ: re-read access before going on. */
-export const GUILD_ACCESS_EVENTS = new Set([
+/** Guild events after which any member's view of the guild may differ. */
+const GUILD_ACCESS_EVENTS = new Set([
   'ChannelCreated',
   'ChannelUpdated',
   'ChannelDeleted',
   'RoleUpdated',
   'RoleDeleted',
-  'GuildMemberUpdated',
-  'GuildMemberRemoved',
   'GuildOwnerChanged',
   'GuildDeleted',
 ]);
+/** Guild events that change only the view of the member they name. */
+const MEMBER_ACCESS_EVENTS = new Set(['GuildMemberUpdated', 'GuildMemberRemoved']);
+
+/**
+ * Whether a guild event may change what `userId` sees there, so access is re-read before going on.
+ * Another member's nickname or departure does not: in a busy guild that would be a re-read per
+ * viewer per member change.
+ */
+export function changesGuildAccess(
+  event: { type: string; data: Record<string, unknown> },
+  userId: string,
+): boolean {
+  return (
+    GUILD_ACCESS_EVENTS.has(event.type) ||
+    (MEMBER_ACCESS_EVENTS.has(event.type) && event.data.userId === userId)
+  );
+}
 
 /** Events on a user's own subject that change which guilds, DMs or friends they have. */
 export const USER_ACCESS_EVENTS = new Set([

@@ -24,7 +24,12 @@ import {
   type HydrationPlan,
 } from './hydration-document.ts';
 import { Hydrator, type Runner } from './hydrator.ts';
-import { renderTemplate, type SubscriptionField, type SubscriptionManifest } from './manifest.ts';
+import {
+  RESUME_ARGUMENT,
+  renderTemplate,
+  type SubscriptionField,
+  type SubscriptionManifest,
+} from './manifest.ts';
 import type { SubjectHub } from './subject-hub.ts';
 
 export interface PreparedSubscription {
@@ -40,9 +45,6 @@ export interface PreparedSubscription {
   queue: BoundedQueue<BusEvent>;
   epoch: string;
 }
-
-/** The resume argument: a feed's position, never a guard variable. */
-export const RESUME_ARGUMENT = 'after';
 
 export function isPrepared(
   value: PreparedSubscription | readonly GraphQLError[],

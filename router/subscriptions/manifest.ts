@@ -35,6 +35,9 @@ export const subscriptionManifestSchema = z.object({
 export type SubscriptionField = z.infer<typeof subscriptionFieldSchema>;
 export type SubscriptionManifest = z.infer<typeof subscriptionManifestSchema>;
 
+/** The resume argument of every subscription field: a feed's position, never a guard variable. */
+export const RESUME_ARGUMENT = 'after';
+
 /** Fills {name} placeholders from values; every placeholder must have a value. */
 export function renderTemplate(template: string, values: Record<string, unknown>): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {

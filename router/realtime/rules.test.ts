@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+
+import type { BusEvent } from '@gochat/bus';
+import { PERMISSIONS } from '@gochat/permissions';
+import { getOperationAST, type ExecutionResult } from 'graphql';
+import { describe, expect, it } from 'vitest';
+
+import type { Runner } from '../subscriptions/hydrator.ts';
+import { guildRules, viewerRules, type RulesContext } from './rules.ts';
+
+/** Stands in for the gateway: the viewer is in guild g1 (5 members) and sees channel c1 only. */
+function context(permissions: bigint, memberCount = 5): RulesContext {
+  const run: Runner = (document) => {
+    const name = getOperationAST(document)?.name?.value;
+    const result: ExecutionResult =
+      name === 'RealtimeFriends'
+        ? { data: { relationships: [{ user: { id: 'friend' } }] } }
+        : {
+            data: {
+              realtimeAccess: {
+                guilds: [{ id: 'g1', memberCount, permissions: permissions.toString(), channelIds: ['c1'] }],
+                directChannelIds: ['dm1'],
+              },
+            },
+          };
+    return Promise.resolve(result);
+  };
+  return {
+    run,
+    principal: { kind: 'user', userId: 'me', expiresAt: Date.now() + 60_000 },
+    largeGuildMembers: 100,
+  };
+}
+const event = (type: string, subject: string, data: Record<string, unknown> = {}): BusEvent => ({
+  id: randomUUID(),
+  type,
+  subject,
+  occurredAt: new Date().toISOString(),
+  data,
+});
+
+describe('guild feed rules', () => {
+  it('shows invites only to MANAGE_GUILD holders and bans only to BAN_MEMBERS holders', async () => {
+    const member = await guildRules(context(PERMISSIONS.VIEW_CHANNEL), 'g1');
+    const manager = await guildRules(context(PERMISSIONS.MANAGE_GUILD), 'g1');
+    const banner = await guildRules(context(PERMISSIONS.BAN_MEMBERS), 'g1');
+    const invite = event('InviteCreated', 'guild.g1', { guildId: 'g1', code: 'x' });
+    const ban = event('GuildBanAdded', 'guild.g1', { guildId: 'g1', userId: 'u' });
+    expect([member, manager, banner].map((r) => r.decide(invite))).toEqual(['skip', 'deliver', 'skip']);
+    expect([member, manager, banner].map((r) => r.decide(ban))).toEqual(['skip', 'skip', 'deliver']);
+  });
+
+  it('shows a created channel only when the viewer can see it', async () => {
+    const rules = await guildRules(context(0n), 'g1');
+    expect(rules.decide(event('ChannelCreated', 'guild.g1', { guildId: 'g1', channelId: 'c1' }))).toBe(
+      'deliver',
+    );
+    expect(rules.decide(event('ChannelCreated', 'guild.g1', { guildId: 'g1', channelId: 'hidden' }))).toBe(
+      'skip',
+    );
+  });
+});
+
+describe('viewer feed rules', () => {
+  it("filters messages, typing and presence by the viewer's access", async () => {
+    const rules = await viewerRules(context(0n));
+    const verdicts = [
+      event('MessageCreated', 'channel.g1.c1.messages', { channelId: 'c1', parentChannelId: 'c1' }),
+      event('MessageCreated', 'channel.g1.hidden.messages', {
+        channelId: 'hidden',
+        parentChannelId: 'hidden',
+      }),
+      // A thread of a visible channel: its parent governs.
+      event('MessageCreated', 'channel.g1.t1.messages', { channelId: 't1', parentChannelId: 'c1' }),
+      event('TypingStarted', 'typing.dm.dm1', { channelId: 'dm1' }),
+      event('TypingStarted', 'typing.dm.other', { channelId: 'other' }),
+      event('PresenceUpdated', 'presence.guild.g1', { userId: 'someone' }),
+      event('PresenceUpdated', 'presence.user.friend', { userId: 'friend' }),
+      event('PresenceUpdated', 'presence.user.stranger', { userId: 'stranger' }),
+      event('FriendRequestCreated', 'user.me', {}),
+    ].map((e) => rules.decide(e));
+    expect(verdicts).toEqual([
+      'deliver',
+      'skip',
+      'deliver',
+      'deliver',
+      'skip',
+      'deliver',
+      'deliver',
+      'skip',
+      'deliver',
+    ]);
+  });
+
+  it('leaves a large guild’s presence to memberPresence', async () => {
+    const rules = await viewerRules(context(0n, 5_000));
+    expect(rules.patterns()).not.toContain('presence.guild.g1');
+    expect(rules.decide(event('PresenceUpdated', 'presence.guild.g1', { userId: 'someone' }))).toBe('skip');
+  });
+});
