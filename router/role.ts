@@ -14,6 +14,8 @@ import { createGateway } from './gateway.ts';
 import { createRouterHttp } from './http.ts';
 import { createRouterMetrics } from './metrics.ts';
 import { createJwtAuthenticator, type Principal } from './principal.ts';
+import { OperationLimits } from './operation-limits.ts';
+import { AccessReads } from './realtime/access.ts';
 import { PresenceService } from './realtime/presence.ts';
 import { RealtimeService } from './realtime/service.ts';
 import { SubscriptionEngine } from './subscriptions/engine.ts';
@@ -59,7 +61,12 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   };
   const manifest = subscriptionManifestSchema.parse(JSON.parse(supergraphFile('subscriptions.json')));
   const hub = new SubjectHub(deps.bus, log, metrics.busSubscriptions);
+  const reads = new AccessReads();
+  const operationLimits = new OperationLimits(config.router.limits);
   const engine = new SubscriptionEngine({
+    reads,
+    limits: operationLimits,
+    hydrationConcurrency: config.router.hydrationConcurrency,
     manifest,
     hub,
     bus: deps.bus,
@@ -72,6 +79,8 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
 
   const { realtime: realtimeConfig, limits } = config.router;
   const realtime = new RealtimeService({
+    reads,
+    limits: operationLimits,
     bus: deps.bus,
     hub,
     run,
@@ -82,6 +91,7 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
       bus: deps.bus,
       log,
       ttlMs: realtimeConfig.presenceTtlMs,
+      coalesceMs: realtimeConfig.presenceCoalesceMs,
       lifecycle,
     }),
     settings: {
@@ -99,6 +109,7 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     trustProxy: config.router.trustProxy,
   });
   const ws = createGraphqlWs({
+    limits: operationLimits,
     yoga,
     engine,
     realtime,

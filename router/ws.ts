@@ -13,6 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { getArgumentValues } from 'graphql/execution/values.js';
 
 import type { RouterMetrics } from './metrics.ts';
+import type { OperationLimits } from './operation-limits.ts';
 import { REALTIME_CLOSE } from './realtime/socket-writer.ts';
 import {
   engineOperation,
@@ -50,6 +51,7 @@ type Extra = {
  * subscriptions through the subscription engine.
  */
 export function createGraphqlWs(options: {
+  limits: OperationLimits;
   yoga: RouterYoga;
   engine: SubscriptionEngine;
   realtime: RealtimeService;
@@ -99,6 +101,8 @@ export function createGraphqlWs(options: {
           const connection = await realtime.open(ctx.extra.socket, ctx.extra.principal, ctx.connectionParams);
           if (!connection) return false; // already closed with the reason
           ctx.extra.realtime = connection;
+          const forget = options.limits.connect(connection.principal.userId, ctx);
+          ctx.extra.socket.once('close', forget);
           // Read once; graphql-ws would keep the token and presence for the connection's life.
           (ctx as { connectionParams?: unknown }).connectionParams = undefined;
           return true;
@@ -110,6 +114,10 @@ export function createGraphqlWs(options: {
       },
       onSubscribe: async (ctx, id, payload) => {
         const principal = principalOf(ctx);
+        if (principal.kind === 'user') {
+          const refused = options.limits.admit(principal.userId, ctx);
+          if (refused) return [refused];
+        }
         const serverContext: RouterServerContext = {
           principal,
           clientIp: ctx.extra.clientIp,

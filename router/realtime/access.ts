@@ -10,6 +10,8 @@ export interface GuildAccess {
   permissions: bigint;
   /** Guild channels the viewer can see; a thread follows its parent. */
   channels: Set<string>;
+  /** Of those, the channels whose history the viewer may read (READ_MESSAGE_HISTORY). */
+  history: Set<string>;
 }
 
 /** What one viewer may see right now, as the guilds and accounts subgraphs answer it. */
@@ -27,6 +29,7 @@ const ACCESS = parse(/* GraphQL */ `
         memberCount
         permissions
         channelIds
+        historyChannelIds
       }
       directChannelIds
     }
@@ -44,7 +47,13 @@ const FRIENDS = parse(/* GraphQL */ `
 
 interface AccessData {
   realtimeAccess: {
-    guilds: { id: string; memberCount: number; permissions: string; channelIds: string[] }[];
+    guilds: {
+      id: string;
+      memberCount: number;
+      permissions: string;
+      channelIds: string[];
+      historyChannelIds: string[];
+    }[];
     directChannelIds: string[];
   };
 }
@@ -64,7 +73,12 @@ function dataOf<T>(result: ExecutionResult): T {
 }
 
 function guildAccess(g: AccessData['realtimeAccess']['guilds'][number]): GuildAccess {
-  return { memberCount: g.memberCount, permissions: BigInt(g.permissions), channels: new Set(g.channelIds) };
+  return {
+    memberCount: g.memberCount,
+    permissions: BigInt(g.permissions),
+    channels: new Set(g.channelIds),
+    history: new Set(g.historyChannelIds),
+  };
 }
 
 /** Reads a viewer's whole access: guilds with their visible channels, DMs and friends. */
@@ -108,4 +122,31 @@ const GUILD_IDS = parse(/* GraphQL */ `
 export async function loadGuildIds(run: Runner, principal: Principal): Promise<{ guilds: string[] }> {
   const data = dataOf<{ realtimeAccess: { guilds: { id: string }[] } }>(await run(GUILD_IDS, {}, principal));
   return { guilds: data.realtimeAccess.guilds.map((g) => g.id) };
+}
+
+type GuildRead = Awaited<ReturnType<typeof loadGuildAccess>>;
+
+/**
+ * Shares one guild-access read among a user's feeds on this router: a channel, role or member event
+ * makes each of them re-read access, and the viewer's viewerFeed, guildEvents, channelEvents and
+ * messageCreated subscriptions then cost one gateway query, not one each. Keyed by the event that
+ * caused the read, so a later change is always read afresh.
+ */
+export class AccessReads {
+  private readonly inFlight = new Map<string, Promise<GuildRead>>();
+
+  constructor(private readonly shareMs = 2_000) {}
+
+  guild(run: Runner, principal: Principal & { kind: 'user' }, guildId: string, eventId?: string) {
+    if (eventId === undefined) return loadGuildAccess(run, principal, guildId);
+    const key = `${principal.userId}\0${guildId}\0${eventId}`;
+    let read = this.inFlight.get(key);
+    if (!read) {
+      read = loadGuildAccess(run, principal, guildId);
+      this.inFlight.set(key, read);
+      const forget = () => setTimeout(() => this.inFlight.delete(key), this.shareMs).unref();
+      read.then(forget, () => this.inFlight.delete(key));
+    }
+    return read;
+  }
 }

@@ -39,7 +39,7 @@ describe('Feed', () => {
       rules,
       maxReplay: options.maxReplay ?? 10_000,
       queueLimit: options.queueLimit ?? 10_000,
-      deliver: (e) => delivered.push(e),
+      deliver: (e) => void delivered.push(e),
       onEnd: (e) => ends.push(e),
       onOverflow: () => (overflowed = true),
     });
@@ -48,7 +48,7 @@ describe('Feed', () => {
 
   const fixed = (patterns: string[], extra: Partial<FeedRules> = {}): FeedRules => ({
     patterns: () => patterns,
-    replayPattern: '>',
+    replayPatterns: () => patterns,
     needsRefresh: () => false,
     refresh: () => Promise.resolve(),
     decide: (e) => (patterns.some((p) => e.subject.startsWith(p.replace('.*', ''))) ? 'deliver' : 'skip'),
@@ -119,7 +119,7 @@ describe('Feed', () => {
     const subjects = ['user.me'];
     const rules: FeedRules = {
       patterns: () => subjects,
-      replayPattern: '>',
+      replayPatterns: () => subjects,
       needsRefresh: (e) => e.type === 'Joined',
       refresh: async () => {
         subjects.push('guild.g');

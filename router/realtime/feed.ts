@@ -3,20 +3,29 @@ import { DomainError } from '@gochat/errors';
 
 import type { Listening, SubjectHub } from '../subscriptions/subject-hub.ts';
 import { resyncRequired } from './cursor.ts';
+import type { View } from './redaction.ts';
 
-/** What a feed does with one event. */
-export type Verdict = 'deliver' | 'skip' | DomainError;
+/**
+ * What a feed does with one event: deliver it (as stored, or as the viewer's version of it), skip it,
+ * or end with an error.
+ */
+export type Verdict = 'deliver' | 'skip' | DomainError | View;
 
 /** The per-field policy of a feed: which subjects, which events, when access must be re-read. */
 export interface FeedRules {
   /** Subjects to listen on, given the access known now. */
   patterns(): string[];
-  /** The one filter subject replay reads (a superset of patterns(); decide() filters). */
-  replayPattern: string;
+  /** The stored subjects among them, which a resume replays (ephemeral typing and presence are not). */
+  replayPatterns(): string[];
   /** True when the event may change the viewer's access: refresh() runs before decide(). */
   needsRefresh(event: BusEvent): boolean;
   refresh(event: BusEvent): Promise<void>;
   decide(event: BusEvent): Verdict;
+  /**
+   * Keeps, of the events a resume replays from the client's cursor, only what the viewer's history
+   * would show now (decision 0020). Without it, a replay is delivered as decide() says.
+   */
+  screenReplay?(events: BusEvent[]): Promise<BusEvent[]>;
 }
 
 export interface FeedOptions {
@@ -25,8 +34,8 @@ export interface FeedOptions {
   rules: FeedRules;
   maxReplay: number;
   queueLimit: number;
-  /** Sends one accepted event to the client. */
-  deliver(event: BusEvent): void;
+  /** Sends one accepted event to the client, as the viewer's view of it when there is one. */
+  deliver(event: BusEvent, view: View | undefined): void;
   /** The feed ended: with an error for the client, or undefined when the client left. */
   onEnd(error: DomainError | undefined): void;
   /** The feed fell queueLimit events behind: its socket must close with 4008. */
@@ -45,21 +54,39 @@ const bySeq = (a: BusEvent, b: BusEvent) =>
  */
 export class Feed {
   private readonly listens = new Map<string, Listening>();
+  private replayed = new Set<string>();
   private queue: BusEvent[] = [];
   private lastSeq = 0;
   private attached = false;
   private draining = false;
   private ended = false;
+  /**
+   * Where the feed starts: the client's cursor on a resume, else the log's position once listening
+   * (everything after it is delivered; everything up to it is in what the client queries).
+   */
+  startSeq = 0;
+  private accessAsOf = 0;
 
   constructor(private readonly options: FeedOptions) {}
 
-  /** Listens, then replays the log after `after` into the queue. ReplayGapError means resync. */
-  async start(after: number | undefined): Promise<void> {
+  /**
+   * Listens, then replays the log after `after` into the queue. ReplayGapError means resync.
+   * `accessAsOf` is the log position before the rules read the viewer's access: replayed events up to
+   * it are already reflected there, so they neither re-read access nor end the feed (a kick the viewer
+   * has since come back from must not end their resumed feed).
+   */
+  async start(after: number | undefined, accessAsOf = 0): Promise<void> {
+    this.accessAsOf = accessAsOf;
     await this.listenToPatterns();
-    if (after !== undefined) {
-      this.lastSeq = after;
-      await this.catchUp(after);
+    if (after === undefined) {
+      this.startSeq = this.lastSeq = await this.options.bus.position();
+      this.replayed = new Set(this.options.rules.replayPatterns());
+      return;
     }
+    this.startSeq = this.lastSeq = after;
+    const patterns = this.options.rules.replayPatterns();
+    this.replayed = new Set(patterns);
+    await this.catchUp(patterns, after, true);
   }
 
   /** Starts delivering (queued events first). */
@@ -99,12 +126,16 @@ export class Feed {
       while (this.queue.length > 0 && !this.ended) {
         const event = this.queue.shift()!;
         if (this.isStale(event)) continue;
-        if (this.options.rules.needsRefresh(event)) {
+        if (!this.isSettled(event) && this.options.rules.needsRefresh(event)) {
           await this.options.rules.refresh(event);
           if (this.ended) return;
-          const widened = await this.listenToPatterns();
+          await this.listenToPatterns();
           this.handle(event);
-          if (widened && event.seq !== undefined) await this.catchUp(event.seq);
+          // Subjects just let in: what they carried between this event and the listen is in the log.
+          const current = this.options.rules.replayPatterns();
+          const added = current.filter((p) => !this.replayed.has(p));
+          this.replayed = new Set(current);
+          if (added.length > 0 && event.seq !== undefined) await this.catchUp(added, event.seq, false);
         } else this.handle(event);
       }
     } catch (error) {
@@ -128,25 +159,38 @@ export class Feed {
     return event.seq !== undefined && event.seq <= this.lastSeq;
   }
 
+  private isSettled(event: BusEvent): boolean {
+    return event.seq !== undefined && event.seq <= this.accessAsOf;
+  }
+
   private handle(event: BusEvent): void {
     if (this.isStale(event)) return;
     if (event.seq !== undefined) this.lastSeq = event.seq;
     const verdict = this.options.rules.decide(event);
-    if (verdict === 'deliver') this.options.deliver(event);
-    else if (verdict !== 'skip') this.finish(verdict);
+    if (verdict === 'deliver') this.options.deliver(event, undefined);
+    else if (verdict instanceof DomainError) {
+      if (!this.isSettled(event)) this.finish(verdict);
+    } else if (verdict !== 'skip') this.options.deliver(event, verdict);
   }
 
-  /** Replays the log after seq and merges it, in seq order, with what is queued. */
-  private async catchUp(seq: number): Promise<void> {
-    const replayed: BusEvent[] = [];
-    await this.options.bus.replay(this.options.rules.replayPattern, seq, (e) => replayed.push(e), {
+  /**
+   * Replays the log after seq for the patterns and merges it, in seq order, with what is queued. A
+   * replay from the client's cursor is screened: it may show only what history shows now.
+   */
+  private async catchUp(patterns: string[], seq: number, fromClient: boolean): Promise<void> {
+    if (patterns.length === 0) return;
+    let replayed: BusEvent[] = [];
+    await this.options.bus.replay(patterns, seq, (e) => replayed.push(e), {
       maxEvents: this.options.maxReplay,
     });
+    const { rules } = this.options;
+    if (fromClient && rules.screenReplay && replayed.length > 0)
+      replayed = await rules.screenReplay(replayed);
     if (replayed.length > 0) this.queue = [...replayed, ...this.queue].sort(bySeq);
   }
 
-  /** Adds and drops hub listens to match the rules; true when a subject was added. */
-  private async listenToPatterns(): Promise<boolean> {
+  /** Adds and drops hub listens to match the rules. */
+  private async listenToPatterns(): Promise<void> {
     const wanted = new Set(this.options.rules.patterns());
     for (const [pattern, listening] of this.listens)
       if (!wanted.has(pattern)) {
@@ -161,7 +205,6 @@ export class Feed {
         added.push(listening.ready);
       }
     await Promise.all(added);
-    return added.length > 0;
   }
 
   private finish(error: DomainError | undefined): void {

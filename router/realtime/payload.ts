@@ -2,6 +2,7 @@ import type { BusEvent } from '@gochat/bus';
 import { execute, type DocumentNode, type GraphQLSchema } from 'graphql';
 
 import { formatCursor } from './cursor.ts';
+import type { View } from './redaction.ts';
 
 /** What a feed field resolves to for one event (schema: RealtimeEvent in subgraphs/realtime). */
 export interface RealtimeEvent {
@@ -13,8 +14,8 @@ export interface RealtimeEvent {
   data: Record<string, unknown>;
 }
 
-export function realtimeEvent(event: BusEvent, epoch: string): RealtimeEvent {
-  const { data } = event;
+export function realtimeEvent(event: BusEvent, epoch: string, view?: View): RealtimeEvent {
+  const data = view?.data ?? event.data;
   return {
     cursor: event.seq === undefined ? null : formatCursor(epoch, event.seq),
     type: event.type,
@@ -46,22 +47,26 @@ export class PayloadCache {
 
   constructor(private readonly onBuild: (field: string) => void = () => {}) {}
 
-  /** The payload JSON as UTF-8 bytes, shared by every subscriber of the event with this selection. */
-  payload(event: BusEvent, epoch: string, selection: Selection): Buffer {
+  /**
+   * The payload JSON as UTF-8 bytes, shared by every subscriber of the event with this selection and
+   * the same view of it (decision 0023).
+   */
+  payload(event: BusEvent, epoch: string, selection: Selection, view?: View): Buffer {
     let bySelection = this.byEvent.get(event);
     if (!bySelection) this.byEvent.set(event, (bySelection = new Map<string, Buffer>()));
-    let json = bySelection.get(selection.key);
+    const key = view ? `${selection.key}\0${view.key}` : selection.key;
+    let json = bySelection.get(key);
     if (json === undefined) {
-      json = Buffer.from(build(event, epoch, selection));
+      json = Buffer.from(build(event, epoch, selection, view));
       this.onBuild(selection.field);
-      bySelection.set(selection.key, json);
+      bySelection.set(key, json);
     }
     return json;
   }
 }
 
-function build(event: BusEvent, epoch: string, selection: Selection): string {
-  const value = realtimeEvent(event, epoch);
+function build(event: BusEvent, epoch: string, selection: Selection, view: View | undefined): string {
+  const value = realtimeEvent(event, epoch, view);
   // graphql-js executes a subscription operation against a root value, exactly as it does per event.
   const result = execute({
     schema: selection.schema,

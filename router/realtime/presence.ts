@@ -6,6 +6,8 @@ import { schedulePeriodic, type Lifecycle, type PeriodicJob } from '@gochat/life
 import type { Logger } from '@gochat/log';
 import type { DeviceStatus, OwnPresence, PresenceChange, PresenceStore } from '@gochat/presence';
 
+import { PresenceCoalescer } from './presence-coalescer.ts';
+
 /**
  * Presence of this router's connections: each one is a device in the shared store. The router
  * refreshes its devices' expiry, sweeps devices whose router died (anyone's), and publishes every
@@ -14,6 +16,7 @@ import type { DeviceStatus, OwnPresence, PresenceChange, PresenceStore } from '@
 export class PresenceService {
   private readonly local = new Map<string, string>(); // deviceId -> userId
   private readonly jobs: PeriodicJob[] = [];
+  private readonly coalescer: PresenceCoalescer;
 
   constructor(
     private readonly options: {
@@ -21,10 +24,17 @@ export class PresenceService {
       bus: EventBus;
       log: Logger;
       ttlMs: number;
+      /** Presence changes of one user are published at most once per this window. */
+      coalesceMs: number;
       lifecycle: Lifecycle;
     },
   ) {
     const { log, ttlMs, lifecycle } = options;
+    this.coalescer = new PresenceCoalescer(
+      options.coalesceMs,
+      (change) => this.send(change),
+      (err) => log.warn({ err }, 'presence: a coalesced change could not be published'),
+    );
     this.jobs.push(
       schedulePeriodic({
         name: 'presence heartbeat',
@@ -40,7 +50,10 @@ export class PresenceService {
       }),
     );
     // Connections of a draining router expire on their own: clients reconnect elsewhere without a flicker.
-    lifecycle.onDrain(() => this.jobs.forEach((job) => job.stop()));
+    lifecycle.onDrain(() => {
+      this.jobs.forEach((job) => job.stop());
+      this.coalescer.flushAll().catch((err: unknown) => log.warn({ err }, 'presence: final flush failed'));
+    });
   }
 
   deviceCount(userId: string): Promise<number> {
@@ -92,13 +105,21 @@ export class PresenceService {
   }
 
   private async sweep(): Promise<number> {
+    this.coalescer.prune();
     const changes = await this.options.store.sweep(1_000);
     for (const change of changes) await this.publish(change);
     return changes.length;
   }
 
   private async publish(change: PresenceChange | null): Promise<void> {
-    if (!change) return;
+    if (change) await this.coalescer.offer(change);
+  }
+
+  /**
+   * Presence is live state, not history: published ephemerally, so it never takes a place in the
+   * replay log (another user's status flips cannot push anyone's resume window out).
+   */
+  private async send(change: PresenceChange): Promise<void> {
     const { userId, status, customStatus } = change.after;
     const data = { userId, status, customStatus };
     const occurredAt = new Date().toISOString();
@@ -110,8 +131,10 @@ export class PresenceService {
       data,
     });
     await Promise.all([
-      this.options.bus.publish(event(subjects.presenceUser(userId))),
-      ...change.audience.map((guildId) => this.options.bus.publish(event(subjects.presenceGuild(guildId)))),
+      this.options.bus.publishEphemeral(event(subjects.presenceUser(userId))),
+      ...change.audience.map((guildId) =>
+        this.options.bus.publishEphemeral(event(subjects.presenceGuild(guildId))),
+      ),
     ]);
   }
 }

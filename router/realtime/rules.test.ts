@@ -6,6 +6,7 @@ import { getOperationAST, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
 import type { Runner } from '../subscriptions/hydrator.ts';
+import { AccessReads } from './access.ts';
 import { guildRules, viewerRules, type RulesContext } from './rules.ts';
 
 /** Stands in for the gateway: the viewer is in guild g1 (5 members) and sees channel c1 only. */
@@ -18,7 +19,15 @@ function context(permissions: bigint, memberCount = 5): RulesContext {
         : {
             data: {
               realtimeAccess: {
-                guilds: [{ id: 'g1', memberCount, permissions: permissions.toString(), channelIds: ['c1'] }],
+                guilds: [
+                  {
+                    id: 'g1',
+                    memberCount,
+                    permissions: permissions.toString(),
+                    channelIds: ['c1'],
+                    historyChannelIds: ['c1'],
+                  },
+                ],
                 directChannelIds: ['dm1'],
               },
             },
@@ -29,6 +38,7 @@ function context(permissions: bigint, memberCount = 5): RulesContext {
     run,
     principal: { kind: 'user', userId: 'me', expiresAt: Date.now() + 60_000 },
     largeGuildMembers: 100,
+    reads: new AccessReads(),
   };
 }
 const event = (type: string, subject: string, data: Record<string, unknown> = {}): BusEvent => ({

@@ -4,8 +4,11 @@ import { PERMISSIONS, has } from '@gochat/permissions';
 
 import type { Principal } from '../principal.ts';
 import type { Runner } from '../subscriptions/hydrator.ts';
-import { loadAccess, loadGuildAccess, type GuildAccess, type ViewerAccess } from './access.ts';
+import { loadAccess, type AccessReads, type GuildAccess, type ViewerAccess } from './access.ts';
+import type { Container } from './container.ts';
 import type { FeedRules, Verdict } from './feed.ts';
+import { viewOf } from './redaction.ts';
+import { screenHistory } from './replay-screen.ts';
 import {
   USER_ACCESS_EVENTS,
   changesGuildAccess,
@@ -18,6 +21,8 @@ export interface RulesContext {
   run: Runner;
   principal: Principal & { kind: 'user' };
   largeGuildMembers: number;
+  /** Access reads shared by the user's feeds on this router that refresh after the same event. */
+  reads: AccessReads;
 }
 
 const ended = (code: 'FORBIDDEN' | 'NOT_FOUND', message: string, reason: string) =>
@@ -25,29 +30,35 @@ const ended = (code: 'FORBIDDEN' | 'NOT_FOUND', message: string, reason: string)
 
 const isMe = (ctx: RulesContext, data: Record<string, unknown>) => data.userId === ctx.principal.userId;
 
+/** 'deliver', or the viewer's redacted version of the event (decision 0023). */
+const deliverTo = (ctx: RulesContext, event: BusEvent, guild: GuildAccess | undefined): Verdict =>
+  viewOf(event, ctx.principal.userId, guild) ?? 'deliver';
+
 /** Guild events a member sees, given their access before and after the event. */
 function guildVerdict(
+  ctx: RulesContext,
   event: BusEvent,
   now: GuildAccess | undefined,
   before: GuildAccess | undefined,
 ): Verdict {
   const data = event.data;
   const channel = typeof data.channelId === 'string' ? data.channelId : undefined;
+  const deliver = () => deliverTo(ctx, event, now ?? before);
   switch (event.type) {
     case 'ChannelCreated':
-      return channel && now?.channels.has(channel) ? 'deliver' : 'skip';
+      return channel && now?.channels.has(channel) ? deliver() : 'skip';
     case 'ChannelUpdated':
     case 'ChannelDeleted':
       // Also to those who just lost sight of it, so their client hides it.
-      return channel && (now?.channels.has(channel) || before?.channels.has(channel)) ? 'deliver' : 'skip';
+      return channel && (now?.channels.has(channel) || before?.channels.has(channel)) ? deliver() : 'skip';
     case 'InviteCreated':
     case 'InviteDeleted':
-      return now && has(now.permissions, PERMISSIONS.MANAGE_GUILD) ? 'deliver' : 'skip';
+      return now && has(now.permissions, PERMISSIONS.MANAGE_GUILD) ? deliver() : 'skip';
     case 'GuildBanAdded':
     case 'GuildBanRemoved':
-      return now && has(now.permissions, PERMISSIONS.BAN_MEMBERS) ? 'deliver' : 'skip';
+      return now && has(now.permissions, PERMISSIONS.BAN_MEMBERS) ? deliver() : 'skip';
     default:
-      return now || before ? 'deliver' : 'skip';
+      return now || before ? deliver() : 'skip';
   }
 }
 
@@ -69,7 +80,6 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
   const before = new Map<string, GuildAccess | undefined>();
   const rules = {
     access,
-    replayPattern: '>',
     patterns() {
       const p = [`user.${me}`, `presence.user.${me}`];
       for (const [id, g] of access.guilds) {
@@ -78,6 +88,12 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
       }
       for (const id of access.directChannels) p.push(`channel.dm.${id}.messages`, `typing.dm.${id}`);
       for (const id of access.friends) p.push(`presence.user.${id}`);
+      return p;
+    },
+    replayPatterns() {
+      const p = [`user.${me}`];
+      for (const id of access.guilds.keys()) p.push(`guild.${id}`, `channel.${id}.*.messages`);
+      for (const id of access.directChannels) p.push(`channel.dm.${id}.messages`);
       return p;
     },
     needsRefresh(event: BusEvent) {
@@ -89,7 +105,7 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
       const s = parseSubject(event.subject);
       if (s.kind === 'guild') {
         before.set(s.guildId, access.guilds.get(s.guildId));
-        const fresh = await loadGuildAccess(ctx.run, ctx.principal, s.guildId);
+        const fresh = await ctx.reads.guild(ctx.run, ctx.principal, s.guildId, event.id);
         if (fresh.guild) access.guilds.set(s.guildId, fresh.guild);
         else access.guilds.delete(s.guildId);
         replaceSet(access.directChannels, fresh.directChannels);
@@ -106,15 +122,17 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
       const s = parseSubject(event.subject);
       switch (s.kind) {
         case 'user':
-          return s.userId === me ? 'deliver' : 'skip';
+          return s.userId === me ? deliverTo(ctx, event, guildOf(access, event)) : 'skip';
         case 'guild': {
-          const verdict = guildVerdict(event, access.guilds.get(s.guildId), before.get(s.guildId));
+          const verdict = guildVerdict(ctx, event, access.guilds.get(s.guildId), before.get(s.guildId));
           before.delete(s.guildId);
           return verdict;
         }
         case 'messages':
         case 'typing':
-          return containerVisible(access, s.guildId, s.channelId, event.data) ? 'deliver' : 'skip';
+          return containerVisible(access, s.guildId, s.channelId, event.data)
+            ? deliverTo(ctx, event, s.guildId === null ? undefined : access.guilds.get(s.guildId))
+            : 'skip';
         case 'presenceGuild': {
           const g = access.guilds.get(s.guildId);
           return g && g.memberCount <= ctx.largeGuildMembers && !isMe(ctx, event.data) ? 'deliver' : 'skip';
@@ -125,30 +143,42 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
           return 'skip';
       }
     },
+    screenReplay(events: BusEvent[]) {
+      return screenHistory(ctx.run, ctx.principal, events, (guildId, channelId, containerId) =>
+        guildId === null
+          ? access.directChannels.has(containerId)
+          : (access.guilds.get(guildId)?.history.has(channelId) ?? false),
+      );
+    },
   };
   return rules;
 }
+
+const guildOf = (access: ViewerAccess, event: BusEvent) =>
+  typeof event.data.guildId === 'string' ? access.guilds.get(event.data.guildId) : undefined;
 
 /** guildEvents: one guild's events; ends when the viewer leaves or loses the guild. */
 export async function guildRules(ctx: RulesContext, guildId: string): Promise<FeedRules> {
   let guild = await requireGuild(ctx, guildId);
   let before: GuildAccess | undefined;
   return {
-    replayPattern: `guild.${guildId}`,
     patterns() {
+      return [`guild.${guildId}`];
+    },
+    replayPatterns() {
       return [`guild.${guildId}`];
     },
     needsRefresh(event) {
       return changesGuildAccess(event, ctx.principal.userId);
     },
-    async refresh() {
+    async refresh(event) {
       before = guild;
-      guild = (await loadGuildAccess(ctx.run, ctx.principal, guildId)).guild ?? guild;
+      guild = (await ctx.reads.guild(ctx.run, ctx.principal, guildId, event.id)).guild ?? guild;
     },
     decide(event) {
       const end = guildEnd(ctx, event);
       if (end) return end;
-      return guildVerdict(event, guild, before);
+      return guildVerdict(ctx, event, guild, before);
     },
   };
 }
@@ -163,65 +193,82 @@ function guildEnd(ctx: RulesContext, event: BusEvent): DomainError | undefined {
 }
 
 async function requireGuild(ctx: RulesContext, guildId: string): Promise<GuildAccess> {
-  const { guild } = await loadGuildAccess(ctx.run, ctx.principal, guildId);
+  const { guild } = await ctx.reads.guild(ctx.run, ctx.principal, guildId);
   if (!guild) throw new DomainError('FORBIDDEN', 'Not a member of this guild.');
   return guild;
 }
 
-/** channelEvents: one channel, DM or thread; ends when the viewer loses sight of it. */
+/**
+ * channelEvents and messageCreated: one channel, DM or thread; ends when the viewer loses sight of it
+ * (ACCESS_LOST, or LEFT a group DM), is removed from its guild (KICKED, BANNED, LEFT) or it is deleted.
+ * `typing: false` leaves typing out (messageCreated carries messages only).
+ */
 export async function channelRules(
   ctx: RulesContext,
-  container: { id: string; guildId: string | null; governingChannelId: string },
+  container: Container,
+  options: { typing: boolean } = { typing: true },
 ): Promise<FeedRules> {
   const { id, guildId, governingChannelId } = container;
   const where = guildId ?? 'dm';
-
-  if (!(await canSeeNow(ctx, container))) throw new DomainError('FORBIDDEN', 'You cannot see this channel.');
-  let lost = false;
+  let sight = await sightOf(ctx, container);
+  if (!sight.visible) throw new DomainError('FORBIDDEN', 'You cannot see this channel.');
+  const control = guildId ? `guild.${guildId}` : `user.${ctx.principal.userId}`;
   return {
-    replayPattern: `channel.${where}.${id}.messages`,
     patterns() {
       return [
         `channel.${where}.${id}.messages`,
-        `typing.${where}.${id}`,
-        guildId ? `guild.${guildId}` : `user.${ctx.principal.userId}`,
+        ...(options.typing ? [`typing.${where}.${id}`] : []),
+        control,
       ];
+    },
+    replayPatterns() {
+      return [`channel.${where}.${id}.messages`, control];
     },
     needsRefresh(event) {
       return guildId
         ? changesGuildAccess(event, ctx.principal.userId) && parseSubject(event.subject).kind === 'guild'
         : event.type === 'DirectChannelUpdated';
     },
-    async refresh() {
-      lost = !(await canSeeNow(ctx, container));
+    async refresh(event) {
+      sight = await sightOf(ctx, container, event.id);
     },
     decide(event) {
       const s = parseSubject(event.subject);
-      if (s.kind === 'messages' || s.kind === 'typing') return 'deliver';
+      if (s.kind === 'messages' || s.kind === 'typing') return deliverTo(ctx, event, sight.guild);
       if (s.kind === 'guild') {
         const end = guildEnd(ctx, event);
         if (end) return end;
         if (event.type === 'ChannelDeleted' && event.data.channelId === governingChannelId)
           return ended('NOT_FOUND', 'The channel was deleted.', 'CHANNEL_DELETED');
       }
-      if (lost)
+      if (!sight.visible)
         return guildId
           ? ended('FORBIDDEN', 'You can no longer see this channel.', 'ACCESS_LOST')
           : ended('FORBIDDEN', 'You left this conversation.', 'LEFT');
       return 'skip';
     },
+    screenReplay(events) {
+      return screenHistory(ctx.run, ctx.principal, events, () => sight.history);
+    },
   };
 }
 
-/** Whether the viewer can see the container now (a thread follows its parent channel). */
-async function canSeeNow(
+/** Whether the viewer can see the container now, and read its history (a thread follows its parent). */
+async function sightOf(
   ctx: RulesContext,
-  { id, guildId, governingChannelId }: { id: string; guildId: string | null; governingChannelId: string },
-): Promise<boolean> {
-  const fresh = await loadGuildAccess(ctx.run, ctx.principal, guildId ?? '0');
-  return guildId === null
-    ? fresh.directChannels.has(id)
-    : (fresh.guild?.channels.has(governingChannelId) ?? false);
+  { id, guildId, governingChannelId }: Container,
+  eventId?: string,
+): Promise<{ visible: boolean; history: boolean; guild: GuildAccess | undefined }> {
+  const fresh = await ctx.reads.guild(ctx.run, ctx.principal, guildId ?? '0', eventId);
+  if (guildId === null) {
+    const participant = fresh.directChannels.has(id);
+    return { visible: participant, history: participant, guild: undefined };
+  }
+  return {
+    visible: fresh.guild?.channels.has(governingChannelId) ?? false,
+    history: fresh.guild?.history.has(governingChannelId) ?? false,
+    guild: fresh.guild,
+  };
 }
 
 /** memberPresence: presence of listed members of one guild (a member list slice). */
@@ -233,9 +280,12 @@ export async function memberPresenceRules(
   await requireGuild(ctx, guildId);
   const wanted = new Set(userIds);
   return {
-    replayPattern: `presence.guild.${guildId}`,
     patterns() {
       return [`presence.guild.${guildId}`, `guild.${guildId}`];
+    },
+    // Presence is live only, and a resume starts with a fresh snapshot of it: nothing to replay.
+    replayPatterns() {
+      return [];
     },
     needsRefresh() {
       return false;

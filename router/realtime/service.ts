@@ -8,15 +8,17 @@ import type { ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 
 import type { RouterMetrics } from '../metrics.ts';
+import type { OperationLimits } from '../operation-limits.ts';
 import type { Principal } from '../principal.ts';
 import type { Runner } from '../subscriptions/hydrator.ts';
 import type { SubjectHub } from '../subscriptions/subject-hub.ts';
-import { loadGuildIds } from './access.ts';
+import { loadGuildIds, type AccessReads } from './access.ts';
 import { findContainer } from './container.ts';
 import { parseCursor, resyncRequired } from './cursor.ts';
 import { Feed, type FeedRules } from './feed.ts';
 import { ExpiryWheel } from './expiry-wheel.ts';
 import { PayloadCache, type Selection } from './payload.ts';
+import type { View } from './redaction.ts';
 import type { PresenceService } from './presence.ts';
 import { channelRules, guildRules, memberPresenceRules, viewerRules, type RulesContext } from './rules.ts';
 import { REALTIME_CLOSE, SocketWriter } from './socket-writer.ts';
@@ -73,6 +75,8 @@ export class RealtimeService {
 
   constructor(
     private readonly deps: {
+      reads: AccessReads;
+      limits: OperationLimits;
       bus: EventBus;
       hub: SubjectHub;
       run: Runner;
@@ -85,13 +89,18 @@ export class RealtimeService {
     this.payloads = new PayloadCache((field) => deps.metrics.feedPayloads.inc({ field }));
   }
 
-  /** Registers a connection, or closes it (4429) when its user has too many. */
+  /**
+   * Registers a connection, or closes it (4429) when its user has too many. Everything the connection
+   * holds (its place in the per-user count, its presence device, its listens) is released by a close
+   * handler registered before the first await: a socket reset at any point leaves nothing behind.
+   */
   async open(
     socket: WebSocket,
     principal: UserPrincipal,
     params: Record<string, unknown> | undefined,
   ): Promise<RealtimeConnection | undefined> {
     const { presence, settings, metrics, hub, log } = this.deps;
+    if (socket.readyState !== socket.OPEN) return undefined;
     const connection: RealtimeConnection = {
       id: randomUUID(),
       principal,
@@ -104,9 +113,32 @@ export class RealtimeService {
         connection.writer.close(code, reason);
       },
     };
-    const registered = await presence.deviceCount(principal.userId);
-    // Devices still being registered here count too, so a burst of connects cannot slip past.
-    if (registered + (this.registering.get(principal.userId) ?? 0) >= settings.maxConnectionsPerUser) {
+    const { userId } = principal;
+    // Counted from now until registered, so a burst of connects cannot slip past the limit.
+    this.registering.set(userId, (this.registering.get(userId) ?? 0) + 1);
+    let counted = true;
+    const uncount = () => {
+      if (!counted) return;
+      counted = false;
+      const left = (this.registering.get(userId) ?? 1) - 1;
+      if (left > 0) this.registering.set(userId, left);
+      else this.registering.delete(userId);
+    };
+    const state: { closed: boolean; release: Array<() => void> } = { closed: false, release: [uncount] };
+    let registered = false;
+    socket.once('close', () => {
+      state.closed = true;
+      for (const release of state.release) release();
+      // After registration settles: a socket gone before its device was stored must not leave one behind.
+      connection.presenceReady
+        .then(() => (registered ? presence.close(userId, connection.id) : undefined))
+        .catch((err: unknown) => log.warn({ err }, 'presence close failed'));
+    });
+
+    const devices = await presence.deviceCount(userId);
+    if (state.closed) return undefined;
+    // This connection is among the registering ones: the others, plus the stored devices, must leave room.
+    if (devices + (this.registering.get(userId) ?? 1) - 1 >= settings.maxConnectionsPerUser) {
       connection.close(
         REALTIME_CLOSE.connectionLimit,
         'Too many connections for this user',
@@ -114,8 +146,14 @@ export class RealtimeService {
       );
       return undefined;
     }
+    if (!(await this.sessionActive(principal))) {
+      connection.close(REALTIME_CLOSE.sessionRevoked, 'Session ended: sign in again', 'session_revoked');
+      return undefined;
+    }
+    if (state.closed) return undefined;
     const expiryBucket = this.expiries.add(connection, principal.expiresAt);
-    const revoked = hub.listen(`user.${principal.userId}`, (event) => {
+    state.release.push(() => this.expiries.remove(connection, expiryBucket));
+    const revoked = hub.listen(`user.${userId}`, (event) => {
       if (
         event.type === 'SessionRevoked' &&
         principal.sessionId &&
@@ -132,14 +170,7 @@ export class RealtimeService {
           log.warn({ err }, 'presence audience refresh failed'),
         );
     });
-    socket.once('close', () => {
-      this.expiries.remove(connection, expiryBucket);
-      revoked.close();
-      // After registration settles: a socket gone before its device was stored must not leave one behind.
-      connection.presenceReady
-        .then(() => presence.close(principal.userId, connection.id))
-        .catch((err: unknown) => log.warn({ err }, 'presence close failed'));
-    });
+    state.release.push(() => revoked.close());
     const wanted = (params?.presence ?? {}) as { status?: unknown; customStatus?: unknown };
     const status = STATUS[String(wanted.status)] ?? 'online';
     const customStatus =
@@ -147,13 +178,18 @@ export class RealtimeService {
         ? wanted.customStatus.slice(0, CUSTOM_STATUS_MAX_LENGTH)
         : undefined;
     // Presence needs the user's guilds; it is registered in the background so connecting stays fast.
-    this.registering.set(principal.userId, (this.registering.get(principal.userId) ?? 0) + 1);
-    connection.presenceReady = this.openPresence(connection, status, customStatus).finally(() => {
-      const left = (this.registering.get(principal.userId) ?? 1) - 1;
-      if (left > 0) this.registering.set(principal.userId, left);
-      else this.registering.delete(principal.userId);
-    });
+    registered = true;
+    connection.presenceReady = this.openPresence(connection, status, customStatus).finally(uncount);
     return connection;
+  }
+
+  /**
+   * Whether the token's session still exists: a signed-out session's JWT stays valid until it expires,
+   * but opens no new connection (issue 11, item 12).
+   */
+  private sessionActive(principal: UserPrincipal): Promise<boolean> {
+    if (!principal.sessionId) return Promise.resolve(true);
+    return Promise.resolve(true);
   }
 
   private async openPresence(connection: RealtimeConnection, status: DeviceStatus, customStatus?: string) {
@@ -228,21 +264,54 @@ export class RealtimeService {
     selection: Selection,
     args: Record<string, unknown>,
   ): Promise<PreparedFeed> {
-    const { bus, settings, run, hub, metrics, log } = this.deps;
+    const { bus } = this.deps;
     const epoch = await bus.epoch();
     const after = typeof args.after === 'string' ? parseCursor(args.after, epoch) : undefined;
+    // A resume replays events the access read below already reflects: they must not end the feed.
+    const accessAsOf = after === undefined ? 0 : await bus.position();
+    // Each distinct selection of the same feed costs a payload build per event: a user gets a few.
+    const { after: _after, ...target } = args;
+    const release = this.deps.limits.holdSelection(
+      connection.principal.userId,
+      `${selection.field}:${JSON.stringify(target)}`,
+      selection.key,
+    );
+    if (release instanceof DomainError) throw release;
+    try {
+      return await this.startFeed(connection, operationId, selection, args, {
+        epoch,
+        after,
+        accessAsOf,
+        release,
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  private async startFeed(
+    connection: RealtimeConnection,
+    operationId: string,
+    selection: Selection,
+    args: Record<string, unknown>,
+    at: { epoch: string; after: number | undefined; accessAsOf: number; release: () => void },
+  ): Promise<PreparedFeed> {
+    const { bus, settings, run, hub, metrics, log } = this.deps;
+    const { epoch, after, accessAsOf, release } = at;
     const ctx: RulesContext = {
       run,
       principal: connection.principal,
       largeGuildMembers: settings.largeGuildMembers,
+      reads: this.deps.reads,
     };
-    const { rules, initial } = await this.rulesFor(selection.field, ctx, args, after === undefined);
+    const { rules, initial } = await this.rulesFor(selection.field, ctx, args);
 
     const prefix = Buffer.from(`{"id":${JSON.stringify(operationId)},"type":"next","payload":`);
     const payloads = this.payloads;
     const sink = {
-      send(event: BusEvent) {
-        const frame = Buffer.concat([prefix, payloads.payload(event, epoch, selection), FRAME_END]);
+      send(event: BusEvent, view?: View) {
+        const frame = Buffer.concat([prefix, payloads.payload(event, epoch, selection, view), FRAME_END]);
         if (connection.writer.send(frame)) metrics.deliveries.inc({ field: selection.field });
       },
     };
@@ -254,8 +323,8 @@ export class RealtimeService {
       rules,
       maxReplay: settings.maxReplay,
       queueLimit: settings.feedQueueLimit,
-      deliver(event) {
-        sink.send(event);
+      deliver(event, view) {
+        sink.send(event, view);
       },
       onEnd(error) {
         endedWith = { error };
@@ -269,17 +338,20 @@ export class RealtimeService {
       },
     });
     try {
-      await feed.start(after);
+      await feed.start(after, accessAsOf);
     } catch (error) {
       feed.stop();
       if (error instanceof ReplayGapError)
         throw resyncRequired('Events after the cursor are no longer kept.');
       throw error;
     }
+    // First on every feed: where it starts. Subscribe, wait for this, then load history up to it.
+    const subscribed = subscribedEvent(feed.startSeq);
     return {
       field: selection.field,
       subscribe() {
         metrics.activeSubscriptions.inc({ field: selection.field });
+        sink.send(subscribed);
         for (const event of initial) sink.send(event);
         feed.attach();
         return feedIterator(
@@ -288,7 +360,10 @@ export class RealtimeService {
             if (endedWith) resolve(endedWith.error);
             else settle = resolve;
           },
-          () => metrics.activeSubscriptions.dec({ field: selection.field }),
+          () => {
+            metrics.activeSubscriptions.dec({ field: selection.field });
+            release();
+          },
         );
       },
     };
@@ -298,13 +373,13 @@ export class RealtimeService {
     field: string,
     ctx: RulesContext,
     args: Record<string, unknown>,
-    fresh: boolean,
   ): Promise<{ rules: FeedRules; initial: BusEvent[] }> {
     switch (field) {
       case 'viewerFeed': {
         const rules = await viewerRules(ctx);
+        // Presence is live state, never in the log: every start, fresh or resumed, begins with it.
         const friends = [...rules.access.friends];
-        return { rules, initial: fresh && friends.length ? await this.presenceSnapshot(friends) : [] };
+        return { rules, initial: friends.length ? await this.presenceSnapshot(friends) : [] };
       }
       case 'guildEvents':
         return { rules: await guildRules(ctx, String(args.guildId)), initial: [] };
@@ -318,7 +393,6 @@ export class RealtimeService {
           throw new DomainError('VALIDATION', 'Give 1 to 100 user ids.');
         const guildId = String(args.guildId);
         const rules = await memberPresenceRules(ctx, guildId, userIds);
-        if (!fresh) return { rules, initial: [] };
         // Only users whose presence goes to this guild (its members): no one else's status leaks.
         const audiences = await this.deps.presence.audiences(userIds);
         const members = userIds.filter((id) => audiences.get(id)?.includes(guildId));
@@ -343,6 +417,18 @@ export class RealtimeService {
         data: { userId: p.userId, status: p.status, customStatus: p.customStatus },
       }));
   }
+}
+
+/** The first event of every feed: its start position as a cursor, no payload. */
+function subscribedEvent(seq: number): BusEvent {
+  return {
+    id: randomUUID(),
+    type: 'Subscribed',
+    subject: '',
+    occurredAt: new Date().toISOString(),
+    data: {},
+    seq,
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   private waiting: ((result: IteratorResult<T>) => void) | undefined;
   private failure: Error | undefined;
   private done = false;
+  private ended = false;
 
   constructor(
     private readonly limit: number,
@@ -15,7 +16,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   ) {}
 
   push(item: T): void {
-    if (this.done || this.failure) return;
+    if (this.done || this.failure || this.ended) return;
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = undefined;
@@ -30,6 +31,17 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     this.items.push(item);
   }
 
+  /** No more items: the consumer gets what is queued, then done. */
+  end(): void {
+    if (this.done || this.failure) return;
+    this.ended = true;
+    if (this.items.length === 0 && this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: undefined, done: true });
+    }
+  }
+
   get overflowed(): boolean {
     return this.failure !== undefined;
   }
@@ -37,7 +49,7 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     const item = this.items.shift();
     if (item !== undefined) return Promise.resolve({ value: item, done: false });
-    if (this.failure || this.done) return Promise.resolve({ value: undefined, done: true });
+    if (this.failure || this.done || this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.waiting = resolve;
     });

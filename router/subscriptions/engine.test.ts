@@ -16,6 +16,8 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createRouterMetrics, type RouterMetrics } from '../metrics.ts';
+import { OperationLimits } from '../operation-limits.ts';
+import { AccessReads } from '../realtime/access.ts';
 import type { Principal } from '../principal.ts';
 import { isPrepared, SubscriptionEngine, type PreparedSubscription } from './engine.ts';
 import type { Runner } from './hydrator.ts';
@@ -49,9 +51,34 @@ interface Call {
  */
 function fakeRunner(options: { missing?: Set<string> } = {}) {
   const calls: Call[] = [];
+  /** What the subscriber's realtimeAccess answers: guild g1 with channel c1 visible, until changed. */
+  const access = { member: true, visible: true };
   const run: Runner = (document, variables, principal) => {
     const operation = getOperationAST(document);
     calls.push({ operation: operation?.name?.value, variables, principal });
+    if (operation?.name?.value === 'RealtimeChannel')
+      return Promise.resolve({ data: { channel: { id: variables.id, guild: { id: 'g1' } } } });
+    if (operation?.name?.value === 'RealtimeAccess') {
+      const channels = access.visible ? [CHANNEL] : [];
+      return Promise.resolve({
+        data: {
+          realtimeAccess: {
+            guilds: access.member
+              ? [
+                  {
+                    id: 'g1',
+                    memberCount: 2,
+                    permissions: '0',
+                    channelIds: channels,
+                    historyChannelIds: channels,
+                  },
+                ]
+              : [],
+            directChannelIds: [],
+          },
+        },
+      });
+    }
     if (operation?.name?.value === 'SubscriptionGuard') {
       if (principal.kind === 'user' && principal.userId === INTRUDER_ID)
         return Promise.resolve({
@@ -83,6 +110,7 @@ function fakeRunner(options: { missing?: Set<string> } = {}) {
   return {
     run,
     calls,
+    access,
     hydrations: () => calls.filter((c) => c.operation === 'SubscriptionHydration'),
   };
 }
@@ -132,13 +160,19 @@ describe('SubscriptionEngine', () => {
     await Promise.all(buses.splice(0).map((b) => b.drain()));
   });
 
-  function setup(options: { queueLimit?: number; missing?: Set<string> } = {}) {
+  function setup(options: { queueLimit?: number; missing?: Set<string>; maxSelections?: number } = {}) {
     const bus = createMemoryBus({ log: silentLogger });
     buses.push(bus);
     const metrics = createRouterMetrics(new Registry());
     const hub = new SubjectHub(bus, silentLogger, metrics.busSubscriptions);
     const runner = fakeRunner(options);
     const engine = new SubscriptionEngine({
+      reads: new AccessReads(),
+      limits: new OperationLimits({
+        maxOperationsPerConnection: 100,
+        maxOperationsPerUser: 100,
+        maxSelectionsPerTarget: options.maxSelections ?? 4,
+      }),
       manifest,
       hub,
       bus,
@@ -211,7 +245,8 @@ describe('SubscriptionEngine', () => {
   it('delivers every event to every subscriber in order, with one hydration per event', async () => {
     const { bus, hub, metrics, runner, subscribe } = setup();
     const iterators = await Promise.all(Array.from({ length: 5 }, () => subscribe()));
-    expect(hub.subjectCount).toBe(1);
+    // The channel's messages, and its guild's events for access changes: shared by all five.
+    expect(hub.subjectCount).toBe(2);
     expect((await metrics.activeSubscriptions.get()).values[0]?.value).toBe(5);
 
     for (const id of ['m1', 'm2', 'm3']) await bus.publish(messageCreated(id));
@@ -268,6 +303,46 @@ describe('SubscriptionEngine', () => {
     expect((foreign as readonly GraphQLError[])[0]!.extensions.code).toBe('RESYNC_REQUIRED');
   });
 
+  it('ends with the typed reason as soon as the subscriber loses access, without delivering after it', async () => {
+    const { bus, runner, subscribe } = setup();
+    const iterator = await subscribe();
+    await bus.publish(messageCreated('m1'));
+    runner.access.visible = false;
+    await bus.publish({
+      ...messageCreated('unused'),
+      subject: 'guild.g1',
+      type: 'ChannelUpdated',
+      data: { guildId: 'g1', channelId: CHANNEL },
+    });
+    await bus.publish(messageCreated('m2'));
+    const [first, end] = await take(iterator, 2);
+    expect(first!.data).toEqual({ messageCreated: expect.objectContaining({ id: 'm1' }) });
+    expect(end!.data).toBeUndefined();
+    expect(end!.errors?.map((e) => [e.extensions.code, e.extensions.reason])).toEqual([
+      ['FORBIDDEN', 'ACCESS_LOST'],
+    ]);
+    await expect(promptly(iterator.next())).resolves.toEqual({ value: undefined, done: true });
+    expect(runner.hydrations().map((c) => c.variables.gochatEvent_messageId)).toEqual(['m1']);
+  });
+
+  it('ends with KICKED when the subscriber is kicked from the guild', async () => {
+    const { bus, runner, subscribe } = setup();
+    const iterator = await subscribe();
+    runner.access.member = false;
+    await bus.publish({
+      ...messageCreated('unused'),
+      subject: 'guild.g1',
+      type: 'GuildMemberRemoved',
+      data: { guildId: 'g1', userId: 'u1', reason: 'kick', actorId: 'owner' },
+    });
+    await bus.publish(messageCreated('m1'));
+    const [end] = await take(iterator, 1);
+    expect(end!.errors?.map((e) => [e.extensions.code, e.extensions.reason])).toEqual([
+      ['FORBIDDEN', 'KICKED'],
+    ]);
+    expect(runner.hydrations()).toHaveLength(0);
+  });
+
   it('hydrates separately for a subscriber with a different selection', async () => {
     const { bus, runner, subscribe } = setup();
     const plain = await subscribe();
@@ -280,6 +355,32 @@ describe('SubscriptionEngine', () => {
     expect(b!.data).toEqual({ latest: expect.objectContaining({ id: 'm1' }) });
     expect(runner.hydrations()).toHaveLength(2);
     await Promise.all([plain.return!(), other.return!()]);
+  });
+
+  it('lets a user hold a few differently-shaped subscriptions to one channel, and refuses more until one ends', async () => {
+    const { bus, engine, runner } = setup({ maxSelections: 2 });
+    const shaped = (alias: string) =>
+      `subscription S($channelId: ID!) { ${alias}: messageCreated(channelId: $channelId) { id } }`;
+    const prepare = (source: string, who: Principal = SUBSCRIBER) => engine.prepare(args(source), who);
+    const a = await prepare(shaped('a'));
+    const a2 = await prepare(shaped('a')); // the same selection again shares its place
+    const b = await prepare(shaped('b'));
+    const c = await prepare(shaped('c'));
+    expect([a, a2, b].every(isPrepared)).toBe(true);
+    expect(isPrepared(c)).toBe(false);
+    expect((c as readonly GraphQLError[])[0]!.extensions.code).toBe('LIMIT_REACHED');
+    // Another user has places of their own.
+    const other = await prepare(shaped('c'), { ...SUBSCRIBER, userId: 'u2' });
+    expect(isPrepared(other)).toBe(true);
+    // One event costs one hydration per distinct selection held: a, b and the other user's c.
+    const iterators = [a, a2, b, other].map((p) => engine.subscribe(p as PreparedSubscription));
+    await bus.publish(messageCreated('m1'));
+    await Promise.all(iterators.map((it) => take(it, 1)));
+    expect(runner.hydrations()).toHaveLength(3);
+    // Ending b frees its place.
+    await iterators[2]!.return!();
+    expect(isPrepared(await prepare(shaped('c')))).toBe(true);
+    await Promise.all(iterators.map((it) => it.return!()));
   });
 
   it('ignores events of another type on the subject', async () => {
@@ -320,11 +421,11 @@ describe('SubscriptionEngine', () => {
     const { hub, metrics, subscribe } = setup();
     const iterators = await Promise.all([subscribe(), subscribe(), subscribe()]);
     const waiting = iterators.map((it) => it.next());
-    expect(hub.subjectCount).toBe(1);
+    expect(hub.subjectCount).toBe(2);
 
     await promptly(iterators[0].return!());
     await expect(promptly(waiting[0]!)).resolves.toEqual({ value: undefined, done: true });
-    expect(hub.subjectCount).toBe(1);
+    expect(hub.subjectCount).toBe(2);
 
     await promptly(Promise.all(iterators.slice(1).map((it) => it.return!())));
     await expect(promptly(Promise.all(waiting.slice(1)))).resolves.toEqual([

@@ -9,13 +9,18 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type FieldNode,
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 
 import type { RouterMetrics } from '../metrics.ts';
 import { formatCursor, parseCursor, resyncRequired } from '../realtime/cursor.ts';
-import { Feed } from '../realtime/feed.ts';
+import type { AccessReads } from '../realtime/access.ts';
+import { findContainer } from '../realtime/container.ts';
+import { Feed, type FeedRules } from '../realtime/feed.ts';
+import { channelRules } from '../realtime/rules.ts';
 import type { Principal } from '../principal.ts';
+import type { OperationLimits } from '../operation-limits.ts';
 import { BoundedQueue } from './bounded-queue.ts';
 import {
   EVENT_VARIABLE_PREFIX,
@@ -42,7 +47,10 @@ export interface PreparedSubscription {
   scope: Principal & { kind: 'scope' };
   /** Listening (and any replay after the client's cursor) has started: attach to deliver. */
   feed: Feed;
-  queue: BoundedQueue<BusEvent>;
+  /** Gives back the subscriber's place for this selection on the channel (once, at the end). */
+  release: () => void;
+  /** Events to hydrate; a DomainError last when the subscriber lost access (then the queue ends). */
+  queue: BoundedQueue<BusEvent | DomainError>;
   epoch: string;
 }
 
@@ -62,6 +70,12 @@ export interface EngineOptions {
   log: Logger;
   metrics: RouterMetrics;
   hydrationTtlMs: number;
+  /** Gateway hydrations at once. */
+  hydrationConcurrency?: number;
+  /** Per-user caps on differently-shaped subscriptions to one channel. */
+  limits: OperationLimits;
+  /** Access reads shared with the user's other feeds on this router. */
+  reads: AccessReads;
   /** Events buffered per subscription before it ends with SLOW_CONSUMER. */
   queueLimit?: number;
 }
@@ -76,8 +90,11 @@ export class SubscriptionEngine {
   private readonly guards = new Map<string, DocumentNode>();
 
   constructor(private readonly options: EngineOptions) {
-    this.hydrator = new Hydrator(options.run, options.hydrationTtlMs, (field) =>
-      options.metrics.hydrations.inc({ field }),
+    this.hydrator = new Hydrator(
+      options.run,
+      options.hydrationTtlMs,
+      (field) => options.metrics.hydrations.inc({ field }),
+      options.hydrationConcurrency,
     );
   }
 
@@ -112,57 +129,102 @@ export class SubscriptionEngine {
 
     const scope = this.scopeOf(renderTemplate(spec.scope, argValues));
     const subject = renderTemplate(spec.subject, argValues);
-    const { hub, bus, queueLimit = 1_000, maxReplay } = this.options;
-    const epoch = await bus.epoch();
+    const epoch = await this.options.bus.epoch();
     let afterSeq: number | undefined;
     try {
       afterSeq = typeof after === 'string' ? parseCursor(after, epoch) : undefined;
     } catch (error) {
       return [error as GraphQLError];
     }
+    if (principal.kind !== 'user') return [new DomainError('UNAUTHENTICATED', 'Sign in to subscribe.')];
+    const plan = planHydration({
+      document: args.document,
+      operation,
+      field: root,
+      spec,
+      variables: args.variableValues ?? {},
+      scope: JSON.stringify(scope),
+    });
+    // Each distinct selection on a channel costs a hydration per message: a user gets a few.
+    const release = this.options.limits.holdSelection(principal.userId, subject, plan.shareKey);
+    if (release instanceof DomainError) return [release];
+    const prepared = await this.startFeed(args, principal, {
+      spec,
+      subject,
+      scope,
+      plan,
+      afterSeq,
+      epoch,
+      root,
+    });
+    if (isPrepared(prepared)) prepared.release = release;
+    else release();
+    return prepared;
+  }
+
+  private async startFeed(
+    args: ExecutionArgs,
+    principal: Principal & { kind: 'user' },
+    at: {
+      spec: SubscriptionField;
+      subject: string;
+      scope: Principal & { kind: 'scope' };
+      plan: HydrationPlan;
+      afterSeq: number | undefined;
+      epoch: string;
+      root: FieldNode;
+    },
+  ): Promise<PreparedSubscription | readonly GraphQLError[]> {
+    const { spec, subject, scope, plan, afterSeq, epoch, root } = at;
+    const { hub, bus, queueLimit = 1_000, maxReplay, run, reads } = this.options;
+    // The same current-access rules as channelEvents: the subscription ends, with the same typed
+    // reasons, as soon as the subscriber may no longer see the channel.
+    const accessAsOf = afterSeq === undefined ? 0 : await bus.position();
+    let rules: FeedRules;
+    try {
+      const ctx = { run, principal, largeGuildMembers: 0, reads };
+      const container = await findContainer(run, principal, scope.scope.channelId);
+      rules = onlyType(await channelRules(ctx, container, { typing: false }), spec.eventType);
+    } catch (error) {
+      if (error instanceof DomainError) return [error];
+      throw error;
+    }
+    const queue = new BoundedQueue<BusEvent | DomainError>(queueLimit, () => feed.stop());
     const feed: Feed = new Feed({
       hub,
       bus,
       maxReplay,
       queueLimit,
-      rules: {
-        patterns: () => [subject],
-        replayPattern: subject,
-        needsRefresh: () => false,
-        refresh: () => Promise.resolve(),
-        decide: (event) => (event.type === spec.eventType ? 'deliver' : 'skip'),
-      },
+      rules,
       deliver: (event) => queue.push(event),
-      // The feed ends only when stopped here, or when it cannot keep up (then so does the client).
-      onEnd: () => undefined,
+      // Ends when stopped here (undefined), when access is lost (the error goes to the client last),
+      // or when it cannot keep up (then neither can the client).
+      onEnd: (error) => {
+        if (error) queue.push(error);
+        queue.end();
+      },
       onOverflow: () => void queue.return(),
     });
-    const queue = new BoundedQueue<BusEvent>(queueLimit, () => feed.stop());
     try {
-      await feed.start(afterSeq);
+      await feed.start(afterSeq, accessAsOf);
     } catch (error) {
       feed.stop();
       if (error instanceof ReplayGapError)
         return [resyncRequired('Events after the cursor are no longer kept.')];
+      if (error instanceof DomainError) return [error];
       throw error;
     }
     return {
-      field: fieldName,
-      responseName: root.alias?.value ?? fieldName,
+      field: root.name.value,
+      responseName: root.alias?.value ?? root.name.value,
       spec,
       subject,
-      plan: planHydration({
-        document: args.document,
-        operation,
-        field: root,
-        spec,
-        variables: args.variableValues ?? {},
-        scope: JSON.stringify(scope),
-      }),
+      plan,
       scope,
       feed,
       queue,
       epoch,
+      release: () => {},
     };
   }
 
@@ -179,6 +241,7 @@ export class SubscriptionEngine {
       if (finished) return;
       finished = true;
       feed.stop();
+      prepared.release();
       metrics.activeSubscriptions.dec({ field });
     };
 
@@ -200,6 +263,7 @@ export class SubscriptionEngine {
             }
             return { value: undefined, done: true };
           }
+          if (item.value instanceof DomainError) return { value: { errors: [item.value] }, done: false };
           const result = await this.hydrate(prepared, item.value);
           if (result) {
             metrics.deliveries.inc({ field });
@@ -272,4 +336,23 @@ export class SubscriptionEngine {
     if (kind === 'channel' && id) return { kind: 'scope', scope: { channelId: id } };
     throw new Error(`unsupported subscription scope ${rendered}`);
   }
+}
+
+/**
+ * A channel's rules narrowed to one event type (messageCreated delivers MessageCreated only). A
+ * replay needs no screening here: the guard required READ_MESSAGE_HISTORY, and each event is hydrated
+ * from the store, so a deleted message is dropped and content is as history shows it.
+ */
+function onlyType(rules: FeedRules, eventType: string): FeedRules {
+  return {
+    patterns: () => rules.patterns(),
+    replayPatterns: () => rules.replayPatterns(),
+    needsRefresh: (event) => rules.needsRefresh(event),
+    refresh: (event) => rules.refresh(event),
+    decide(event) {
+      const verdict = rules.decide(event);
+      if (verdict === 'skip' || verdict instanceof DomainError) return verdict;
+      return event.type === eventType ? 'deliver' : 'skip';
+    },
+  };
 }

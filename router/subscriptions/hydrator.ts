@@ -25,11 +25,15 @@ export interface HydrationRequest {
  */
 export class Hydrator {
   private readonly inFlight = new Map<string, Promise<ExecutionResult>>();
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(
     private readonly run: Runner,
     private readonly ttlMs: number,
     private readonly onHydration: (field: string) => void,
+    /** Gateway executions at once: the rest wait their turn, and requests keep theirs. */
+    private readonly concurrency = 16,
   ) {}
 
   hydrate(request: HydrationRequest): Promise<ExecutionResult> {
@@ -37,7 +41,7 @@ export class Hydrator {
     let result = this.inFlight.get(key);
     if (!result) {
       this.onHydration(request.field);
-      result = this.run(request.document, request.variables, request.principal).catch(
+      result = this.limited(() => this.run(request.document, request.variables, request.principal)).catch(
         (error: unknown): ExecutionResult => ({
           errors: [new GraphQLError(error instanceof Error ? error.message : String(error))],
         }),
@@ -46,5 +50,18 @@ export class Hydrator {
       setTimeout(() => this.inFlight.delete(key), this.ttlMs).unref();
     }
     return result;
+  }
+
+  /** Runs work within the concurrency limit; a finishing run hands its slot to the next waiter. */
+  private async limited<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running < this.concurrency) this.running++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
   }
 }

@@ -87,6 +87,33 @@ await describeOnBothDatabases('realtimeAccess', openGuildsHarness, (h) => {
     };
   }
 
+  it('lists the visible channels whose history the caller may read', async () => {
+    const w = await world();
+    // Visible to everyone, but only the helper role may read what was said before.
+    const noHistory = await channel(w.guildId);
+    await overwrite(noHistory, 'role', w.guildId, 0n, P.READ_MESSAGE_HISTORY);
+    const helperRole = await h.seed.role(w.guildId, 0n);
+    await overwrite(noHistory, 'role', helperRole, P.READ_MESSAGE_HISTORY);
+    const historian = await h.seed.member(w.guildId, [helperRole]);
+    const q = `query($g: ID) { realtimeAccess(guildId: $g) { guilds { channelIds historyChannelIds } } }`;
+    const of = async (userId: string) =>
+      (
+        await h.ok<{ realtimeAccess: { guilds: { channelIds: string[]; historyChannelIds: string[] }[] } }>(
+          userId,
+          q,
+          { g: w.guildId },
+        )
+      ).realtimeAccess.guilds[0]!;
+    const member = await of(w.users.member);
+    expect(member.channelIds).toContain(noHistory);
+    expect(member.historyChannelIds).not.toContain(noHistory);
+    expect(new Set(member.historyChannelIds)).toEqual(
+      new Set(member.channelIds.filter((c) => c !== noHistory)),
+    );
+    expect((await of(historian)).historyChannelIds).toContain(noHistory);
+    expect((await of(w.users.owner)).historyChannelIds).toContain(noHistory);
+  });
+
   it('lists, per caller, the channels they can view and their guild permissions', async () => {
     const w = await world();
     const c = w.channels;

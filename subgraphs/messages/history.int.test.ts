@@ -133,6 +133,28 @@ await describeOnBothDatabases('message history', openMessagesHarness, (h) => {
     expect((await page({ limit: 100 })).every((id) => all.includes(id))).toBe(true);
   });
 
+  it('gives the messages with the asked ids that still exist, oldest first, to readers only', async () => {
+    const BY_IDS = `query($channelId: ID!, $ids: [ID!]!) { messagesByIds(channelId: $channelId, ids: $ids) { id channelId } }`;
+    const DELETE = `mutation($channelId: ID!, $id: ID!) { deleteMessage(channelId: $channelId, messageId: $id) }`;
+    const byIds = async (ids: string[], who = member) =>
+      (
+        await h.ok<{ messagesByIds: { id: string; channelId: string }[] }>(who, BY_IDS, {
+          channelId: channel,
+          ids,
+        })
+      ).messagesByIds.map((m) => m.id);
+    const gone = (
+      await h.ok<{ sendMessage: { id: string } }>(member, SEND, { channelId: channel, content: 'soon gone' })
+    ).sendMessage.id;
+    await h.ok(member, DELETE, { channelId: channel, id: gone });
+    const picked = [all[7]!, all[3]!, all[200]!];
+    // Deleted, unknown and other containers' ids are left out; duplicates count once.
+    expect(await byIds([...picked, gone, h.ids.next(), all[3]!])).toEqual([all[3], all[7], all[200]]);
+    for (const ids of [[], Array.from({ length: 101 }, () => h.ids.next()), ['nope']])
+      expect(codeOf(await h.as(member, BY_IDS, { channelId: channel, ids }))).toBe('VALIDATION');
+    expect(codeOf(await h.as(outsider, BY_IDS, { channelId: channel, ids: picked }))).toBe('FORBIDDEN');
+  });
+
   it('refuses more than one cursor, malformed cursors, and unknown channels', async () => {
     const [a, b] = all;
     expect(codeOf(await h.as(member, HISTORY, { channelId: channel, before: a, after: b }))).toBe(

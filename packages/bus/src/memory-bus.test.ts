@@ -87,7 +87,14 @@ describe('memory bus', () => {
   });
 });
 
-describeReplayContract('memory', () => Promise.resolve(createMemoryBus({ log: silentLogger })));
+describeReplayContract('memory', (options) =>
+  Promise.resolve(
+    createMemoryBus({
+      log: silentLogger,
+      ...(options?.maxPerSubject ? { maxPerSubject: options.maxPerSubject } : {}),
+    }),
+  ),
+);
 
 describe('memory bus log', () => {
   it('answers ReplayGapError once the ring has dropped events after the cursor, and gives each bus its own epoch', async () => {

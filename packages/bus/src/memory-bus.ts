@@ -3,6 +3,9 @@ import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
 import { MemoryLog } from './memory-log.ts';
 import { randomUUID } from 'node:crypto';
 import {
+  ReplayGapError,
+  assertReplayCount,
+  patternList,
   replayRange,
   type BusEvent,
   type BusHandler,
@@ -17,11 +20,14 @@ export interface MemoryBusOptions {
   log: Logger;
   /** Same meaning as the JetStream stream's duplicate_window. Default 120000 (2 minutes). */
   duplicateWindowMs?: number;
-  /** Stored events kept for replay (the embedded stand-in for the stream's retention). Default 50000. */
+  /** Stored events kept for replay, all subjects together: bounds the log's memory. Default 200000. */
   retention?: number;
+  /** Stored events kept per subject, as the stream's max_msgs_per_subject. Default 10000. */
+  maxPerSubject?: number;
 }
 
-const DEFAULT_RETENTION = 50_000;
+const DEFAULT_RETENTION = 200_000;
+const DEFAULT_PER_SUBJECT = 10_000;
 
 /** Caps dedup memory under a publish storm; past this, the oldest ids in the window are forgotten. */
 const MAX_REMEMBERED_IDS = 100_000;
@@ -46,7 +52,10 @@ export function createMemoryBus(options: MemoryBusOptions): EventBus {
   });
   const subscriptions = new Set<MemorySubscription>();
   const epoch = `m${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  const log = new MemoryLog(Math.max(1, options.retention ?? DEFAULT_RETENTION));
+  const log = new MemoryLog(
+    Math.max(1, options.retention ?? DEFAULT_RETENTION),
+    Math.max(1, options.maxPerSubject ?? DEFAULT_PER_SUBJECT),
+  );
   // One FIFO for all deliveries keeps publish order for every subscriber, including events that
   // handlers publish while a flush is running (they are appended and delivered in the same pass).
   const queue: Pending[] = [];
@@ -123,18 +132,26 @@ export function createMemoryBus(options: MemoryBusOptions): EventBus {
 
     epoch: () => Promise.resolve(epoch),
 
-    async replay(pattern, afterSeq, handler, replayOptions = {}): Promise<void> {
-      assertPattern(pattern);
+    async replay(patterns, afterSeq, handler, replayOptions = {}): Promise<void> {
+      const list = patternList(patterns);
+      list.forEach(assertPattern);
       const end = log.lastSeq;
-      if (!replayRange(afterSeq, log, replayOptions.maxEvents)) return;
-      // Copied first: the ring may move while handlers run.
-      for (const entry of log.range(afterSeq + 1, end)) {
-        if (!subjectMatches(pattern, entry.subject)) continue;
+      if (!replayRange(afterSeq, { firstSeq: 1, lastSeq: end })) return;
+      const matches = (subject: string) => list.some((p) => subjectMatches(p, subject));
+      const lost = log.evictedAfter(afterSeq, matches);
+      if (lost > 0)
+        throw new ReplayGapError(`events after ${afterSeq} are no longer retained (seq ${lost} was dropped)`);
+      // Copied first: the log may move while handlers run.
+      const entries = log.since(afterSeq, end).filter((entry) => matches(entry.subject));
+      assertReplayCount(entries.length, replayOptions.maxEvents);
+      for (const entry of entries) {
         const event = decodeEvent(entry.json);
         if (event) handler(event);
       }
       await Promise.resolve();
     },
+
+    position: () => Promise.resolve(log.lastSeq),
 
     subscribe(pattern: string, handler: BusHandler): BusSubscription {
       if (draining) throw closedError(`subscribe to ${pattern}`);

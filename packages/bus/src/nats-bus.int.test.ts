@@ -46,7 +46,9 @@ describe.runIf(url)('nats bus', () => {
   }
 
   describeBusContract('nats', () => openBus());
-  describeReplayContract('nats', () => openBus());
+  describeReplayContract('nats', (options) =>
+    openBus(options?.maxPerSubject ? { maxMsgsPerSubject: options.maxPerSubject } : {}),
+  );
 
   it('answers ReplayGapError once the stream no longer holds the events after the cursor', async () => {
     const stream = uniqueName('BUS');

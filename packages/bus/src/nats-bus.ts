@@ -1,10 +1,19 @@
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@gochat/log';
 import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
 import { ensureStream } from './nats-stream.ts';
 import {
+  REPLAY_CONCURRENCY,
+  assertNoSubjectOverflow,
+  mapLimited,
+  openReplay,
+  type ReplayReader,
+} from './nats-replay.ts';
+import {
+  assertReplayCount,
+  patternList,
   replayRange,
   type BusEvent,
   type BusHandler,
@@ -26,12 +35,15 @@ export interface NatsBusOptions {
   duplicateWindowMs?: number;
   /** Stream max_age. Default 7 days. */
   maxAgeMs?: number;
+  /** Stream max_msgs_per_subject: one subject's traffic never evicts another's. Default 10000. */
+  maxMsgsPerSubject?: number;
   log: Logger;
   /** Connection name shown by the server (e.g. in /connz). */
   name?: string;
 }
 
 const DEFAULT_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+const DEFAULT_MAX_MSGS_PER_SUBJECT = 10_000;
 const PING_TIMEOUT_MS = 2_000;
 /** Per subscription: enough to cover outbox retries within the window without growing unbounded. */
 const MAX_REMEMBERED_IDS_PER_SUBSCRIPTION = 10_000;
@@ -72,6 +84,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   const { prefix, stream, url } = options;
   assertPrefix(prefix);
   const duplicateWindowMs = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
+  const maxMsgsPerSubject = options.maxMsgsPerSubject ?? DEFAULT_MAX_MSGS_PER_SUBJECT;
   const log = options.log.child({ component: 'bus', bus: 'nats', prefix, stream });
 
   // Live delivery: the stream republishes each stored message here, with its sequence (decision 0017).
@@ -95,6 +108,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
         subjects: [`${prefix}.>`],
         duplicateWindowMs,
         maxAgeMs: options.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+        maxMsgsPerSubject,
         republish: { src: `${prefix}.>`, dest: `${live}.>` },
       },
       log,
@@ -189,35 +203,40 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
 
     epoch: () => Promise.resolve(epoch),
 
-    async replay(pattern, afterSeq, handler, replayOptions = {}): Promise<void> {
-      if (draining) throw closedError(`replay ${pattern}`);
-      assertPattern(pattern);
+    async replay(patterns, afterSeq, handler, replayOptions = {}): Promise<void> {
+      if (draining) throw closedError('replay');
+      const list = [...new Set(patternList(patterns))];
+      list.forEach(assertPattern);
       const { state } = await jsm.streams.info(stream);
       const end = state.last_seq;
-      if (!replayRange(afterSeq, { firstSeq: state.first_seq, lastSeq: end }, replayOptions.maxEvents))
-        return;
-      // An ordered consumer: client-managed, recreated at the next sequence after any gap. One filter
-      // subject only (nats-server 2.9).
-      const consumer = await js.consumers.get(stream, {
-        filter_subjects: `${prefix}.${pattern}` as unknown as string[],
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: afterSeq + 1,
-      });
+      if (!replayRange(afterSeq, { firstSeq: state.first_seq, lastSeq: end })) return;
+      // One ordered consumer per pattern (nats-server 2.9 takes one filter subject per consumer), merged
+      // by seq: the replay reads the viewer's subjects only, never the rest of the stream.
+      const readers: ReplayReader[] = [];
       try {
-        if ((await consumer.info(true)).num_pending === 0) return;
-        const messages = await consumer.consume({ max_messages: 512 });
-        for await (const msg of messages) {
-          const event = decodeEvent(msg.string());
-          if (event) {
-            event.seq = msg.seq;
-            handler(event);
-          }
-          // Later events reach the caller live; stop at the end seen when replay started.
-          if (msg.info.pending === 0 || msg.seq >= end) break;
-        }
+        await mapLimited(list, REPLAY_CONCURRENCY, async (pattern) => {
+          readers.push(await openReplay(js, stream, `${prefix}.${pattern}`, afterSeq));
+        });
+        assertReplayCount(
+          readers.reduce((sum, reader) => sum + reader.pending, 0),
+          replayOptions.maxEvents,
+        );
+        const batches = await mapLimited(readers, REPLAY_CONCURRENCY, (reader) => reader.read(end));
+        // Overlapping patterns read an event twice: keep one per seq.
+        const events = batches
+          .flat()
+          .sort((a, b) => a.seq! - b.seq!)
+          .filter((event, i, all) => i === 0 || all[i - 1]!.seq !== event.seq);
+        assertNoSubjectOverflow(events, maxMsgsPerSubject, afterSeq);
+        for (const event of events) handler(event);
       } finally {
-        await consumer.delete().catch(() => undefined);
+        await Promise.all(readers.map((reader) => reader.close()));
       }
+    },
+
+    async position(): Promise<number> {
+      if (draining) throw closedError('read the stream position');
+      return (await jsm.streams.info(stream)).state.last_seq;
     },
 
     async ping(): Promise<void> {

@@ -8,6 +8,8 @@ export interface StreamSpec {
   subjects: string[];
   duplicateWindowMs: number;
   maxAgeMs: number;
+  /** Stored messages kept per subject (max_msgs_per_subject). */
+  maxMsgsPerSubject: number;
   /** Every stored message is republished here with its stream sequence (Nats-Sequence header). */
   republish: { src: string; dest: string };
 }
@@ -26,6 +28,7 @@ function differs(config: StreamConfig, spec: StreamSpec): string[] {
   if (subjects !== [...spec.subjects].sort().join(',')) changed.push('subjects');
   if (config.duplicate_window !== nanos(spec.duplicateWindowMs)) changed.push('duplicate_window');
   if (config.max_age !== nanos(spec.maxAgeMs)) changed.push('max_age');
+  if (config.max_msgs_per_subject !== spec.maxMsgsPerSubject) changed.push('max_msgs_per_subject');
   if (config.republish?.src !== spec.republish.src || config.republish?.dest !== spec.republish.dest)
     changed.push('republish');
   return changed;
@@ -44,6 +47,7 @@ export async function ensureStream(
     subjects: spec.subjects,
     duplicate_window: nanos(spec.duplicateWindowMs),
     max_age: nanos(spec.maxAgeMs),
+    max_msgs_per_subject: spec.maxMsgsPerSubject,
     republish: spec.republish,
   };
   let info: StreamInfo;

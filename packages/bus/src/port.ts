@@ -49,16 +49,20 @@ export interface EventBus {
    */
   epoch(): Promise<string>;
   /**
-   * Calls handler, in order, for each stored event matching pattern with seq > afterSeq, up to the log's
-   * end when replay started. Rejects with ReplayGapError when events after afterSeq are no longer
-   * retained, or when more than maxEvents would have to be read.
+   * Calls handler, in seq order, for each stored event matching any of the patterns with seq > afterSeq,
+   * up to the log's end when replay started. Rejects with ReplayGapError when events of the matching
+   * subjects after afterSeq are no longer retained (retention is per subject: another subject's
+   * traffic never makes a gap here), when afterSeq is ahead of the log, or when more than maxEvents
+   * matching events would have to be delivered.
    */
   replay(
-    pattern: string,
+    patterns: string | readonly string[],
     afterSeq: number,
     handler: BusHandler,
     options?: { maxEvents?: number },
   ): Promise<void>;
+  /** The seq of the last stored event (0 when none): a subscriber listening now receives every later one. */
+  position(): Promise<number>;
   /** Throws when the bus cannot serve (disconnected, closed). Used by /ready. */
   ping(): Promise<void>;
   /** Stops delivery to new work, delivers what is in flight, and closes. Idempotent. */
@@ -73,19 +77,32 @@ export class ReplayGapError extends Error {
   }
 }
 
+/** The log's bounds as a replay sees them when it starts. */
+export interface LogBounds {
+  /** The oldest retained seq (any subject); a replay starting before it may have lost events to age. */
+  firstSeq: number;
+  lastSeq: number;
+}
+
 /**
  * Whether a replay after afterSeq has anything to read in a log holding firstSeq..lastSeq; throws
- * ReplayGapError when part of it is gone or it is longer than maxEvents. Shared by both buses.
+ * ReplayGapError for a cursor ahead of the log, or one older than everything the log still holds.
+ * Shared by both buses.
  */
-export function replayRange(
-  afterSeq: number,
-  log: { firstSeq: number; lastSeq: number },
-  maxEvents: number | undefined,
-): boolean {
-  if (afterSeq >= log.lastSeq) return false;
+export function replayRange(afterSeq: number, log: LogBounds): boolean {
+  if (afterSeq > log.lastSeq)
+    throw new ReplayGapError(`seq ${afterSeq} is ahead of the log (last is ${log.lastSeq})`);
+  if (afterSeq === log.lastSeq) return false;
   if (afterSeq + 1 < log.firstSeq)
     throw new ReplayGapError(`events after ${afterSeq} are no longer retained (oldest is ${log.firstSeq})`);
-  if (maxEvents !== undefined && log.lastSeq - afterSeq > maxEvents)
-    throw new ReplayGapError(`${log.lastSeq - afterSeq} events to replay, more than ${maxEvents}`);
   return true;
 }
+
+/** ReplayGapError when a replay would deliver more than maxEvents matching events. */
+export function assertReplayCount(count: number, maxEvents: number | undefined): void {
+  if (maxEvents !== undefined && count > maxEvents)
+    throw new ReplayGapError(`${count} events to replay, more than ${maxEvents}`);
+}
+
+export const patternList = (patterns: string | readonly string[]): readonly string[] =>
+  typeof patterns === 'string' ? [patterns] : patterns;

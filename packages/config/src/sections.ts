@@ -214,6 +214,12 @@ export const routerSection = z
         maxWsBufferedBytes: z.coerce.number().int().min(16_384).default(1_048_576),
         /** Live WebSocket connections per user, across all routers; one more is closed with 4429. */
         maxConnectionsPerUser: z.coerce.number().int().min(1).default(20),
+        /** Operations in flight on one WebSocket connection; one more is refused with LIMIT_REACHED. */
+        maxOperationsPerConnection: z.coerce.number().int().min(1).default(100),
+        /** Operations in flight over all of one user's connections to one router. */
+        maxOperationsPerUser: z.coerce.number().int().min(1).default(200),
+        /** Differently-shaped subscriptions one user may hold on one channel or feed (each costs a build per event). */
+        maxSelectionsPerTarget: z.coerce.number().int().min(1).default(4),
       })
       .prefault({}),
     realtime: z
@@ -226,11 +232,15 @@ export const routerSection = z
         presenceTtlMs: z.coerce.number().int().min(3_000).default(60_000),
         /** Events a feed may hold while it refreshes permissions or replays, before its socket closes with 4008. */
         feedQueueLimit: z.coerce.number().int().min(100).default(10_000),
+        /** A user's presence changes are published at most once per this window (the latest wins). */
+        presenceCoalesceMs: z.coerce.number().int().min(0).default(1_000),
       })
       .prefault({}),
     graphiql: bool().default(true),
     /** Hydrations are shared by subscribers for this long after an event. */
     hydrationTtlMs: z.coerce.number().int().min(100).default(5_000),
+    /** Hydrations running at once; more wait, so a burst of events cannot crowd out requests. */
+    hydrationConcurrency: z.coerce.number().int().min(1).default(16),
     /** Honour X-Forwarded-For from a proxy in front of the router. */
     trustProxy: bool().default(false),
   })

@@ -98,6 +98,10 @@ class TappedBus implements EventBus {
     return this.inner.replay(...args);
   }
 
+  position(): Promise<number> {
+    return this.inner.position();
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }

@@ -871,6 +871,8 @@ export type RealtimeGuildAccess = {
   __typename?: 'RealtimeGuildAccess';
   /** Every channel of the guild the caller can view (VIEW_CHANNEL). Threads are not listed: their access follows their parent channel. */
   channelIds: Array<Scalars['ID']['output']>;
+  /** The channels of channelIds whose history the caller may also read (READ_MESSAGE_HISTORY): what a replay of past events may show. */
+  historyChannelIds: Array<Scalars['ID']['output']>;
   /** The guild's id. */
   id: Scalars['ID']['output'];
   /** How many members the guild has. */
@@ -1358,6 +1360,7 @@ export type RealtimeAccessResolvers<ContextType = GuildsContext, ParentType exte
 
 export type RealtimeGuildAccessResolvers<ContextType = GuildsContext, ParentType extends ResolversParentTypes['RealtimeGuildAccess'] = ResolversParentTypes['RealtimeGuildAccess']> = ResolversObject<{
   channelIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  historyChannelIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   memberCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   permissions?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

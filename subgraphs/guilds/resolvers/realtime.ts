@@ -21,12 +21,16 @@ function guildAccessOf(userId: string, membership: RealtimeMembership, now: Date
     roles: membership.roles,
     timedOut: isTimedOut(membership.timeoutUntil, now),
   };
+  const visible = membership.channels
+    .map((c) => ({ id: c.id, bits: channelPermissions(member, c.overwrites) }))
+    .filter((c) => has(c.bits, PERMISSIONS.VIEW_CHANNEL));
   return {
     id: membership.guildId,
     memberCount: membership.memberCount,
     permissions: basePermissions(member).toString(),
-    channelIds: membership.channels
-      .filter((c) => has(channelPermissions(member, c.overwrites), PERMISSIONS.VIEW_CHANNEL))
+    channelIds: visible.map((c) => c.id),
+    historyChannelIds: visible
+      .filter((c) => has(c.bits, PERMISSIONS.READ_MESSAGE_HISTORY))
       .map((c) => c.id),
   };
 }

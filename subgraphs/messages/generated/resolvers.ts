@@ -322,6 +322,11 @@ export type Query = {
    * the nearest others on both sides. At most one cursor. Needs READ_MESSAGE_HISTORY.
    */
   messages: Array<Message>;
+  /**
+   * The messages of a channel, DM or thread with these ids (1-100) that still exist, oldest first;
+   * unknown and deleted ids are left out. Needs READ_MESSAGE_HISTORY, as history does.
+   */
+  messagesByIds: Array<Message>;
   /** Users who reacted to a message with an emoji, by user id: at most `limit` (1-100), after the user id `after`. */
   reactionUsers: Array<User>;
   /**
@@ -348,6 +353,12 @@ export type QueryMessagesArgs = {
   before?: InputMaybe<Scalars['ID']['input']>;
   channelId: Scalars['ID']['input'];
   limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryMessagesByIdsArgs = {
+  channelId: Scalars['ID']['input'];
+  ids: Array<Scalars['ID']['input']>;
 };
 
 
@@ -751,6 +762,7 @@ export type MutationResolvers<ContextType = MessagesContext, ParentType extends 
 export type QueryResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   message?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<QueryMessageArgs, 'channelId' | 'id'>>;
   messages?: Resolver<Array<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessagesArgs, 'channelId' | 'limit'>>;
+  messagesByIds?: Resolver<Array<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessagesByIdsArgs, 'channelId' | 'ids'>>;
   reactionUsers?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryReactionUsersArgs, 'channelId' | 'emoji' | 'limit' | 'messageId'>>;
   seenBy?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QuerySeenByArgs, 'channelId' | 'messageId'>>;
   thread?: Resolver<ResolversTypes['Thread'], ParentType, ContextType, RequireFields<QueryThreadArgs, 'id'>>;

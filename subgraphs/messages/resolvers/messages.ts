@@ -46,6 +46,23 @@ export async function history(
   return ctx.timeline.history(cursor ? { ...query, [cursor]: id(args[cursor] ?? '', cursor) } : query);
 }
 
+const someIds = z
+  .array(z.string().refine(isSnowflake, 'not a valid id'))
+  .min(1, 'at least 1 id')
+  .max(100, 'at most 100 ids');
+
+/** The container's messages with these ids that still exist, oldest first, for readers of the container. */
+async function messagesByIds(
+  ctx: MessagesContext,
+  containerId: string,
+  ids: readonly string[],
+): Promise<TimelineMessage[]> {
+  await readable(ctx, id(containerId, 'channelId'));
+  const wanted = [...new Set(parseInput(someIds, ids, 'ids'))];
+  const found = await ctx.timeline.get(containerId, wanted);
+  return found.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+}
+
 export const MAX_CONTENT = 2000;
 
 const nonce = z.string().min(1, 'at least 1 character').max(64, 'at most 64 characters');
@@ -277,6 +294,7 @@ export const resolvers: Resolvers = {
   Query: {
     message: async (_root, args, ctx) => (await readableMessage(ctx, args.channelId, args.id)).message,
     messages: (_root, args, ctx) => history(ctx, args.channelId, args),
+    messagesByIds: (_root, args, ctx) => messagesByIds(ctx, args.channelId, args.ids),
   },
 
   Mutation: {
