@@ -89,10 +89,16 @@ export async function connectInfrastructure(
           stream: config.bus.stream,
           duplicateWindowMs: config.bus.duplicateWindowMs,
           maxAgeMs: config.bus.maxAgeMs,
+          maxMsgsPerSubject: config.bus.maxEventsPerSubject,
           log,
           name: 'gochat',
         })
-      : createMemoryBus({ log, duplicateWindowMs: config.bus.duplicateWindowMs });
+      : createMemoryBus({
+          log,
+          duplicateWindowMs: config.bus.duplicateWindowMs,
+          retention: config.bus.memoryRetention,
+          maxPerSubject: config.bus.maxEventsPerSubject,
+        });
     log.info({ kind: bus.kind }, 'bus: connected');
     lifecycle.defer('bus', () => bus.drain());
     lifecycle.addReadinessCheck('bus', () => bus.ping());

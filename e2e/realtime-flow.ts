@@ -105,7 +105,11 @@ export async function realtimeFlow(
     const bobFeed: Feed = feedOf(bobWs, ViewerFeedDocument, {});
     const bobSecret: Feed = feedOf(bobWs, ChannelEventsDocument, { channelId: secret.id });
     const carolGuild: Feed = feedOf(connect(b, carol), GuildEventsDocument, { guildId });
-    await new Promise((r) => setTimeout(r, 300)); // subscriptions are live once acknowledged by the bus
+    // Every feed starts with Subscribed, carrying its start cursor: it is live from then on.
+    const subscribed = await waitForEvent(bobFeed, (e) => e.type === 'Subscribed');
+    expect(subscribed.cursor).toMatch(/^[a-z0-9]+\.[0-9a-z]+$/);
+    await waitForEvent(bobSecret, (e) => e.type === 'Subscribed', 'channelEvents');
+    await waitForEvent(carolGuild, (e) => e.type === 'Subscribed', 'guildEvents');
     await send(a, alice, general.id, 'hello realtime');
     const created = await waitForEvent(bobFeed, isMessage('hello realtime'));
     expect(created.cursor).toMatch(/^[a-z0-9]+\.[0-9a-z]+$/);
@@ -140,7 +144,7 @@ export async function realtimeFlow(
       alice.jwt,
     );
     const carolDm: Feed = feedOf(connect(b, carol), ChannelEventsDocument, { channelId: createGroupDm.id });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForEvent(carolDm, (e) => e.type === 'Subscribed', 'channelEvents');
     await send(a, alice, createGroupDm.id, 'group hello');
     await waitForEvent(carolDm, isMessage('group hello'), 'channelEvents');
     await waitForEvent(bobFeed, isMessage('group hello'));
@@ -156,7 +160,7 @@ export async function realtimeFlow(
     const aliceFeed: Feed = feedOf(connect(a, alice), ViewerFeedDocument, {});
     const presenceOf = (feed: Feed, userId: string) =>
       events(feed).filter((e) => e.type === 'PresenceUpdated' && e.data.userId === userId);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitForEvent(aliceFeed, (e) => e.type === 'Subscribed');
     const bobPhone = connect(a, bob, { presence: { status: 'IDLE' } });
     // bob already has an online device (bobWs): still online to alice and to his friend dave.
     const daveWs = connect(b, dave);
@@ -183,7 +187,11 @@ export async function realtimeFlow(
     const snapshot = await waitForEvent(slice, (e) => e.type === 'PresenceUpdated', 'memberPresence');
     expect(snapshot.data).toMatchObject({ userId: bob.id, status: 'idle', customStatus: 'busy' });
     await new Promise((r) => setTimeout(r, 200));
-    expect(events(slice, 'memberPresence').map((e) => e.data.userId)).toEqual([bob.id]);
+    expect(
+      events(slice, 'memberPresence')
+        .filter((e) => e.type !== 'Subscribed')
+        .map((e) => e.data.userId),
+    ).toEqual([bob.id]);
     await bobPhone.dispose();
     await waitForEvent(
       aliceFeed,

@@ -21,6 +21,12 @@ import WebSocket from 'ws';
 
 import { RawFeedSocket } from './raw-feed-socket.ts';
 import { realtimeFlow } from './realtime-flow.ts';
+import {
+  forgedCursorsReplayOnlyHistory,
+  messageCreatedEndsWithAccess,
+  payloadsFollowViewerPermissions,
+  subscribeThenLoadHistory,
+} from './realtime-hardening.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, tempConfig } from './support.ts';
 
 /** Real time in embedded mode: one process, the in-memory bus log and presence store. */
@@ -54,6 +60,26 @@ describe('real time, embedded', () => {
   it('runs the feeds: messages, typing, access changes, presence across devices, resume', async () => {
     const [alice, bob, carol, dave] = users as [TestUser, TestUser, TestUser, TestUser];
     await realtimeFlow({ a: gochat.url, b: gochat.url }, { alice, bob, carol, dave });
+  });
+
+  it('ends messageCreated with the typed reason on every way of losing access', async () => {
+    const [alice, bob, carol] = users as [TestUser, TestUser, TestUser];
+    await messageCreatedEndsWithAccess({ a: gochat.url, b: gochat.url }, { alice, bob, carol });
+  });
+
+  it('replays from a forged cursor no more than history shows', async () => {
+    const [alice, bob, carol] = users as [TestUser, TestUser, TestUser];
+    await forgedCursorsReplayOnlyHistory(gochat.url, { alice, bob, carol });
+  });
+
+  it('cuts payloads per viewer: invite codes, removal reasons, hidden channels', async () => {
+    const [alice, bob, carol] = users as [TestUser, TestUser, TestUser];
+    await payloadsFollowViewerPermissions(gochat.url, { alice, bob, carol });
+  });
+
+  it('starts every feed with its cursor, so history up to it and the feed after it lose nothing', async () => {
+    const [alice, bob, carol] = users as [TestUser, TestUser, TestUser];
+    await subscribeThenLoadHistory(gochat.url, { alice, bob, carol });
   });
 
   it('holds the per-user limit in a burst of simultaneous connects: 8 stay, the rest get 4429', async () => {

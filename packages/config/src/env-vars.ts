@@ -83,6 +83,10 @@ export const ENV_VARS = {
     path: 'bus.memoryRetention',
     description: 'Embedded bus: stored events kept for resume.',
   },
+  BUS_MAX_EVENTS_PER_SUBJECT: {
+    path: 'bus.maxEventsPerSubject',
+    description: 'Stored events kept per subject for resume (JetStream max_msgs_per_subject).',
+  },
   MESSAGES_URL: { path: 'router.subgraphs.messages', description: 'Base URL of the messages subgraph role.' },
   MAIL_PROVIDER: { path: 'mail.provider', description: 'log, smtp or sendpulse.' },
   MAIL_FROM: { path: 'mail.from', description: 'Sender address of account e-mails.' },

@@ -89,8 +89,13 @@ export const busSection = z
       .int()
       .min(60_000)
       .default(7 * 24 * 3_600_000),
-    /** Embedded bus only: stored events kept in memory for resume (JetStream keeps maxAgeMs). */
-    memoryRetention: z.coerce.number().int().min(100).default(50_000),
+    /** Embedded bus only: stored events kept in memory for resume, all subjects together (bounds memory). */
+    memoryRetention: z.coerce.number().int().min(100).default(200_000),
+    /**
+     * Stored events kept per subject (a channel, a guild, a user), on both buses: one subject's traffic
+     * never pushes another's out of the resume window (JetStream max_msgs_per_subject).
+     */
+    maxEventsPerSubject: z.coerce.number().int().min(100).default(10_000),
   })
   .prefault({});
 
