@@ -40,7 +40,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { guildWalkthrough } from './guild-walkthrough.ts';
 import { messagingFlow } from './messaging-flow.ts';
 import { realtimeFlow } from './realtime-flow.ts';
-import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, tempConfig } from './support.ts';
+import {
+  forgedCursorsReplayOnlyHistory,
+  messageCreatedEndsWithAccess,
+  payloadsFollowViewerPermissions,
+  presenceIsCoalesced,
+  resetsLeaveNoGhosts,
+  strangersCannotEvictResume,
+  subscribeThenLoadHistory,
+} from './realtime-hardening.ts';
+import { RELAXED_LIMITS, SECRETS, SHORT_REPLAY, UNLIMITED_SENDS, tempConfig } from './support.ts';
 
 const pgUrl = await realServer('postgres');
 const natsUrl = await realServer('nats');
@@ -73,7 +82,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
     beforeAll(async () => {
       databaseUrl = await createTestDatabase(pgUrl!);
       smtp = await startSmtpSink();
-      const { file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS);
+      const { file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS + SHORT_REPLAY);
       const [portA, portB] = [await freePort(), await freePort()];
       const publicUrl = `http://127.0.0.1:${portA}`;
       const shared = {
@@ -217,6 +226,24 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         createVerifiedUser(routerA.url, mailbox, { displayName: 'Dave' }),
       ]);
       await realtimeFlow({ a: routerA.url, b: routerB.url }, { alice, bob, carol, dave });
+    });
+
+    it('hardens the feeds across both routers: access loss, forged cursors, per-viewer payloads, retention, presence, resets', async () => {
+      const mailbox = smtpMailbox(smtp);
+      const [carol, dave, erin] = await Promise.all([
+        createVerifiedUser(routerB.url, mailbox, { displayName: 'Carol' }),
+        createVerifiedUser(routerA.url, mailbox, { displayName: 'Dave' }),
+        createVerifiedUser(routerB.url, mailbox, { displayName: 'Erin' }),
+      ]);
+      // Fresh users: the real-time flow above left alice and bob in other guilds' feeds.
+      const users = { alice: dave, bob: erin, carol };
+      await messageCreatedEndsWithAccess({ a: routerA.url, b: routerB.url }, users);
+      await forgedCursorsReplayOnlyHistory(routerB.url, users);
+      await payloadsFollowViewerPermissions(routerA.url, users);
+      await subscribeThenLoadHistory(routerB.url, users);
+      await strangersCannotEvictResume({ a: routerA.url, b: routerB.url }, carol, dave);
+      await presenceIsCoalesced(routerB.url, erin, carol);
+      await resetsLeaveNoGhosts(routerA.url, erin, dave, 20);
     });
 
     it('reports every role ready against its real dependencies', async () => {

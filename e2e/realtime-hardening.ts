@@ -19,19 +19,24 @@ import {
   CreateGuildDocument,
   GuildEventsDocument,
   MakeChannelPrivateDocument,
+  MemberPresenceDocument,
   MessageCreatedDocument,
   MessageCreatedFromDocument,
   SendMessageDocument,
   ViewerFeedDocument,
+  MeDocument,
   gqlOk,
   joinGuild,
+  metricValue,
   wsConnect,
   type LiveSubscription,
   type TestUser,
   type WsConnection,
 } from '@gochat/testkit';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { expect } from 'vitest';
+import WebSocket from 'ws';
 
 import { waitForEvent } from './realtime-flow.ts';
 
@@ -49,6 +54,11 @@ const feedOf = <T, V>(ws: WsConnection, document: TypedDocumentNode<T, V>, varia
 const events = (feed: Feed, field: string) => feed.payloads.map((p) => p[field]!);
 const isMessage = (content: string) => (e: FeedEvent) =>
   e.type === 'MessageCreated' && e.data.content === content;
+
+/** Resolves once a query on the socket is answered: every frame the router wrote before it has arrived. */
+async function barrier(ws: WsConnection): Promise<void> {
+  await ws.client.iterate({ query: '{ __typename }' }).next();
+}
 
 /** Waits until `check` holds, polling; fails with `what` after the timeout. */
 async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -355,6 +365,221 @@ export async function subscribeThenLoadHistory(url: string, users: Users) {
       .filter((e) => e.type === 'MessageCreated')
       .map((e) => e.data.content);
     expect(onFeed).toEqual(['after']);
+  } finally {
+    await h.dispose();
+  }
+}
+
+/**
+ * Issue 11, item 7: retention is per subject and presence takes no place in the log, so a stranger's
+ * flood of messages and status changes never forces anyone else's resume into RESYNC_REQUIRED. The
+ * router runs with router.realtime.maxReplay 100: the stranger sends more than that.
+ */
+export async function strangersCannotEvictResume(
+  urls: { a: string; b: string },
+  victim: TestUser,
+  stranger: TestUser,
+) {
+  const h = harness(urls.a, { alice: victim, bob: stranger, carol: victim });
+  try {
+    const mine = await h.as(victim, CreateGuildDocument, { name: 'Quiet' });
+    const theirs = await h.as(stranger, CreateGuildDocument, { name: 'Loud' });
+    const quiet = mine.createGuild.systemChannel!.id;
+    const loud = theirs.createGuild.systemChannel!.id;
+    const victimWs = wsConnect(urls.b, victim.jwt);
+    const feed = feedOf(victimWs, ViewerFeedDocument, {});
+    await waitForEvent(feed, (e) => e.type === 'Subscribed');
+    await h.send(victim, quiet, 'seen');
+    const last = (await waitForEvent(feed, isMessage('seen'))).cursor!;
+    await victimWs.dispose();
+
+    const strangerWs = h.connect(stranger);
+    for (let i = 0; i < 150; i++) await h.send(stranger, loud, `noise ${i}`);
+    for (let i = 0; i < 60; i++)
+      await strangerWs.client
+        .iterate({
+          query: 'mutation($s: PresenceStatus!) { updatePresence(status: $s) { status } }',
+          variables: { s: i % 2 ? 'IDLE' : 'DND' },
+        })
+        .next();
+    await h.send(victim, quiet, 'missed');
+
+    const again = feedOf(h.connect(victim), ViewerFeedDocument, { after: last });
+    await waitForEvent(again, isMessage('missed'));
+    expect(again.errors).toEqual([]);
+  } finally {
+    await h.dispose();
+  }
+}
+
+/**
+ * Issue 11, item 6: a client flipping its status many times a second reaches its co-members as a
+ * handful of coalesced events, ending with its last status.
+ */
+export async function presenceIsCoalesced(url: string, flipper: TestUser, watcher: TestUser) {
+  const h = harness(url, { alice: flipper, bob: watcher, carol: watcher });
+  try {
+    const { createGuild } = await h.as(flipper, CreateGuildDocument, { name: 'Flips' });
+    await joinGuild(url, flipper.jwt, createGuild.id, watcher.jwt);
+    const watch = feedOf(h.connect(watcher), ViewerFeedDocument, {});
+    await waitForEvent(watch, (e) => e.type === 'Subscribed');
+    const flipperWs = h.connect(flipper);
+    const ofFlipper = () =>
+      events(watch, 'viewerFeed').filter((e) => e.type === 'PresenceUpdated' && e.data.userId === flipper.id);
+    await until(() => ofFlipper().length > 0, 'the flipper online');
+    const before = ofFlipper().length;
+    const statuses = ['IDLE', 'DND', 'ONLINE'];
+    const started = Date.now();
+    let applied: string | undefined;
+    for (let i = 0; i < 100; i++) {
+      const result = await flipperWs.client
+        .iterate<{ updatePresence: { status: string } }>({
+          query: 'mutation($s: PresenceStatus!) { updatePresence(status: $s) { status } }',
+          variables: { s: statuses[i % 3] },
+        })
+        .next();
+      // Refused ones (a per-user rate limit) change nothing.
+      const data = (result.value as { data?: { updatePresence: { status: string } } } | undefined)?.data;
+      if (data) applied = data.updatePresence.status.toLowerCase();
+    }
+    const seconds = (Date.now() - started) / 1000;
+    expect(applied).toBeDefined();
+    // The last applied status arrives, at the latest one window after the burst.
+    await until(
+      () => ofFlipper().at(-1)?.data.status === applied && ofFlipper().length > before,
+      `the last status (${applied})`,
+    );
+    // One event per one-second window at most (plus the window the burst ends in).
+    expect(ofFlipper().length - before).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+  } finally {
+    await h.dispose();
+  }
+}
+
+/**
+ * Issue 11, item 4: connections reset right after connection_init (a dropped mobile link) leave no
+ * presence device and no connection count behind: the user is offline to co-members, and may open
+ * `limit` new connections at once.
+ */
+export async function resetsLeaveNoGhosts(url: string, user: TestUser, coMember: TestUser, limit: number) {
+  const h = harness(url, { alice: coMember, bob: user, carol: user });
+  try {
+    const { createGuild } = await h.as(coMember, CreateGuildDocument, { name: 'Resets' });
+    await joinGuild(url, coMember.jwt, createGuild.id, user.jwt);
+    const wsUrl = `${url.replace(/^http/, 'ws')}/graphql`;
+    const init = JSON.stringify({
+      type: 'connection_init',
+      payload: { authorization: `Bearer ${user.jwt}` },
+    });
+    const resetOnce = () =>
+      new Promise<void>((resolve) => {
+        const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
+        socket.once('open', () => {
+          socket.send(init, () => {
+            // A TCP reset, as a dropped link gives: no close frame, no FIN.
+            (socket as unknown as { _socket: { resetAndDestroy(): void } })._socket.resetAndDestroy();
+          });
+        });
+        socket.once('close', () => resolve());
+        socket.once('error', () => undefined);
+      });
+    for (let round = 0; round < 6; round++) await Promise.all(Array.from({ length: 10 }, resetOnce));
+
+    // Offline to a co-member: a member-list slice starts with no presence for them.
+    const watcher = h.connect(coMember);
+    let online = true;
+    const deadline = Date.now() + 15_000;
+    while (online) {
+      const slice = feedOf(watcher, MemberPresenceDocument, { guildId: createGuild.id, userIds: [user.id] });
+      await waitForEvent(slice, (e) => e.type === 'Subscribed', 'memberPresence');
+      // The snapshot is written right after Subscribed; a query answered after it on the socket means
+      // every earlier frame has arrived.
+      await barrier(watcher);
+      online = events(slice, 'memberPresence').some((e) => e.type === 'PresenceUpdated');
+      await slice.dispose();
+      if (online && Date.now() > deadline) throw new Error('a reset connection left the user online');
+    }
+    // No connection counts against the limit: `limit` new ones all stay open.
+    const fresh = Array.from({ length: limit }, () => wsConnect(url, user.jwt));
+    h.sockets.push(...fresh);
+    const feeds = fresh.map((ws) => feedOf(ws, ViewerFeedDocument, {}));
+    for (const feed of feeds) await waitForEvent(feed, (e) => e.type === 'Subscribed');
+    expect(fresh.flatMap((ws) => ws.closes.map((c) => c.code))).toEqual([]);
+  } finally {
+    await h.dispose();
+  }
+}
+
+/**
+ * Issue 11, item 3: one user cannot stall a router. Operations per connection and per user are capped,
+ * and so are differently-shaped subscriptions to one channel; under the attack that once cost 2,400
+ * hydrations for 3 messages, another user's query stays fast.
+ */
+export async function oneUserCannotStallTheRouter(
+  url: string,
+  users: { attacker: TestUser; victim: TestUser },
+  limits: { perConnection: number; selections: number },
+) {
+  const { attacker, victim } = users;
+  const h = harness(url, { alice: attacker, bob: victim, carol: victim });
+  try {
+    const { createGuild } = await h.as(attacker, CreateGuildDocument, { name: 'Stall' });
+    const channelId = createGuild.systemChannel!.id;
+    const [first, second] = [h.connect(attacker), h.connect(attacker)];
+    type Live = LiveSubscription<Record<string, { id: string; content: string }>>;
+    const open = (ws: WsConnection, alias: string) =>
+      ws.subscribe(
+        parse(`subscription { ${alias}: messageCreated(channelId: "${channelId}") { id content } }`) as never,
+        {} as never,
+      ) as unknown as Live;
+    /** Accepted once it received a message; refused with an error. */
+    const outcome = (subs: Live[]) => ({
+      accepted: subs.filter((s) => s.payloads.length > 0).length,
+      refused: subs.filter((s) => s.errors[0]?.[0]?.extensions?.code === 'LIMIT_REACHED').length,
+    });
+    // 150 of one shape on one socket, 400 of distinct shapes on another.
+    const same = Array.from({ length: 150 }, () => open(first, 'same'));
+    const distinct = Array.from({ length: 400 }, (_, i) => open(second, `shape${i}`));
+    // Sent until every subscription has a message or a refusal: a subscription is live once it receives.
+    const all = [...same, ...distinct];
+    const settled = () => all.every((s) => s.errors.length > 0 || s.payloads.length > 0);
+    for (let i = 0; !settled(); i++) {
+      if (i === 120) throw new Error('the subscriptions never settled');
+      await h.send(attacker, channelId, `wake ${i}`);
+      await until(settled, 'the subscriptions to settle', 500).catch(() => undefined);
+    }
+    const hydrations = () => metricValue(url, 'gochat_router_subscription_hydrations_total');
+    expect(outcome(same)).toEqual({ accepted: limits.perConnection, refused: 150 - limits.perConnection });
+    // The socket's own shape and `selections - 1` others: the user's places on the channel.
+    expect(outcome(distinct)).toEqual({
+      accepted: limits.selections - 1,
+      refused: 400 - (limits.selections - 1),
+    });
+    expect(first.closes).toEqual([]);
+    expect(second.closes).toEqual([]);
+
+    // Three messages cost at most one hydration per held shape each, and the victim is not held up.
+    const received = all.filter((s) => s.payloads.length > 0);
+    // Once every subscriber has this one, all earlier hydrations are done (each hydrates in order).
+    await h.send(attacker, channelId, 'sync');
+    const lastContent = (s: Live) => Object.values(s.payloads.at(-1) ?? {})[0]?.content;
+    await until(() => received.every((s) => lastContent(s) === 'sync'), 'the sync message');
+    const before = await hydrations();
+    const base = received.map((s) => s.payloads.length);
+    const timings: number[] = [];
+    const sending = (async () => {
+      for (let i = 0; i < 3; i++) await h.send(attacker, channelId, `flood ${i}`);
+    })();
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now();
+      await gqlOk(url, MeDocument, {}, victim.jwt);
+      timings.push(performance.now() - started);
+    }
+    await sending;
+    await until(() => received.every((s, i) => s.payloads.length >= base[i]! + 3), 'the flood to arrive');
+    expect((await hydrations()) - before).toBeLessThanOrEqual(3 * limits.selections);
+    // 12-18 s before the fix; a few milliseconds now. The bound is loose for a loaded 2-core machine.
+    expect(Math.max(...timings)).toBeLessThan(2_000);
   } finally {
     await h.dispose();
   }

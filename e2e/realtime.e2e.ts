@@ -24,10 +24,14 @@ import { realtimeFlow } from './realtime-flow.ts';
 import {
   forgedCursorsReplayOnlyHistory,
   messageCreatedEndsWithAccess,
+  oneUserCannotStallTheRouter,
   payloadsFollowViewerPermissions,
+  presenceIsCoalesced,
+  resetsLeaveNoGhosts,
+  strangersCannotEvictResume,
   subscribeThenLoadHistory,
 } from './realtime-hardening.ts';
-import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, tempConfig } from './support.ts';
+import { RELAXED_LIMITS, SECRETS, SHORT_REPLAY, UNLIMITED_SENDS, tempConfig } from './support.ts';
 
 /** Real time in embedded mode: one process, the in-memory bus log and presence store. */
 describe('real time, embedded', () => {
@@ -35,7 +39,7 @@ describe('real time, embedded', () => {
   let users: TestUser[];
 
   beforeAll(async () => {
-    const { dir, file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS);
+    const { dir, file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS + SHORT_REPLAY);
     gochat = await startGochat({
       env: {
         DATA_DIR: dir,
@@ -82,10 +86,38 @@ describe('real time, embedded', () => {
     await subscribeThenLoadHistory(gochat.url, { alice, bob, carol });
   });
 
+  it('keeps a resume window no stranger can evict: retention per subject, presence outside the log', async () => {
+    const [, , , , erin, frank] = users as TestUser[];
+    await strangersCannotEvictResume({ a: gochat.url, b: gochat.url }, erin!, frank!);
+  });
+
+  it('coalesces a burst of presence changes into a few events', async () => {
+    const [, , carol, dave] = users as TestUser[];
+    await presenceIsCoalesced(gochat.url, dave!, carol!);
+  });
+
+  it('leaves no device or connection count behind after 60 connections reset right after connection_init', async () => {
+    const [alice, , , , , , grace] = users as TestUser[];
+    await resetsLeaveNoGhosts(gochat.url, grace!, alice!, 8);
+  });
+
+  it('keeps one user from stalling the router: operation and selection caps, others unaffected', async () => {
+    const [, , , , erin, frank] = users as TestUser[];
+    await oneUserCannotStallTheRouter(
+      gochat.url,
+      { attacker: frank!, victim: erin! },
+      { perConnection: 100, selections: 4 },
+    );
+  });
+
   it('holds the per-user limit in a burst of simultaneous connects: 8 stay, the rest get 4429', async () => {
     const frank = users[5]!;
     const burst = Array.from({ length: 12 }, () => wsConnect(gochat.url, frank.jwt));
-    await new Promise((r) => setTimeout(r, 2_000));
+    // Each one is either refused, or live (its feed starts).
+    const feeds = burst.map((ws) => ws.subscribe(ViewerFeedDocument, {}));
+    const settled = () => burst.every((ws, i) => ws.closes.length > 0 || feeds[i]!.payloads.length > 0);
+    for (const deadline = Date.now() + 30_000; !settled(); await new Promise((r) => setTimeout(r, 20)))
+      if (Date.now() > deadline) throw new Error('the burst never settled');
     const closed = burst.filter((s) => s.closes.length > 0);
     expect(closed.map((s) => s.closes[0]!.code)).toEqual([4429, 4429, 4429, 4429]);
     await Promise.all(burst.map((s) => s.dispose()));

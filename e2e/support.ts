@@ -28,3 +28,13 @@ export const SECRETS = {
   AUTH_SECRET: 'e2e-auth-secret-0123456789abcdef012345',
   INTERNAL_SECRET: 'e2e-internal-secret-0123456789abcdef0123',
 };
+
+/**
+ * A resume may replay at most 100 events of the viewer's own subjects: a test can send more than that
+ * elsewhere and show that it does not count (issue 11, item 7).
+ */
+export const SHORT_REPLAY = `
+router:
+  realtime:
+    maxReplay: 100
+`;

@@ -118,25 +118,17 @@ export class SubscriptionEngine {
       return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
     }
 
-    const { [RESUME_ARGUMENT]: after, ...guardValues } = argValues;
-    const guard = await this.options.run(this.guardDocument(fieldName, spec), guardValues, principal);
-    if (guard.errors?.length)
-      // Guard paths name internal fields; the client only needs the code and the message.
-      return guard.errors.map((e) => new GraphQLError(e.message, { extensions: e.extensions }));
-
+    if (principal.kind !== 'user') return [new DomainError('UNAUTHENTICATED', 'Sign in to subscribe.')];
     if (operation.variableDefinitions?.some((d) => d.variable.name.value.startsWith(EVENT_VARIABLE_PREFIX)))
       return [new GraphQLError(`Variable names starting with ${EVENT_VARIABLE_PREFIX} are reserved.`)];
-
-    const scope = this.scopeOf(renderTemplate(spec.scope, argValues));
-    const subject = renderTemplate(spec.subject, argValues);
-    const epoch = await this.options.bus.epoch();
-    let afterSeq: number | undefined;
+    let scope: Principal & { kind: 'scope' };
+    let subject: string;
     try {
-      afterSeq = typeof after === 'string' ? parseCursor(after, epoch) : undefined;
-    } catch (error) {
-      return [error as GraphQLError];
+      scope = this.scopeOf(renderTemplate(spec.scope, argValues));
+      subject = renderTemplate(spec.subject, argValues);
+    } catch {
+      return [new DomainError('VALIDATION', `Give the arguments ${fieldName} needs.`)];
     }
-    if (principal.kind !== 'user') return [new DomainError('UNAUTHENTICATED', 'Sign in to subscribe.')];
     const plan = planHydration({
       document: args.document,
       operation,
@@ -145,21 +137,32 @@ export class SubscriptionEngine {
       variables: args.variableValues ?? {},
       scope: JSON.stringify(scope),
     });
-    // Each distinct selection on a channel costs a hydration per message: a user gets a few.
+    // Each distinct selection on a channel costs a hydration per message: a user gets a few. Checked
+    // first, so a flood of refused shapes costs no gateway query.
     const release = this.options.limits.holdSelection(principal.userId, subject, plan.shareKey);
     if (release instanceof DomainError) return [release];
-    const prepared = await this.startFeed(args, principal, {
-      spec,
-      subject,
-      scope,
-      plan,
-      afterSeq,
-      epoch,
-      root,
-    });
-    if (isPrepared(prepared)) prepared.release = release;
-    else release();
-    return prepared;
+    let prepared: PreparedSubscription | readonly GraphQLError[] = [];
+    try {
+      const { [RESUME_ARGUMENT]: after, ...guardValues } = argValues;
+      const guard = await this.options.run(this.guardDocument(fieldName, spec), guardValues, principal);
+      if (guard.errors?.length)
+        // Guard paths name internal fields; the client only needs the code and the message.
+        return (prepared = guard.errors.map(
+          (e) => new GraphQLError(e.message, { extensions: e.extensions }),
+        ));
+      const epoch = await this.options.bus.epoch();
+      let afterSeq: number | undefined;
+      try {
+        afterSeq = typeof after === 'string' ? parseCursor(after, epoch) : undefined;
+      } catch (error) {
+        return (prepared = [error as GraphQLError]);
+      }
+      prepared = await this.startFeed(args, principal, { spec, subject, scope, plan, afterSeq, epoch, root });
+      if (isPrepared(prepared)) prepared.release = release;
+      return prepared;
+    } finally {
+      if (!isPrepared(prepared)) release();
+    }
   }
 
   private async startFeed(
