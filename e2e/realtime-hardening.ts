@@ -529,7 +529,7 @@ export async function oneUserCannotStallTheRouter(
     type Live = LiveSubscription<Record<string, { id: string; content: string }>>;
     const open = (ws: WsConnection, alias: string) =>
       ws.subscribe(
-        parse(`subscription { ${alias}: messageCreated(channelId: "${channelId}") { id content } }`) as never,
+        parse(`subscription { ${alias}: messageCreated(channelId: "${channelId}") { id content } }`),
         {} as never,
       ) as unknown as Live;
     /** Accepted once it received a message; refused with an error. */

@@ -87,22 +87,22 @@ describe('real time, embedded', () => {
   });
 
   it('keeps a resume window no stranger can evict: retention per subject, presence outside the log', async () => {
-    const [, , , , erin, frank] = users as TestUser[];
+    const [, , , , erin, frank] = users;
     await strangersCannotEvictResume({ a: gochat.url, b: gochat.url }, erin!, frank!);
   });
 
   it('coalesces a burst of presence changes into a few events', async () => {
-    const [, , carol, dave] = users as TestUser[];
+    const [, , carol, dave] = users;
     await presenceIsCoalesced(gochat.url, dave!, carol!);
   });
 
   it('leaves no device or connection count behind after 60 connections reset right after connection_init', async () => {
-    const [alice, , , , , , grace] = users as TestUser[];
+    const [alice, , , , , , grace] = users;
     await resetsLeaveNoGhosts(gochat.url, grace!, alice!, 8);
   });
 
   it('keeps one user from stalling the router: operation and selection caps, others unaffected', async () => {
-    const [, , , , erin, frank] = users as TestUser[];
+    const [, , , , erin, frank] = users;
     await oneUserCannotStallTheRouter(
       gochat.url,
       { attacker: frank!, victim: erin! },
