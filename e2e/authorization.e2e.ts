@@ -65,6 +65,7 @@ import {
   AuthzSetChannelOverwriteDocument,
   AuthzStartTypingDocument,
   AuthzThreadDocument,
+  AuthzThreadStarterDocument,
   AuthzTimeoutMemberDocument,
   AuthzTransferGuildOwnershipDocument,
   AuthzUnbanMemberDocument,
@@ -1114,6 +1115,28 @@ const MATRIX: Record<string, Row<unknown>> = {
   'Query.thread — private channel': opWith(privateChannel, privateThread, AuthzThreadDocument, (id) => ({
     id,
   })),
+  // A thread is visible with VIEW_CHANNEL, its starter message only with READ_MESSAGE_HISTORY too:
+  // HIDDEN when the thread is shown but its starter message is null.
+  'Query.thread — starter message where READ_MESSAGE_HISTORY is denied': row<string>({
+    expect: { ...permissioned, member: 'HIDDEN' },
+    setup: async (w) => {
+      const messageId = await postMessage(w, w.people.owner, w.main.restrictedId);
+      const { createThread } = await ok(w, 'owner', AuthzCreateThreadDocument, {
+        channelId: w.main.restrictedId,
+        messageId,
+        name: `starter-${unique()}`,
+      });
+      return createThread.id;
+    },
+    run: async (w, c, threadId) => {
+      const result = await gql(w.url, AuthzThreadStarterDocument, { id: threadId }, w.jwt(c));
+      if (!result.data) {
+        w.notes[c] = result.errors?.[0]?.message ?? 'no data';
+        return outcomeOf(result);
+      }
+      return result.data.thread.starterMessage?.message ? 'OK' : 'HIDDEN';
+    },
+  }),
   // CREATE_THREADS, which @everyone holds by default.
   'Mutation.createThread': op(members, AuthzCreateThreadDocument, (w, c) => ({
     channelId: w.main.generalId,
