@@ -62,10 +62,11 @@ describe('accounts, end to end (embedded)', () => {
       expect(codeOf(early)).toBe('EMAIL_NOT_VERIFIED');
 
       const link = await verificationLink(mailbox, email);
-      // The link points at the public URL (here the default, http://localhost:<port>).
-      expect(link.startsWith(`http://localhost:${new URL(url).port}/api/auth/verify-email?token=`)).toBe(
-        true,
-      );
+      // The link points at the public URL, by default the address the start banner announces.
+      const banner = await gochat.waitForLine(/^GoChat is up: GraphQL at /);
+      const announced = new URL(/GraphQL at (\S+)\/graphql/.exec(banner)![1]!);
+      expect(announced.origin).toBe(`http://127.0.0.1:${new URL(url).port}`);
+      expect(link.startsWith(`${announced.origin}/api/auth/verify-email?token=`)).toBe(true);
       const opened = await fetch(link);
       expect(opened.status).toBe(200);
 

@@ -24,7 +24,8 @@ export const httpSection = (defaultPort: number) =>
     })
     .prefault({});
 
-export const publicUrl = z.url({ protocol: /^https?$/ }).default('http://localhost:4000');
+/** Defaults to where the router listens by default (http.host, port 4000), as embedded mode's does. */
+export const publicUrl = z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:4000');
 
 export const dataDir = z.string().min(1).default('./data');
 
