@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 import { SignJWT } from 'jose';
 import {
   MeDocument,
@@ -15,6 +17,7 @@ import {
   gql,
   gqlOk,
   logMailbox,
+  logRecords,
   resetToken,
   startGochat,
   verificationLink,
@@ -49,6 +52,23 @@ describe('accounts, end to end (embedded)', () => {
 
   const newEmail = () =>
     `acct-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}@example.test`;
+
+  /** A call to /api/auth through the router, JSON unless the body is a string. */
+  const rest = (method: string, path: string, body?: unknown, sessionToken?: string) =>
+    fetch(`${url}/api/auth${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(sessionToken ? { authorization: `Bearer ${sessionToken}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+  /** Signs in over REST; answers the session token clients send back. */
+  const restSignIn = async (user: TestUser) => {
+    const response = await rest('POST', '/sign-in/email', { email: user.email, password: user.password });
+    expect(response.status).toBe(200);
+    return response.headers.get('set-auth-token')!;
+  };
 
   describe('sign-up and verification', () => {
     it('refuses sign-in until the mailed link is opened, then activates the account', async () => {
@@ -249,6 +269,73 @@ describe('accounts, end to end (embedded)', () => {
 
       const anonymous = await gql(url, UpdateProfileDocument, { input: { displayName: 'Nobody' } });
       expect(codeOf(anonymous)).toBe('UNAUTHENTICATED');
+    });
+
+    it('cannot be changed around the rules through /api/auth: update-user is not served, sign-up validates', async () => {
+      const user = await createVerifiedUser(url, mailbox, { displayName: 'Kept' });
+      const session = await restSignIn(user);
+      for (const name of ['x'.repeat(900_000), '']) {
+        const update = await rest('POST', '/update-user', { name }, session);
+        expect(update.status).toBe(404);
+        expect(await update.json()).toMatchObject({ code: 'NOT_FOUND' });
+      }
+      expect((await rest('POST', '/update-user', { handle: 'Kept' }, session)).status).toBe(404);
+      expect((await gqlOk(url, MeDocument, {}, user.jwt)).me).toMatchObject({
+        displayName: 'Kept',
+        handle: null,
+      });
+
+      const signUp = await rest('POST', '/sign-up/email', {
+        email: newEmail(),
+        password: 'long enough',
+        name: 'x'.repeat(900_000),
+      });
+      expect(signUp.status).toBe(400);
+      expect(await signUp.json()).toMatchObject({ code: 'VALIDATION', field: 'name' });
+    });
+  });
+
+  describe('REST errors', () => {
+    it('keep stdout to JSON lines, log client mistakes below warn, and answer standard reason phrases', async () => {
+      const user = await createVerifiedUser(url, mailbox);
+      const mistakes: Array<[string, string, unknown, number]> = [
+        ['POST', '/sign-in/email', { email: user.email, password: 'not the password' }, 401],
+        ['POST', '/sign-in/email', { email: newEmail(), password: 'not the password' }, 401],
+        ['POST', '/sign-in/email', 'this is not JSON', 400],
+        ['POST', '/sign-up/email', { email: newEmail(), password: 'short', name: 'Short' }, 400],
+        ['POST', '/sign-up/email', { email: 'not an e-mail', password: 'long enough', name: 'Bad' }, 400],
+        ['POST', '/reset-password', { token: 'bogus', newPassword: 'long enough' }, 400],
+        ['GET', '/verify-email?token=bogus', undefined, 401],
+        ['GET', '/token', undefined, 401],
+        ['POST', '/update-user', { name: 'x' }, 404],
+      ];
+      for (const [method, path, body, status] of mistakes) {
+        const response = await rest(method, path, body);
+        expect([method, path, response.status, response.statusText]).toEqual([
+          method,
+          path,
+          status,
+          STATUS_CODES[status],
+        ]);
+      }
+      const ok = await rest('POST', '/sign-in/email', { email: user.email, password: user.password });
+      expect([ok.status, ok.statusText]).toEqual([200, 'OK']);
+      expect(codeOf(await gql(url, SignInDocument, { input: { email: user.email, password: 'nope' } }))).toBe(
+        'UNAUTHENTICATED',
+      );
+
+      // Everything logged so far, by every test of this process.
+      const notJson = gochat.stdout.filter((line) => {
+        try {
+          return typeof JSON.parse(line) !== 'object';
+        } catch {
+          return true;
+        }
+      });
+      expect(notJson).toEqual([]);
+      expect(gochat.lines.filter((line) => /Better Auth|SERVER_ERROR/.test(line))).toEqual([]);
+      const loud = logRecords({ lines: gochat.stdout }).filter((r) => (r.level as number) >= 40);
+      expect(loud).toEqual([]);
     });
   });
 });
