@@ -12,6 +12,7 @@ import {
   UpdateProfileDocument,
   UserByIdDocument,
   VerifyEmailDocument,
+  ViewerFeedDocument,
   createVerifiedUser,
   freePort,
   gql,
@@ -23,6 +24,8 @@ import {
   verificationLink,
   type GochatProcess,
   type Mailbox,
+  waitForMetric,
+  wsConnect,
   type TestUser,
 } from '@gochat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,6 +214,42 @@ describe('accounts, end to end (embedded)', () => {
       expect(codeOf(refresh)).toBe('UNAUTHENTICATED');
       // Other sessions of the account are untouched.
       await gqlOk(url, RefreshJwtDocument, { sessionToken: user.sessionToken });
+    });
+  });
+
+  describe('sockets of ended sessions', () => {
+    /** A socket with a live viewer feed, once the router counts `live` subscriptions in all. */
+    async function liveSocket(jwt: string, live: number) {
+      const ws = wsConnect(url, jwt);
+      ws.subscribe(ViewerFeedDocument, {});
+      await waitForMetric(url, 'gochat_router_active_subscriptions', (v) => v >= live, {}, 20_000);
+      return ws;
+    }
+
+    it('closes with 4410 on a REST sign-out, and on a password reset, every socket of the ended sessions', async () => {
+      const user = await createVerifiedUser(url, mailbox);
+      const sessionToken = await restSignIn(user);
+      const { token } = (await (await rest('GET', '/token', undefined, sessionToken)).json()) as {
+        token: string;
+      };
+      const signedOut = await liveSocket(token, 1);
+      expect((await rest('POST', '/sign-out', {}, sessionToken)).status).toBe(200);
+      expect((await signedOut.waitForClose(20_000)).code).toBe(4410);
+      await waitForMetric(url, 'gochat_router_active_subscriptions', (v) => v === 0, {}, 20_000);
+
+      const { signIn } = await gqlOk(url, SignInDocument, {
+        input: { email: user.email, password: user.password },
+      });
+      const sockets = [await liveSocket(user.jwt, 1), await liveSocket(signIn.jwt, 2)];
+      expect((await rest('POST', '/request-password-reset', { email: user.email })).status).toBe(200);
+      const resetWith = await resetToken(mailbox, user.email);
+      expect(
+        (await rest('POST', '/reset-password', { token: resetWith, newPassword: 'brand new password' }))
+          .status,
+      ).toBe(200);
+      const closes = await Promise.all(sockets.map((ws) => ws.waitForClose(20_000)));
+      expect(closes.map((c) => c.code)).toEqual([4410, 4410]);
+      await Promise.all([signedOut, ...sockets].map((ws) => ws.dispose()));
     });
   });
 
