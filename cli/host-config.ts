@@ -45,3 +45,13 @@ export const KNOWN_TOP_LEVEL_KEYS = new Set([
   'accounts',
   'router',
 ]);
+
+/**
+ * The URL a client on this machine reaches a listener at: a wildcard host (every interface) is
+ * reached on loopback. The start banner shows it, and embedded mode's default publicUrl is it, so the
+ * links GoChat mails and the address it announces agree.
+ */
+export function localUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import type { RouterConfig } from '../router/config.ts';
 import type { AccountsConfig } from '../subgraphs/accounts/config.ts';
+import { localUrl } from './host-config.ts';
 import { loadConfig } from './load-config.ts';
 
 const INTERNAL = 'i'.repeat(32);
@@ -196,11 +197,21 @@ describe('loadConfig', () => {
       ]);
     });
 
-    it('defaults publicUrl to http://localhost:<port>', () => {
+    it('defaults publicUrl to the address the start banner shows: http://<host>:<port>', () => {
       const config = monolith({ DATA_DIR: tmpDir(), PORT: '4100' });
       expect(config.host.http.port).toBe(4100);
-      expect((config.roles.router as RouterConfig).publicUrl).toBe('http://localhost:4100');
-      expect((config.roles['subgraph:accounts'] as AccountsConfig).publicUrl).toBe('http://localhost:4100');
+      const banner = localUrl(config.host.http.host, 4100);
+      expect(banner).toBe('http://127.0.0.1:4100');
+      expect((config.roles.router as RouterConfig).publicUrl).toBe(banner);
+      expect((config.roles['subgraph:accounts'] as AccountsConfig).publicUrl).toBe(banner);
+
+      // Listening on every interface, both name loopback; a specific address is used as it is.
+      const everywhere = monolith({ DATA_DIR: tmpDir(), PORT: '4101', HOST: '0.0.0.0' });
+      expect((everywhere.roles.router as RouterConfig).publicUrl).toBe('http://127.0.0.1:4101');
+      expect(localUrl('0.0.0.0', 4101)).toBe('http://127.0.0.1:4101');
+      const ipv6 = monolith({ DATA_DIR: tmpDir(), PORT: '4102', HOST: '::1' });
+      expect((ipv6.roles.router as RouterConfig).publicUrl).toBe('http://[::1]:4102');
+      expect(localUrl('::1', 4102)).toBe('http://[::1]:4102');
 
       const given = monolith({ DATA_DIR: tmpDir(), PORT: '4100', PUBLIC_URL: 'https://chat.example.com' });
       expect((given.roles.router as RouterConfig).publicUrl).toBe('https://chat.example.com');

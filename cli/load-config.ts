@@ -10,7 +10,7 @@ import {
 } from '@gochat/config';
 import type { RoleName } from '@gochat/lifecycle';
 
-import { KNOWN_TOP_LEVEL_KEYS, hostConfigSchema, type HostConfig } from './host-config.ts';
+import { KNOWN_TOP_LEVEL_KEYS, hostConfigSchema, localUrl, type HostConfig } from './host-config.ts';
 import { ROLES } from './roles.ts';
 
 export interface LoadedConfig {
@@ -56,7 +56,7 @@ export function loadConfig(options: {
         internal: secrets.internal ?? generated.internal,
       };
     }
-    if (host) tree.publicUrl ??= `http://localhost:${host.http.port}`;
+    if (host) tree.publicUrl ??= localUrl(host.http.host, host.http.port);
   }
 
   const roles: LoadedConfig['roles'] = {};

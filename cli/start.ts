@@ -11,6 +11,7 @@ import {
 } from '@gochat/lifecycle';
 import { createLogger, createMetricsRegistry, type Logger } from '@gochat/log';
 
+import { localUrl } from './host-config.ts';
 import { connectInfrastructure } from './infrastructure.ts';
 import type { LoadedConfig } from './load-config.ts';
 import { ROLES, SUBGRAPH_ROLES } from './roles.ts';
@@ -70,15 +71,17 @@ export async function start(roleNames: RoleName[], monolith: boolean, config: Lo
     }
 
     const served = created.get(monolith ? 'router' : roleNames[0]!)!;
-    const { url } = await serveRole(served, {
+    const { port } = await serveRole(served, {
       host: host.http.host,
       port: host.http.port,
       log,
       lifecycle,
       metrics,
     });
+    // For people, on stderr: stdout carries only the JSON log.
+    const url = localUrl(host.http.host, port);
     if (served.name === 'router')
-      console.log(`GoChat is up: GraphQL at ${url}/graphql (health: ${url}/health)`);
+      console.error(`GoChat is up: GraphQL at ${url}/graphql (health: ${url}/health)`);
   } catch (error) {
     log.fatal({ err: error }, 'start failed');
     await lifecycle.shutdown('start failed');

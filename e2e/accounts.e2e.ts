@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 import { SignJWT } from 'jose';
 import {
   MeDocument,
@@ -10,16 +12,20 @@ import {
   UpdateProfileDocument,
   UserByIdDocument,
   VerifyEmailDocument,
+  ViewerFeedDocument,
   createVerifiedUser,
   freePort,
   gql,
   gqlOk,
   logMailbox,
+  logRecords,
   resetToken,
   startGochat,
   verificationLink,
   type GochatProcess,
   type Mailbox,
+  waitForMetric,
+  wsConnect,
   type TestUser,
 } from '@gochat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +56,23 @@ describe('accounts, end to end (embedded)', () => {
   const newEmail = () =>
     `acct-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}@example.test`;
 
+  /** A call to /api/auth through the router, JSON unless the body is a string. */
+  const rest = (method: string, path: string, body?: unknown, sessionToken?: string) =>
+    fetch(`${url}/api/auth${path}`, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(sessionToken ? { authorization: `Bearer ${sessionToken}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+  /** Signs in over REST; answers the session token clients send back. */
+  const restSignIn = async (user: TestUser) => {
+    const response = await rest('POST', '/sign-in/email', { email: user.email, password: user.password });
+    expect(response.status).toBe(200);
+    return response.headers.get('set-auth-token')!;
+  };
+
   describe('sign-up and verification', () => {
     it('refuses sign-in until the mailed link is opened, then activates the account', async () => {
       const email = newEmail();
@@ -62,10 +85,11 @@ describe('accounts, end to end (embedded)', () => {
       expect(codeOf(early)).toBe('EMAIL_NOT_VERIFIED');
 
       const link = await verificationLink(mailbox, email);
-      // The link points at the public URL (here the default, http://localhost:<port>).
-      expect(link.startsWith(`http://localhost:${new URL(url).port}/api/auth/verify-email?token=`)).toBe(
-        true,
-      );
+      // The link points at the public URL, by default the address the start banner announces.
+      const banner = await gochat.waitForLine(/^GoChat is up: GraphQL at /);
+      const announced = new URL(/GraphQL at (\S+)\/graphql/.exec(banner)![1]!);
+      expect(announced.origin).toBe(`http://127.0.0.1:${new URL(url).port}`);
+      expect(link.startsWith(`${announced.origin}/api/auth/verify-email?token=`)).toBe(true);
       const opened = await fetch(link);
       expect(opened.status).toBe(200);
 
@@ -193,6 +217,42 @@ describe('accounts, end to end (embedded)', () => {
     });
   });
 
+  describe('sockets of ended sessions', () => {
+    /** A socket with a live viewer feed, once the router counts `live` subscriptions in all. */
+    async function liveSocket(jwt: string, live: number) {
+      const ws = wsConnect(url, jwt);
+      ws.subscribe(ViewerFeedDocument, {});
+      await waitForMetric(url, 'gochat_router_active_subscriptions', (v) => v >= live, {}, 20_000);
+      return ws;
+    }
+
+    it('closes with 4410 on a REST sign-out, and on a password reset, every socket of the ended sessions', async () => {
+      const user = await createVerifiedUser(url, mailbox);
+      const sessionToken = await restSignIn(user);
+      const { token } = (await (await rest('GET', '/token', undefined, sessionToken)).json()) as {
+        token: string;
+      };
+      const signedOut = await liveSocket(token, 1);
+      expect((await rest('POST', '/sign-out', {}, sessionToken)).status).toBe(200);
+      expect((await signedOut.waitForClose(20_000)).code).toBe(4410);
+      await waitForMetric(url, 'gochat_router_active_subscriptions', (v) => v === 0, {}, 20_000);
+
+      const { signIn } = await gqlOk(url, SignInDocument, {
+        input: { email: user.email, password: user.password },
+      });
+      const sockets = [await liveSocket(user.jwt, 1), await liveSocket(signIn.jwt, 2)];
+      expect((await rest('POST', '/request-password-reset', { email: user.email })).status).toBe(200);
+      const resetWith = await resetToken(mailbox, user.email);
+      expect(
+        (await rest('POST', '/reset-password', { token: resetWith, newPassword: 'brand new password' }))
+          .status,
+      ).toBe(200);
+      const closes = await Promise.all(sockets.map((ws) => ws.waitForClose(20_000)));
+      expect(closes.map((c) => c.code)).toEqual([4410, 4410]);
+      await Promise.all([signedOut, ...sockets].map((ws) => ws.dispose()));
+    });
+  });
+
   describe('password reset', () => {
     it('resets with the mailed token, ends every session, and the token works once', async () => {
       const user = await createVerifiedUser(url, mailbox);
@@ -248,6 +308,73 @@ describe('accounts, end to end (embedded)', () => {
 
       const anonymous = await gql(url, UpdateProfileDocument, { input: { displayName: 'Nobody' } });
       expect(codeOf(anonymous)).toBe('UNAUTHENTICATED');
+    });
+
+    it('cannot be changed around the rules through /api/auth: update-user is not served, sign-up validates', async () => {
+      const user = await createVerifiedUser(url, mailbox, { displayName: 'Kept' });
+      const session = await restSignIn(user);
+      for (const name of ['x'.repeat(900_000), '']) {
+        const update = await rest('POST', '/update-user', { name }, session);
+        expect(update.status).toBe(404);
+        expect(await update.json()).toMatchObject({ code: 'NOT_FOUND' });
+      }
+      expect((await rest('POST', '/update-user', { handle: 'Kept' }, session)).status).toBe(404);
+      expect((await gqlOk(url, MeDocument, {}, user.jwt)).me).toMatchObject({
+        displayName: 'Kept',
+        handle: null,
+      });
+
+      const signUp = await rest('POST', '/sign-up/email', {
+        email: newEmail(),
+        password: 'long enough',
+        name: 'x'.repeat(900_000),
+      });
+      expect(signUp.status).toBe(400);
+      expect(await signUp.json()).toMatchObject({ code: 'VALIDATION', field: 'name' });
+    });
+  });
+
+  describe('REST errors', () => {
+    it('keep stdout to JSON lines, log client mistakes below warn, and answer standard reason phrases', async () => {
+      const user = await createVerifiedUser(url, mailbox);
+      const mistakes: Array<[string, string, unknown, number]> = [
+        ['POST', '/sign-in/email', { email: user.email, password: 'not the password' }, 401],
+        ['POST', '/sign-in/email', { email: newEmail(), password: 'not the password' }, 401],
+        ['POST', '/sign-in/email', 'this is not JSON', 400],
+        ['POST', '/sign-up/email', { email: newEmail(), password: 'short', name: 'Short' }, 400],
+        ['POST', '/sign-up/email', { email: 'not an e-mail', password: 'long enough', name: 'Bad' }, 400],
+        ['POST', '/reset-password', { token: 'bogus', newPassword: 'long enough' }, 400],
+        ['GET', '/verify-email?token=bogus', undefined, 401],
+        ['GET', '/token', undefined, 401],
+        ['POST', '/update-user', { name: 'x' }, 404],
+      ];
+      for (const [method, path, body, status] of mistakes) {
+        const response = await rest(method, path, body);
+        expect([method, path, response.status, response.statusText]).toEqual([
+          method,
+          path,
+          status,
+          STATUS_CODES[status],
+        ]);
+      }
+      const ok = await rest('POST', '/sign-in/email', { email: user.email, password: user.password });
+      expect([ok.status, ok.statusText]).toEqual([200, 'OK']);
+      expect(codeOf(await gql(url, SignInDocument, { input: { email: user.email, password: 'nope' } }))).toBe(
+        'UNAUTHENTICATED',
+      );
+
+      // Everything logged so far, by every test of this process.
+      const notJson = gochat.stdout.filter((line) => {
+        try {
+          return typeof JSON.parse(line) !== 'object';
+        } catch {
+          return true;
+        }
+      });
+      expect(notJson).toEqual([]);
+      expect(gochat.lines.filter((line) => /Better Auth|SERVER_ERROR/.test(line))).toEqual([]);
+      const loud = logRecords({ lines: gochat.stdout }).filter((r) => (r.level as number) >= 40);
+      expect(loud).toEqual([]);
     });
   });
 });

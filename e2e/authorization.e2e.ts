@@ -65,6 +65,7 @@ import {
   AuthzSetChannelOverwriteDocument,
   AuthzStartTypingDocument,
   AuthzThreadDocument,
+  AuthzThreadStarterDocument,
   AuthzTimeoutMemberDocument,
   AuthzTransferGuildOwnershipDocument,
   AuthzUnbanMemberDocument,
@@ -89,6 +90,7 @@ import {
   ResendVerificationEmailDocument,
   ResetPasswordDocument,
   SendMessageDocument,
+  SessionActiveDocument,
   SignInDocument,
   SignOutDocument,
   SignUpDocument,
@@ -408,6 +410,13 @@ async function realtimeAccessOutcome(w: World, c: Caller, guildId?: string): Pro
   return guildId && access.guilds.length === 0 ? 'NO_GUILDS' : 'OK';
 }
 
+/** OK when the JWT's session is active, INACTIVE when it ended, else the refusal's code. */
+async function sessionOutcome(w: World, jwt: string | undefined): Promise<Outcome> {
+  const result = await gql(w.url, SessionActiveDocument, {}, jwt);
+  if (!result.data) return outcomeOf(result);
+  return result.data.sessionActive ? 'OK' : 'INACTIVE';
+}
+
 // Fixtures shared by several rows.
 const spareUser = (w: World) => Promise.resolve(w.take());
 /** A spare user who blocked every signed-in caller. */
@@ -490,6 +499,19 @@ const MATRIX: Record<string, Row<unknown>> = {
   'Query.me': op(signedIn, MeDocument, () => ({})),
   'Query.user': op(signedIn, UserByIdDocument, (w) => ({ id: w.people.owner.id })),
   'Query.userByHandle': op(signedIn, UserByHandleDocument, () => ({ handle: 'nobody_here' })),
+  // About the caller's own session: the router asks it as the user when a WebSocket opens.
+  'Query.sessionActive': row({ expect: signedIn, run: (w, c) => sessionOutcome(w, w.jwt(c)) }),
+  'Query.sessionActive — a signed-out session': row({
+    expect: { ...everyone('INACTIVE'), anonymous: 'UNAUTHENTICATED' },
+    run: async (w, c) => {
+      if (c === 'anonymous') return sessionOutcome(w, undefined);
+      const { signIn } = await gqlOk(w.url, SignInDocument, {
+        input: { email: w.people[c].email, password: w.people[c].password },
+      });
+      await gqlOk(w.url, SignOutDocument, {}, signIn.jwt);
+      return sessionOutcome(w, signIn.jwt);
+    },
+  }),
   'Mutation.signUp': op(everyone('OK'), SignUpDocument, () => ({
     input: { email: `authz-${unique()}@example.test`, password: 'long enough', displayName: 'A' },
   })),
@@ -1114,6 +1136,28 @@ const MATRIX: Record<string, Row<unknown>> = {
   'Query.thread — private channel': opWith(privateChannel, privateThread, AuthzThreadDocument, (id) => ({
     id,
   })),
+  // A thread is visible with VIEW_CHANNEL, its starter message only with READ_MESSAGE_HISTORY too:
+  // HIDDEN when the thread is shown but its starter message is null.
+  'Query.thread — starter message where READ_MESSAGE_HISTORY is denied': row<string>({
+    expect: { ...permissioned, member: 'HIDDEN' },
+    setup: async (w) => {
+      const messageId = await postMessage(w, w.people.owner, w.main.restrictedId);
+      const { createThread } = await ok(w, 'owner', AuthzCreateThreadDocument, {
+        channelId: w.main.restrictedId,
+        messageId,
+        name: `starter-${unique()}`,
+      });
+      return createThread.id;
+    },
+    run: async (w, c, threadId) => {
+      const result = await gql(w.url, AuthzThreadStarterDocument, { id: threadId }, w.jwt(c));
+      if (!result.data) {
+        w.notes[c] = result.errors?.[0]?.message ?? 'no data';
+        return outcomeOf(result);
+      }
+      return result.data.thread.starterMessage?.message ? 'OK' : 'HIDDEN';
+    },
+  }),
   // CREATE_THREADS, which @everyone holds by default.
   'Mutation.createThread': op(members, AuthzCreateThreadDocument, (w, c) => ({
     channelId: w.main.generalId,

@@ -4,6 +4,8 @@ import type { ServiceLink, SubgraphName } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import { REQUEST_ID_HEADER } from '@gochat/subgraph-kit';
 
+import { boundedResponse } from './bounded-response.ts';
+
 /** What the router puts in every operation's context; the gateway hands it to each subgraph fetch. */
 export interface GatewayContext {
   requestId: string;
@@ -35,6 +37,8 @@ export function createGateway(options: {
   supergraphSdl: string;
   links: Record<SubgraphName, ServiceLink>;
   log: Logger;
+  /** Bytes a subgraph response may have; a larger one is RESPONSE_TOO_LARGE for that fetch. */
+  maxResponseBytes: number;
 }): ApolloGateway {
   return new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
@@ -44,7 +48,13 @@ export function createGateway(options: {
       if (!link || !url) throw new Error(`no service link for subgraph ${name}`);
       return new RemoteGraphQLDataSource<GatewayContext & Record<string, unknown>>({
         url,
-        fetcher: async (input, init) => link(new Request(input, init as RequestInit)),
+        fetcher: async (input, init) =>
+          boundedResponse(
+            await link(new Request(input, init as RequestInit)),
+            options.maxResponseBytes,
+            options.log,
+            name,
+          ),
         willSendRequest({ request, context }) {
           const { identityToken, requestId } = context as GatewayContext;
           request.http?.headers.set(IDENTITY_HEADER, identityToken);

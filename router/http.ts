@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 import { IDENTITY_HEADER, type IdentitySigner } from '@gochat/identity';
 import type { RequestContext, ServiceLink } from '@gochat/lifecycle';
 
@@ -109,7 +111,8 @@ export function createRouterHttp(options: {
     responseHeaders.delete('content-length');
     return new Response(upstream.body, {
       status: upstream.status,
-      statusText: upstream.statusText,
+      // better-auth's reason phrases are its codes ("BAD_REQUEST", "400", or none): send the standard one.
+      statusText: STATUS_CODES[upstream.status] ?? '',
       headers: responseHeaders,
     });
   };

@@ -49,6 +49,7 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     supergraphSdl: supergraphFile('supergraph.graphql'),
     links: deps.links,
     log,
+    maxResponseBytes: config.router.limits.maxSubgraphResponseBytes,
   });
   await gateway.load();
   lifecycle.defer('gateway', () => gateway.stop());

@@ -7,7 +7,7 @@ const CODES: Record<string, ErrorCode> = {
   HANDLE_TAKEN: 'CONFLICT',
   USER_ALREADY_EXISTS: 'CONFLICT',
   USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL: 'CONFLICT',
-  INVALID_HANDLE: 'VALIDATION',
+  VALIDATION: 'VALIDATION',
   INVALID_EMAIL: 'VALIDATION',
   INVALID_PASSWORD: 'VALIDATION',
   PASSWORD_TOO_SHORT: 'VALIDATION',
@@ -34,7 +34,8 @@ export async function callAuth<T>(run: () => Promise<T>): Promise<T> {
   } catch (error) {
     if (error instanceof APIError) {
       const code = typeof error.body?.code === 'string' ? CODES[error.body.code] : undefined;
-      if (code) throw new DomainError(code, MESSAGES[code] ?? error.body?.message ?? error.message);
+      const field = typeof error.body?.field === 'string' ? { details: { field: error.body.field } } : {};
+      if (code) throw new DomainError(code, MESSAGES[code] ?? error.body?.message ?? error.message, field);
     }
     throw error;
   }

@@ -1,31 +1,49 @@
+import { DomainError, parseInput } from '@gochat/errors';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
 import { jwtVerify } from 'jose';
 
 import type { AccountsStore } from './store.ts';
-import { handle as handleRule } from './validation.ts';
+import { authUserFields } from './validation.ts';
 
 /**
- * Where GoChat answers differently from better-auth's defaults (docs/decisions 0006, 0007): a taken
- * e-mail or handle at sign-up is a clear error, and so is a verification link that was already used.
+ * The user fields of a better-auth write, checked by GoChat's rules (validation.ts) and normalized
+ * (a trimmed name); only the fields present are returned. VALIDATION naming the field otherwise.
+ */
+export function checkUserFields(fields: Record<string, unknown>): Record<string, unknown> {
+  try {
+    return parseInput(authUserFields, fields);
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    throw new APIError('BAD_REQUEST', { code: 'VALIDATION', message: error.message, ...error.extensions });
+  }
+}
+
+// A promise either way: better-auth awaits the hook, and a refusal must reject it, not throw.
+const checked = (fields: Record<string, unknown>) =>
+  Promise.resolve(fields).then((f) => ({ data: { ...f, ...checkUserFields(f) } }));
+
+/**
+ * better-auth's database hooks for users: every write of user fields, whatever the endpoint or
+ * server-side call, passes checkUserFields.
+ */
+export const userFieldHooks = { create: { before: checked }, update: { before: checked } };
+
+/**
+ * Where GoChat answers differently from better-auth's defaults (docs/decisions 0006, 0007): a sign-up
+ * with fields that break GoChat's rules is refused before anything is looked up, a taken e-mail or
+ * handle at sign-up is a clear error, and so is a verification link that was already used.
  */
 export function createAuthHooks(store: AccountsStore, authSecret: string) {
   const key = new TextEncoder().encode(authSecret);
 
   const refuseTakenSignUp = async (body: Record<string, unknown>) => {
-    const email = typeof body.email === 'string' ? body.email.toLowerCase() : '';
-    if (email && (await store.userByEmail(email)))
+    const { email, handle } = checkUserFields({ name: body.name, email: body.email, handle: body.handle });
+    if (typeof email === 'string' && (await store.userByEmail(email.toLowerCase())))
       throw new APIError('UNPROCESSABLE_ENTITY', {
         code: 'EMAIL_TAKEN',
         message: 'An account with this e-mail already exists.',
       });
-    if (body.handle === undefined || body.handle === null) return;
-    const parsed = handleRule.safeParse(body.handle);
-    if (!parsed.success)
-      throw new APIError('BAD_REQUEST', {
-        code: 'INVALID_HANDLE',
-        message: `handle: ${parsed.error.issues[0]?.message}`,
-      });
-    if (await store.userByHandle(parsed.data))
+    if (typeof handle === 'string' && (await store.userByHandle(handle)))
       throw new APIError('UNPROCESSABLE_ENTITY', { code: 'HANDLE_TAKEN', message: 'This handle is taken.' });
   };
 

@@ -9,6 +9,23 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   Response.json(body, { status, headers });
 
 /**
+ * The better-auth endpoints GoChat serves, by method and path under /api/auth: what the router, the
+ * mailed links, the README and the tests use. Every other one (update-user, change-email, delete-user,
+ * list-sessions, revoke-sessions...) answers 404: the GraphQL API does those jobs, with its rules.
+ */
+export const AUTH_ROUTES: ReadonlySet<string> = new Set([
+  'GET /jwks', // the router verifies JWTs with these keys
+  'POST /sign-up/email',
+  'POST /sign-in/email', // answers the session token in set-auth-token
+  'GET /token', // a JWT for the session token sent as Authorization: Bearer <session token>
+  'POST /sign-out',
+  'GET /verify-email', // the mailed link
+  'POST /send-verification-email',
+  'POST /request-password-reset',
+  'POST /reset-password',
+]);
+
+/**
  * better-auth's REST endpoints (/api/auth/*), reached through the router only. The router's identity
  * carries the client address, which drives rate limiting and session records.
  */
@@ -33,6 +50,11 @@ export function createAuthHttpHandler(deps: {
       });
     }
     const path = new URL(request.url).pathname.slice(AUTH_BASE_PATH.length) || '/';
+    if (!AUTH_ROUTES.has(`${request.method} ${path}`))
+      return json(404, {
+        code: 'NOT_FOUND',
+        message: `No auth endpoint ${request.method} ${AUTH_BASE_PATH}${path}.`,
+      });
     const wait = await limits.checkPath(path, ip);
     if (wait > 0)
       return json(
@@ -50,7 +72,10 @@ export function createAuthHttpHandler(deps: {
     // tokens, no Origin) are given the public origin; browsers always send their own.
     if (!headers.has('origin') && !headers.has('cookie')) headers.set('origin', publicOrigin);
     try {
-      return await auth.handler(await rebuildRequest(request, { headers }));
+      const response = await auth.handler(await rebuildRequest(request, { headers }));
+      if (response.status >= 400 && response.status < 500)
+        log.debug({ path, status: response.status }, 'auth: request refused');
+      return response;
     } catch (error) {
       log.error({ err: error, path }, 'auth: unexpected error');
       return json(500, { code: 'INTERNAL_SERVER_ERROR', message: 'Unexpected error.' });

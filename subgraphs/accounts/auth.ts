@@ -8,7 +8,7 @@ import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { bearer } from 'better-auth/plugins/bearer';
 import { jwt } from 'better-auth/plugins/jwt';
 
-import { createAuthHooks } from './auth-hooks.ts';
+import { createAuthHooks, userFieldHooks } from './auth-hooks.ts';
 import type { AccountsConfig } from './config.ts';
 import { passwordResetMail, verificationMail } from './mail-templates.ts';
 import type { AccountsStore } from './store.ts';
@@ -20,6 +20,8 @@ export interface AuthDeps {
   mailer: Mailer;
   ids: SnowflakeGenerator;
   log: Logger;
+  /** Wakes the outbox relay: a deleted session row recorded SessionRevoked (migration 0003). */
+  kick: () => void;
 }
 
 export const AUTH_BASE_PATH = '/api/auth';
@@ -29,7 +31,7 @@ export const AUTH_BASE_PATH = '/api/auth';
  * tables. Its own rate limiter is off: ours (rate-limit.ts) runs in front of it with shared storage
  * and also covers the GraphQL mutations, which call auth.api directly and would bypass it.
  */
-export function createAuth({ db, store, config, mailer, ids, log }: AuthDeps) {
+export function createAuth({ db, store, config, mailer, ids, log, kick }: AuthDeps) {
   const { accounts, publicUrl, secrets } = config;
   const origin = new URL(publicUrl).origin;
   const trustedOrigins = [origin, accounts.verifyRedirectUrl, accounts.resetPasswordUrl]
@@ -95,11 +97,28 @@ export function createAuth({ db, store, config, mailer, ids, log }: AuthDeps) {
       }),
     ],
     hooks: { before: createAuthHooks(store, secrets.auth) },
-    logger: {
-      level: 'warn',
-      log: (level, message, ...args) => log[level]({ args }, `auth: ${message}`),
+    databaseHooks: {
+      user: userFieldHooks,
+      // Each deleted session recorded SessionRevoked in its transaction: publish it now.
+      session: { delete: { after: () => Promise.resolve(kick()) } },
     },
+    // Errors of requests come back to auth-http.ts, which answers and logs them (better-auth would
+    // print client mistakes as coloured ERROR lines outside the JSON log).
+    onAPIError: { throw: true },
+    logger: { level: 'debug', log: (level, message, ...args) => logAuth(log, level, message, args) },
   });
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/**
+ * better-auth's log lines, in the JSON log: its warnings are mostly a client's mistakes (an unknown
+ * e-mail, a wrong password), so info; its errors stay errors; the rest is debug.
+ */
+function logAuth(log: Logger, level: 'debug' | 'info' | 'warn' | 'error', message: string, args: unknown[]) {
+  const err = args.find((a) => a instanceof Error);
+  const rest = args.filter((a) => a !== err);
+  const fields = { ...(err ? { err } : {}), ...(rest.length ? { args: rest } : {}) };
+  const at = level === 'error' ? 'error' : level === 'warn' ? 'info' : 'debug';
+  log[at](fields, `auth: ${message}`);
+}

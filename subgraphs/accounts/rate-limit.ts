@@ -17,7 +17,7 @@ const STRICT_PATHS: Record<string, StrictAction> = {
 };
 
 /** Public keys are fetched by the router and by verifiers; limiting them would only hurt verification. */
-const UNLIMITED_PATHS = new Set(['/jwks', '/ok']);
+const UNLIMITED_PATHS = new Set(['/jwks']);
 
 export interface AuthRateLimits {
   /** Throws RATE_LIMITED when the client spent its budget for the action. */
@@ -53,7 +53,7 @@ export function createAuthRateLimits(
     },
     async checkPath(path, ip) {
       if (UNLIMITED_PATHS.has(path)) return 0;
-      const action = STRICT_PATHS[path] ?? (path.startsWith('/reset-password/') ? 'reset' : undefined);
+      const action = STRICT_PATHS[path];
       return secondsToWait(action ? strictFor(action) : general, ip);
     },
   };

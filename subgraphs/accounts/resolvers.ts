@@ -101,6 +101,10 @@ export const resolvers: Resolvers<AccountsContext> = {
       signedInUser(ctx.identity);
       return (await ctx.users.load(id)) ?? null;
     },
+    sessionActive: async (_root, _args, ctx) => {
+      const { userId, sessionId } = signedInUser(ctx.identity);
+      return sessionId ? ctx.store.sessionActive(userId, sessionId) : false;
+    },
     userByHandle: async (_root, { handle }, ctx) => {
       signedInUser(ctx.identity);
       return (await ctx.store.userByHandle(handle.toLowerCase())) ?? null;

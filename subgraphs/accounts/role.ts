@@ -42,7 +42,7 @@ export function createAccountsRole(deps: AccountsDeps): Role {
   const mailer = createMailer(config.mail, log);
   deps.lifecycle.defer('mailer', () => mailer.close());
   const store = createAccountsStore(db);
-  const auth = createAuth({ db, store, config, mailer, ids: deps.ids, log });
+  const auth = createAuth({ db, store, config, mailer, ids: deps.ids, log, kick: () => deps.outbox.kick() });
   const limits = createAuthRateLimits(deps.cache, config.accounts.rateLimit);
   const jwtTtlMs = durationMs(config.accounts.jwtTtl);
 

@@ -3,7 +3,7 @@ import { session, user } from '@gochat/drizzle';
 import { conflict } from '@gochat/errors';
 import { newEvent, subjects } from '@gochat/events';
 import { appendToOutbox } from '@gochat/outbox';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, gt, inArray } from 'drizzle-orm';
 
 import { relationshipsStore } from './relationships.ts';
 
@@ -73,19 +73,26 @@ export function createAccountsStore(db: Database) {
     },
 
     /**
-     * Ends one session of the user, with SessionRevoked in the same transaction (so connections it
-     * authenticated can be closed); false, and no event, when it was already gone.
+     * Ends one session of the user; false when it was already gone. The database records
+     * SessionRevoked with the deletion, as for every session that ends (migration 0003, decision 0027).
      */
-    deleteSession: (userId: string, sessionId: string): Promise<boolean> =>
-      db.transaction(async (tx) => {
-        const deleted = await tx
-          .delete(session)
-          .where(and(eq(session.id, sessionId), eq(session.userId, userId)))
-          .returning({ id: session.id });
-        if (deleted.length === 0) return false;
-        await appendToOutbox(tx, [newEvent('SessionRevoked', subjects.user(userId), { userId, sessionId })]);
-        return true;
-      }),
+    async deleteSession(userId: string, sessionId: string): Promise<boolean> {
+      const deleted = await db
+        .delete(session)
+        .where(and(eq(session.id, sessionId), eq(session.userId, userId)))
+        .returning({ id: session.id });
+      return deleted.length > 0;
+    },
+
+    /** Whether the user's session still exists and has not expired. */
+    async sessionActive(userId: string, sessionId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: session.id })
+        .from(session)
+        .where(and(eq(session.id, sessionId), eq(session.userId, userId), gt(session.expiresAt, new Date())))
+        .limit(1);
+      return row !== undefined;
+    },
   };
 }
 

@@ -1,23 +1,40 @@
+import { Writable } from 'node:stream';
+
 import { createMemoryStore } from '@gochat/cache';
-import { openSubgraphHarness, type SubgraphHarness } from '@gochat/testkit';
+import { logMailbox, openSubgraphHarness, type Mailbox, type SubgraphHarness } from '@gochat/testkit';
+import { pino } from 'pino';
 
 import { accountsConfigSchema } from './config.ts';
 import { createAccountsRole } from './role.ts';
 
 /**
  * The accounts subgraph in-process on a real database (see openSubgraphHarness), with a memory cache
- * and a log mailer. Sign-up and sign-in over HTTP are covered by the e2e suites.
+ * and a log mailer whose mails the test reads from `mailbox`. Its REST endpoints take requests
+ * through `fetch`, as the router sends them.
  */
-export type AccountsHarness = SubgraphHarness;
+export interface AccountsHarness extends SubgraphHarness {
+  mailbox: Mailbox;
+}
 
-export const openAccountsHarness = (postgresAdminUrl?: string | null): Promise<AccountsHarness> =>
-  openSubgraphHarness(
+export const openAccountsHarness = async (postgresAdminUrl?: string | null): Promise<AccountsHarness> => {
+  const lines: string[] = [];
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    }),
+  );
+  const harness = await openSubgraphHarness(
     {
       subgraph: 'accounts',
       worker: 2,
       role: (deps, lifecycle) =>
         createAccountsRole({
           ...deps,
+          log,
           config: accountsConfigSchema.parse({
             secrets: { auth: 'harness-auth-secret-0123456789abcdef', internal: deps.config.secrets.internal },
           }),
@@ -27,3 +44,5 @@ export const openAccountsHarness = (postgresAdminUrl?: string | null): Promise<A
     },
     postgresAdminUrl,
   );
+  return Object.assign(harness, { mailbox: logMailbox({ lines }) });
+};

@@ -14,3 +14,14 @@ export const signInInput = z.object({ email: z.string().max(254), password: z.st
 export const updateProfileInput = z
   .object({ displayName: displayName.nullish(), handle: handle.nullish() })
   .refine((v) => v.displayName != null || v.handle != null, 'give a displayName or a handle to change');
+
+/**
+ * The account fields better-auth writes (REST sign-up, and any user update it makes), by the same
+ * rules as the GraphQL mutations. GoChat has no profile images: better-auth's `image` stays empty.
+ */
+export const authUserFields = z.object({
+  name: displayName.optional(),
+  email: email.optional(),
+  handle: handle.nullish(),
+  image: z.null('not supported').optional(),
+});

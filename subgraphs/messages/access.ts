@@ -1,4 +1,4 @@
-import { forbidden, notFound, unauthenticated, validation } from '@gochat/errors';
+import { DomainError, forbidden, notFound, unauthenticated, validation } from '@gochat/errors';
 import { isSnowflake } from '@gochat/ids';
 import {
   PERMISSIONS,
@@ -82,6 +82,24 @@ export async function readable(ctx: MessagesContext, containerId: string): Promi
   const access = await accessTo(ctx, containerId);
   if (access.userId !== undefined) requireInChannel(access.bits, 'READ_MESSAGE_HISTORY');
   return access;
+}
+
+/**
+ * Whether the caller may read the messages of a container, by readable()'s rule, as a yes or no for
+ * fields that show a message of another place (a reply's target, a thread's starter). A scoped router
+ * hydration of a thread also reads its parent channel, whose permissions the thread has.
+ */
+export async function mayRead(ctx: MessagesContext, containerId: string): Promise<boolean> {
+  try {
+    await readable(ctx, containerId);
+    return true;
+  } catch (error) {
+    if (!(error instanceof DomainError)) throw error;
+    const identity = ctx.identity;
+    if (identity.kind !== 'scope') return false;
+    const scoped = await ctx.loaders.access.load(identity.scope.channelId);
+    return scoped?.thread != null && scoped.channelId === containerId;
+  }
 }
 
 /** The signed-in user's access, for mutations. UNAUTHENTICATED otherwise (scoped hydrations never write). */

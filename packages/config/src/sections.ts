@@ -24,7 +24,8 @@ export const httpSection = (defaultPort: number) =>
     })
     .prefault({});
 
-export const publicUrl = z.url({ protocol: /^https?$/ }).default('http://localhost:4000');
+/** Defaults to where the router listens by default (http.host, port 4000), as embedded mode's does. */
+export const publicUrl = z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:4000');
 
 export const dataDir = z.string().min(1).default('./data');
 
@@ -215,6 +216,8 @@ export const routerSection = z
         maxDirectives: z.coerce.number().int().min(1).default(30),
         maxBodyBytes: z.coerce.number().int().min(1_024).default(1_000_000),
         maxWsPayloadBytes: z.coerce.number().int().min(1_024).default(256_000),
+        /** Bytes the router reads of one subgraph response; a larger one is RESPONSE_TOO_LARGE. */
+        maxSubgraphResponseBytes: z.coerce.number().int().min(65_536).default(8_000_000),
         /** Unsent bytes a socket may hold before it is closed with 4008 (the client resumes). */
         maxWsBufferedBytes: z.coerce.number().int().min(16_384).default(1_048_576),
         /** Live WebSocket connections per user, across all routers; one more is closed with 4429. */

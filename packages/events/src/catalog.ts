@@ -179,7 +179,10 @@ export interface EventPayloads {
    */
   ReadStateUpdated: { userId: string; channelId: string; lastReadMessageId: string; mentionCount: number };
 
-  /** The user signed out one session: its connections should close. Subject: user.<userId>. */
+  /**
+   * A session ended (signed out, a password reset, any deleted session row): its connections should
+   * close. Subject: user.<userId>. Recorded by the database with the deletion (decision 0027).
+   */
   SessionRevoked: { userId: string; sessionId: string };
   /**
    * The user is typing in a container, until expiresAt (ISO, 10 s after sending). Subject:

@@ -12,6 +12,8 @@ export interface GochatProcess {
   child: ChildProcess;
   /** Every stdout/stderr line so far. */
   lines: string[];
+  /** The stdout lines alone (the JSON log). */
+  stdout: string[];
   /** Resolves with the exit code (or the signal name) when the process ends. */
   exited: Promise<number | string>;
   /** Waits for a line matching the pattern (already printed or future). */
@@ -56,13 +58,15 @@ export async function startGochat(options: StartOptions = {}): Promise<GochatPro
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  const stdout: string[] = [];
   const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
-  const onData = (buffer: { partial: string }) => (chunk: Buffer) => {
+  const onData = (buffer: { partial: string }, stream?: string[]) => (chunk: Buffer) => {
     const text = buffer.partial + chunk.toString('utf8');
     const parts = text.split('\n');
     buffer.partial = parts.pop() ?? '';
     for (const line of parts) {
       lines.push(line);
+      stream?.push(line);
       for (const waiter of waiters)
         if (waiter.pattern.test(line)) {
           waiters.delete(waiter);
@@ -70,7 +74,7 @@ export async function startGochat(options: StartOptions = {}): Promise<GochatPro
         }
     }
   };
-  child.stdout.on('data', onData({ partial: '' }));
+  child.stdout.on('data', onData({ partial: '' }, stdout));
   child.stderr.on('data', onData({ partial: '' }));
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
@@ -115,6 +119,7 @@ export async function startGochat(options: StartOptions = {}): Promise<GochatPro
     role: options.roles?.join('+') ?? options.role ?? 'monolith',
     child,
     lines,
+    stdout,
     exited,
     waitForLine,
     stop: async (signal = 'SIGTERM') => {

@@ -71,6 +71,8 @@ export interface SubgraphHarness {
     query: string,
     variables?: Record<string, unknown>,
   ): Promise<GraphqlResult<T>>;
+  /** Any HTTP request to the role (a REST endpoint, say), carrying the caller's signed identity. */
+  fetch(who: Caller, path: string, init?: RequestInit): Promise<Response>;
   /** The data of an operation that must succeed (throws with the errors otherwise). */
   ok<T = Record<string, unknown>>(
     who: Caller,
@@ -135,6 +137,11 @@ export async function openSubgraphHarness(
     kind: handle.kind,
     ids,
     events,
+    async fetch(who, requestPath, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set(IDENTITY_HEADER, await signer.sign(identityOf(who)));
+      return role.fetch(new Request(`http://${options.subgraph}.test${requestPath}`, { ...init, headers }));
+    },
     async createUser(name, handleName) {
       users += 1;
       const id = ids.next();

@@ -64,7 +64,7 @@ export type Mutation = {
   sendFriendRequest: Relationship;
   /** Signs in. UNAUTHENTICATED on a wrong e-mail or password; EMAIL_NOT_VERIFIED before verification. */
   signIn: AuthSession;
-  /** Ends the session the caller's JWT belongs to. The JWT itself stays valid until it expires. */
+  /** Ends the session the caller's JWT belongs to, and closes the WebSocket connections it opened. The JWT itself stays valid for HTTP until it expires; sessionActive tells it ended. */
   signOut: Scalars['Boolean']['output'];
   /** Creates an account and e-mails a verification link. CONFLICT when the e-mail or handle is taken; RATE_LIMITED when called too often. */
   signUp: SignUpResult;
@@ -153,6 +153,8 @@ export type Query = {
   me: User;
   /** The caller's friends, pending friend requests both ways, and blocked users, newest first. */
   relationships: Array<Relationship>;
+  /** Whether the session the caller's JWT names still exists and has not expired: false once it was signed out (signOut or REST /api/auth/sign-out), ended by a password reset, or expired, although the JWT stays valid until it expires. The router asks it when a WebSocket connection opens. UNAUTHENTICATED without a JWT. */
+  sessionActive: Scalars['Boolean']['output'];
   /** An account by id, or null when there is none. Signed-in callers only. */
   user?: Maybe<User>;
   /** An account by handle, or null when there is none. Signed-in callers only. */
@@ -419,6 +421,7 @@ export type MutationResolvers<ContextType = AccountsContext, ParentType extends 
 export type QueryResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   relationships?: Resolver<Array<ResolversTypes['Relationship']>, ParentType, ContextType, Partial<QueryRelationshipsArgs>>;
+  sessionActive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   userByHandle?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserByHandleArgs, 'handle'>>;
 }>;

@@ -146,7 +146,7 @@ export type MessageReference = {
   channelId: Scalars['ID']['output'];
   /** True when the referenced message was deleted. */
   deleted: Scalars['Boolean']['output'];
-  /** The referenced message; null when it was deleted. */
+  /** The referenced message; null when it was deleted, or when the caller may not read the history where it lives (VIEW_CHANNEL and READ_MESSAGE_HISTORY there). */
   message?: Maybe<Message>;
   /** The id of the referenced message. */
   messageId: Scalars['ID']['output'];

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import {
   asUser,
   id,
+  mayRead,
   permissionsIn,
   readable,
   readableMessage,
@@ -277,12 +278,15 @@ export const resolvers: Resolvers = {
     }),
   },
 
-  // The referenced message lives in the same container as the reply (or is a thread's starter in
-  // its parent channel), so whoever reads the reply may read it.
+  // The referenced message lives in the reply's container, or is a thread's starter in its parent
+  // channel, which a thread's viewer may see without READ_MESSAGE_HISTORY: it is shown to those who
+  // may read history there (as messages()), and null to others. `deleted` stays true to the store.
   MessageReference: {
     messageId: (ref) => ref.messageId,
     message: async (ref, _args, ctx) =>
-      (await ctx.loaders.message.load(key(ref.channelId, ref.messageId))) ?? null,
+      (await mayRead(ctx, ref.channelId))
+        ? ((await ctx.loaders.message.load(key(ref.channelId, ref.messageId))) ?? null)
+        : null,
     deleted: async (ref, _args, ctx) => !(await ctx.loaders.message.load(key(ref.channelId, ref.messageId))),
   },
 
