@@ -107,6 +107,7 @@ const TERMINATING_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
  * pipe nobody reads (seen as a process that logged "second signal, exiting now" and lived two more
  * minutes). So the first signal removes the handlers, giving both signals back their default action:
  * the kernel ends the process on the next one (exit status 143 for SIGTERM, 130 for SIGINT).
+ * docs/decisions/0030-second-signal-default-action.md.
  */
 export function installProcessHandlers(lifecycle: Lifecycle, log: Logger): void {
   const onSignal = (signal: NodeJS.Signals) => {
