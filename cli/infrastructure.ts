@@ -110,7 +110,11 @@ export async function connectInfrastructure(
           log,
           name: 'gochat',
         })
-      : createMemoryBus({ log, duplicateWindowMs: config.bus.duplicateWindowMs });
+      : createMemoryBus({
+          log,
+          duplicateWindowMs: config.bus.duplicateWindowMs,
+          retention: config.bus.memoryRetention,
+        });
     log.info({ kind: bus.kind }, 'bus: connected');
     lifecycle.defer('bus', () => bus.drain());
     lifecycle.addReadinessCheck('bus', () => bus.ping());
