@@ -101,7 +101,7 @@ export async function connectInfrastructure(
     const bus = config.bus.url
       ? await createNatsBus({
           url: config.bus.url,
-          auth: config.bus,
+          auth: config.bus, // its user, password, token, nkeySeed and credsFile
           tls: readTls(config.bus.tls),
           prefix: config.bus.prefix,
           stream: config.bus.stream,
