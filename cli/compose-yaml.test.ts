@@ -57,6 +57,40 @@ describe('compose.yaml', () => {
     }
   });
 
+  /** The value after `flag` in a service's command. */
+  const flagValue = (service: string, flag: string) => {
+    const command = compose.services[service]?.command ?? [];
+    const at = command.indexOf(flag);
+    return at >= 0 ? command[at + 1] : undefined;
+  };
+  // A value compose takes from the environment and refuses to start without: never a password in the file.
+  const requiredFromEnv = /^\$\{[A-Z_]+:\?[^}]+\}$/;
+  const roles = () => gochatServices.filter(([, s]) => s.command?.[0] === 'start');
+
+  it('runs NATS with authentication, and every role presents the same credentials', () => {
+    const user = flagValue('nats', '--user');
+    const password = flagValue('nats', '--pass');
+    expect(user, 'nats: --user').toBeTruthy();
+    expect(password, 'nats: --pass').toMatch(requiredFromEnv);
+    for (const [name, service] of roles()) {
+      const env = service.environment ?? {};
+      expect(new URL(String(env.NATS_URL)).hostname, `${name}: NATS_URL`).toBe('nats');
+      expect(env.NATS_USER, `${name}: NATS_USER`).toBe(user);
+      expect(env.NATS_PASSWORD, `${name}: NATS_PASSWORD`).toBe(password);
+    }
+  });
+
+  it('runs Redis with a password, and every role presents it', () => {
+    expect(compose.services.redis?.command?.[0]).toBe('redis-server');
+    const password = flagValue('redis', '--requirepass');
+    expect(password, 'redis: --requirepass').toMatch(requiredFromEnv);
+    for (const [name, service] of roles()) {
+      const env = service.environment ?? {};
+      expect(new URL(String(env.REDIS_URL)).hostname, `${name}: REDIS_URL`).toBe('redis');
+      expect(env.REDIS_PASSWORD, `${name}: REDIS_PASSWORD`).toBe(password);
+    }
+  });
+
   it('points the router at each subgraph service by the variables the router reads', () => {
     const router = compose.services.router!;
     for (const [variable, service] of [

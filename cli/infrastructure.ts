@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+
 import { createMemoryBus, createNatsBus, type EventBus } from '@gochat/bus';
+import type { TlsConfig } from '@gochat/config';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@gochat/cache';
 import { openDatabase, type Database } from '@gochat/db';
 import { createSnowflakeGenerator, type SnowflakeGenerator } from '@gochat/ids';
@@ -46,6 +49,18 @@ export class Infrastructure {
   }
 }
 
+/** A tls section as node:tls takes it: the PEM files read (config validation checked they can be). */
+export function readTls(tls: TlsConfig) {
+  if (!tls) return undefined;
+  const read = (file: string | undefined) => (file ? fs.readFileSync(file, 'utf8') : undefined);
+  return {
+    ca: read(tls.caFile),
+    cert: read(tls.certFile),
+    key: read(tls.keyFile),
+    rejectUnauthorized: tls.rejectUnauthorized,
+  };
+}
+
 /**
  * Connects the ports each role needs, embedded or real as the config says, registering each one's
  * readiness check and teardown as it is created (teardown runs in reverse: relay, cache, bus, db).
@@ -68,6 +83,7 @@ export async function connectInfrastructure(
   if (needs.database) {
     const handle = await openDatabase({
       url: config.database.url,
+      tls: readTls(config.database.tls),
       dataDir: config.dataDir,
       poolSize: config.database.poolSize,
       log,
@@ -85,6 +101,8 @@ export async function connectInfrastructure(
     const bus = config.bus.url
       ? await createNatsBus({
           url: config.bus.url,
+          auth: config.bus, // its user, password, token, nkeySeed and credsFile
+          tls: readTls(config.bus.tls),
           prefix: config.bus.prefix,
           stream: config.bus.stream,
           duplicateWindowMs: config.bus.duplicateWindowMs,
@@ -105,9 +123,15 @@ export async function connectInfrastructure(
     parts.bus = bus;
   }
 
+  const redis = config.cache.url && {
+    url: config.cache.url,
+    username: config.cache.username,
+    password: config.cache.password,
+    tls: readTls(config.cache.tls),
+  };
   if (needs.cache) {
-    const cache = config.cache.url
-      ? await createRedisStore({ url: config.cache.url, keyPrefix: config.cache.keyPrefix, log })
+    const cache = redis
+      ? await createRedisStore({ ...redis, keyPrefix: config.cache.keyPrefix, log })
       : createMemoryStore({ keyPrefix: config.cache.keyPrefix });
     log.info({ kind: cache.kind }, 'cache: connected');
     lifecycle.defer('cache', () => cache.close());
@@ -117,8 +141,8 @@ export async function connectInfrastructure(
 
   if (needs.presence) {
     const keyPrefix = `${config.cache.keyPrefix}presence:`;
-    const presence = config.cache.url
-      ? await createRedisPresenceStore({ url: config.cache.url, keyPrefix, log })
+    const presence = redis
+      ? await createRedisPresenceStore({ ...redis, keyPrefix, log })
       : createMemoryPresenceStore();
     log.info({ kind: presence.kind }, 'presence: connected');
     lifecycle.defer('presence', () => presence.close());

@@ -1,5 +1,11 @@
 export type { BusEvent, BusHandler, BusSubscription, EventBus, PublishResult } from './port.ts';
 export { ReplayGapError } from './port.ts';
 export { createMemoryBus, type MemoryBusOptions } from './memory-bus.ts';
-export { createNatsBus, type NatsBusOptions } from './nats-bus.ts';
+export {
+  createNatsBus,
+  natsConnectOptions,
+  type NatsAuth,
+  type NatsBusOptions,
+  type NatsTls,
+} from './nats-bus.ts';
 export { subjectMatches } from './subject.ts';

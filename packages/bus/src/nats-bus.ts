@@ -1,6 +1,8 @@
+import fs from 'node:fs';
+
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, nkeyAuthenticator } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from '@gochat/log';
 import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
 import { ensureStream } from './nats-stream.ts';
@@ -25,8 +27,34 @@ import { createRecentIds, DEFAULT_DUPLICATE_WINDOW_MS } from './recent-ids.ts';
 import type { RecentIds } from './recent-ids.ts';
 import { assertPattern, assertPrefix } from './subject.ts';
 
+/**
+ * How the bus proves who it is. Whoever can publish on NATS can forge events, so production NATS must
+ * require one of these (docs/decisions/0029-infrastructure-auth-and-tls.md).
+ */
+export interface NatsAuth {
+  user?: string | undefined;
+  password?: string | undefined;
+  token?: string | undefined;
+  /** An NKey user seed (SU…). */
+  nkeySeed?: string | undefined;
+  /** Path of a .creds file (user JWT and NKey seed), for servers in operator mode. */
+  credsFile?: string | undefined;
+}
+
+/** TLS towards NATS: PEM contents (CA, client certificate and key), as node:tls takes them. */
+export interface NatsTls {
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+  rejectUnauthorized?: boolean | undefined;
+}
+
 export interface NatsBusOptions {
+  /** nats://, or tls:// to require TLS. */
   url: string;
+  auth?: NatsAuth | undefined;
+  /** Set, TLS is required even for a nats:// URL. */
+  tls?: NatsTls | undefined;
   /** First subject token on the wire; the stream captures `<prefix>.>`. */
   prefix: string;
   /** JetStream stream name, created or updated on start. */
@@ -54,6 +82,30 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
     timer = setTimeout(() => reject(new Error(message)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const defined = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** The connection options for a URL, credentials and TLS (exported for tests). */
+export function natsConnectOptions(
+  url: string,
+  auth: NatsAuth = {},
+  tls?: NatsTls,
+): Pick<NodeConnectionOptions, 'servers' | 'user' | 'pass' | 'token' | 'authenticator' | 'tls'> {
+  const authenticator = auth.nkeySeed
+    ? nkeyAuthenticator(new TextEncoder().encode(auth.nkeySeed))
+    : auth.credsFile
+      ? credsAuthenticator(fs.readFileSync(auth.credsFile))
+      : undefined;
+  const requireTls = tls !== undefined || url.startsWith('tls://');
+  return {
+    servers: url,
+    ...(auth.user ? { user: auth.user, pass: auth.password } : {}),
+    ...(auth.token ? { token: auth.token } : {}),
+    ...(authenticator ? { authenticator } : {}),
+    ...(requireTls ? { tls: defined(tls ?? {}) } : {}),
+  };
 }
 
 /** Logs connection state changes and tracks whether the socket is up, for ping(). */
@@ -90,7 +142,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   // Live delivery: the stream republishes each stored message here, with its sequence (decision 0017).
   const live = `${prefix}_live`;
   const nc = await connect({
-    servers: url,
+    ...natsConnectOptions(url, options.auth, options.tls),
     // A long-running service should ride out NATS restarts; readiness reports the outage meanwhile.
     maxReconnectAttempts: -1,
     ...(options.name ? { name: options.name } : {}),

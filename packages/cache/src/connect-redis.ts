@@ -1,5 +1,19 @@
+import type { ConnectionOptions as TlsOptions } from 'node:tls';
+
 import type { Logger } from '@gochat/log';
 import { Redis } from 'ioredis';
+
+/** Where Redis is and how to log in; shared by the cache and the presence store. */
+export interface RedisConnection {
+  /** redis:// or rediss:// (TLS). Credentials in the URL win over username and password. */
+  url: string;
+  /** An ACL user; requires password. */
+  username?: string | undefined;
+  /** requirepass, or the ACL user's password. */
+  password?: string | undefined;
+  /** TLS options (CA, client certificate, key); set, they turn TLS on even for a redis:// URL. */
+  tls?: TlsOptions | undefined;
+}
 
 // A request fails after a few reconnect attempts (well under a second) instead of hanging while Redis is down.
 const MAX_RETRIES_PER_REQUEST = 2;
@@ -9,12 +23,13 @@ const CONNECT_TIMEOUT_MS = 5_000;
  * An ioredis client, connected before it resolves so a wrong URL or a down server fails startup with
  * a clear message (password redacted). `prepare` runs before connecting (e.g. defineCommand).
  */
-export async function connectRedis(options: {
-  url: string;
-  keyPrefix: string;
-  log: Logger;
-  prepare?: (client: Redis) => void;
-}): Promise<Redis> {
+export async function connectRedis(
+  options: RedisConnection & {
+    keyPrefix: string;
+    log: Logger;
+    prepare?: (client: Redis) => void;
+  },
+): Promise<Redis> {
   const { log } = options;
   const where = redactUrl(options.url);
   const client = new Redis(options.url, {
@@ -22,6 +37,9 @@ export async function connectRedis(options: {
     lazyConnect: true,
     maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
     connectTimeout: CONNECT_TIMEOUT_MS,
+    ...(options.username ? { username: options.username } : {}),
+    ...(options.password ? { password: options.password } : {}),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   options.prepare?.(client);
 

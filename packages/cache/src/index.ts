@@ -5,3 +5,4 @@ export { createRedisStore } from './redis-store.ts';
 export type { RedisStoreOptions } from './redis-store.ts';
 export { createRateLimiter } from './rate-limiter.ts';
 export { connectRedis } from './connect-redis.ts';
+export type { RedisConnection } from './connect-redis.ts';

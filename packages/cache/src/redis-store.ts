@@ -1,10 +1,9 @@
 import type { Logger } from '@gochat/log';
-import { connectRedis } from './connect-redis.ts';
+import { connectRedis, type RedisConnection } from './connect-redis.ts';
 import { assertTtl, attachInternals } from './internal.ts';
 import type { KeyValueStore } from './port.ts';
 
-export interface RedisStoreOptions {
-  url: string;
+export interface RedisStoreOptions extends RedisConnection {
   /** Prepended by ioredis to every key, including the rate limiter's. */
   keyPrefix: string;
   log: Logger;
@@ -12,8 +11,7 @@ export interface RedisStoreOptions {
 
 /** Connects before resolving, so a wrong URL or a down server fails startup with a clear message. */
 export async function createRedisStore(options: RedisStoreOptions): Promise<KeyValueStore> {
-  const { log } = options;
-  const client = await connectRedis({ url: options.url, keyPrefix: options.keyPrefix, log });
+  const client = await connectRedis(options);
 
   const store: KeyValueStore = {
     kind: 'redis',

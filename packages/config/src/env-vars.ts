@@ -34,9 +34,41 @@ export const ENV_VARS = {
     description: 'PostgreSQL URL. Unset: embedded PGlite under DATA_DIR.',
   },
   DATABASE_POOL_SIZE: { path: 'database.poolSize', description: 'PostgreSQL connections per process.' },
+  DATABASE_TLS_CA_FILE: {
+    path: 'database.tls.caFile',
+    description: 'CA certificates (PEM) to verify PostgreSQL with; turns TLS on (or use sslmode in the URL).',
+  },
+  DATABASE_TLS_CERT_FILE: {
+    path: 'database.tls.certFile',
+    description: 'Client certificate (PEM) for PostgreSQL.',
+  },
+  DATABASE_TLS_KEY_FILE: {
+    path: 'database.tls.keyFile',
+    description: 'Key (PEM) of DATABASE_TLS_CERT_FILE.',
+  },
   NATS_URL: { path: 'bus.url', description: 'NATS (JetStream) URL. Unset: in-process bus.' },
   NATS_PREFIX: { path: 'bus.prefix', description: 'Subject prefix for every event subject.' },
   NATS_STREAM: { path: 'bus.stream', description: 'JetStream stream capturing <prefix>.>.' },
+  NATS_USER: {
+    path: 'bus.user',
+    description: 'NATS user (with NATS_PASSWORD). Production NATS must require auth.',
+  },
+  NATS_PASSWORD: { path: 'bus.password', description: 'NATS password of NATS_USER.', secret: true },
+  NATS_TOKEN: { path: 'bus.token', description: 'NATS authentication token.', secret: true },
+  NATS_NKEY_SEED: { path: 'bus.nkeySeed', description: 'NATS NKey user seed (SU...).', secret: true },
+  NATS_CREDS_FILE: {
+    path: 'bus.credsFile',
+    description: 'NATS .creds file (user JWT and seed) for operator mode.',
+  },
+  NATS_TLS_CA_FILE: {
+    path: 'bus.tls.caFile',
+    description: 'CA certificates (PEM) to verify NATS with; turns TLS on.',
+  },
+  NATS_TLS_CERT_FILE: {
+    path: 'bus.tls.certFile',
+    description: 'Client certificate (PEM) for NATS mutual TLS.',
+  },
+  NATS_TLS_KEY_FILE: { path: 'bus.tls.keyFile', description: 'Key (PEM) of NATS_TLS_CERT_FILE.' },
   SCYLLA_HOSTS: {
     path: 'scylla.hosts',
     description:
@@ -54,6 +86,21 @@ export const ENV_VARS = {
     description: 'Redis URL for ephemeral state and rate limits. Unset: in-memory.',
   },
   REDIS_PREFIX: { path: 'cache.keyPrefix', description: 'Prefix of every Redis key.' },
+  REDIS_USERNAME: { path: 'cache.username', description: 'Redis ACL user (with REDIS_PASSWORD).' },
+  REDIS_PASSWORD: {
+    path: 'cache.password',
+    description: "Redis password (requirepass or the ACL user's).",
+    secret: true,
+  },
+  REDIS_TLS_CA_FILE: {
+    path: 'cache.tls.caFile',
+    description: 'CA certificates (PEM) to verify Redis with; turns TLS on.',
+  },
+  REDIS_TLS_CERT_FILE: {
+    path: 'cache.tls.certFile',
+    description: 'Client certificate (PEM) for Redis mutual TLS.',
+  },
+  REDIS_TLS_KEY_FILE: { path: 'cache.tls.keyFile', description: 'Key (PEM) of REDIS_TLS_CERT_FILE.' },
   AUTH_SECRET: {
     path: 'secrets.auth',
     description: 'better-auth secret (32+ chars): signs cookies and e-mail tokens, encrypts JWKS keys.',

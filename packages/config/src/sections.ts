@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 import { z } from 'zod';
 
 /**
@@ -29,6 +31,53 @@ export const publicUrl = z.url({ protocol: /^https?$/ }).default('http://127.0.0
 
 export const dataDir = z.string().min(1).default('./data');
 
+/** Reports the missing one of two settings that only mean something together. */
+function together<T extends Record<string, unknown>>(
+  ctx: z.RefinementCtx,
+  value: T,
+  a: keyof T & string,
+  b: keyof T & string,
+) {
+  if (!value[a] !== !value[b])
+    ctx.addIssue({ code: 'custom', path: [value[a] ? b : a], message: `${a} and ${b} go together` });
+}
+
+/** A file GoChat reads at start (a certificate, a key, NATS credentials): checked here, read later. */
+const readableFile = () =>
+  z
+    .string()
+    .min(1)
+    .refine((file) => {
+      try {
+        fs.accessSync(file, fs.constants.R_OK);
+        return fs.statSync(file).isFile();
+      } catch {
+        return false;
+      }
+    }, 'is not a readable file');
+
+/**
+ * TLS towards a server (NATS, Redis, PostgreSQL). Setting any key turns TLS on, as do a tls:// or
+ * rediss:// URL and a PostgreSQL sslmode. Files are PEM. docs/decisions/0029-infrastructure-auth-and-tls.md.
+ */
+export const tlsSection = z
+  .strictObject({
+    /** CA certificates the server's certificate must chain to; unset: the system's CAs. */
+    caFile: readableFile().optional(),
+    /** A client certificate and its key, for servers that verify clients (mutual TLS). */
+    certFile: readableFile().optional(),
+    keyFile: readableFile().optional(),
+    /** false accepts any server certificate (tests only). Unset: verify (PostgreSQL: as sslmode says). */
+    rejectUnauthorized: bool().optional(),
+  })
+  .superRefine((tls, ctx) => together(ctx, tls, 'certFile', 'keyFile'))
+  .optional();
+
+export type TlsConfig = z.infer<typeof tlsSection>;
+
+/** libpq's sslmode values; node-postgres cannot fall back to plaintext, so allow and prefer mean require. */
+export const PG_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
 export const databaseSection = z
   .strictObject({
     url: z
@@ -36,8 +85,31 @@ export const databaseSection = z
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
       .optional(),
     poolSize: z.coerce.number().int().min(1).max(200).default(10),
+    /** TLS to PostgreSQL; the URL's sslmode (and sslrootcert, sslcert, sslkey) also apply. */
+    tls: tlsSection,
   })
-  .prefault({});
+  .prefault({})
+  .superRefine((database, ctx) => {
+    if (!database.url) return;
+    let params: URLSearchParams;
+    try {
+      params = new URL(database.url).searchParams;
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'is not a valid URL' });
+      return;
+    }
+    const mode = params.get('sslmode');
+    if (mode !== null && !(PG_SSL_MODES as readonly string[]).includes(mode))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        message: `sslmode must be one of ${PG_SSL_MODES.join(', ')}`,
+      });
+    if (mode === 'disable' && database.tls)
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'set, but the URL says sslmode=disable' });
+    if (mode === 'verify-ca' && !database.tls?.caFile && !params.get('sslrootcert'))
+      ctx.addIssue({ code: 'custom', path: ['tls', 'caFile'], message: 'required with sslmode=verify-ca' });
+  });
 
 /** Comma-separated in env vars, a list in YAML. */
 const list = () =>
@@ -97,8 +169,37 @@ export const busSection = z
      * never pushes another's out of the resume window (JetStream max_msgs_per_subject).
      */
     maxEventsPerSubject: z.coerce.number().int().min(100).default(10_000),
+    // Whoever can publish on NATS can forge events, so production NATS must require one of these
+    // (docs/decisions/0029-infrastructure-auth-and-tls.md): user and password, a token, an NKey or a .creds file.
+    user: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    token: z.string().min(1).optional(),
+    /** An NKey user seed (SU…), for servers that list the user's public key. */
+    nkeySeed: z
+      .string()
+      .regex(/^SU[A-Z2-7]{56}$/, 'must be an NKey user seed (SU followed by 56 base32 characters)')
+      .optional(),
+    /** A .creds file (user JWT and seed), for servers in operator (JWT) mode. */
+    credsFile: readableFile().optional(),
+    tls: tlsSection,
   })
-  .prefault({});
+  .prefault({})
+  .superRefine((bus, ctx) => {
+    together(ctx, bus, 'user', 'password');
+    const methods = [
+      bus.user && 'user',
+      bus.token && 'token',
+      bus.nkeySeed && 'nkeySeed',
+      bus.credsFile && 'credsFile',
+    ];
+    const chosen = methods.filter(Boolean);
+    if (chosen.length > 1)
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `choose one NATS authentication, not ${chosen.join(' and ')}`,
+      });
+  });
 
 export const cacheSection = z
   .strictObject({
@@ -107,8 +208,16 @@ export const cacheSection = z
       .regex(/^rediss?:\/\//, 'must be a redis:// URL')
       .optional(),
     keyPrefix: z.string().default('gochat:'),
+    /** Redis AUTH: a password (requirepass), with a username for an ACL user. Used when the URL has none. */
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+    tls: tlsSection,
   })
-  .prefault({});
+  .prefault({})
+  .superRefine((cache, ctx) => {
+    if (cache.username && !cache.password)
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'required with a username' });
+  });
 
 const secret = () => z.string().min(32, 'must be at least 32 characters');
 

@@ -95,22 +95,27 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+const TERMINATING_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
 /**
- * SIGTERM/SIGINT start a drain; the exit code reports whether it was clean. A second signal, an
- * uncaught exception or an unhandled rejection exits 1: a crash is never reported as success.
+ * SIGTERM/SIGINT start a drain; the exit code reports whether it was clean. An uncaught exception or
+ * an unhandled rejection exits 1: a crash is never reported as success.
+ *
+ * A second SIGTERM or SIGINT ends the process at once, whatever it is doing. JavaScript cannot promise
+ * that: its handler needs a free event loop, and `process.exit()` runs exit hooks first, among them
+ * pino's, which writes the buffered log lines synchronously and retries for as long as stdout is a full
+ * pipe nobody reads (seen as a process that logged "second signal, exiting now" and lived two more
+ * minutes). So the first signal removes the handlers, giving both signals back their default action:
+ * the kernel ends the process on the next one (exit status 143 for SIGTERM, 130 for SIGINT).
+ * docs/decisions/0030-second-signal-default-action.md.
  */
 export function installProcessHandlers(lifecycle: Lifecycle, log: Logger): void {
-  let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
-      log.warn({ signal }, 'shutdown: second signal, exiting now');
-      process.exit(1);
-    }
-    signalled = true;
+    for (const name of TERMINATING_SIGNALS) process.removeListener(name, onSignal);
+    log.info({ signal }, 'shutdown: signal received; a second SIGTERM or SIGINT ends the process at once');
     void lifecycle.shutdown(signal).then((clean) => process.exit(clean ? 0 : 1));
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  for (const name of TERMINATING_SIGNALS) process.on(name, onSignal);
   const crash = (kind: string) => (error: unknown) => {
     log.fatal({ err: error }, `${kind}: shutting down`);
     void lifecycle.shutdown(kind).finally(() => process.exit(1));

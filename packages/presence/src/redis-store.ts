@@ -1,4 +1,4 @@
-import { connectRedis } from '@gochat/cache';
+import { connectRedis, type RedisConnection } from '@gochat/cache';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from '@gochat/log';
 import {
@@ -18,8 +18,7 @@ import type { Aggregate } from './model.ts';
 import type { Presence, PresenceChange, PresenceStore } from './port.ts';
 import { CONNECT, HEARTBEAT, REMOVE, SET_AUDIENCE, UPDATE, VIEW } from './redis-scripts.ts';
 
-export interface RedisPresenceStoreOptions {
-  url: string;
+export interface RedisPresenceStoreOptions extends RedisConnection {
   /** Prepended by ioredis to every key, the ones passed to the scripts included. */
   keyPrefix: string;
   log: Logger;
@@ -62,6 +61,9 @@ export async function createRedisPresenceStore(options: RedisPresenceStoreOption
   assertPositiveInteger('userRetentionMs', retentionMs);
   const client = (await connectRedis({
     url: options.url,
+    username: options.username,
+    password: options.password,
+    tls: options.tls,
     keyPrefix: options.keyPrefix,
     log,
     prepare: (redis) => {

@@ -7,3 +7,4 @@ export * from './real-servers.ts';
 export * from './smtp-sink.ts';
 export * from './bus-recorder.ts';
 export * from './subgraph-harness.ts';
+export * from './private-servers.ts';
