@@ -35,10 +35,10 @@ export const ROLES: Record<RoleName, RoleSpec> = {
   router: spec({
     configSchema: routerConfigSchema,
     defaultPort: 4000,
-    needs: { database: false, bus: true, cache: false, presence: true },
+    needs: { database: false, bus: true, cache: true, presence: true },
     create: async (config, infra, links) => {
       const { createRouterRole } = await import('../router/role.ts');
-      return createRouterRole({ config, links, ...infra.require('bus', 'presence'), ...infra.base });
+      return createRouterRole({ config, links, ...infra.require('bus', 'cache', 'presence'), ...infra.base });
     },
   }),
   'subgraph:accounts': spec({

@@ -139,7 +139,7 @@ import {
   type Person,
   type World,
 } from './authorization-world.ts';
-import { RELAXED_LIMITS, SECRETS, tempConfig } from './support.ts';
+import { RELAXED_LIMITS, SECRETS, UNLIMITED_WRITES, tempConfig } from './support.ts';
 
 /*
  * Who may run each operation of the API, through the router, for every kind of caller the issue
@@ -1374,7 +1374,7 @@ describe('authorization matrix, through the router (embedded)', () => {
   const world = {} as World;
 
   beforeAll(async () => {
-    const { dir, file } = tempConfig(RELAXED_LIMITS + FIXTURE_SEND_RATE);
+    const { dir, file } = tempConfig(RELAXED_LIMITS + FIXTURE_SEND_RATE, UNLIMITED_WRITES);
     gochat = await startGochat({
       env: { DATA_DIR: dir, PORT: String(await freePort()), GOCHAT_CONFIG: file, ...SECRETS },
     });

@@ -25,7 +25,6 @@ import {
   metricValue,
   realServer,
   smtpMailbox,
-  startGochat,
   startSmtpSink,
   uniqueName,
   waitForMetric,
@@ -49,7 +48,15 @@ import {
   strangersCannotEvictResume,
   subscribeThenLoadHistory,
 } from './realtime-hardening.ts';
-import { RELAXED_LIMITS, SECRETS, SHORT_REPLAY, UNLIMITED_SENDS, tempConfig } from './support.ts';
+import { startRoleProcesses } from './role-processes.ts';
+import {
+  RELAXED_LIMITS,
+  SECRETS,
+  SHORT_REPLAY,
+  UNLIMITED_SENDS,
+  UNLIMITED_WRITES,
+  tempConfig,
+} from './support.ts';
 
 const pgUrl = await realServer('postgres');
 const natsUrl = await realServer('nats');
@@ -82,7 +89,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
     beforeAll(async () => {
       databaseUrl = await createTestDatabase(pgUrl!);
       smtp = await startSmtpSink();
-      const { file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS + SHORT_REPLAY);
+      const { file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS, UNLIMITED_WRITES, SHORT_REPLAY);
       const [portA, portB] = [await freePort(), await freePort()];
       const publicUrl = `http://127.0.0.1:${portA}`;
       const shared = {
@@ -98,23 +105,9 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         MAIL_PROVIDER: 'smtp',
         SMTP_URL: smtp.url,
       };
-      let worker = 1;
-      const start = async (role: string, port = 0) => {
-        const proc = await startGochat({
-          role,
-          env: { ...shared, PORT: String(port), WORKER_ID: String(worker++) },
-        });
-        processes.push(proc);
-        return proc;
-      };
-      [accounts, guilds, messages] = await Promise.all([
-        start('subgraph:accounts'),
-        start('subgraph:guilds'),
-        start('subgraph:messages'),
-      ]);
-      const subgraphUrls = { ACCOUNTS_URL: accounts.url, GUILDS_URL: guilds.url, MESSAGES_URL: messages.url };
-      Object.assign(shared, subgraphUrls);
-      [routerA, routerB] = await Promise.all([start('router', portA), start('router', portB)]);
+      const started = await startRoleProcesses(shared, [portA, portB], processes);
+      ({ accounts, guilds, messages } = started);
+      [routerA, routerB] = started.routers as [GochatProcess, GochatProcess];
 
       const mailbox = smtpMailbox(smtp);
       [alice, bob, eve] = await Promise.all([
@@ -262,7 +255,10 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         ready: true,
         checks: { database: 'ok', bus: 'ok', cache: 'ok', 'message store': 'ok' },
       });
-      expect(await readiness(routerA)).toEqual({ ready: true, checks: { bus: 'ok', presence: 'ok' } });
+      expect(await readiness(routerA)).toEqual({
+        ready: true,
+        checks: { bus: 'ok', cache: 'ok', presence: 'ok' },
+      });
     });
 
     it('sent the verification mail over SMTP, with a link to the public URL', () => {

@@ -16,7 +16,6 @@ import {
   logMailbox,
   metricValue,
   realServer,
-  startGochat,
   uniqueName,
   wsConnect,
   type GochatProcess,
@@ -29,6 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsServerBinary, startPrivateNats, type PrivateNats } from './private-nats.ts';
 import { RawFeedSocket } from './raw-feed-socket.ts';
 import { waitForEvent } from './realtime-flow.ts';
+import { startRoleProcesses } from './role-processes.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, tempConfig } from './support.ts';
 
 const pgUrl = await realServer('postgres');
@@ -89,26 +89,8 @@ describe.runIf(pgUrl && redisUrl && natsBinary)('real time across routers on rea
       REDIS_PREFIX: `${prefix}:`,
       PUBLIC_URL: `http://127.0.0.1:${routerPorts[0]}`,
     };
-    let worker = 1;
-    const start = async (role: string, port = 0) => {
-      const proc = await startGochat({
-        role,
-        env: { ...shared, PORT: String(port), WORKER_ID: String(worker++) },
-      });
-      processes.push(proc);
-      return proc;
-    };
-    const [accounts, guilds, messages] = await Promise.all([
-      start('subgraph:accounts'),
-      start('subgraph:guilds'),
-      start('subgraph:messages'),
-    ]);
-    Object.assign(shared, { ACCOUNTS_URL: accounts.url, GUILDS_URL: guilds.url, MESSAGES_URL: messages.url });
-    [routerA, routerB, routerC] = (await Promise.all(routerPorts.map((port) => start('router', port)))) as [
-      GochatProcess,
-      GochatProcess,
-      GochatProcess,
-    ];
+    const { accounts, routers } = await startRoleProcesses(shared, routerPorts, processes);
+    [routerA, routerB, routerC] = routers as [GochatProcess, GochatProcess, GochatProcess];
 
     const mailbox = logMailbox(accounts);
     const signedUp = await Promise.all(

@@ -31,7 +31,14 @@ import {
   strangersCannotEvictResume,
   subscribeThenLoadHistory,
 } from './realtime-hardening.ts';
-import { RELAXED_LIMITS, SECRETS, SHORT_REPLAY, UNLIMITED_SENDS, tempConfig } from './support.ts';
+import {
+  RELAXED_LIMITS,
+  SECRETS,
+  SHORT_REPLAY,
+  UNLIMITED_SENDS,
+  UNLIMITED_WRITES,
+  tempConfig,
+} from './support.ts';
 
 /** Real time in embedded mode: one process, the in-memory bus log and presence store. */
 describe('real time, embedded', () => {
@@ -39,7 +46,7 @@ describe('real time, embedded', () => {
   let users: TestUser[];
 
   beforeAll(async () => {
-    const { dir, file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS + SHORT_REPLAY);
+    const { dir, file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS, UNLIMITED_WRITES, SHORT_REPLAY);
     gochat = await startGochat({
       env: {
         DATA_DIR: dir,

@@ -2,11 +2,39 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** A temp directory with a YAML config file for a test's gochat processes. */
-export function tempConfig(yaml: string): { dir: string; file: string } {
+import { DEFAULT_MUTATION_RULES } from '@gochat/config';
+import { parse, stringify } from 'yaml';
+
+/**
+ * YAML config text from parts, merged key by key (later parts win), so parts that each set keys under
+ * one section (`router:`, say) can be combined. A single part is returned as written.
+ */
+export function yamlConfig(...parts: string[]): string {
+  if (parts.length === 1) return parts[0]!;
+  const merge = (into: Record<string, unknown>, from: Record<string, unknown>): Record<string, unknown> => {
+    for (const [key, value] of Object.entries(from)) {
+      const existing = into[key];
+      into[key] = isMap(existing) && isMap(value) ? merge({ ...existing }, value) : value;
+    }
+    return into;
+  };
+  return stringify(
+    parts.reduce((merged, part) => merge(merged, (parse(part) ?? {}) as Record<string, unknown>), {}),
+    PLAIN,
+  );
+}
+
+/** Written out in full: no YAML anchors and aliases for values that happen to be the same object. */
+const PLAIN = { aliasDuplicateObjects: false } as const;
+
+const isMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A temp directory with a YAML config file (the parts merged, see yamlConfig) for a test's gochat processes. */
+export function tempConfig(...parts: string[]): { dir: string; file: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-e2e-'));
   const file = path.join(dir, 'gochat.yaml');
-  fs.writeFileSync(file, yaml);
+  fs.writeFileSync(file, yamlConfig(...parts));
   return { dir, file };
 }
 
@@ -23,6 +51,25 @@ export const UNLIMITED_SENDS = `
 messages:
   sendRate: { points: 1000000, windowSeconds: 1 }
 `;
+
+const unlimited = { points: 1_000_000, windowSeconds: 1 };
+
+/**
+ * No per-user mutation limits at the router (router.rateLimits, every rule): for tests and benchmarks
+ * where one user runs bursts of writes (fixtures, many invites, the authorization matrix). Combine with
+ * another `router:` part through tempConfig's or yamlConfig's parts, not by concatenation.
+ */
+export const UNLIMITED_WRITES = stringify(
+  {
+    router: {
+      rateLimits: {
+        default: unlimited,
+        rules: Object.fromEntries(Object.keys(DEFAULT_MUTATION_RULES).map((name) => [name, unlimited])),
+      },
+    },
+  },
+  PLAIN,
+);
 
 export const SECRETS = {
   AUTH_SECRET: 'e2e-auth-secret-0123456789abcdef012345',

@@ -59,6 +59,8 @@ async function routerAnswering(answer: () => Response) {
     signer: createIdentitySigner(config.secrets.internal),
     config: config.router,
     log: silentLogger,
+    // The query under test is not a mutation: nothing is charged.
+    mutationLimiter: { consume: () => Promise.resolve(), consumeAll: () => Promise.resolve() },
   });
   stops.push(() => gateway.stop());
   return async () => {

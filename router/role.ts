@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 
 import type { EventBus } from '@gochat/bus';
+import type { KeyValueStore } from '@gochat/cache';
 import type { PresenceStore } from '@gochat/presence';
 import { createIdentitySigner } from '@gochat/identity';
 import type { Lifecycle, Role, ServiceLink, SubgraphName } from '@gochat/lifecycle';
@@ -15,6 +16,7 @@ import { createRouterHttp } from './http.ts';
 import { createRouterMetrics } from './metrics.ts';
 import { createJwtAuthenticator, type Principal } from './principal.ts';
 import { OperationLimits } from './operation-limits.ts';
+import { createMutationLimiter } from './rate-limits.ts';
 import { AccessReads } from './realtime/access.ts';
 import { PresenceService } from './realtime/presence.ts';
 import { RealtimeService } from './realtime/service.ts';
@@ -27,6 +29,8 @@ import { createRouterYoga, envelopedRouter } from './yoga.ts';
 export interface RouterDeps {
   config: RouterConfig;
   bus: EventBus;
+  /** Mutation rate limits: Redis with real servers, so every router spends the same budgets. */
+  cache: KeyValueStore;
   presence: PresenceStore;
   links: Record<SubgraphName, ServiceLink>;
   log: Logger;
@@ -54,7 +58,8 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   await gateway.load();
   lifecycle.defer('gateway', () => gateway.stop());
 
-  const yoga = createRouterYoga({ gateway, auth, signer, config: config.router, log });
+  const mutationLimiter = createMutationLimiter({ store: deps.cache, config: config.router.rateLimits, log });
+  const yoga = createRouterYoga({ gateway, auth, signer, config: config.router, log, mutationLimiter });
   const metrics = createRouterMetrics(deps.metrics);
   const run = async (document: DocumentNode, variables: Record<string, unknown>, principal: Principal) => {
     const { execute, contextFactory, schema } = envelopedRouter(yoga, { principal });
@@ -80,6 +85,7 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
 
   const { realtime: realtimeConfig, limits } = config.router;
   const realtime = new RealtimeService({
+    mutationLimiter,
     reads,
     limits: operationLimits,
     bus: deps.bus,

@@ -19,6 +19,7 @@ import type { RouterConfig } from './config.ts';
 import { sanitizeError } from './errors.ts';
 import type { GatewayContext } from './gateway.ts';
 import { identityOf, type JwtAuthenticator, type Principal } from './principal.ts';
+import { mutationRateLimits, type MutationLimiter } from './rate-limits.ts';
 
 /** Set by the HTTP host (client address) or by the router itself for in-process operations. */
 export interface RouterServerContext {
@@ -53,6 +54,7 @@ export function createRouterYoga(options: {
   signer: IdentitySigner;
   config: RouterConfig['router'];
   log: Logger;
+  mutationLimiter: MutationLimiter;
 }): RouterYoga {
   const { auth, signer, log, config } = options;
   return createYoga<RouterServerContext, RouterContext>({
@@ -95,6 +97,8 @@ export function createRouterYoga(options: {
       }),
       httpSubscriptionsRefused(),
       sanitizedErrors(log),
+      // After sanitizedErrors, whose onExecuteDone then sees (and keeps) a refusal.
+      mutationRateLimits(options.mutationLimiter),
     ],
   });
 }

@@ -24,15 +24,18 @@ import {
 } from '@gochat/testkit';
 import { Redis } from 'ioredis';
 
-import { SECRETS } from '../../e2e/support.ts';
+import { SECRETS, UNLIMITED_WRITES, yamlConfig } from '../../e2e/support.ts';
 import { operation, SEND } from '../gochat-client.ts';
 import { createScratchDatabase } from '../scratch-database.ts';
 import { inspectorUrl, SOCKET_PROCESS_FLAGS } from './inspector.ts';
 import { metricSum } from './proc.ts';
 import { CHANNEL_EVENTS, type Counters, type Target } from './target.ts';
 
-/** Limits raised so one address can sign up the users, a few users can hold many sockets and send fast. */
-const CONFIG = `
+/**
+ * Limits raised so one address can sign up the users, a few users can hold many sockets and send fast,
+ * and the owner can invite every member (router.rateLimits).
+ */
+const BASE_CONFIG = `
 accounts:
   jwtTtl: 2h
   rateLimit:
@@ -44,6 +47,7 @@ router:
   limits:
     maxConnectionsPerUser: 100000
 `;
+const CONFIG = yamlConfig(BASE_CONFIG, UNLIMITED_WRITES);
 
 type Cleanup = () => Promise<unknown>;
 

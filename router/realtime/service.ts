@@ -9,6 +9,7 @@ import type { WebSocket } from 'ws';
 
 import type { RouterMetrics } from '../metrics.ts';
 import type { OperationLimits } from '../operation-limits.ts';
+import type { MutationLimiter } from '../rate-limits.ts';
 import type { Principal } from '../principal.ts';
 import type { Runner } from '../subscriptions/hydrator.ts';
 import type { SubjectHub } from '../subscriptions/subject-hub.ts';
@@ -75,6 +76,8 @@ export class RealtimeService {
 
   constructor(
     private readonly deps: {
+      /** updatePresence is a mutation like any other: it has a per-user budget. */
+      mutationLimiter: MutationLimiter;
       reads: AccessReads;
       limits: OperationLimits;
       bus: EventBus;
@@ -235,6 +238,7 @@ export class RealtimeService {
     const customStatus = args.customStatus as string | null | undefined;
     try {
       if (!status) throw new DomainError('VALIDATION', 'Unknown status.');
+      await this.deps.mutationLimiter.consume(connection.principal.userId, 'updatePresence');
       await connection.presenceReady;
       if (typeof customStatus === 'string' && customStatus.length > CUSTOM_STATUS_MAX_LENGTH)
         throw new DomainError(

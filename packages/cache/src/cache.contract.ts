@@ -218,6 +218,14 @@ export function describeRateLimiterContract(name: string, makeStore: StoreFactor
       expect((await second.consume('alice')).allowed).toBe(false);
     });
 
+    it('spends several points at once, all or none', async () => {
+      const limiter = createRateLimiter(await fresh(), rule);
+      expect(await limiter.consume('alice', 2)).toEqual({ allowed: true, remaining: 1, retryAfterMs: 0 });
+      expect((await limiter.consume('alice', 2)).allowed).toBe(false);
+      expect((await limiter.consume('bob', 4)).allowed).toBe(false);
+      await expect(limiter.consume('alice', 0)).rejects.toThrow(RangeError);
+    });
+
     it('never grants more than the points to concurrent consumers', async () => {
       const limiter = createRateLimiter(await fresh(), { ...rule, points: 5 });
       const decisions = await Promise.all(Array.from({ length: 50 }, () => limiter.consume('alice')));

@@ -26,8 +26,11 @@ export interface RateLimitDecision {
 }
 
 export interface RateLimiter {
-  /** Spends one point for the key. Shared across processes when the store is Redis. */
-  consume(key: string): Promise<RateLimitDecision>;
+  /**
+   * Spends `points` (default 1, a positive integer) for the key, all or none: a denied request is
+   * still counted, as every attempt in a window is. Shared across processes when the store is Redis.
+   */
+  consume(key: string, points?: number): Promise<RateLimitDecision>;
 }
 
 export interface RateLimitRule {

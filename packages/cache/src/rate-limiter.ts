@@ -32,10 +32,12 @@ export function createRateLimiter(store: KeyValueStore, rule: RateLimitRule): Ra
       : memoryLimiter(store, internals, rule);
 
   return {
-    async consume(key) {
+    async consume(key, points = 1) {
+      if (!Number.isInteger(points) || points <= 0)
+        throw new RangeError(`Rate limit '${rule.name}': points to spend must be a positive integer`);
       if (internals.kind === 'memory' && internals.isClosed()) throw new Error('Memory store is closed');
       try {
-        const res = await limiter.consume(key);
+        const res = await limiter.consume(key, points);
         return { allowed: true, remaining: res.remainingPoints, retryAfterMs: 0 };
       } catch (err) {
         // rate-limiter-flexible rejects with a RateLimiterRes when the limit is hit, and with an Error when

@@ -307,6 +307,77 @@ export const messagesSection = z
   })
   .prefault({});
 
+/**
+ * Built-in per-user mutation limits at the router (docs/decisions/0031-mutation-rate-limits.md): one
+ * budget per rule, shared by the rule's fields. Fields named by no rule get `default`, each its own
+ * budget. Rules in the config file replace these by name, key by key; a new name adds a rule.
+ */
+export const DEFAULT_MUTATION_RULES: Readonly<
+  Record<string, { points: number; windowSeconds: number; fields: readonly string[] }>
+> = {
+  createGuild: { points: 5, windowSeconds: 60, fields: ['createGuild'] },
+  editMessage: { points: 10, windowSeconds: 10, fields: ['editMessage'] },
+  deleteMessages: { points: 10, windowSeconds: 10, fields: ['deleteMessage', 'bulkDeleteMessages'] },
+  reactions: {
+    points: 40,
+    windowSeconds: 10,
+    fields: ['addReaction', 'removeReaction', 'removeAllReactions'],
+  },
+  pins: { points: 10, windowSeconds: 10, fields: ['pinMessage', 'unpinMessage'] },
+  createThread: { points: 10, windowSeconds: 60, fields: ['createThread'] },
+  guildStructure: {
+    points: 20,
+    windowSeconds: 60,
+    fields: ['createChannel', 'deleteChannel', 'createRole', 'deleteRole', 'createEmoji', 'deleteEmoji'],
+  },
+  guildSettings: {
+    points: 30,
+    windowSeconds: 60,
+    fields: [
+      'updateGuild',
+      'updateChannel',
+      'reorderChannels',
+      'setChannelOverwrite',
+      'deleteChannelOverwrite',
+      'updateRole',
+      'reorderRoles',
+      'renameEmoji',
+    ],
+  },
+  createInvite: { points: 10, windowSeconds: 60, fields: ['createInvite'] },
+  friendRequests: { points: 10, windowSeconds: 60, fields: ['sendFriendRequest'] },
+  directMessages: {
+    points: 10,
+    windowSeconds: 60,
+    fields: ['openDirectMessage', 'createGroupDm', 'addGroupDmRecipient'],
+  },
+  updateProfile: { points: 5, windowSeconds: 60, fields: ['updateProfile'] },
+  updatePresence: { points: 10, windowSeconds: 60, fields: ['updatePresence'] },
+};
+
+/** router.rateLimits: what a signed-in user may run per window; resolved and checked by the router. */
+export const mutationRateLimitsSection = z
+  .strictObject({
+    /** Every mutation field that no rule names: per user and field. */
+    default: rateRule(20, 10),
+    /** Merged over DEFAULT_MUTATION_RULES by name, key by key. */
+    rules: z
+      .record(
+        z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'letters, digits, _ and -'),
+        z.strictObject({
+          points: z.coerce.number().int().min(1).optional(),
+          windowSeconds: z.coerce.number().int().min(1).optional(),
+          /** Root mutation fields sharing the budget; a new rule without it limits the field it is named after. */
+          fields: z
+            .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a GraphQL field name'))
+            .min(1)
+            .optional(),
+        }),
+      )
+      .default({}),
+  })
+  .prefault({});
+
 export const routerSection = z
   .strictObject({
     /** Base URLs of subgraph roles; unused when they run in the same process. */
@@ -353,6 +424,8 @@ export const routerSection = z
         presenceCoalesceMs: z.coerce.number().int().min(0).default(1_000),
       })
       .prefault({}),
+    /** Per-user limits on mutations, at the router (RATE_LIMITED with retryAfter). */
+    rateLimits: mutationRateLimitsSection,
     graphiql: bool().default(true),
     /** Hydrations are shared by subscribers for this long after an event. */
     hydrationTtlMs: z.coerce.number().int().min(100).default(5_000),
