@@ -145,19 +145,22 @@ describe('real time, embedded', () => {
     await Promise.all(sockets.map((s) => s.dispose()));
   });
 
-  it('closes a connection over the per-user limit with 4429, and every socket of a signed-out session with 4410', async () => {
+  it('closes a connection over the per-user limit with 4429, every socket of a signed-out session with 4410, and refuses its JWT new ones', async () => {
     const erin = users[4]!;
     const sockets = Array.from({ length: 8 }, () => wsConnect(gochat.url, erin.jwt));
-    for (const s of sockets) s.subscribe(ViewerFeedDocument, {});
-    // Presence registers each device in the background: wait until all 8 count.
-    await new Promise((r) => setTimeout(r, 1_000));
+    const feeds = sockets.map((s) => s.subscribe(ViewerFeedDocument, {}));
+    // Live once their feeds start (devices still registering count against the limit too).
+    for (const feed of feeds) await feed.waitForPayloads(1);
     const ninth = wsConnect(gochat.url, erin.jwt);
     expect((await ninth.waitForClose()).code).toBe(4429);
 
     await gqlOk(gochat.url, SignOutDocument, {}, erin.jwt);
     const closes = await Promise.all(sockets.map((s) => s.waitForClose()));
     expect(closes.map((c) => c.code)).toEqual(Array.from({ length: 8 }, () => 4410));
-    await Promise.all([...sockets, ninth].map((s) => s.dispose()));
+    // The signed-out session's JWT is still unexpired, but opens no new connection (item 12).
+    const late = wsConnect(gochat.url, erin.jwt);
+    expect((await late.waitForClose()).code).toBe(4410);
+    await Promise.all([...sockets, ninth, late].map((s) => s.dispose()));
   });
 });
 

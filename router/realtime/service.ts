@@ -4,7 +4,7 @@ import { ReplayGapError, type BusEvent, type EventBus } from '@gochat/bus';
 import { DomainError } from '@gochat/errors';
 import type { Logger } from '@gochat/log';
 import { CUSTOM_STATUS_MAX_LENGTH, type DeviceStatus, type OwnPresence } from '@gochat/presence';
-import type { ExecutionResult } from 'graphql';
+import { parse, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 
 import type { RouterMetrics } from '../metrics.ts';
@@ -149,8 +149,14 @@ export class RealtimeService {
       );
       return undefined;
     }
-    if (!(await this.sessionActive(principal))) {
+    const session = await this.sessionActive(principal);
+    if (session === false) {
       connection.close(REALTIME_CLOSE.sessionRevoked, 'Session ended: sign in again', 'session_revoked');
+      return undefined;
+    }
+    // Not known to be alive: refused for now, the client retries (it is not told to sign in again).
+    if (session === 'unknown') {
+      connection.close(REALTIME_CLOSE.tryAgainLater, 'Try again later', 'session_check_failed');
       return undefined;
     }
     if (state.closed) return undefined;
@@ -190,9 +196,15 @@ export class RealtimeService {
    * Whether the token's session still exists: a signed-out session's JWT stays valid until it expires,
    * but opens no new connection (issue 11, item 12).
    */
-  private sessionActive(principal: UserPrincipal): Promise<boolean> {
-    if (!principal.sessionId) return Promise.resolve(true);
-    return Promise.resolve(true);
+  private async sessionActive(principal: UserPrincipal): Promise<boolean | 'unknown'> {
+    const result = await this.deps
+      .run(SESSION_ACTIVE, {}, principal)
+      .catch((error: unknown): ExecutionResult => ({ errors: [error as DomainError] }));
+    if (result.errors?.length || !result.data) {
+      this.deps.log.warn({ errors: result.errors?.map((e) => e.message) }, 'session check failed');
+      return 'unknown';
+    }
+    return (result.data as { sessionActive: boolean }).sessionActive;
   }
 
   private async openPresence(connection: RealtimeConnection, status: DeviceStatus, customStatus?: string) {
@@ -422,6 +434,12 @@ export class RealtimeService {
       }));
   }
 }
+
+const SESSION_ACTIVE = parse(/* GraphQL */ `
+  query SessionActive {
+    sessionActive
+  }
+`);
 
 /** The first event of every feed: its start position as a cursor, no payload. */
 function subscribedEvent(seq: number): BusEvent {

@@ -10,6 +10,8 @@ export const REALTIME_CLOSE = {
   sessionRevoked: 4410,
   /** Too many live connections for this user: do not retry. */
   connectionLimit: 4429,
+  /** Something the connection needs could not be checked right now: reconnect after a delay. */
+  tryAgainLater: 1013,
 } as const;
 
 /**
