@@ -197,8 +197,9 @@ export interface EventPayloads {
     expiresAt: string;
   };
   /**
-   * A user's aggregated presence changed (published by the router). Subject: presence.user.<userId>,
-   * and presence.guild.<guildId> for each of the user's guilds. Invisible users appear offline.
+   * A user's aggregated presence changed (published by the router, coalesced to one per user per
+   * second). Subject: presence.user.<userId>, and presence.guild.<guildId> for each of the user's
+   * guilds. Invisible users appear offline. Ephemeral: delivered live only, never stored or replayed.
    */
   PresenceUpdated: {
     userId: string;
