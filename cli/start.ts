@@ -73,6 +73,7 @@ export async function start(roleNames: RoleName[], monolith: boolean, config: Lo
     const { url } = await serveRole(served, {
       host: host.http.host,
       port: host.http.port,
+      metricsPort: host.metrics.port,
       log,
       lifecycle,
       metrics,

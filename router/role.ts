@@ -51,7 +51,14 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   await gateway.load();
   lifecycle.defer('gateway', () => gateway.stop());
 
-  const yoga = createRouterYoga({ gateway, auth, signer, config: config.router, log });
+  const yoga = createRouterYoga({
+    gateway,
+    auth,
+    signer,
+    config: config.router,
+    publicUrl: config.publicUrl,
+    log,
+  });
   const metrics = createRouterMetrics(deps.metrics);
   const run = async (document: DocumentNode, variables: Record<string, unknown>, principal: Principal) => {
     const { execute, contextFactory, schema } = envelopedRouter(yoga, { principal });

@@ -8,6 +8,7 @@ import type { IdentitySigner } from '@gochat/identity';
 import type { Logger } from '@gochat/log';
 import {
   GraphQLError,
+  NoSchemaIntrospectionCustomRule,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -52,9 +53,13 @@ export function createRouterYoga(options: {
   auth: JwtAuthenticator;
   signer: IdentitySigner;
   config: RouterConfig['router'];
+  publicUrl: string;
   log: Logger;
 }): RouterYoga {
   const { auth, signer, log, config } = options;
+  // The API reads bearer tokens, never cookies: no credentials, and only the configured origins
+  // (by default the public URL's own) may call it from a browser.
+  const origins = config.cors.origins.length ? config.cors.origins : [new URL(options.publicUrl).origin];
   return createYoga<RouterServerContext, RouterContext>({
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -63,6 +68,7 @@ export function createRouterYoga(options: {
     // Errors are sanitized below with the request id; Yoga's own masking would hide typed codes.
     maskedErrors: false,
     batching: false,
+    cors: { origin: origins, credentials: false },
     context: async ({ request, principal, clientIp }) => {
       const requestId = crypto.randomUUID();
       let who: Principal;
@@ -93,10 +99,20 @@ export function createRouterYoga(options: {
         blockFieldSuggestion: { enabled: true },
         costLimit: { enabled: false },
       }),
+      ...(config.introspection ? [] : [introspectionRefused()]),
       httpSubscriptionsRefused(),
       sanitizedErrors(log),
     ],
   });
+}
+
+/** `__schema` and `__type` fail validation (`__typename` stays): off by default in production. */
+function introspectionRefused(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
 }
 
 /** The gateway cannot run subscriptions; they are served over graphql-ws on the same path. */

@@ -28,6 +28,17 @@ export const publicUrl = z.url({ protocol: /^https?$/ }).default('http://localho
 
 export const dataDir = z.string().min(1).default('./data');
 
+/** Prometheus metrics of every role. */
+export const metricsSection = z
+  .strictObject({
+    /**
+     * Serves /metrics on this port alone (same host), never on the role's public port. Unset, /metrics
+     * is on the role's own port; NODE_ENV=production makes 9464 the default.
+     */
+    port: port().optional(),
+  })
+  .prefault({});
+
 export const databaseSection = z
   .strictObject({
     url: z
@@ -228,7 +239,22 @@ export const routerSection = z
         feedQueueLimit: z.coerce.number().int().min(100).default(10_000),
       })
       .prefault({}),
+    /** GraphiQL at /graphql in a browser. NODE_ENV=production makes false the default. */
     graphiql: bool().default(true),
+    /** `__schema` and `__type` queries (GraphiQL needs them). NODE_ENV=production makes false the default. */
+    introspection: bool().default(true),
+    cors: z
+      .strictObject({
+        /** Browser origins allowed to call /graphql (never with credentials); empty: publicUrl's origin. */
+        origins: list()
+          .pipe(
+            z.array(
+              z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'an origin like https://app.example.com, or *'),
+            ),
+          )
+          .default([]),
+      })
+      .prefault({}),
     /** Hydrations are shared by subscribers for this long after an event. */
     hydrationTtlMs: z.coerce.number().int().min(100).default(5_000),
     /** Honour X-Forwarded-For from a proxy in front of the router. */
