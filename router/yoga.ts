@@ -3,7 +3,6 @@ import crypto from 'node:crypto';
 import type { ApolloGateway } from '@apollo/gateway';
 import { useApolloFederation } from '@envelop/apollo-federation';
 import { DomainError, httpStatusFor } from '@gochat/errors';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { IdentitySigner } from '@gochat/identity';
 import type { Logger } from '@gochat/log';
 import {
@@ -19,7 +18,10 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { RouterConfig } from './config.ts';
 import { sanitizeError } from './errors.ts';
 import type { GatewayContext } from './gateway.ts';
+import { operationNameChecked, withRequestErrorStatus } from './http-contract.ts';
+import { queryLimitsPlugin } from './limits.ts';
 import { identityOf, type JwtAuthenticator, type Principal } from './principal.ts';
+import { unstorableTextRefused } from './text-check.ts';
 
 /** Set by the HTTP host (client address) or by the router itself for in-process operations. */
 export interface RouterServerContext {
@@ -90,16 +92,10 @@ export function createRouterYoga(options: {
     },
     plugins: [
       useApolloFederation({ gateway: options.gateway, logger: log }),
-      EnvelopArmorPlugin({
-        maxDepth: { n: config.limits.maxDepth, ignoreIntrospection: true },
-        maxTokens: { n: config.limits.maxTokens },
-        maxAliases: { n: config.limits.maxAliases },
-        maxDirectives: { n: config.limits.maxDirectives },
-        // Field suggestions leak the schema of what a caller may not know exists.
-        blockFieldSuggestion: { enabled: true },
-        costLimit: { enabled: false },
-      }),
+      queryLimitsPlugin(config.limits),
       ...(config.introspection ? [] : [introspectionRefused()]),
+      operationNameChecked(),
+      unstorableTextRefused(),
       httpSubscriptionsRefused(),
       sanitizedErrors(log),
     ],
@@ -158,11 +154,18 @@ function sanitizedErrors(log: Logger): Plugin<RouterContext> {
       )
         return;
       const requestId = (serverContext as Partial<RouterContext>).requestId ?? crypto.randomUUID();
+      // No data: the request failed before execution, which GraphQL over HTTP answers with a 4xx.
+      const beforeExecution = !('data' in result);
       payload.setResult({
         ...result,
-        errors: result.errors.map((e: unknown) =>
-          sanitizeError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), log, requestId),
-        ),
+        errors: result.errors.map((e: unknown) => {
+          const error = sanitizeError(
+            e instanceof GraphQLError ? e : new GraphQLError(String(e)),
+            log,
+            requestId,
+          );
+          return beforeExecution ? withRequestErrorStatus(error) : error;
+        }),
       });
     },
   };
