@@ -16,7 +16,7 @@ export const UNSTORABLE_TEXT_MESSAGE = 'text may not contain NUL characters or u
 
 /** The path of the first string (or object key) in a JSON value that holds unstorable text. */
 export function unstorableTextPath(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : undefined;
+  if (typeof value === 'string') return isStorableText(value) ? undefined : path;
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
       const found = unstorableTextPath(item, `${path}.${index}`);
@@ -26,7 +26,7 @@ export function unstorableTextPath(value: unknown, path = ''): string | undefine
   }
   if (value && typeof value === 'object')
     for (const [key, item] of Object.entries(value)) {
-      if (UNSTORABLE.test(key)) return path;
+      if (!isStorableText(key)) return path;
       const found = unstorableTextPath(item, path ? `${path}.${key}` : key);
       if (found !== undefined) return found;
     }
@@ -38,7 +38,7 @@ function literalPath(document: DocumentNode): string | null {
   let found: string | null = null;
   visit(document, {
     StringValue(node, _key, parent, _path, ancestors) {
-      if (!UNSTORABLE.test(node.value)) return undefined;
+      if (isStorableText(node.value)) return undefined;
       // ancestors stop above the parent, which is the argument or field of an inline value.
       found = [...ancestors, parent ?? []]
         .flatMap((a) =>
