@@ -7,7 +7,9 @@ COPY drizzle/package.json ./drizzle/package.json
 RUN npm ci --omit=dev --ignore-scripts=false && npm cache clean --force
 
 FROM node:20-bookworm-slim
+# NODE_ENV=production: no GraphiQL, no introspection, /metrics on port 9464 only (docs/decisions/0026).
 ENV NODE_ENV=production HOST=0.0.0.0
+EXPOSE 9464
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./

@@ -7,6 +7,7 @@ import {
   idsSection,
   scyllaSection,
   logSection,
+  metricsSection,
   shutdownSection,
 } from '@gochat/config';
 import { z } from 'zod';
@@ -16,6 +17,7 @@ export const hostConfigSchema = (defaultPort: number) =>
   z.object({
     log: logSection,
     http: httpSection(defaultPort),
+    metrics: metricsSection,
     dataDir,
     database: databaseSection,
     scylla: scyllaSection,
@@ -31,6 +33,7 @@ export type HostConfig = z.infer<ReturnType<typeof hostConfigSchema>>;
 export const KNOWN_TOP_LEVEL_KEYS = new Set([
   'log',
   'http',
+  'metrics',
   'publicUrl',
   'dataDir',
   'database',

@@ -217,4 +217,46 @@ describe('loadConfig', () => {
       expect((given.roles.router as RouterConfig).publicUrl).toBe('https://chat.example.com');
     });
   });
+
+  describe('NODE_ENV=production', () => {
+    const routerOf = (config: ReturnType<typeof monolith>) => (config.roles.router as RouterConfig).router;
+
+    it('turns GraphiQL and introspection off and moves /metrics to port 9464; development keeps them', () => {
+      const development = monolith({ DATA_DIR: tmpDir() });
+      expect(routerOf(development)).toMatchObject({ graphiql: true, introspection: true });
+      expect(development.host.metrics.port).toBeUndefined();
+
+      const production = monolith({ DATA_DIR: tmpDir(), NODE_ENV: 'production' });
+      expect(routerOf(production)).toMatchObject({ graphiql: false, introspection: false });
+      expect(production.host.metrics.port).toBe(9464);
+    });
+
+    it('keeps what the file or a variable says', () => {
+      const file = yamlFile('router:\n  graphiql: true\nmetrics:\n  port: 9100\n');
+      const config = loadConfig({
+        roles: [...ROLE_NAMES],
+        monolith: true,
+        file,
+        env: { DATA_DIR: tmpDir(), NODE_ENV: 'production', INTROSPECTION: 'true' },
+      });
+      expect(routerOf(config)).toMatchObject({ graphiql: true, introspection: true });
+      expect(config.host.metrics.port).toBe(9100);
+      const variable = monolith({ DATA_DIR: tmpDir(), NODE_ENV: 'production', METRICS_PORT: '0' });
+      expect(variable.host.metrics.port).toBe(0);
+    });
+  });
+
+  it('reads CORS origins as a comma-separated list and refuses what is no origin', () => {
+    const config = monolith({
+      DATA_DIR: tmpDir(),
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:3000',
+    });
+    expect((config.roles.router as RouterConfig).router.cors.origins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+    ]);
+    expect(
+      problemsOf(() => monolith({ DATA_DIR: tmpDir(), CORS_ORIGINS: 'https://app.example.com/path' })),
+    ).toEqual([expect.stringMatching(/^\[router\] router\.cors\.origins\.0: an origin/)]);
+  });
 });

@@ -1,6 +1,7 @@
 import {
   ConfigError,
   applyEnv,
+  applyEnvironmentDefaults,
   dataDir,
   loadOrCreateEmbeddedSecrets,
   readConfigFile,
@@ -30,7 +31,10 @@ export function loadConfig(options: {
 }): LoadedConfig {
   const problems: string[] = [];
   const tree: ConfigSource = applyEnv(
-    readConfigFile(options.file ?? options.env.GOCHAT_CONFIG, problems),
+    applyEnvironmentDefaults(
+      readConfigFile(options.file ?? options.env.GOCHAT_CONFIG, problems),
+      options.env,
+    ),
     options.env,
   );
   for (const key of Object.keys(tree))

@@ -74,6 +74,7 @@ export async function start(roleNames: RoleName[], monolith: boolean, config: Lo
     const { port } = await serveRole(served, {
       host: host.http.host,
       port: host.http.port,
+      metricsPort: host.metrics.port,
       log,
       lifecycle,
       metrics,

@@ -58,6 +58,7 @@ async function routerAnswering(answer: () => Response) {
     auth: { fromAuthorization: () => Promise.resolve({ kind: 'user', userId: '1', expiresAt: Infinity }) },
     signer: createIdentitySigner(config.secrets.internal),
     config: config.router,
+    publicUrl: 'http://router.test',
     log: silentLogger,
     // The query under test is not a mutation: nothing is charged.
     mutationLimiter: { consume: () => Promise.resolve(), consumeAll: () => Promise.resolve() },

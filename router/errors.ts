@@ -11,6 +11,8 @@ const PUBLIC_EXTENSIONS = ['code', 'field', 'retryAfter', 'requestId', 'http'] a
  */
 export function sanitizeError(error: GraphQLError, log: Logger, requestId: string): GraphQLError {
   let code = error.extensions.code;
+  // Yoga's name for an operationName that names no operation of the document: a malformed request.
+  if (code === 'OPERATION_RESOLUTION_FAILURE') code = 'BAD_REQUEST';
   // graphql-js and the query limits raise GraphQLErrors without a code (bad variables, depth):
   // they describe the client's operation, so they are shown, as BAD_USER_INPUT.
   if (code === undefined && (!error.originalError || error.originalError instanceof GraphQLError))
@@ -25,7 +27,7 @@ export function sanitizeError(error: GraphQLError, log: Logger, requestId: strin
   }
   const extensions: Record<string, unknown> = { code };
   for (const key of PUBLIC_EXTENSIONS)
-    if (error.extensions[key] !== undefined) extensions[key] = error.extensions[key];
+    if (key !== 'code' && error.extensions[key] !== undefined) extensions[key] = error.extensions[key];
   return new GraphQLError(error.message, {
     ...(error.nodes ? { nodes: error.nodes } : {}),
     ...(error.source && error.positions ? { source: error.source, positions: error.positions } : {}),

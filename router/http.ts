@@ -4,6 +4,7 @@ import { IDENTITY_HEADER, type IdentitySigner } from '@gochat/identity';
 import type { RequestContext, ServiceLink } from '@gochat/lifecycle';
 
 import { clientAddress } from './client-address.ts';
+import { UNSTORABLE_TEXT_MESSAGE, isStorableText, unstorableTextPath } from './text-check.ts';
 import type { RouterYoga } from './yoga.ts';
 
 const HOP_BY_HOP = [
@@ -57,6 +58,29 @@ async function readLimited(
 }
 
 /**
+ * The field of a better-auth call (query parameter, JSON or form body) holding text PostgreSQL cannot
+ * store (a NUL) or that is no Unicode (an unpaired surrogate): better-auth would fail on it with a 500.
+ */
+async function unstorableAuthInput(request: Request): Promise<string | undefined> {
+  const query = unstorableParam(new URL(request.url).searchParams);
+  if (query !== undefined) return query;
+  const type = request.headers.get('content-type') ?? '';
+  if (/^application\/x-www-form-urlencoded\b/i.test(type))
+    return unstorableParam(new URLSearchParams(await request.clone().text()));
+  if (!/^application\/([\w.+-]*\+)?json\b/i.test(type)) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(await request.clone().text());
+  } catch {
+    return undefined; // not JSON: better-auth answers that itself
+  }
+  return unstorableTextPath(body);
+}
+
+const unstorableParam = (params: URLSearchParams): string | undefined =>
+  [...params].find(([name, value]) => !isStorableText(name) || !isStorableText(value))?.[0];
+
+/**
  * The router's HTTP routes: /graphql (Yoga over the gateway) and /api/auth/* (proxied to the
  * accounts role with the client's address in a signed identity). Bodies are size-limited before
  * anything parses them.
@@ -90,6 +114,12 @@ export function createRouterHttp(options: {
   const proxyAuth = async (request: Request, ip: string | undefined): Promise<Response> => {
     const limited = await withLimitedBody(request);
     if (limited instanceof Response) return limited;
+    const unstorable = await unstorableAuthInput(limited);
+    if (unstorable !== undefined)
+      return Response.json(
+        { message: `${unstorable || 'body'}: ${UNSTORABLE_TEXT_MESSAGE}`, code: 'VALIDATION' },
+        { status: 400 },
+      );
     const headers = new Headers(limited.headers);
     for (const name of HOP_BY_HOP) headers.delete(name);
     headers.set(IDENTITY_HEADER, await signer.sign({ kind: 'anonymous', ...(ip ? { ip } : {}) }));

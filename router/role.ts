@@ -59,7 +59,15 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   lifecycle.defer('gateway', () => gateway.stop());
 
   const mutationLimiter = createMutationLimiter({ store: deps.cache, config: config.router.rateLimits, log });
-  const yoga = createRouterYoga({ gateway, auth, signer, config: config.router, log, mutationLimiter });
+  const yoga = createRouterYoga({
+    gateway,
+    auth,
+    signer,
+    config: config.router,
+    publicUrl: config.publicUrl,
+    log,
+    mutationLimiter,
+  });
   const metrics = createRouterMetrics(deps.metrics);
   const run = async (document: DocumentNode, variables: Record<string, unknown>, principal: Principal) => {
     const { execute, contextFactory, schema } = envelopedRouter(yoga, { principal });

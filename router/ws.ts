@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { DomainError } from '@gochat/errors';
 import type { Lifecycle } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
-import { GraphQLError, Kind, OperationTypeNode, getOperationAST, type ExecutionArgs } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, type ExecutionArgs } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -25,6 +25,7 @@ import {
 import type { RealtimeConnection, RealtimeService } from './realtime/service.ts';
 import type { JwtAuthenticator, Principal } from './principal.ts';
 import { isPrepared, type SubscriptionEngine } from './subscriptions/engine.ts';
+import { admitOperation } from './ws-admission.ts';
 import { envelopedRouter, type RouterServerContext, type RouterYoga } from './yoga.ts';
 
 /** Close codes clients act on; documented in docs/subscriptions.md. */
@@ -122,23 +123,17 @@ export function createGraphqlWs(options: {
           principal,
           clientIp: ctx.extra.clientIp,
         };
-        const { schema, execute, parse, validate, contextFactory } = envelopedRouter(yoga, serverContext);
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Malformed operation.')];
-        }
+        const router = envelopedRouter(yoga, serverContext);
+        const { schema, execute, contextFactory } = router;
+        const admitted = admitOperation(router, payload, log);
+        if (Array.isArray(admitted)) return admitted;
+        const { document, operation } = admitted;
         const args: ExecutionArgs = {
           schema,
           document,
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? null,
         };
-        const errors = validate(schema, document);
-        if (errors.length) return errors;
-        const operation = getOperationAST(document, payload.operationName);
-        if (!operation) return [new GraphQLError('Name the operation to run.')];
 
         const root = operation.selectionSet.selections[0];
         const rootField = root?.kind === Kind.FIELD ? root : undefined;

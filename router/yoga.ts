@@ -3,11 +3,11 @@ import crypto from 'node:crypto';
 import type { ApolloGateway } from '@apollo/gateway';
 import { useApolloFederation } from '@envelop/apollo-federation';
 import { DomainError, httpStatusFor } from '@gochat/errors';
-import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import type { IdentitySigner } from '@gochat/identity';
 import type { Logger } from '@gochat/log';
 import {
   GraphQLError,
+  NoSchemaIntrospectionCustomRule,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -18,8 +18,11 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { RouterConfig } from './config.ts';
 import { sanitizeError } from './errors.ts';
 import type { GatewayContext } from './gateway.ts';
+import { operationNameChecked, withRequestErrorStatus } from './http-contract.ts';
+import { queryLimitsPlugin } from './limits.ts';
 import { identityOf, type JwtAuthenticator, type Principal } from './principal.ts';
 import { mutationRateLimits, type MutationLimiter } from './rate-limits.ts';
+import { unstorableTextRefused } from './text-check.ts';
 
 /** Set by the HTTP host (client address) or by the router itself for in-process operations. */
 export interface RouterServerContext {
@@ -53,10 +56,14 @@ export function createRouterYoga(options: {
   auth: JwtAuthenticator;
   signer: IdentitySigner;
   config: RouterConfig['router'];
+  publicUrl: string;
   log: Logger;
   mutationLimiter: MutationLimiter;
 }): RouterYoga {
   const { auth, signer, log, config } = options;
+  // The API reads bearer tokens, never cookies: no credentials, and only the configured origins
+  // (by default the public URL's own) may call it from a browser.
+  const origins = config.cors.origins.length ? config.cors.origins : [new URL(options.publicUrl).origin];
   return createYoga<RouterServerContext, RouterContext>({
     graphqlEndpoint: '/graphql',
     landingPage: false,
@@ -65,6 +72,7 @@ export function createRouterYoga(options: {
     // Errors are sanitized below with the request id; Yoga's own masking would hide typed codes.
     maskedErrors: false,
     batching: false,
+    cors: { origin: origins, credentials: false },
     context: async ({ request, principal, clientIp }) => {
       const requestId = crypto.randomUUID();
       let who: Principal;
@@ -86,21 +94,25 @@ export function createRouterYoga(options: {
     },
     plugins: [
       useApolloFederation({ gateway: options.gateway, logger: log }),
-      EnvelopArmorPlugin({
-        maxDepth: { n: config.limits.maxDepth, ignoreIntrospection: true },
-        maxTokens: { n: config.limits.maxTokens },
-        maxAliases: { n: config.limits.maxAliases },
-        maxDirectives: { n: config.limits.maxDirectives },
-        // Field suggestions leak the schema of what a caller may not know exists.
-        blockFieldSuggestion: { enabled: true },
-        costLimit: { enabled: false },
-      }),
+      queryLimitsPlugin(config.limits),
+      ...(config.introspection ? [] : [introspectionRefused()]),
+      operationNameChecked(),
+      unstorableTextRefused(),
       httpSubscriptionsRefused(),
       sanitizedErrors(log),
       // After sanitizedErrors, whose onExecuteDone then sees (and keeps) a refusal.
       mutationRateLimits(options.mutationLimiter),
     ],
   });
+}
+
+/** `__schema` and `__type` fail validation (`__typename` stays): off by default in production. */
+function introspectionRefused(): Plugin {
+  return {
+    onValidate({ addValidationRule }) {
+      addValidationRule(NoSchemaIntrospectionCustomRule);
+    },
+  };
 }
 
 /** The gateway cannot run subscriptions; they are served over graphql-ws on the same path. */
@@ -146,11 +158,18 @@ function sanitizedErrors(log: Logger): Plugin<RouterContext> {
       )
         return;
       const requestId = (serverContext as Partial<RouterContext>).requestId ?? crypto.randomUUID();
+      // No data: the request failed before execution, which GraphQL over HTTP answers with a 4xx.
+      const beforeExecution = !('data' in result);
       payload.setResult({
         ...result,
-        errors: result.errors.map((e: unknown) =>
-          sanitizeError(e instanceof GraphQLError ? e : new GraphQLError(String(e)), log, requestId),
-        ),
+        errors: result.errors.map((e: unknown) => {
+          const error = sanitizeError(
+            e instanceof GraphQLError ? e : new GraphQLError(String(e)),
+            log,
+            requestId,
+          );
+          return beforeExecution ? withRequestErrorStatus(error) : error;
+        }),
       });
     },
   };

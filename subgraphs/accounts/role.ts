@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 
 import type { KeyValueStore } from '@gochat/cache';
-import type { Database } from '@gochat/db';
+import { userExists, type Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import { createIdentityVerifier } from '@gochat/identity';
 import type { Lifecycle, Role } from '@gochat/lifecycle';
@@ -52,6 +52,7 @@ export function createAccountsRole(deps: AccountsDeps): Role {
     resolvers,
     verifier,
     log,
+    accountExists: (userId) => userExists(deps.db, userId),
     context: (base) => ({
       ...base,
       auth,

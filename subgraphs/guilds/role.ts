@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 
-import type { Database } from '@gochat/db';
+import { userExists, type Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import { createIdentityVerifier } from '@gochat/identity';
 import type { Lifecycle, Role } from '@gochat/lifecycle';
@@ -88,6 +88,7 @@ export function createGuildsRole(deps: GuildsDeps): Role {
     resolvers,
     verifier: createIdentityVerifier(deps.config.secrets.internal),
     log: deps.log,
+    accountExists: (userId) => userExists(deps.db, userId),
     context: (base) => ({ ...base, store, kick: () => deps.outbox.kick(), loaders: createLoaders(store) }),
   });
   return { name: 'subgraph:guilds', fetch: async (request) => subgraph.fetch(request) };

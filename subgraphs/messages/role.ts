@@ -2,7 +2,7 @@ import fs from 'node:fs';
 
 import type { EventBus } from '@gochat/bus';
 import { createRateLimiter, type KeyValueStore } from '@gochat/cache';
-import type { Database } from '@gochat/db';
+import { userExists, type Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import { createIdentityVerifier } from '@gochat/identity';
 import { schedulePeriodic, type Lifecycle, type Role } from '@gochat/lifecycle';
@@ -83,6 +83,7 @@ export function createMessagesRole(deps: MessagesDeps): Role {
     resolvers,
     verifier: createIdentityVerifier(deps.config.secrets.internal),
     log: deps.log,
+    accountExists: (userId) => userExists(deps.db, userId),
     context: (base) => {
       const userId = base.identity.kind === 'user' ? base.identity.userId : undefined;
       return {

@@ -150,6 +150,24 @@ export const ENV_VARS = {
   },
   SENDPULSE_API_URL: { path: 'mail.sendpulse.apiUrl', description: 'SendPulse API base URL.' },
   JWT_TTL: { path: 'accounts.jwtTtl', description: 'Lifetime of issued JWTs, e.g. 15m.' },
+  NODE_ENV: {
+    path: '',
+    description: 'production: GraphiQL and introspection off, /metrics on port 9464 (unless configured).',
+  },
+  METRICS_PORT: {
+    path: 'metrics.port',
+    description: 'Serves /metrics on this port only, not on the public one. Unset: on the role port.',
+  },
+  GRAPHIQL: { path: 'router.graphiql', description: 'GraphiQL at /graphql in a browser (true or false).' },
+  INTROSPECTION: {
+    path: 'router.introspection',
+    description: 'Schema introspection queries through the router (true or false).',
+  },
+  CORS_ORIGINS: {
+    path: 'router.cors.origins',
+    description:
+      "Comma-separated browser origins allowed to call /graphql, or *. Unset: PUBLIC_URL's origin.",
+  },
   SHUTDOWN_DRAIN_DELAY_MS: {
     path: 'shutdown.drainDelayMs',
     description: 'On SIGTERM, how long /ready fails before the listener closes (lets load balancers notice).',

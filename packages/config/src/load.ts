@@ -47,6 +47,34 @@ function setPath(tree: ConfigSource, path: string, value: string): void {
   node[keys[keys.length - 1]!] = value;
 }
 
+/**
+ * What NODE_ENV=production changes, where the file and the variables say nothing: no GraphiQL, no
+ * introspection, and /metrics on a port of its own instead of the public one.
+ */
+export const PRODUCTION_DEFAULTS: ConfigSource = {
+  router: { graphiql: false, introspection: false },
+  metrics: { port: 9464 },
+};
+
+/** Puts `defaults` under `tree`: every value the tree has wins. */
+function under(defaults: ConfigSource, tree: ConfigSource): ConfigSource {
+  const merged: ConfigSource = { ...tree };
+  for (const [key, value] of Object.entries(defaults)) {
+    const own = merged[key];
+    if (own === undefined) merged[key] = structuredClone(value);
+    else if (isMapping(own) && isMapping(value)) merged[key] = under(value, own);
+  }
+  return merged;
+}
+
+const isMapping = (value: unknown): value is ConfigSource =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The defaults of the environment NODE_ENV names, under the file's values (variables go on top). */
+export function applyEnvironmentDefaults(tree: ConfigSource, env: Env): ConfigSource {
+  return env.NODE_ENV === 'production' ? under(PRODUCTION_DEFAULTS, tree) : tree;
+}
+
 /** Environment variables win over the file. Empty strings count as unset, as in most deployments. */
 export function applyEnv(tree: ConfigSource, env: Env): ConfigSource {
   const merged = structuredClone(tree);

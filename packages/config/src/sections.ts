@@ -78,6 +78,17 @@ export type TlsConfig = z.infer<typeof tlsSection>;
 /** libpq's sslmode values; node-postgres cannot fall back to plaintext, so allow and prefer mean require. */
 export const PG_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
+/** Prometheus metrics of every role. */
+export const metricsSection = z
+  .strictObject({
+    /**
+     * Serves /metrics on this port alone (same host), never on the role's public port. Unset, /metrics
+     * is on the role's own port; NODE_ENV=production makes 9464 the default.
+     */
+    port: port().optional(),
+  })
+  .prefault({});
+
 export const databaseSection = z
   .strictObject({
     url: z
@@ -426,7 +437,23 @@ export const routerSection = z
       .prefault({}),
     /** Per-user limits on mutations, at the router (RATE_LIMITED with retryAfter). */
     rateLimits: mutationRateLimitsSection,
+
+    /** GraphiQL at /graphql in a browser. NODE_ENV=production makes false the default. */
     graphiql: bool().default(true),
+    /** `__schema` and `__type` queries (GraphiQL needs them). NODE_ENV=production makes false the default. */
+    introspection: bool().default(true),
+    cors: z
+      .strictObject({
+        /** Browser origins allowed to call /graphql (never with credentials); empty: publicUrl's origin. */
+        origins: list()
+          .pipe(
+            z.array(
+              z.string().regex(/^(\*|https?:\/\/[^/\s]+)$/, 'an origin like https://app.example.com, or *'),
+            ),
+          )
+          .default([]),
+      })
+      .prefault({}),
     /** Hydrations are shared by subscribers for this long after an event. */
     hydrationTtlMs: z.coerce.number().int().min(100).default(5_000),
     /** Hydrations running at once; more wait, so a burst of events cannot crowd out requests. */

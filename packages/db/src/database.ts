@@ -5,7 +5,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { PGlite } from '@electric-sql/pglite';
 import * as schema from '@gochat/drizzle';
 import type { Logger } from '@gochat/log';
-import { sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -204,6 +204,19 @@ export async function tableExists(db: Database, table: string): Promise<boolean>
     sql`select to_regclass(${`public.${table}`}) is not null as exists`,
   );
   return Boolean(rows[0]?.exists);
+}
+
+/**
+ * Whether the user row exists. Subgraphs ask only after a user's request failed, to tell the request
+ * of an account deleted since its JWT was issued (UNAUTHENTICATED) from any other failure.
+ */
+export async function userExists(db: Database, userId: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: schema.user.id })
+    .from(schema.user)
+    .where(eq(schema.user.id, userId))
+    .limit(1);
+  return rows.length > 0;
 }
 
 /** The error and every `cause` below it: drizzle wraps driver errors, and drivers differ in depth. */

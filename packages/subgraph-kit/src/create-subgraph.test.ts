@@ -27,7 +27,7 @@ const typeDefs = /* GraphQL */ `
   }
 `;
 
-function setup() {
+function setup(accountExists?: (userId: string) => Promise<boolean>) {
   const lines: Array<Record<string, unknown>> = [];
   const log = pino(
     { level: 'debug' },
@@ -55,6 +55,7 @@ function setup() {
     verifier: createIdentityVerifier(SECRET),
     log,
     context: (base) => base,
+    ...(accountExists ? { accountExists } : {}),
   });
   async function post(query: string, headers: Record<string, string> = {}) {
     const response = await yoga.fetch('http://subgraph.test/graphql', {
@@ -173,5 +174,38 @@ describe('createSubgraph', () => {
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
     });
     expect(lines.filter((l) => l.level === 50)).toEqual([]);
+  });
+
+  it("answers a deleted account's failed request with UNAUTHENTICATED, asking only when a request failed", async () => {
+    const asked: string[] = [];
+    const exists = new Set(['42']);
+    const { post, lines } = setup((userId) => {
+      asked.push(userId);
+      return Promise.resolve(exists.has(userId));
+    });
+    const deleted = await identityHeader({ kind: 'user', userId: '7' });
+    expect((await post('{ hello }', deleted)).body).toEqual({ data: { hello: 'hello user' } });
+    expect(asked).toEqual([]);
+
+    for (const query of ['{ boom }', '{ domain }']) {
+      const { body } = await post(query, deleted);
+      expect(body.errors, query).toEqual([
+        {
+          message: 'This account no longer exists.',
+          path: [query.slice(2, -2)],
+          extensions: { code: 'UNAUTHENTICATED' },
+        },
+      ]);
+    }
+    expect(asked).toEqual(['7', '7']);
+    expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+
+    // The same failures of an existing account are what they were.
+    expect((await post('{ domain }', await identityHeader())).body.errors?.[0]?.extensions.code).toBe(
+      'FORBIDDEN',
+    );
+    expect((await post('{ boom }', await identityHeader())).body.errors?.[0]?.extensions.code).toBe(
+      'INTERNAL_SERVER_ERROR',
+    );
   });
 });

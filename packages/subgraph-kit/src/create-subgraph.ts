@@ -4,7 +4,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { IDENTITY_HEADER, type Identity, type IdentityVerifier } from '@gochat/identity';
 import type { Logger } from '@gochat/log';
-import { parse } from 'graphql';
+import { isPublicCode } from '@gochat/errors';
+import { GraphQLError, parse } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 
 import { maskError } from './errors.ts';
@@ -25,6 +26,12 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   log: Logger;
   /** Adds per-request state (DataLoaders, stores) to the base context. */
   context: (base: BaseContext) => TContext;
+  /**
+   * Whether a user still exists. Asked only when a user's request failed in a way a deleted account
+   * can cause (an unexpected error, FORBIDDEN, NOT_FOUND): a still-valid JWT of a deleted account
+   * then answers UNAUTHENTICATED, and successful requests cost nothing extra.
+   */
+  accountExists?: (userId: string) => Promise<boolean>;
 }
 
 export type Subgraph = YogaServerInstance<Record<string, never>, BaseContext>;
@@ -58,7 +65,7 @@ export function createSubgraph<TContext extends BaseContext>(options: SubgraphOp
       return options.context({ identity, requestId, log: log.child({ requestId }) });
     },
     plugins: [
-      maskingPlugin(log),
+      maskingPlugin(log, options.accountExists),
       {
         async onRequest(payload) {
           const { request } = payload;
@@ -86,17 +93,45 @@ export function createSubgraph<TContext extends BaseContext>(options: SubgraphOp
   });
 }
 
-/** Masks execution errors where the request id is known, so the log line and the client share it. */
-function maskingPlugin(log: Logger): Plugin<BaseContext> {
+/** Errors a request of an account deleted since its JWT was issued can end with. */
+const mayComeFromDeletedAccount = (error: GraphQLError) => {
+  const { code } = error.extensions;
+  return code === 'FORBIDDEN' || code === 'NOT_FOUND' || !isPublicCode(code);
+};
+
+/**
+ * Masks execution errors where the request id is known, so the log line and the client share it. A
+ * failed request of a user who no longer exists is UNAUTHENTICATED instead (see accountExists).
+ */
+function maskingPlugin(
+  log: Logger,
+  accountExists: ((userId: string) => Promise<boolean>) | undefined,
+): Plugin<BaseContext> {
   return {
     onExecute({ args }) {
-      const { requestId } = args.contextValue;
+      const { requestId, identity } = args.contextValue;
       return {
-        onExecuteDone({ result, setResult }) {
+        async onExecuteDone({ result, setResult }) {
           if (!('errors' in result) || !result.errors?.length) return;
+          if (
+            accountExists &&
+            identity.kind === 'user' &&
+            result.errors.some(mayComeFromDeletedAccount) &&
+            !(await accountExists(identity.userId).catch(() => true))
+          ) {
+            log.info({ requestId, userId: identity.userId }, 'request of a deleted account');
+            setResult({ ...result, errors: result.errors.map(accountGone) as never });
+            return;
+          }
           setResult({ ...result, errors: result.errors.map((e) => maskError(e, log, requestId)) as never });
         },
       };
     },
   };
 }
+
+const accountGone = (error: GraphQLError) =>
+  new GraphQLError('This account no longer exists.', {
+    ...(error.path ? { path: error.path } : {}),
+    extensions: { code: 'UNAUTHENTICATED' },
+  });
