@@ -84,6 +84,7 @@ import {
   MeDocument,
   MessageByIdDocument,
   MessageCreatedDocument,
+  MessagesByIdsDocument,
   MyGuildsDocument,
   RefreshJwtDocument,
   RequestPasswordResetDocument,
@@ -954,6 +955,23 @@ const MATRIX: Record<string, Row<unknown>> = {
     channelId: w.main.restrictedId,
   })),
   'Query.messages — DM': op(participants, AuthzMessagesDocument, (w) => ({ channelId: w.main.dmId })),
+  'Query.messagesByIds': op(members, MessagesByIdsDocument, (w) => ({
+    channelId: w.main.generalId,
+    ids: [w.main.messageId],
+  })),
+  'Query.messagesByIds — private channel': op(privateChannel, MessagesByIdsDocument, (w) => ({
+    channelId: w.main.privateId,
+    ids: [w.main.privateMessageId],
+  })),
+  // Viewable by every member, but READ_MESSAGE_HISTORY is denied to @everyone.
+  'Query.messagesByIds — restricted channel': op(permissioned, MessagesByIdsDocument, (w) => ({
+    channelId: w.main.restrictedId,
+    ids: [w.main.messageId],
+  })),
+  'Query.messagesByIds — DM': op(participants, MessagesByIdsDocument, (w) => ({
+    channelId: w.main.dmId,
+    ids: [w.main.dmMessageId],
+  })),
   'Mutation.sendMessage': op(members, AuthzSendMessageDocument, post('generalId')),
   'Mutation.sendMessage — private channel': op(privateChannel, AuthzSendMessageDocument, post('privateId')),
   // Viewable by every member, but SEND_MESSAGES is denied to @everyone.
