@@ -14,6 +14,12 @@ const flagsSchema = z.object({
   only: z.array(z.enum(TARGETS)).min(1),
   /** A directory: a V8 CPU profile of each socket-holding process during the load steps goes there. */
   cpuProfile: z.string().optional(),
+  /**
+   * After the ladder, bisect between the last good and the first broken rate until the first broken
+   * is at most this factor above the last good: 1.07 brackets each maximum within 7%, so a ratio of
+   * two maxima is known to about ±15%.
+   */
+  precision: z.coerce.number().min(1.01).max(2),
 });
 
 export type Flags = z.infer<typeof flagsSchema>;
@@ -28,6 +34,7 @@ const FULL = {
   connections: 10_000,
   only: [...TARGETS],
   cpuProfile: undefined,
+  precision: 1.07,
 };
 
 /** --quick: a short run for development (200 subscribers, three steps, 1,000 connections). */
@@ -42,7 +49,7 @@ const QUICK = {
 
 export const USAGE = `Usage: npm run bench:fanout -- [--quick] [--subscribers N] [--senders N] [--rates 5,10,20]
   [--step-seconds S] [--warmup-seconds S] [--connections N (0 skips the many-connections phase)]
-  [--only embedded,real,floor] [--cpu-profile DIR]`;
+  [--only embedded,real,floor] [--cpu-profile DIR] [--precision 1.07 (bisection bracket; 2 turns it off)]`;
 
 export function parseFlags(argv: string[]): Flags {
   const values: Record<string, unknown> = argv.includes('--quick') ? { ...QUICK } : { ...FULL };

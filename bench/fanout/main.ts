@@ -122,7 +122,35 @@ async function runTarget(
     );
     if (step.broke) break;
   }
-  const maxRate = Math.max(0, ...steps.filter((s) => !s.broke).map((s) => s.rate));
+  // Bisection between the last good and the first broken rate, until they are within the precision.
+  const bracket = () => ({
+    good: Math.max(0, ...steps.filter((s) => !s.broke).map((s) => s.rate)),
+    broken: Math.min(...steps.filter((s) => s.broke).map((s) => s.rate)),
+  });
+  for (
+    let b = bracket();
+    b.good > 0 && Number.isFinite(b.broken) && b.broken / b.good > flags.precision;
+    b = bracket()
+  ) {
+    const rate = Math.round(Math.sqrt(b.good * b.broken) * 10) / 10;
+    if (rate <= b.good || rate >= b.broken) break;
+    const step = await runStep({
+      target: counted,
+      recorder,
+      counter,
+      subscribers: C,
+      rate,
+      warmupSeconds: flags.warmupSeconds,
+      measureSeconds: flags.stepSeconds,
+    });
+    steps.push(step);
+    log(
+      `${target.label}: bisecting at ${rate} msg/s -> ${step.deliveriesPerSecond.toFixed(0)} deliveries/s, ` +
+        `p99 ${step.latency.p99.toFixed(1)} ms${step.broke ? `: BROKE (${step.broke})` : ''}`,
+    );
+  }
+  steps.sort((a, b) => a.rate - b.rate);
+  const maxRate = bracket().good;
   const half: StepResult[] = [];
   for (const rate of halfRates(maxRate)) {
     const step = await runStep({

@@ -76,7 +76,8 @@ export function printReport(
   out.push(
     `${flags.subscribers} subscribers (one channel, one document), ${flags.senders} senders, steps of ` +
       `${flags.warmupSeconds} s warm-up + ${flags.stepSeconds} s measured at ${flags.rates.join(', ')} msg/s until one breaks ` +
-      '(p99 > 1 s, deliveries/s < 90% of offered, or a send error); then 10 s at half the maximum.',
+      '(p99 > 1 s, deliveries/s < 90% of offered, or a send error), then bisection (geometric means) between the last ' +
+      `good and the first broken rate until they are within ×${flags.precision}; then 10 s at half the maximum.`,
     '',
   );
   const floor = results.find((r) => r.label.startsWith('raw'));
@@ -111,10 +112,11 @@ export function printReport(
   const row = (name: string, cell: (r: TargetResult) => string) =>
     out.push(`| ${name} | ${results.map(cell).join(' | ')} |`);
   const atMax = (r: TargetResult) => r.steps.find((s) => s.rate === r.maxRate);
-  const broke = (r: TargetResult) => r.steps.find((s) => s.broke);
+  // Steps are sorted by rate: the first broken one above the maximum brackets it.
+  const broke = (r: TargetResult) => r.steps.find((s) => s.broke && s.rate > r.maxRate);
   row(
     'max sustainable rate (msg/s)',
-    (r) => `${r.maxRate}${broke(r) ? ` (${broke(r)!.rate}: ${broke(r)!.broke})` : ' (never broke)'}`,
+    (r) => `${r.maxRate}${broke(r) ? ` (broke at ${broke(r)!.rate}: ${broke(r)!.broke})` : ' (never broke)'}`,
   );
   row('deliveries/s at that rate', (r) => int(atMax(r)?.deliveriesPerSecond ?? 0));
   row('deliveries/s vs floor', (r) =>
@@ -122,6 +124,14 @@ export function printReport(
       ? `${((atMax(r)?.deliveriesPerSecond ?? 0) / atMax(floor)!.deliveriesPerSecond).toFixed(2)}×`
       : '-',
   );
+  // The true maxima lie in [max, first broken): the ratio lies between these two bounds.
+  row('max rate vs floor (bounds)', (r) => {
+    const f = floor && broke(floor);
+    if (!floor || r === floor || !f || !floor.maxRate) return '-';
+    const low = r.maxRate / f.rate;
+    const high = (broke(r)?.rate ?? r.maxRate) / floor.maxRate;
+    return `${low.toFixed(2)}× to ${high.toFixed(2)}×`;
+  });
   row(
     'p50 / p99 at half the max (ms)',
     (r) =>

@@ -29,9 +29,7 @@ function guildAccessOf(userId: string, membership: RealtimeMembership, now: Date
     memberCount: membership.memberCount,
     permissions: basePermissions(member).toString(),
     channelIds: visible.map((c) => c.id),
-    historyChannelIds: visible
-      .filter((c) => has(c.bits, PERMISSIONS.READ_MESSAGE_HISTORY))
-      .map((c) => c.id),
+    historyChannelIds: visible.filter((c) => has(c.bits, PERMISSIONS.READ_MESSAGE_HISTORY)).map((c) => c.id),
   };
 }
 
