@@ -8,7 +8,6 @@ import {
   logMailbox,
   logRecords,
   realServer,
-  startGochat,
   type GochatProcess,
   type TestUser,
 } from '@gochat/testkit';
@@ -16,6 +15,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { startRoleProcesses } from './role-processes.ts';
 import { RELAXED_LIMITS, SECRETS, tempConfig } from './support.ts';
 
 const pgUrl = await realServer('postgres');
@@ -66,25 +66,8 @@ describe.runIf(pgUrl)('a deleted account, end to end (one process per role, Post
       PUBLIC_URL: `http://127.0.0.1:${routerPort}`,
       METRICS_PORT: '0',
     };
-    let worker = 1;
-    const start = async (role: string, env: Record<string, string> = {}, port = 0) => {
-      const proc = await startGochat({
-        role,
-        env: { ...shared, ...env, PORT: String(port), WORKER_ID: String(worker++) },
-      });
-      processes.push(proc);
-      return proc;
-    };
-    const [accounts, guilds, messages] = await Promise.all([
-      start('subgraph:accounts'),
-      start('subgraph:guilds'),
-      start('subgraph:messages'),
-    ]);
-    router = await start(
-      'router',
-      { ACCOUNTS_URL: accounts.url, GUILDS_URL: guilds.url, MESSAGES_URL: messages.url },
-      routerPort,
-    );
+    const { accounts, routers } = await startRoleProcesses(shared, [routerPort], processes);
+    router = routers[0]!;
 
     const mailbox = logMailbox(accounts);
     [alice, ghost] = await Promise.all([

@@ -157,9 +157,10 @@ describe('embedded monolith, end to end', () => {
     const before = await metricValue(gochat.url, 'gochat_router_active_subscriptions');
     const lives = connections.map((ws) => ws.subscribe(MessageCreatedDocument, { channelId }));
     await waitForMetric(gochat.url, 'gochat_router_active_subscriptions', (v) => v >= before + subscribers);
-    // Every subscriber of the channel shares one bus subscription in this process; bob's 25
-    // connections share one more, on his user subject (session revocation).
-    expect(await metricValue(gochat.url, 'gochat_router_bus_subscriptions')).toBe(2);
+    // Every subscriber of the channel shares one bus subscription in this process, and one on its
+    // guild's subject (access changes end subscriptions); bob's 25 connections share one more, on his
+    // user subject (session revocation).
+    expect(await metricValue(gochat.url, 'gochat_router_bus_subscriptions')).toBe(3);
 
     const hydrationsBefore = await metricValue(gochat.url, 'gochat_router_subscription_hydrations_total');
     const deliveriesBefore = await metricValue(gochat.url, 'gochat_router_subscription_deliveries_total');

@@ -27,19 +27,19 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { expect } from 'vitest';
 
-type FeedEvent = {
+export type FeedEvent = {
   cursor?: string | null;
   type: string;
   channelId?: string | null;
   data: Record<string, unknown>;
 };
-type Feed = LiveSubscription<Record<string, FeedEvent>>;
+export type Feed = LiveSubscription<Record<string, FeedEvent>>;
 
 /** Feeds return the JSON scalar `data`; the tests read it as a record. */
-const feedOf = <T, V>(ws: WsConnection, document: TypedDocumentNode<T, V>, variables: V): Feed =>
+export const feedOf = <T, V>(ws: WsConnection, document: TypedDocumentNode<T, V>, variables: V): Feed =>
   ws.subscribe(document, variables) as unknown as Feed;
 
-const events = (feed: Feed, field = 'viewerFeed') => feed.payloads.map((p) => p[field]!);
+export const events = (feed: Feed, field = 'viewerFeed') => feed.payloads.map((p) => p[field]!);
 
 /** Waits until the feed holds an event matching `match`, and returns it. */
 export async function waitForEvent(
@@ -63,7 +63,7 @@ export async function waitForEvent(
 const send = (url: string, user: TestUser, channelId: string, content: string) =>
   gqlOk(url, SendMessageDocument, { channelId, content }, user.jwt);
 
-const isMessage = (content: string) => (e: FeedEvent) =>
+export const isMessage = (content: string) => (e: FeedEvent) =>
   e.type === 'MessageCreated' && e.data.content === content;
 
 /**

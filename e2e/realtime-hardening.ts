@@ -38,22 +38,9 @@ import { parse } from 'graphql';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
 
-import { waitForEvent } from './realtime-flow.ts';
+import { events, feedOf, isMessage, waitForEvent, type FeedEvent } from './realtime-flow.ts';
 
-type FeedEvent = {
-  cursor?: string | null;
-  type: string;
-  channelId?: string | null;
-  data: Record<string, unknown>;
-};
-type Feed = LiveSubscription<Record<string, FeedEvent>>;
 type Users = Record<'alice' | 'bob' | 'carol', TestUser>;
-
-const feedOf = <T, V>(ws: WsConnection, document: TypedDocumentNode<T, V>, variables: V): Feed =>
-  ws.subscribe(document, variables) as unknown as Feed;
-const events = (feed: Feed, field: string) => feed.payloads.map((p) => p[field]!);
-const isMessage = (content: string) => (e: FeedEvent) =>
-  e.type === 'MessageCreated' && e.data.content === content;
 
 /** Resolves once a query on the socket is answered: every frame the router wrote before it has arrived. */
 async function barrier(ws: WsConnection): Promise<void> {

@@ -104,16 +104,18 @@ async function runTarget(
   const before = { counters: await target.counters(), sends: sendsOk };
   const stopProfile = flags.cpuProfile ? await startCpuProfile(target.inspector()) : undefined;
   const steps: StepResult[] = [];
-  for (const rate of flags.rates) {
-    const step = await runStep({
+  const stepAt = (rate: number, measureSeconds = flags.stepSeconds) =>
+    runStep({
       target: counted,
       recorder,
       counter,
       subscribers: C,
       rate,
       warmupSeconds: flags.warmupSeconds,
-      measureSeconds: flags.stepSeconds,
+      measureSeconds,
     });
+  for (const rate of flags.rates) {
+    const step = await stepAt(rate);
     steps.push(step);
     log(
       `${target.label}: ${rate} msg/s -> ${step.deliveriesPerSecond.toFixed(0)} deliveries/s, ` +
@@ -134,15 +136,7 @@ async function runTarget(
   ) {
     const rate = Math.round(Math.sqrt(b.good * b.broken) * 10) / 10;
     if (rate <= b.good || rate >= b.broken) break;
-    const step = await runStep({
-      target: counted,
-      recorder,
-      counter,
-      subscribers: C,
-      rate,
-      warmupSeconds: flags.warmupSeconds,
-      measureSeconds: flags.stepSeconds,
-    });
+    const step = await stepAt(rate);
     steps.push(step);
     log(
       `${target.label}: bisecting at ${rate} msg/s -> ${step.deliveriesPerSecond.toFixed(0)} deliveries/s, ` +
@@ -153,15 +147,7 @@ async function runTarget(
   const maxRate = bracket().good;
   const half: StepResult[] = [];
   for (const rate of halfRates(maxRate)) {
-    const step = await runStep({
-      target: counted,
-      recorder,
-      counter,
-      subscribers: C,
-      rate,
-      warmupSeconds: flags.warmupSeconds,
-      measureSeconds: HALF_RATE_SECONDS,
-    });
+    const step = await stepAt(rate, HALF_RATE_SECONDS);
     half.push(step);
     log(`${target.label}: at ${rate} msg/s p99 ${step.latency.p99.toFixed(1)} ms`);
   }

@@ -108,3 +108,27 @@ describe('viewer feed rules', () => {
     expect(rules.decide(event('PresenceUpdated', 'presence.guild.g1', { userId: 'someone' }))).toBe('skip');
   });
 });
+
+describe('shared access reads', () => {
+  it('runs one read per user, guild and event, however many feeds ask', async () => {
+    let runs = 0;
+    const ctx = context(0n);
+    const counted: RulesContext = {
+      ...ctx,
+      run: (...args) => {
+        runs++;
+        return ctx.run(...args);
+      },
+    };
+    const reads = new AccessReads();
+    await Promise.all([
+      reads.guild(counted.run, counted.principal, 'g1', 'event-1'),
+      reads.guild(counted.run, counted.principal, 'g1', 'event-1'),
+      reads.guild(counted.run, counted.principal, 'g1', 'event-1'),
+    ]);
+    expect(runs).toBe(1);
+    await reads.guild(counted.run, counted.principal, 'g1', 'event-2');
+    await reads.guild(counted.run, counted.principal, 'g1');
+    expect(runs).toBe(3);
+  });
+});
