@@ -32,8 +32,9 @@ import { metricSum } from './proc.ts';
 import { CHANNEL_EVENTS, type Counters, type Target } from './target.ts';
 
 /**
- * Limits raised so one address can sign up the users, a few users can hold many sockets and send fast,
- * and the owner can invite every member (router.rateLimits).
+ * Limits raised so one address can sign up the users, a few users can hold many sockets (each with one
+ * subscription: maxOperationsPerUser counts them all) and send fast, and the owner can invite every
+ * member (router.rateLimits).
  */
 const BASE_CONFIG = `
 accounts:
@@ -46,6 +47,7 @@ messages:
 router:
   limits:
     maxConnectionsPerUser: 100000
+    maxOperationsPerUser: 100000
 `;
 const CONFIG = yamlConfig(BASE_CONFIG, UNLIMITED_WRITES);
 

@@ -54,7 +54,8 @@ const bySeq = (a: BusEvent, b: BusEvent) =>
  */
 export class Feed {
   private readonly listens = new Map<string, Listening>();
-  private replayed = new Set<string>();
+  /** The stored subjects the feed replayed or listens to since: a refresh replays only new ones. */
+  private replayed: readonly string[] = [];
   private queue: BusEvent[] = [];
   private lastSeq = 0;
   private attached = false;
@@ -80,12 +81,12 @@ export class Feed {
     await this.listenToPatterns();
     if (after === undefined) {
       this.startSeq = this.lastSeq = await this.options.bus.position();
-      this.replayed = new Set(this.options.rules.replayPatterns());
+      this.replayed = [...this.options.rules.replayPatterns()];
       return;
     }
     this.startSeq = this.lastSeq = after;
     const patterns = this.options.rules.replayPatterns();
-    this.replayed = new Set(patterns);
+    this.replayed = [...patterns];
     await this.catchUp(patterns, after, true);
   }
 
@@ -133,8 +134,9 @@ export class Feed {
           this.handle(event);
           // Subjects just let in: what they carried between this event and the listen is in the log.
           const current = this.options.rules.replayPatterns();
-          const added = current.filter((p) => !this.replayed.has(p));
-          this.replayed = new Set(current);
+          const before = new Set(this.replayed);
+          const added = current.filter((p) => !before.has(p));
+          this.replayed = [...current];
           if (added.length > 0 && event.seq !== undefined) await this.catchUp(added, event.seq, false);
         } else this.handle(event);
       }

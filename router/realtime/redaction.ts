@@ -23,9 +23,21 @@ export interface View {
  * `guild` is the viewer's access to the event's guild, undefined when they are not (or no longer) a
  * member. Returns undefined when the viewer sees the payload as stored.
  */
-export function viewOf(event: BusEvent, viewerId: string, guild: GuildAccess | undefined): View | undefined {
+export function viewOf(
+  event: BusEvent,
+  viewerId: string,
+  guild: (Pick<GuildAccess, 'permissions'> & Partial<Pick<GuildAccess, 'channels'>>) | undefined,
+): View | undefined {
   const data = event.data;
-  if (typeof data.guildId !== 'string') return undefined;
+  // The hot path: a message, typing, a reaction by its user... nothing to cut, nothing allocated.
+  if (
+    typeof data.guildId !== 'string' ||
+    (data.actorId === undefined &&
+      data.reason === undefined &&
+      data.inviteCode === undefined &&
+      data.channelIds === undefined)
+  )
+    return undefined;
   const permissions = guild?.permissions ?? 0n;
   const removed: string[] = [];
   const out: Record<string, unknown> = { ...data };
@@ -57,7 +69,7 @@ export function viewOf(event: BusEvent, viewerId: string, guild: GuildAccess | u
   let key = removed.join(',');
   if (event.type === 'ChannelsReordered' && Array.isArray(data.channelIds)) {
     const all = data.channelIds as string[];
-    const visible = all.filter((id) => guild?.channels.has(id) ?? false);
+    const visible = all.filter((id) => guild?.channels?.has(id) ?? false);
     if (visible.length !== all.length) {
       out.channelIds = visible;
       key = `${key};channels:${visible.join(',')}`;

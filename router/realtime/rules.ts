@@ -31,7 +31,7 @@ const ended = (code: 'FORBIDDEN' | 'NOT_FOUND', message: string, reason: string)
 const isMe = (ctx: RulesContext, data: Record<string, unknown>) => data.userId === ctx.principal.userId;
 
 /** 'deliver', or the viewer's redacted version of the event (decision 0023). */
-const deliverTo = (ctx: RulesContext, event: BusEvent, guild: GuildAccess | undefined): Verdict =>
+const deliverTo = (ctx: RulesContext, event: BusEvent, guild: Parameters<typeof viewOf>[2]): Verdict =>
   viewOf(event, ctx.principal.userId, guild) ?? 'deliver';
 
 /** Guild events a member sees, given their access before and after the event. */
@@ -253,12 +253,15 @@ export async function channelRules(
   };
 }
 
-/** Whether the viewer can see the container now, and read its history (a thread follows its parent). */
+/**
+ * Whether the viewer can see the container now, and read its history (a thread follows its parent),
+ * and their guild permissions (for what payloads show them). Only these are kept: one per subscription.
+ */
 async function sightOf(
   ctx: RulesContext,
   { id, guildId, governingChannelId }: Container,
   eventId?: string,
-): Promise<{ visible: boolean; history: boolean; guild: GuildAccess | undefined }> {
+): Promise<{ visible: boolean; history: boolean; guild: { permissions: bigint } | undefined }> {
   const fresh = await ctx.reads.guild(ctx.run, ctx.principal, guildId ?? '0', eventId);
   if (guildId === null) {
     const participant = fresh.directChannels.has(id);
@@ -267,7 +270,7 @@ async function sightOf(
   return {
     visible: fresh.guild?.channels.has(governingChannelId) ?? false,
     history: fresh.guild?.history.has(governingChannelId) ?? false,
-    guild: fresh.guild,
+    guild: fresh.guild && { permissions: fresh.guild.permissions },
   };
 }
 

@@ -12,7 +12,7 @@ import type { OperationLimits } from '../operation-limits.ts';
 import type { MutationLimiter } from '../rate-limits.ts';
 import type { Principal } from '../principal.ts';
 import type { Runner } from '../subscriptions/hydrator.ts';
-import type { SubjectHub } from '../subscriptions/subject-hub.ts';
+import type { Listening, SubjectHub } from '../subscriptions/subject-hub.ts';
 import { loadGuildIds, type AccessReads } from './access.ts';
 import { findContainer } from './container.ts';
 import { parseCursor, resyncRequired } from './cursor.ts';
@@ -42,6 +42,21 @@ export interface RealtimeConnection {
   /** Settles once the connection is registered as a presence device (done in the background). */
   presenceReady: Promise<void>;
   close(code: number, reason: string, metric: string): void;
+}
+
+/**
+ * What one connection holds on this router until its socket closes (plain data, no closures: there is
+ * one per connection).
+ */
+interface ConnectionHold {
+  connection: RealtimeConnection;
+  /** Among the user's registering connections, until its device is stored or it closed. */
+  counted: boolean;
+  closed: boolean;
+  /** Its presence device is being, or was, stored: closing must remove it. */
+  registered: boolean;
+  expiryBucket?: number;
+  revoked?: Listening;
 }
 
 export interface PreparedFeed {
@@ -119,27 +134,11 @@ export class RealtimeService {
     const { userId } = principal;
     // Counted from now until registered, so a burst of connects cannot slip past the limit.
     this.registering.set(userId, (this.registering.get(userId) ?? 0) + 1);
-    let counted = true;
-    const uncount = () => {
-      if (!counted) return;
-      counted = false;
-      const left = (this.registering.get(userId) ?? 1) - 1;
-      if (left > 0) this.registering.set(userId, left);
-      else this.registering.delete(userId);
-    };
-    const state: { closed: boolean; release: Array<() => void> } = { closed: false, release: [uncount] };
-    let registered = false;
-    socket.once('close', () => {
-      state.closed = true;
-      for (const release of state.release) release();
-      // After registration settles: a socket gone before its device was stored must not leave one behind.
-      connection.presenceReady
-        .then(() => (registered ? presence.close(userId, connection.id) : undefined))
-        .catch((err: unknown) => log.warn({ err }, 'presence close failed'));
-    });
+    const hold: ConnectionHold = { connection, counted: true, closed: false, registered: false };
+    socket.once('close', () => this.release(hold));
 
     const devices = await presence.deviceCount(userId);
-    if (state.closed) return undefined;
+    if (hold.closed) return undefined;
     // This connection is among the registering ones: the others, plus the stored devices, must leave room.
     if (devices + (this.registering.get(userId) ?? 1) - 1 >= settings.maxConnectionsPerUser) {
       connection.close(
@@ -159,10 +158,9 @@ export class RealtimeService {
       connection.close(REALTIME_CLOSE.tryAgainLater, 'Try again later', 'session_check_failed');
       return undefined;
     }
-    if (state.closed) return undefined;
-    const expiryBucket = this.expiries.add(connection, principal.expiresAt);
-    state.release.push(() => this.expiries.remove(connection, expiryBucket));
-    const revoked = hub.listen(`user.${userId}`, (event) => {
+    if (hold.closed) return undefined;
+    hold.expiryBucket = this.expiries.add(connection, principal.expiresAt);
+    hold.revoked = hub.listen(`user.${userId}`, (event) => {
       if (
         event.type === 'SessionRevoked' &&
         principal.sessionId &&
@@ -179,7 +177,6 @@ export class RealtimeService {
           log.warn({ err }, 'presence audience refresh failed'),
         );
     });
-    state.release.push(() => revoked.close());
     const wanted = (params?.presence ?? {}) as { status?: unknown; customStatus?: unknown };
     const status = STATUS[String(wanted.status)] ?? 'online';
     const customStatus =
@@ -187,9 +184,36 @@ export class RealtimeService {
         ? wanted.customStatus.slice(0, CUSTOM_STATUS_MAX_LENGTH)
         : undefined;
     // Presence needs the user's guilds; it is registered in the background so connecting stays fast.
-    registered = true;
-    connection.presenceReady = this.openPresence(connection, status, customStatus).finally(uncount);
+    hold.registered = true;
+    connection.presenceReady = this.openPresence(connection, status, customStatus).finally(() =>
+      this.uncount(hold),
+    );
     return connection;
+  }
+
+  /** The connection no longer counts as registering (it is, or will never be, a stored device). */
+  private uncount(hold: ConnectionHold): void {
+    if (!hold.counted) return;
+    hold.counted = false;
+    const { userId } = hold.connection.principal;
+    const left = (this.registering.get(userId) ?? 1) - 1;
+    if (left > 0) this.registering.set(userId, left);
+    else this.registering.delete(userId);
+  }
+
+  /** The socket closed: everything the connection held goes, its device once registration settled. */
+  private release(hold: ConnectionHold): void {
+    hold.closed = true;
+    const { connection } = hold;
+    this.uncount(hold);
+    if (hold.expiryBucket !== undefined) this.expiries.remove(connection, hold.expiryBucket);
+    hold.revoked?.close();
+    if (!hold.registered) return;
+    // After registration settles: a socket gone before its device was stored must not leave one behind.
+    const { presence, log } = this.deps;
+    connection.presenceReady
+      .then(() => presence.close(connection.principal.userId, connection.id))
+      .catch((err: unknown) => log.warn({ err }, 'presence close failed'));
   }
 
   /**
