@@ -1,5 +1,17 @@
-export type { BusEvent, BusHandler, BusSubscription, EventBus, PublishResult } from './port.ts';
+export type {
+  BusEvent,
+  BusHandler,
+  BusSubscription,
+  DeadLetterData,
+  DurableConsumer,
+  DurableMessage,
+  DurableSpec,
+  DurableStatus,
+  EventBus,
+  PublishResult,
+} from './port.ts';
 export { ReplayGapError } from './port.ts';
+export { DEAD_LETTER_TYPE } from './durable.ts';
 export { createMemoryBus, type MemoryBusOptions } from './memory-bus.ts';
 export {
   createNatsBus,

@@ -102,6 +102,10 @@ class TappedBus implements EventBus {
     return this.inner.position();
   }
 
+  durable(...args: Parameters<EventBus['durable']>): ReturnType<EventBus['durable']> {
+    return this.inner.durable(...args);
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }
