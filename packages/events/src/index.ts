@@ -1,1 +1,2 @@
 export * from './catalog.ts';
+export { parseSubject, subjectPatterns, type ParsedSubject, type Subject } from './subjects.ts';
