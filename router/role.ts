@@ -17,12 +17,13 @@ import { createRouterMetrics } from './metrics.ts';
 import { createJwtAuthenticator, type Principal } from './principal.ts';
 import { OperationLimits } from './operation-limits.ts';
 import { createMutationLimiter } from './rate-limits.ts';
-import { AccessReads } from './realtime/access.ts';
+import { AccessReads } from './live/access.ts';
+import { SubjectHub } from './live/subject-hub.ts';
+import { RealtimeConnections } from './realtime/connections.ts';
+import { RealtimeFeeds } from './realtime/feeds.ts';
 import { PresenceService } from './realtime/presence.ts';
-import { RealtimeService } from './realtime/service.ts';
 import { SubscriptionEngine } from './subscriptions/engine.ts';
 import { subscriptionManifestSchema } from './subscriptions/manifest.ts';
-import { SubjectHub } from './subscriptions/subject-hub.ts';
 import { createGraphqlWs } from './ws.ts';
 import { createRouterYoga, envelopedRouter } from './yoga.ts';
 
@@ -92,8 +93,27 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   });
 
   const { realtime: realtimeConfig, limits } = config.router;
-  const realtime = new RealtimeService({
+  const presence = new PresenceService({
+    store: deps.presence,
+    bus: deps.bus,
+    log,
+    ttlMs: realtimeConfig.presenceTtlMs,
+    coalesceMs: realtimeConfig.presenceCoalesceMs,
+    lifecycle,
+  });
+  const connections = new RealtimeConnections({
     mutationLimiter,
+    hub,
+    run,
+    log,
+    metrics,
+    presence,
+    settings: {
+      maxWsBufferedBytes: limits.maxWsBufferedBytes,
+      maxConnectionsPerUser: limits.maxConnectionsPerUser,
+    },
+  });
+  const realtimeFeeds = new RealtimeFeeds({
     reads,
     limits: operationLimits,
     bus: deps.bus,
@@ -101,19 +121,8 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     run,
     log,
     metrics,
-    presence: new PresenceService({
-      store: deps.presence,
-      bus: deps.bus,
-      log,
-      ttlMs: realtimeConfig.presenceTtlMs,
-      coalesceMs: realtimeConfig.presenceCoalesceMs,
-      lifecycle,
-    }),
-    settings: {
-      ...realtimeConfig,
-      maxWsBufferedBytes: limits.maxWsBufferedBytes,
-      maxConnectionsPerUser: limits.maxConnectionsPerUser,
-    },
+    presence,
+    settings: realtimeConfig,
   });
 
   const http = createRouterHttp({
@@ -127,7 +136,8 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     limits: operationLimits,
     yoga,
     engine,
-    realtime,
+    connections,
+    realtimeFeeds,
     feeds: new Set(manifest.feeds),
     auth,
     log,

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { composeServices } from '@apollo/composition';
+import { isEventType } from '@gochat/events';
 import {
   Kind,
   buildSchema,
@@ -138,10 +139,13 @@ function readEvent(owner: string, field: FieldDefinitionNode, api: GraphQLSchema
     lookupArgs[a.name.value] = a.value.name.value;
     variableTypes[a.value.name.value] = String(type);
   }
+  const eventType = arg('type');
+  if (!isEventType(eventType))
+    throw new Error(`${where}: @event(type:) ${eventType} is not in the event catalogue`);
   return {
     owner,
     subject: arg('subject'),
-    eventType: arg('type'),
+    eventType,
     arguments: args,
     guard,
     lookup: { field: selection.name.value, arguments: lookupArgs, variableTypes },

@@ -26,6 +26,12 @@ export interface BusEvent<TData = Record<string, unknown>> {
    * ephemeral events (publishEphemeral), which are live-only.
    */
   seq?: number;
+  /**
+   * W3C trace context (`00-<trace id>-<parent id>-<flags>`) of the operation that caused the event,
+   * kept through the outbox and the bus so a consumer's work joins the producer's trace. Unset
+   * until tracing arrives; consumers must not require it.
+   */
+  traceparent?: string;
 }
 
 export interface PublishResult {

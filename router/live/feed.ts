@@ -1,9 +1,10 @@
 import { ReplayGapError, type BusEvent, type EventBus } from '@gochat/bus';
 import { DomainError } from '@gochat/errors';
 
-import type { Listening, SubjectHub } from '../subscriptions/subject-hub.ts';
 import { resyncRequired } from './cursor.ts';
+import { toLiveEvent, type LiveEvent } from './event.ts';
 import type { View } from './redaction.ts';
+import type { Listening, SubjectHub } from './subject-hub.ts';
 
 /**
  * What a feed does with one event: deliver it (as stored, or as the viewer's version of it), skip it,
@@ -18,14 +19,14 @@ export interface FeedRules {
   /** The stored subjects among them, which a resume replays (ephemeral typing and presence are not). */
   replayPatterns(): string[];
   /** True when the event may change the viewer's access: refresh() runs before decide(). */
-  needsRefresh(event: BusEvent): boolean;
-  refresh(event: BusEvent): Promise<void>;
-  decide(event: BusEvent): Verdict;
+  needsRefresh(event: LiveEvent): boolean;
+  refresh(event: LiveEvent): Promise<void>;
+  decide(event: LiveEvent): Verdict;
   /**
    * Keeps, of the events a resume replays from the client's cursor, only what the viewer's history
    * would show now (decision 0020). Without it, a replay is delivered as decide() says.
    */
-  screenReplay?(events: BusEvent[]): Promise<BusEvent[]>;
+  screenReplay?(events: LiveEvent[]): Promise<LiveEvent[]>;
 }
 
 export interface FeedOptions {
@@ -35,7 +36,7 @@ export interface FeedOptions {
   maxReplay: number;
   queueLimit: number;
   /** Sends one accepted event to the client, as the viewer's view of it when there is one. */
-  deliver(event: BusEvent, view: View | undefined): void;
+  deliver(event: LiveEvent, view: View | undefined): void;
   /** The feed ended: with an error for the client, or undefined when the client left. */
   onEnd(error: DomainError | undefined): void;
   /** The feed fell queueLimit events behind: its socket must close with 4008. */
@@ -44,7 +45,7 @@ export interface FeedOptions {
   onError?(error: unknown): void;
 }
 
-const bySeq = (a: BusEvent, b: BusEvent) =>
+const bySeq = (a: LiveEvent, b: LiveEvent) =>
   (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER);
 
 /**
@@ -56,7 +57,7 @@ export class Feed {
   private readonly listens = new Map<string, Listening>();
   /** The stored subjects the feed replayed or listens to since: a refresh replays only new ones. */
   private replayed: readonly string[] = [];
-  private queue: BusEvent[] = [];
+  private queue: LiveEvent[] = [];
   private lastSeq = 0;
   private attached = false;
   private draining = false;
@@ -100,7 +101,7 @@ export class Feed {
     this.finish(undefined);
   }
 
-  private onEvent(event: BusEvent): void {
+  private onEvent(event: LiveEvent): void {
     if (this.ended) return;
     if (
       this.attached &&
@@ -157,15 +158,15 @@ export class Feed {
     }
   }
 
-  private isStale(event: BusEvent): boolean {
+  private isStale(event: LiveEvent): boolean {
     return event.seq !== undefined && event.seq <= this.lastSeq;
   }
 
-  private isSettled(event: BusEvent): boolean {
+  private isSettled(event: LiveEvent): boolean {
     return event.seq !== undefined && event.seq <= this.accessAsOf;
   }
 
-  private handle(event: BusEvent): void {
+  private handle(event: LiveEvent): void {
     if (this.isStale(event)) return;
     if (event.seq !== undefined) this.lastSeq = event.seq;
     const verdict = this.options.rules.decide(event);
@@ -181,8 +182,8 @@ export class Feed {
    */
   private async catchUp(patterns: string[], seq: number, fromClient: boolean): Promise<void> {
     if (patterns.length === 0) return;
-    let replayed: BusEvent[] = [];
-    await this.options.bus.replay(patterns, seq, (e) => replayed.push(e), {
+    let replayed: LiveEvent[] = [];
+    await this.options.bus.replay(patterns, seq, (e) => addLive(replayed, e), {
       maxEvents: this.options.maxReplay,
     });
     const { rules } = this.options;
@@ -217,4 +218,10 @@ export class Feed {
     this.listens.clear();
     this.options.onEnd(error);
   }
+}
+
+/** Keeps a replayed event the feeds can judge (see toLiveEvent). */
+function addLive(events: LiveEvent[], event: BusEvent): void {
+  const live = toLiveEvent(event);
+  if (live) events.push(live);
 }

@@ -1,8 +1,8 @@
 import { DomainError } from '@gochat/errors';
 import { parse, type ExecutionResult } from 'graphql';
 
-import type { Runner } from '../subscriptions/hydrator.ts';
 import type { Principal } from '../principal.ts';
+import type { Runner } from './runner.ts';
 
 export interface GuildAccess {
   memberCount: number;

@@ -1,13 +1,14 @@
-import type { BusEvent } from '@gochat/bus';
 import { DomainError } from '@gochat/errors';
+import type { EventOf, EventType } from '@gochat/events';
 import { parse } from 'graphql';
 
 import type { Principal } from '../principal.ts';
-import type { Runner } from '../subscriptions/hydrator.ts';
-import { governingChannel, parseSubject } from './subjects.ts';
+import { governingChannel } from './access-events.ts';
+import type { LiveEvent } from './event.ts';
+import type { Runner } from './runner.ts';
 
 /** Message events that show what was said or done to messages: history, for a replay. */
-const HISTORY_EVENTS = new Set([
+const HISTORY_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'MessageCreated',
   'MessageUpdated',
   'MessageDeleted',
@@ -16,8 +17,13 @@ const HISTORY_EVENTS = new Set([
   'ReactionRemoved',
   'ChannelPinsUpdated',
 ]);
+const isHistory = (event: LiveEvent) => HISTORY_EVENTS.has(event.type);
+
 /** Those that carry a message's content: replayed only while the message still exists. */
-const CONTENT_EVENTS = new Set(['MessageCreated', 'MessageUpdated']);
+const carriesContent = (
+  event: LiveEvent,
+): event is LiveEvent & EventOf<'MessageCreated' | 'MessageUpdated'> =>
+  event.type === 'MessageCreated' || event.type === 'MessageUpdated';
 
 const EXISTING = parse(/* GraphQL */ `
   query RealtimeReplayExisting($channelId: ID!, $ids: [ID!]!) {
@@ -44,19 +50,18 @@ export type HistoryAccess = (guildId: string | null, channelId: string, containe
 export async function screenHistory(
   run: Runner,
   principal: Principal,
-  events: BusEvent[],
+  events: LiveEvent[],
   mayRead: HistoryAccess,
-): Promise<BusEvent[]> {
+): Promise<LiveEvent[]> {
   const kept = events.filter((event) => {
-    if (!HISTORY_EVENTS.has(event.type)) return true;
-    const s = parseSubject(event.subject);
-    if (s.kind !== 'messages') return true;
-    return mayRead(s.guildId, governingChannel(event.data, s.channelId), s.channelId);
+    const s = event.at;
+    if (!isHistory(event) || s.kind !== 'messages') return true;
+    return mayRead(s.guildId, governingChannel(event, s.channelId), s.channelId);
   });
   const wanted = new Map<string, Set<string>>();
   for (const event of kept)
-    if (CONTENT_EVENTS.has(event.type)) {
-      const { channelId, messageId } = event.data as { channelId: string; messageId: string };
+    if (carriesContent(event)) {
+      const { channelId, messageId } = event.data;
       let ids = wanted.get(channelId);
       if (!ids) wanted.set(channelId, (ids = new Set()));
       ids.add(messageId);
@@ -69,8 +74,8 @@ export async function screenHistory(
         existing.add(`${channelId}:${id}`);
   }
   return kept.filter((event) => {
-    if (!CONTENT_EVENTS.has(event.type)) return true;
-    const { channelId, messageId } = event.data as { channelId: string; messageId: string };
+    if (!carriesContent(event)) return true;
+    const { channelId, messageId } = event.data;
     return existing.has(`${channelId}:${messageId}`);
   });
 }

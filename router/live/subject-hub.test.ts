@@ -5,6 +5,7 @@ import { silentLogger } from '@gochat/log';
 import { Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import type { LiveEvent } from './event.ts';
 import { SubjectHub } from './subject-hub.ts';
 
 /** A memory bus that counts the interest the hub takes and releases. */
@@ -90,6 +91,34 @@ describe('SubjectHub', () => {
     expect(a1).toEqual([forA.id]);
     expect(a2).toEqual([forA.id]);
     expect(b).toEqual([forB.id]);
+  });
+
+  it('reads each event once: every listener gets the same typed object, its subject parsed', async () => {
+    const { hub, bus } = setup();
+    const seen: LiveEvent[] = [];
+    const listenings = [
+      hub.listen('channel.*.c1.messages', (e) => seen.push(e)),
+      hub.listen('channel.*.c1.messages', (e) => seen.push(e)),
+    ];
+    await Promise.all(listenings.map((l) => l.ready));
+    const sent = event('channel.g1.c1.messages');
+    await bus.publish(sent);
+    await delivered();
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[0]).toMatchObject({ id: sent.id, type: 'MessageCreated' });
+    expect(seen[0]!.at).toEqual({ kind: 'messages', guildId: 'g1', channelId: 'c1' });
+  });
+
+  it('drops events of a type the catalogue does not know: no feed could judge them', async () => {
+    const { hub, bus } = setup();
+    const seen: string[] = [];
+    const listening = hub.listen('user.u1', (e) => seen.push(e.type));
+    await listening.ready;
+    await bus.publish(event('user.u1', 'SomethingNew'));
+    await bus.publish(event('user.u1', 'FriendAdded'));
+    await delivered();
+    expect(seen).toEqual(['FriendAdded']);
   });
 
   it('stops delivering to a closed listener; close() is idempotent', async () => {

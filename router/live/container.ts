@@ -2,7 +2,7 @@ import { DomainError } from '@gochat/errors';
 import { parse, type ExecutionResult } from 'graphql';
 
 import type { Principal } from '../principal.ts';
-import type { Runner } from '../subscriptions/hydrator.ts';
+import type { Runner } from './runner.ts';
 
 const CHANNEL = parse(/* GraphQL */ `
   query RealtimeChannel($id: ID!) {

@@ -1,19 +1,13 @@
-import { randomUUID } from 'node:crypto';
-
-import type { BusEvent } from '@gochat/bus';
+import type { EventType } from '@gochat/events';
 import { PERMISSIONS } from '@gochat/permissions';
 import { describe, expect, it } from 'vitest';
 
 import type { GuildAccess } from './access.ts';
 import { viewOf } from './redaction.ts';
+import { liveEvent } from './test-events.ts';
 
-const event = (type: string, data: Record<string, unknown>): BusEvent => ({
-  id: randomUUID(),
-  type,
-  subject: 'guild.g1',
-  occurredAt: new Date().toISOString(),
-  data: { guildId: 'g1', ...data },
-});
+const event = (type: EventType, data: Record<string, unknown>) =>
+  liveEvent(type, 'guild.g1', { guildId: 'g1', ...data });
 const access = (permissions: bigint, channels: string[] = []): GuildAccess => ({
   memberCount: 3,
   permissions,
@@ -55,7 +49,7 @@ describe('per-viewer views of an event', () => {
   it('gives viewers who see the same thing the same key, and leaves DMs whole', () => {
     const update = event('ChannelUpdated', { actorId: 'alice', channelId: 'c1', fields: ['name'] });
     expect(viewOf(update, 'bob', access(0n))?.key).toBe(viewOf(update, 'erin', access(0n))?.key);
-    const dm: BusEvent = { ...update, data: { guildId: null, actorId: 'alice', channelId: 'dm1' } };
+    const dm = liveEvent('ChannelUpdated', 'guild.g1', { guildId: null, actorId: 'alice', channelId: 'dm1' });
     expect(viewOf(dm, 'bob', undefined)).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import type { BusEvent } from '@gochat/bus';
+import type { CatalogEvent } from '@gochat/events';
 import { PERMISSIONS, has } from '@gochat/permissions';
 
 import type { GuildAccess } from './access.ts';
@@ -13,6 +13,23 @@ export interface View {
 }
 
 /**
+ * Whether any viewer may see less of this payload than is stored: a guild event naming an actor, a
+ * removal reason, an invite code or channel ids. Decided once per event (toLiveEvent), so the
+ * per-viewer check of the common case (a message, typing, a reaction) is one property read.
+ */
+export function isRedactable(event: CatalogEvent): boolean {
+  // Read as a record: these fields are cut from whichever event carries them.
+  const data: Record<string, unknown> = event.data;
+  return (
+    typeof data.guildId === 'string' &&
+    (data.actorId !== undefined ||
+      data.reason !== undefined ||
+      data.inviteCode !== undefined ||
+      data.channelIds !== undefined)
+  );
+}
+
+/**
  * What a viewer may see of an event, by the same permissions as the query that would show it
  * (decision 0023): who made a guild change (actorId) and why a member left (reason) are audit-log
  * facts (VIEW_AUDIT_LOG), except for the actor themselves and, for the reason, the member who was
@@ -24,20 +41,13 @@ export interface View {
  * member. Returns undefined when the viewer sees the payload as stored.
  */
 export function viewOf(
-  event: BusEvent,
+  event: CatalogEvent & { redactable: boolean },
   viewerId: string,
   guild: (Pick<GuildAccess, 'permissions'> & Partial<Pick<GuildAccess, 'channels'>>) | undefined,
 ): View | undefined {
-  const data = event.data;
   // The hot path: a message, typing, a reaction by its user... nothing to cut, nothing allocated.
-  if (
-    typeof data.guildId !== 'string' ||
-    (data.actorId === undefined &&
-      data.reason === undefined &&
-      data.inviteCode === undefined &&
-      data.channelIds === undefined)
-  )
-    return undefined;
+  if (!event.redactable) return undefined;
+  const data: Record<string, unknown> = event.data;
   const permissions = guild?.permissions ?? 0n;
   const removed: string[] = [];
   const out: Record<string, unknown> = { ...data };
@@ -67,8 +77,8 @@ export function viewOf(
     drop('inviteCode');
 
   let key = removed.join(',');
-  if (event.type === 'ChannelsReordered' && Array.isArray(data.channelIds)) {
-    const all = data.channelIds as string[];
+  if (event.type === 'ChannelsReordered') {
+    const all = event.data.channelIds;
     const visible = all.filter((id) => guild?.channels?.has(id) ?? false);
     if (visible.length !== all.length) {
       out.channelIds = visible;

@@ -5,16 +5,25 @@ import { DomainError } from '@gochat/errors';
 import { silentLogger } from '@gochat/log';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { SubjectHub } from '../subscriptions/subject-hub.ts';
+import type { LiveEvent } from './event.ts';
 import { Feed, type FeedRules } from './feed.ts';
+import { SubjectHub } from './subject-hub.ts';
 
-const event = (subject: string, data: Record<string, unknown> = {}, type = 'TestEvent'): BusEvent => ({
+/** A catalogued type (the hub drops others) with whatever payload the test reads back. */
+const event = (subject: string, data: Record<string, unknown> = {}, type = 'MessageCreated'): BusEvent => ({
   id: randomUUID(),
   type,
   subject,
   occurredAt: new Date().toISOString(),
   data,
 });
+/** What the feed delivered, with the test's payload fields readable. */
+interface Delivered {
+  type: string;
+  seq?: number;
+  data: Record<string, unknown>;
+}
+const dataOf = (e: LiveEvent) => e.data as Record<string, unknown>;
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
 
 describe('Feed', () => {
@@ -30,7 +39,7 @@ describe('Feed', () => {
     const bus = createMemoryBus({ log: silentLogger, retention: options.retention ?? 10_000 });
     buses.push(bus);
     const hub = new SubjectHub(bus, silentLogger);
-    const delivered: BusEvent[] = [];
+    const delivered: Delivered[] = [];
     const ends: (DomainError | undefined)[] = [];
     let overflowed = false;
     const feed = new Feed({
@@ -39,7 +48,7 @@ describe('Feed', () => {
       rules,
       maxReplay: options.maxReplay ?? 10_000,
       queueLimit: options.queueLimit ?? 10_000,
-      deliver: (e) => void delivered.push(e),
+      deliver: (e) => void delivered.push({ type: e.type, seq: e.seq, data: dataOf(e) }),
       onEnd: (e) => ends.push(e),
       onOverflow: () => (overflowed = true),
     });
@@ -120,7 +129,7 @@ describe('Feed', () => {
     const rules: FeedRules = {
       patterns: () => subjects,
       replayPatterns: () => subjects,
-      needsRefresh: (e) => e.type === 'Joined',
+      needsRefresh: (e) => e.type === 'GuildMemberAdded',
       refresh: async () => {
         subjects.push('guild.g');
         await settle();
@@ -130,7 +139,7 @@ describe('Feed', () => {
     const { bus, feed, delivered } = setup(rules);
     await feed.start(undefined);
     feed.attach();
-    await bus.publish(event('user.me', {}, 'Joined'));
+    await bus.publish(event('user.me', {}, 'GuildMemberAdded'));
     // Committed right after the join, before the feed listens to guild.g.
     await bus.publish(event('guild.g', { n: 1 }));
     await bus.publish(event('guild.g', { n: 2 }));
@@ -138,13 +147,18 @@ describe('Feed', () => {
     await settle();
     await bus.publish(event('guild.g', { n: 3 }));
     await settle();
-    expect(delivered.map((e) => (e.type === 'Joined' ? 'joined' : e.data.n))).toEqual(['joined', 1, 2, 3]);
+    expect(delivered.map((e) => (e.type === 'GuildMemberAdded' ? 'joined' : e.data.n))).toEqual([
+      'joined',
+      1,
+      2,
+      3,
+    ]);
   });
 
   it('ends with the verdict error and stops listening', async () => {
     const end = new DomainError('FORBIDDEN', 'gone', { details: { reason: 'KICKED' } });
     const { bus, hub, feed, delivered, ends } = setup(
-      fixed(['room.a'], { decide: (e) => (e.data.stop ? end : 'deliver') }),
+      fixed(['room.a'], { decide: (e) => (dataOf(e).stop ? end : 'deliver') }),
     );
     await feed.start(undefined);
     feed.attach();

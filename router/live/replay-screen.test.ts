@@ -1,30 +1,28 @@
-import { randomUUID } from 'node:crypto';
-
-import type { BusEvent } from '@gochat/bus';
 import { DomainError } from '@gochat/errors';
+import type { EventType } from '@gochat/events';
 import type { ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
 import type { Principal } from '../principal.ts';
-import type { Runner } from '../subscriptions/hydrator.ts';
 import { screenHistory } from './replay-screen.ts';
+import type { Runner } from './runner.ts';
+import { dataOf, liveEvent } from './test-events.ts';
 
 const VIEWER: Principal = { kind: 'user', userId: 'me', expiresAt: Date.now() + 60_000 };
-const message = (type: string, channelId: string, messageId: string, extra: Record<string, unknown> = {}) =>
-  ({
-    id: randomUUID(),
-    type,
-    subject: `channel.g1.${channelId}.messages`,
-    occurredAt: new Date().toISOString(),
-    data: {
-      guildId: 'g1',
-      channelId,
-      parentChannelId: channelId,
-      messageId,
-      content: `text ${messageId}`,
-      ...extra,
-    },
-  }) satisfies BusEvent;
+const message = (
+  type: EventType,
+  channelId: string,
+  messageId: string,
+  extra: Record<string, unknown> = {},
+) =>
+  liveEvent(type, `channel.g1.${channelId}.messages`, {
+    guildId: 'g1',
+    channelId,
+    parentChannelId: channelId,
+    messageId,
+    content: `text ${messageId}`,
+    ...extra,
+  });
 
 /** The store as the viewer sees it: which messages still exist, per channel. */
 function store(existing: Record<string, string[]>, refuse: Record<string, string> = {}) {
@@ -59,7 +57,7 @@ describe('screening a replay against history', () => {
       message('ThreadCreated', 'no-history', 'x1'), // not history: decide() filters it by sight
     ];
     const kept = await screenHistory(run, VIEWER, events, readable);
-    expect(kept.map((e) => `${e.type} ${String(e.data.messageId)}`)).toEqual([
+    expect(kept.map((e) => `${e.type} ${String(dataOf(e).messageId)}`)).toEqual([
       'MessageCreated m1',
       'MessageDeleted m2',
       'ReactionAdded m3',

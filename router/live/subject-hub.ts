@@ -1,8 +1,10 @@
-import type { BusEvent, BusSubscription, EventBus } from '@gochat/bus';
+import type { BusSubscription, EventBus } from '@gochat/bus';
 import type { Logger } from '@gochat/log';
 import type { Gauge } from 'prom-client';
 
-type Listener = (event: BusEvent) => void;
+import { toLiveEvent, type LiveEvent } from './event.ts';
+
+type Listener = (event: LiveEvent) => void;
 
 interface Entry {
   listeners: Set<Listener>;
@@ -47,7 +49,9 @@ class HubListening implements Listening {
 
 /**
  * One bus subscription per subject per process, shared by every local subscriber and released
- * with the last one: N clients on a channel cost one NATS interest, not N.
+ * with the last one: N clients on a channel cost one NATS interest, not N. Each event is read once
+ * (toLiveEvent) and the same object goes to every listener, so what is derived from it can be
+ * shared per event (payload bytes, for instance).
  */
 export class SubjectHub {
   private readonly entries = new Map<string, Entry>();
@@ -62,7 +66,12 @@ export class SubjectHub {
     let entry = this.entries.get(subject);
     if (!entry) {
       const listeners = new Set<Listener>();
-      const subscription = this.bus.subscribe(subject, (event) => {
+      const subscription = this.bus.subscribe(subject, (busEvent) => {
+        const event = toLiveEvent(busEvent);
+        if (!event) {
+          this.log.debug({ type: busEvent.type, subject }, 'event of an unknown type ignored');
+          return;
+        }
         for (const l of listeners) {
           try {
             l(event);
