@@ -1,5 +1,3 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import {
   createTestDatabase,
   createVerifiedUser,
@@ -9,15 +7,20 @@ import {
   smtpMailbox,
   startGochat,
   startSmtpSink,
-  uniqueName,
   type GochatProcess,
   type SmtpSink,
 } from '@gochat/testkit';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { messagingFlow } from './messaging-flow.ts';
-import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, UNLIMITED_WRITES, tempConfig } from './support.ts';
+import {
+  RELAXED_LIMITS,
+  SECRETS,
+  UNLIMITED_SENDS,
+  UNLIMITED_WRITES,
+  realServersNamespace,
+  tempConfig,
+} from './support.ts';
 
 const pgUrl = await realServer('postgres');
 const natsUrl = await realServer('nats');
@@ -30,10 +33,7 @@ const redisUrl = await realServer('redis');
 describe.runIf(pgUrl && natsUrl && redisUrl)('a set of roles in one process, the rest in another', () => {
   let databaseUrl: string;
   let smtp: SmtpSink;
-  const prefix = uniqueName('sets')
-    .toLowerCase()
-    .replace(/[^a-z0-9_]/g, '_');
-  const stream = prefix.toUpperCase();
+  const namespace = realServersNamespace('sets', { nats: natsUrl!, redis: redisUrl! });
   let messages: GochatProcess | undefined;
   let router: GochatProcess | undefined;
 
@@ -46,11 +46,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl)('a set of roles in one process, the
       ...SECRETS,
       GOCHAT_CONFIG: file,
       DATABASE_URL: databaseUrl,
-      NATS_URL: natsUrl!,
-      NATS_PREFIX: prefix,
-      NATS_STREAM: stream,
-      REDIS_URL: redisUrl!,
-      REDIS_PREFIX: `${prefix}:`,
+      ...namespace.env,
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       MAIL_PROVIDER: 'smtp',
       SMTP_URL: smtp.url,
@@ -69,13 +65,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl)('a set of roles in one process, the
     const codes = [await router?.stop('SIGTERM'), await messages?.stop('SIGTERM')];
     await smtp?.close();
     if (databaseUrl) await dropTestDatabase(pgUrl!, databaseUrl);
-    const nc = await connect({ servers: natsUrl! });
-    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
-    await nc.close();
-    const redis = new Redis(redisUrl!);
-    const leftovers = await redis.keys(`${prefix}:*`);
-    if (leftovers.length) await redis.del(...leftovers);
-    await redis.quit();
+    await namespace.remove();
     expect(codes.filter((code) => code !== undefined)).toEqual([0, 0]);
   });
 
