@@ -1,6 +1,6 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { IDENTITY_HEADER } from '@gochat/identity';
-import type { ServiceLink, SubgraphName } from '@gochat/lifecycle';
+import type { ServiceLink, ServiceLinks } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import { REQUEST_ID_HEADER } from '@gochat/subgraph-kit';
 
@@ -35,7 +35,7 @@ const realtimeOverHttp: ServiceLink = () =>
  */
 export function createGateway(options: {
   supergraphSdl: string;
-  links: Record<SubgraphName, ServiceLink>;
+  links: ServiceLinks;
   log: Logger;
   /** Bytes a subgraph response may have; a larger one is RESPONSE_TOO_LARGE for that fetch. */
   maxResponseBytes: number;
@@ -44,7 +44,7 @@ export function createGateway(options: {
     supergraphSdl: options.supergraphSdl,
     logger: options.log,
     buildService: ({ name, url }) => {
-      const link = name === REALTIME ? realtimeOverHttp : options.links[name as SubgraphName];
+      const link = name === REALTIME ? realtimeOverHttp : options.links[name];
       if (!link || !url) throw new Error(`no service link for subgraph ${name}`);
       return new RemoteGraphQLDataSource<GatewayContext & Record<string, unknown>>({
         url,

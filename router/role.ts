@@ -5,7 +5,7 @@ import type { EventBus } from '@gochat/bus';
 import type { KeyValueStore } from '@gochat/cache';
 import type { PresenceStore } from '@gochat/presence';
 import { createIdentitySigner } from '@gochat/identity';
-import type { Lifecycle, Role, ServiceLink, SubgraphName } from '@gochat/lifecycle';
+import type { Lifecycle, Role, ServiceLink, ServiceLinks } from '@gochat/lifecycle';
 import type { Logger, Registry } from '@gochat/log';
 import type { DocumentNode } from 'graphql';
 
@@ -33,7 +33,8 @@ export interface RouterDeps {
   /** Mutation rate limits: Redis with real servers, so every router spends the same budgets. */
   cache: KeyValueStore;
   presence: PresenceStore;
-  links: Record<SubgraphName, ServiceLink>;
+  /** Every subgraph by name; accounts also verifies tokens. */
+  links: ServiceLinks & { readonly accounts: ServiceLink };
   log: Logger;
   metrics: Registry;
   lifecycle: Lifecycle;

@@ -23,6 +23,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 
+import { composedSchemas } from '../cli/registry.ts';
 import {
   RESUME_ARGUMENT,
   renderTemplate,
@@ -31,8 +32,6 @@ import {
 } from '../router/subscriptions/manifest.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-/** realtime is schema only: the router serves its fields itself (decision 0017). */
-const SUBGRAPHS = ['accounts', 'guilds', 'messages', 'realtime'] as const;
 
 export interface Composition {
   supergraph: string;
@@ -41,11 +40,12 @@ export interface Composition {
 }
 
 export function compose(): Composition {
-  const sources = SUBGRAPHS.map((name) => ({
+  // Every subgraph role's schema, then those the router serves itself (the registry says which).
+  const sources = composedSchemas().map(({ name, file }) => ({
     name,
     // Placeholder; the router routes to the URL its config gives (or in-process in the monolith).
     url: `http://${name}.subgraph.gochat/graphql`,
-    typeDefs: parse(fs.readFileSync(path.join(root, 'subgraphs', name, 'schema.graphql'), 'utf8')),
+    typeDefs: parse(fs.readFileSync(path.join(root, file), 'utf8')),
   }));
   const result = composeServices(sources);
   if (result.errors)
