@@ -7,10 +7,10 @@ import { openDatabase, type Database } from '@gochat/db';
 import { createSnowflakeGenerator, type SnowflakeGenerator } from '@gochat/ids';
 import type { Lifecycle } from '@gochat/lifecycle';
 import type { Logger, Registry } from '@gochat/log';
+import type { MessageTimeline } from '@gochat/message-store';
 import { createOutboxRelay, type OutboxRelay } from '@gochat/outbox';
 import { createMemoryPresenceStore, createRedisPresenceStore, type PresenceStore } from '@gochat/presence';
 
-import type { MessageTimeline } from '../subgraphs/messages/timeline/port.ts';
 import type { HostConfig } from './host-config.ts';
 
 export interface Parts {
@@ -151,7 +151,7 @@ export async function connectInfrastructure(
   }
 
   if (needs.timeline && parts.db) {
-    const { openTimeline } = await import('../subgraphs/messages/timeline/open.ts');
+    const { openTimeline } = await import('@gochat/message-store');
     // Only a process serving the messages role applies the CQL migrations at start.
     const migrate = options.migrate && needs.timeline === 'migrates';
     const timeline = await openTimeline({ db: parts.db, scylla: config.scylla, log, migrate });
