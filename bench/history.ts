@@ -16,6 +16,7 @@ import { openDatabase, type Database, type DatabaseHandle } from '@gochat/db';
 import { messages } from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { silentLogger } from '@gochat/log';
+import { createPostgresTimeline, NO_MENTIONS } from '@gochat/message-store';
 import { realServer, type GochatProcess } from '@gochat/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -23,8 +24,6 @@ import { desc, eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 
 import { createMessageWritesStore } from '../subgraphs/messages/store/messages.ts';
-import { NO_MENTIONS } from '../subgraphs/messages/timeline/port.ts';
-import { createPostgresTimeline } from '../subgraphs/messages/timeline/postgres.ts';
 import { RELAXED_LIMITS, tempConfig } from '../e2e/support.ts';
 import {
   HISTORY_PAGE,

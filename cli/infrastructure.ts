@@ -7,10 +7,10 @@ import { openDatabase, type Database } from '@gochat/db';
 import { createSnowflakeGenerator, type SnowflakeGenerator } from '@gochat/ids';
 import { startParts, startedPart, type Lifecycle, type PartSpecs } from '@gochat/lifecycle';
 import type { Logger, Registry } from '@gochat/log';
+import type { MessageTimeline } from '@gochat/message-store';
 import { createOutboxRelay, type OutboxRelay } from '@gochat/outbox';
 import { createMemoryPresenceStore, createRedisPresenceStore, type PresenceStore } from '@gochat/presence';
 
-import type { MessageTimeline } from '../subgraphs/messages/timeline/port.ts';
 import type { HostConfig } from './host-config.ts';
 
 /** Every piece of infrastructure a role can need, by the name roles declare in `needs`. */
@@ -143,7 +143,7 @@ export const PARTS: PartSpecs<Parts, PartContext> = {
     label: 'message store',
     requires: ['database'],
     async start({ config, log, migrate }, started) {
-      const { openTimeline } = await import('../subgraphs/messages/timeline/open.ts');
+      const { openTimeline } = await import('@gochat/message-store');
       const timeline = await openTimeline({
         db: startedPart(started, 'database'),
         scylla: config.scylla,

@@ -1,11 +1,11 @@
 import { EPOCH_MS } from '@gochat/ids';
 
-import type { HistoryQuery } from './port.ts';
+import type { HistoryQuery } from '../port.ts';
 
 /**
  * ScyllaDB partitions a channel's messages into time buckets: (channel_id, bucket). A bucket is a
  * 10-day window of the snowflake's timestamp, so a partition stays bounded however old the channel.
- * Everything here is pure; timeline/scylla.ts does the I/O.
+ * Everything here is pure; scylla/timeline.ts does the I/O.
  */
 export const BUCKET_MS = 10 * 24 * 60 * 60 * 1000;
 

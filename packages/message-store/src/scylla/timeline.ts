@@ -13,7 +13,7 @@ import type {
   MessageTimeline,
   TimelineMessage,
   TimelineMutation,
-} from './port.ts';
+} from '../port.ts';
 
 const COLUMNS =
   'id, channel_id, parent_channel_id, guild_id, author_id, kind, content, reply_to_id, ' +
@@ -70,7 +70,7 @@ const micros = (ms: number, step: 0 | 1 | 2): number => {
 };
 const idMs = (id: string): number => snowflakeTime(id).getTime();
 
-/** The CQL of the timeline, tables named with the keyspace (scylla/migrations/0001_messages.cql). */
+/** The CQL of the timeline, tables named with the keyspace (migrations/0001_messages.cql). */
 export function timelineCql(keyspace: string) {
   const messages = `${keyspace}.messages`;
   const channelBuckets = `${keyspace}.channel_buckets`;
@@ -96,7 +96,7 @@ export function timelineCql(keyspace: string) {
 }
 
 /**
- * The ScyllaDB timeline (schema: scylla/migrations, decision 0016). Writes are staged in PostgreSQL
+ * The ScyllaDB timeline (schema: ./migrations, decision 0016). Writes are staged in PostgreSQL
  * (timeline_pending) inside the caller's transaction and applied after commit, and by the outbox relay
  * before it publishes the announcing event. Applying twice is harmless: each write carries USING
  * TIMESTAMP from the message (insert: the id's time; edit: editedAt; delete: deletedAt), so a late

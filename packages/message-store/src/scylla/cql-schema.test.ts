@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { readCqlMigrations, splitCql } from '../../../scylla/migrate.ts';
+import { readCqlMigrations, splitCql } from './migrate.ts';
 
-import { timelineCql } from './scylla.ts';
+import { timelineCql } from './timeline.ts';
 
 /*
  * No CQL server runs here (the ScyllaDB contract suite needs SCYLLA_HOSTS), so these check what can

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Logger } from '@gochat/log';
 import type { Client } from 'cassandra-driver';
 
-import type { HostConfig } from '../cli/host-config.ts';
+import type { ScyllaOptions } from '../options.ts';
 
 export const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
@@ -47,7 +47,7 @@ const KEYSPACE = /^[a-z][a-z0-9_]{0,47}$/;
  */
 export async function applyCqlMigrations(
   client: Client,
-  config: HostConfig['scylla'],
+  config: Pick<ScyllaOptions, 'keyspace' | 'replicationFactor'>,
   log: Logger,
   migrations: CqlMigration[] = readCqlMigrations(),
 ): Promise<string[]> {

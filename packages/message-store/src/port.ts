@@ -2,12 +2,12 @@ import type { Transaction } from '@gochat/db';
 
 /**
  * The message-store port: where message rows live and how history is read. Two implementations share
- * one contract suite (contract.ts):
+ * one contract suite (timeline.contract.ts):
  *   - postgres: drizzle on PGlite or PostgreSQL (the default); mutations apply in the caller's transaction
  *   - scylla:   cassandra-driver; (channel_id, bucket) partitions, id DESC clustering. Mutations are staged
  *               in the caller's PostgreSQL transaction next to their outbox events and applied after commit,
  *               and again by the outbox relay before it publishes (idempotent, USING TIMESTAMP), so a crash
- *               between the two loses nothing (docs/decisions/0015-message-store-port.md).
+ *               between the two loses nothing (docs/decisions/0015-message-store-port.md; commit.ts).
  * Everything else about messages (reactions, pins, read states, threads, nonces, edit history) is
  * relational and stays in PostgreSQL in both modes.
  */

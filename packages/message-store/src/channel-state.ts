@@ -2,7 +2,7 @@ import type { Database } from '@gochat/db';
 import { channelState } from '@gochat/drizzle';
 import { and, eq, inArray } from 'drizzle-orm';
 
-import type { MessageTimeline } from '../timeline/port.ts';
+import type { MessageTimeline } from './port.ts';
 
 /**
  * When a container's newest message was deleted, its last message falls back to the newest left, so

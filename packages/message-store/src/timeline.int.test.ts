@@ -1,42 +1,22 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
 import { applyEnv, scyllaSection } from '@gochat/config';
-import { openDatabase, type DatabaseHandle } from '@gochat/db';
 import { silentLogger } from '@gochat/log';
-import { createTestDatabase, dropTestDatabase, realServer, uniqueName } from '@gochat/testkit';
+import { realServer, uniqueName } from '@gochat/testkit';
 import { describe, expect, it } from 'vitest';
 
-import { connectScylla } from '../../../scylla/client.ts';
-import { applyCqlMigrations, readCqlMigrations } from '../../../scylla/migrate.ts';
-
 import { createPostgresTimeline } from './postgres.ts';
-import { createScyllaTimeline } from './scylla.ts';
+import {
+  applyCqlMigrations,
+  connectScylla,
+  createScyllaTimeline,
+  readCqlMigrations,
+} from './scylla/index.ts';
+import { openTestDatabase } from './test-database.ts';
 import { timelineContract, type TimelineWorld } from './timeline.contract.ts';
 
 const pgUrl = await realServer('postgres');
 
-/** PGlite in a temporary directory, or a fresh database on the PostgreSQL server; migrated. */
-async function openDb(
-  adminUrl: string | null,
-): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-timeline-'));
-  const url = adminUrl ? await createTestDatabase(adminUrl) : undefined;
-  const handle = await openDatabase({ url, dataDir, poolSize: 4, log: silentLogger });
-  await handle.migrate();
-  return {
-    handle,
-    drop: async () => {
-      await handle.close();
-      if (url && adminUrl) await dropTestDatabase(adminUrl, url);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 const postgresWorld = (adminUrl: string | null) => async (): Promise<TimelineWorld> => {
-  const { handle, drop } = await openDb(adminUrl);
+  const { handle, drop } = await openTestDatabase(adminUrl);
   return { timeline: createPostgresTimeline(handle.db), db: handle.db, close: drop };
 };
 
@@ -56,7 +36,7 @@ if (!scylla.hosts?.length) console.log('ScyllaDB suite skipped: SCYLLA_HOSTS is 
 describe.skipIf(!scylla.hosts?.length)('on ScyllaDB', () => {
   // Staged writes live in PostgreSQL next to the outbox: the server when there is one, else PGlite.
   const scyllaWorld = async (): Promise<TimelineWorld> => {
-    const { handle, drop } = await openDb(pgUrl);
+    const { handle, drop } = await openTestDatabase(pgUrl);
     const client = await connectScylla(scylla, silentLogger);
     await applyCqlMigrations(client, scylla, silentLogger);
     return {

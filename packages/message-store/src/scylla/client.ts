@@ -1,13 +1,13 @@
 import type { Logger } from '@gochat/log';
 import { Client, types } from 'cassandra-driver';
 
-import type { HostConfig } from '../cli/host-config.ts';
+import type { ScyllaOptions } from '../options.ts';
 
 /**
  * Connects to the configured ScyllaDB (or Cassandra) hosts. No keyspace is bound to the client: it may
  * not exist before `applyCqlMigrations`, and statements name their tables with the keyspace anyway.
  */
-export async function connectScylla(config: HostConfig['scylla'], log: Logger): Promise<Client> {
+export async function connectScylla(config: ScyllaOptions, log: Logger): Promise<Client> {
   if (!config.hosts?.length) throw new Error('scylla.hosts (SCYLLA_HOSTS) is not set');
   const client = new Client({
     contactPoints: config.hosts,

@@ -6,7 +6,7 @@ import { EPOCH_MS, createSnowflakeGenerator } from '@gochat/ids';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { BUCKET_MS, bucketOf, bucketStart, firstIdOfBucket } from './buckets.ts';
+import { BUCKET_MS, bucketOf, bucketStart, firstIdOfBucket } from './scylla/buckets.ts';
 import type { HistoryQuery, MessageTimeline, TimelineMessage, TimelineMutation } from './port.ts';
 
 /** A timeline under test with the PostgreSQL database its staged writes (and seeded rows) live in. */
@@ -48,7 +48,7 @@ function reference(idsAsc: readonly string[], q: Omit<HistoryQuery, 'channelId'>
 
 /**
  * The message-store contract: the same tests for every MessageTimeline. Writes go through the port
- * as the messages subgraph makes them: staged in a PostgreSQL transaction, then afterCommit.
+ * as commit.ts makes them: staged in a PostgreSQL transaction, then afterCommit.
  */
 export function timelineContract(name: string, open: () => Promise<TimelineWorld>): void {
   describe(`message timeline contract: ${name}`, () => {
