@@ -40,6 +40,11 @@ export function createGateway(options: {
   /** Bytes a subgraph response may have; a larger one is RESPONSE_TOO_LARGE for that fetch. */
   maxResponseBytes: number;
 }): ApolloGateway {
+  // Unless told not to, the gateway probes cloud metadata addresses for its host and sends usage
+  // metrics to Apollo every few seconds over HTTPS: traffic GoChat must not make, and CPU taken from
+  // requests (decision 0036). The gateway reads only this variable to turn it off.
+  // eslint-disable-next-line no-process-env -- a switch of the library, not configuration of GoChat
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   return new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: options.log,
