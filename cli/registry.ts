@@ -8,6 +8,7 @@ import { accountsConfigSchema } from '../subgraphs/accounts/config.ts';
 import { guildsConfigSchema } from '../subgraphs/guilds/config.ts';
 import { messagesConfigSchema } from '../subgraphs/messages/config.ts';
 import { routerConfigSchema } from '../router/config.ts';
+import { eventCounterConfigSchema } from '../workers/event-counter/config.ts';
 import { defineRole, requiredLink, type RoleSpec, type SchemaSource } from './role-spec.ts';
 
 export const ROLES = {
@@ -134,6 +135,17 @@ export const ROLES = {
         timeline: parts.timeline,
         ...base,
       });
+    },
+  }),
+  'worker:event-counter': defineRole({
+    summary: 'counts message events through a durable consumer (gochat_message_events_total)',
+    serves: { kind: 'worker' },
+    configSchema: eventCounterConfigSchema,
+    defaultPort: 4010,
+    needs: ['bus'],
+    create: async (config, { base, parts }) => {
+      const { createEventCounterWorkerRole } = await import('../workers/event-counter/role.ts');
+      return createEventCounterWorkerRole({ config, bus: parts.bus, ...base });
     },
   }),
 } satisfies Record<string, RoleSpec>;
