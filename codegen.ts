@@ -38,10 +38,14 @@ const subgraph = (
 const config: CodegenConfig = {
   overwrite: true,
   generates: {
-    ...subgraph('accounts', {
-      User: '../store.ts#UserRow',
-      Relationship: '../relationships.ts#RelationshipRow',
-    }),
+    ...subgraph(
+      'accounts',
+      {
+        User: '../store/users.ts#UserRow',
+        Relationship: '../store/relationships.ts#RelationshipRow',
+      },
+      'resolvers/index.ts',
+    ),
     ...subgraph(
       'guilds',
       {

@@ -6,13 +6,13 @@ import type { BaseContext } from '@gochat/subgraph-kit';
 import { DateTimeScalar } from '@gochat/subgraph-kit';
 import type DataLoader from 'dataloader';
 
-import type { Auth } from './auth.ts';
-import { callAuth } from './auth-errors.ts';
-import type { StrictAction } from './rate-limit.ts';
-import type { RelationshipRow } from './relationships.ts';
-import type { AccountsStore, UserRow } from './store.ts';
-import { email, handle as handleRule, signInInput, signUpInput, updateProfileInput } from './validation.ts';
-import type { Resolvers } from './generated/resolvers.ts';
+import type { Auth } from '../auth/better-auth.ts';
+import { callAuth } from '../auth/errors.ts';
+import type { StrictAction } from '../auth/rate-limit.ts';
+import type { Resolvers } from '../generated/resolvers.ts';
+import type { RelationshipRow } from '../store/relationships.ts';
+import type { AccountsStore, UserRow } from '../store/users.ts';
+import { email, handle as handleRule, signInInput, signUpInput, updateProfileInput } from '../validation.ts';
 
 export interface AccountsContext extends BaseContext {
   auth: Auth;

@@ -6,7 +6,7 @@ import { appendToOutbox } from '@gochat/outbox';
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 
-import type { RelationshipStatus } from './generated/resolvers.ts';
+import type { RelationshipStatus } from '../generated/resolvers.ts';
 
 /** Where the caller stands with one other user (codegen maps GraphQL's Relationship to it). */
 export interface RelationshipRow {
