@@ -41,10 +41,10 @@ const config: CodegenConfig = {
     ...subgraph(
       'accounts',
       {
-        User: '../store/users.ts#UserRow',
-        Relationship: '../store/relationships.ts#RelationshipRow',
+        User: '../store/rows.ts#UserRow',
+        Relationship: '../store/rows.ts#RelationshipRow',
       },
-      'resolvers/index.ts',
+      'resolvers/context.ts',
     ),
     ...subgraph(
       'guilds',

@@ -15,7 +15,7 @@ import { createMailer } from './auth/mailer.ts';
 import { createAuthRateLimits } from './auth/rate-limit.ts';
 import type { AccountsConfig } from './config.ts';
 import { resolvers, type AccountsContext } from './resolvers/index.ts';
-import { createAccountsStore } from './store/users.ts';
+import { createAccountsStore } from './store/index.ts';
 
 export interface AccountsDeps {
   config: AccountsConfig;

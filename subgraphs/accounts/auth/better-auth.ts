@@ -9,7 +9,7 @@ import { bearer } from 'better-auth/plugins/bearer';
 import { jwt } from 'better-auth/plugins/jwt';
 
 import type { AccountsConfig } from '../config.ts';
-import type { AccountsStore } from '../store/users.ts';
+import type { AccountsStore } from '../store/index.ts';
 import { createAuthHooks, userFieldHooks } from './hooks.ts';
 import { passwordResetMail, verificationMail } from './mail-templates.ts';
 

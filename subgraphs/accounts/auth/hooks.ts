@@ -2,7 +2,7 @@ import { DomainError, parseInput } from '@gochat/errors';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
 import { jwtVerify } from 'jose';
 
-import type { AccountsStore } from '../store/users.ts';
+import type { AccountsStore } from '../store/index.ts';
 import { authUserFields } from '../validation.ts';
 
 /**
