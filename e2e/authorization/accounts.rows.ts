@@ -24,8 +24,8 @@ import {
 } from '@gochat/testkit';
 
 import { blockerOfEveryone, spareUser } from './fixtures.ts';
-import { everyone, signedIn, nobody, row, op, opWith, type Rows } from './rows.ts';
-import { PEOPLE, call, ok, outcomeOf, unique, perCaller, type Outcome, type World } from './world.ts';
+import { everyone, nobody, op, opWith, row, signedIn, type Rows } from './rows.ts';
+import { PEOPLE, call, ok, outcomeOf, perCaller, unique, type Outcome, type World } from './world.ts';
 
 /** OK when the JWT's session is active, INACTIVE when it ended, else the refusal's code. */
 async function sessionOutcome(w: World, jwt: string | undefined): Promise<Outcome> {

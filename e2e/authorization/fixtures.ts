@@ -13,10 +13,10 @@ import {
   AuthzReorderRolesDocument,
   AuthzSendMessageDocument,
   AuthzSetChannelOverwriteDocument,
-  type Mailbox,
   createVerifiedUser,
   gqlOk,
   joinGuild,
+  type Mailbox,
 } from '@gochat/testkit';
 
 import {
@@ -25,13 +25,13 @@ import {
   CALLERS,
   PEOPLE,
   ok,
-  unique,
   perCaller,
-  type Caller,
-  type Person,
+  unique,
   type Account,
+  type Caller,
   type GuildFixture,
   type MainGuild,
+  type Person,
   type World,
 } from './world.ts';
 

@@ -50,8 +50,8 @@ import {
 } from '@gochat/testkit';
 
 import {
-  buildGuild,
   blockerOfEveryone,
+  buildGuild,
   freshChannel,
   freshInvite,
   freshMember,
@@ -62,20 +62,20 @@ import {
 } from './fixtures.ts';
 import {
   FORBIDDEN,
-  everyone,
-  signedIn,
-  members,
-  permissioned,
-  hierarchical,
-  nobody,
-  ownerOnly,
-  privateChannel,
-  participants,
-  row,
-  op,
-  opWith,
-  opEach,
   each,
+  everyone,
+  hierarchical,
+  members,
+  nobody,
+  op,
+  opEach,
+  opWith,
+  ownerOnly,
+  participants,
+  permissioned,
+  privateChannel,
+  row,
+  signedIn,
   type Rows,
 } from './rows.ts';
 import {
@@ -83,11 +83,11 @@ import {
   CALLERS,
   ok,
   outcomeOf,
-  unique,
   perCaller,
+  unique,
   type Caller,
-  type Person,
   type Outcome,
+  type Person,
   type World,
 } from './world.ts';
 

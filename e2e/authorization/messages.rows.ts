@@ -29,35 +29,36 @@ import {
   SendMessageDocument,
   gql,
   gqlOk,
-  waitForMetric,
   wsConnect,
 } from '@gochat/testkit';
 
 import { MEMBERS, authorFor, postMessage, postThread, poster } from './fixtures.ts';
 import {
-  signedIn,
-  members,
-  permissioned,
-  nobody,
-  privateChannel,
-  participants,
-  row,
-  op,
-  opWith,
-  opEach,
   each,
+  members,
+  nobody,
+  op,
+  opEach,
+  opWith,
+  participants,
+  permissioned,
+  privateChannel,
+  row,
+  signedIn,
   type Expectation,
   type Rows,
 } from './rows.ts';
 import {
   PEOPLE,
+  disconnect,
   ok,
   outcomeOf,
-  unique,
   perCaller,
+  refusalOf,
+  unique,
   type Caller,
-  type Person,
   type Outcome,
+  type Person,
   type World,
 } from './world.ts';
 
@@ -80,23 +81,13 @@ async function subscriptionOutcome(w: World, c: Caller, channelId: string, sende
   const ws = wsConnect(w.url, w.jwt(c));
   try {
     const live = ws.subscribe(MessageCreatedDocument, { channelId });
-    const refused = await Promise.race([
-      ws.waitForClose(5_000).then(() => 'closed'),
-      live.firstError(5_000).then((errors) => String(errors[0]?.extensions?.code)),
-      waitForMetric(w.url, 'gochat_router_active_subscriptions', (v) => v >= 1, {}, 5_000).then(
-        () => undefined,
-      ),
-    ]);
-    // A refused connection also fails its subscription; the close code is the answer then.
-    const close = ws.closes[0];
-    if (close) return close.code === 4401 ? 'UNAUTHENTICATED' : `CLOSED_${close.code}`;
+    const refused = await refusalOf(w, ws, live);
     if (refused) return refused;
     const sent = await ok(w, sender, SendMessageDocument, { channelId, content: `to ${c}` });
     const [payload] = await live.waitForPayloads(1);
     return payload?.messageCreated.id === sent.sendMessage.id ? 'OK' : 'WRONG_PAYLOAD';
   } finally {
-    await ws.dispose();
-    await waitForMetric(w.url, 'gochat_router_active_subscriptions', (v) => v === 0);
+    await disconnect(w, ws);
   }
 }
 

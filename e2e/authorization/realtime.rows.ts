@@ -2,17 +2,26 @@ import {
   AuthzCreateChannelDocument,
   ChannelEventsDocument,
   GuildEventsDocument,
-  type LiveSubscription,
   MemberPresenceDocument,
   SendMessageDocument,
   ViewerFeedDocument,
-  waitForMetric,
   wsConnect,
+  type LiveSubscription,
 } from '@gochat/testkit';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 
-import { signedIn, members, privateChannel, participants, row, type Expectation, type Rows } from './rows.ts';
-import { CALLERS, ok, unique, type Caller, type Outcome, type World } from './world.ts';
+import { members, participants, privateChannel, row, signedIn, type Expectation, type Rows } from './rows.ts';
+import {
+  CALLERS,
+  closeOutcome,
+  disconnect,
+  ok,
+  refusalOf,
+  unique,
+  type Caller,
+  type Outcome,
+  type World,
+} from './world.ts';
 
 type FeedPayload = Record<string, { type: string; data: Record<string, unknown> }>;
 
@@ -31,15 +40,7 @@ async function feedOutcome<V>(
   const ws = wsConnect(w.url, w.jwt(c));
   try {
     const live = ws.subscribe(document, variables) as unknown as LiveSubscription<FeedPayload>;
-    const refused = await Promise.race([
-      ws.waitForClose(5_000).then(() => 'closed'),
-      live.firstError(5_000).then((errors) => String(errors[0]?.extensions?.code)),
-      waitForMetric(w.url, 'gochat_router_active_subscriptions', (v) => v >= 1, {}, 5_000).then(
-        () => undefined,
-      ),
-    ]);
-    const close = ws.closes[0];
-    if (close) return close.code === 4401 ? 'UNAUTHENTICATED' : `CLOSED_${close.code}`;
+    const refused = await refusalOf(w, ws, live);
     if (refused) return refused;
     if (!trigger) return 'OK';
     const matches = await trigger(w);
@@ -50,8 +51,7 @@ async function feedOutcome<V>(
     }
     return 'NOT_DELIVERED';
   } finally {
-    await ws.dispose();
-    await waitForMetric(w.url, 'gochat_router_active_subscriptions', (v) => v === 0);
+    await disconnect(w, ws);
   }
 }
 
@@ -85,16 +85,16 @@ async function updatePresenceOutcome(w: World, c: Caller): Promise<Outcome> {
     const result = await ws.client
       .iterate({ query: 'mutation { updatePresence(status: DND) { status } }' })
       .next();
-    const close = ws.closes[0];
-    if (close) return close.code === 4401 ? 'UNAUTHENTICATED' : `CLOSED_${close.code}`;
+    const closed = closeOutcome(ws);
+    if (closed) return closed;
     const value = result.value as
       | { data?: { updatePresence?: { status: string } }; errors?: { extensions?: { code?: string } }[] }
       | undefined;
     if (value?.errors?.length) return String(value.errors[0]?.extensions?.code);
     return value?.data?.updatePresence?.status === 'DND' ? 'OK' : 'WRONG_PAYLOAD';
   } catch (error) {
-    const close = ws.closes[0];
-    if (close) return close.code === 4401 ? 'UNAUTHENTICATED' : `CLOSED_${close.code}`;
+    const closed = closeOutcome(ws);
+    if (closed) return closed;
     throw error;
   } finally {
     await ws.dispose();

@@ -1,4 +1,12 @@
-import { type GraphqlResponse, type TestUser, gql, gqlOk } from '@gochat/testkit';
+import {
+  gql,
+  gqlOk,
+  waitForMetric,
+  type GraphqlResponse,
+  type LiveSubscription,
+  type TestUser,
+  type WsConnection,
+} from '@gochat/testkit';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 
 /**
@@ -124,4 +132,32 @@ export async function perCaller<T, C extends Caller = Caller>(
 ): Promise<Record<C, T>> {
   const entries = await Promise.all(callers.map(async (c) => [c, await build(c)] as const));
   return Object.fromEntries(entries) as Record<C, T>;
+}
+
+/** A closed connection's outcome: UNAUTHENTICATED for 4401, else CLOSED_<code>; undefined while open. */
+export const closeOutcome = (ws: WsConnection): Outcome | undefined => {
+  const close = ws.closes[0];
+  return close && (close.code === 4401 ? 'UNAUTHENTICATED' : `CLOSED_${close.code}`);
+};
+
+const SUBSCRIPTIONS = 'gochat_router_active_subscriptions';
+
+/**
+ * Waits until the caller's subscription is live (the router's gauge counts it) or refused: undefined
+ * when live, else the refusal's code. A refused connection also fails its subscription; the close
+ * code is the answer then.
+ */
+export async function refusalOf(w: World, ws: WsConnection, live: LiveSubscription<unknown>) {
+  const refused = await Promise.race([
+    ws.waitForClose(5_000).then(() => 'closed'),
+    live.firstError(5_000).then((errors) => String(errors[0]?.extensions?.code)),
+    waitForMetric(w.url, SUBSCRIPTIONS, (v) => v >= 1, {}, 5_000).then(() => undefined),
+  ]);
+  return closeOutcome(ws) ?? refused;
+}
+
+/** Closes the caller's connection, then waits until the router counts no subscription. */
+export async function disconnect(w: World, ws: WsConnection): Promise<void> {
+  await ws.dispose();
+  await waitForMetric(w.url, SUBSCRIPTIONS, (v) => v === 0);
 }
