@@ -35,8 +35,8 @@ export const ROLES = {
       kind: 'subgraph',
       schema: { name: 'accounts', file: 'subgraphs/accounts/schema.graphql' },
       codegen: {
-        contextModule: 'resolvers.ts',
-        mappers: { User: '../store.ts#UserRow', Relationship: '../relationships.ts#RelationshipRow' },
+        contextModule: 'resolvers/context.ts',
+        mappers: { User: '../store/rows.ts#UserRow', Relationship: '../store/rows.ts#RelationshipRow' },
       },
     },
     configSchema: accountsConfigSchema,

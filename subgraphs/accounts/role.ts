@@ -9,13 +9,13 @@ import type { Logger } from '@gochat/log';
 import type { OutboxRelay } from '@gochat/outbox';
 import { createSubgraph, loaderById } from '@gochat/subgraph-kit';
 
-import { AUTH_BASE_PATH, createAuth } from './auth.ts';
-import { createAuthHttpHandler } from './auth-http.ts';
+import { AUTH_BASE_PATH, createAuth } from './auth/better-auth.ts';
+import { createAuthHttpHandler } from './auth/http.ts';
+import { createMailer } from './auth/mailer.ts';
+import { createAuthRateLimits } from './auth/rate-limit.ts';
 import type { AccountsConfig } from './config.ts';
-import { createMailer } from './mailer.ts';
-import { createAuthRateLimits } from './rate-limit.ts';
-import { resolvers, type AccountsContext } from './resolvers.ts';
-import { createAccountsStore } from './store.ts';
+import { resolvers, type AccountsContext } from './resolvers/index.ts';
+import { createAccountsStore } from './store/index.ts';
 
 export interface AccountsDeps {
   config: AccountsConfig;

@@ -1,4 +1,4 @@
-import { DateTimeScalar } from '@gochat/subgraph-kit';
+import { DateTimeScalar, mergeResolvers } from '@gochat/subgraph-kit';
 
 import type { Resolvers } from '../generated/resolvers.ts';
 import { auditResolvers } from './audit.ts';
@@ -14,23 +14,9 @@ import { rolesResolvers } from './roles.ts';
 
 export type { GuildsContext } from './context.ts';
 
-/** Merges per-area resolver maps; two areas defining the same field is a bug, so it throws. */
-function merge(...parts: Resolvers[]): Resolvers {
-  const out: Record<string, Record<string, unknown>> = {};
-  for (const part of parts)
-    for (const [type, fields] of Object.entries(part as Record<string, Record<string, unknown>>)) {
-      const target = (out[type] ??= {});
-      for (const [field, resolver] of Object.entries(fields)) {
-        if (field in target) throw new Error(`resolver ${type}.${field} defined twice`);
-        target[field] = resolver;
-      }
-    }
-  return out as Resolvers;
-}
-
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
-  ...merge(
+  ...mergeResolvers(
     guildsResolvers,
     channelsResolvers,
     rolesResolvers,

@@ -1,16 +1,21 @@
-import type { BusEvent } from '@gochat/bus';
 import type { Database, Transaction } from '@gochat/db';
-import { channelOverwrites, channels, guildMembers, roles } from '@gochat/drizzle';
+import { channels } from '@gochat/drizzle';
 import { DomainError, notFound, validation } from '@gochat/errors';
 import { newEvent, subjects } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
-import { PERMISSIONS } from '@gochat/permissions';
 import { and, asc, count, eq, inArray, isNull, max } from 'drizzle-orm';
 
-import { diff, patchChanges, type AuditAction } from './audit.ts';
-import { memberIs } from './queries.ts';
-import type { AuditChangeRow, ChannelRow, OverwriteRow } from './rows.ts';
-import { guildEvent, lockChannel, lockGuild, recordChange, type GuildActor } from './tx.ts';
+import { diff, patchChanges } from './audit.ts';
+import {
+  isPrivate,
+  letMemberView,
+  overwritesOf,
+  overwritesStore,
+  recordChannelChange,
+  setPrivate,
+} from './overwrites.ts';
+import type { AuditChangeRow, ChannelRow } from './rows.ts';
+import { guildEvent, lockChannel, lockGuild, recordChange } from './tx.ts';
 
 /** Discord's limit of channels (categories included) per guild. */
 export const MAX_CHANNELS_PER_GUILD = 500;
@@ -47,15 +52,6 @@ export interface ChannelMove {
   parentId?: string | null;
 }
 
-export interface OverwriteValues {
-  targetType: 'role' | 'member';
-  targetId: string;
-  allow: bigint;
-  deny: bigint;
-}
-
-const VIEW = PERMISSIONS.VIEW_CHANNEL;
-
 /** A category of the guild, for a channel of the given kind to sit in; VALIDATION otherwise. */
 async function checkParent(
   tx: Transaction,
@@ -71,39 +67,6 @@ async function checkParent(
     .from(channels)
     .where(and(eq(channels.id, parentId), eq(channels.guildId, guildId)));
   if (parent?.kind !== 'category') throw validation(`${field}: must be a category of this guild`, field);
-}
-
-/** Sets or clears @everyone's VIEW_CHANNEL deny on the channel, keeping the overwrite's other bits. */
-async function setPrivate(tx: Transaction, channelId: string, guildId: string, hidden: boolean) {
-  const [current] = await tx
-    .select()
-    .from(channelOverwrites)
-    .where(and(eq(channelOverwrites.channelId, channelId), eq(channelOverwrites.targetId, guildId)));
-  const allow = (current?.allow ?? 0n) & ~VIEW;
-  const deny = hidden ? (current?.deny ?? 0n) | VIEW : (current?.deny ?? 0n) & ~VIEW;
-  if (allow === 0n && deny === 0n) {
-    if (current)
-      await tx
-        .delete(channelOverwrites)
-        .where(and(eq(channelOverwrites.channelId, channelId), eq(channelOverwrites.targetId, guildId)));
-    return;
-  }
-  await tx
-    .insert(channelOverwrites)
-    .values({ channelId, targetId: guildId, targetType: 'role', allow, deny })
-    .onConflictDoUpdate({
-      target: [channelOverwrites.channelId, channelOverwrites.targetId],
-      set: { allow, deny, targetType: 'role' },
-    });
-}
-
-function isPrivate(overwrites: OverwriteRow[], guildId: string): boolean {
-  const everyone = overwrites.find((o) => o.targetType === 'role' && o.targetId === guildId);
-  return everyone !== undefined && (everyone.deny & VIEW) !== 0n;
-}
-
-async function overwritesOf(tx: Transaction, channelId: string): Promise<OverwriteRow[]> {
-  return tx.select().from(channelOverwrites).where(eq(channelOverwrites.channelId, channelId));
 }
 
 /** The next position after the channel's siblings (same category, or none). */
@@ -131,8 +94,11 @@ const auditable = (c: ChannelRow) => ({
   bitrate: c.bitrate,
 });
 
+/** Guild channels; their permission overwrites are in overwrites.ts and served through this store. */
 export function channelsStore(db: Database, ids: SnowflakeGenerator) {
   return {
+    ...overwritesStore(db, ids),
+
     /** The guild's channels by position then id. */
     channelsOfGuild: (guildId: string): Promise<ChannelRow[]> =>
       db
@@ -170,14 +136,7 @@ export function channelsStore(db: Database, ids: SnowflakeGenerator) {
         const changes: AuditChangeRow[] = diff({}, auditable(channel));
         if (options.private) {
           await setPrivate(tx, channel.id, guildId, true);
-          if (options.keepVisibleFor)
-            await tx.insert(channelOverwrites).values({
-              channelId: channel.id,
-              targetId: options.keepVisibleFor,
-              targetType: 'member',
-              allow: VIEW,
-              deny: 0n,
-            });
+          if (options.keepVisibleFor) await letMemberView(tx, channel.id, options.keepVisibleFor);
           changes.push({ key: 'private', after: true });
         }
         await recordChange(
@@ -296,114 +255,5 @@ export function channelsStore(db: Database, ids: SnowflakeGenerator) {
           [guildEvent(by, 'ChannelsReordered', { channelIds: changes.map((c) => c.key) })],
         );
       }),
-
-    /**
-     * Creates or replaces the overwrite for its target, with an OVERWRITE_UPDATE entry. The target is
-     * checked again under the transaction: a role of the guild, or a member.
-     */
-    setChannelOverwrite: (
-      channelId: string,
-      guildId: string,
-      actorId: string,
-      values: OverwriteValues,
-      reason: string | null,
-    ): Promise<void> =>
-      db.transaction(async (tx) => {
-        await lockChannel(tx, channelId);
-        await checkTarget(tx, guildId, values);
-        const [before] = await tx
-          .select()
-          .from(channelOverwrites)
-          .where(
-            and(eq(channelOverwrites.channelId, channelId), eq(channelOverwrites.targetId, values.targetId)),
-          );
-        await tx
-          .insert(channelOverwrites)
-          .values({ channelId, ...values })
-          .onConflictDoUpdate({
-            target: [channelOverwrites.channelId, channelOverwrites.targetId],
-            set: { targetType: values.targetType, allow: values.allow, deny: values.deny },
-          });
-        await recordChannelChange(tx, ids, { guildId, actorId, reason }, channelId, {
-          action: 'OVERWRITE_UPDATE',
-          changes: overwriteChanges(values.targetId, before, values),
-          fields: ['overwrites'],
-        });
-      }),
-
-    /** Removes the overwrite for the target; NOT_FOUND when there is none. */
-    deleteChannelOverwrite: (
-      channelId: string,
-      guildId: string,
-      actorId: string,
-      targetId: string,
-      reason: string | null,
-    ): Promise<void> =>
-      db.transaction(async (tx) => {
-        await lockChannel(tx, channelId);
-        const [before] = await tx
-          .delete(channelOverwrites)
-          .where(and(eq(channelOverwrites.channelId, channelId), eq(channelOverwrites.targetId, targetId)))
-          .returning();
-        if (!before) throw notFound('Overwrite');
-        await recordChannelChange(tx, ids, { guildId, actorId, reason }, channelId, {
-          action: 'OVERWRITE_DELETE',
-          changes: overwriteChanges(targetId, before, undefined),
-          fields: ['overwrites'],
-        });
-      }),
   };
-}
-
-/** The audit entry and ChannelUpdated event of a change to one channel's settings or overwrites. */
-function recordChannelChange(
-  tx: Transaction,
-  ids: SnowflakeGenerator,
-  by: GuildActor,
-  channelId: string,
-  change: { action: AuditAction; changes: AuditChangeRow[]; fields: string[] },
-): Promise<BusEvent[]> {
-  return recordChange(
-    tx,
-    ids,
-    by,
-    { action: change.action, targetType: 'CHANNEL', targetId: channelId, changes: change.changes },
-    [guildEvent(by, 'ChannelUpdated', { channelId, fields: change.fields })],
-  );
-}
-
-async function checkTarget(tx: Transaction, guildId: string, target: OverwriteValues): Promise<void> {
-  if (target.targetType === 'role') {
-    const [role] = await tx
-      .select({ id: roles.id })
-      .from(roles)
-      .where(and(eq(roles.id, target.targetId), eq(roles.guildId, guildId)));
-    if (!role) throw notFound('Role');
-  } else {
-    const [member] = await tx
-      .select({ userId: guildMembers.userId })
-      .from(guildMembers)
-      .where(memberIs(guildId, target.targetId))
-      .for('share');
-    if (!member) throw notFound('Member');
-  }
-}
-
-/**
- * Audit changes of an overwrite: which target, and its allow and deny before and after (a side is
- * absent when the overwrite did not exist then).
- */
-function overwriteChanges(
-  targetId: string,
-  before: OverwriteRow | undefined,
-  after: OverwriteValues | undefined,
-): AuditChangeRow[] {
-  const side = (row: { targetType: string; allow: bigint; deny: bigint } | undefined) =>
-    row ? { targetId, targetType: row.targetType, allow: row.allow, deny: row.deny } : undefined;
-  const [b, a] = [side(before), side(after)];
-  return (['targetId', 'targetType', 'allow', 'deny'] as const).map((key) => ({
-    key,
-    ...(b ? { before: b[key] } : {}),
-    ...(a ? { after: a[key] } : {}),
-  }));
 }

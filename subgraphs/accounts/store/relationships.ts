@@ -6,14 +6,7 @@ import { appendToOutbox } from '@gochat/outbox';
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 
-import type { RelationshipStatus } from './generated/resolvers.ts';
-
-/** Where the caller stands with one other user (codegen maps GraphQL's Relationship to it). */
-export interface RelationshipRow {
-  userId: string;
-  status: RelationshipStatus;
-  since: Date;
-}
+import type { RelationshipRow, RelationshipStatus } from './rows.ts';
 
 const none = (userId: string): RelationshipRow => ({ userId, status: 'NONE', since: new Date() });
 

@@ -1,7 +1,7 @@
 import type { Logger } from '@gochat/log';
 import { createLogMailer, createSendPulseMailer, createSmtpMailer, type Mailer } from '@gochat/mail';
 
-import type { AccountsConfig } from './config.ts';
+import type { AccountsConfig } from '../config.ts';
 
 /** The mail provider the config names; config validation guarantees its settings are present. */
 export function createMailer(mail: AccountsConfig['mail'], log: Logger): Mailer {

@@ -4,7 +4,7 @@ import { describeOnBothDatabases } from '@gochat/testkit';
 import { eq } from 'drizzle-orm';
 import { expect, it } from 'vitest';
 
-import { openAccountsHarness } from './test-harness.ts';
+import { openAccountsHarness } from '../test-harness.ts';
 
 /*
  * better-auth's REST endpoints as the router proxies them: only those GoChat documents and uses are

@@ -2,7 +2,7 @@ import { IDENTITY_HEADER, type IdentityVerifier } from '@gochat/identity';
 import { rebuildRequest } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 
-import { AUTH_BASE_PATH, type Auth } from './auth.ts';
+import { AUTH_BASE_PATH, type Auth } from './better-auth.ts';
 import type { AuthRateLimits } from './rate-limit.ts';
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>

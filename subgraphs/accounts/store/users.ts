@@ -5,18 +5,7 @@ import { newEvent, subjects } from '@gochat/events';
 import { appendToOutbox } from '@gochat/outbox';
 import { and, eq, gt, inArray } from 'drizzle-orm';
 
-import { relationshipsStore } from './relationships.ts';
-
-export interface UserRow {
-  id: string;
-  name: string;
-  email: string;
-  emailVerified: boolean;
-  handle: string | null;
-  createdAt: Date;
-  /** Set by resolvers (not stored) when the caller is this user before their JWT exists (sign-in). */
-  viewerIsOwner?: boolean;
-}
+import type { UserRow } from './rows.ts';
 
 const columns = {
   id: user.id,
@@ -27,11 +16,9 @@ const columns = {
   createdAt: user.createdAt,
 };
 
-/** All of the accounts subgraph's SQL. better-auth runs its own queries on the same tables. */
-export function createAccountsStore(db: Database) {
+/** Users and their sessions. better-auth runs its own queries on the same tables. */
+export function usersStore(db: Database) {
   return {
-    ...relationshipsStore(db),
-
     async usersByIds(ids: readonly string[]): Promise<UserRow[]> {
       if (ids.length === 0) return [];
       return db
@@ -95,5 +82,3 @@ export function createAccountsStore(db: Database) {
     },
   };
 }
-
-export type AccountsStore = ReturnType<typeof createAccountsStore>;

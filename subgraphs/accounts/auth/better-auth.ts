@@ -8,10 +8,10 @@ import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { bearer } from 'better-auth/plugins/bearer';
 import { jwt } from 'better-auth/plugins/jwt';
 
-import { createAuthHooks, userFieldHooks } from './auth-hooks.ts';
-import type { AccountsConfig } from './config.ts';
+import type { AccountsConfig } from '../config.ts';
+import type { AccountsStore } from '../store/index.ts';
+import { createAuthHooks, userFieldHooks } from './hooks.ts';
 import { passwordResetMail, verificationMail } from './mail-templates.ts';
-import type { AccountsStore } from './store.ts';
 
 export interface AuthDeps {
   db: Database;
@@ -102,7 +102,7 @@ export function createAuth({ db, store, config, mailer, ids, log, kick }: AuthDe
       // Each deleted session recorded SessionRevoked in its transaction: publish it now.
       session: { delete: { after: () => Promise.resolve(kick()) } },
     },
-    // Errors of requests come back to auth-http.ts, which answers and logs them (better-auth would
+    // Errors of requests come back to http.ts, which answers and logs them (better-auth would
     // print client mistakes as coloured ERROR lines outside the JSON log).
     onAPIError: { throw: true },
     logger: { level: 'debug', log: (level, message, ...args) => logAuth(log, level, message, args) },

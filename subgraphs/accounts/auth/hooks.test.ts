@@ -1,7 +1,7 @@
 import { APIError } from 'better-auth/api';
 import { describe, expect, it } from 'vitest';
 
-import { userFieldHooks } from './auth-hooks.ts';
+import { userFieldHooks } from './hooks.ts';
 
 /** better-auth's user hooks: every write of user fields it makes obeys the GraphQL mutations' rules. */
 describe('userFieldHooks', () => {

@@ -1,7 +1,7 @@
 import { createRateLimiter, type KeyValueStore, type RateLimiter } from '@gochat/cache';
 import { rateLimited } from '@gochat/errors';
 
-import type { AccountsConfig } from './config.ts';
+import type { AccountsConfig } from '../config.ts';
 
 /** Actions that send mail or guess credentials: limited per client IP, across REST and GraphQL. */
 export type StrictAction =

@@ -2,8 +2,8 @@ import { DomainError, parseInput } from '@gochat/errors';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
 import { jwtVerify } from 'jose';
 
-import type { AccountsStore } from './store.ts';
-import { authUserFields } from './validation.ts';
+import type { AccountsStore } from '../store/index.ts';
+import { authUserFields } from '../validation.ts';
 
 /**
  * The user fields of a better-auth write, checked by GoChat's rules (validation.ts) and normalized

@@ -1,0 +1,209 @@
+// @ts-check
+/**
+ * Import boundaries (decision 0039), checked by dependency-cruiser in `npm run lint`:
+ *
+ *   bin → cli → subgraphs/<name>, router, workers → packages (+ drizzle, the schema package)
+ *
+ * A layer imports only the layers below it and external modules; subgraphs never import each other;
+ * nothing but bin/ imports cli/; and there is no import cycle anywhere. e2e/, bench/ and scripts/
+ * are tools over the whole code and may import any layer but cli/. scripts/boundaries.test.ts runs
+ * these rules over a fixture tree, one violation of each.
+ *
+ * Paths are regular expressions over paths from the repository root; workspace imports
+ * (`@gochat/bus`) resolve to the package's files (`packages/bus/src/index.ts`).
+ */
+
+/** The package layer: packages/* and drizzle/ (the @gochat/drizzle workspace). */
+const PACKAGES = '^(packages|drizzle)/';
+/** Node's own modules and node_modules are external; a `pathNot` of a layer rule lists them. */
+const EXTERNAL = '(^|/)node_modules/';
+/** Imports of cli/ are not-to-cli's to report (once), whichever layer they come from. */
+const CLI = '^cli/';
+
+/**
+ * Today's violations, each removed by work in flight; delete an entry when its fix lands (a stale
+ * entry hides nothing, but it is noise). Exact from → to pairs: a new violation is never covered.
+ * @type {({ rule: string, fix: string } & ({ from: string, to: string } | { cycle: string[] }))[]}
+ */
+const KNOWN_VIOLATIONS = [
+  // The message store moves into packages/message-store (issue 12, point 2; message-store branch):
+  // guilds then imports the package, not the messages subgraph.
+  ...[
+    ['subgraphs/guilds/role.ts', 'subgraphs/messages/timeline/port.ts'],
+    ['subgraphs/guilds/role.ts', 'subgraphs/messages/timeline/postgres.ts'],
+    ['subgraphs/guilds/store/index.ts', 'subgraphs/messages/timeline/port.ts'],
+    ['subgraphs/guilds/store/invites.ts', 'subgraphs/messages/timeline/port.ts'],
+    ['subgraphs/guilds/store/moderation.ts', 'subgraphs/messages/store/channel-state.ts'],
+    ['subgraphs/guilds/store/moderation.ts', 'subgraphs/messages/timeline/port.ts'],
+  ].map(([from, to]) => ({ rule: 'subgraphs-apart', from, to, fix: 'packages/message-store' })),
+  // ScyllaDB's client and migrations move with the message store into packages/message-store and take
+  // their settings as plain parameters, not cli/'s HostConfig (message-store branch).
+  ...[
+    ['scylla/client.ts', 'cli/host-config.ts'],
+    ['scylla/migrate.ts', 'cli/host-config.ts'],
+    ['subgraphs/messages/timeline/open.ts', 'cli/host-config.ts'],
+  ].map(([from, to]) => ({ rule: 'not-to-cli', from, to, fix: 'packages/message-store' })),
+  ...[
+    ['subgraphs/messages/timeline/open.ts', 'scylla/client.ts'],
+    ['subgraphs/messages/timeline/open.ts', 'scylla/migrate.ts'],
+    ['subgraphs/messages/timeline/timeline.int.test.ts', 'scylla/client.ts'],
+    ['subgraphs/messages/timeline/timeline.int.test.ts', 'scylla/migrate.ts'],
+    ['subgraphs/messages/timeline/cql-schema.test.ts', 'scylla/migrate.ts'],
+  ].map(([from, to]) => ({ rule: 'subgraph-layer', from, to, fix: 'packages/message-store' })),
+  // Cycles whose back edge is a type-only import, each given by its modules (whichever of its imports
+  // dependency-cruiser names, the same cycle matches; a new cycle does not).
+  // messages: store → access.ts → resolvers/context.ts → store (the message-store branch restructures
+  // subgraphs/messages).
+  ...[
+    ['store/index.ts', 'store/threads.ts', 'access.ts', 'resolvers/context.ts'],
+    ['store/index.ts', 'store/messages.ts', 'access.ts', 'resolvers/context.ts'],
+  ].map((modules) => ({
+    rule: 'no-circular',
+    cycle: modules.map((m) => `subgraphs/messages/${m}`),
+    fix: 'the message-store branch',
+  })),
+  // router: RouterContext (yoga.ts) and RouterConfig (config.ts) are imported back as types. No fix is
+  // in flight that I know of: the router's owner moves each type beside what both need.
+  ...[
+    ['router/yoga.ts', 'router/rate-limits.ts'],
+    ['router/config.ts', 'router/rate-limit-rules.ts'],
+  ].map((cycle) => ({ rule: 'no-circular', cycle, fix: "the router's owner" })),
+];
+
+/**
+ * Folders of router/ and workers/ that import each other today (dependency-cruiser cannot list
+ * folder-level violations as known, so these pairs are cut out of the folder rule instead).
+ * router/subscriptions ↔ router/realtime: the shared live core gives them one direction (issue 12,
+ * point 5; router-core branch).
+ */
+const KNOWN_FOLDER_CYCLES = [
+  ['router/subscriptions', 'router/realtime'],
+  ['router/realtime', 'router/subscriptions'],
+];
+
+/**
+ * No two folders of router/ or workers/ import each other, directly or around a loop: each deployable's
+ * areas have one direction. One rule for every folder, and one for each folder with known pairs that
+ * leaves out exactly those pairs.
+ * @returns {import('dependency-cruiser').IForbiddenRuleType[]}
+ */
+function folderCycleRules() {
+  const rule = {
+    name: 'folders-one-way',
+    severity: /** @type {const} */ ('error'),
+    scope: /** @type {const} */ ('folder'),
+    comment:
+      'These folders of one deployable import each other. Give them one direction: move what both ' +
+      'need into a third folder (or a package), or pass it in.',
+  };
+  const exact = (/** @type {string[]} */ paths) => `^(${paths.join('|')})$`;
+  const known = [...new Set(KNOWN_FOLDER_CYCLES.map(([from]) => from))];
+  return [
+    {
+      ...rule,
+      from: { path: '^(router|workers)(/|$)', pathNot: exact(known) },
+      to: { path: '^$1(/|$)', circular: true },
+    },
+    ...known.map((from) => ({
+      ...rule,
+      from: { path: exact([from]) },
+      to: {
+        path: `^${from.split('/')[0]}(/|$)`,
+        pathNot: exact(KNOWN_FOLDER_CYCLES.filter(([f]) => f === from).map(([, to]) => to)),
+        circular: true,
+      },
+    })),
+  ];
+}
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+export default {
+  forbidden: [
+    {
+      name: 'package-layer',
+      severity: 'error',
+      comment:
+        'A package imports only other packages and external modules: it is the bottom layer, shared by ' +
+        'subgraphs, the router, workers and the CLI. Move what it needs into a package, or pass it in.',
+      from: { path: PACKAGES },
+      to: { pathNot: [PACKAGES, EXTERNAL, CLI], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'subgraphs-apart',
+      severity: 'error',
+      comment:
+        'A subgraph never imports another subgraph: shared code goes into a package, and data of ' +
+        'another domain is read through its port (see docs/decisions/0003).',
+      from: { path: '^subgraphs/([^/]+)/' },
+      to: { path: '^subgraphs/', pathNot: '^subgraphs/$1/' },
+    },
+    {
+      name: 'subgraph-layer',
+      severity: 'error',
+      comment: 'A subgraph imports its own folder, packages and external modules only.',
+      from: { path: '^subgraphs/' },
+      to: { pathNot: ['^subgraphs/', PACKAGES, EXTERNAL, CLI], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'router-layer',
+      severity: 'error',
+      comment:
+        "The router imports its own folder, packages and external modules only, never a subgraph's " +
+        'internals: what it shares with a subgraph lives in a package.',
+      from: { path: '^router/' },
+      to: { pathNot: ['^router/', PACKAGES, EXTERNAL, CLI], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'worker-layer',
+      severity: 'error',
+      comment:
+        'Workers import workers/ (the harness and their own files), packages and external modules only.',
+      from: { path: '^workers/' },
+      to: { pathNot: ['^workers/', PACKAGES, EXTERNAL, CLI], dependencyTypesNot: ['core'] },
+    },
+    {
+      name: 'not-to-cli',
+      severity: 'error',
+      comment:
+        'Nothing imports cli/ but bin/: the CLI is the host on top of every role. Take what is needed ' +
+        'as a parameter, or move it into a package.',
+      from: { pathNot: '^(cli|bin)/' },
+      to: { path: '^cli/' },
+    },
+    ...folderCycleRules(),
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment:
+        'This import closes a cycle. Give the modules one direction: move what both need into a third ' +
+        'module, or pass it in.',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    // Type-only imports count too: a type from cli/ ties a package to the CLI as much as a value does.
+    tsPreCompilationDeps: true,
+    doNotFollow: { path: EXTERNAL },
+    exclude: { path: ['^(node_modules|data|\\.git)/', EXTERNAL] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      // Types-only packages (@graphql-typed-document-node/core) name their entry in `typings`.
+      mainFields: ['module', 'main', 'types', 'typings'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
+    },
+    knownViolations: KNOWN_VIOLATIONS.map((known) => ({
+      rule: { name: known.rule, severity: /** @type {const} */ ('error') },
+      ...('cycle' in known
+        ? {
+            type: /** @type {const} */ ('cycle'),
+            from: known.cycle[0] ?? '',
+            to: known.cycle[1] ?? '',
+            cycle: known.cycle.map((name) => ({ name, dependencyTypes: [] })),
+          }
+        : { type: /** @type {const} */ ('dependency'), from: known.from, to: known.to }),
+      comment: `known today; removed by ${known.fix}`,
+    })),
+  },
+};

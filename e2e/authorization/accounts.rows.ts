@@ -1,0 +1,154 @@
+import {
+  AuthzAcceptFriendRequestDocument,
+  AuthzBlockUserDocument,
+  AuthzDeclineFriendRequestDocument,
+  AuthzRelationshipsDocument,
+  AuthzRemoveFriendDocument,
+  AuthzSendFriendRequestDocument,
+  AuthzUnblockUserDocument,
+  MeDocument,
+  RefreshJwtDocument,
+  RequestPasswordResetDocument,
+  ResendVerificationEmailDocument,
+  ResetPasswordDocument,
+  SessionActiveDocument,
+  SignInDocument,
+  SignOutDocument,
+  SignUpDocument,
+  UpdateProfileDocument,
+  UserByHandleDocument,
+  UserByIdDocument,
+  VerifyEmailDocument,
+  gql,
+  gqlOk,
+} from '@gochat/testkit';
+
+import { blockerOfEveryone, spareUser } from './fixtures.ts';
+import { everyone, nobody, op, opWith, row, signedIn, type Rows } from './rows.ts';
+import { PEOPLE, call, ok, outcomeOf, perCaller, unique, type Outcome, type World } from './world.ts';
+
+/** OK when the JWT's session is active, INACTIVE when it ended, else the refusal's code. */
+async function sessionOutcome(w: World, jwt: string | undefined): Promise<Outcome> {
+  const result = await gql(w.url, SessionActiveDocument, {}, jwt);
+  if (!result.data) return outcomeOf(result);
+  return result.data.sessionActive ? 'OK' : 'INACTIVE';
+}
+
+/** A spare user who sent every signed-in caller a friend request. */
+async function requesterOfEveryone(w: World) {
+  const requester = w.take();
+  await perCaller(PEOPLE, (p) =>
+    gqlOk(w.url, AuthzSendFriendRequestDocument, { handle: w.people[p].handle }, requester.jwt),
+  );
+  return requester;
+}
+
+/** The accounts subgraph: profiles, sessions, sign-up and sign-in, friends and blocks. */
+export const accountsRows: Rows = {
+  // --- accounts: sign-up and sign-in work without a JWT; the rest needs one ---
+  'Query.me': op(signedIn, MeDocument, () => ({})),
+  'Query.user': op(signedIn, UserByIdDocument, (w) => ({ id: w.people.owner.id })),
+  'Query.userByHandle': op(signedIn, UserByHandleDocument, () => ({ handle: 'nobody_here' })),
+  // About the caller's own session: the router asks it as the user when a WebSocket opens.
+  'Query.sessionActive': row({ expect: signedIn, run: (w, c) => sessionOutcome(w, w.jwt(c)) }),
+  'Query.sessionActive — a signed-out session': row({
+    expect: { ...everyone('INACTIVE'), anonymous: 'UNAUTHENTICATED' },
+    run: async (w, c) => {
+      if (c === 'anonymous') return sessionOutcome(w, undefined);
+      const { signIn } = await gqlOk(w.url, SignInDocument, {
+        input: { email: w.people[c].email, password: w.people[c].password },
+      });
+      await gqlOk(w.url, SignOutDocument, {}, signIn.jwt);
+      return sessionOutcome(w, signIn.jwt);
+    },
+  }),
+  'Mutation.signUp': op(everyone('OK'), SignUpDocument, () => ({
+    input: { email: `authz-${unique()}@example.test`, password: 'long enough', displayName: 'A' },
+  })),
+  'Mutation.resendVerificationEmail': op(everyone('OK'), ResendVerificationEmailDocument, () => ({
+    email: `x-${unique()}@example.test`,
+  })),
+  // Reachable by anyone: the token is the credential, so a bogus one is refused on its own merits.
+  'Mutation.verifyEmail': op(everyone('INVALID_TOKEN'), VerifyEmailDocument, () => ({ token: 'bogus' })),
+  'Mutation.signIn': op(everyone('OK'), SignInDocument, (w) => ({
+    input: { email: w.people.member.email, password: w.people.member.password },
+  })),
+  // The session token is the credential: anonymous has none, so it sends a made-up one.
+  'Mutation.refreshJwt': row({
+    expect: signedIn,
+    run: async (w, c) =>
+      outcomeOf(
+        await gql(w.url, RefreshJwtDocument, {
+          sessionToken: c === 'anonymous' ? 'no-session' : w.people[c].sessionToken,
+        }),
+      ),
+  }),
+  'Mutation.signOut': row({
+    expect: signedIn,
+    run: async (w, c) => {
+      if (c === 'anonymous') return call(w, c, SignOutDocument, {});
+      // A throwaway session, so the caller's main one survives for the other rows.
+      const { signIn } = await gqlOk(w.url, SignInDocument, {
+        input: { email: w.people[c].email, password: w.people[c].password },
+      });
+      return outcomeOf(await gql(w.url, SignOutDocument, {}, signIn.jwt));
+    },
+  }),
+  'Mutation.requestPasswordReset': op(everyone('OK'), RequestPasswordResetDocument, () => ({
+    email: `x-${unique()}@example.test`,
+  })),
+  'Mutation.resetPassword': op(everyone('INVALID_TOKEN'), ResetPasswordDocument, () => ({
+    token: 'bogus',
+    newPassword: 'long enough',
+  })),
+  'Mutation.updateProfile': op(signedIn, UpdateProfileDocument, (w, c) => ({
+    input: { displayName: `Renamed ${c}` },
+  })),
+
+  // --- friends and blocks: about the caller's own relationships, so any signed-in user ---
+  'Query.relationships': op(signedIn, AuthzRelationshipsDocument, () => ({})),
+  'Mutation.sendFriendRequest': opWith(signedIn, spareUser, AuthzSendFriendRequestDocument, (target) => ({
+    handle: target.handle,
+  })),
+  'Mutation.sendFriendRequest — to a user who blocked the caller': opWith(
+    nobody,
+    blockerOfEveryone,
+    AuthzSendFriendRequestDocument,
+    (blocker) => ({ handle: blocker.handle }),
+  ),
+  'Mutation.acceptFriendRequest': opWith(
+    signedIn,
+    requesterOfEveryone,
+    AuthzAcceptFriendRequestDocument,
+    (requester) => ({ userId: requester.id }),
+  ),
+  'Mutation.declineFriendRequest': opWith(
+    signedIn,
+    requesterOfEveryone,
+    AuthzDeclineFriendRequestDocument,
+    (requester) => ({ userId: requester.id }),
+  ),
+  'Mutation.removeFriend': opWith(
+    signedIn,
+    async (w) => {
+      const friend = await requesterOfEveryone(w);
+      await perCaller(PEOPLE, (p) => ok(w, p, AuthzAcceptFriendRequestDocument, { userId: friend.id }));
+      return friend;
+    },
+    AuthzRemoveFriendDocument,
+    (friend) => ({ userId: friend.id }),
+  ),
+  'Mutation.blockUser': opWith(signedIn, spareUser, AuthzBlockUserDocument, (target) => ({
+    userId: target.id,
+  })),
+  'Mutation.unblockUser': opWith(
+    signedIn,
+    async (w) => {
+      const target = w.take();
+      await perCaller(PEOPLE, (p) => ok(w, p, AuthzBlockUserDocument, { userId: target.id }));
+      return target;
+    },
+    AuthzUnblockUserDocument,
+    (target) => ({ userId: target.id }),
+  ),
+};

@@ -1,0 +1,13 @@
+import { DateTimeScalar, mergeResolvers } from '@gochat/subgraph-kit';
+
+import type { Resolvers } from '../generated/resolvers.ts';
+import { authResolvers } from './auth.ts';
+import { relationshipsResolvers } from './relationships.ts';
+import { usersResolvers } from './users.ts';
+
+export type { AccountsContext } from './context.ts';
+
+export const resolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  ...mergeResolvers(usersResolvers, authResolvers, relationshipsResolvers),
+};

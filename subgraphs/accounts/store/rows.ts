@@ -1,0 +1,25 @@
+// What the store answers; codegen maps the GraphQL types to these (codegen.ts).
+
+export interface UserRow {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified: boolean;
+  handle: string | null;
+  createdAt: Date;
+  /** Set by resolvers (not stored) when the caller is this user before their JWT exists (sign-in). */
+  viewerIsOwner?: boolean;
+}
+
+/**
+ * GraphQL's RelationshipStatus, spelled here so the store never imports generated code (which imports
+ * the store's rows: a cycle). The compiler checks the two agree where resolvers pass one to the other.
+ */
+export type RelationshipStatus = 'NONE' | 'FRIEND' | 'OUTGOING_REQUEST' | 'INCOMING_REQUEST' | 'BLOCKED';
+
+/** Where the caller stands with one other user (GraphQL's Relationship). */
+export interface RelationshipRow {
+  userId: string;
+  status: RelationshipStatus;
+  since: Date;
+}
