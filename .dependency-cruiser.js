@@ -25,50 +25,7 @@ const CLI = '^cli/';
  * entry hides nothing, but it is noise). Exact from → to pairs: a new violation is never covered.
  * @type {({ rule: string, fix: string } & ({ from: string, to: string } | { cycle: string[] }))[]}
  */
-const KNOWN_VIOLATIONS = [
-  // The message store moves into packages/message-store (issue 12, point 2; message-store branch):
-  // guilds then imports the package, not the messages subgraph.
-  ...[
-    ['subgraphs/guilds/role.ts', 'subgraphs/messages/timeline/port.ts'],
-    ['subgraphs/guilds/role.ts', 'subgraphs/messages/timeline/postgres.ts'],
-    ['subgraphs/guilds/store/index.ts', 'subgraphs/messages/timeline/port.ts'],
-    ['subgraphs/guilds/store/invites.ts', 'subgraphs/messages/timeline/port.ts'],
-    ['subgraphs/guilds/store/moderation.ts', 'subgraphs/messages/store/channel-state.ts'],
-    ['subgraphs/guilds/store/moderation.ts', 'subgraphs/messages/timeline/port.ts'],
-  ].map(([from, to]) => ({ rule: 'subgraphs-apart', from, to, fix: 'packages/message-store' })),
-  // ScyllaDB's client and migrations move with the message store into packages/message-store and take
-  // their settings as plain parameters, not cli/'s HostConfig (message-store branch).
-  ...[
-    ['scylla/client.ts', 'cli/host-config.ts'],
-    ['scylla/migrate.ts', 'cli/host-config.ts'],
-    ['subgraphs/messages/timeline/open.ts', 'cli/host-config.ts'],
-  ].map(([from, to]) => ({ rule: 'not-to-cli', from, to, fix: 'packages/message-store' })),
-  ...[
-    ['subgraphs/messages/timeline/open.ts', 'scylla/client.ts'],
-    ['subgraphs/messages/timeline/open.ts', 'scylla/migrate.ts'],
-    ['subgraphs/messages/timeline/timeline.int.test.ts', 'scylla/client.ts'],
-    ['subgraphs/messages/timeline/timeline.int.test.ts', 'scylla/migrate.ts'],
-    ['subgraphs/messages/timeline/cql-schema.test.ts', 'scylla/migrate.ts'],
-  ].map(([from, to]) => ({ rule: 'subgraph-layer', from, to, fix: 'packages/message-store' })),
-  // Cycles whose back edge is a type-only import, each given by its modules (whichever of its imports
-  // dependency-cruiser names, the same cycle matches; a new cycle does not).
-  // messages: store → access.ts → resolvers/context.ts → store (the message-store branch restructures
-  // subgraphs/messages).
-  ...[
-    ['store/index.ts', 'store/threads.ts', 'access.ts', 'resolvers/context.ts'],
-    ['store/index.ts', 'store/messages.ts', 'access.ts', 'resolvers/context.ts'],
-  ].map((modules) => ({
-    rule: 'no-circular',
-    cycle: modules.map((m) => `subgraphs/messages/${m}`),
-    fix: 'the message-store branch',
-  })),
-  // router: RouterContext (yoga.ts) and RouterConfig (config.ts) are imported back as types. No fix is
-  // in flight that I know of: the router's owner moves each type beside what both need.
-  ...[
-    ['router/yoga.ts', 'router/rate-limits.ts'],
-    ['router/config.ts', 'router/rate-limit-rules.ts'],
-  ].map((cycle) => ({ rule: 'no-circular', cycle, fix: "the router's owner" })),
-];
+const KNOWN_VIOLATIONS = [];
 
 /**
  * Folders of router/ and workers/ that import each other today (dependency-cruiser cannot list
@@ -76,10 +33,7 @@ const KNOWN_VIOLATIONS = [
  * router/subscriptions ↔ router/realtime: the shared live core gives them one direction (issue 12,
  * point 5; router-core branch).
  */
-const KNOWN_FOLDER_CYCLES = [
-  ['router/subscriptions', 'router/realtime'],
-  ['router/realtime', 'router/subscriptions'],
-];
+const KNOWN_FOLDER_CYCLES = [];
 
 /**
  * No two folders of router/ or workers/ import each other, directly or around a loop: each deployable's
