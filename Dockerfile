@@ -19,6 +19,7 @@ COPY packages ./packages
 COPY drizzle ./drizzle
 COPY subgraphs ./subgraphs
 COPY router ./router
+COPY scylla ./scylla
 COPY supergraph ./supergraph
 USER node
 ENTRYPOINT ["node", "bin/gochat.js"]

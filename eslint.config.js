@@ -47,7 +47,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', 'bench/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
 );

@@ -22,7 +22,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['{packages,subgraphs,router,cli,drizzle,scripts}/**/*.test.ts'],
+          include: ['{packages,subgraphs,router,workers,cli,drizzle,scripts}/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           testTimeout: 20_000,
         },
@@ -32,7 +32,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           sequence: { groupOrder: 1 },
-          include: ['{packages,subgraphs,router,cli,drizzle,scripts}/**/*.int.test.ts'],
+          include: ['{packages,subgraphs,router,workers,cli,drizzle,scripts}/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -77,9 +77,13 @@ interface Response<T> {
  * A prepared GraphQL operation: the query text is fixed, only the variables change per call, as in a
  * real client. Throws on any error so a benchmark never times failures.
  */
-export function operation<T, V extends Record<string, unknown>>(url: string, query: string, jwt: string) {
+export function operation<T, V extends Record<string, unknown>>(
+  url: string,
+  query: string,
+  jwt: string | undefined,
+) {
   const endpoint = `${url}/graphql`;
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${jwt}` };
+  const headers = { 'content-type': 'application/json', ...(jwt ? { authorization: `Bearer ${jwt}` } : {}) };
   return async (variables: V): Promise<T> => {
     const response = await fetch(endpoint, {
       method: 'POST',
@@ -113,6 +117,9 @@ export const SEND = `mutation BenchSend($channelId: ID!, $content: String!) {
 
 /** Answered by the router's gateway alone: the floor under any request (HTTP, JWT check, planning). */
 export const TYPENAME = `query Floor { __typename }`;
+
+/** The smallest operation that reaches a subgraph (accounts): the floor plus one hop. */
+export const ME = `query Me { me { id } }`;
 
 export interface PageData {
   messages: Array<{ id: string }>;

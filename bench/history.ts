@@ -7,15 +7,21 @@
  *
  * Run: npx tsx bench/history.ts [pglite|postgres]   (default: both)
  * BENCH_MESSAGES=100000 seeds fewer messages for a quick look (the results then say so).
+ * `npx tsx bench/history.ts floor [pglite|postgres]` times only the router's own cost, without the seed
+ * (bench/router-floor.ts); BENCH_CPU_PROF=<dir> makes the gochat process write a V8 CPU profile there
+ * (bench/cpu-profile.mjs).
  * GOCHAT_BENCH_DATABASE_URL: the PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { openDatabase, type Database, type DatabaseHandle } from '@gochat/db';
 import { messages } from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { silentLogger } from '@gochat/log';
+import { createPostgresTimeline, NO_MENTIONS } from '@gochat/message-store';
 import { realServer, type GochatProcess } from '@gochat/testkit';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -23,8 +29,6 @@ import { desc, eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 
 import { createMessageWritesStore } from '../subgraphs/messages/store/messages.ts';
-import { NO_MENTIONS } from '../subgraphs/messages/timeline/port.ts';
-import { createPostgresTimeline } from '../subgraphs/messages/timeline/postgres.ts';
 import { RELAXED_LIMITS, tempConfig } from '../e2e/support.ts';
 import {
   HISTORY_PAGE,
@@ -46,11 +50,14 @@ import {
   seededRandom,
   type RawQuery,
 } from './history-seed.ts';
+import { measureFloor, reportFloor } from './router-floor.ts';
 import { createScratchDatabase } from './scratch-database.ts';
 import { ms, throughput, timed, type Latency, type Throughput } from './timing.ts';
 
 /* eslint-disable no-process-env -- a command-line tool configured by its environment */
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
+const FLOOR_RUNS = Number(process.env.BENCH_FLOOR_RUNS ?? 2_000);
+const CPU_PROFILE_DIR = process.env.BENCH_CPU_PROF;
 /* eslint-enable no-process-env */
 const DAYS = 730;
 const PAGE = 50;
@@ -257,45 +264,67 @@ async function measureRouter(
   return { floor, router, routerAuthors, send };
 }
 
-async function runMode(mode: Mode): Promise<ModeResult> {
+interface ModeSetup {
+  env: Record<string, string>;
+  setup: string;
+  open: () => Promise<DatabaseHandle>;
+  /** Run in reverse order at the end. */
+  cleanups: Array<() => Promise<void>>;
+}
+
+/** The environment of `gochat start` for a mode, with what must be removed afterwards. */
+async function modeSetup(mode: Mode): Promise<ModeSetup> {
   const { dir, file } = tempConfig(
     `${RELAXED_LIMITS}\nmessages:\n  sendRate: { points: 1000000, windowSeconds: 1 }\n`,
   );
   const cleanups: Array<() => Promise<void>> = [() => fs.promises.rm(dir, { recursive: true, force: true })];
   const env: Record<string, string> = { GOCHAT_CONFIG: file };
-  let setup: string;
-  let open: () => Promise<DatabaseHandle>;
+  if (CPU_PROFILE_DIR)
+    Object.assign(env, {
+      NODE_OPTIONS: `--import ${fileURLToPath(new URL('./cpu-profile.mjs', import.meta.url))}`,
+      CPU_PROF_DIR: path.resolve(CPU_PROFILE_DIR),
+    });
   if (mode === 'pglite') {
     env.DATA_DIR = dir;
-    setup = 'embedded monolith: PGlite, in-process bus, in-memory cache';
-    open = () => openDatabase({ dataDir: dir, poolSize: 1, log: silentLogger });
-  } else {
-    const { name, url, drop } = await createScratchDatabase();
-    cleanups.push(drop);
-    env.DATABASE_URL = url;
-    open = () => openDatabase({ url, dataDir: dir, poolSize: 4, log: silentLogger });
-    const [natsUrl, redisUrl] = [await realServer('nats'), await realServer('redis')];
-    const prefix = name.replace(/_/g, '-');
-    if (natsUrl) {
-      Object.assign(env, { NATS_URL: natsUrl, NATS_PREFIX: prefix, NATS_STREAM: name.toUpperCase() });
-      cleanups.push(async () => {
-        const nc = await connect({ servers: natsUrl });
-        await (await jetstreamManager(nc)).streams.delete(name.toUpperCase()).catch(() => undefined);
-        await nc.close();
-      });
-    }
-    if (redisUrl) {
-      Object.assign(env, { REDIS_URL: redisUrl, REDIS_PREFIX: `${name}:` });
-      cleanups.push(async () => {
-        const redis = new Redis(redisUrl);
-        const keys = await redis.keys(`${name}:*`);
-        if (keys.length) await redis.del(...keys);
-        await redis.quit();
-      });
-    }
-    setup = `monolith on PostgreSQL 15${natsUrl ? ', NATS JetStream' : ', in-process bus'}${redisUrl ? ', Redis' : ', in-memory cache'}`;
+    return {
+      env,
+      cleanups,
+      setup: 'embedded monolith: PGlite, in-process bus, in-memory cache',
+      open: () => openDatabase({ dataDir: dir, poolSize: 1, log: silentLogger }),
+    };
   }
+  const { name, url, drop } = await createScratchDatabase();
+  cleanups.push(drop);
+  env.DATABASE_URL = url;
+  const [natsUrl, redisUrl] = [await realServer('nats'), await realServer('redis')];
+  const prefix = name.replace(/_/g, '-');
+  if (natsUrl) {
+    Object.assign(env, { NATS_URL: natsUrl, NATS_PREFIX: prefix, NATS_STREAM: name.toUpperCase() });
+    cleanups.push(async () => {
+      const nc = await connect({ servers: natsUrl });
+      await (await jetstreamManager(nc)).streams.delete(name.toUpperCase()).catch(() => undefined);
+      await nc.close();
+    });
+  }
+  if (redisUrl) {
+    Object.assign(env, { REDIS_URL: redisUrl, REDIS_PREFIX: `${name}:` });
+    cleanups.push(async () => {
+      const redis = new Redis(redisUrl);
+      const keys = await redis.keys(`${name}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    });
+  }
+  return {
+    env,
+    cleanups,
+    setup: `monolith on PostgreSQL 15${natsUrl ? ', NATS JetStream' : ', in-process bus'}${redisUrl ? ', Redis' : ', in-memory cache'}`,
+    open: () => openDatabase({ url, dataDir: dir, poolSize: 4, log: silentLogger }),
+  };
+}
 
+async function runMode(mode: Mode): Promise<ModeResult> {
+  const { env, setup, open, cleanups } = await modeSetup(mode);
   let gochat: GochatProcess | undefined;
   try {
     console.error(`[${mode}] starting gochat, signing up ${SENDERS} users, creating the guild`);
@@ -383,18 +412,44 @@ function report(results: ModeResult[], load: { before: number[]; after: number[]
   }
 }
 
-const argument = process.argv[2];
+/** The floor mode: sign up one user, then time only the router's own cost (no seed, no store runs). */
+async function runFloor(mode: Mode): Promise<void> {
+  const { env, setup, cleanups } = await modeSetup(mode);
+  let gochat: GochatProcess | undefined;
+  try {
+    gochat = await startMonolith(env);
+    const community = await createCommunity(gochat, 0);
+    const probes = await measureFloor(gochat, await signIn(gochat.url, community.owner), FLOOR_RUNS);
+    const load = os.loadavg();
+    console.log(`# bench:history floor, ${mode}: ${setup}, ${new Date().toISOString()}\n`);
+    console.log(
+      `${os.cpus().length} cores, Node ${process.version}, load after: ${load.map((l) => l.toFixed(2)).join(' ')}; ` +
+        `${FLOOR_RUNS} runs per request, interleaved in rounds of 100. Times in ms.\n`,
+    );
+    reportFloor(probes);
+  } finally {
+    if (gochat) await gochat.stop('SIGTERM');
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((e: unknown) => console.error(e));
+  }
+}
+
+const args = process.argv.slice(2);
+const floorOnly = args[0] === 'floor';
+const argument = floorOnly ? args[1] : args[0];
 if (argument !== undefined && argument !== 'pglite' && argument !== 'postgres')
   throw new Error(`unknown mode ${argument}: pglite or postgres`);
-const modes: Mode[] = argument === undefined ? ['postgres', 'pglite'] : [argument];
-const before = os.loadavg();
-// Other work on the machine skews latency: sample the load so the report can say how busy it was.
-const loadSamples: number[] = [];
-const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]!), 5_000);
-const results: ModeResult[] = [];
-try {
-  for (const mode of modes) results.push(await runMode(mode));
-} finally {
-  clearInterval(sampler);
+if (floorOnly) await runFloor(argument ?? 'pglite');
+else {
+  const modes: Mode[] = argument === undefined ? ['postgres', 'pglite'] : [argument];
+  const before = os.loadavg();
+  // Other work on the machine skews latency: sample the load so the report can say how busy it was.
+  const loadSamples: number[] = [];
+  const sampler = setInterval(() => loadSamples.push(os.loadavg()[0]!), 5_000);
+  const results: ModeResult[] = [];
+  try {
+    for (const mode of modes) results.push(await runMode(mode));
+  } finally {
+    clearInterval(sampler);
+  }
+  report(results, { before, after: os.loadavg(), max: Math.max(0, ...loadSamples) });
 }
-report(results, { before, after: os.loadavg(), max: Math.max(0, ...loadSamples) });

@@ -11,6 +11,7 @@ import os from 'node:os';
 import { openDatabase, queryRows, type Database } from '@gochat/db';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { silentLogger } from '@gochat/log';
+import { createPostgresTimeline } from '@gochat/message-store';
 import {
   DEFAULT_EVERYONE_PERMISSIONS,
   PERMISSIONS,
@@ -21,7 +22,6 @@ import {
 import { sql, type SQL } from 'drizzle-orm';
 
 import { createReadStatesStore } from '../subgraphs/messages/store/read-states.ts';
-import { createPostgresTimeline } from '../subgraphs/messages/timeline/postgres.ts';
 import { createScratchDatabase } from './scratch-database.ts';
 
 const GUILDS = 100;

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 
 import { ENV_VARS } from '@gochat/config';
-import { ROLE_NAMES } from '@gochat/lifecycle';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+
+import { ROLES, ROLE_NAMES, subgraphOf } from './registry.ts';
 
 /**
  * Docker cannot run on these machines, so compose.yaml is checked against the code instead: every
@@ -93,14 +94,24 @@ describe('compose.yaml', () => {
 
   it('points the router at each subgraph service by the variables the router reads', () => {
     const router = compose.services.router!;
-    for (const [variable, service] of [
-      ['ACCOUNTS_URL', 'accounts'],
-      ['GUILDS_URL', 'guilds'],
-      ['MESSAGES_URL', 'messages'],
-    ] as const) {
-      const url = new URL(String(router.environment?.[variable]));
+    const subgraphs = Object.values(ROLES).flatMap((spec) => subgraphOf(spec) ?? []);
+    expect(subgraphs.length).toBeGreaterThan(0);
+    for (const service of subgraphs) {
+      const url = new URL(String(router.environment?.[`${service.toUpperCase()}_URL`]));
       expect(url.hostname).toBe(service);
       expect(url.port).toBe(String(compose.services[service]!.environment?.PORT));
+    }
+  });
+
+  it('starts each role after the infrastructure it needs', () => {
+    for (const [, service] of roles()) {
+      const role = ROLES[service.command![1] as keyof typeof ROLES];
+      const dependsOn = Object.keys((service as { depends_on?: object }).depends_on ?? {});
+      if (role.needs.includes('database'))
+        expect(dependsOn).toEqual(expect.arrayContaining(['postgres', 'migrate']));
+      if (role.needs.includes('bus')) expect(dependsOn).toContain('nats');
+      if (role.needs.includes('cache') || role.needs.includes('presence'))
+        expect(dependsOn).toContain('redis');
     }
   });
 });

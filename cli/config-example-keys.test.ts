@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 
 import { hostConfigSchema } from './host-config.ts';
-import { ROLES } from './roles.ts';
+import { ROLES } from './registry.ts';
 
 const EXAMPLE = 'config/gochat.example.yaml';
 

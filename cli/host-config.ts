@@ -29,26 +29,6 @@ export const hostConfigSchema = (defaultPort: number) =>
 
 export type HostConfig = z.infer<ReturnType<typeof hostConfigSchema>>;
 
-/** Every top-level key any schema reads: anything else in a config file is a typo. */
-export const KNOWN_TOP_LEVEL_KEYS = new Set([
-  'log',
-  'http',
-  'metrics',
-  'publicUrl',
-  'dataDir',
-  'database',
-  'scylla',
-  'messages',
-  'bus',
-  'cache',
-  'ids',
-  'shutdown',
-  'secrets',
-  'mail',
-  'accounts',
-  'router',
-]);
-
 /**
  * The URL a client on this machine reaches a listener at: a wildcard host (every interface) is
  * reached on loopback. The start banner shows it, and embedded mode's default publicUrl is it, so the

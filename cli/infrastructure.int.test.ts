@@ -18,7 +18,7 @@ import {
 } from '@gochat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { connectInfrastructure } from './infrastructure.ts';
+import { connectInfrastructure, type PartName } from './infrastructure.ts';
 import { loadConfig } from './load-config.ts';
 
 /**
@@ -53,22 +53,19 @@ describe.runIf(available)('connectInfrastructure with credentials and TLS from t
   });
 
   /** Loads the config from `env` and connects what `needs` asks for; resolves once connected and closed. */
-  async function connect(
-    env: Env,
-    needs: { database: boolean; bus: boolean; cache: boolean; presence: boolean },
-  ) {
+  async function connect(env: Env, needs: PartName[]) {
     const { host } = loadConfig({ roles: [], monolith: false, env });
     const lifecycle = new Lifecycle(silentLogger, 5_000);
     const base = { log: silentLogger, metrics: createMetricsRegistry({ defaultMetrics: false }), lifecycle };
     try {
-      await connectInfrastructure(host, needs, base, { migrate: false });
+      await connectInfrastructure(host, needs, base);
       expect((await lifecycle.readiness()).ready).toBe(true);
     } finally {
       await lifecycle.shutdown('test');
     }
   }
 
-  const realtime = { database: false, bus: true, cache: true, presence: true };
+  const realtime: PartName[] = ['bus', 'cache', 'presence'];
 
   it('connects the bus, the cache and the presence store with NATS_* and REDIS_* credentials', async () => {
     const env = {
@@ -81,14 +78,14 @@ describe.runIf(available)('connectInfrastructure with credentials and TLS from t
     await connect(env, realtime);
     await expect(connect({ ...env, NATS_PASSWORD: 'wrong' }, realtime)).rejects.toThrow(/authorization/i);
     await expect(connect({ ...env, REDIS_PASSWORD: undefined }, realtime)).rejects.toThrow(/NOAUTH/);
-    const presenceOnly = { database: false, bus: false, cache: false, presence: true };
+    const presenceOnly: PartName[] = ['presence'];
     await expect(connect({ ...env, REDIS_PASSWORD: 'wrong' }, presenceOnly)).rejects.toThrow(
       /WRONGPASS|invalid/i,
     );
   });
 
   it('connects to PostgreSQL over TLS with DATABASE_TLS_* files', async () => {
-    const database = { database: true, bus: false, cache: false, presence: false };
+    const database: PartName[] = ['database'];
     const env = {
       DATABASE_URL: servers.postgres.url,
       DATABASE_TLS_CA_FILE: certs.ca,

@@ -10,12 +10,11 @@ describe('connectInfrastructure, embedded', () => {
   it('keeps as many events for resume as BUS_MEMORY_RETENTION says', async () => {
     const { host } = loadConfig({ roles: [], monolith: false, env: { BUS_MEMORY_RETENTION: '100' } });
     const lifecycle = new Lifecycle(silentLogger, 5_000);
-    const infra = await connectInfrastructure(
-      host,
-      { database: false, bus: true, cache: false },
-      { log: silentLogger, metrics: createMetricsRegistry({ defaultMetrics: false }), lifecycle },
-      { migrate: false },
-    );
+    const infra = await connectInfrastructure(host, ['bus'], {
+      log: silentLogger,
+      metrics: createMetricsRegistry({ defaultMetrics: false }),
+      lifecycle,
+    });
     try {
       const { bus } = infra.require('bus');
       for (let i = 0; i < 101; i++)

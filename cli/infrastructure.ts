@@ -5,48 +5,34 @@ import type { TlsConfig } from '@gochat/config';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@gochat/cache';
 import { openDatabase, type Database } from '@gochat/db';
 import { createSnowflakeGenerator, type SnowflakeGenerator } from '@gochat/ids';
-import type { Lifecycle } from '@gochat/lifecycle';
+import { startParts, startedPart, type Lifecycle, type PartSpecs } from '@gochat/lifecycle';
 import type { Logger, Registry } from '@gochat/log';
+import type { MessageTimeline } from '@gochat/message-store';
 import { createOutboxRelay, type OutboxRelay } from '@gochat/outbox';
 import { createMemoryPresenceStore, createRedisPresenceStore, type PresenceStore } from '@gochat/presence';
 
-import type { MessageTimeline } from '../subgraphs/messages/timeline/port.ts';
 import type { HostConfig } from './host-config.ts';
 
+/** Every piece of infrastructure a role can need, by the name roles declare in `needs`. */
 export interface Parts {
-  db: Database;
+  database: Database;
   bus: EventBus;
   cache: KeyValueStore;
   /** Connections' presence: Redis when cache.url is set, else in memory (shared by the process's routers). */
   presence: PresenceStore;
-  outbox: OutboxRelay;
-  /** The message store: ScyllaDB when scylla.hosts is set, else PostgreSQL on `db`. */
+  /** The message store: ScyllaDB when scylla.hosts is set, else PostgreSQL on the database. */
   timeline: MessageTimeline;
+  /** Publishes committed outbox rows to the bus. */
+  outbox: OutboxRelay;
 }
 
-export interface Base {
+export type PartName = keyof Parts;
+
+export interface PartContext {
+  config: HostConfig;
   log: Logger;
-  metrics: Registry;
-  lifecycle: Lifecycle;
-  ids: SnowflakeGenerator;
-}
-
-export class Infrastructure {
-  constructor(
-    readonly base: Base,
-    private readonly parts: Partial<Parts>,
-  ) {}
-
-  /** The parts a role needs; asking for one the host did not connect is a wiring bug. */
-  require<K extends keyof Parts>(...keys: K[]): Pick<Parts, K> {
-    const picked = {} as Pick<Parts, K>;
-    for (const key of keys) {
-      const part = this.parts[key];
-      if (!part) throw new Error(`infrastructure part ${key} was not connected`);
-      picked[key] = part;
-    }
-    return picked;
-  }
+  /** Parts whose schema migrations this process applies as it starts them. */
+  migrate: ReadonlySet<PartName>;
 }
 
 /** A tls section as node:tls takes it: the PEM files read (config validation checked they can be). */
@@ -61,122 +47,176 @@ export function readTls(tls: TlsConfig) {
   };
 }
 
+/** Redis settings shared by the cache and the presence store; undefined: both run in memory. */
+function redisOptions(config: HostConfig) {
+  const { cache } = config;
+  return cache.url
+    ? { url: cache.url, username: cache.username, password: cache.password, tls: readTls(cache.tls) }
+    : undefined;
+}
+
 /**
- * Connects the ports each role needs, embedded or real as the config says, registering each one's
- * readiness check and teardown as it is created (teardown runs in reverse: relay, cache, bus, db).
+ * The infrastructure, declared: each part says what it requires, how it connects (embedded or real,
+ * as the config says), its readiness check and its teardown. The host starts exactly the parts its
+ * roles need, once each, in this order (requirements first), and stops them in reverse.
  */
+export const PARTS: PartSpecs<Parts, PartContext> = {
+  database: {
+    label: 'database',
+    async start({ config, log, migrate }) {
+      const handle = await openDatabase({
+        url: config.database.url,
+        tls: readTls(config.database.tls),
+        dataDir: config.dataDir,
+        poolSize: config.database.poolSize,
+        log,
+      });
+      if (migrate.has('database')) {
+        try {
+          await handle.migrate();
+        } catch (error) {
+          await handle.close();
+          throw error;
+        }
+        log.info('database: migrations applied');
+      }
+      return { value: handle.db, ready: () => handle.ping(), stop: () => handle.close() };
+    },
+  },
+
+  bus: {
+    label: 'bus',
+    async start({ config, log }) {
+      const bus = config.bus.url
+        ? await createNatsBus({
+            url: config.bus.url,
+            auth: config.bus, // its user, password, token, nkeySeed and credsFile
+            tls: readTls(config.bus.tls),
+            prefix: config.bus.prefix,
+            stream: config.bus.stream,
+            duplicateWindowMs: config.bus.duplicateWindowMs,
+            maxAgeMs: config.bus.maxAgeMs,
+            maxMsgsPerSubject: config.bus.maxEventsPerSubject,
+            log,
+            name: 'gochat',
+          })
+        : createMemoryBus({
+            log,
+            duplicateWindowMs: config.bus.duplicateWindowMs,
+            retention: config.bus.memoryRetention,
+            maxPerSubject: config.bus.maxEventsPerSubject,
+          });
+      return { value: bus, kind: bus.kind, ready: () => bus.ping(), stop: () => bus.drain() };
+    },
+  },
+
+  cache: {
+    label: 'cache',
+    async start({ config, log }) {
+      const redis = redisOptions(config);
+      const { keyPrefix } = config.cache;
+      const cache = redis
+        ? await createRedisStore({ ...redis, keyPrefix, log })
+        : createMemoryStore({ keyPrefix });
+      return { value: cache, kind: cache.kind, ready: () => cache.ping(), stop: () => cache.close() };
+    },
+  },
+
+  presence: {
+    label: 'presence',
+    async start({ config, log }) {
+      const redis = redisOptions(config);
+      const keyPrefix = `${config.cache.keyPrefix}presence:`;
+      const presence = redis
+        ? await createRedisPresenceStore({ ...redis, keyPrefix, log })
+        : createMemoryPresenceStore();
+      return {
+        value: presence,
+        kind: presence.kind,
+        ready: () => presence.ping(),
+        stop: () => presence.close(),
+      };
+    },
+  },
+
+  timeline: {
+    label: 'message store',
+    requires: ['database'],
+    async start({ config, log, migrate }, started) {
+      const { openTimeline } = await import('@gochat/message-store');
+      const timeline = await openTimeline({
+        db: startedPart(started, 'database'),
+        scylla: config.scylla,
+        log,
+        // Only a process serving the messages role applies the CQL migrations at start.
+        migrate: migrate.has('timeline'),
+      });
+      return {
+        value: timeline,
+        kind: timeline.kind,
+        ready: () => timeline.ping(),
+        stop: () => timeline.close(),
+      };
+    },
+  },
+
+  outbox: {
+    label: 'outbox relay',
+    requires: ['database', 'bus'],
+    // After the message store when it runs: its hook must be in place before the relay's first run.
+    follows: ['timeline'],
+    start({ log }, started) {
+      const outbox = createOutboxRelay({
+        db: startedPart(started, 'database'),
+        bus: startedPart(started, 'bus'),
+        log,
+      });
+      const { timeline } = started;
+      // A staged ScyllaDB write must be applied before its event goes out.
+      if (timeline)
+        outbox.beforePublish((tx, events) =>
+          timeline.applyPending(
+            tx,
+            events.map((e) => e.id),
+          ),
+        );
+      outbox.kick(); // events committed before a crash or restart go out now
+      // Publishes what in-flight requests committed; stops before the bus drains.
+      return Promise.resolve({ value: outbox, stop: () => outbox.stop() });
+    },
+  },
+};
+
+export interface Base {
+  log: Logger;
+  metrics: Registry;
+  lifecycle: Lifecycle;
+  ids: SnowflakeGenerator;
+}
+
+/** What the host connected: the process-wide base, and the parts its roles need. */
+export class Infrastructure {
+  constructor(
+    readonly base: Base,
+    private readonly parts: Partial<Parts>,
+  ) {}
+
+  /** The parts a role needs; asking for one the host did not start is a wiring bug. */
+  require<K extends PartName>(...keys: readonly K[]): Pick<Parts, K> {
+    const picked = {} as Pick<Parts, K>;
+    for (const key of keys) picked[key] = startedPart<Parts, K>(this.parts, key);
+    return picked;
+  }
+}
+
+/** Starts the parts `needs` asks for (and what they require), applying `migrate`'s migrations. */
 export async function connectInfrastructure(
   config: HostConfig,
-  needs: {
-    database: boolean;
-    bus: boolean;
-    cache: boolean;
-    presence?: boolean;
-    timeline?: 'uses' | 'migrates';
-  },
+  needs: Iterable<PartName>,
   base: Omit<Base, 'ids'>,
-  options: { migrate: boolean },
+  migrate: Iterable<PartName> = [],
 ): Promise<Infrastructure> {
-  const { log, lifecycle } = base;
-  const parts: Partial<Parts> = {};
-
-  if (needs.database) {
-    const handle = await openDatabase({
-      url: config.database.url,
-      tls: readTls(config.database.tls),
-      dataDir: config.dataDir,
-      poolSize: config.database.poolSize,
-      log,
-    });
-    lifecycle.defer('database', () => handle.close());
-    if (options.migrate) {
-      await handle.migrate();
-      log.info('database: migrations applied');
-    }
-    lifecycle.addReadinessCheck('database', () => handle.ping());
-    parts.db = handle.db;
-  }
-
-  if (needs.bus) {
-    const bus = config.bus.url
-      ? await createNatsBus({
-          url: config.bus.url,
-          auth: config.bus, // its user, password, token, nkeySeed and credsFile
-          tls: readTls(config.bus.tls),
-          prefix: config.bus.prefix,
-          stream: config.bus.stream,
-          duplicateWindowMs: config.bus.duplicateWindowMs,
-          maxAgeMs: config.bus.maxAgeMs,
-          maxMsgsPerSubject: config.bus.maxEventsPerSubject,
-          log,
-          name: 'gochat',
-        })
-      : createMemoryBus({
-          log,
-          duplicateWindowMs: config.bus.duplicateWindowMs,
-          retention: config.bus.memoryRetention,
-          maxPerSubject: config.bus.maxEventsPerSubject,
-        });
-    log.info({ kind: bus.kind }, 'bus: connected');
-    lifecycle.defer('bus', () => bus.drain());
-    lifecycle.addReadinessCheck('bus', () => bus.ping());
-    parts.bus = bus;
-  }
-
-  const redis = config.cache.url && {
-    url: config.cache.url,
-    username: config.cache.username,
-    password: config.cache.password,
-    tls: readTls(config.cache.tls),
-  };
-  if (needs.cache) {
-    const cache = redis
-      ? await createRedisStore({ ...redis, keyPrefix: config.cache.keyPrefix, log })
-      : createMemoryStore({ keyPrefix: config.cache.keyPrefix });
-    log.info({ kind: cache.kind }, 'cache: connected');
-    lifecycle.defer('cache', () => cache.close());
-    lifecycle.addReadinessCheck('cache', () => cache.ping());
-    parts.cache = cache;
-  }
-
-  if (needs.presence) {
-    const keyPrefix = `${config.cache.keyPrefix}presence:`;
-    const presence = redis
-      ? await createRedisPresenceStore({ ...redis, keyPrefix, log })
-      : createMemoryPresenceStore();
-    log.info({ kind: presence.kind }, 'presence: connected');
-    lifecycle.defer('presence', () => presence.close());
-    lifecycle.addReadinessCheck('presence', () => presence.ping());
-    parts.presence = presence;
-  }
-
-  if (needs.timeline && parts.db) {
-    const { openTimeline } = await import('../subgraphs/messages/timeline/open.ts');
-    // Only a process serving the messages role applies the CQL migrations at start.
-    const migrate = options.migrate && needs.timeline === 'migrates';
-    const timeline = await openTimeline({ db: parts.db, scylla: config.scylla, log, migrate });
-    log.info({ kind: timeline.kind }, 'message store: connected');
-    lifecycle.defer('message store', () => timeline.close());
-    lifecycle.addReadinessCheck('message store', () => timeline.ping());
-    parts.timeline = timeline;
-  }
-
-  if (parts.db && parts.bus) {
-    const outbox = createOutboxRelay({ db: parts.db, bus: parts.bus, log });
-    // Publishes what in-flight requests committed; runs before the bus drains.
-    lifecycle.defer('outbox relay', () => outbox.stop());
-    const { timeline } = parts;
-    // Registered before the first run: a staged ScyllaDB write must be applied before its event goes out.
-    if (timeline)
-      outbox.beforePublish((tx, events) =>
-        timeline.applyPending(
-          tx,
-          events.map((e) => e.id),
-        ),
-      );
-    outbox.kick(); // events committed before a crash or restart go out now
-    parts.outbox = outbox;
-  }
-
+  const context: PartContext = { config, log: base.log, migrate: new Set(migrate) };
+  const parts = await startParts(PARTS, needs, context, base);
   return new Infrastructure({ ...base, ids: createSnowflakeGenerator(config.ids.workerId) }, parts);
 }

@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { ConfigError } from '@gochat/config';
-import { ROLE_NAMES } from '@gochat/lifecycle';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { RouterConfig } from '../router/config.ts';
 import type { AccountsConfig } from '../subgraphs/accounts/config.ts';
 import { localUrl } from './host-config.ts';
 import { loadConfig } from './load-config.ts';
+import { ROLE_NAMES } from './registry.ts';
 
 const INTERNAL = 'i'.repeat(32);
 const AUTH = 'a'.repeat(32);
@@ -133,6 +133,35 @@ describe('loadConfig', () => {
       '[router] router.subgraphs.guilds (GUILDS_URL): required when the router runs alone',
       '[router] router.subgraphs.messages (MESSAGES_URL): required when the router runs alone',
     ]);
+  });
+
+  it('requires only the URLs of the subgraphs outside the router’s set, and knows no other subgraph', () => {
+    const env = { INTERNAL_SECRET: INTERNAL, DATABASE_URL: 'postgres://db/gochat' };
+    expect(
+      problemsOf(() => loadConfig({ roles: ['router', 'subgraph:messages'], monolith: false, env })),
+    ).toEqual([
+      '[router] router.subgraphs.accounts (ACCOUNTS_URL): required when the router runs without the accounts subgraph',
+      '[router] router.subgraphs.guilds (GUILDS_URL): required when the router runs without the guilds subgraph',
+    ]);
+    const urls = { ACCOUNTS_URL: 'http://accounts:4001', GUILDS_URL: 'http://guilds:4002' };
+    const config = loadConfig({
+      roles: ['router', 'subgraph:messages'],
+      monolith: false,
+      env: { ...env, ...urls },
+    });
+    expect(config.host.http.port).toBe(4000);
+    expect(Object.keys(config.roles)).toEqual(['router', 'subgraph:messages']);
+    const file = yamlFile('router:\n  subgraphs:\n    search: http://search:4009\n');
+    expect(
+      problemsOf(() =>
+        loadConfig({
+          roles: ['router', 'subgraph:messages'],
+          monolith: false,
+          file,
+          env: { ...env, ...urls },
+        }),
+      ),
+    ).toEqual(['[router] router.subgraphs.search: no such subgraph (subgraphs: accounts, guilds, messages)']);
   });
 
   it('uses the default port of the role that runs alone', () => {

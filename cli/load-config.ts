@@ -9,14 +9,24 @@ import {
   type ConfigSource,
   type Env,
 } from '@gochat/config';
-import type { RoleName } from '@gochat/lifecycle';
+import { z } from 'zod';
 
-import { KNOWN_TOP_LEVEL_KEYS, hostConfigSchema, localUrl, type HostConfig } from './host-config.ts';
-import { ROLES } from './roles.ts';
+import { hostConfigSchema, localUrl, type HostConfig } from './host-config.ts';
+import { ROLES, roleSpec, subgraphOf } from './registry.ts';
+import { planStart } from './selection.ts';
+
+/** Every top-level key the host's schema or any role's reads: anything else in a config file is a typo. */
+const KNOWN_TOP_LEVEL_KEYS = new Set(
+  [hostConfigSchema(4000), ...Object.values(ROLES).map((spec) => spec.configSchema)].flatMap((schema) => {
+    if (!(schema instanceof z.ZodObject)) throw new Error('a config schema is an object of sections');
+    return Object.keys(schema.shape);
+  }),
+);
 
 export interface LoadedConfig {
   host: HostConfig;
-  roles: Partial<Record<RoleName, unknown>>;
+  /** Each role's validated config, by role name. */
+  roles: Partial<Record<string, unknown>>;
 }
 
 /**
@@ -24,7 +34,7 @@ export interface LoadedConfig {
  * run, collecting every problem before reporting: one run shows everything to fix.
  */
 export function loadConfig(options: {
-  roles: RoleName[];
+  roles: readonly string[];
   monolith: boolean;
   file?: string | undefined;
   env: Env;
@@ -42,8 +52,9 @@ export function loadConfig(options: {
       problems.push(`${key}: unknown setting (known: ${[...KNOWN_TOP_LEVEL_KEYS].join(', ')})`);
 
   // `gochat migrate` runs no role and listens nowhere: any default port will do.
-  const first = options.roles[0];
-  const defaultPort = options.monolith || !first ? 4000 : ROLES[first].defaultPort;
+  const plan = options.roles.length > 0 ? planStart(options.roles) : undefined;
+  const served = plan?.served ?? options.roles[0];
+  const defaultPort = served ? roleSpec(served).defaultPort : 4000;
   const host = validate(hostConfigSchema(defaultPort), tree, problems, 'host');
 
   if (options.monolith) {
@@ -64,24 +75,40 @@ export function loadConfig(options: {
   }
 
   const roles: LoadedConfig['roles'] = {};
-  for (const name of options.roles) roles[name] = validate(ROLES[name].configSchema, tree, problems, name);
+  for (const name of options.roles) roles[name] = validate(roleSpec(name).configSchema, tree, problems, name);
 
-  if (!options.monolith && host && !host.database.url && options.roles.some((r) => ROLES[r].needs.database))
+  if (
+    !options.monolith &&
+    host &&
+    !host.database.url &&
+    options.roles.some((r) => roleSpec(r).needs.includes('database'))
+  )
     problems.push(
       `database.url (DATABASE_URL): required when a role runs alone; roles in separate processes cannot share embedded PGlite`,
     );
 
-  if (!options.monolith && options.roles.includes('router')) {
-    const subgraphs = ((tree.router as ConfigSource | undefined)?.subgraphs ?? {}) as Record<string, unknown>;
-    for (const [name, env] of [
-      ['accounts', 'ACCOUNTS_URL'],
-      ['guilds', 'GUILDS_URL'],
-      ['messages', 'MESSAGES_URL'],
-    ])
-      if (!subgraphs[name!])
-        problems.push(`[router] router.subgraphs.${name} (${env}): required when the router runs alone`);
-  }
+  if (plan?.served && roleSpec(plan.served).serves.kind === 'router')
+    problems.push(...subgraphUrlProblems(tree, plan.overHttp, plan.inProcess.length === 0));
 
   if (problems.length > 0 || !host) throw new ConfigError(problems);
   return { host, roles };
+}
+
+/**
+ * router.subgraphs names only subgraphs the registry has, and gives a URL for each subgraph the
+ * router reaches over HTTP (those not running in its process).
+ */
+function subgraphUrlProblems(tree: ConfigSource, overHttp: readonly string[], alone: boolean): string[] {
+  const problems: string[] = [];
+  const urls = ((tree.router as ConfigSource | undefined)?.subgraphs ?? {}) as Record<string, unknown>;
+  const known = Object.values(ROLES).flatMap((spec) => subgraphOf(spec) ?? []);
+  for (const name of Object.keys(urls))
+    if (!known.includes(name))
+      problems.push(`[router] router.subgraphs.${name}: no such subgraph (subgraphs: ${known.join(', ')})`);
+  for (const name of overHttp)
+    if (!urls[name])
+      problems.push(
+        `[router] router.subgraphs.${name} (${name.toUpperCase()}_URL): required when the router runs ${alone ? 'alone' : `without the ${name} subgraph`}`,
+      );
+  return problems;
 }

@@ -1,17 +1,19 @@
 import { ConfigError } from '@gochat/config';
-import { ROLE_NAMES, type RoleName } from '@gochat/lifecycle';
 
 import { loadConfig } from './load-config.ts';
 import { migrate } from './migrate.ts';
+import { ROLE_NAMES } from './registry.ts';
+import { SelectionError, describeRoles, planStart, selectRoles } from './selection.ts';
 import { start } from './start.ts';
 
 const USAGE = `Usage: gochat <command> [options]
 
 Commands:
   start            run every role in one process (embedded defaults need no configuration)
-  start <role>     run one role: ${ROLE_NAMES.join(', ')}
+  start <roles>    run a role, a comma-separated set (router,subgraph:messages) or a group (all);
+                   roles: ${ROLE_NAMES.join(', ')}
   migrate          apply database migrations and exit
-  roles            list the roles
+  roles            list the roles and groups
 
 Options:
   --config <file>  YAML config file (default: $GOCHAT_CONFIG); environment variables override it
@@ -43,13 +45,9 @@ async function main(): Promise<void> {
   const { command, positional, configFile } = parseArgs(process.argv.slice(2));
   switch (command) {
     case 'start': {
-      const role = positional[0];
-      if (role !== undefined && !ROLE_NAMES.includes(role as RoleName))
-        fail(`Unknown role "${role}". Roles: ${ROLE_NAMES.join(', ')}`);
-      const roles = role ? [role as RoleName] : [...ROLE_NAMES];
-      const monolith = role === undefined;
-      const config = loadConfig({ roles, monolith, file: configFile, env });
-      await start(roles, monolith, config);
+      const plan = planStart(selectRoles(positional));
+      const config = loadConfig({ roles: plan.roles, monolith: plan.whole, file: configFile, env });
+      await start(plan, config);
       return;
     }
     case 'migrate': {
@@ -58,7 +56,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'roles':
-      console.log(ROLE_NAMES.join('\n'));
+      console.log(describeRoles());
       return;
     case undefined:
     case 'help':
@@ -71,7 +69,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) fail(error.message);
+  if (error instanceof ConfigError || error instanceof SelectionError) fail(error.message);
   console.error(error);
   process.exit(1);
 });

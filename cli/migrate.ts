@@ -5,7 +5,8 @@ import type { LoadedConfig } from './load-config.ts';
 
 /**
  * `gochat migrate`: applies the SQL migration set to the configured database and, when ScyllaDB is
- * configured (scylla.hosts), the CQL migrations in scylla/migrations; then exits.
+ * configured (scylla.hosts), the message store's CQL migrations
+ * (packages/message-store/src/scylla/migrations); then exits.
  */
 export async function migrate(config: LoadedConfig): Promise<void> {
   const log = createLogger({ level: config.host.log.level, role: 'migrate' });
@@ -25,8 +26,7 @@ export async function migrate(config: LoadedConfig): Promise<void> {
   const scylla = config.host.scylla;
   if (!scylla.hosts?.length) return;
   // Loaded only here: deployments without ScyllaDB never load cassandra-driver.
-  const { connectScylla } = await import('../scylla/client.ts');
-  const { applyCqlMigrations } = await import('../scylla/migrate.ts');
+  const { connectScylla, applyCqlMigrations } = await import('@gochat/message-store/scylla');
   const client = await connectScylla(scylla, log);
   try {
     await applyCqlMigrations(client, scylla, log); // logs 'scylla: CQL migrations applied'

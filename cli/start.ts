@@ -5,72 +5,38 @@ import {
   installProcessHandlers,
   serveRole,
   type Role,
-  type RoleName,
   type ServiceLink,
-  type SubgraphName,
 } from '@gochat/lifecycle';
-import { createLogger, createMetricsRegistry, type Logger } from '@gochat/log';
+import { createLogger, createMetricsRegistry } from '@gochat/log';
 
 import { localUrl } from './host-config.ts';
-import { connectInfrastructure } from './infrastructure.ts';
+import { connectInfrastructure, type Infrastructure } from './infrastructure.ts';
 import type { LoadedConfig } from './load-config.ts';
-import { ROLES, SUBGRAPH_ROLES } from './roles.ts';
-
-const SUBGRAPHS = Object.keys(SUBGRAPH_ROLES) as SubgraphName[];
+import { roleSpec, subgraphOf } from './registry.ts';
+import { roleInfra } from './role-spec.ts';
+import type { StartPlan } from './selection.ts';
 
 /**
- * Runs roles in this process: all of them behind the router's port (monolith), or one role on its
- * own port (microservice). The same role code runs either way; only the service links differ.
+ * Runs a set of roles in this process (docs/decisions/0032-role-registry.md): the infrastructure they
+ * need, each role, and one port serving the router, the one subgraph, or health alone. The same role
+ * code runs in any set; only the service links differ: in-process for a subgraph of the set, HTTP
+ * for the others.
  */
-export async function start(roleNames: RoleName[], monolith: boolean, config: LoadedConfig): Promise<void> {
+export async function start(plan: StartPlan, config: LoadedConfig): Promise<void> {
   const { host } = config;
-  // In the monolith each role's lines carry its name (withRoleLog); alone, the process is the role.
-  const log = createLogger({ level: host.log.level, ...(monolith ? {} : { role: roleNames[0]! }) });
+  // With several roles each role's lines carry its name (withRoleLog); alone, the process is the role.
+  const log = createLogger({
+    level: host.log.level,
+    ...(plan.roles.length === 1 ? { role: plan.roles[0]! } : {}),
+  });
   const lifecycle = new Lifecycle(log, host.shutdown.timeoutMs, host.shutdown.drainDelayMs);
   installProcessHandlers(lifecycle, log);
   const metrics = createMetricsRegistry({ defaultMetrics: true });
 
   try {
-    const needs = {
-      database: roleNames.some((r) => ROLES[r].needs.database),
-      bus: roleNames.some((r) => ROLES[r].needs.bus),
-      cache: roleNames.some((r) => ROLES[r].needs.cache),
-      presence: roleNames.some((r) => ROLES[r].needs.presence === true),
-      timeline: roleNames.some((r) => ROLES[r].needs.timeline === 'migrates')
-        ? ('migrates' as const)
-        : roleNames.some((r) => ROLES[r].needs.timeline === 'uses')
-          ? ('uses' as const)
-          : undefined,
-    };
-    const infra = await connectInfrastructure(host, needs, { log, metrics, lifecycle }, { migrate: true });
-
-    const created = new Map<RoleName, Role>();
-    const links = {} as Record<SubgraphName, ServiceLink>;
-    for (const subgraph of SUBGRAPHS) {
-      const roleName = SUBGRAPH_ROLES[subgraph];
-      if (roleNames.includes(roleName)) {
-        const role = await ROLES[roleName].create(
-          config.roles[roleName],
-          withRoleLog(infra, roleName),
-          links,
-        );
-        created.set(roleName, role);
-        links[subgraph] = inProcessLink(role);
-      }
-    }
-    if (roleNames.includes('router')) {
-      if (!monolith) {
-        const urls = (config.roles.router as { router: { subgraphs: Record<SubgraphName, string> } }).router
-          .subgraphs;
-        for (const subgraph of SUBGRAPHS) links[subgraph] = httpLink(urls[subgraph]);
-      }
-      created.set(
-        'router',
-        await ROLES.router.create(config.roles.router, withRoleLog(infra, 'router'), links),
-      );
-    }
-
-    const served = created.get(monolith ? 'router' : roleNames[0]!)!;
+    const infra = await connectInfrastructure(host, plan.needs, { log, metrics, lifecycle }, plan.migrates);
+    const roles = await createRoles(plan, config, infra);
+    const served = plan.served ? roles.get(plan.served)! : healthOnly(plan.roles);
     const { port } = await serveRole(served, {
       host: host.http.host,
       port: host.http.port,
@@ -81,7 +47,7 @@ export async function start(roleNames: RoleName[], monolith: boolean, config: Lo
     });
     // For people, on stderr: stdout carries only the JSON log.
     const url = localUrl(host.http.host, port);
-    if (served.name === 'router')
+    if (plan.served && roleSpec(plan.served).serves.kind === 'router')
       console.error(`GoChat is up: GraphQL at ${url}/graphql (health: ${url}/health)`);
   } catch (error) {
     log.fatal({ err: error }, 'start failed');
@@ -90,9 +56,34 @@ export async function start(roleNames: RoleName[], monolith: boolean, config: Lo
   }
 }
 
-function withRoleLog<T extends { base: { log: Logger } }>(infra: T, role: RoleName): T {
+/** Creates the plan's roles in order, linking each subgraph in-process as it is created. */
+async function createRoles(plan: StartPlan, config: LoadedConfig, infra: Infrastructure) {
+  const links: Record<string, ServiceLink> = {};
+  const urls = (config.roles.router as { router?: { subgraphs: Record<string, string> } } | undefined)?.router
+    ?.subgraphs;
+  for (const subgraph of plan.overHttp) links[subgraph] = httpLink(urls![subgraph]!);
+  const created = new Map<string, Role>();
+  for (const name of plan.roles) {
+    const spec = roleSpec(name);
+    const role = await spec.create(config.roles[name], roleInfra(spec, withRoleLog(infra, name)), links);
+    created.set(name, role);
+    const subgraph = subgraphOf(spec);
+    if (subgraph) links[subgraph] = inProcessLink(role);
+  }
+  return created;
+}
+
+/** What a set of workers serves: nothing but /health, /ready and /metrics. */
+function healthOnly(roles: readonly string[]): Role {
+  return {
+    name: roles.join(','),
+    fetch: () => Promise.resolve(Response.json({ error: 'Not found.' }, { status: 404 })),
+  };
+}
+
+function withRoleLog(infra: Infrastructure, role: string): Infrastructure {
   if (infra.base.log.bindings().role === role) return infra;
-  const copy = Object.create(infra) as T;
+  const copy = Object.create(infra) as Infrastructure;
   Object.defineProperty(copy, 'base', { value: { ...infra.base, log: infra.base.log.child({ role }) } });
   return copy;
 }

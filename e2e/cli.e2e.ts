@@ -63,16 +63,30 @@ describe('the gochat command', () => {
     expect(result.stderr).toContain('DATABASE_URL');
   });
 
-  it('names the roles, and refuses an unknown one', async () => {
-    expect((await gochat(['roles'])).stdout.trim().split('\n')).toEqual([
-      'router',
-      'subgraph:accounts',
-      'subgraph:guilds',
-      'subgraph:messages',
-    ]);
+  it('names the roles and groups, and refuses an unknown one', async () => {
+    const listed = (await gochat(['roles'])).stdout.split('\n').map((line) => line.trim().split(/\s+/)[0]);
+    expect(listed).toEqual(
+      expect.arrayContaining(['router', 'subgraph:accounts', 'subgraph:guilds', 'subgraph:messages', 'all']),
+    );
     const unknown = await gochat(['start', 'subgraph:nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown role');
+    const inSet = await gochat(['start', 'router,subgraph:nope']);
+    expect(inSet.code).toBe(2);
+    expect(inSet.stderr).toContain('Unknown role "subgraph:nope"');
+  });
+
+  it('requires only the URLs of the subgraphs outside the router’s set', async () => {
+    const result = await gochat(['start', 'router,subgraph:accounts'], SECRETS);
+    expect(result.code).toBe(2);
+    for (const variable of ['GUILDS_URL', 'MESSAGES_URL']) expect(result.stderr).toContain(variable);
+    expect(result.stderr).not.toContain('ACCOUNTS_URL');
+  });
+
+  it('refuses two subgraphs without the router: they cannot share one port', async () => {
+    const result = await gochat(['start', 'subgraph:accounts,subgraph:guilds'], SECRETS);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('cannot share one port without the router');
   });
 
   it.runIf(pgUrl)('migrates a PostgreSQL database, and migrating again changes nothing', async () => {

@@ -3,6 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { DEFAULT_MUTATION_RULES } from '@gochat/config';
+import { uniqueName } from '@gochat/testkit';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 
 /**
@@ -85,3 +89,32 @@ router:
   realtime:
     maxReplay: 100
 `;
+
+/**
+ * A private corner of the shared real NATS and Redis for one suite: its own subject prefix, stream and
+ * key prefix (as variables for gochat processes), and the clean-up that removes them again.
+ */
+export function realServersNamespace(name: string, urls: { nats: string; redis: string }) {
+  const prefix = uniqueName(name)
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_');
+  const stream = prefix.toUpperCase();
+  return {
+    env: {
+      NATS_URL: urls.nats,
+      NATS_PREFIX: prefix,
+      NATS_STREAM: stream,
+      REDIS_URL: urls.redis,
+      REDIS_PREFIX: `${prefix}:`,
+    },
+    async remove(): Promise<void> {
+      const nc = await connect({ servers: urls.nats });
+      await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+      await nc.close();
+      const redis = new Redis(urls.redis);
+      const leftovers = await redis.keys(`${prefix}:*`);
+      if (leftovers.length) await redis.del(...leftovers);
+      await redis.quit();
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 
 import { createIdentitySigner } from '@gochat/identity';
-import type { ServiceLink, SubgraphName } from '@gochat/lifecycle';
+import type { ServiceLinks } from '@gochat/lifecycle';
 import { silentLogger } from '@gochat/log';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -44,7 +44,7 @@ async function routerAnswering(answer: () => Response) {
     accounts: () => Promise.resolve(answer()),
     guilds: () => Promise.reject(new Error('not in this test')),
     messages: () => Promise.reject(new Error('not in this test')),
-  } satisfies Record<SubgraphName, ServiceLink>;
+  } satisfies ServiceLinks;
   const gateway = createGateway({
     supergraphSdl: fs.readFileSync(new URL('../supergraph/supergraph.graphql', import.meta.url), 'utf8'),
     links,

@@ -1,6 +1,6 @@
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { IDENTITY_HEADER } from '@gochat/identity';
-import type { ServiceLink, SubgraphName } from '@gochat/lifecycle';
+import type { ServiceLink, ServiceLinks } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import { REQUEST_ID_HEADER } from '@gochat/subgraph-kit';
 
@@ -35,16 +35,21 @@ const realtimeOverHttp: ServiceLink = () =>
  */
 export function createGateway(options: {
   supergraphSdl: string;
-  links: Record<SubgraphName, ServiceLink>;
+  links: ServiceLinks;
   log: Logger;
   /** Bytes a subgraph response may have; a larger one is RESPONSE_TOO_LARGE for that fetch. */
   maxResponseBytes: number;
 }): ApolloGateway {
+  // Unless told not to, the gateway probes cloud metadata addresses for its host and sends usage
+  // metrics to Apollo every few seconds over HTTPS: traffic GoChat must not make, and CPU taken from
+  // requests (decision 0036). The gateway reads only this variable to turn it off.
+  // eslint-disable-next-line no-process-env -- a switch of the library, not configuration of GoChat
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   return new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     logger: options.log,
     buildService: ({ name, url }) => {
-      const link = name === REALTIME ? realtimeOverHttp : options.links[name as SubgraphName];
+      const link = name === REALTIME ? realtimeOverHttp : options.links[name];
       if (!link || !url) throw new Error(`no service link for subgraph ${name}`);
       return new RemoteGraphQLDataSource<GatewayContext & Record<string, unknown>>({
         url,

@@ -57,6 +57,9 @@ async function readLimited(
   }
 }
 
+const declaredWithin = (request: Request, limit: number) =>
+  Number(request.headers.get('content-length') ?? NaN) <= limit;
+
 /**
  * The field of a better-auth call (query parameter, JSON or form body) holding text PostgreSQL cannot
  * store (a NUL) or that is no Unicode (an unpaired surrogate): better-auth would fail on it with a 500.
@@ -154,7 +157,9 @@ export function createRouterHttp(options: {
       const ip = clientIp(request, context);
       if (pathname === '/api/auth' || pathname.startsWith('/api/auth/')) return proxyAuth(request, ip);
       if (pathname === '/graphql') {
-        const limited = await withLimitedBody(request);
+        // Node's HTTP parser delivers exactly the declared length, so such a body is bounded already:
+        // Yoga reads it from the socket without a copy into another Request (decision 0036).
+        const limited = declaredWithin(request, maxBodyBytes) ? request : await withLimitedBody(request);
         if (limited instanceof Response) return limited;
         return yoga.fetch(limited, { clientIp: ip });
       }

@@ -1,5 +1,5 @@
 import { unauthenticated, DomainError } from '@gochat/errors';
-import { IDENTITY_HEADER, type Identity, type IdentitySigner } from '@gochat/identity';
+import { IDENTITY_HEADER, TokenCache, type Identity, type IdentitySigner } from '@gochat/identity';
 import type { ServiceLink } from '@gochat/lifecycle';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify } from 'jose';
 
@@ -24,6 +24,16 @@ export function identityOf(principal: Principal, ip: string | undefined): Identi
       return principal;
   }
 }
+
+/** Distinct client tokens remembered as verified (a few hundred bytes each). */
+const MAX_VERIFIED_TOKENS = 10_000;
+/**
+ * How long a verified token is taken as verified without checking its signature again (never past
+ * its expiry). The key set itself is kept up to 10 minutes (cacheMaxAge below), so a key withdrawn
+ * from the accounts role is refused at most this much later than before. A forged, malformed or
+ * expired token is never remembered: it is checked, and refused, every time.
+ */
+const REVERIFY_AFTER_MS = 60_000;
 
 export interface JwtAuthenticator {
   /** A missing header is anonymous; a malformed, forged or expired token is UNAUTHENTICATED. */
@@ -51,25 +61,34 @@ export function createJwtAuthenticator(options: {
     },
   });
 
+  const verified = new TokenCache<Principal>(MAX_VERIFIED_TOKENS);
+
   return {
     async fromAuthorization(header) {
       if (!header) return { kind: 'anonymous' };
       const match = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header.trim());
       if (!match) throw unauthenticated('The Authorization header must be "Bearer <jwt>".');
+      const token = match[1]!;
+      const now = Date.now();
+      const known = verified.get(token, now);
+      if (known) return known;
       try {
-        const { payload } = await jwtVerify(match[1]!, jwks, {
+        const { payload } = await jwtVerify(token, jwks, {
           issuer: origin,
           audience: origin,
           algorithms: ['EdDSA'],
         });
         if (typeof payload.sub !== 'string' || !payload.sub)
           throw unauthenticated('The token names no user.');
-        return {
+        const principal: Principal = {
           kind: 'user',
           userId: payload.sub,
           ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
           expiresAt: (payload.exp ?? 0) * 1000,
         };
+        if (payload.exp !== undefined)
+          verified.set(token, principal, Math.min(principal.expiresAt, now + REVERIFY_AFTER_MS));
+        return principal;
       } catch (error) {
         if (error instanceof DomainError) throw error;
         if (error instanceof joseErrors.JWTExpired)

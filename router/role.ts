@@ -5,7 +5,7 @@ import type { EventBus } from '@gochat/bus';
 import type { KeyValueStore } from '@gochat/cache';
 import type { PresenceStore } from '@gochat/presence';
 import { createIdentitySigner } from '@gochat/identity';
-import type { Lifecycle, Role, ServiceLink, SubgraphName } from '@gochat/lifecycle';
+import type { Lifecycle, Role, ServiceLink, ServiceLinks } from '@gochat/lifecycle';
 import type { Logger, Registry } from '@gochat/log';
 import type { DocumentNode } from 'graphql';
 
@@ -17,12 +17,13 @@ import { createRouterMetrics } from './metrics.ts';
 import { createJwtAuthenticator, type Principal } from './principal.ts';
 import { OperationLimits } from './operation-limits.ts';
 import { createMutationLimiter } from './rate-limits.ts';
-import { AccessReads } from './realtime/access.ts';
+import { AccessReads } from './live/access.ts';
+import { SubjectHub } from './live/subject-hub.ts';
+import { RealtimeConnections } from './realtime/connections.ts';
+import { RealtimeFeeds } from './realtime/feeds.ts';
 import { PresenceService } from './realtime/presence.ts';
-import { RealtimeService } from './realtime/service.ts';
 import { SubscriptionEngine } from './subscriptions/engine.ts';
 import { subscriptionManifestSchema } from './subscriptions/manifest.ts';
-import { SubjectHub } from './subscriptions/subject-hub.ts';
 import { createGraphqlWs } from './ws.ts';
 import { createRouterYoga, envelopedRouter } from './yoga.ts';
 
@@ -32,7 +33,8 @@ export interface RouterDeps {
   /** Mutation rate limits: Redis with real servers, so every router spends the same budgets. */
   cache: KeyValueStore;
   presence: PresenceStore;
-  links: Record<SubgraphName, ServiceLink>;
+  /** Every subgraph by name; accounts also verifies tokens. */
+  links: ServiceLinks & { readonly accounts: ServiceLink };
   log: Logger;
   metrics: Registry;
   lifecycle: Lifecycle;
@@ -92,8 +94,27 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   });
 
   const { realtime: realtimeConfig, limits } = config.router;
-  const realtime = new RealtimeService({
+  const presence = new PresenceService({
+    store: deps.presence,
+    bus: deps.bus,
+    log,
+    ttlMs: realtimeConfig.presenceTtlMs,
+    coalesceMs: realtimeConfig.presenceCoalesceMs,
+    lifecycle,
+  });
+  const connections = new RealtimeConnections({
     mutationLimiter,
+    hub,
+    run,
+    log,
+    metrics,
+    presence,
+    settings: {
+      maxWsBufferedBytes: limits.maxWsBufferedBytes,
+      maxConnectionsPerUser: limits.maxConnectionsPerUser,
+    },
+  });
+  const realtimeFeeds = new RealtimeFeeds({
     reads,
     limits: operationLimits,
     bus: deps.bus,
@@ -101,19 +122,8 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     run,
     log,
     metrics,
-    presence: new PresenceService({
-      store: deps.presence,
-      bus: deps.bus,
-      log,
-      ttlMs: realtimeConfig.presenceTtlMs,
-      coalesceMs: realtimeConfig.presenceCoalesceMs,
-      lifecycle,
-    }),
-    settings: {
-      ...realtimeConfig,
-      maxWsBufferedBytes: limits.maxWsBufferedBytes,
-      maxConnectionsPerUser: limits.maxConnectionsPerUser,
-    },
+    presence,
+    settings: realtimeConfig,
   });
 
   const http = createRouterHttp({
@@ -127,7 +137,8 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     limits: operationLimits,
     yoga,
     engine,
-    realtime,
+    connections,
+    realtimeFeeds,
     feeds: new Set(manifest.feeds),
     auth,
     log,

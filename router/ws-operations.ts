@@ -1,6 +1,7 @@
 import { GraphQLError, execute as executeSelection, type ExecutionArgs, type ExecutionResult } from 'graphql';
 
-import type { PreparedFeed, RealtimeConnection, RealtimeService } from './realtime/service.ts';
+import type { RealtimeConnection, RealtimeConnections } from './realtime/connections.ts';
+import type { PreparedFeed } from './realtime/feeds.ts';
 import type { PreparedSubscription, SubscriptionEngine } from './subscriptions/engine.ts';
 
 /** How one graphql-ws operation runs: ws.ts puts it in the rootValue, graphql-ws calls it. */
@@ -45,7 +46,7 @@ export function engineOperation(
 /** updatePresence, served by the router for the connection's device. */
 export function presenceOperation(
   args: ExecutionArgs,
-  realtime: RealtimeService,
+  realtime: RealtimeConnections,
   connection: RealtimeConnection,
   argValues: Record<string, unknown>,
 ): ExecutionArgs {

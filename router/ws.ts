@@ -22,7 +22,8 @@ import {
   presenceOperation,
   type RootValue,
 } from './ws-operations.ts';
-import type { RealtimeConnection, RealtimeService } from './realtime/service.ts';
+import type { RealtimeConnection, RealtimeConnections } from './realtime/connections.ts';
+import type { RealtimeFeeds } from './realtime/feeds.ts';
 import type { JwtAuthenticator, Principal } from './principal.ts';
 import { isPrepared, type SubscriptionEngine } from './subscriptions/engine.ts';
 import { admitOperation } from './ws-admission.ts';
@@ -55,7 +56,10 @@ export function createGraphqlWs(options: {
   limits: OperationLimits;
   yoga: RouterYoga;
   engine: SubscriptionEngine;
-  realtime: RealtimeService;
+  /** Admission, presence devices and lifecycles of the sockets. */
+  connections: RealtimeConnections;
+  /** The real-time feeds, written straight to those sockets. */
+  realtimeFeeds: RealtimeFeeds;
   /** Subscription fields served by the real-time feeds. */
   feeds: ReadonlySet<string>;
   auth: JwtAuthenticator;
@@ -65,7 +69,7 @@ export function createGraphqlWs(options: {
   maxPayloadBytes: number;
   clientIp: (request: IncomingMessage) => string | undefined;
 }) {
-  const { yoga, engine, realtime, feeds, auth, log, metrics, lifecycle } = options;
+  const { yoga, engine, connections, realtimeFeeds, feeds, auth, log, metrics, lifecycle } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const sockets = new Set<WebSocket>();
   wss.on('connection', (socket: WebSocket) => {
@@ -99,7 +103,11 @@ export function createGraphqlWs(options: {
           return false;
         }
         try {
-          const connection = await realtime.open(ctx.extra.socket, ctx.extra.principal, ctx.connectionParams);
+          const connection = await connections.open(
+            ctx.extra.socket,
+            ctx.extra.principal,
+            ctx.connectionParams,
+          );
           if (!connection) return false; // already closed with the reason
           ctx.extra.realtime = connection;
           const forget = options.limits.connect(connection.principal.userId, ctx);
@@ -148,7 +156,7 @@ export function createGraphqlWs(options: {
           try {
             const variables = payload.variables ?? {};
             const { after: _after, ...shared } = variables;
-            const prepared = await realtime.prepare(
+            const prepared = await realtimeFeeds.prepare(
               connection,
               id,
               {
@@ -176,7 +184,7 @@ export function createGraphqlWs(options: {
         ) {
           const fieldDef = schema.getMutationType()!.getFields().updatePresence!;
           const argValues = getArgumentValues(fieldDef, rootField, payload.variables ?? {});
-          return presenceOperation(args, realtime, connection, argValues);
+          return presenceOperation(args, connections, connection, argValues);
         }
         if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
           const prepared = await engine.prepare(args, principal);

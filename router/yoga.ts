@@ -72,6 +72,9 @@ export function createRouterYoga(options: {
     // Errors are sanitized below with the request id; Yoga's own masking would hide typed codes.
     maskedErrors: false,
     batching: false,
+    // Every body reaches Yoga through router/http.ts, which has bounded it to limits.maxBodyBytes:
+    // Yoga's own check (25 MB) piped each body through one more web TransformStream.
+    maxRequestBodySize: false,
     cors: { origin: origins, credentials: false },
     context: async ({ request, principal, clientIp }) => {
       const requestId = crypto.randomUUID();

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { composeServices } from '@apollo/composition';
+import { isEventType } from '@gochat/events';
 import {
   Kind,
   buildSchema,
@@ -22,6 +23,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 
+import { composedSchemas } from '../cli/registry.ts';
 import {
   RESUME_ARGUMENT,
   renderTemplate,
@@ -30,8 +32,6 @@ import {
 } from '../router/subscriptions/manifest.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
-/** realtime is schema only: the router serves its fields itself (decision 0017). */
-const SUBGRAPHS = ['accounts', 'guilds', 'messages', 'realtime'] as const;
 
 export interface Composition {
   supergraph: string;
@@ -40,11 +40,12 @@ export interface Composition {
 }
 
 export function compose(): Composition {
-  const sources = SUBGRAPHS.map((name) => ({
+  // Every subgraph role's schema, then those the router serves itself (the registry says which).
+  const sources = composedSchemas().map(({ name, file }) => ({
     name,
     // Placeholder; the router routes to the URL its config gives (or in-process in the monolith).
     url: `http://${name}.subgraph.gochat/graphql`,
-    typeDefs: parse(fs.readFileSync(path.join(root, 'subgraphs', name, 'schema.graphql'), 'utf8')),
+    typeDefs: parse(fs.readFileSync(path.join(root, file), 'utf8')),
   }));
   const result = composeServices(sources);
   if (result.errors)
@@ -138,10 +139,13 @@ function readEvent(owner: string, field: FieldDefinitionNode, api: GraphQLSchema
     lookupArgs[a.name.value] = a.value.name.value;
     variableTypes[a.value.name.value] = String(type);
   }
+  const eventType = arg('type');
+  if (!isEventType(eventType))
+    throw new Error(`${where}: @event(type:) ${eventType} is not in the event catalogue`);
   return {
     owner,
     subject: arg('subject'),
-    eventType: arg('type'),
+    eventType,
     arguments: args,
     guard,
     lookup: { field: selection.name.value, arguments: lookupArgs, variableTypes },

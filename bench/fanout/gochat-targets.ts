@@ -24,6 +24,7 @@ import {
 } from '@gochat/testkit';
 import { Redis } from 'ioredis';
 
+import { subgraphSchemas } from '../../cli/registry.ts';
 import { SECRETS, UNLIMITED_WRITES, yamlConfig } from '../../e2e/support.ts';
 import { operation, SEND } from '../gochat-client.ts';
 import { createScratchDatabase } from '../scratch-database.ts';
@@ -212,16 +213,10 @@ export async function startRealServers(options: GochatOptions): Promise<Target> 
       cleanups.push(() => proc.stop('SIGTERM'));
       return proc;
     };
-    const subgraphs = await Promise.all([
-      start('subgraph:accounts'),
-      start('subgraph:guilds'),
-      start('subgraph:messages'),
-    ]);
-    Object.assign(env, {
-      ACCOUNTS_URL: subgraphs[0].url,
-      GUILDS_URL: subgraphs[1].url,
-      MESSAGES_URL: subgraphs[2].url,
-    });
+    // Every subgraph of the role registry, each in its own process; the router reaches them at <NAME>_URL.
+    const names = subgraphSchemas().map((schema) => schema.name);
+    const subgraphs = await Promise.all(names.map((name) => start(`subgraph:${name}`)));
+    names.forEach((name, at) => (env[`${name.toUpperCase()}_URL`] = subgraphs[at]!.url));
     let router = await start('router', routerPort);
     const restart = async () => {
       await router.stop('SIGTERM');
@@ -230,7 +225,7 @@ export async function startRealServers(options: GochatOptions): Promise<Target> 
     return await gochatTarget(
       'GoChat real servers',
       router.url,
-      logMailbox(subgraphs[0]),
+      logMailbox(subgraphs[names.indexOf('accounts')]!), // accounts mails the sign-up links
       () => router,
       () => subgraphs,
       options,

@@ -16,6 +16,8 @@ export const outboxEvents = pgTable(
     type: text('type').notNull(),
     data: jsonb('data').notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+    /** W3C trace context of the change, published with the event (docs/events.md); null until tracing. */
+    traceparent: text('traceparent'),
     publishedAt: timestamp('published_at', { withTimezone: true }),
   },
   (t) => [

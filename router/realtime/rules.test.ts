@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
-
-import type { BusEvent } from '@gochat/bus';
 import { PERMISSIONS } from '@gochat/permissions';
 import { getOperationAST, type ExecutionResult } from 'graphql';
 import { describe, expect, it } from 'vitest';
 
-import type { Runner } from '../subscriptions/hydrator.ts';
-import { AccessReads } from './access.ts';
+import { AccessReads } from '../live/access.ts';
+import type { Runner } from '../live/runner.ts';
+import { liveEvent as event } from '../live/test-events.ts';
 import { guildRules, viewerRules, type RulesContext } from './rules.ts';
 
 /** Stands in for the gateway: the viewer is in guild g1 (5 members) and sees channel c1 only. */
@@ -41,13 +39,6 @@ function context(permissions: bigint, memberCount = 5): RulesContext {
     reads: new AccessReads(),
   };
 }
-const event = (type: string, subject: string, data: Record<string, unknown> = {}): BusEvent => ({
-  id: randomUUID(),
-  type,
-  subject,
-  occurredAt: new Date().toISOString(),
-  data,
-});
 
 describe('guild feed rules', () => {
   it('shows invites only to MANAGE_GUILD holders and bans only to BAN_MEMBERS holders', async () => {

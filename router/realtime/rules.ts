@@ -1,75 +1,47 @@
-import type { BusEvent } from '@gochat/bus';
 import { DomainError } from '@gochat/errors';
+import { subjectPatterns, subjects } from '@gochat/events';
 import { PERMISSIONS, has } from '@gochat/permissions';
 
-import type { Principal } from '../principal.ts';
-import type { Runner } from '../subscriptions/hydrator.ts';
-import { loadAccess, type AccessReads, type GuildAccess, type ViewerAccess } from './access.ts';
-import type { Container } from './container.ts';
-import type { FeedRules, Verdict } from './feed.ts';
-import { viewOf } from './redaction.ts';
-import { screenHistory } from './replay-screen.ts';
-import {
-  USER_ACCESS_EVENTS,
-  changesGuildAccess,
-  governingChannel,
-  parseSubject,
-  removalReason,
-} from './subjects.ts';
+import { changesGuildAccess, changesUserAccess, governingChannel } from '../live/access-events.ts';
+import { loadAccess, type GuildAccess, type ViewerAccess } from '../live/access.ts';
+import { deliverTo, guildEnd, type RulesContext } from '../live/channel-rules.ts';
+import type { LiveEvent } from '../live/event.ts';
+import type { FeedRules, Verdict } from '../live/feed.ts';
+import { screenHistory } from '../live/replay-screen.ts';
 
-export interface RulesContext {
-  run: Runner;
-  principal: Principal & { kind: 'user' };
-  largeGuildMembers: number;
-  /** Access reads shared by the user's feeds on this router that refresh after the same event. */
-  reads: AccessReads;
-}
-
-const ended = (code: 'FORBIDDEN' | 'NOT_FOUND', message: string, reason: string) =>
-  new DomainError(code, message, { details: { reason } });
-
-const isMe = (ctx: RulesContext, data: Record<string, unknown>) => data.userId === ctx.principal.userId;
-
-/** 'deliver', or the viewer's redacted version of the event (decision 0023). */
-const deliverTo = (ctx: RulesContext, event: BusEvent, guild: Parameters<typeof viewOf>[2]): Verdict =>
-  viewOf(event, ctx.principal.userId, guild) ?? 'deliver';
+export { channelRules, type RulesContext } from '../live/channel-rules.ts';
 
 /** Guild events a member sees, given their access before and after the event. */
 function guildVerdict(
   ctx: RulesContext,
-  event: BusEvent,
+  event: LiveEvent,
   now: GuildAccess | undefined,
   before: GuildAccess | undefined,
 ): Verdict {
-  const data = event.data;
-  const channel = typeof data.channelId === 'string' ? data.channelId : undefined;
-  const deliver = () => deliverTo(ctx, event, now ?? before);
-  switch (event.type) {
-    case 'ChannelCreated':
-      return channel && now?.channels.has(channel) ? deliver() : 'skip';
-    case 'ChannelUpdated':
-    case 'ChannelDeleted':
-      // Also to those who just lost sight of it, so their client hides it.
-      return channel && (now?.channels.has(channel) || before?.channels.has(channel)) ? deliver() : 'skip';
-    case 'InviteCreated':
-    case 'InviteDeleted':
-      return now && has(now.permissions, PERMISSIONS.MANAGE_GUILD) ? deliver() : 'skip';
-    case 'GuildBanAdded':
-    case 'GuildBanRemoved':
-      return now && has(now.permissions, PERMISSIONS.BAN_MEMBERS) ? deliver() : 'skip';
-    default:
-      return now || before ? deliver() : 'skip';
+  if (event.type === 'ChannelCreated')
+    return now?.channels.has(event.data.channelId) ? deliverTo(ctx, event, now) : 'skip';
+  if (event.type === 'ChannelUpdated' || event.type === 'ChannelDeleted') {
+    // Also to those who just lost sight of it, so their client hides it.
+    const channel = event.data.channelId;
+    return now?.channels.has(channel) || before?.channels.has(channel)
+      ? deliverTo(ctx, event, now ?? before)
+      : 'skip';
   }
+  if (event.type === 'InviteCreated' || event.type === 'InviteDeleted')
+    return now && has(now.permissions, PERMISSIONS.MANAGE_GUILD) ? deliverTo(ctx, event, now) : 'skip';
+  if (event.type === 'GuildBanAdded' || event.type === 'GuildBanRemoved')
+    return now && has(now.permissions, PERMISSIONS.BAN_MEMBERS) ? deliverTo(ctx, event, now) : 'skip';
+  return now || before ? deliverTo(ctx, event, now ?? before) : 'skip';
 }
 
 function containerVisible(
   access: ViewerAccess,
   guildId: string | null,
   containerId: string,
-  data: Record<string, unknown>,
-) {
+  event: LiveEvent,
+): boolean {
   if (guildId === null) return access.directChannels.has(containerId);
-  return access.guilds.get(guildId)?.channels.has(governingChannel(data, containerId)) ?? false;
+  return access.guilds.get(guildId)?.channels.has(governingChannel(event, containerId)) ?? false;
 }
 
 /** viewerFeed: everything the viewer may see, re-filtered whenever their access changes. */
@@ -81,28 +53,29 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
   const rules = {
     access,
     patterns() {
-      const p = [`user.${me}`, `presence.user.${me}`];
+      const p: string[] = [subjects.user(me), subjects.presenceUser(me)];
       for (const [id, g] of access.guilds) {
-        p.push(`guild.${id}`, `channel.${id}.*.messages`, `typing.${id}.*`);
-        if (g.memberCount <= ctx.largeGuildMembers) p.push(`presence.guild.${id}`);
+        p.push(subjects.guild(id), subjectPatterns.guildChannels(id), subjectPatterns.guildTyping(id));
+        if (g.memberCount <= ctx.largeGuildMembers) p.push(subjects.presenceGuild(id));
       }
-      for (const id of access.directChannels) p.push(`channel.dm.${id}.messages`, `typing.dm.${id}`);
-      for (const id of access.friends) p.push(`presence.user.${id}`);
+      for (const id of access.directChannels)
+        p.push(subjects.channelMessages(null, id), subjects.typing(null, id));
+      for (const id of access.friends) p.push(subjects.presenceUser(id));
       return p;
     },
     replayPatterns() {
-      const p = [`user.${me}`];
-      for (const id of access.guilds.keys()) p.push(`guild.${id}`, `channel.${id}.*.messages`);
-      for (const id of access.directChannels) p.push(`channel.dm.${id}.messages`);
+      const p: string[] = [subjects.user(me)];
+      for (const id of access.guilds.keys()) p.push(subjects.guild(id), subjectPatterns.guildChannels(id));
+      for (const id of access.directChannels) p.push(subjects.channelMessages(null, id));
       return p;
     },
-    needsRefresh(event: BusEvent) {
-      const s = parseSubject(event.subject);
-      if (s.kind === 'user') return s.userId === me && USER_ACCESS_EVENTS.has(event.type);
+    needsRefresh(event: LiveEvent) {
+      const s = event.at;
+      if (s.kind === 'user') return s.userId === me && changesUserAccess(event);
       return s.kind === 'guild' && access.guilds.has(s.guildId) && changesGuildAccess(event, me);
     },
-    async refresh(event: BusEvent) {
-      const s = parseSubject(event.subject);
+    async refresh(event: LiveEvent) {
+      const s = event.at;
       if (s.kind === 'guild') {
         before.set(s.guildId, access.guilds.get(s.guildId));
         const fresh = await ctx.reads.guild(ctx.run, ctx.principal, s.guildId, event.id);
@@ -118,8 +91,8 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
       replaceSet(access.directChannels, fresh.directChannels);
       replaceSet(access.friends, fresh.friends);
     },
-    decide(event: BusEvent): Verdict {
-      const s = parseSubject(event.subject);
+    decide(event: LiveEvent): Verdict {
+      const s = event.at;
       switch (s.kind) {
         case 'user':
           return s.userId === me ? deliverTo(ctx, event, guildOf(access, event)) : 'skip';
@@ -130,12 +103,12 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
         }
         case 'messages':
         case 'typing':
-          return containerVisible(access, s.guildId, s.channelId, event.data)
+          return containerVisible(access, s.guildId, s.channelId, event)
             ? deliverTo(ctx, event, s.guildId === null ? undefined : access.guilds.get(s.guildId))
             : 'skip';
         case 'presenceGuild': {
           const g = access.guilds.get(s.guildId);
-          return g && g.memberCount <= ctx.largeGuildMembers && !isMe(ctx, event.data) ? 'deliver' : 'skip';
+          return g && g.memberCount <= ctx.largeGuildMembers && !isPresenceOf(event, me) ? 'deliver' : 'skip';
         }
         case 'presenceUser':
           return s.userId === me || access.friends.has(s.userId) ? 'deliver' : 'skip';
@@ -143,7 +116,7 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
           return 'skip';
       }
     },
-    screenReplay(events: BusEvent[]) {
+    screenReplay(events: LiveEvent[]) {
       return screenHistory(ctx.run, ctx.principal, events, (guildId, channelId, containerId) =>
         guildId === null
           ? access.directChannels.has(containerId)
@@ -154,19 +127,25 @@ export async function viewerRules(ctx: RulesContext): Promise<FeedRules & { acce
   return rules;
 }
 
-const guildOf = (access: ViewerAccess, event: BusEvent) =>
-  typeof event.data.guildId === 'string' ? access.guilds.get(event.data.guildId) : undefined;
+const guildOf = (access: ViewerAccess, event: LiveEvent) =>
+  'guildId' in event.data && typeof event.data.guildId === 'string'
+    ? access.guilds.get(event.data.guildId)
+    : undefined;
+
+const isPresenceOf = (event: LiveEvent, userId: string) =>
+  event.type === 'PresenceUpdated' && event.data.userId === userId;
 
 /** guildEvents: one guild's events; ends when the viewer leaves or loses the guild. */
 export async function guildRules(ctx: RulesContext, guildId: string): Promise<FeedRules> {
   let guild = await requireGuild(ctx, guildId);
   let before: GuildAccess | undefined;
+  const patterns = [subjects.guild(guildId)];
   return {
     patterns() {
-      return [`guild.${guildId}`];
+      return patterns;
     },
     replayPatterns() {
-      return [`guild.${guildId}`];
+      return patterns;
     },
     needsRefresh(event) {
       return changesGuildAccess(event, ctx.principal.userId);
@@ -176,102 +155,15 @@ export async function guildRules(ctx: RulesContext, guildId: string): Promise<Fe
       guild = (await ctx.reads.guild(ctx.run, ctx.principal, guildId, event.id)).guild ?? guild;
     },
     decide(event) {
-      const end = guildEnd(ctx, event);
-      if (end) return end;
-      return guildVerdict(ctx, event, guild, before);
+      return guildEnd(ctx, event) ?? guildVerdict(ctx, event, guild, before);
     },
   };
-}
-
-function guildEnd(ctx: RulesContext, event: BusEvent): DomainError | undefined {
-  if (event.type === 'GuildDeleted') return ended('NOT_FOUND', 'The guild was deleted.', 'GUILD_DELETED');
-  if (event.type === 'GuildMemberRemoved' && isMe(ctx, event.data)) {
-    const reason = removalReason(event.data);
-    return ended('FORBIDDEN', `You are no longer a member of this guild (${reason.toLowerCase()}).`, reason);
-  }
-  return undefined;
 }
 
 async function requireGuild(ctx: RulesContext, guildId: string): Promise<GuildAccess> {
   const { guild } = await ctx.reads.guild(ctx.run, ctx.principal, guildId);
   if (!guild) throw new DomainError('FORBIDDEN', 'Not a member of this guild.');
   return guild;
-}
-
-/**
- * channelEvents and messageCreated: one channel, DM or thread; ends when the viewer loses sight of it
- * (ACCESS_LOST, or LEFT a group DM), is removed from its guild (KICKED, BANNED, LEFT) or it is deleted.
- * `typing: false` leaves typing out (messageCreated carries messages only).
- */
-export async function channelRules(
-  ctx: RulesContext,
-  container: Container,
-  options: { typing: boolean } = { typing: true },
-): Promise<FeedRules> {
-  const { id, guildId, governingChannelId } = container;
-  const where = guildId ?? 'dm';
-  let sight = await sightOf(ctx, container);
-  if (!sight.visible) throw new DomainError('FORBIDDEN', 'You cannot see this channel.');
-  const control = guildId ? `guild.${guildId}` : `user.${ctx.principal.userId}`;
-  return {
-    patterns() {
-      return [
-        `channel.${where}.${id}.messages`,
-        ...(options.typing ? [`typing.${where}.${id}`] : []),
-        control,
-      ];
-    },
-    replayPatterns() {
-      return [`channel.${where}.${id}.messages`, control];
-    },
-    needsRefresh(event) {
-      return guildId
-        ? changesGuildAccess(event, ctx.principal.userId) && parseSubject(event.subject).kind === 'guild'
-        : event.type === 'DirectChannelUpdated';
-    },
-    async refresh(event) {
-      sight = await sightOf(ctx, container, event.id);
-    },
-    decide(event) {
-      const s = parseSubject(event.subject);
-      if (s.kind === 'messages' || s.kind === 'typing') return deliverTo(ctx, event, sight.guild);
-      if (s.kind === 'guild') {
-        const end = guildEnd(ctx, event);
-        if (end) return end;
-        if (event.type === 'ChannelDeleted' && event.data.channelId === governingChannelId)
-          return ended('NOT_FOUND', 'The channel was deleted.', 'CHANNEL_DELETED');
-      }
-      if (!sight.visible)
-        return guildId
-          ? ended('FORBIDDEN', 'You can no longer see this channel.', 'ACCESS_LOST')
-          : ended('FORBIDDEN', 'You left this conversation.', 'LEFT');
-      return 'skip';
-    },
-    screenReplay(events) {
-      return screenHistory(ctx.run, ctx.principal, events, () => sight.history);
-    },
-  };
-}
-
-/**
- * Whether the viewer can see the container now, and read its history (a thread follows its parent),
- * and their guild permissions (for what payloads show them). Only these are kept: one per subscription.
- */
-async function sightOf(
-  ctx: RulesContext,
-  { id, guildId, governingChannelId }: Container,
-  eventId?: string,
-): Promise<{ visible: boolean; history: boolean; guild: { permissions: bigint } | undefined }> {
-  const fresh = await ctx.reads.guild(ctx.run, ctx.principal, guildId ?? '0', eventId);
-  if (guildId === null) {
-    const participant = fresh.directChannels.has(id);
-    return { visible: participant, history: participant, guild: undefined };
-  }
-  return {
-    visible: fresh.guild?.channels.has(governingChannelId) ?? false,
-    history: fresh.guild?.history.has(governingChannelId) ?? false,
-    guild: fresh.guild && { permissions: fresh.guild.permissions },
-  };
 }
 
 /** memberPresence: presence of listed members of one guild (a member list slice). */
@@ -282,9 +174,10 @@ export async function memberPresenceRules(
 ): Promise<FeedRules> {
   await requireGuild(ctx, guildId);
   const wanted = new Set(userIds);
+  const patterns = [subjects.presenceGuild(guildId), subjects.guild(guildId)];
   return {
     patterns() {
-      return [`presence.guild.${guildId}`, `guild.${guildId}`];
+      return patterns;
     },
     // Presence is live only, and a resume starts with a fresh snapshot of it: nothing to replay.
     replayPatterns() {
@@ -297,8 +190,8 @@ export async function memberPresenceRules(
       return Promise.resolve();
     },
     decide(event) {
-      const s = parseSubject(event.subject);
-      if (s.kind === 'presenceGuild') return wanted.has(event.data.userId as string) ? 'deliver' : 'skip';
+      if (event.at.kind === 'presenceGuild')
+        return event.type === 'PresenceUpdated' && wanted.has(event.data.userId) ? 'deliver' : 'skip';
       return guildEnd(ctx, event) ?? 'skip';
     },
   };

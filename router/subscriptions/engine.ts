@@ -1,5 +1,6 @@
-import { ReplayGapError, type BusEvent, type EventBus } from '@gochat/bus';
+import type { EventBus } from '@gochat/bus';
 import { DomainError } from '@gochat/errors';
+import type { EventType } from '@gochat/events';
 import type { Logger } from '@gochat/log';
 import {
   GraphQLError,
@@ -13,29 +14,31 @@ import {
 } from 'graphql';
 import { getArgumentValues } from 'graphql/execution/values.js';
 
+import type { AccessReads } from '../live/access.ts';
+import { channelRules } from '../live/channel-rules.ts';
+import { findContainer } from '../live/container.ts';
+import { formatCursor } from '../live/cursor.ts';
+import type { LiveEvent } from '../live/event.ts';
+import type { FeedRules } from '../live/feed.ts';
+import { LiveFeed, startPoint, type StartPoint } from '../live/live-feed.ts';
+import type { Runner } from '../live/runner.ts';
+import type { SubjectHub } from '../live/subject-hub.ts';
 import type { RouterMetrics } from '../metrics.ts';
-import { formatCursor, parseCursor, resyncRequired } from '../realtime/cursor.ts';
-import type { AccessReads } from '../realtime/access.ts';
-import { findContainer } from '../realtime/container.ts';
-import { Feed, type FeedRules } from '../realtime/feed.ts';
-import { channelRules } from '../realtime/rules.ts';
 import type { Principal } from '../principal.ts';
 import type { OperationLimits } from '../operation-limits.ts';
-import { BoundedQueue } from './bounded-queue.ts';
 import {
   EVENT_VARIABLE_PREFIX,
   hydrationVariables,
   planHydration,
   type HydrationPlan,
 } from './hydration-document.ts';
-import { Hydrator, type Runner } from './hydrator.ts';
+import { Hydrator } from './hydrator.ts';
 import {
   RESUME_ARGUMENT,
   renderTemplate,
   type SubscriptionField,
   type SubscriptionManifest,
 } from './manifest.ts';
-import type { SubjectHub } from './subject-hub.ts';
 
 export interface PreparedSubscription {
   field: string;
@@ -45,12 +48,13 @@ export interface PreparedSubscription {
   plan: HydrationPlan;
   /** The shared hydration credential: it may read the scoped channel only. */
   scope: Principal & { kind: 'scope' };
-  /** Listening (and any replay after the client's cursor) has started: attach to deliver. */
-  feed: Feed;
+  /**
+   * Listening (and any replay after the client's cursor) has started; accepted events queue for
+   * hydration, and a DomainError ends them when the subscriber lost access.
+   */
+  live: LiveFeed;
   /** Gives back the subscriber's place for this selection on the channel (once, at the end). */
   release: () => void;
-  /** Events to hydrate; a DomainError last when the subscriber lost access (then the queue ends). */
-  queue: BoundedQueue<BusEvent | DomainError>;
   epoch: string;
 }
 
@@ -150,14 +154,14 @@ export class SubscriptionEngine {
         return (prepared = guard.errors.map(
           (e) => new GraphQLError(e.message, { extensions: e.extensions }),
         ));
-      const epoch = await this.options.bus.epoch();
-      let afterSeq: number | undefined;
+      let at: StartPoint;
       try {
-        afterSeq = typeof after === 'string' ? parseCursor(after, epoch) : undefined;
+        at = await startPoint(this.options.bus, after);
       } catch (error) {
-        return (prepared = [error as GraphQLError]);
+        if (error instanceof DomainError) return (prepared = [error]);
+        throw error;
       }
-      prepared = await this.startFeed(args, principal, { spec, subject, scope, plan, afterSeq, epoch, root });
+      prepared = await this.startFeed(principal, { spec, subject, scope, plan, at, root });
       if (isPrepared(prepared)) prepared.release = release;
       return prepared;
     } finally {
@@ -166,54 +170,28 @@ export class SubscriptionEngine {
   }
 
   private async startFeed(
-    args: ExecutionArgs,
     principal: Principal & { kind: 'user' },
-    at: {
+    prepared: {
       spec: SubscriptionField;
       subject: string;
       scope: Principal & { kind: 'scope' };
       plan: HydrationPlan;
-      afterSeq: number | undefined;
-      epoch: string;
+      at: StartPoint;
       root: FieldNode;
     },
   ): Promise<PreparedSubscription | readonly GraphQLError[]> {
-    const { spec, subject, scope, plan, afterSeq, epoch, root } = at;
+    const { spec, subject, scope, plan, at, root } = prepared;
     const { hub, bus, queueLimit = 1_000, maxReplay, run, reads } = this.options;
     // The same current-access rules as channelEvents: the subscription ends, with the same typed
     // reasons, as soon as the subscriber may no longer see the channel.
-    const accessAsOf = afterSeq === undefined ? 0 : await bus.position();
-    let rules: FeedRules;
+    let live: LiveFeed;
     try {
       const ctx = { run, principal, largeGuildMembers: 0, reads };
       const container = await findContainer(run, principal, scope.scope.channelId);
-      rules = onlyType(await channelRules(ctx, container, { typing: false }), spec.eventType);
+      const rules = onlyType(await channelRules(ctx, container, { typing: false }), spec.eventType);
+      // Accepted events queue for hydration; a subscriber that cannot keep up just ends.
+      live = await LiveFeed.start({ hub, bus, maxReplay, queueLimit, rules }, at);
     } catch (error) {
-      if (error instanceof DomainError) return [error];
-      throw error;
-    }
-    const queue = new BoundedQueue<BusEvent | DomainError>(queueLimit, () => feed.stop());
-    const feed: Feed = new Feed({
-      hub,
-      bus,
-      maxReplay,
-      queueLimit,
-      rules,
-      deliver: (event) => queue.push(event),
-      // Ends when stopped here (undefined), when access is lost (the error goes to the client last),
-      // or when it cannot keep up (then neither can the client).
-      onEnd: (error) => {
-        if (error) queue.push(error);
-        queue.end();
-      },
-      onOverflow: () => void queue.return(),
-    });
-    try {
-      await feed.start(afterSeq, accessAsOf);
-    } catch (error) {
-      feed.stop();
-      if (error instanceof ReplayGapError)
-        return [resyncRequired('Events after the cursor are no longer kept.')];
       if (error instanceof DomainError) return [error];
       throw error;
     }
@@ -224,9 +202,8 @@ export class SubscriptionEngine {
       subject,
       plan,
       scope,
-      feed,
-      queue,
-      epoch,
+      live,
+      epoch: at.epoch,
       release: () => {},
     };
   }
@@ -234,61 +211,28 @@ export class SubscriptionEngine {
   /** Starts delivery; the bus listens since prepare(), so nothing committed after it is missed. */
   subscribe(prepared: PreparedSubscription): AsyncIterableIterator<ExecutionResult> {
     const { metrics, log } = this.options;
-    const { field, queue, feed } = prepared;
-    feed.attach();
+    const { field } = prepared;
+    const iterator = prepared.live.subscribe({
+      render: async (event) => {
+        const result = await this.hydrate(prepared, event);
+        if (result) metrics.deliveries.inc({ field });
+        return result;
+      },
+      onSlowConsumer() {
+        log.warn({ field, subject: prepared.subject }, 'subscription overflowed: slow consumer');
+      },
+      onFinish() {
+        prepared.release();
+        metrics.activeSubscriptions.dec({ field });
+      },
+    });
     metrics.activeSubscriptions.inc({ field });
-
-    let finished = false;
-    let overflowReported = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      feed.stop();
-      prepared.release();
-      metrics.activeSubscriptions.dec({ field });
-    };
-
-    const iterator: AsyncIterableIterator<ExecutionResult> = {
-      next: async () => {
-        for (;;) {
-          const item = await queue.next();
-          if (item.done) {
-            finish();
-            if (queue.overflowed && !overflowReported) {
-              overflowReported = true;
-              log.warn({ field, subject: prepared.subject }, 'subscription overflowed: slow consumer');
-              return {
-                value: {
-                  errors: [new DomainError('SLOW_CONSUMER', 'Too many undelivered events; subscribe again.')],
-                },
-                done: false,
-              };
-            }
-            return { value: undefined, done: true };
-          }
-          if (item.value instanceof DomainError) return { value: { errors: [item.value] }, done: false };
-          const result = await this.hydrate(prepared, item.value);
-          if (result) {
-            metrics.deliveries.inc({ field });
-            return { value: result, done: false };
-          }
-        }
-      },
-      return: async () => {
-        await queue.return();
-        finish();
-        return { value: undefined, done: true };
-      },
-      [Symbol.asyncIterator]() {
-        return iterator;
-      },
-    };
     return iterator;
   }
 
   private async hydrate(
     prepared: PreparedSubscription,
-    event: BusEvent,
+    event: LiveEvent,
   ): Promise<ExecutionResult | undefined> {
     const variables = hydrationVariables(prepared.plan, prepared.spec, event.data);
     if (!variables) {
@@ -346,7 +290,7 @@ export class SubscriptionEngine {
  * replay needs no screening here: the guard required READ_MESSAGE_HISTORY, and each event is hydrated
  * from the store, so a deleted message is dropped and content is as history shows it.
  */
-function onlyType(rules: FeedRules, eventType: string): FeedRules {
+function onlyType(rules: FeedRules, eventType: EventType): FeedRules {
   return {
     patterns: () => rules.patterns(),
     replayPatterns: () => rules.replayPatterns(),

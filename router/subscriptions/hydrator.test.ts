@@ -3,7 +3,8 @@ import { parse, type ExecutionResult } from 'graphql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import type { Principal } from '../principal.ts';
-import { Hydrator, type HydrationRequest, type Runner } from './hydrator.ts';
+import type { Runner } from '../live/runner.ts';
+import { Hydrator, type HydrationRequest } from './hydrator.ts';
 
 const document = parse('query SubscriptionHydration($id: ID!) { message(id: $id) { id } }');
 const principal: Principal = { kind: 'scope', scope: { channelId: '1' } };

@@ -1,17 +1,11 @@
-import type { BusEvent } from '@gochat/bus';
 import { GraphQLError, type DocumentNode, type ExecutionResult } from 'graphql';
 
+import type { Runner } from '../live/runner.ts';
 import type { Principal } from '../principal.ts';
 
-/** Executes an operation through the gateway as the given principal (in-process, no HTTP). */
-export type Runner = (
-  document: DocumentNode,
-  variables: Record<string, unknown>,
-  principal: Principal,
-) => Promise<ExecutionResult>;
-
 export interface HydrationRequest {
-  event: BusEvent;
+  /** The event hydrated: its id keys the shared result. */
+  event: { id: string };
   shareKey: string;
   document: DocumentNode;
   variables: Record<string, unknown>;

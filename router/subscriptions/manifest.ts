@@ -1,3 +1,4 @@
+import { EVENT_TYPES } from '@gochat/events';
 import { z } from 'zod';
 
 /**
@@ -9,7 +10,8 @@ export const subscriptionFieldSchema = z.object({
   owner: z.string(),
   /** Bus subject template; {arg} is a field argument. */
   subject: z.string(),
-  eventType: z.string(),
+  /** A catalogued event type (packages/events), so the router compares it with the compiler's help. */
+  eventType: z.enum(EVENT_TYPES),
   /** Field arguments and their GraphQL types, e.g. { channelId: 'ID!' }. */
   arguments: z.record(z.string(), z.string()),
   /** Selection run as the subscriber before subscribing, over the field's arguments as variables. */

@@ -1,4 +1,5 @@
 import { session, user } from '@gochat/drizzle';
+import { subjects } from '@gochat/events';
 import type { Identity } from '@gochat/identity';
 import { codeOf, describeOnBothDatabases, resetToken } from '@gochat/testkit';
 import { eq } from 'drizzle-orm';
@@ -80,8 +81,9 @@ await describeOnBothDatabases('sessions end with SessionRevoked', openAccountsHa
     expect(await h.ok(as(user, current), SIGN_OUT)).toEqual({ signOut: true });
     expect(await sessionsOf(user)).toEqual([other]);
     const events = await revocations(user);
+    // The trigger spells the subject in SQL (migration 0003): it must be the one the builder makes.
     expect(events.map((e) => [e.subject, e.data])).toEqual([
-      [`user.${user}`, { userId: user, sessionId: current }],
+      [subjects.user(user), { userId: user, sessionId: current }],
     ]);
     expect(await active(user, current)).toBe(false);
     expect(await active(user, other)).toBe(true);

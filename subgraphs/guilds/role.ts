@@ -5,12 +5,11 @@ import type { SnowflakeGenerator } from '@gochat/ids';
 import { createIdentityVerifier } from '@gochat/identity';
 import type { Lifecycle, Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
+import { createPostgresTimeline, type MessageTimeline } from '@gochat/message-store';
 import type { OutboxRelay } from '@gochat/outbox';
 import { createSubgraph, loaderById } from '@gochat/subgraph-kit';
 import DataLoader from 'dataloader';
 
-import type { MessageTimeline } from '../messages/timeline/port.ts';
-import { createPostgresTimeline } from '../messages/timeline/postgres.ts';
 import { scheduleAuditPurge } from './audit-purge.ts';
 import type { GuildsConfig } from './config.ts';
 import { memberKey, type GuildsContext, type GuildsLoaders } from './resolvers/context.ts';

@@ -1,5 +1,6 @@
 import { DomainError, forbidden, notFound, unauthenticated, validation } from '@gochat/errors';
 import { isSnowflake } from '@gochat/ids';
+import type { TimelineMessage } from '@gochat/message-store';
 import {
   PERMISSIONS,
   channelPermissions,
@@ -12,7 +13,6 @@ import {
 
 import type { MessagesContext } from './resolvers/context.ts';
 import type { ChannelAccessFacts, ThreadFacts } from './store/access.ts';
-import type { TimelineMessage } from './timeline/port.ts';
 
 /** A snowflake argument, or VALIDATION naming the field. */
 export function id(value: string, field: string): string {

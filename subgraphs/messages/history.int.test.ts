@@ -1,11 +1,10 @@
 import { threads } from '@gochat/drizzle';
+import { createPostgresTimeline, NO_MENTIONS } from '@gochat/message-store';
 import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { beforeAll, expect, it } from 'vitest';
 
 import { openMessagesHarness } from './test-harness.ts';
-import { NO_MENTIONS } from './timeline/port.ts';
-import { createPostgresTimeline } from './timeline/postgres.ts';
 
 const HISTORY = `query($channelId: ID!, $limit: Int, $before: ID, $after: ID, $around: ID) {
   messages(channelId: $channelId, limit: $limit, before: $before, after: $after, around: $around) { id channelId }

@@ -1,4 +1,5 @@
 import { channelState, pins, threads } from '@gochat/drizzle';
+import { createPostgresTimeline, NO_MENTIONS } from '@gochat/message-store';
 import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases, type Caller } from '@gochat/testkit';
 import { eq } from 'drizzle-orm';
@@ -8,8 +9,6 @@ import type { MessagesContext } from './resolvers/context.ts';
 import { resolvers } from './resolvers/pins.ts';
 import { createPinsStore, MAX_PINS } from './store/pins.ts';
 import { openMessagesHarness } from './test-harness.ts';
-import { NO_MENTIONS } from './timeline/port.ts';
-import { createPostgresTimeline } from './timeline/postgres.ts';
 
 const PIN = `mutation($c: ID!, $m: ID!) { pinMessage(channelId: $c, messageId: $m) { id pinned } }`;
 const UNPIN = `mutation($c: ID!, $m: ID!) { unpinMessage(channelId: $c, messageId: $m) { id pinned } }`;

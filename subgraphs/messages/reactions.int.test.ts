@@ -1,4 +1,5 @@
 import { emojis, reactions } from '@gochat/drizzle';
+import { createPostgresTimeline, NO_MENTIONS } from '@gochat/message-store';
 import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { eq } from 'drizzle-orm';
@@ -9,8 +10,6 @@ import { resolvers } from './resolvers/reactions.ts';
 import { createReactionsStore, MAX_REACTION_EMOJI } from './store/reactions.ts';
 import type { ReactionRow } from './store/rows.ts';
 import { openMessagesHarness } from './test-harness.ts';
-import { NO_MENTIONS } from './timeline/port.ts';
-import { createPostgresTimeline } from './timeline/postgres.ts';
 
 const REACTIONS = 'reactions { emoji { unicode emojiId } count me }';
 const ADD = `mutation($c: ID!, $m: ID!, $e: ReactionEmojiInput!) {

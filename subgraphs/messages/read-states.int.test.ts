@@ -8,6 +8,7 @@ import {
   threads,
   user,
 } from '@gochat/drizzle';
+import { createPostgresTimeline, NO_MENTIONS } from '@gochat/message-store';
 import { PERMISSIONS, has } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { and, eq, sql } from 'drizzle-orm';
@@ -16,8 +17,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { permissionsIn } from './access.ts';
 import { createAccessStore } from './store/access.ts';
 import { openMessagesHarness } from './test-harness.ts';
-import { NO_MENTIONS } from './timeline/port.ts';
-import { createPostgresTimeline } from './timeline/postgres.ts';
 
 const ACK = `mutation($channelId: ID!, $messageId: ID!) {
   ackMessage(channelId: $channelId, messageId: $messageId) { channelId lastReadMessageId lastMessageId unread mentionCount } }`;

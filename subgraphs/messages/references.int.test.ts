@@ -1,10 +1,9 @@
+import { createPostgresTimeline, NO_MENTIONS } from '@gochat/message-store';
 import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases, type Caller } from '@gochat/testkit';
 import { expect, it } from 'vitest';
 
 import { openMessagesHarness } from './test-harness.ts';
-import { NO_MENTIONS } from './timeline/port.ts';
-import { createPostgresTimeline } from './timeline/postgres.ts';
 
 const { READ_MESSAGE_HISTORY } = PERMISSIONS;
 

@@ -7,6 +7,7 @@ import type { SnowflakeGenerator } from '@gochat/ids';
 import { createIdentityVerifier } from '@gochat/identity';
 import { schedulePeriodic, type Lifecycle, type Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
+import { createPostgresTimeline, type MessageTimeline, type TimelineMessage } from '@gochat/message-store';
 import type { OutboxRelay } from '@gochat/outbox';
 import { createSubgraph } from '@gochat/subgraph-kit';
 import DataLoader from 'dataloader';
@@ -15,8 +16,6 @@ import type { MessagesConfig } from './config.ts';
 import type { MessagesContext } from './resolvers/context.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createMessagesStores } from './store/index.ts';
-import type { MessageTimeline, TimelineMessage } from './timeline/port.ts';
-import { createPostgresTimeline } from './timeline/postgres.ts';
 
 export interface MessagesDeps {
   config: MessagesConfig;

@@ -1,4 +1,5 @@
 import { threadMembers, threads } from '@gochat/drizzle';
+import { createPostgresTimeline, NO_MENTIONS } from '@gochat/message-store';
 import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { Lifecycle } from '@gochat/lifecycle';
@@ -10,8 +11,6 @@ import { expect, it, vi } from 'vitest';
 import { createMessagesRole } from './role.ts';
 import { createMessagesStores } from './store/index.ts';
 import { openMessagesHarness } from './test-harness.ts';
-import { NO_MENTIONS } from './timeline/port.ts';
-import { createPostgresTimeline } from './timeline/postgres.ts';
 
 const { VIEW_CHANNEL, CREATE_THREADS, MANAGE_THREADS, READ_MESSAGE_HISTORY } = PERMISSIONS;
 

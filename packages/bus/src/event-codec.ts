@@ -29,9 +29,17 @@ export function decodeEvent(text: string): BusEvent | null {
     return null;
   }
   if (!isRecord(value)) return null;
-  const { id, type, subject, occurredAt, data, seq } = value;
+  const { id, type, subject, occurredAt, data, seq, traceparent } = value;
   if (typeof id !== 'string' || id === '' || typeof type !== 'string' || typeof subject !== 'string')
     return null;
   if (typeof occurredAt !== 'string' || !isRecord(data)) return null;
-  return { id, type, subject, occurredAt, data, ...(typeof seq === 'number' ? { seq } : {}) };
+  return {
+    id,
+    type,
+    subject,
+    occurredAt,
+    data,
+    ...(typeof seq === 'number' ? { seq } : {}),
+    ...(typeof traceparent === 'string' ? { traceparent } : {}),
+  };
 }

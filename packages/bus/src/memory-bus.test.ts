@@ -2,6 +2,7 @@ import { silentLogger } from '@gochat/log';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Recorder } from '@gochat/testkit';
 import { captureLog, describeBusContract, makeEvent } from './bus.contract.ts';
+import { describeDurableContract, fetchN } from './durable.contract.ts';
 import { createMemoryBus } from './memory-bus.ts';
 import { ReplayGapError } from './port.ts';
 import { describeReplayContract } from './replay.contract.ts';
@@ -106,5 +107,37 @@ describe('memory bus log', () => {
     await bus.replay('ring.a', 3, (e) => seen.push(e.data.i as number));
     expect(seen).toEqual([3, 4, 5, 6, 7]);
     expect(await bus.epoch()).not.toBe(await createMemoryBus({ log: silentLogger }).epoch());
+  });
+});
+
+describeDurableContract('memory', {
+  open: () => Promise.resolve(createMemoryBus({ log: silentLogger })),
+  peer: (bus) => Promise.resolve(bus),
+});
+
+describe('memory bus durables and retention', () => {
+  it('counts and logs the events the log dropped before a durable received them; delivered ones stay', async () => {
+    const { log, lines } = captureLog('error');
+    const bus = createMemoryBus({ log, retention: 1_000, maxPerSubject: 3 });
+    const consumer = await bus.durable({
+      name: 'slow',
+      patterns: ['r.*'],
+      deadLetterSubject: 'deadletter.slow',
+    });
+    await bus.publish(makeEvent('r.a', { i: 0 }));
+    const [held] = await consumer.fetch(1, 100);
+    for (let i = 1; i <= 6; i++) await bus.publish(makeEvent('r.a', { i }));
+    // Retention keeps 3 of r.a: 4..6. Event 0 was delivered (held), so it is not lost; 1..3 are.
+    expect(await consumer.status()).toEqual({ lag: 4, missed: 3 });
+    const rest = await fetchN(consumer, 3);
+    expect(rest.map((m) => m.event.data.i)).toEqual([4, 5, 6]);
+    expect(lines).toEqual([expect.objectContaining({ missed: 3, durable: 'slow' })]);
+    await Promise.all([held!, ...rest].map((m) => m.ack()));
+    expect(await consumer.status()).toEqual({ lag: 0, missed: 3 });
+    await bus.drain();
+    await expect(consumer.fetch(1, 10)).resolves.toEqual([]);
+    await expect(
+      bus.durable({ name: 'late', patterns: ['r.*'], deadLetterSubject: 'deadletter.late' }),
+    ).rejects.toThrow(/drained/);
   });
 });

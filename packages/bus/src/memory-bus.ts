@@ -1,5 +1,7 @@
 import type { Logger } from '@gochat/log';
 import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
+import { resolveDurableSpec } from './durable.ts';
+import { MemoryDurable, openMemoryDurable } from './memory-durable.ts';
 import { MemoryLog } from './memory-log.ts';
 import { randomUUID } from 'node:crypto';
 import {
@@ -52,9 +54,14 @@ export function createMemoryBus(options: MemoryBusOptions): EventBus {
   });
   const subscriptions = new Set<MemorySubscription>();
   const epoch = `m${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  // Durables by name and patterns: the same name with other patterns is another durable, as on NATS.
+  const durables = new Map<string, MemoryDurable>();
   const log = new MemoryLog(
     Math.max(1, options.retention ?? DEFAULT_RETENTION),
     Math.max(1, options.maxPerSubject ?? DEFAULT_PER_SUBJECT),
+    (entry) => {
+      for (const durable of durables.values()) durable.onEvict(entry);
+    },
   );
   // One FIFO for all deliveries keeps publish order for every subscriber, including events that
   // handlers publish while a flush is running (they are appended and delivered in the same pass).
@@ -110,7 +117,7 @@ export function createMemoryBus(options: MemoryBusOptions): EventBus {
     }
   }
 
-  return {
+  const bus: EventBus = {
     kind: 'memory',
 
     publish: (event: BusEvent): Promise<PublishResult> =>
@@ -119,6 +126,7 @@ export function createMemoryBus(options: MemoryBusOptions): EventBus {
         if (recent.seen(event.id)) return { duplicate: true };
         const { seq: _unset, ...stored } = event;
         const entry = log.append(event.subject, (seq) => encodeEvent({ ...stored, seq }));
+        for (const durable of durables.values()) durable.onAppend(entry);
         dispatch(event.subject, entry.json);
         return { duplicate: false };
       }),
@@ -166,6 +174,17 @@ export function createMemoryBus(options: MemoryBusOptions): EventBus {
       };
     },
 
+    durable: (spec) =>
+      attempt(`open durable ${spec.name}`, () => {
+        const resolved = resolveDurableSpec(spec);
+        const key = `${resolved.name} ${resolved.patterns.join(' ')}`;
+        let durable = durables.get(key);
+        if (durable)
+          durable.spec = resolved; // the latest settings win, as a JetStream consumer update
+        else durables.set(key, (durable = new MemoryDurable(resolved, log)));
+        return openMemoryDurable(durable, (event) => bus.publish(event), logger);
+      }),
+
     ping(): Promise<void> {
       return draining ? Promise.reject(closedError('ping')) : Promise.resolve();
     },
@@ -178,8 +197,10 @@ export function createMemoryBus(options: MemoryBusOptions): EventBus {
         if (flushScheduled) await new Promise<void>((resolve) => queueMicrotask(resolve));
         for (const sub of subscriptions) sub.active = false;
         subscriptions.clear();
+        for (const durable of durables.values()) durable.close();
       })();
       return drained;
     },
   };
+  return bus;
 }

@@ -35,6 +35,8 @@ export class MemoryLog {
   constructor(
     private readonly capacity: number,
     private readonly perSubject: number = capacity,
+    /** Told of each entry retention drops (durable consumers count the ones they never got). */
+    private readonly onEvict?: (entry: LogEntry) => void,
   ) {}
 
   append(subject: string, encode: (seq: number) => string): LogEntry {
@@ -81,6 +83,17 @@ export class MemoryLog {
     return out;
   }
 
+  /**
+   * Visits retained entries with seq > after, in seq order, until visit returns false. The log must not
+   * be appended to during the visit.
+   */
+  scan(after: number, visit: (entry: LogEntry) => boolean): void {
+    for (let i = this.firstIndexAfter(after); i < this.slots.length; i++) {
+      const slot = this.slots[i]!;
+      if (!slot.evicted && !visit(slot.entry)) return;
+    }
+  }
+
   private firstIndexAfter(seq: number): number {
     let lo = this.head;
     let hi = this.slots.length;
@@ -99,6 +112,7 @@ export class MemoryLog {
     state.start++;
     state.evictedThrough = slot.entry.seq;
     this.retained--;
+    this.onEvict?.(slot.entry);
     if (state.start > 64 && state.start * 2 > state.slots.length) {
       state.slots = state.slots.slice(state.start);
       state.start = 0;

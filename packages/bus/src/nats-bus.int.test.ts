@@ -6,6 +6,7 @@ import { silentLogger } from '@gochat/log';
 import { Recorder, realServer, uniqueName } from '@gochat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLog, describeBusContract, makeEvent } from './bus.contract.ts';
+import { describeDurableContract } from './durable.contract.ts';
 import { createNatsBus } from './nats-bus.ts';
 import type { NatsBusOptions } from './nats-bus.ts';
 import { ReplayGapError, type EventBus } from './port.ts';
@@ -18,6 +19,7 @@ describe.runIf(url)('nats bus', () => {
   let jsm: JetStreamManager;
   const streams = new Set<string>();
   const buses: EventBus[] = [];
+  const optionsOf = new WeakMap<EventBus, NatsBusOptions>();
 
   beforeAll(async () => {
     admin = await connect({ servers: url! });
@@ -42,10 +44,19 @@ describe.runIf(url)('nats bus', () => {
     streams.add(options.stream);
     const bus = await createNatsBus(options);
     buses.push(bus);
+    optionsOf.set(bus, options);
     return bus;
   }
 
   describeBusContract('nats', () => openBus());
+  describeDurableContract('nats', {
+    open: () => openBus(),
+    // Another connection to the same stream: another process, as far as the server can tell.
+    peer: (bus) => {
+      const { prefix, stream } = optionsOf.get(bus)!;
+      return openBus({ prefix, stream });
+    },
+  });
   describeReplayContract('nats', (options) =>
     openBus(options?.maxPerSubject ? { maxMsgsPerSubject: options.maxPerSubject } : {}),
   );
@@ -185,6 +196,65 @@ describe.runIf(url)('nats bus', () => {
     expect(rec.ids).toEqual([sentinel.id]);
     expect(lines.filter((l) => l.msg === 'skipping malformed bus message')).toHaveLength(4);
     await expect(bus.ping()).resolves.toBeUndefined();
+  });
+
+  it('keeps a durable as JetStream durable pull consumers, one per pattern, with explicit acks', async () => {
+    const prefix = uniqueName('bus');
+    const stream = uniqueName('BUS');
+    const bus = await openBus({ prefix, stream });
+    const consumer = await bus.durable({
+      name: 'idx',
+      patterns: ['guild.*', 'channel.*.*.messages'],
+      deadLetterSubject: 'deadletter.idx',
+      ackWaitMs: 5_000,
+    });
+    const infos = await jsm.consumers.list(stream).next();
+    expect(infos.map((info) => info.config.filter_subject).sort()).toEqual([
+      `${prefix}.channel.*.*.messages`,
+      `${prefix}.guild.*`,
+    ]);
+    for (const info of infos) {
+      expect(info.config).toMatchObject({ ack_policy: 'explicit', ack_wait: nanos(5_000), max_deliver: -1 });
+      expect(info.config.durable_name).toMatch(/^idx_[0-9a-f]{8}_[01]$/);
+    }
+    await consumer.close();
+    // Reopened with another ack wait, by a later version: updated in place, same consumers.
+    await (
+      await bus.durable({
+        name: 'idx',
+        patterns: ['channel.*.*.messages', 'guild.*'],
+        deadLetterSubject: 'deadletter.idx',
+        ackWaitMs: 9_000,
+      })
+    ).close();
+    const updated = await jsm.consumers.list(stream).next();
+    expect(updated.map((info) => info.config.ack_wait)).toEqual([nanos(9_000), nanos(9_000)]);
+  });
+
+  it('dead-letters a stored payload that is not a bus event, with its start', async () => {
+    const prefix = uniqueName('bus');
+    const bus = await openBus({ prefix });
+    const letters = new Recorder();
+    bus.subscribe('deadletter.*', letters.handler);
+    await bus.ping();
+    const consumer = await bus.durable({
+      name: 'raw',
+      patterns: ['odd.*'],
+      deadLetterSubject: 'deadletter.raw',
+    });
+    admin.publish(`${prefix}.odd.1`, 'not json {');
+    await admin.flush();
+    expect(await consumer.fetch(10, 1_500)).toEqual([]);
+    await letters.untilCount(1);
+    expect(letters.events[0]!.data).toMatchObject({
+      consumer: 'raw',
+      subject: 'odd.1',
+      attempts: 1,
+      event: null,
+      raw: 'not json {',
+    });
+    expect(await consumer.status()).toEqual({ lag: 0, missed: 0 });
+    await consumer.close();
   });
 
   it('rejects an invalid prefix before connecting', async () => {

@@ -5,6 +5,8 @@ import { connect, credsAuthenticator, nkeyAuthenticator } from '@nats-io/transpo
 import type { Msg, NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from '@gochat/log';
 import { assertEvent, decodeEvent, encodeEvent } from './event-codec.ts';
+import { resolveDurableSpec } from './durable.ts';
+import { openNatsDurable } from './nats-durable.ts';
 import { ensureStream } from './nats-stream.ts';
 import {
   REPLAY_CONCURRENCY,
@@ -20,6 +22,7 @@ import {
   type BusEvent,
   type BusHandler,
   type BusSubscription,
+  type DurableConsumer,
   type EventBus,
   type PublishResult,
 } from './port.ts';
@@ -178,6 +181,8 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   // nc.drain() closes the reply subscription, so a publish still waiting for its ack would reject
   // with "connection closed" even though JetStream stored it; drain waits for these first.
   const inFlight = new Set<Promise<unknown>>();
+  // Closed before the connection drains, so their naks and acks still reach the server.
+  const durables = new Set<DurableConsumer>();
   watchStatus(nc, log, (up) => (connected = up));
   nc.closed()
     .then((err) => {
@@ -205,7 +210,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     }
   }
 
-  return {
+  const bus: EventBus = {
     kind: 'nats',
 
     async publish(event: BusEvent): Promise<PublishResult> {
@@ -291,6 +296,22 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       return (await jsm.streams.info(stream)).state.last_seq;
     },
 
+    async durable(spec): Promise<DurableConsumer> {
+      if (draining) throw closedError(`open durable ${spec.name}`);
+      const consumer = await openNatsDurable(
+        { js, jsm, stream, prefix, publish: (event) => bus.publish(event), log },
+        resolveDurableSpec(spec),
+      );
+      durables.add(consumer);
+      return {
+        ...consumer,
+        close: () => {
+          durables.delete(consumer);
+          return consumer.close();
+        },
+      };
+    },
+
     async ping(): Promise<void> {
       if (draining || nc.isClosed() || nc.isDraining()) throw closedError('ping');
       if (!connected) throw new Error('NATS bus is disconnected (reconnecting)');
@@ -301,6 +322,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     drain(): Promise<void> {
       drained ??= (async () => {
         draining = true;
+        await Promise.allSettled([...durables].map((consumer) => consumer.close()));
         await Promise.allSettled(inFlight);
         // nc.drain() rejects when already closed or draining; then just wait for the close.
         if (!nc.isClosed() && !nc.isDraining()) await nc.drain();
@@ -309,4 +331,5 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       return drained;
     },
   };
+  return bus;
 }

@@ -391,14 +391,11 @@ export const mutationRateLimitsSection = z
 
 export const routerSection = z
   .strictObject({
-    /** Base URLs of subgraph roles; unused when they run in the same process. */
-    subgraphs: z
-      .strictObject({
-        accounts: z.url().optional(),
-        guilds: z.url().optional(),
-        messages: z.url().optional(),
-      })
-      .prefault({}),
+    /**
+     * Base URLs of subgraph roles by subgraph name; unused for those in the router's process. Which
+     * names exist, and which URLs a process needs, the host checks against its role registry.
+     */
+    subgraphs: z.record(z.string(), z.url()).default({}),
     limits: z
       .strictObject({
         maxDepth: z.coerce.number().int().min(2).default(12),

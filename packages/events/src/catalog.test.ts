@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 
-import { EVENT_TYPES, newEvent, subjects } from './catalog.ts';
+import { EVENT_TYPES, asCatalogEvent, newEvent, subjects, type CatalogEvent } from './catalog.ts';
 
 const doc = fs.readFileSync(new URL('../../../docs/events.md', import.meta.url), 'utf8');
 
@@ -49,5 +49,37 @@ describe('event catalogue', () => {
       subject: 'channel.3.7.messages',
       data: { messageId: '1', channelId: '7', parentChannelId: '7', guildId: '3', actorId: '9' },
     });
+  });
+
+  it('narrows an envelope by its type, and knows no type it does not catalogue', () => {
+    const envelope = {
+      id: 'e1',
+      type: 'GuildMemberRemoved',
+      data: { guildId: 'g', userId: 'u', actorId: 'a', reason: 'kick' },
+    };
+    const event = asCatalogEvent(envelope);
+    expect(event).toBe(envelope);
+    if (event?.type === 'GuildMemberRemoved')
+      expectTypeOf(event.data.reason).toEqualTypeOf<'leave' | 'kick' | 'ban'>();
+    expectTypeOf(event!.id).toEqualTypeOf<string>();
+    expect(asCatalogEvent({ type: 'SomethingNew', data: {} })).toBeUndefined();
+    expect(asCatalogEvent({ type: 'Subscribed', data: {} })).toBeUndefined();
+  });
+
+  it('gives every type its own payload', () => {
+    const reasonOf = (event: CatalogEvent) => {
+      if (event.type === 'GuildMemberRemoved') return event.data.reason;
+      if (event.type === 'MessageCreated') return event.data.kind;
+      return undefined;
+    };
+    expectTypeOf(reasonOf).returns.toEqualTypeOf<
+      'leave' | 'kick' | 'ban' | 'default' | 'guild_member_join' | undefined
+    >();
+  });
+
+  it('builds events only on subjects made by the builders', () => {
+    // @ts-expect-error a subject spelled by hand is not a Subject
+    newEvent('UserUpdated', 'user.1', { userId: '1' });
+    expect(newEvent('UserUpdated', subjects.user('1'), { userId: '1' }).subject).toBe('user.1');
   });
 });

@@ -1,35 +1,16 @@
-/**
- * Every event GoChat publishes: its subject and its payload. docs/events.md explains them for
- * consumers; a test keeps the two in step. Payloads carry ids, not entity data: subscribers (the
- * router, workers) load what they need, so a payload never goes stale or leaks fields.
- *
- * Subjects are relative to the bus prefix and designed for fan-out: one per user, per guild and per
- * channel, so a router subscribes only to what its connected clients can see. Channel subjects carry
- * the guild (or `dm`) as a token of their own, so one wildcard covers a guild's channels
- * (`channel.<guildId>.*.messages`) and another a channel wherever it lives (`channel.*.<id>.messages`).
- */
-export const subjects = {
-  /** Everything addressed to one user: DMs, friends, blocks, sessions, their guild memberships, read states. */
-  user: (userId: string) => `user.${userId}`,
-  /** Guild-wide changes: the guild itself, its channels, roles and members. */
-  guild: (guildId: string) => `guild.${guildId}`,
-  /**
-   * Message activity in one container (channel, DM, group DM or thread: channelId is the container),
-   * and thread events under their parent channel. guildId is null for DMs and group DMs.
-   */
-  channelMessages: (guildId: string | null, channelId: string) =>
-    `channel.${guildId ?? 'dm'}.${channelId}.messages`,
-  /** Typing in one container: ephemeral, never stored. */
-  typing: (guildId: string | null, channelId: string) => `typing.${guildId ?? 'dm'}.${channelId}`,
-  /** One user's presence changes, for those who follow that user (friends, for instance). */
-  presenceUser: (userId: string) => `presence.user.${userId}`,
-  /** Presence of a guild's members, one event per guild the user is in. */
-  presenceGuild: (guildId: string) => `presence.guild.${guildId}`,
-} as const;
+import type { Subject } from './subjects.ts';
+
+export { subjects } from './subjects.ts';
 
 type GuildRef = { guildId: string };
 type ActorRef = { actorId: string };
 
+/**
+ * Every event GoChat publishes: its subject and its payload. docs/events.md explains them for
+ * consumers, with the compatibility rule payloads follow; a test keeps the two in step. Payloads
+ * carry ids, not entity data: subscribers (the router, workers) load what they need, so a payload
+ * never goes stale or leaks fields. Subjects are built in subjects.ts.
+ */
 export interface EventPayloads {
   /** A user's display name or handle changed. Subject: user.<userId>. */
   UserUpdated: { userId: string };
@@ -270,13 +251,44 @@ export const EVENT_TYPES = [
   'PresenceUpdated',
 ] as const satisfies readonly EventType[];
 
+/**
+ * One catalogued event: its type and the payload that type carries. A union keyed by type, so
+ * `switch (event.type)` narrows `event.data` for the compiler.
+ */
+export type CatalogEvent = { [T in EventType]: { type: T; data: EventPayloads[T] } }[EventType];
+
+/** The event of one type. */
+export type EventOf<T extends EventType> = Extract<CatalogEvent, { type: T }>;
+
+const KNOWN_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+export function isEventType(type: string): type is EventType {
+  return KNOWN_TYPES.has(type);
+}
+
+/**
+ * An envelope read from the bus, narrowed to the catalogue; undefined for a type this build does not
+ * know (a newer producer's: consumers are deployed before the producers of a new type). Only the
+ * type is checked: the payload is what its producer typed with newEvent, under the compatibility
+ * rule of docs/events.md (fields are added, never changed or removed, within a version).
+ */
+export function asCatalogEvent<E extends { type: string; data: unknown }>(
+  event: E,
+): (Omit<E, 'type' | 'data'> & CatalogEvent) | undefined {
+  return isEventType(event.type) ? (event as unknown as Omit<E, 'type' | 'data'> & CatalogEvent) : undefined;
+}
+
 export interface NewEvent<T extends EventType = EventType> {
-  subject: string;
+  subject: Subject;
   type: T;
   data: EventPayloads[T];
 }
 
-/** Builds an event for the outbox, with its payload type checked against the catalog. */
-export function newEvent<T extends EventType>(type: T, subject: string, data: EventPayloads[T]): NewEvent<T> {
+/** Builds an event for the outbox, with its subject and payload type checked against the catalogue. */
+export function newEvent<T extends EventType>(
+  type: T,
+  subject: Subject,
+  data: EventPayloads[T],
+): NewEvent<T> {
   return { type, subject, data };
 }

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { IdentityError, createIdentitySigner, createIdentityVerifier } from './identity.ts';
 
@@ -63,5 +63,50 @@ describe('router identity tokens', () => {
       .setExpirationTime('1m')
       .sign(new TextEncoder().encode(SECRET));
     await expect(verifier.verify(odd)).rejects.toThrow('unknown shape');
+  });
+
+  describe('reuse (docs/decisions/0036-router-request-floor.md)', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('sign one identity once per 30 seconds, each identity apart', async () => {
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 0, 1) });
+      const fresh = createIdentitySigner(SECRET);
+      const first = await fresh.sign({ kind: 'user', userId: '1', ip: '10.0.0.1' });
+      expect(await fresh.sign({ kind: 'user', userId: '1', ip: '10.0.0.1' })).toBe(first);
+      expect(await fresh.sign({ kind: 'user', userId: '1', ip: '10.0.0.2' })).not.toBe(first);
+      expect(await fresh.sign({ kind: 'user', userId: '2', ip: '10.0.0.1' })).not.toBe(first);
+      vi.advanceTimersByTime(29_000);
+      expect(await fresh.sign({ kind: 'user', userId: '1', ip: '10.0.0.1' })).toBe(first);
+      vi.advanceTimersByTime(1_000);
+      const renewed = await fresh.sign({ kind: 'user', userId: '1', ip: '10.0.0.1' });
+      expect(renewed).not.toBe(first);
+      // A reused token always has at least half of its 60 seconds left at the subgraph.
+      vi.advanceTimersByTime(29_000);
+      expect(await verifier.verify(await fresh.sign({ kind: 'user', userId: '1', ip: '10.0.0.1' }))).toEqual({
+        kind: 'user',
+        userId: '1',
+        ip: '10.0.0.1',
+      });
+    });
+
+    it('refuse a token verified before once it has expired', async () => {
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.UTC(2026, 0, 1) });
+      const fresh = createIdentityVerifier(SECRET);
+      const token = await createIdentitySigner(SECRET).sign({ kind: 'user', userId: '1' });
+      expect(await fresh.verify(token)).toEqual({ kind: 'user', userId: '1' });
+      vi.advanceTimersByTime(59_000);
+      expect(await fresh.verify(token)).toEqual({ kind: 'user', userId: '1' });
+      vi.advanceTimersByTime(1_000);
+      await expect(fresh.verify(token)).rejects.toThrow('expired');
+    });
+
+    it('never remember a refused token', async () => {
+      const fresh = createIdentityVerifier(SECRET);
+      const forged = await createIdentitySigner('b'.repeat(32)).sign({ kind: 'user', userId: '3' });
+      await expect(fresh.verify(forged)).rejects.toThrow('not valid');
+      await expect(fresh.verify(forged)).rejects.toThrow('not valid');
+    });
   });
 });

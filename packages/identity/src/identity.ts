@@ -1,5 +1,7 @@
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 
+import { TokenCache } from './token-cache.ts';
+
 /**
  * Who a request to a subgraph is for, as asserted by the router. The router verifies the client's
  * better-auth JWT and re-issues this short-lived HS256 token under INTERNAL_SECRET; subgraphs trust
@@ -32,34 +34,72 @@ export interface IdentityVerifier {
   verify(token: string | null | undefined): Promise<Identity>;
 }
 
-const key = (secret: string) => new TextEncoder().encode(secret);
+/** Tokens each side keeps: distinct identities (user and address) seen within REUSE_SECONDS. */
+const MAX_CACHED_TOKENS = 10_000;
+/** A signed token is reused while it has at least TTL_SECONDS - REUSE_SECONDS of life left. */
+const REUSE_SECONDS = 30;
 
+/** The HMAC key, imported once (jose imports a raw secret again on every call). */
+function hmacKey(secret: string, usage: 'sign' | 'verify'): () => Promise<CryptoKey> {
+  let imported: Promise<CryptoKey> | undefined;
+  return () =>
+    (imported ??= crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      [usage],
+    ));
+}
+
+/**
+ * Signs an identity, or hands back the token signed for the same identity less than REUSE_SECONDS
+ * ago: every request of a user from one address would otherwise cost a signature on the thread pool
+ * (and the subgraph a verification of a token it has seen).
+ */
 export function createIdentitySigner(secret: string): IdentitySigner {
-  const secretKey = key(secret);
+  const secretKey = hmacKey(secret, 'sign');
+  const signed = new TokenCache<string>(MAX_CACHED_TOKENS);
   return {
-    sign: (identity) =>
-      new SignJWT({ id: identity })
+    async sign(identity) {
+      const cacheKey = JSON.stringify(identity);
+      const now = Date.now();
+      const cached = signed.get(cacheKey, now);
+      if (cached !== undefined) return cached;
+      const token = await new SignJWT({ id: identity })
         .setProtectedHeader({ alg: 'HS256' })
         .setIssuer(ISSUER)
         .setAudience(AUDIENCE)
         .setIssuedAt()
         .setExpirationTime(`${TTL_SECONDS}s`)
-        .sign(secretKey),
+        .sign(await secretKey());
+      signed.set(cacheKey, token, now + REUSE_SECONDS * 1000);
+      return token;
+    },
   };
 }
 
+/**
+ * Verifies a token once: the identity of a token already verified is remembered until the token's
+ * own expiry (the same instant jose refuses it at), so a token seen again costs a map lookup.
+ */
 export function createIdentityVerifier(secret: string): IdentityVerifier {
-  const secretKey = key(secret);
+  const secretKey = hmacKey(secret, 'verify');
+  const verified = new TokenCache<Identity>(MAX_CACHED_TOKENS);
   return {
     async verify(token) {
       if (!token) throw new IdentityError('missing router identity');
+      const cached = verified.get(token, Date.now());
+      if (cached) return cached;
       try {
-        const { payload } = await jwtVerify(token, secretKey, {
+        const { payload } = await jwtVerify(token, await secretKey(), {
           algorithms: ['HS256'],
           issuer: ISSUER,
           audience: AUDIENCE,
         });
-        return parseIdentity(payload.id);
+        const identity = parseIdentity(payload.id);
+        if (typeof payload.exp === 'number') verified.set(token, identity, payload.exp * 1000);
+        return identity;
       } catch (error) {
         if (error instanceof IdentityError) throw error;
         if (error instanceof joseErrors.JWTExpired) throw new IdentityError('router identity expired');

@@ -1,1 +1,2 @@
 export * from './identity.ts';
+export { TokenCache } from './token-cache.ts';

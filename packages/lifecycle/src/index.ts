@@ -4,3 +4,4 @@ export * from './lifecycle.ts';
 export * from './role.ts';
 export * from './serve-role.ts';
 export * from './periodic.ts';
+export * from './parts.ts';

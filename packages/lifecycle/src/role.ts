@@ -7,24 +7,26 @@ export interface RequestContext {
   clientIp?: string | undefined;
 }
 
-/** A deployable unit: the router or one subgraph. The host serves /health, /ready and /metrics. */
+/**
+ * A deployable unit: the router, a subgraph or a worker. The host serves /health, /ready and /metrics.
+ * Which roles exist is the application's registry (cli/registry.ts); here a role's name is any string.
+ */
 export interface Role {
-  readonly name: RoleName;
+  readonly name: string;
   /** Every other HTTP route of the role, as a fetch handler, so it can be called in-process too. */
   fetch(request: Request, context?: RequestContext): Promise<Response>;
   /** WebSocket upgrades (the router's graphql-ws). */
   onUpgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
-export const ROLE_NAMES = ['router', 'subgraph:accounts', 'subgraph:guilds', 'subgraph:messages'] as const;
-export type RoleName = (typeof ROLE_NAMES)[number];
-export type SubgraphName = 'accounts' | 'guilds' | 'messages';
-
 /**
  * How one role reaches another: over HTTP in microservice mode, or by calling the other role's
  * fetch handler in the monolith. Callers build the Request the same way either way.
  */
 export type ServiceLink = (request: Request) => Promise<Response>;
+
+/** A role's links to the subgraphs, by subgraph name. */
+export type ServiceLinks = Readonly<Record<string, ServiceLink>>;
 
 /**
  * A copy of a request with another URL and/or headers. Built from its parts because the HTTP host

@@ -102,6 +102,10 @@ class TappedBus implements EventBus {
     return this.inner.position();
   }
 
+  durable(...args: Parameters<EventBus['durable']>): ReturnType<EventBus['durable']> {
+    return this.inner.durable(...args);
+  }
+
   ping(): Promise<void> {
     return this.inner.ping();
   }
@@ -209,6 +213,23 @@ function describeOutbox(name: string, setup: () => Promise<OutboxWorld>): void {
       await relay.flush();
       expect(await countPending(world.db)).toBe(0);
       expect(bus.accepted).toEqual([event!.id]);
+    });
+
+    it('carries the trace context (traceparent) from the outbox through the bus, and leaves it out when unset', async () => {
+      const rec = await listen();
+      const relay = startRelay();
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const [traced, untraced] = await append(world.db, [
+        { subject: `${root}.traced`, type: 'ThingTraced', data: {}, traceparent },
+        { subject: `${root}.untraced`, type: 'ThingTraced', data: {} },
+      ]);
+      relay.kick();
+      await rec.untilCount(2);
+      expect(rec.events.map((e) => [e.id, e.traceparent])).toEqual([
+        [traced!.id, traceparent],
+        [untraced!.id, undefined],
+      ]);
+      expect('traceparent' in rec.events[1]!).toBe(false);
     });
 
     it('never publishes an event appended in a transaction that rolled back', async () => {

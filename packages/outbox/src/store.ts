@@ -9,6 +9,8 @@ export interface NewEvent {
   subject: string;
   type: string;
   data: Record<string, unknown>;
+  /** W3C trace context of the change (docs/events.md), published with the event. */
+  traceparent?: string;
 }
 
 /**
@@ -36,6 +38,7 @@ interface PendingRow extends Record<string, unknown> {
   type: string;
   data: Record<string, unknown> | string;
   occurred_at: Date | string;
+  traceparent: string | null;
 }
 
 /** Locks and hands out a batch of unpublished events; they are marked published when `publish` succeeds. */
@@ -51,16 +54,17 @@ export async function publishPendingBatch(
       tx,
       sql`
       /* outbox.publishPendingBatch */
-      select seq, id, subject, type, data, occurred_at from outbox_events
+      select seq, id, subject, type, data, occurred_at, traceparent from outbox_events
       where published_at is null order by seq limit ${limit} for update skip locked`,
     );
     if (rows.length === 0) return 0;
-    const events = rows.map((r) => ({
+    const events = rows.map((r): BusEvent => ({
       id: r.id,
       subject: r.subject,
       type: r.type,
       data: typeof r.data === 'string' ? (JSON.parse(r.data) as Record<string, unknown>) : r.data,
       occurredAt: new Date(r.occurred_at).toISOString(),
+      ...(r.traceparent === null ? {} : { traceparent: r.traceparent }),
     }));
     if (beforePublish) await beforePublish(tx, events);
     await publish(events);

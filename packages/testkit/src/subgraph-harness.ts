@@ -7,7 +7,7 @@ import { openDatabase, type Database, type DatabaseHandle } from '@gochat/db';
 import { user } from '@gochat/drizzle';
 import { createSnowflakeGenerator, type SnowflakeGenerator } from '@gochat/ids';
 import { IDENTITY_HEADER, createIdentitySigner, type Identity } from '@gochat/identity';
-import { Lifecycle, type Role, type SubgraphName } from '@gochat/lifecycle';
+import { Lifecycle, type Role } from '@gochat/lifecycle';
 import { silentLogger, type Logger } from '@gochat/log';
 import { createOutboxRelay, type OutboxRelay } from '@gochat/outbox';
 import { afterAll, beforeAll, describe } from 'vitest';
@@ -41,7 +41,7 @@ export interface SubgraphHarnessDeps {
 
 export interface SubgraphHarnessOptions {
   /** Names the temporary PGlite directory and the URL requests are addressed to. */
-  subgraph: SubgraphName;
+  subgraph: string;
   /** Worker id of the harness's snowflake generator (users, seeded rows and the role's own ids). */
   worker: number;
   /**

@@ -1,7 +1,7 @@
 import type { Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
+import type { MessageTimeline } from '@gochat/message-store';
 
-import type { MessageTimeline } from '../../messages/timeline/port.ts';
 import { accessQueries } from './access.ts';
 import { auditStore } from './audit-store.ts';
 import { channelsStore } from './channels.ts';
@@ -19,8 +19,8 @@ export * from './rows.ts';
 /**
  * All of the guilds subgraph's SQL, one module per area. Every write runs in one transaction with its
  * audit entry (./audit.ts) and its events (appended to the outbox), so nothing is half-done. The
- * join system messages and ban purges go through the messages subgraph's message-store port
- * (decisions 0013, 0015).
+ * join system messages and ban purges write through @gochat/message-store, committed as every
+ * message write is (decisions 0013, 0015, 0033).
  */
 export function createGuildsStore(db: Database, ids: SnowflakeGenerator, timeline: MessageTimeline) {
   return {

@@ -11,10 +11,9 @@ import { bans, channelState, channels, guildMembers, guilds, invites } from '@go
 import { forbidden, notFound } from '@gochat/errors';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
-import { appendToOutbox } from '@gochat/outbox';
+import { commitChange, type Change, type MessageTimeline, type TimelineMessage } from '@gochat/message-store';
 import { and, asc, eq, sql } from 'drizzle-orm';
 
-import type { MessageTimeline, TimelineMessage, TimelineMutation } from '../../messages/timeline/port.ts';
 import { diff } from './audit.ts';
 import { banIs, memberIs } from './queries.ts';
 import type { GuildRow, InviteRow } from './rows.ts';
@@ -60,6 +59,8 @@ export interface NewInvite {
 
 /** An invite that still works: not expired and not used up. */
 const live = sql`(${invites.maxUses} = 0 or ${invites.uses} < ${invites.maxUses}) and (${invites.expiresAt} is null or ${invites.expiresAt} > now())`;
+
+type AcceptResult = { guild: GuildRow; joined: boolean };
 
 /** Thrown inside acceptInvite's transaction to roll back the consumed use of a user who already joined. */
 class AlreadyMember extends Error {
@@ -195,11 +196,10 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator, timeline: Me
      *
      * NOT_FOUND when the code is unknown, expired or used up; FORBIDDEN when the user is banned.
      */
-    async acceptInvite(code: string, userId: string): Promise<{ guild: GuildRow; joined: boolean }> {
+    async acceptInvite(code: string, userId: string): Promise<AcceptResult> {
       if (!isInviteCode(code)) throw notFound('Invite');
-      let staged: { eventId: string; mutation: TimelineMutation } | undefined;
       try {
-        const joined = await db.transaction(async (tx) => {
+        return await commitChange({ db, timeline }, async (tx): Promise<Change<AcceptResult>> => {
           const [invite] = await tx
             .select({ guildId: invites.guildId })
             .from(invites)
@@ -212,7 +212,7 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator, timeline: Me
             .select({ userId: guildMembers.userId })
             .from(guildMembers)
             .where(memberIs(guildId, userId));
-          if (member) return { guild, joined: false };
+          if (member) return { result: { guild, joined: false }, events: [] };
 
           const consumed = await queryRows<{ code: string }>(
             tx,
@@ -281,20 +281,14 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator, timeline: Me
             );
           }
           events.push(...memberAdded({ guildId, userId, inviteCode: code }));
-          const [announcing] = await appendToOutbox(tx, events);
-          // The message goes through the message-store port, so it reaches ScyllaDB too (decision 0015).
-          if (joinMessage && announcing) {
-            const insert = {
-              eventId: announcing.id,
-              mutation: { op: 'insert', message: joinMessage },
-            } as const;
-            await timeline.stage(tx, insert.eventId, insert.mutation);
-            staged = insert;
-          }
-          return { guild, joined: true };
+          return {
+            result: { guild, joined: true },
+            events,
+            // Through the message-store port, so it reaches ScyllaDB too; announced by its
+            // MessageCreated, events[0] (decision 0015).
+            timeline: joinMessage ? { op: 'insert', message: joinMessage } : undefined,
+          };
         });
-        if (staged) await timeline.afterCommit(staged.eventId, staged.mutation);
-        return joined;
       } catch (error) {
         if (error instanceof AlreadyMember) return { guild: error.guild, joined: false };
         // The guild (and so the invite) went away under us.

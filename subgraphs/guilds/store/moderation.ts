@@ -3,10 +3,9 @@ import { bans, guildMembers, user } from '@gochat/drizzle';
 import { notFound } from '@gochat/errors';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import { EPOCH_MS, type SnowflakeGenerator } from '@gochat/ids';
+import { commitMessageWrites, type MessageDeletion, type MessageTimeline } from '@gochat/message-store';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 
-import { settleLastMessage } from '../../messages/store/channel-state.ts';
-import type { MessageTimeline, TimelineMutation } from '../../messages/timeline/port.ts';
 import { diff } from './audit.ts';
 import { banIs, memberIs } from './queries.ts';
 import { pageOf, type BanRow, type Page } from './rows.ts';
@@ -83,79 +82,68 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator, timeline:
      * entry and the events, in one commit. The guild row is locked `for no key update`, which orders
      * the ban against concurrent invite accepts (they hold it `for share`).
      */
-    banMember: async (
-      input: BanInput,
-    ): Promise<{ ban: BanRow; wasMember: boolean; deletedMessages: number }> => {
-      const staged: { eventId: string; mutation: Extract<TimelineMutation, { op: 'delete' }> }[] = [];
-      const banned = await db
-        .transaction(async (tx) => {
-          const { guildId, userId, actorId, reason, deleteMessageDays } = input;
-          await lockGuild(tx, guildId, 'no key update');
-          const [ban] = await tx
-            .insert(bans)
-            .values({ guildId, userId, reason, moderatorId: actorId })
-            .onConflictDoUpdate({
-              target: [bans.guildId, bans.userId],
-              set: { reason, moderatorId: actorId },
-            })
-            .returning();
-          if (!ban) throw new Error('upsert returned no ban');
-          const removed = await tx
-            .delete(guildMembers)
-            .where(memberIs(guildId, userId))
-            .returning({ userId: guildMembers.userId });
-          const wasMember = removed.length > 0;
+    banMember: (input: BanInput): Promise<{ ban: BanRow; wasMember: boolean; deletedMessages: number }> =>
+      commitMessageWrites({ db, timeline }, async (tx, writes) => {
+        const { guildId, userId, actorId, reason, deleteMessageDays } = input;
+        await lockGuild(tx, guildId, 'no key update');
+        const [ban] = await tx
+          .insert(bans)
+          .values({ guildId, userId, reason, moderatorId: actorId })
+          .onConflictDoUpdate({
+            target: [bans.guildId, bans.userId],
+            set: { reason, moderatorId: actorId },
+          })
+          .returning();
+        if (!ban) throw new Error('upsert returned no ban');
+        const removed = await tx
+          .delete(guildMembers)
+          .where(memberIs(guildId, userId))
+          .returning({ userId: guildMembers.userId });
+        const wasMember = removed.length > 0;
 
-          const events: NewEvent[] = [];
-          let deletedMessages = 0;
-          if (deleteMessageDays > 0) {
-            const since = snowflakeFloor(new Date(Date.now() - deleteMessageDays * DAY_MS));
-            const byContainer = await purgeMessages(tx, timeline, guildId, userId, since);
-            for (const [channelId, { parentChannelId, messageIds }] of byContainer) {
-              deletedMessages += messageIds.length;
-              events.push(
-                newEvent('MessagesBulkDeleted', subjects.channelMessages(guildId, channelId), {
-                  channelId,
-                  parentChannelId,
-                  guildId,
-                  messageIds,
-                }),
-              );
-            }
+        const events: NewEvent[] = [];
+        let deletedMessages = 0;
+        if (deleteMessageDays > 0) {
+          const since = snowflakeFloor(new Date(Date.now() - deleteMessageDays * DAY_MS));
+          const byContainer = await recentMessagesOf(tx, timeline, guildId, userId, since);
+          for (const [channelId, { parentChannelId, messageIds }] of byContainer) {
+            deletedMessages += messageIds.length;
+            events.push(
+              newEvent('MessagesBulkDeleted', subjects.channelMessages(guildId, channelId), {
+                channelId,
+                parentChannelId,
+                guildId,
+                messageIds,
+              }),
+            );
           }
+        }
 
-          if (wasMember) events.push(...memberRemoved(input, userId, 'ban'));
-          events.push(guildEvent(input, 'GuildBanAdded', { userId, deletedMessages }));
-          const changes = diff({}, { deleteMessageDays, deletedMessages });
-          const published = await recordChange(
-            tx,
-            ids,
-            input,
-            { action: 'MEMBER_BAN_ADD', targetType: 'MEMBER', targetId: userId, changes },
-            events,
-          );
-          // Each container's delete is announced by its MessagesBulkDeleted (decision 0015).
-          const deletedAt = new Date().toISOString();
-          for (const event of published) {
-            if (event.type !== 'MessagesBulkDeleted') continue;
-            const { channelId, messageIds } = event.data as { channelId: string; messageIds: string[] };
-            const mutation = { op: 'delete', channelId, ids: messageIds, deletedAt } as const;
-            await timeline.stage(tx, event.id, mutation);
-            staged.push({ eventId: event.id, mutation });
-          }
-          return { ban, wasMember, deletedMessages };
-        })
-        .catch((error: unknown) => {
-          // The user's account was deleted meanwhile (bans.user_id references it).
-          if (isForeignKeyViolation(error)) throw notFound('User');
-          throw error;
-        });
-      for (const { eventId, mutation } of staged) {
-        await timeline.afterCommit(eventId, mutation);
-        await settleLastMessage(db, timeline, mutation.channelId, mutation.ids);
-      }
-      return banned;
-    },
+        if (wasMember) events.push(...memberRemoved(input, userId, 'ban'));
+        events.push(guildEvent(input, 'GuildBanAdded', { userId, deletedMessages }));
+        const changes = diff({}, { deleteMessageDays, deletedMessages });
+        const published = await recordChange(
+          tx,
+          ids,
+          input,
+          { action: 'MEMBER_BAN_ADD', targetType: 'MEMBER', targetId: userId, changes },
+          events,
+        );
+        // The messages go with their dependents, each container's delete announced by its
+        // MessagesBulkDeleted (decision 0015).
+        const deletions: MessageDeletion[] = [];
+        for (const event of published) {
+          if (event.type !== 'MessagesBulkDeleted') continue;
+          const { channelId, messageIds } = event.data as { channelId: string; messageIds: string[] };
+          deletions.push({ channelId, ids: messageIds, eventId: event.id });
+        }
+        await writes.remove(deletions);
+        return { ban, wasMember, deletedMessages };
+      }).catch((error: unknown) => {
+        // The user's account was deleted meanwhile (bans.user_id references it).
+        if (isForeignKeyViolation(error)) throw notFound('User');
+        throw error;
+      }),
 
     /** Lifts the ban with a MEMBER_BAN_REMOVE audit entry and a GuildBanRemoved event; NOT_FOUND when not banned. */
     unbanMember: (input: ModerationInput): Promise<void> =>
@@ -176,14 +164,10 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator, timeline:
 }
 
 /**
- * Finds the user's messages in the guild's text channels and threads since the id (through the
- * message-store port, so ScyllaDB too) and removes what hangs off them: reactions, pins, mentions,
- * edit history, settling pin counts. The containers' channel_state rows are locked first, in id order,
- * as pins and deletes in the messages subgraph lock them, so the two never deadlock. The messages
- * themselves are deleted by the caller's staged timeline mutations. Returns the ids per container,
- * ascending.
+ * The user's messages in the guild's text channels and threads since the id, found through the
+ * message-store port (so ScyllaDB too), per container with their parent channel, ids ascending.
  */
-async function purgeMessages(
+async function recentMessagesOf(
   tx: Transaction,
   timeline: MessageTimeline,
   guildId: string,
@@ -215,25 +199,5 @@ async function purgeMessages(
   }
   for (const { messageIds } of byContainer.values())
     messageIds.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-  if (found.length === 0) return byContainer;
-
-  const list = (values: Iterable<string>) =>
-    sql.join(
-      [...values].map((v) => sql`${v}::bigint`),
-      sql`, `,
-    );
-  const containerList = list(byContainer.keys());
-  const messageList = list(found.map((f) => f.id));
-  await tx.execute(sql`/* guilds.banMember purge: lock containers */
-    select 1 from channel_state where channel_id in (${containerList}) order by channel_id for update`);
-  await tx.execute(sql`/* guilds.banMember purge: dependents */
-    with reactions_gone as (delete from reactions where message_id in (${messageList})),
-         pins_gone as (delete from pins where message_id in (${messageList})),
-         mentions_gone as (delete from mentions where message_id in (${messageList}))
-    delete from message_edits where message_id in (${messageList})`);
-  await tx.execute(sql`/* guilds.banMember purge: pin counts */
-    update channel_state cs
-    set pin_count = (select count(*)::int from pins p where p.channel_id = cs.channel_id)
-    where cs.channel_id in (${containerList})`);
   return byContainer;
 }

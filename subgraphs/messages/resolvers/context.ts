@@ -1,11 +1,11 @@
 import type { BusEvent } from '@gochat/bus';
 import type { RateLimiter } from '@gochat/cache';
+import type { MessageTimeline, TimelineMessage } from '@gochat/message-store';
 import type { BaseContext } from '@gochat/subgraph-kit';
 import type DataLoader from 'dataloader';
 
 import type { ChannelAccessFacts } from '../store/access.ts';
 import type { MessagesStores } from '../store/index.ts';
-import type { MessageTimeline, TimelineMessage } from '../timeline/port.ts';
 
 export interface MessagesContext extends BaseContext {
   stores: MessagesStores;

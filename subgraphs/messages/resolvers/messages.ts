@@ -9,6 +9,7 @@ import {
   validation,
 } from '@gochat/errors';
 import { isSnowflake, snowflakeTime } from '@gochat/ids';
+import type { MessageMentions, TimelineMessage } from '@gochat/message-store';
 import { PERMISSIONS, has, requirePermissions } from '@gochat/permissions';
 import DataLoader from 'dataloader';
 import { z } from 'zod';
@@ -27,7 +28,6 @@ import {
 import type { Resolvers } from '../generated/resolvers.ts';
 import { parseMentions } from '../mentions.ts';
 import type { MessageVersionRow } from '../store/rows.ts';
-import type { MessageMentions, TimelineMessage } from '../timeline/port.ts';
 import type { MessagesContext } from './context.ts';
 
 const limit = z.number().int().min(1, 'at least 1').max(100, 'at most 100');

@@ -1,9 +1,9 @@
 import { unauthenticated } from '@gochat/errors';
+import type { TimelineMessage } from '@gochat/message-store';
 import DataLoader from 'dataloader';
 
 import { id, readable, readableMessage, requireInChannel, type Access } from '../access.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
-import type { TimelineMessage } from '../timeline/port.ts';
 import type { MessagesContext } from './context.ts';
 
 type PinKey = { channelId: string; messageId: string };

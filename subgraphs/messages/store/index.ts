@@ -1,12 +1,12 @@
 import { createAccessStore } from './access.ts';
-import type { StoreDeps } from './commit.ts';
+import type { StoreDeps } from './deps.ts';
 import { createMessageWritesStore } from './messages.ts';
 import { createPinsStore } from './pins.ts';
 import { createReactionsStore } from './reactions.ts';
 import { createReadStatesStore } from './read-states.ts';
 import { createThreadsStore } from './threads.ts';
 
-export type { StoreDeps } from './commit.ts';
+export type { StoreDeps } from './deps.ts';
 
 /** All of the messages subgraph's SQL, one module per area; the timeline port holds the message rows. */
 export function createMessagesStores(deps: StoreDeps) {

@@ -4,8 +4,6 @@ import {
   mentions,
   messageEdits,
   messageNonces,
-  pins,
-  reactions,
   readStates,
   roles,
   threadMembers,
@@ -13,13 +11,11 @@ import {
 } from '@gochat/drizzle';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import { snowflakeTime } from '@gochat/ids';
+import { commitChange, type MessageMentions, type TimelineMessage } from '@gochat/message-store';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { PgColumn } from 'drizzle-orm/pg-core';
 
 import { isArchived } from '../access.ts';
-import type { MessageMentions, TimelineMessage } from '../timeline/port.ts';
-import { settleLastMessage } from './channel-state.ts';
-import { commit, type StoreDeps } from './commit.ts';
+import type { StoreDeps } from './deps.ts';
 import type { MessageVersionRow } from './rows.ts';
 
 /** A retry with the same nonce within this window returns the first message. */
@@ -171,41 +167,17 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
   }
 
   /**
-   * Removes what hangs off deleted messages: reactions, pins, mentions, edit history. The pin count
-   * is recounted with the container's channel_state row locked first, as pinning does, so the two
-   * never interleave (nor deadlock).
+   * Deletes the messages with everything that hangs off them (the message store's removeMessages) in
+   * one commit, announced by `event`.
    */
-  /** Deletes the messages and what hangs off them in one commit, announced by `event`. */
-  async function remove(removal: Removal, event: NewEvent): Promise<void> {
-    await commit(deps, async (tx) => {
-      await removeDependents(tx, removal);
-      const deletedAt = new Date().toISOString();
-      return {
+  const remove = (removal: Removal, event: NewEvent): Promise<void> =>
+    commitChange(deps, () =>
+      Promise.resolve({
         result: undefined,
-        timeline: { op: 'delete', channelId: removal.channelId, ids: removal.ids, deletedAt },
+        removes: { channelId: removal.channelId, ids: removal.ids },
         events: [event],
-      };
-    });
-    await settleLastMessage(deps.db, deps.timeline, removal.channelId, removal.ids);
-  }
-
-  async function removeDependents(tx: Transaction, removal: Removal) {
-    const inContainer = (table: { channelId: PgColumn; messageId: PgColumn }) =>
-      and(eq(table.channelId, removal.channelId), inArray(table.messageId, removal.ids));
-    const state = eq(channelState.channelId, removal.channelId);
-    await tx.select({ id: channelState.channelId }).from(channelState).where(state).for('update');
-    await tx.delete(reactions).where(inContainer(reactions));
-    const unpinned = await tx.delete(pins).where(inContainer(pins)).returning({ id: pins.messageId });
-    if (unpinned.length)
-      await tx
-        .update(channelState)
-        .set({
-          pinCount: sql`(select count(*)::int from ${pins} where ${pins.channelId} = ${removal.channelId})`,
-        })
-        .where(state);
-    await tx.delete(mentions).where(inContainer(mentions));
-    await tx.delete(messageEdits).where(inContainer(messageEdits));
-  }
+      }),
+    );
 
   return {
     /**
@@ -214,7 +186,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
      * (with ThreadUpdated when the thread unarchived), in one transaction.
      */
     send: (message: NewMessage): Promise<SendOutcome> =>
-      commit<SendOutcome>(deps, async (tx) => {
+      commitChange<SendOutcome>(deps, async (tx) => {
         const id = deps.ids.next();
         const replay = message.nonce === null ? undefined : await claimNonce(tx, message, message.nonce, id);
         if (replay) return { result: { replay }, events: [] };
@@ -281,7 +253,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
      * written at the previous edit (or the send) and replaced now.
      */
     edit: (message: TimelineMessage, content: string, mentioned: MessageMentions): Promise<TimelineMessage> =>
-      commit(deps, async (tx) => {
+      commitChange(deps, async (tx) => {
         const editedAt = new Date();
         await tx.insert(messageEdits).values({
           id: deps.ids.next(),

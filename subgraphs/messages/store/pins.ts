@@ -2,10 +2,10 @@ import type { Transaction } from '@gochat/db';
 import { channelState, pins } from '@gochat/drizzle';
 import { DomainError } from '@gochat/errors';
 import { newEvent, subjects } from '@gochat/events';
+import { commitChange, type TimelineMessage } from '@gochat/message-store';
 import { and, count, desc, eq, inArray, or, sql } from 'drizzle-orm';
 
-import type { TimelineMessage } from '../timeline/port.ts';
-import { commit, type StoreDeps } from './commit.ts';
+import type { StoreDeps } from './deps.ts';
 
 /** Pins per channel (or thread), as in Discord. */
 export const MAX_PINS = 50;
@@ -54,7 +54,7 @@ const pinsUpdated = (message: MessageRef, actorId: string, pinned: boolean) =>
 export const createPinsStore = (deps: StoreDeps) => {
   /** One attempt at pinning: true when pinned now, false when it already was. */
   const tryPin = (message: MessageRef, actorId: string): Promise<boolean> =>
-    commit(deps, async (tx) => {
+    commitChange(deps, async (tx) => {
       const held = await lockPins(tx, message);
       const [already] = await tx
         .select({ id: pins.messageId })
@@ -107,7 +107,7 @@ export const createPinsStore = (deps: StoreDeps) => {
 
     /** Unpins the message with a ChannelPinsUpdated event; false, with no event, when it was not pinned. */
     unpin: (message: MessageRef, actorId: string): Promise<boolean> =>
-      commit(deps, async (tx) => {
+      commitChange(deps, async (tx) => {
         const held = await lockPins(tx, message);
         const removed = await tx
           .delete(pins)

@@ -2,11 +2,11 @@ import type { Transaction } from '@gochat/db';
 import { emojis, guildMembers, reactions } from '@gochat/drizzle';
 import { DomainError, forbidden } from '@gochat/errors';
 import { newEvent, subjects } from '@gochat/events';
+import { commitChange, type TimelineMessage } from '@gochat/message-store';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 
 import { emojiKey, emojiOfKey, type Emoji } from '../emoji-key.ts';
-import type { TimelineMessage } from '../timeline/port.ts';
-import { commit, type StoreDeps } from './commit.ts';
+import type { StoreDeps } from './deps.ts';
 import type { ReactionRow } from './rows.ts';
 
 /** Distinct emoji per message, as in Discord. */
@@ -51,7 +51,7 @@ export const createReactionsStore = (deps: StoreDeps) => ({
   add(input: { message: MessageRef; userId: string; emoji: Emoji; mayAddNew: boolean }): Promise<boolean> {
     const { message, userId, emoji } = input;
     const key = emojiKey(emoji);
-    return commit(deps, async (tx) => {
+    return commitChange(deps, async (tx) => {
       await lockReactionsOf(tx, message.id);
       const present = await tx
         .selectDistinct({ key: reactions.emojiKey })
@@ -92,7 +92,7 @@ export const createReactionsStore = (deps: StoreDeps) => ({
   /** Removes one user's reaction and announces it; false, with no event, when there was none. */
   remove(input: { message: MessageRef; emoji: Emoji; userId: string; actorId: string }): Promise<boolean> {
     const { message, emoji, userId, actorId } = input;
-    return commit(deps, async (tx) => {
+    return commitChange(deps, async (tx) => {
       await lockReactionsOf(tx, message.id);
       const removed = await tx
         .delete(reactions)
@@ -125,7 +125,7 @@ export const createReactionsStore = (deps: StoreDeps) => ({
    */
   removeAll(input: { message: MessageRef; emoji: Emoji | null; actorId: string }): Promise<number> {
     const { message, emoji, actorId } = input;
-    return commit(deps, async (tx) => {
+    return commitChange(deps, async (tx) => {
       await lockReactionsOf(tx, message.id);
       const removed = await tx
         .delete(reactions)

@@ -1,6 +1,7 @@
 import { queryRows, type Database, type Transaction } from '@gochat/db';
 import { readStates } from '@gochat/drizzle';
 import { newEvent, subjects } from '@gochat/events';
+import { commitChange } from '@gochat/message-store';
 import {
   PERMISSIONS,
   channelPermissions,
@@ -11,7 +12,7 @@ import {
 } from '@gochat/permissions';
 import { sql, type SQL } from 'drizzle-orm';
 
-import { commit, type StoreDeps } from './commit.ts';
+import type { StoreDeps } from './deps.ts';
 import type { GuildUnreadsRow, ReadStateRow, UnreadsRow } from './rows.ts';
 
 /** "Seen by" lists only channels with at most this many viewers. */
@@ -350,7 +351,7 @@ export const createReadStatesStore = (deps: StoreDeps) => {
      * other devices (ReadStateUpdated on their subject) only when the position moved.
      */
     ack: (userId: string, place: ReadPlace, messageId: string): Promise<ReadStateRow> =>
-      commit(deps, async (tx) => {
+      commitChange(deps, async (tx) => {
         const moved = await tx
           .insert(readStates)
           .values({

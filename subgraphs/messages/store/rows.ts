@@ -1,7 +1,7 @@
 /** What the messages subgraph's resolvers receive for each GraphQL type (codegen mappers). */
 import type { ThreadFacts } from './access.ts';
 
-export type { TimelineMessage as MessageRow } from '../timeline/port.ts';
+export type { TimelineMessage as MessageRow } from '@gochat/message-store';
 
 export interface ChannelRef {
   id: string;

@@ -2,10 +2,11 @@ import { isUniqueViolation } from '@gochat/db';
 import { threadMembers, threads } from '@gochat/drizzle';
 import { conflict, notFound } from '@gochat/errors';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
+import { commitChange } from '@gochat/message-store';
 import { and, asc, count, desc, eq, gt, inArray, lt, not, sql, type SQL } from 'drizzle-orm';
 
 import { isArchived } from '../access.ts';
-import { commit, type StoreDeps } from './commit.ts';
+import type { StoreDeps } from './deps.ts';
 import type { ThreadMemberRow, ThreadRow } from './rows.ts';
 
 export interface NewThread {
@@ -43,7 +44,7 @@ export const createThreadsStore = (deps: StoreDeps) => {
 
   /** One user's membership change, with its event only when something changed. */
   const membership = (thread: ThreadRow, userId: string, joined: boolean): Promise<ThreadRow> =>
-    commit(deps, async (tx) => {
+    commitChange(deps, async (tx) => {
       const changed = joined
         ? await tx
             .insert(threadMembers)
@@ -74,7 +75,7 @@ export const createThreadsStore = (deps: StoreDeps) => {
      * SKIP LOCKED lets archivers in several processes share the work. Returns how many it archived.
      */
     archiveIdle: (now: Date, limit = 500): Promise<number> =>
-      commit(deps, async (tx) => {
+      commitChange(deps, async (tx) => {
         const idle = tx
           .select({ id: threads.id })
           .from(threads)
@@ -184,7 +185,7 @@ export const createThreadsStore = (deps: StoreDeps) => {
      */
     async create(input: NewThread): Promise<ThreadRow> {
       try {
-        return await commit(deps, async (tx) => {
+        return await commitChange(deps, async (tx) => {
           const now = new Date();
           const [row] = await tx
             .insert(threads)
@@ -223,7 +224,7 @@ export const createThreadsStore = (deps: StoreDeps) => {
       patch: ThreadPatch,
       authorize: (current: ThreadRow) => void,
     ): Promise<ThreadRow> =>
-      commit(deps, async (tx) => {
+      commitChange(deps, async (tx) => {
         const [locked] = await tx.select().from(threads).where(eq(threads.id, threadId)).for('update');
         if (!locked) throw notFound('Thread');
         const current = toRow(locked);

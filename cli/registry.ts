@@ -1,0 +1,173 @@
+/**
+ * The role registry: every role `gochat start` can run, and the one list of them. Role names and
+ * groups, the schemas the supergraph is composed from, codegen's subgraphs, config validation, the
+ * infrastructure a process starts and compose.yaml are all derived from it
+ * (docs/decisions/0032-role-registry.md). Adding a role is one entry here plus its own folder.
+ */
+import { accountsConfigSchema } from '../subgraphs/accounts/config.ts';
+import { guildsConfigSchema } from '../subgraphs/guilds/config.ts';
+import { messagesConfigSchema } from '../subgraphs/messages/config.ts';
+import { routerConfigSchema } from '../router/config.ts';
+import { defineRole, requiredLink, type RoleSpec, type SchemaSource } from './role-spec.ts';
+
+export const ROLES = {
+  router: defineRole({
+    summary: 'the public GraphQL API and WebSocket subscriptions, over every subgraph',
+    serves: {
+      kind: 'router',
+      // realtime is schema only: the router serves its fields itself (decision 0017).
+      ownSchemas: [{ name: 'realtime', file: 'subgraphs/realtime/schema.graphql' }],
+    },
+    configSchema: routerConfigSchema,
+    defaultPort: 4000,
+    needs: ['bus', 'cache', 'presence'],
+    create: async (config, { base, parts }, links) => {
+      const { createRouterRole } = await import('../router/role.ts');
+      const accounts = requiredLink(links, 'accounts'); // verifies tokens
+      return createRouterRole({ config, links: { ...links, accounts }, ...parts, ...base });
+    },
+  }),
+
+  'subgraph:accounts': defineRole({
+    summary: 'users, sessions, sign-up and sign-in, relationships',
+    serves: {
+      kind: 'subgraph',
+      schema: { name: 'accounts', file: 'subgraphs/accounts/schema.graphql' },
+      codegen: {
+        contextModule: 'resolvers.ts',
+        mappers: { User: '../store.ts#UserRow', Relationship: '../relationships.ts#RelationshipRow' },
+      },
+    },
+    configSchema: accountsConfigSchema,
+    defaultPort: 4001,
+    needs: ['database', 'bus', 'cache', 'outbox'],
+    migrates: ['database'],
+    create: async (config, { base, parts }) => {
+      const { createAccountsRole } = await import('../subgraphs/accounts/role.ts');
+      return createAccountsRole({
+        config,
+        db: parts.database,
+        cache: parts.cache,
+        outbox: parts.outbox,
+        ...base,
+      });
+    },
+  }),
+
+  'subgraph:guilds': defineRole({
+    summary: 'guilds, channels, members, roles, invites, moderation',
+    serves: {
+      kind: 'subgraph',
+      schema: { name: 'guilds', file: 'subgraphs/guilds/schema.graphql' },
+      codegen: {
+        contextModule: 'resolvers/context.ts',
+        mappers: {
+          Guild: '../store/rows.ts#GuildRow',
+          Channel: '../store/rows.ts#ChannelRow',
+          Role: '../store/rows.ts#RoleRow',
+          Member: '../store/rows.ts#MemberRow',
+          PermissionOverwrite: '../store/rows.ts#OverwriteRow',
+          Invite: '../store/rows.ts#InviteRow',
+          Ban: '../store/rows.ts#BanRow',
+          AuditLogEntry: '../store/rows.ts#AuditRow',
+          AuditChange: '../store/rows.ts#AuditChangeRow',
+          Emoji: '../store/rows.ts#EmojiRow',
+          User: '../store/rows.ts#UserRef',
+          MemberConnection: '../store/rows.ts#Page<MemberRow>',
+          BanConnection: '../store/rows.ts#Page<BanRow>',
+          AuditLogConnection: '../store/rows.ts#Page<AuditRow>',
+        },
+      },
+    },
+    configSchema: guildsConfigSchema,
+    defaultPort: 4002,
+    // The message store: join messages and ban purges write to it.
+    needs: ['database', 'bus', 'outbox', 'timeline'],
+    migrates: ['database'],
+    create: async (config, { base, parts }) => {
+      const { createGuildsRole } = await import('../subgraphs/guilds/role.ts');
+      return createGuildsRole({
+        config,
+        db: parts.database,
+        outbox: parts.outbox,
+        timeline: parts.timeline,
+        ...base,
+      });
+    },
+  }),
+
+  'subgraph:messages': defineRole({
+    summary: 'messages, history, threads, reactions, pins, read states',
+    serves: {
+      kind: 'subgraph',
+      schema: { name: 'messages', file: 'subgraphs/messages/schema.graphql' },
+      codegen: {
+        contextModule: 'resolvers/context.ts',
+        mappers: {
+          Message: '../store/rows.ts#MessageRow',
+          Channel: '../store/rows.ts#ChannelRef',
+          User: '../store/rows.ts#UserRef',
+          MessageReference: '../store/rows.ts#MessageRefRow',
+          MessageVersion: '../store/rows.ts#MessageVersionRow',
+          Reaction: '../store/rows.ts#ReactionRow',
+          Thread: '../store/rows.ts#ThreadRow',
+          ThreadMember: '../store/rows.ts#ThreadMemberRow',
+          ReadState: '../store/rows.ts#ReadStateRow',
+          GuildUnreads: '../store/rows.ts#GuildUnreadsRow',
+          Unreads: '../store/rows.ts#UnreadsRow',
+        },
+      },
+    },
+    configSchema: messagesConfigSchema,
+    defaultPort: 4003,
+    needs: ['database', 'bus', 'cache', 'outbox', 'timeline'],
+    // Only this role applies the CQL migrations, so no two kinds of process race on schema changes.
+    migrates: ['database', 'timeline'],
+    create: async (config, { base, parts }) => {
+      const { createMessagesRole } = await import('../subgraphs/messages/role.ts');
+      return createMessagesRole({
+        config,
+        db: parts.database,
+        outbox: parts.outbox,
+        bus: parts.bus,
+        cache: parts.cache,
+        timeline: parts.timeline,
+        ...base,
+      });
+    },
+  }),
+} satisfies Record<string, RoleSpec>;
+
+export type Registry = Readonly<Record<string, RoleSpec>>;
+export type RoleName = keyof typeof ROLES;
+export const ROLE_NAMES = Object.keys(ROLES) as RoleName[];
+
+/** Named sets of roles `gochat start` takes besides role names. `all` is the default. */
+export const GROUPS: Readonly<Record<string, readonly RoleName[]>> = { all: ROLE_NAMES };
+
+/** The subgraph roles' schemas, in registry order. */
+export function subgraphSchemas(registry: Registry = ROLES): SchemaSource[] {
+  return Object.values(registry).flatMap((spec) =>
+    spec.serves.kind === 'subgraph' ? [spec.serves.schema] : [],
+  );
+}
+
+/** Every schema the supergraph is composed from: the subgraphs', then those the router serves itself. */
+export function composedSchemas(registry: Registry = ROLES): SchemaSource[] {
+  const own = Object.values(registry).flatMap((spec) =>
+    spec.serves.kind === 'router' ? spec.serves.ownSchemas : [],
+  );
+  return [...subgraphSchemas(registry), ...own];
+}
+
+/** A role's entry; the name comes from selectRoles or a test, so an unknown one is a bug. */
+export function roleSpec(name: string, registry: Registry = ROLES): RoleSpec {
+  const spec = registry[name];
+  if (!spec) throw new Error(`no role ${name} in the registry`);
+  return spec;
+}
+
+/** The subgraph a role serves, if it serves one. */
+export function subgraphOf(spec: RoleSpec): string | undefined {
+  return spec.serves.kind === 'subgraph' ? spec.serves.schema.name : undefined;
+}

@@ -1,0 +1,286 @@
+import type { Database, Transaction } from '@gochat/db';
+import { timelinePending } from '@gochat/drizzle';
+import { snowflakeTime } from '@gochat/ids';
+import type { Logger } from '@gochat/log';
+import type { Client, types } from 'cassandra-driver';
+import { eq, inArray } from 'drizzle-orm';
+
+import { bucketOf, groupByBucket, readHistory, type BucketPage } from './buckets.ts';
+import type {
+  AttachmentRef,
+  HistoryQuery,
+  MessageKind,
+  MessageTimeline,
+  TimelineMessage,
+  TimelineMutation,
+} from '../port.ts';
+
+const COLUMNS =
+  'id, channel_id, parent_channel_id, guild_id, author_id, kind, content, reply_to_id, ' +
+  'mention_users, mention_roles, mention_everyone, mention_here, attachments, edited_at';
+
+/** Every statement is prepared; all of them may be retried (writes carry their own timestamp). */
+const OPTIONS = { prepare: true, isIdempotent: true } as const;
+
+/** Keeps the bucket-listing write off the hot path once a process has written a bucket. */
+const KNOWN_BUCKETS_MAX = 100_000;
+
+/** A cell: text as string, bigint as Long, set as array, timestamp as Date; null or undefined when unset. */
+type Cell = string | types.Long | boolean | Date | Array<string | types.Long> | null | undefined;
+const cell = (row: types.Row, column: string): Cell => row.get(column) as Cell;
+const str = (value: Cell): string | null =>
+  value === null || value === undefined ? null : typeof value === 'string' ? value : value.toString();
+const list = (value: Cell): string[] => (Array.isArray(value) ? value.map((v) => v.toString()) : []);
+
+/**
+ * A row, or undefined for a partial one: an edit that reached ScyllaDB before its insert leaves
+ * only the edited columns, and stays invisible until the insert (replayed by the relay) completes it.
+ */
+function toMessage(row: types.Row): TimelineMessage | undefined {
+  const authorId = str(cell(row, 'author_id'));
+  if (authorId === null) return undefined;
+  const attachments = str(cell(row, 'attachments'));
+  const editedAt = cell(row, 'edited_at');
+  return {
+    id: str(cell(row, 'id'))!,
+    channelId: str(cell(row, 'channel_id'))!,
+    parentChannelId: str(cell(row, 'parent_channel_id'))!,
+    guildId: str(cell(row, 'guild_id')),
+    authorId,
+    kind: (str(cell(row, 'kind')) ?? 'default') as MessageKind,
+    content: str(cell(row, 'content')) ?? '',
+    replyToId: str(cell(row, 'reply_to_id')),
+    mentions: {
+      users: list(cell(row, 'mention_users')),
+      roles: list(cell(row, 'mention_roles')),
+      everyone: cell(row, 'mention_everyone') === true,
+      here: cell(row, 'mention_here') === true,
+    },
+    attachments: attachments ? (JSON.parse(attachments) as AttachmentRef[]) : [],
+    editedAt: editedAt instanceof Date ? editedAt : null,
+  };
+}
+
+const present = <T>(values: Array<T | undefined>): T[] => values.filter((v): v is T => v !== undefined);
+
+/** Write timestamps in microseconds: insert < edit < delete of the same message, even in one millisecond. */
+const micros = (ms: number, step: 0 | 1 | 2): number => {
+  if (!Number.isFinite(ms)) throw new Error('timeline mutation with an invalid time');
+  return ms * 1000 + step;
+};
+const idMs = (id: string): number => snowflakeTime(id).getTime();
+
+/** The CQL of the timeline, tables named with the keyspace (migrations/0001_messages.cql). */
+export function timelineCql(keyspace: string) {
+  const messages = `${keyspace}.messages`;
+  const channelBuckets = `${keyspace}.channel_buckets`;
+  return {
+    get: `SELECT ${COLUMNS} FROM ${messages} WHERE channel_id = ? AND bucket = ? AND id IN ?`,
+    newest: `SELECT ${COLUMNS} FROM ${messages} WHERE channel_id = ? AND bucket = ? ORDER BY id DESC LIMIT ?`,
+    older: `SELECT ${COLUMNS} FROM ${messages} WHERE channel_id = ? AND bucket = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+    newer: `SELECT ${COLUMNS} FROM ${messages} WHERE channel_id = ? AND bucket = ? AND id > ? ORDER BY id ASC LIMIT ?`,
+    buckets: `SELECT bucket FROM ${channelBuckets} WHERE channel_id = ?`,
+    bucketsUpTo: `SELECT bucket FROM ${channelBuckets} WHERE channel_id = ? AND bucket <= ?`,
+    bucketsFrom: `SELECT bucket FROM ${channelBuckets} WHERE channel_id = ? AND bucket >= ?`,
+    addBucket: `INSERT INTO ${channelBuckets} (channel_id, bucket) VALUES (?, ?)`,
+    insert:
+      `INSERT INTO ${messages} (channel_id, bucket, id, parent_channel_id, guild_id, author_id, kind, content, ` +
+      `reply_to_id, mention_users, mention_roles, mention_everyone, mention_here, attachments) ` +
+      `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+    edit:
+      `UPDATE ${messages} USING TIMESTAMP ? SET content = ?, mention_users = ?, mention_roles = ?, ` +
+      `mention_everyone = ?, mention_here = ?, edited_at = ? WHERE channel_id = ? AND bucket = ? AND id = ?`,
+    delete: `DELETE FROM ${messages} USING TIMESTAMP ? WHERE channel_id = ? AND bucket = ? AND id = ?`,
+    authorsFrom: `SELECT id, author_id FROM ${messages} WHERE channel_id = ? AND bucket = ? AND id >= ?`,
+  };
+}
+
+/**
+ * The ScyllaDB timeline (schema: ./migrations, decision 0016). Writes are staged in PostgreSQL
+ * (timeline_pending) inside the caller's transaction and applied after commit, and by the outbox relay
+ * before it publishes the announcing event. Applying twice is harmless: each write carries USING
+ * TIMESTAMP from the message (insert: the id's time; edit: editedAt; delete: deletedAt), so a late
+ * replay of an insert or edit never undoes a later edit or delete.
+ */
+export function createScyllaTimeline(options: {
+  client: Client;
+  db: Database;
+  keyspace: string;
+  log: Logger;
+}): MessageTimeline {
+  const { client, db, keyspace, log } = options;
+  const cql = timelineCql(keyspace);
+
+  const knownBuckets = new Set<string>();
+  const listBucket = async (channelId: string, bucket: number) => {
+    const key = `${channelId}:${bucket}`;
+    if (knownBuckets.has(key)) return;
+    await client.execute(cql.addBucket, [channelId, bucket], OPTIONS);
+    if (knownBuckets.size >= KNOWN_BUCKETS_MAX) knownBuckets.clear();
+    knownBuckets.add(key);
+  };
+
+  const apply = async (mutation: TimelineMutation): Promise<void> => {
+    switch (mutation.op) {
+      case 'insert': {
+        const m = mutation.message;
+        const bucket = bucketOf(m.id);
+        // The bucket is listed before the row exists, so history never misses a written message.
+        await listBucket(m.channelId, bucket);
+        // undefined is "unset": absent values write nothing (no null cells, no tombstones).
+        await client.execute(
+          cql.insert,
+          [
+            m.channelId,
+            bucket,
+            m.id,
+            m.parentChannelId,
+            m.guildId ?? undefined,
+            m.authorId,
+            m.kind,
+            m.content,
+            m.replyToId ?? undefined,
+            m.mentions.users.length ? m.mentions.users : undefined,
+            m.mentions.roles.length ? m.mentions.roles : undefined,
+            m.mentions.everyone,
+            m.mentions.here,
+            m.attachments.length ? JSON.stringify(m.attachments) : undefined,
+            micros(idMs(m.id), 0),
+          ],
+          OPTIONS,
+        );
+        return;
+      }
+      case 'edit': {
+        // Mentions are replaced whole; an empty set is sent as null, clearing the cell (a single tombstone).
+        const at = micros(Math.max(Date.parse(mutation.editedAt), idMs(mutation.id)), 1);
+        await client.execute(
+          cql.edit,
+          [
+            at,
+            mutation.content,
+            mutation.mentions.users,
+            mutation.mentions.roles,
+            mutation.mentions.everyone,
+            mutation.mentions.here,
+            new Date(mutation.editedAt),
+            mutation.channelId,
+            bucketOf(mutation.id),
+            mutation.id,
+          ],
+          OPTIONS,
+        );
+        return;
+      }
+      case 'delete':
+        // One partition-and-row delete per id: no IN on the clustering key, each with its own timestamp.
+        await Promise.all(
+          [...new Set(mutation.ids)].map((id) => {
+            const at = micros(Math.max(Date.parse(mutation.deletedAt), idMs(id)), 2);
+            return client.execute(cql.delete, [at, mutation.channelId, bucketOf(id), id], OPTIONS);
+          }),
+        );
+    }
+  };
+
+  const readBucket = async (channelId: string, page: BucketPage) => {
+    const result =
+      page.direction === 'newer'
+        ? await client.execute(cql.newer, [channelId, page.bucket, page.from ?? '-1', page.limit], OPTIONS)
+        : page.from === undefined
+          ? await client.execute(cql.newest, [channelId, page.bucket, page.limit], OPTIONS)
+          : await client.execute(cql.older, [channelId, page.bucket, page.from, page.limit], OPTIONS);
+    // Partial rows count as read (they hold a place in the bucket) and are dropped afterwards.
+    return result.rows.map((row) => ({ id: str(cell(row, 'id'))!, message: toMessage(row) }));
+  };
+
+  const listBuckets = async (query: HistoryQuery): Promise<number[]> => {
+    const { channelId } = query;
+    const result = query.before
+      ? await client.execute(cql.bucketsUpTo, [channelId, bucketOf(query.before)], OPTIONS)
+      : query.after
+        ? await client.execute(cql.bucketsFrom, [channelId, bucketOf(query.after)], OPTIONS)
+        : await client.execute(cql.buckets, [channelId], OPTIONS);
+    return result.rows.map((row) => Number(row.get('bucket') as number)).sort((a, b) => b - a);
+  };
+
+  /** The author's rows at or after sinceId in one container: its buckets from sinceId's, paged through. */
+  const authoredIn = async (channelId: string, authorId: string, sinceId: string) => {
+    const buckets = await client.execute(cql.bucketsFrom, [channelId, bucketOf(sinceId)], OPTIONS);
+    const found: { channelId: string; id: string }[] = [];
+    for (const row of buckets.rows) {
+      const bucket = Number(row.get('bucket') as number);
+      let pageState: string | undefined;
+      do {
+        const page = await client.execute(cql.authorsFrom, [channelId, bucket, sinceId], {
+          ...OPTIONS,
+          fetchSize: 1_000,
+          pageState,
+        });
+        for (const message of page.rows)
+          if (str(cell(message, 'author_id')) === authorId)
+            found.push({ channelId, id: str(cell(message, 'id'))! });
+        pageState = page.pageState ?? undefined;
+      } while (pageState);
+    }
+    return found;
+  };
+
+  return {
+    kind: 'scylla',
+    async authoredSince(containerIds, authorId, sinceId) {
+      const perContainer = await Promise.all(
+        containerIds.map((channelId) => authoredIn(channelId, authorId, sinceId)),
+      );
+      return perContainer.flat();
+    },
+    async get(channelId, ids) {
+      if (ids.length === 0) return [];
+      const pages = await Promise.all(
+        [...groupByBucket(ids)].map(([bucket, inBucket]) =>
+          client.execute(cql.get, [channelId, bucket, inBucket], OPTIONS),
+        ),
+      );
+      return present(pages.flatMap((page) => page.rows.map(toMessage)));
+    },
+    async history(query) {
+      const buckets = await listBuckets(query);
+      const rows = await readHistory(query, buckets, (page) => readBucket(query.channelId, page));
+      return present(rows.map((row) => row.message));
+    },
+    async stage(tx: Transaction, eventId, mutation) {
+      await tx.insert(timelinePending).values({ eventId, mutation });
+    },
+    async afterCommit(eventId, mutation) {
+      try {
+        await apply(mutation);
+        await db.delete(timelinePending).where(eq(timelinePending.eventId, eventId));
+      } catch (error) {
+        // Committed and staged: the relay applies it before publishing the event that announces it.
+        log.warn({ err: error, eventId }, 'scylla: timeline write failed after commit; the relay will retry');
+      }
+    },
+    async applyPending(tx, eventIds) {
+      if (eventIds.length === 0) return;
+      const rows = await tx
+        .select()
+        .from(timelinePending)
+        .where(inArray(timelinePending.eventId, [...eventIds]));
+      if (rows.length === 0) return;
+      // In the order of the events, which is the order their transactions committed in.
+      const position = new Map(eventIds.map((id, i) => [id, i]));
+      rows.sort((a, b) => (position.get(a.eventId) ?? 0) - (position.get(b.eventId) ?? 0));
+      for (const row of rows) await apply(row.mutation as TimelineMutation);
+      await tx.delete(timelinePending).where(
+        inArray(
+          timelinePending.eventId,
+          rows.map((row) => row.eventId),
+        ),
+      );
+    },
+    ping: async () => {
+      await client.execute('SELECT release_version FROM system.local', [], { prepare: true });
+    },
+    close: () => client.shutdown(),
+  };
+}
