@@ -1,3 +1,6 @@
+import type { EventBus } from './port.ts';
+import type { NatsBusOptions } from './nats-bus.ts';
+
 export type {
   BusEvent,
   BusHandler,
@@ -13,11 +16,11 @@ export type {
 export { ReplayGapError } from './port.ts';
 export { DEAD_LETTER_TYPE } from './durable.ts';
 export { createMemoryBus, type MemoryBusOptions } from './memory-bus.ts';
-export {
-  createNatsBus,
-  natsConnectOptions,
-  type NatsAuth,
-  type NatsBusOptions,
-  type NatsTls,
-} from './nats-bus.ts';
+export type { NatsAuth, NatsBusOptions, NatsTls } from './nats-bus.ts';
 export { subjectMatches } from './subject.ts';
+
+/** The NATS client is imported on first use: an embedded process never loads it (decision 0037). */
+export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
+  const nats = await import('./nats-bus.ts');
+  return nats.createNatsBus(options);
+}

@@ -1,6 +1,11 @@
-import { createTransport } from 'nodemailer';
+import { createRequire } from 'node:module';
+
+import type * as Nodemailer from 'nodemailer';
 import type { Logger } from '@gochat/log';
 import { MailDeliveryError, type Mailer, type MailMessage } from './port.ts';
+
+/** nodemailer is loaded when an SMTP mailer is made: other providers never load it (decision 0037). */
+const loadNodemailer = () => createRequire(import.meta.url)('nodemailer') as typeof Nodemailer;
 
 export interface SmtpMailerOptions {
   /** smtp://[user:pass@]host[:port] or smtps://…; nodemailer also reads options from the query string. */
@@ -11,7 +16,7 @@ export interface SmtpMailerOptions {
 
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   const target = parseTarget(options.url);
-  const transport = createTransport(options.url);
+  const transport = loadNodemailer().createTransport(options.url);
   const log = options.log.child({ component: 'mail', provider: 'smtp', smtp: target.display });
 
   return {
