@@ -120,8 +120,9 @@ export default {
       severity: 'error',
       comment:
         'Nothing imports cli/ but bin/: the CLI is the host on top of every role. Take what is needed ' +
-        'as a parameter, or move it into a package.',
-      from: { pathNot: '^(cli|bin)/' },
+        'as a parameter, or move it into a package. The build tools (scripts/, codegen.ts, bench/) sit ' +
+        'above the CLI and read the role registry (cli/registry.ts), which is what they derive from.',
+      from: { pathNot: ['^(cli|bin|scripts|bench)/', '^codegen\\.ts$'] },
       to: { path: '^cli/' },
     },
     ...folderCycleRules(),

@@ -1,8 +1,8 @@
-import { DEFAULT_MUTATION_RULES } from '@gochat/config';
+import { DEFAULT_MUTATION_RULES, type routerSection } from '@gochat/config';
+import type { z } from 'zod';
 
-import type { RouterConfig } from './config.ts';
-
-type RateLimitsConfig = RouterConfig['router']['rateLimits'];
+// The section's type, not RouterConfig's: config.ts validates with this module (no import cycle).
+type RateLimitsConfig = z.infer<typeof routerSection>['rateLimits'];
 
 /** One budget: `points` root fields per `windowSeconds`, per user. */
 export interface MutationRule {

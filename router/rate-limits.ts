@@ -13,7 +13,7 @@ import type { Plugin } from 'graphql-yoga';
 
 import { apiMutationFields, type RouterConfig } from './config.ts';
 import { resolveMutationRules, type MutationRule } from './rate-limit-rules.ts';
-import type { RouterContext } from './yoga.ts';
+import type { RouterContext } from './context.ts';
 
 /**
  * Per-user limits on mutations, on the cache port (Redis with real servers, so every router spends one

@@ -17,24 +17,14 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 
 import type { RouterConfig } from './config.ts';
 import { sanitizeError } from './errors.ts';
-import type { GatewayContext } from './gateway.ts';
+import type { RouterContext, RouterServerContext } from './context.ts';
 import { operationNameChecked, withRequestErrorStatus } from './http-contract.ts';
 import { queryLimitsPlugin } from './limits.ts';
 import { identityOf, type JwtAuthenticator, type Principal } from './principal.ts';
 import { mutationRateLimits, type MutationLimiter } from './rate-limits.ts';
 import { unstorableTextRefused } from './text-check.ts';
 
-/** Set by the HTTP host (client address) or by the router itself for in-process operations. */
-export interface RouterServerContext {
-  clientIp?: string | undefined;
-  /** Only in-process callers (subscription guard and hydration) set this; HTTP requests never can. */
-  principal?: Principal;
-}
-
-export interface RouterContext extends GatewayContext {
-  principal: Principal;
-  clientIp?: string | undefined;
-}
+export type { RouterContext, RouterServerContext } from './context.ts';
 
 export type RouterYoga = YogaServerInstance<RouterServerContext, RouterContext>;
 

@@ -12,7 +12,7 @@ import {
 } from '@gochat/permissions';
 
 import type { MessagesContext } from './resolvers/context.ts';
-import type { ChannelAccessFacts, ThreadFacts } from './store/access.ts';
+import type { ChannelAccessFacts } from './store/access.ts';
 
 /** A snowflake argument, or VALIDATION naming the field. */
 export function id(value: string, field: string): string {
@@ -41,12 +41,7 @@ export function permissionsIn(facts: ChannelAccessFacts, userId: string, now = n
   );
 }
 
-/** A thread is archived when archived explicitly or idle for longer than its auto-archive duration. */
-export function isArchived(thread: ThreadFacts, now = new Date()): boolean {
-  return (
-    thread.archived || now.getTime() - thread.lastActivityAt.getTime() > thread.autoArchiveMinutes * 60_000
-  );
-}
+export { isArchived } from './store/access.ts';
 
 export function requireInChannel(bits: bigint, ...names: PermissionName[]): void {
   if (!has(bits, PERMISSIONS.VIEW_CHANNEL)) throw forbidden('Not allowed to view this channel.');

@@ -1,35 +1,10 @@
-import type { Logger } from '@gochat/log';
 import * as schema from '@gochat/drizzle';
 import { eq, sql, type SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-
-import type { PostgresTls } from './postgres-config.ts';
 
 export { postgresPoolConfig, type PostgresTls } from './postgres-config.ts';
 
-export type Schema = typeof schema;
-/** The driver-neutral drizzle handle every store receives: PGlite and node-postgres both fit it. */
-export type Database = PgDatabase<PgQueryResultHKT, Schema>;
-export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
-
-export interface DatabaseHandle {
-  readonly kind: 'pglite' | 'postgres';
-  readonly db: Database;
-  /** Throws when the database cannot answer. Used by /ready. */
-  ping(): Promise<void>;
-  migrate(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export interface DatabaseOptions {
-  /** postgres:// URL; absent means embedded PGlite under dataDir. Its sslmode applies (postgresPoolConfig). */
-  url?: string | undefined;
-  /** TLS to PostgreSQL (PEM contents); set, TLS is on even without an sslmode. */
-  tls?: PostgresTls | undefined;
-  dataDir: string;
-  poolSize: number;
-  log: Logger;
-}
+export type { Schema, Database, Transaction, DatabaseHandle, DatabaseOptions } from './types.ts';
+import type { Database, DatabaseHandle, DatabaseOptions, Transaction } from './types.ts';
 
 /**
  * Each driver is imported when it is chosen: an embedded process never loads node-postgres, and a

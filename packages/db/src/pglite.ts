@@ -9,7 +9,7 @@ import type { Logger } from '@gochat/log';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 
-import type { Database, DatabaseHandle, DatabaseOptions } from './database.ts';
+import type { Database, DatabaseHandle, DatabaseOptions } from './types.ts';
 
 /**
  * PostgreSQL settings for the embedded database (decision 0037). initdb sizes shared_buffers for a

@@ -3,7 +3,7 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres';
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 
-import type { Database, DatabaseHandle, DatabaseOptions } from './database.ts';
+import type { Database, DatabaseHandle, DatabaseOptions } from './types.ts';
 import { postgresPoolConfig } from './postgres-config.ts';
 
 // Any constant works; it only has to be the same in every process that migrates this database.

@@ -217,3 +217,10 @@ export const createAccessStore = (db: Database) => ({
 });
 
 export type AccessStore = ReturnType<typeof createAccessStore>;
+
+/** A thread is archived when archived explicitly or idle for longer than its auto-archive duration. */
+export function isArchived(thread: ThreadFacts, now = new Date()): boolean {
+  return (
+    thread.archived || now.getTime() - thread.lastActivityAt.getTime() > thread.autoArchiveMinutes * 60_000
+  );
+}

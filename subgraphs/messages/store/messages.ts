@@ -14,7 +14,7 @@ import { snowflakeTime } from '@gochat/ids';
 import { commitChange, type MessageMentions, type TimelineMessage } from '@gochat/message-store';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 
-import { isArchived } from '../access.ts';
+import { isArchived } from './access.ts';
 import type { StoreDeps } from './deps.ts';
 import type { MessageVersionRow } from './rows.ts';
 
