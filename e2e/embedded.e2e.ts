@@ -88,7 +88,15 @@ describe('embedded monolith, end to end', () => {
     const ready = (await (await fetch(`${gochat.url}/ready`)).json()) as { ready: boolean; checks: object };
     expect(ready).toEqual({
       ready: true,
-      checks: { database: 'ok', bus: 'ok', cache: 'ok', presence: 'ok', 'message store': 'ok' },
+      checks: {
+        database: 'ok',
+        bus: 'ok',
+        cache: 'ok',
+        presence: 'ok',
+        'message store': 'ok',
+        // The worker's durable consumer is bound (workers/harness).
+        'worker event-counter': 'ok',
+      },
     });
   });
 

@@ -131,9 +131,11 @@ function watchStatus(nc: NatsConnection, log: Logger, onChange: (connected: bool
 }
 
 /**
- * NATS JetStream bus. Publishing goes through JetStream (durable, deduplicated by Nats-Msg-Id); live
- * delivery uses core subscriptions, which also see JetStream-captured subjects. Core subscribers do get
- * a copy of a duplicate publish that JetStream refused to store, so each subscription deduplicates too.
+ * NATS JetStream bus. Publishing goes through JetStream (durable, deduplicated by Nats-Msg-Id). Live
+ * delivery listens on the stream's republish subjects ('<prefix>_live.>', decision 0019): a message
+ * reaches them only once stored, with its stream sequence, so a refused duplicate is never seen live.
+ * Each subscription still drops an id it delivered already (the memory bus's contract, and a guard
+ * against a republish seen twice after a reconnect). Replay and durable consumers read the stream.
  */
 export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> {
   const { prefix, stream, url } = options;

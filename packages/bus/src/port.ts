@@ -1,8 +1,11 @@
 /**
  * The event bus port. Two implementations share one contract suite (bus.contract.ts):
  *   - memory: in-process, for embedded mode
- *   - nats:   NATS JetStream (stream captures every subject under the prefix; live delivery uses
- *             core subscriptions, which JetStream-captured subjects still reach)
+ *   - nats:   NATS JetStream. The stream captures every subject under the prefix and republishes
+ *             each stored message, with its stream sequence, to '<prefix>_live.<subject>'; live
+ *             subscribers listen there, so nothing is seen live before it is stored, and every live
+ *             event carries the seq a resume cursor needs (decisions 0017, 0019). Ephemeral events
+ *             go straight to the live subjects, unstored.
  *
  * Subjects are relative to the bus prefix (e.g. 'channel.123.messages'); the implementation adds
  * '<prefix>.' on the wire. Patterns use NATS wildcards: '*' one token, '>' the rest.
