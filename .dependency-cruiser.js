@@ -20,56 +20,6 @@ const EXTERNAL = '(^|/)node_modules/';
 /** Imports of cli/ are not-to-cli's to report (once), whichever layer they come from. */
 const CLI = '^cli/';
 
-/**
- * Today's violations, each removed by work in flight; delete an entry when its fix lands (a stale
- * entry hides nothing, but it is noise). Exact from → to pairs: a new violation is never covered.
- * @type {({ rule: string, fix: string } & ({ from: string, to: string } | { cycle: string[] }))[]}
- */
-const KNOWN_VIOLATIONS = [];
-
-/**
- * Folders of router/ and workers/ that import each other today (dependency-cruiser cannot list
- * folder-level violations as known, so these pairs are cut out of the folder rule instead).
- * router/subscriptions ↔ router/realtime: the shared live core gives them one direction (issue 12,
- * point 5; router-core branch).
- */
-const KNOWN_FOLDER_CYCLES = [];
-
-/**
- * No two folders of router/ or workers/ import each other, directly or around a loop: each deployable's
- * areas have one direction. One rule for every folder, and one for each folder with known pairs that
- * leaves out exactly those pairs.
- * @returns {import('dependency-cruiser').IForbiddenRuleType[]}
- */
-function folderCycleRules() {
-  const rule = {
-    name: 'folders-one-way',
-    severity: /** @type {const} */ ('error'),
-    scope: /** @type {const} */ ('folder'),
-    comment:
-      'These folders of one deployable import each other. Give them one direction: move what both ' +
-      'need into a third folder (or a package), or pass it in.',
-  };
-  const exact = (/** @type {string[]} */ paths) => `^(${paths.join('|')})$`;
-  const known = [...new Set(KNOWN_FOLDER_CYCLES.map(([from]) => from))];
-  return [
-    {
-      ...rule,
-      from: { path: '^(router|workers)(/|$)', pathNot: exact(known) },
-      to: { path: '^$1(/|$)', circular: true },
-    },
-    ...known.map((from) => ({
-      ...rule,
-      from: { path: exact([from]) },
-      to: {
-        path: `^${from.split('/')[0]}(/|$)`,
-        pathNot: exact(KNOWN_FOLDER_CYCLES.filter(([f]) => f === from).map(([, to]) => to)),
-        circular: true,
-      },
-    })),
-  ];
-}
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 export default {
   forbidden: [
@@ -125,7 +75,18 @@ export default {
       from: { pathNot: ['^(cli|bin|scripts|bench)/', '^codegen\\.ts$'] },
       to: { path: '^cli/' },
     },
-    ...folderCycleRules(),
+    {
+      // Folders of one deployable (router/, workers/) never import each other, directly or around a
+      // loop: each area has one direction (router/realtime and router/subscriptions both use router/live).
+      name: 'folders-one-way',
+      severity: 'error',
+      scope: 'folder',
+      comment:
+        'These folders of one deployable import each other. Give them one direction: move what both ' +
+        'need into a third folder (or a package), or pass it in.',
+      from: { path: '^(router|workers)(/|$)' },
+      to: { path: '^$1(/|$)', circular: true },
+    },
     {
       name: 'no-circular',
       severity: 'error',
@@ -148,17 +109,5 @@ export default {
       mainFields: ['module', 'main', 'types', 'typings'],
       extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
     },
-    knownViolations: KNOWN_VIOLATIONS.map((known) => ({
-      rule: { name: known.rule, severity: /** @type {const} */ ('error') },
-      ...('cycle' in known
-        ? {
-            type: /** @type {const} */ ('cycle'),
-            from: known.cycle[0] ?? '',
-            to: known.cycle[1] ?? '',
-            cycle: known.cycle.map((name) => ({ name, dependencyTypes: [] })),
-          }
-        : { type: /** @type {const} */ ('dependency'), from: known.from, to: known.to }),
-      comment: `known today; removed by ${known.fix}`,
-    })),
   },
 };
