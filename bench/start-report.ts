@@ -22,6 +22,7 @@ export interface Results {
 
 export interface RunInfo {
   runs: number;
+  nodeArgs: string[];
   messages: number;
   idleMs: number;
   loadBefore: number[];
@@ -58,11 +59,12 @@ export function printStartReport(results: Results, info: RunInfo): void {
       `Load average (1/5/15 min) before: ${load(info.loadBefore)}, after: ${load(info.loadAfter)}.`,
     `${info.runs} runs, interleaved (node, PGlite cold and warm, GoChat cold and warm, then again). Ready: spawn to ` +
       `/ready answering 200 (polled every 10 ms). CPU: user + system seconds of the process until then. RSS: ` +
-      `VmRSS at ready, and after ${info.idleMs / 1000} s idle. GoChat's cold runs then sign up one user, create a guild ` +
+      `VmRSS at ready, and after ${info.idleMs / 1000} s idle (V8's memory reducer runs about 8 s after the last ` +
+      `collection once allocation is quiet). GoChat runs with \`npm start\`'s Node flags (${info.nodeArgs.join(' ') || 'none'}). GoChat's cold runs then sign up one user, create a guild ` +
       `and send ${info.messages} messages one after the other through the router; RSS ${info.idleMs / 1000} s after the last one. ` +
       'Median (min–max).',
     '',
-    `| process | ready (s) | CPU until ready (s) | RSS at ready (MB) | RSS idle (MB) | ${info.messages} sends (s) | RSS after ${info.messages} messages (MB) |`,
+    `| process | ready (s) | CPU until ready (s) | RSS at ready (MB) | RSS after ${info.idleMs / 1000} s idle (MB) | ${info.messages} sends (s) | RSS after ${info.messages} messages (MB) |`,
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       ([name, samples]) =>

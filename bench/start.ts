@@ -4,7 +4,7 @@
  * directory), RSS once ready, idle and after 1,000 messages sent through the API. Baselines from the
  * same run: a bare `node` process and a bare PGlite database, each in its own process. Runs are
  * interleaved (node, PGlite, GoChat, then again) so a busy moment of the machine spreads over all.
- * Run: npm run bench:start [-- --runs 5 --messages 1000]. Progress on stderr, the report on stdout.
+ * Run: npm run bench:start [-- --runs 5 --messages 1000 --idle-ms 30000]. Progress on stderr, the report on stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,13 +23,25 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     messages: { type: 'string', default: '1000' },
-    'idle-ms': { type: 'string', default: '5000' },
+    'idle-ms': { type: 'string', default: '30000' },
   },
 });
 const RUNS = Number(values.runs);
 const MESSAGES = Number(values.messages);
 const IDLE_MS = Number(values['idle-ms']);
 const REPO = path.resolve(import.meta.dirname, '..');
+
+/** Node's flags in `npm start` (`node <flags> bin/gochat.js start`): GoChat runs as users start it. */
+function npmStartNodeArgs(): string[] {
+  const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = manifest.scripts.start.split(/\s+/);
+  const script = words.indexOf('bin/gochat.js');
+  if (words[0] !== 'node' || script < 0) throw new Error(`unexpected start script: ${manifest.scripts.start}`);
+  return words.slice(1, script);
+}
+const NODE_ARGS = npmStartNodeArgs();
 
 const log = (message: string) =>
   console.error(`[start ${new Date().toISOString().slice(11, 19)}] ${message}`);
@@ -99,6 +111,7 @@ async function gochat(dataDir: string, sendMessages: boolean): Promise<Sample> {
   const since = performance.now();
   const starting = startGochat({
     env: { ...SECRETS, DATA_DIR: dataDir, PORT: String(port), GOCHAT_CONFIG: configFile },
+    nodeArgs: NODE_ARGS,
     timeoutMs: 120_000,
   });
   // startGochat resolves on the "listening" log line; readiness is /ready answering 200.
@@ -147,6 +160,7 @@ try {
 }
 printStartReport(results, {
   runs: RUNS,
+  nodeArgs: NODE_ARGS,
   messages: MESSAGES,
   idleMs: IDLE_MS,
   loadBefore,

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -9,6 +7,7 @@ import type { Logger } from '@gochat/log';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 
+import { initialiseDataDirectory } from './pglite-template.ts';
 import type { Database, DatabaseHandle, DatabaseOptions } from './types.ts';
 
 /**
@@ -49,24 +48,11 @@ export async function openPglite(options: DatabaseOptions): Promise<DatabaseHand
   };
 }
 
-/**
- * Creates the database files of an empty directory in a child process. PGlite runs initdb in a second
- * WebAssembly instance whose memory (several hundred MB) this process would keep after it closed;
- * a child returns it to the system when it exits.
- */
+/** An empty directory gets a new database (pglite-template.ts); an existing one is opened as it is. */
 async function initDataDirectory(dir: string, log: Logger): Promise<void> {
   if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return;
-  log.info({ dir }, 'database: creating the embedded database');
-  const code = `const { PGlite } = await import(${JSON.stringify(import.meta.resolve('@electric-sql/pglite'))});
-await (await PGlite.create(${JSON.stringify(dir)})).close();`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const [exitCode] = (await once(child, 'exit')) as [number | null];
-  if (exitCode !== 0)
-    throw new Error(`database: creating ${dir} failed (exit ${exitCode}): ${stderr.trim()}`);
+  const how = await initialiseDataDirectory(dir, log);
+  log.info({ dir, how }, 'database: created the embedded database');
 }
 
 /**

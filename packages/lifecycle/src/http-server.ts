@@ -42,6 +42,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   // Slow-loris and stuck clients must not hold the process open forever.
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
+  // Node's 5 s default races clients that reuse a pooled connection just as the server drops it: the
+  // request is written onto a closing socket and fails with ECONNRESET (seen under load in CI). A long
+  // idle window, as load balancers use, makes that race rare; idle sockets cost little and a drain
+  // closes them at once.
+  server.keepAliveTimeout = 65_000;
   if (options.onUpgrade) server.on('upgrade', options.onUpgrade);
 
   await new Promise<void>((resolve, reject) => {

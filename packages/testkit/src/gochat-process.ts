@@ -28,6 +28,8 @@ export interface StartOptions {
   /** Several roles in one process (instead of role). */
   roles?: string[];
   env?: Record<string, string>;
+  /** Node's own flags, before the script (as `npm start` passes them). */
+  nodeArgs?: string[];
   /** How long startup may take (PGlite's first start compiles WASM). */
   timeoutMs?: number;
 }
@@ -51,7 +53,7 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
 
 /** Starts `gochat start [role]` as a real child process and waits until it listens. */
 export async function startGochat(options: StartOptions = {}): Promise<GochatProcess> {
-  const args = [BIN, 'start', ...(options.roles ?? (options.role ? [options.role] : []))];
+  const args = [...(options.nodeArgs ?? []), BIN, 'start', ...(options.roles ?? (options.role ? [options.role] : []))];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: childEnv({ LOG_LEVEL: 'info', ...options.env }),

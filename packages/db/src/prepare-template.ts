@@ -1,0 +1,18 @@
+/**
+ * `npm install`'s postinstall: makes the PGlite template (pglite-template.ts) so that the first
+ * `npm start` copies a database instead of running initdb. It never fails the install: without a
+ * template, a start runs initdb itself.
+ */
+import { ensureTemplate } from './pglite-template.ts';
+
+try {
+  const started = performance.now();
+  const template = await ensureTemplate();
+  console.log(
+    `gochat: embedded database template ready in ${template} (${Math.round(performance.now() - started)} ms)`,
+  );
+} catch (error) {
+  console.warn(
+    `gochat: no embedded database template (${String(error)}); the first start will create its database`,
+  );
+}
