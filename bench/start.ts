@@ -38,7 +38,8 @@ function npmStartNodeArgs(): string[] {
   };
   const words = manifest.scripts.start.split(/\s+/);
   const script = words.indexOf('bin/gochat.js');
-  if (words[0] !== 'node' || script < 0) throw new Error(`unexpected start script: ${manifest.scripts.start}`);
+  if (words[0] !== 'node' || script < 0)
+    throw new Error(`unexpected start script: ${manifest.scripts.start}`);
   return words.slice(1, script);
 }
 const NODE_ARGS = npmStartNodeArgs();

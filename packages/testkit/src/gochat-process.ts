@@ -53,7 +53,12 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
 
 /** Starts `gochat start [role]` as a real child process and waits until it listens. */
 export async function startGochat(options: StartOptions = {}): Promise<GochatProcess> {
-  const args = [...(options.nodeArgs ?? []), BIN, 'start', ...(options.roles ?? (options.role ? [options.role] : []))];
+  const args = [
+    ...(options.nodeArgs ?? []),
+    BIN,
+    'start',
+    ...(options.roles ?? (options.role ? [options.role] : [])),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: childEnv({ LOG_LEVEL: 'info', ...options.env }),
