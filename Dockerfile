@@ -21,6 +21,9 @@ COPY subgraphs ./subgraphs
 COPY router ./router
 COPY workers ./workers
 COPY supergraph ./supergraph
+# The embedded database's template (decision 0040), made here because the dependency stage has no
+# migrations yet; the image's user cannot write node_modules at run time.
+RUN npm run postinstall
 USER node
 ENTRYPOINT ["node", "bin/gochat.js"]
 CMD ["start"]
