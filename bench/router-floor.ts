@@ -12,7 +12,9 @@ import { ME, TYPENAME, operation } from './gochat-client.ts';
 import { percentiles, type Latency } from './timing.ts';
 
 const ROUND = 100;
-const WARMUP = 200;
+// Untimed requests per probe first: a router just started answers through V8's first tiers, and 200
+// were not enough (bench:history saw p99 3.3 ms after thousands of requests, 15 ms in the first 550).
+const WARMUP = 1_000;
 
 export interface FloorProbe {
   name: string;
