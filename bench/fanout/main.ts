@@ -153,6 +153,7 @@ async function runTarget(
   }
   if (stopProfile) {
     const file = path.join(flags.cpuProfile!, `${target.label.replace(/\W+/g, '-')}.cpuprofile`);
+    fs.mkdirSync(flags.cpuProfile!, { recursive: true });
     fs.writeFileSync(file, JSON.stringify(await stopProfile()));
     log(`${target.label}: CPU profile of the steps in ${file}`);
   }
