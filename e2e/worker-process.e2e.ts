@@ -1,6 +1,6 @@
 import { createNatsBus, type EventBus } from '@gochat/bus';
 import { silentLogger } from '@gochat/log';
-import { realServer, startGochat, type GochatProcess } from '@gochat/testkit';
+import { metricValue, realServer, startGochat, waitForMetric, type GochatProcess } from '@gochat/testkit';
 import { jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,14 +12,6 @@ const natsUrl = await realServer('nats');
 const redisUrl = await realServer('redis');
 
 const EVENTS = 5;
-
-/** The summed value of a Prometheus series in a /metrics text. */
-function seriesSum(text: string, name: string): number {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
-    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
-}
 
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
   const deadline = Date.now() + 30_000;
@@ -59,7 +51,6 @@ describe.runIf(natsUrl && redisUrl)('worker:event-counter as its own process on 
     expect(infos).toHaveLength(1);
     return infos[0]!;
   };
-  const metrics = async (worker: GochatProcess) => (await fetch(`${worker.url}/metrics`)).text();
 
   beforeAll(async () => {
     nc = await connect({ servers: natsUrl! });
@@ -88,13 +79,9 @@ describe.runIf(natsUrl && redisUrl)('worker:event-counter as its own process on 
     expect(await first.exited).toBe('SIGKILL');
 
     const second = await startWorker('2');
-    const text = await until(
-      () => metrics(second),
-      (t) => seriesSum(t, 'gochat_message_events_total') === EVENTS,
-      'every event counted by the second process',
-    );
-    expect(seriesSum(text, 'gochat_worker_events_redelivered_total')).toBe(EVENTS);
-    expect(seriesSum(text, 'gochat_worker_events_dead_lettered_total')).toBe(0);
+    await waitForMetric(second.url, 'gochat_message_events_total', (n) => n === EVENTS, {}, 30_000);
+    expect(await metricValue(second.url, 'gochat_worker_events_redelivered_total')).toBe(EVENTS);
+    expect(await metricValue(second.url, 'gochat_worker_events_dead_lettered_total')).toBe(0);
     const settled = await until(consumer, (info) => info.num_ack_pending === 0, 'every event acknowledged');
     expect(settled.num_pending).toBe(0);
     expect(await second.stop('SIGTERM')).toBe(0);

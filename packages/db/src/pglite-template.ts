@@ -20,15 +20,16 @@ const PGLITE_ENTRY = import.meta.resolve('@electric-sql/pglite');
 const DRIZZLE_PGLITE = import.meta.resolve('drizzle-orm/pglite');
 const DRIZZLE_MIGRATOR = import.meta.resolve('drizzle-orm/pglite/migrator');
 
+/** node_modules/@electric-sql/pglite (its entry is dist/index.js). */
+const PGLITE_PACKAGE = path.resolve(fileURLToPath(PGLITE_ENTRY), '..', '..');
+
 /** node_modules/.cache/gochat, beside the PGlite package it was made with. */
 export function defaultTemplateRoot(): string {
-  const packageDir = path.resolve(fileURLToPath(PGLITE_ENTRY), '..', '..');
-  return path.resolve(packageDir, '..', '..', '.cache', 'gochat');
+  return path.resolve(PGLITE_PACKAGE, '..', '..', '.cache', 'gochat');
 }
 
 function pgliteVersion(): string {
-  const packageDir = path.resolve(fileURLToPath(PGLITE_ENTRY), '..', '..');
-  const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as {
+  const manifest = JSON.parse(fs.readFileSync(path.join(PGLITE_PACKAGE, 'package.json'), 'utf8')) as {
     version: string;
   };
   return manifest.version;
@@ -52,7 +53,8 @@ export function templatePath(root = defaultTemplateRoot()): string {
   return path.join(root, `${TEMPLATE_PREFIX}${pgliteVersion()}-${migrationsDigest()}`);
 }
 
-const isInitialised = (dir: string) => fs.existsSync(path.join(dir, 'PG_VERSION'));
+/** Whether `dir` holds a database (initdb writes PG_VERSION). */
+export const isInitialised = (dir: string) => fs.existsSync(path.join(dir, 'PG_VERSION'));
 
 /**
  * Runs initdb and the migrations for `dir` in a child process. PGlite runs initdb in a second

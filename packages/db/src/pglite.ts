@@ -7,7 +7,7 @@ import type { Logger } from '@gochat/log';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 
-import { initialiseDataDirectory } from './pglite-template.ts';
+import { initialiseDataDirectory, isInitialised } from './pglite-template.ts';
 import type { Database, DatabaseHandle, DatabaseOptions } from './types.ts';
 
 /**
@@ -50,7 +50,7 @@ export async function openPglite(options: DatabaseOptions): Promise<DatabaseHand
 
 /** An empty directory gets a new database (pglite-template.ts); an existing one is opened as it is. */
 async function initDataDirectory(dir: string, log: Logger): Promise<void> {
-  if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return;
+  if (isInitialised(dir)) return;
   const how = await initialiseDataDirectory(dir, log);
   log.info({ dir, how }, 'database: created the embedded database');
 }
