@@ -101,7 +101,7 @@ export default {
     // Type-only imports count too: a type from cli/ ties a package to the CLI as much as a value does.
     tsPreCompilationDeps: true,
     doNotFollow: { path: EXTERNAL },
-    exclude: { path: ['^(node_modules|data|\\.git)/', EXTERNAL] },
+    exclude: { path: ['^(node_modules|data|\\.git)/', '^clients/web/dist/', EXTERNAL] },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default'],

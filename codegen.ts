@@ -1,6 +1,8 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import type { CodegenPlugin } from '@graphql-codegen/plugin-helpers';
 
 import { ROLES } from './cli/registry.ts';
+import * as reactHooks from './packages/react/codegen/hooks-plugin.ts';
 import type { SchemaSource, SubgraphCodegen } from './cli/role-spec.ts';
 
 /**
@@ -46,8 +48,15 @@ for (const spec of Object.values(ROLES))
   if (spec.serves.kind === 'subgraph')
     Object.assign(subgraphs, subgraph(spec.serves.schema, spec.serves.codegen));
 
+const REACT_HOOKS_PLUGIN = 'gochat-react-hooks';
+/** The client preset's output, shared by the testkit and @gochat/react. */
+const clientPresetConfig = { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: 'string' } };
+
 const config: CodegenConfig = {
   overwrite: true,
+  // Our own plugins are modules of this repository, loaded as TypeScript with this file.
+  pluginLoader: async (name: string): Promise<CodegenPlugin> =>
+    name === REACT_HOOKS_PLUGIN ? reactHooks : ((await import(name)) as CodegenPlugin),
   generates: {
     ...subgraphs,
     'packages/testkit/src/generated/': {
@@ -55,11 +64,21 @@ const config: CodegenConfig = {
       documents: ['packages/testkit/src/documents/**/*.graphql'],
       preset: 'client',
       presetConfig: { fragmentMasking: false },
-      config: {
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { DateTime: 'string' },
-      },
+      config: clientPresetConfig,
+    },
+    // @gochat/react: typed documents, then one hook per operation over them (decision 0041).
+    'packages/react/src/generated/': {
+      schema: 'supergraph/api-schema.graphql',
+      documents: ['packages/react/src/documents/**/*.graphql'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false },
+      // The live cache writes whole objects, which Apollo keys by __typename.
+      config: { ...clientPresetConfig, nonOptionalTypename: true },
+    },
+    'packages/react/src/generated/hooks.ts': {
+      schema: 'supergraph/api-schema.graphql',
+      documents: ['packages/react/src/documents/**/*.graphql'],
+      plugins: [REACT_HOOKS_PLUGIN],
     },
   },
 };

@@ -11,6 +11,7 @@ export default tseslint.config(
       'supergraph/**',
       'bin/**',
       'drizzle/migrations/**',
+      'clients/web/dist/**',
     ],
   },
   js.configs.recommended,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
 
+import { routerSection } from '@gochat/config';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
@@ -59,9 +60,10 @@ function workspaces(): Map<string, string> {
       if (!fs.existsSync(file)) continue;
       const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as {
         name: string;
-        exports: Record<string, string>;
+        exports?: Record<string, string>;
       };
-      for (const [subpath, entry] of Object.entries(meta.exports))
+      // An application workspace (clients/web) exports nothing: nothing imports it.
+      for (const [subpath, entry] of Object.entries(meta.exports ?? {}))
         found.set(path.posix.join(meta.name, subpath), path.join(root, dir, entry));
     }
   }
@@ -187,6 +189,21 @@ describe('the image (Dockerfile)', () => {
       .filter((file) => !inImage(file))
       .map((file) => path.relative(root, file));
     expect(missing, `read at run time but not in the image:\n  ${missing.join('\n  ')}`).toEqual([]);
+  });
+
+  it('carries the web client the router serves, built in a stage of its own', () => {
+    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    const lastStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const copy = /^COPY --from=(\S+) \/app\/clients\/web\/dist \.\/clients\/web\/dist$/m.exec(lastStage);
+    expect(copy, 'the final stage copies clients/web/dist from the build stage').not.toBeNull();
+    const stage = dockerfile.slice(
+      dockerfile.indexOf(` AS ${copy![1]}\n`),
+      dockerfile.lastIndexOf('\nFROM '),
+    );
+    expect(stage, `stage ${copy![1]} builds the web client`).toMatch(/^RUN .*npm run build:web/m);
+    // The folder the router reads by default (router.web.dir), and never a stale local build.
+    expect(routerSection.parse({}).web.dir).toBe('clients/web/dist');
+    expect(ignored.some((pattern) => pattern.test('clients/web/dist/index.html'))).toBe(true);
   });
 
   it('installs every npm package the code imports (production dependencies only)', () => {

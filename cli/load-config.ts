@@ -4,6 +4,7 @@ import {
   applyEnvironmentDefaults,
   dataDir,
   loadOrCreateEmbeddedSecrets,
+  publicUrl,
   readConfigFile,
   validate,
   type ConfigSource,
@@ -73,6 +74,7 @@ export function loadConfig(options: {
     }
     if (host) tree.publicUrl ??= localUrl(host.http.host, host.http.port);
   }
+  defaultWebClientLinks(tree);
 
   const roles: LoadedConfig['roles'] = {};
   for (const name of options.roles) roles[name] = validate(roleSpec(name).configSchema, tree, problems, name);
@@ -92,6 +94,20 @@ export function loadConfig(options: {
 
   if (problems.length > 0 || !host) throw new ConfigError(problems);
   return { host, roles };
+}
+
+/**
+ * With the web client served at publicUrl (router.web.enabled, the default), e-mailed links open its
+ * pages: verification lands on sign-in, the reset link on its reset page. Given values win.
+ */
+function defaultWebClientLinks(tree: ConfigSource): void {
+  const web = ((tree.router as ConfigSource | undefined)?.web ?? {}) as ConfigSource;
+  if (web.enabled === false || web.enabled === 'false') return;
+  const base = typeof tree.publicUrl === 'string' ? tree.publicUrl : publicUrl.parse(undefined);
+  if (!URL.canParse(base)) return; // reported by the publicUrl check
+  const accounts = (tree.accounts ??= {}) as ConfigSource;
+  accounts.verifyRedirectUrl ??= new URL('/sign-in?verified=1', base).toString();
+  accounts.resetPasswordUrl ??= new URL('/reset-password', base).toString();
 }
 
 /**

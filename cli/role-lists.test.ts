@@ -22,6 +22,7 @@ const SKIPPED_DIRS = new Set([
   'generated',
   'e2e',
   'migrations',
+  'dist', // built output (clients/web/dist), not sources
 ]);
 const SCANNED = /(\.(ts|js|yaml|yml|json)|^Dockerfile)$/;
 const EXEMPT = new Set(['cli/registry.ts', 'package-lock.json']);

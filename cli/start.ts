@@ -45,10 +45,16 @@ export async function start(plan: StartPlan, config: LoadedConfig): Promise<void
       lifecycle,
       metrics,
     });
-    // For people, on stderr: stdout carries only the JSON log.
+    // For people, on stderr: stdout carries only the JSON log. One URL: the app, or the API without it.
     const url = localUrl(host.http.host, port);
-    if (plan.served && roleSpec(plan.served).serves.kind === 'router')
-      console.error(`GoChat is up: GraphQL at ${url}/graphql (health: ${url}/health)`);
+    if (plan.served && roleSpec(plan.served).serves.kind === 'router') {
+      const router = config.roles[plan.served] as { router?: { web?: { enabled: boolean } } } | undefined;
+      console.error(
+        router?.router?.web?.enabled
+          ? `GoChat is ready: open ${url}/`
+          : `GoChat is ready: GraphQL at ${url}/graphql`,
+      );
+    }
   } catch (error) {
     log.fatal({ err: error }, 'start failed');
     await lifecycle.shutdown('start failed');

@@ -86,8 +86,8 @@ describe('accounts, end to end (embedded)', () => {
 
       const link = await verificationLink(mailbox, email);
       // The link points at the public URL, by default the address the start banner announces.
-      const banner = await gochat.waitForLine(/^GoChat is up: GraphQL at /);
-      const announced = new URL(/GraphQL at (\S+)\/graphql/.exec(banner)![1]!);
+      const banner = await gochat.waitForLine(/^GoChat is ready: open /);
+      const announced = new URL(/open (\S+)$/.exec(banner)![1]!);
       expect(announced.origin).toBe(`http://127.0.0.1:${new URL(url).port}`);
       expect(link.startsWith(`${announced.origin}/api/auth/verify-email?token=`)).toBe(true);
       const opened = await fetch(link);

@@ -5,6 +5,7 @@ import type { RequestContext, ServiceLink } from '@gochat/lifecycle';
 
 import { clientAddress } from './client-address.ts';
 import { UNSTORABLE_TEXT_MESSAGE, isStorableText, unstorableTextPath } from './text-check.ts';
+import { isWebClientPath, type WebClient } from './web-client.ts';
 import type { RouterYoga } from './yoga.ts';
 
 const HOP_BY_HOP = [
@@ -84,9 +85,9 @@ const unstorableParam = (params: URLSearchParams): string | undefined =>
   [...params].find(([name, value]) => !isStorableText(name) || !isStorableText(value))?.[0];
 
 /**
- * The router's HTTP routes: /graphql (Yoga over the gateway) and /api/auth/* (proxied to the
- * accounts role with the client's address in a signed identity). Bodies are size-limited before
- * anything parses them.
+ * The router's HTTP routes: /graphql (Yoga over the gateway), /api/auth/* (proxied to the accounts
+ * role with the client's address in a signed identity) and, when given, the web client at GET and
+ * HEAD of every other path. Bodies are size-limited before anything parses them.
  */
 export function createRouterHttp(options: {
   yoga: RouterYoga;
@@ -94,6 +95,8 @@ export function createRouterHttp(options: {
   signer: IdentitySigner;
   maxBodyBytes: number;
   trustProxy: boolean;
+  /** Unset: an API-only router, every other path answers 404. */
+  webClient?: WebClient | undefined;
 }) {
   const { yoga, accounts, signer, maxBodyBytes } = options;
 
@@ -163,6 +166,12 @@ export function createRouterHttp(options: {
         if (limited instanceof Response) return limited;
         return yoga.fetch(limited, { clientIp: ip });
       }
+      if (
+        options.webClient &&
+        (request.method === 'GET' || request.method === 'HEAD') &&
+        isWebClientPath(pathname)
+      )
+        return options.webClient.fetch(request, context);
       return errorResponse(404, 'NOT_FOUND', `No route for ${pathname}. GraphQL is served at /graphql.`);
     },
   };

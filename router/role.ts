@@ -25,6 +25,7 @@ import { PresenceService } from './realtime/presence.ts';
 import { SubscriptionEngine } from './subscriptions/engine.ts';
 import { subscriptionManifestSchema } from './subscriptions/manifest.ts';
 import { createGraphqlWs } from './ws.ts';
+import { createWebClient, resolveWebClientDir } from './web-client.ts';
 import { createRouterYoga, envelopedRouter } from './yoga.ts';
 
 export interface RouterDeps {
@@ -45,7 +46,8 @@ const supergraphFile = (name: string) =>
 
 /**
  * The router: the federation gateway for queries and mutations, graphql-ws subscriptions served
- * from the bus, and the /api/auth/* entry to the accounts role. It holds no data of its own.
+ * from the bus, the /api/auth/* entry to the accounts role, and the built web client at /. It holds
+ * no data of its own.
  */
 export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   const { config, log, lifecycle } = deps;
@@ -132,6 +134,9 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     signer,
     maxBodyBytes: config.router.limits.maxBodyBytes,
     trustProxy: config.router.trustProxy,
+    webClient: config.router.web.enabled
+      ? createWebClient({ dir: resolveWebClientDir(config.router.web.dir), log })
+      : undefined,
   });
   const ws = createGraphqlWs({
     limits: operationLimits,

@@ -163,6 +163,15 @@ export const ENV_VARS = {
     path: 'router.introspection',
     description: 'Schema introspection queries through the router (true or false).',
   },
+  WEB_CLIENT: {
+    path: 'router.web.enabled',
+    description: 'The web client at / (true or false; false for an API-only router).',
+  },
+  WEB_CLIENT_DIR: {
+    path: 'router.web.dir',
+    description:
+      'Folder of the built web client; relative to the repository root. Default: clients/web/dist.',
+  },
   CORS_ORIGINS: {
     path: 'router.cors.origins',
     description:

@@ -457,5 +457,14 @@ export const routerSection = z
     hydrationConcurrency: z.coerce.number().int().min(1).default(16),
     /** Honour X-Forwarded-For from a proxy in front of the router. */
     trustProxy: bool().default(false),
+    /** The web client (clients/web, built by Vite) at / and every path the API does not use. */
+    web: z
+      .strictObject({
+        /** false: an API-only router; paths outside the API answer 404 as before. */
+        enabled: bool().default(true),
+        /** The built client (index.html, assets/). A relative path is from the repository root, not the cwd. */
+        dir: z.string().min(1).default('clients/web/dist'),
+      })
+      .prefault({}),
   })
   .prefault({});

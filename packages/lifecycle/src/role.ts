@@ -5,6 +5,11 @@ import type { Duplex } from 'node:stream';
 export interface RequestContext {
   /** The TCP peer's address. */
   clientIp?: string | undefined;
+  /**
+   * The request-target as the client sent it (`/a/../b?x`): the Request's URL has its dot segments
+   * resolved already, so only this shows a path that tried to climb (the router's static files).
+   */
+  rawTarget?: string | undefined;
 }
 
 /**

@@ -39,7 +39,7 @@ function serveMetrics(res: http.ServerResponse, registry: Registry): void {
 export async function serveRole(role: Role, options: ServeOptions): Promise<ServedRole> {
   const separateMetrics = options.metricsPort !== undefined;
   const adapter = createServerAdapter<{ req: http.IncomingMessage }>((request, server) =>
-    role.fetch(request, { clientIp: server.req.socket.remoteAddress }),
+    role.fetch(request, { clientIp: server.req.socket.remoteAddress, rawTarget: server.req.url }),
   );
   const handler: http.RequestListener = (req, res) => {
     if (handleHealth(req, res, options.lifecycle)) return;

@@ -8,3 +8,4 @@ export * from './smtp-sink.ts';
 export * from './bus-recorder.ts';
 export * from './subgraph-harness.ts';
 export * from './private-servers.ts';
+export * from './web-client.ts';

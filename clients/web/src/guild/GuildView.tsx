@@ -1,0 +1,38 @@
+import { useGuildQuery } from '@gochat/react';
+import { Navigate, useParams } from 'react-router';
+
+import { ErrorText } from '../errors.tsx';
+import { ChannelView } from '../messages/ChannelView.tsx';
+import { ChannelList } from './ChannelList.tsx';
+import { InviteButton } from './InviteButton.tsx';
+import { MemberList } from './MemberList.tsx';
+
+/** A guild: its channels, the open channel's messages, and its members. */
+export function GuildView() {
+  const { guildId = '', channelId } = useParams();
+  const { data, error } = useGuildQuery({ variables: { id: guildId } });
+  const guild = data?.guild;
+  if (error) return <ErrorText error={error} />;
+  if (!guild) return <p className="loading">Loading…</p>;
+  const textChannels = guild.channels.filter((c) => c.kind === 'TEXT');
+  if (!channelId) {
+    const first = guild.systemChannel?.id ?? textChannels[0]?.id;
+    return first ? <Navigate to={`/guilds/${guild.id}/${first}`} replace /> : <p>No channels yet.</p>;
+  }
+  const channel = guild.channels.find((c) => c.id === channelId);
+  return (
+    <div className="guild">
+      <aside className="sidebar">
+        <h2>{guild.name}</h2>
+        <InviteButton guildId={guild.id} channelId={channelId} />
+        <ChannelList guildId={guild.id} channels={guild.channels} activeId={channelId} />
+      </aside>
+      {channel ? (
+        <ChannelView key={channel.id} channelId={channel.id} name={channel.name ?? ''} />
+      ) : (
+        <p>This channel is gone.</p>
+      )}
+      <MemberList guildId={guild.id} />
+    </div>
+  );
+}

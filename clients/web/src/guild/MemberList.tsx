@@ -1,0 +1,27 @@
+import { useGuildMembersQuery, usePresence, type MemberFieldsFragment } from '@gochat/react';
+
+/** The guild's members, online first, each with the presence the feed last told. */
+export function MemberList({ guildId }: { guildId: string }) {
+  const { data } = useGuildMembersQuery({ variables: { guildId, first: 100 } });
+  return (
+    <aside aria-label="Members" className="members">
+      <h2>Members</h2>
+      <ul>
+        {data?.guildMembers.nodes.map((member) => (
+          <Member key={member.user.id} member={member} />
+        ))}
+      </ul>
+    </aside>
+  );
+}
+
+function Member({ member }: { member: MemberFieldsFragment }) {
+  const presence = usePresence(member.user.id);
+  const name = member.nickname ?? member.user.displayName;
+  return (
+    <li className={`member ${presence}`}>
+      <span className="dot" aria-hidden="true" />
+      <span className="name">{name}</span> <span className="presence">{presence}</span>
+    </li>
+  );
+}

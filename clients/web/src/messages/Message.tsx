@@ -1,0 +1,167 @@
+import {
+  useAddReactionMutation,
+  useDeleteMessageMutation,
+  useEditMessageMutation,
+  useGoChat,
+  usePinMessageMutation,
+  useRemoveReactionMutation,
+  useUnpinMessageMutation,
+  type MessageFieldsFragment,
+  type PendingMessage,
+} from '@gochat/react';
+import { useId, useState, type KeyboardEvent } from 'react';
+
+import { describeError, ErrorText } from '../errors.tsx';
+
+const THUMBS_UP = '👍';
+
+export function Message({
+  channelId,
+  message,
+  onReply,
+}: {
+  channelId: string;
+  message: MessageFieldsFragment;
+  onReply: (target: { id: string; author: string }) => void;
+}) {
+  const gochat = useGoChat();
+  const authorId = useId();
+  const own = message.author.id === gochat.viewerId;
+  const [editing, setEditing] = useState(false);
+  const [edit, editState] = useEditMessageMutation();
+  const [remove, removeState] = useDeleteMessageMutation();
+  const [addReaction, addState] = useAddReactionMutation();
+  const [removeReaction, removeReactionState] = useRemoveReactionMutation();
+  const [pin, pinState] = usePinMessageMutation();
+  const [unpin, unpinState] = useUnpinMessageMutation();
+  const ids = { channelId, messageId: message.id };
+  const error =
+    editState.error ??
+    removeState.error ??
+    addState.error ??
+    removeReactionState.error ??
+    pinState.error ??
+    unpinState.error;
+
+  function toggleReaction(unicode: string, mine: boolean) {
+    const variables = { ...ids, emoji: { unicode } };
+    void (mine ? removeReaction({ variables }) : addReaction({ variables })).catch(() => {});
+  }
+
+  function saveEdit(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === 'Escape') setEditing(false);
+    if (event.key !== 'Enter' || event.shiftKey) return;
+    event.preventDefault();
+    const content = event.currentTarget.value.trim();
+    if (!content || content === message.content) return setEditing(false);
+    void edit({ variables: { ...ids, content } })
+      .then(() => setEditing(false))
+      .catch(() => {});
+  }
+
+  const time = new Date(message.createdAt);
+  return (
+    <article aria-labelledby={authorId} className={`message${message.pinned ? ' pinned' : ''}`}>
+      {message.replyTo && (
+        <p className="reply-to">
+          ↪{' '}
+          {message.replyTo.message
+            ? `${message.replyTo.message.author.displayName}: ${message.replyTo.message.content}`
+            : 'Original message was deleted'}
+        </p>
+      )}
+      <header>
+        <span id={authorId} className="author">
+          {message.author.displayName}
+        </span>{' '}
+        <time dateTime={message.createdAt}>
+          {time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+        </time>
+        {message.pinned && <span className="pin"> · pinned</span>}
+      </header>
+      {editing ? (
+        <textarea aria-label="Edit message" defaultValue={message.content} autoFocus onKeyDown={saveEdit} />
+      ) : (
+        <p className="content">
+          {message.content}
+          {message.editedAt && <span className="edited"> (edited)</span>}
+        </p>
+      )}
+      {message.reactions.length > 0 && (
+        <div className="reactions">
+          {message.reactions.map((reaction) => {
+            const label = reaction.emoji.unicode ?? `:${reaction.emoji.emojiId}:`;
+            return (
+              <button
+                key={label}
+                type="button"
+                aria-pressed={reaction.me}
+                onClick={() => reaction.emoji.unicode && toggleReaction(reaction.emoji.unicode, reaction.me)}
+              >
+                {label} {reaction.count}
+              </button>
+            );
+          })}
+        </div>
+      )}
+      <div className="actions">
+        <button type="button" onClick={() => onReply({ id: message.id, author: message.author.displayName })}>
+          Reply
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            toggleReaction(
+              THUMBS_UP,
+              Boolean(message.reactions.find((r) => r.emoji.unicode === THUMBS_UP)?.me),
+            )
+          }
+        >
+          React {THUMBS_UP}
+        </button>
+        <button
+          type="button"
+          onClick={() =>
+            void (message.pinned ? unpin({ variables: ids }) : pin({ variables: ids })).catch(() => {})
+          }
+        >
+          {message.pinned ? 'Unpin' : 'Pin'}
+        </button>
+        {own && (
+          <>
+            <button type="button" onClick={() => setEditing(true)}>
+              Edit
+            </button>
+            <button type="button" onClick={() => void remove({ variables: ids }).catch(() => {})}>
+              Delete
+            </button>
+          </>
+        )}
+      </div>
+      <ErrorText error={error} />
+    </article>
+  );
+}
+
+/** One of the viewer's sends not confirmed yet: "sending", or refused with the reason and a retry. */
+export function PendingMessageRow({ message }: { message: PendingMessage }) {
+  const gochat = useGoChat();
+  return (
+    <article aria-label="You (pending)" className={`message pending ${message.state}`}>
+      <p className="content">{message.content}</p>
+      {message.state === 'sending' ? (
+        <p className="hint">Sending…</p>
+      ) : (
+        <p role="alert" className="error">
+          Not sent: {describeError(message.error)}{' '}
+          <button type="button" onClick={() => void gochat.messages.retry(message.channelId, message.nonce)}>
+            Retry
+          </button>{' '}
+          <button type="button" onClick={() => gochat.messages.discard(message.channelId, message.nonce)}>
+            Discard
+          </button>
+        </p>
+      )}
+    </article>
+  );
+}

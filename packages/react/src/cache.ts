@@ -1,0 +1,40 @@
+import { InMemoryCache, type FieldPolicy, type Reference } from '@apollo/client';
+
+/** Snowflake ids grow with time: a longer id is newer, equal lengths compare as text. */
+export function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * A channel's history as one list per channel, oldest first, whatever pages were fetched (`before`,
+ * `after`, the newest page): pages merge by message id, and live events add to the same list.
+ */
+const messagesField: FieldPolicy<Reference[]> = {
+  keyArgs: ['channelId'],
+  merge(existing = [], incoming, { readField }) {
+    const byId = new Map<string, Reference>();
+    for (const ref of [...existing, ...incoming]) {
+      const id = readField<string>('id', ref);
+      if (id) byId.set(id, ref);
+    }
+    return [...byId.entries()].sort(([a], [b]) => compareIds(a, b)).map(([, ref]) => ref);
+  },
+};
+
+/** The normalised cache, with keys for the types whose identity is not an `id` field. */
+export function createCache(): InMemoryCache {
+  return new InMemoryCache({
+    typePolicies: {
+      Query: { fields: { messages: messagesField } },
+      // Members and relationships change only by events that name ids: their lists are refetched.
+      Member: { keyFields: false },
+      ReadState: { keyFields: ['channelId'] },
+      GuildUnreads: { keyFields: ['guildId'] },
+      Unreads: { merge: true },
+      Invite: { keyFields: ['code'] },
+      InvitePreview: { keyFields: ['code'] },
+      Relationship: { keyFields: false },
+      Message: { fields: { reactions: { merge: false } } },
+    },
+  });
+}

@@ -1,0 +1,185 @@
+import { ApolloClient, ApolloLink } from '@apollo/client';
+import { parse } from 'graphql';
+import { Observable } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+
+import { createCache } from './cache.ts';
+import { MessagesDocument, type MessageFieldsFragment } from './generated/graphql.ts';
+import { applyFeedEvent, type FeedEvent } from './live-cache.ts';
+import { MessageWriter } from './message-writer.ts';
+import { PresenceStore, TypingStore } from './stores.ts';
+
+const CHANNEL = '200';
+const ALICE = {
+  __typename: 'User' as const,
+  id: '10',
+  displayName: 'Alice',
+  handle: 'alice',
+  createdAt: '2026-01-01T00:00:00Z',
+};
+const BOB_ID = '11';
+
+function message(id: string, content: string): MessageFieldsFragment {
+  return {
+    __typename: 'Message',
+    id,
+    channelId: CHANNEL,
+    kind: 'DEFAULT',
+    content,
+    createdAt: '2026-12-06T10:00:00Z',
+    editedAt: null,
+    author: ALICE,
+    replyTo: null,
+    mentions: { __typename: 'MessageMentions', users: [], roleIds: [], everyone: false, here: false },
+    attachments: [],
+    reactions: [],
+    pinned: false,
+    thread: null,
+    startedThread: null,
+  };
+}
+
+/** A real Apollo client and cache; the network is a link that records what it is asked. */
+function setup(viewer = ALICE.id) {
+  const requests: string[] = [];
+  const network = new ApolloLink(
+    (operation) =>
+      new Observable((observer) => {
+        requests.push(operation.operationName ?? '');
+        observer.error(new Error('offline in this test'));
+      }),
+  );
+  const apollo = new ApolloClient({ cache: createCache(), link: network });
+  const context = {
+    apollo,
+    viewerId: () => viewer,
+    messages: new MessageWriter(apollo),
+    typing: new TypingStore(),
+    presence: new PresenceStore(),
+  };
+  apollo.cache.writeQuery({
+    query: MessagesDocument,
+    variables: { channelId: CHANNEL, limit: 50 },
+    data: { __typename: 'Query', messages: [message('1001', 'first'), message('1002', 'second')] },
+  });
+  const history = () =>
+    apollo.cache.readQuery({ query: MessagesDocument, variables: { channelId: CHANNEL, limit: 50 } })
+      ?.messages ?? [];
+  const apply = (type: string, data: object) =>
+    applyFeedEvent(context, { type, occurredAt: '2026-12-06T10:01:00Z', data } satisfies FeedEvent);
+  return { apollo, context, requests, history, apply };
+}
+
+const ref = { channelId: CHANNEL, parentChannelId: CHANNEL, guildId: '300' };
+const created = (messageId: string, authorId: string, content: string) => ({
+  ...ref,
+  messageId,
+  authorId,
+  kind: 'default',
+  content,
+  replyToId: null,
+  mentions: { users: [], roles: [], everyone: false, here: false },
+  attachmentIds: [],
+});
+
+describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
+  it('adds a new message from the event alone when its author is cached, asking the network nothing', () => {
+    const { history, apply, requests } = setup();
+    apply('MessageCreated', created('1003', ALICE.id, 'third'));
+    expect(history().map((m) => m.content)).toEqual(['first', 'second', 'third']);
+    expect(history()[2]!.author.displayName).toBe('Alice');
+    // A repeated event (a resume overlapping the page) does not add it twice.
+    apply('MessageCreated', created('1003', ALICE.id, 'third'));
+    expect(history()).toHaveLength(3);
+    expect(requests).toEqual([]);
+  });
+
+  it('reads a message by id only when the cache lacks its author', async () => {
+    const { apply, requests } = setup();
+    apply('MessageCreated', created('1004', BOB_ID, 'from a stranger'));
+    await expect.poll(() => requests).toEqual(['MessagesByIds']);
+  });
+
+  it('edits, reacts, pins and deletes in place', () => {
+    const { history, apply } = setup();
+    apply('MessageUpdated', {
+      ...ref,
+      messageId: '1001',
+      authorId: ALICE.id,
+      content: 'first, edited',
+      mentions: {},
+      editedAt: '2026-12-06T10:02:00Z',
+    });
+    expect(history()[0]).toMatchObject({ content: 'first, edited', editedAt: '2026-12-06T10:02:00Z' });
+
+    apply('ReactionAdded', {
+      ...ref,
+      messageId: '1001',
+      userId: BOB_ID,
+      emoji: { unicode: '👍', emojiId: null },
+    });
+    apply('ReactionAdded', {
+      ...ref,
+      messageId: '1001',
+      userId: ALICE.id,
+      emoji: { unicode: '👍', emojiId: null },
+    });
+    expect(history()[0]!.reactions).toMatchObject([{ emoji: { unicode: '👍' }, count: 2, me: true }]);
+    apply('ReactionRemoved', {
+      ...ref,
+      messageId: '1001',
+      actorId: ALICE.id,
+      userId: ALICE.id,
+      emoji: { unicode: '👍', emojiId: null },
+    });
+    expect(history()[0]!.reactions).toMatchObject([{ count: 1, me: false }]);
+    apply('ReactionRemoved', { ...ref, messageId: '1001', actorId: BOB_ID, userId: null, emoji: null });
+    expect(history()[0]!.reactions).toEqual([]);
+
+    apply('ChannelPinsUpdated', { ...ref, messageId: '1002', actorId: ALICE.id, pinned: true });
+    expect(history()[1]!.pinned).toBe(true);
+
+    apply('MessageDeleted', { ...ref, messageId: '1001', actorId: ALICE.id });
+    expect(history().map((m) => m.id)).toEqual(['1002']);
+    apply('MessagesBulkDeleted', { ...ref, messageIds: ['1002'], actorId: ALICE.id });
+    expect(history()).toEqual([]);
+  });
+
+  it("keeps typing and presence in their stores, never the viewer's own typing", () => {
+    const { context, apply } = setup();
+    const expiresAt = new Date(Date.now() + 10_000).toISOString();
+    apply('TypingStarted', { ...ref, userId: BOB_ID, expiresAt });
+    apply('TypingStarted', { ...ref, userId: ALICE.id, expiresAt });
+    expect([...(context.typing.get().get(CHANNEL)?.keys() ?? [])]).toEqual([BOB_ID]);
+    // Bob's message ends his typing.
+    apply('MessageCreated', created('1005', BOB_ID, 'done typing'));
+    expect(context.typing.get().get(CHANNEL)?.size ?? 0).toBe(0);
+
+    apply('PresenceUpdated', { userId: BOB_ID, status: 'online', customStatus: null });
+    expect(context.presence.get().get(BOB_ID)).toBe('online');
+  });
+
+  it('evicts what an id-only event names, so the screens showing it read it again', () => {
+    const { apollo, apply } = setup();
+    apollo.cache.writeFragment({
+      id: 'Guild:300',
+      fragment: GUILD_CHANNELS,
+      data: {
+        __typename: 'Guild',
+        id: '300',
+        channels: [{ __typename: 'Channel', id: CHANNEL, name: 'general' }],
+      },
+    });
+    expect(apollo.cache.readFragment({ id: 'Guild:300', fragment: GUILD_CHANNELS })).not.toBeNull();
+    apply('ChannelCreated', { guildId: '300', channelId: '201' });
+    expect(apollo.cache.readFragment({ id: 'Guild:300', fragment: GUILD_CHANNELS })).toBeNull();
+  });
+
+  it('ignores event types it does not know', () => {
+    const { history, apply } = setup();
+    apply('SomethingNew', { messageId: '1001' });
+    expect(history()).toHaveLength(2);
+  });
+});
+
+const GUILD_CHANNELS = parse('fragment GuildChannels on Guild { id channels { id name } }');

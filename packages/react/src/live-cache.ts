@@ -1,0 +1,303 @@
+import type { ApolloCache, ApolloClient, Reference } from '@apollo/client';
+import type { CatalogEvent, EventOf } from '@gochat/events';
+
+import { compareIds } from './cache.ts';
+import type { MessageWriter } from './message-writer.ts';
+import type { PresenceStore, TypingStore } from './stores.ts';
+
+/** One viewer feed event as the API delivers it (RealtimeEvent; `data` as in docs/events.md). */
+export interface FeedEvent {
+  type: string;
+  occurredAt: string;
+  data: unknown;
+}
+
+export interface LiveCacheContext {
+  apollo: ApolloClient;
+  viewerId: () => string | null;
+  messages: MessageWriter;
+  typing: TypingStore;
+  presence: PresenceStore;
+}
+
+type Emoji = EventOf<'ReactionAdded'>['data']['emoji'];
+interface CachedReaction {
+  __typename?: string;
+  emoji: { __typename?: string; unicode: string | null; emojiId: string | null };
+  count: number;
+  me: boolean;
+}
+
+const sameEmoji = (a: Emoji, b: Emoji) => a.unicode === b.unicode && a.emojiId === b.emojiId;
+
+/**
+ * Keeps the normalised cache live from the viewer feed: an event that carries the change (messages,
+ * reactions, pins, read states) is written into the cache directly; an event that only names what
+ * changed (channels, roles, members: "the new values are read") evicts those fields, so the screens
+ * that show them fetch them again, and nothing else. Unknown types are ignored (docs/events.md:
+ * consumers ignore what they do not know).
+ */
+export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void {
+  const event = raw as CatalogEvent & { occurredAt: string };
+  const cache = context.apollo.cache;
+  const viewer = context.viewerId();
+  switch (event.type) {
+    case 'MessageCreated':
+      context.typing.stopped(event.data.channelId, event.data.authorId);
+      context.messages.created(event.data, event.occurredAt);
+      updateReadStateOnMessage(cache, event.data, viewer);
+      return;
+    case 'MessageUpdated':
+      cache.modify({
+        id: cache.identify({ __typename: 'Message', id: event.data.messageId }),
+        fields: {
+          content: () => event.data.content,
+          editedAt: () => event.data.editedAt,
+          editHistory: (_value, { DELETE }) => DELETE,
+        },
+      });
+      return;
+    case 'MessageDeleted':
+      evictMessages(cache, [event.data.messageId]);
+      return;
+    case 'MessagesBulkDeleted':
+      evictMessages(cache, event.data.messageIds);
+      return;
+    case 'ReactionAdded':
+      updateReactions(cache, event.data.messageId, (reactions) => {
+        const { emoji, userId } = event.data;
+        const mine = userId === viewer;
+        const found = reactions.find((r) => sameEmoji(r.emoji, emoji));
+        if (found)
+          return reactions.map((r) => (r === found ? { ...r, count: r.count + 1, me: r.me || mine } : r));
+        return [
+          ...reactions,
+          { __typename: 'Reaction', emoji: { __typename: 'ReactionEmoji', ...emoji }, count: 1, me: mine },
+        ];
+      });
+      return;
+    case 'ReactionRemoved':
+      updateReactions(cache, event.data.messageId, (reactions) => {
+        const { emoji, userId } = event.data;
+        if (userId === null) return emoji ? reactions.filter((r) => !sameEmoji(r.emoji, emoji)) : [];
+        const mine = userId === viewer;
+        return reactions
+          .map((r) =>
+            emoji && !sameEmoji(r.emoji, emoji) ? r : { ...r, count: r.count - 1, me: mine ? false : r.me },
+          )
+          .filter((r) => r.count > 0);
+      });
+      return;
+    case 'ChannelPinsUpdated':
+      cache.modify({
+        id: cache.identify({ __typename: 'Message', id: event.data.messageId }),
+        fields: { pinned: () => event.data.pinned },
+      });
+      evictField(cache, 'Channel', event.data.channelId, 'pinnedMessages');
+      return;
+    case 'ReadStateUpdated':
+      cache.modify({
+        id: cache.identify({ __typename: 'ReadState', channelId: event.data.channelId }),
+        fields: {
+          lastReadMessageId: () => event.data.lastReadMessageId,
+          mentionCount: () => event.data.mentionCount,
+          unread: (_unread, { readField }) => {
+            const last = readField<string | null>('lastMessageId');
+            const read = event.data.lastReadMessageId;
+            return last !== null && last !== undefined && (read === null || compareIds(last, read) > 0);
+          },
+        },
+      });
+      return;
+    case 'TypingStarted':
+      if (event.data.userId !== viewer)
+        context.typing.started(event.data.channelId, event.data.userId, Date.parse(event.data.expiresAt));
+      return;
+    case 'PresenceUpdated':
+      context.presence.update(event.data.userId, event.data.status);
+      return;
+    case 'GuildCreated':
+    case 'GuildMemberAdded':
+      if (event.type === 'GuildCreated' || event.data.userId === viewer) evictRoot(cache, 'myGuilds');
+      if (event.type === 'GuildMemberAdded') evictMembers(cache, event.data.guildId);
+      return;
+    case 'GuildMemberRemoved':
+      if (event.data.userId === viewer) {
+        cache.evict({ id: cache.identify({ __typename: 'Guild', id: event.data.guildId }) });
+        evictRoot(cache, 'myGuilds');
+      } else evictMembers(cache, event.data.guildId);
+      cache.gc();
+      return;
+    case 'GuildMemberUpdated':
+      evictMembers(cache, event.data.guildId);
+      evictRoot(cache, 'guildMember');
+      if (event.data.userId === viewer) evictGuildAccess(cache, event.data.guildId);
+      return;
+    case 'GuildUpdated':
+    case 'GuildOwnerChanged':
+      evictFields(cache, 'Guild', event.data.guildId, [
+        'name',
+        'icon',
+        'description',
+        'public',
+        'owner',
+        'systemChannel',
+        'basePermissions',
+      ]);
+      return;
+    case 'GuildDeleted':
+      cache.evict({ id: cache.identify({ __typename: 'Guild', id: event.data.guildId }) });
+      evictRoot(cache, 'myGuilds');
+      cache.gc();
+      return;
+    case 'ChannelCreated':
+    case 'ChannelsReordered':
+      evictField(cache, 'Guild', event.data.guildId, 'channels');
+      return;
+    case 'ChannelUpdated':
+      // Overwrites change who sees what: the channel and the guild's channel list are read again.
+      evictFields(cache, 'Channel', event.data.channelId, [
+        'name',
+        'topic',
+        'parent',
+        'position',
+        'private',
+        'slowmodeSeconds',
+        'overwrites',
+        'myPermissions',
+      ]);
+      evictField(cache, 'Guild', event.data.guildId, 'channels');
+      return;
+    case 'ChannelDeleted':
+      cache.evict({ id: cache.identify({ __typename: 'Channel', id: event.data.channelId }) });
+      cache.gc();
+      return;
+    case 'RoleCreated':
+    case 'RoleUpdated':
+    case 'RoleDeleted':
+    case 'RolesReordered':
+      evictGuildAccess(cache, event.data.guildId);
+      evictMembers(cache, event.data.guildId);
+      return;
+    case 'GuildBanAdded':
+    case 'GuildBanRemoved':
+      evictRoot(cache, 'guildBans');
+      if (event.type === 'GuildBanAdded') evictMembers(cache, event.data.guildId);
+      return;
+    case 'InviteCreated':
+    case 'InviteDeleted':
+      evictRoot(cache, 'guildInvites');
+      return;
+    case 'EmojiCreated':
+    case 'EmojiUpdated':
+    case 'EmojiDeleted':
+      evictField(cache, 'Guild', event.data.guildId, 'emojis');
+      return;
+    case 'DirectChannelCreated':
+    case 'DirectChannelUpdated':
+      evictRoot(cache, 'myDirectChannels');
+      return;
+    case 'FriendRequestCreated':
+    case 'FriendRequestDeleted':
+    case 'FriendAdded':
+    case 'FriendRemoved':
+    case 'UserBlocked':
+    case 'UserUnblocked':
+      evictRoot(cache, 'relationships');
+      return;
+    case 'UserUpdated':
+      evictFields(cache, 'User', event.data.userId, ['displayName', 'handle']);
+      return;
+    case 'ThreadCreated':
+      evictField(cache, 'Channel', event.data.parentChannelId, 'threads');
+      if (event.data.starterMessageId)
+        evictField(cache, 'Message', event.data.starterMessageId, 'startedThread');
+      return;
+    case 'ThreadUpdated':
+      evictFields(cache, 'Thread', event.data.threadId, [
+        'name',
+        'autoArchiveMinutes',
+        'archived',
+        'archivedAt',
+        'locked',
+      ]);
+      evictField(cache, 'Channel', event.data.parentChannelId, 'threads');
+      return;
+    case 'ThreadMembersUpdated':
+      evictFields(cache, 'Thread', event.data.threadId, ['memberCount', 'members', 'joined']);
+      return;
+    case 'SessionRevoked':
+      // The server closes this session's sockets (4410): the client ends the session itself.
+      return;
+    default:
+      return;
+  }
+}
+
+function evictRoot(cache: ApolloCache, fieldName: string): void {
+  cache.evict({ id: 'ROOT_QUERY', fieldName });
+}
+
+function evictField(cache: ApolloCache, typename: string, id: string, fieldName: string): void {
+  cache.evict({ id: cache.identify({ __typename: typename, id }), fieldName });
+}
+
+function evictFields(cache: ApolloCache, typename: string, id: string, fieldNames: string[]): void {
+  for (const fieldName of fieldNames) evictField(cache, typename, id, fieldName);
+}
+
+function evictMembers(cache: ApolloCache, guildId: string): void {
+  evictRoot(cache, 'guildMembers');
+  evictField(cache, 'Guild', guildId, 'memberCount');
+}
+
+/** What a role or member change can alter for the viewer: roles, permissions, visible channels. */
+function evictGuildAccess(cache: ApolloCache, guildId: string): void {
+  evictFields(cache, 'Guild', guildId, ['roles', 'channels', 'me']);
+}
+
+function evictMessages(cache: ApolloCache, ids: string[]): void {
+  for (const id of ids) cache.evict({ id: cache.identify({ __typename: 'Message', id }) });
+  cache.gc();
+}
+
+function updateReactions(
+  cache: ApolloCache,
+  messageId: string,
+  change: (reactions: CachedReaction[]) => CachedReaction[],
+): void {
+  cache.modify({
+    id: cache.identify({ __typename: 'Message', id: messageId }),
+    fields: { reactions: (value) => change(value as CachedReaction[]) as unknown as Reference[] },
+  });
+}
+
+function updateReadStateOnMessage(
+  cache: ApolloCache,
+  data: EventOf<'MessageCreated'>['data'],
+  viewer: string | null,
+): void {
+  const own = data.authorId === viewer;
+  const mentioned =
+    !own &&
+    viewer !== null &&
+    (data.mentions.everyone || data.mentions.here || data.mentions.users.includes(viewer));
+  cache.modify({
+    id: cache.identify({ __typename: 'ReadState', channelId: data.channelId }),
+    fields: {
+      lastMessageId: () => data.messageId,
+      // A channel the viewer writes in counts as read, as in Discord.
+      lastReadMessageId: (last) => (own ? data.messageId : last),
+      unread: () => !own,
+      mentionCount: (count) => (mentioned ? Number(count) + 1 : count),
+    },
+  });
+  if (own || !data.guildId) return;
+  cache.modify({
+    id: cache.identify({ __typename: 'GuildUnreads', guildId: data.guildId }),
+    fields: {
+      unread: () => true,
+      mentionCount: (count) => (mentioned ? Number(count) + 1 : count),
+    },
+  });
+}
