@@ -24,6 +24,7 @@ export function App() {
       <Route element={<Shell />}>
         <Route index element={<Home />} />
         <Route path="guilds/:guildId/:channelId?" element={<GuildView />} />
+        <Route path="guilds/:guildId/:channelId/threads/:threadId" element={<GuildView />} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Route>
     </Routes>

@@ -12,6 +12,20 @@ export function compareIds(a: string, b: string): number {
 const messagesField: FieldPolicy<Reference[]> = {
   keyArgs: ['channelId'],
   merge(existing = [], incoming, { readField }) {
+    // The common cases in O(page): a page (the API sends them newest first) older than the whole
+    // list goes before it, a newer one after it. Anything else is merged by id and sorted.
+    if (!incoming.length) return existing;
+    const ids = incoming.map((ref) => readField<string>('id', ref) ?? '');
+    const descending = ids.every((id, i) => i === 0 || compareIds(ids[i - 1]!, id) > 0);
+    const ascending = ids.every((id, i) => i === 0 || compareIds(ids[i - 1]!, id) < 0);
+    const first = readField<string>('id', existing[0]);
+    const last = readField<string>('id', existing.at(-1));
+    if ((descending || ascending) && first && last) {
+      const page = descending ? [...incoming].reverse() : incoming;
+      const [oldest, newest] = descending ? [ids.at(-1)!, ids[0]!] : [ids[0]!, ids.at(-1)!];
+      if (compareIds(newest, first) < 0) return [...page, ...existing];
+      if (compareIds(oldest, last) > 0) return [...existing, ...page];
+    }
     const byId = new Map<string, Reference>();
     for (const ref of [...existing, ...incoming]) {
       const id = readField<string>('id', ref);

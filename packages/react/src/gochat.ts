@@ -95,7 +95,9 @@ export class GoChat {
     const viewer = jwt ? subjectOf(jwt) : null;
     if (viewer === this.viewer) return;
     this.stopRealtime();
-    void this.apollo.clearStore();
+    // Another user's (or a signed-out) view must not show: forget what the previous viewer read. Not
+    // on the first sign-in, where a clear would only race the first queries.
+    if (this.viewer !== null) void this.apollo.clearStore();
     this.presence.clear();
     this.viewer = viewer;
     if (viewer) this.startRealtime();

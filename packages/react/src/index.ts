@@ -4,6 +4,7 @@
  * See README.md.
  */
 export * from './generated/hooks.ts';
+export { skipToken } from '@apollo/client/react';
 export * from './generated/graphql.ts';
 export { GoChat, subjectOf, type GoChatOptions } from './gochat.ts';
 export { applyFeedEvent, type FeedEvent } from './live-cache.ts';
@@ -16,6 +17,7 @@ export {
   useConnectionStatus,
   useDisplayNames,
   useGoChat,
+  useMemberPresence,
   usePendingMessages,
   usePresence,
   useSignedIn,

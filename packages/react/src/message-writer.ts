@@ -2,9 +2,11 @@ import type { ApolloCache, ApolloClient, Reference } from '@apollo/client';
 import type { EventOf } from '@gochat/events';
 import { parse } from 'graphql';
 
+import { compareIds } from './cache.ts';
 import {
   MessageFieldsFragmentDoc,
   MessagesByIdsDocument,
+  MessagesDocument,
   SendMessageDocument,
   UserFieldsFragmentDoc,
   type MessageFieldsFragment,
@@ -38,6 +40,10 @@ export class MessageWriter {
   private pending: ReadonlyMap<string, readonly PendingMessage[]> = new Map();
   private readonly listeners = new Set<() => void>();
   private readonly toFetch = new Map<string, Set<string>>();
+  /** Channels whose cached history stops before the newest message, with what arrived meanwhile. */
+  private readonly behind = new Map<string, Set<string>>();
+  /** Per channel, the last send in flight: the next one starts after it settles. */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(private readonly apollo: ApolloClient) {}
 
@@ -49,11 +55,14 @@ export class MessageWriter {
 
   pendingIn = (channelId: string): readonly PendingMessage[] => this.pending.get(channelId) ?? NONE;
 
-  /** Sends at once; the message shows as pending until confirmed, or as failed with a retry. */
+  /**
+   * Shows the message at once as pending and sends it after the channel's earlier sends, one at a
+   * time, so messages typed quickly keep their order (ids are given in the order sends arrive).
+   */
   send(channelId: string, content: string, replyToId: string | null = null): Promise<void> {
     const message: PendingMessage = { nonce: newNonce(), channelId, content, replyToId, state: 'sending' };
     this.setPending(channelId, [...this.pendingIn(channelId), message]);
-    return this.deliver(message);
+    return this.inOrder(channelId, () => this.deliver(message));
   }
 
   retry(channelId: string, nonce: string): Promise<void> {
@@ -62,7 +71,7 @@ export class MessageWriter {
     const again: PendingMessage = { ...message, state: 'sending' };
     delete again.error;
     this.replacePending(message, again);
-    return this.deliver(again);
+    return this.inOrder(channelId, () => this.deliver(again));
   }
 
   discard(channelId: string, nonce: string): void {
@@ -84,7 +93,65 @@ export class MessageWriter {
       }
       cache.writeFragment({ ...MESSAGE, id, data: message });
     }
-    appendToHistory(cache, data.channelId, id);
+    this.append(data.channelId, id);
+  }
+
+  /**
+   * Whether the channel's cached history reaches its newest message. A long scroll upwards keeps a
+   * window of the history (trimNewest), so the list stays small however far back the reader goes;
+   * until the reader comes back down (loadNewer), live messages are not put after the window, where
+   * they would leave a gap, but kept aside and added once the window reaches the end again.
+   */
+  atLatest = (channelId: string): boolean => !this.behind.has(channelId);
+
+  /** Keeps the oldest `keep` messages of the cached history; the newer ones are read again later. */
+  trimNewest(channelId: string, keep: number): void {
+    let trimmed = false;
+    modifyHistory(this.apollo.cache, channelId, (list) => {
+      trimmed = list.length > keep;
+      return trimmed ? list.slice(0, keep) : list;
+    });
+    if (trimmed && !this.behind.has(channelId)) this.behind.set(channelId, new Set());
+  }
+
+  /** Keeps the newest `keep` messages of the cached history (after reading newer ones). */
+  trimOldest(channelId: string, keep: number): void {
+    modifyHistory(this.apollo.cache, channelId, (list) => (list.length > keep ? list.slice(-keep) : list));
+  }
+
+  /**
+   * Reads the page after the window's newest message. When it is the last one, the window reaches
+   * the end again, and the messages that arrived meanwhile are added. Returns how many were added.
+   */
+  async loadNewer(channelId: string, newestId: string, limit: number): Promise<number> {
+    const { data } = await this.apollo.query({
+      query: MessagesDocument,
+      variables: { channelId, limit, after: newestId },
+      fetchPolicy: 'network-only',
+    });
+    const added = (data?.messages ?? []).filter((m) => compareIds(m.id, newestId) > 0).length;
+    const missed = this.behind.get(channelId);
+    if (added < limit && missed) {
+      this.behind.delete(channelId);
+      for (const ref of missed) this.append(channelId, ref);
+    }
+    return added;
+  }
+
+  private append(channelId: string, messageRef: string): void {
+    const missed = this.behind.get(channelId);
+    if (missed) missed.add(messageRef);
+    else appendToHistory(this.apollo.cache, channelId, messageRef);
+  }
+
+  private inOrder(channelId: string, send: () => Promise<void>): Promise<void> {
+    const previous = this.queues.get(channelId) ?? Promise.resolve();
+    const next = previous.then(send);
+    this.queues.set(channelId, next);
+    void next.finally(() => {
+      if (this.queues.get(channelId) === next) this.queues.delete(channelId);
+    });
+    return next;
   }
 
   private async deliver(message: PendingMessage): Promise<void> {
@@ -99,7 +166,7 @@ export class MessageWriter {
         },
       });
       const sent = result.data?.sendMessage;
-      if (sent) appendToHistory(this.apollo.cache, message.channelId, this.apollo.cache.identify(sent)!);
+      if (sent) this.append(message.channelId, this.apollo.cache.identify(sent)!);
       this.discard(message.channelId, message.nonce);
     } catch (error) {
       this.replacePending(message, { ...message, state: 'failed', error });
@@ -193,7 +260,7 @@ export class MessageWriter {
         })
         .then(({ data }) => {
           for (const message of data?.messagesByIds ?? [])
-            appendToHistory(this.apollo.cache, channelId, this.apollo.cache.identify(message)!);
+            this.append(channelId, this.apollo.cache.identify(message)!);
         })
         .catch(() => {
           // Not readable any more (deleted, or access lost): there is nothing to show.
@@ -237,7 +304,25 @@ function appendToHistory(cache: ApolloCache, channelId: string, messageRef: stri
         if (!ref) return list;
         const id = readField<string>('id', ref);
         if (list.some((r) => readField<string>('id', r) === id)) return list;
-        return [...list, ref];
+        // Usually the newest; a late one (a send confirmed after others' messages) goes in order.
+        const at = list.findLastIndex((r) => compareIds(readField<string>('id', r) ?? '', id ?? '') < 0);
+        return [...list.slice(0, at + 1), ref, ...list.slice(at + 1)];
+      },
+    },
+  });
+}
+
+function modifyHistory(
+  cache: ApolloCache,
+  channelId: string,
+  change: (list: Reference[]) => Reference[],
+): void {
+  cache.modify({
+    id: 'ROOT_QUERY',
+    fields: {
+      messages(existing, { storeFieldName }) {
+        const list = existing as Reference[];
+        return channelOf(storeFieldName) === channelId ? change(list) : list;
       },
     },
   });

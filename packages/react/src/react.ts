@@ -1,7 +1,8 @@
-import { ApolloProvider, useApolloClient } from '@apollo/client/react';
+import { ApolloProvider, skipToken, useApolloClient } from '@apollo/client/react';
 import { createContext, createElement, useContext, useSyncExternalStore, type ReactNode } from 'react';
 
 import { UserFieldsFragmentDoc, type UserFieldsFragment } from './generated/graphql.ts';
+import { useMemberPresenceSubscription } from './generated/hooks.ts';
 import type { GoChat } from './gochat.ts';
 import type { PendingMessage } from './message-writer.ts';
 import type { ConnectionStatus, PresenceStatus } from './stores.ts';
@@ -53,6 +54,33 @@ export function usePresence(userId: string): PresenceStatus {
 export function usePendingMessages(channelId: string): readonly PendingMessage[] {
   const { messages } = useGoChat();
   return useSyncExternalStore(messages.subscribe, () => messages.pendingIn(channelId));
+}
+
+/** memberPresence takes at most this many users: the slice of a member list on screen. */
+const MEMBER_PRESENCE_LIMIT = 100;
+
+/**
+ * Follows the presence of the guild members a screen shows (up to 100), the API's way for member
+ * lists: the subscription starts with their current presence and then follows changes, so members
+ * who joined after the viewer's feed started show as they are. usePresence() reads the result.
+ */
+export function useMemberPresence(guildId: string, userIds: readonly string[]): void {
+  const { presence } = useGoChat();
+  const ids = userIds.slice(0, MEMBER_PRESENCE_LIMIT);
+  useMemberPresenceSubscription(
+    ids.length
+      ? {
+          variables: { guildId, userIds: ids },
+          ignoreResults: true,
+          onData: ({ data }) => {
+            const event = data.data?.memberPresence;
+            if (event?.type !== 'PresenceUpdated') return;
+            const { userId, status } = event.data as { userId: string; status: PresenceStatus };
+            presence.update(userId, status);
+          },
+        }
+      : skipToken,
+  );
 }
 
 /** Display names of cached users (authors and members put them there); "Someone" for others. */

@@ -9,3 +9,4 @@ export * from './bus-recorder.ts';
 export * from './subgraph-harness.ts';
 export * from './private-servers.ts';
 export * from './web-client.ts';
+export * from './browser.ts';

@@ -1,15 +1,17 @@
 import { useGuildQuery } from '@gochat/react';
-import { Navigate, useParams } from 'react-router';
+import { Navigate, useNavigate, useParams } from 'react-router';
 
 import { ErrorText } from '../errors.tsx';
 import { ChannelView } from '../messages/ChannelView.tsx';
+import { ThreadView } from '../messages/ThreadView.tsx';
 import { ChannelList } from './ChannelList.tsx';
 import { InviteButton } from './InviteButton.tsx';
 import { MemberList } from './MemberList.tsx';
 
-/** A guild: its channels, the open channel's messages, and its members. */
+/** A guild: its channels, the open channel's messages, and its members, or an open thread. */
 export function GuildView() {
-  const { guildId = '', channelId } = useParams();
+  const { guildId = '', channelId, threadId } = useParams();
+  const navigate = useNavigate();
   const { data, error } = useGuildQuery({ variables: { id: guildId } });
   const guild = data?.guild;
   if (error) return <ErrorText error={error} />;
@@ -20,6 +22,8 @@ export function GuildView() {
     return first ? <Navigate to={`/guilds/${guild.id}/${first}`} replace /> : <p>No channels yet.</p>;
   }
   const channel = guild.channels.find((c) => c.id === channelId);
+  const roles = new Map(guild.roles.map((r) => [r.id, r.name]));
+  const roleName = (roleId: string) => roles.get(roleId);
   return (
     <div className="guild">
       <aside className="sidebar">
@@ -28,11 +32,27 @@ export function GuildView() {
         <ChannelList guildId={guild.id} channels={guild.channels} activeId={channelId} />
       </aside>
       {channel ? (
-        <ChannelView key={channel.id} channelId={channel.id} name={channel.name ?? ''} />
+        <ChannelView
+          key={channel.id}
+          channelId={channel.id}
+          guildId={guild.id}
+          name={channel.name ?? ''}
+          roleName={roleName}
+        />
       ) : (
         <p>This channel is gone.</p>
       )}
-      <MemberList guildId={guild.id} />
+      {threadId ? (
+        <ThreadView
+          key={threadId}
+          threadId={threadId}
+          guildId={guild.id}
+          roleName={roleName}
+          onClose={() => void navigate(`/guilds/${guild.id}/${channelId}`)}
+        />
+      ) : (
+        <MemberList guildId={guild.id} />
+      )}
     </div>
   );
 }

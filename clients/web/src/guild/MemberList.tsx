@@ -1,8 +1,18 @@
-import { useGuildMembersQuery, usePresence, type MemberFieldsFragment } from '@gochat/react';
+import {
+  useGuildMembersQuery,
+  useMemberPresence,
+  usePresence,
+  type MemberFieldsFragment,
+} from '@gochat/react';
 
-/** The guild's members, online first, each with the presence the feed last told. */
+/** The guild's first 100 members, each with their presence (memberPresence keeps it current). */
 export function MemberList({ guildId }: { guildId: string }) {
   const { data } = useGuildMembersQuery({ variables: { guildId, first: 100 } });
+  const members = data?.guildMembers.nodes ?? [];
+  useMemberPresence(
+    guildId,
+    members.map((m) => m.user.id),
+  );
   return (
     <aside aria-label="Members" className="members">
       <h2>Members</h2>

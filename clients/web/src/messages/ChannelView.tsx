@@ -1,51 +1,143 @@
-import { useAckMessageMutation, useMessagesQuery } from '@gochat/react';
-import { useEffect, useState } from 'react';
+import { MessagesDocument, useAckMessageMutation, useGoChat, useMessagesQuery } from '@gochat/react';
+import { useEffect, useRef, useState } from 'react';
 
 import { ErrorText } from '../errors.tsx';
 import { Composer } from './Composer.tsx';
 import { MessageList } from './MessageList.tsx';
+import { PinsPanel } from './PinsPanel.tsx';
+import { SeenBy } from './SeenBy.tsx';
+import { ThreadsPanel } from './ThreadsPanel.tsx';
 import { TypingIndicator } from './TypingIndicator.tsx';
 
 const PAGE = 50;
+/** The most messages kept in the cached history of a channel: five pages. */
+const WINDOW = 250;
 
-/** One channel: its history (older pages on scroll), live messages, typing and the composer. */
-export function ChannelView({ channelId, name }: { channelId: string; name: string }) {
-  const { data, error, fetchMore } = useMessagesQuery({ variables: { channelId, limit: PAGE } });
+/**
+ * One channel or thread: its history (older pages on scroll), live messages, typing, "seen by" and
+ * the composer; in a channel also its pins and threads.
+ */
+export function ChannelView({
+  channelId,
+  guildId,
+  name,
+  isThread = false,
+  roleName,
+  onClose,
+}: {
+  channelId: string;
+  guildId: string | null;
+  name: string;
+  isThread?: boolean;
+  roleName?: (roleId: string) => string | undefined;
+  onClose?: () => void;
+}) {
+  const { viewerId, apollo, messages: writer } = useGoChat();
+  const { data, error } = useMessagesQuery({ variables: { channelId, limit: PAGE } });
   const [olderDone, setOlderDone] = useState(false);
+  const requested = useRef<string | null>(null);
+  const [panel, setPanel] = useState<'pins' | 'threads' | null>(null);
   const [replyTo, setReplyTo] = useState<{ id: string; author: string } | null>(null);
   const [ack] = useAckMessageMutation();
   const messages = data?.messages ?? [];
-  const newest = messages.at(-1)?.id;
+  const newest = messages.at(-1);
+  const lastOwn = messages.findLast((m) => m.author.id === viewerId);
 
   // Reading the channel acknowledges its newest message, so badges clear here and on other devices.
   useEffect(() => {
-    if (newest && document.visibilityState === 'visible')
-      void ack({ variables: { channelId, messageId: newest } }).catch(() => {});
-  }, [ack, channelId, newest]);
+    // Only at the end of the history: acknowledging an older message would move the position back.
+    if (newest && writer.atLatest(channelId) && document.visibilityState === 'visible')
+      void ack({ variables: { channelId, messageId: newest.id } }).catch(() => {});
+  }, [ack, channelId, newest, writer]);
 
   async function loadOlder() {
     const oldest = messages[0]?.id;
-    if (!oldest || olderDone) return;
-    const { data: page } = await fetchMore({ variables: { channelId, limit: PAGE, before: oldest } });
-    if ((page?.messages.length ?? 0) < PAGE) setOlderDone(true);
+    // Scroll events keep coming while a page loads: ask once per oldest message.
+    if (!oldest || olderDone || requested.current === oldest) return;
+    requested.current = oldest;
+    // The page is written into the cache, where it merges into the channel's one list (cache.ts),
+    // which the query above watches and returns whole. (Apollo 4.3.8's fetchMore did not always
+    // update the watching query here: the list stopped growing after a page or two.)
+    const { data: merged } = await apollo
+      .query({
+        query: MessagesDocument,
+        variables: { channelId, limit: PAGE, before: oldest },
+        fetchPolicy: 'network-only',
+      })
+      .catch((error: unknown) => {
+        requested.current = null; // the next scroll asks again
+        throw error;
+      });
+    const total = merged?.messages.length ?? 0;
+    if (total - messages.length < PAGE) setOlderDone(true);
+    if (total > WINDOW) writer.trimNewest(channelId, WINDOW);
   }
 
+  async function loadNewer() {
+    const newestId = messages.at(-1)?.id;
+    if (!newestId || writer.atLatest(channelId) || requested.current === newestId) return;
+    requested.current = newestId;
+    const added = await writer.loadNewer(channelId, newestId, PAGE).catch((error: unknown) => {
+      requested.current = null;
+      throw error;
+    });
+    if (messages.length + added > WINDOW) {
+      writer.trimOldest(channelId, WINDOW);
+      setOlderDone(false);
+    }
+  }
+
+  const toggle = (which: 'pins' | 'threads') => setPanel((open) => (open === which ? null : which));
   return (
-    <main className="channel">
+    <main
+      className={isThread ? 'channel thread' : 'channel'}
+      aria-label={isThread ? `Thread ${name}` : `Channel ${name}`}
+    >
       <header>
-        <h1># {name}</h1>
+        <h1>{isThread ? `🧵 ${name}` : `# ${name}`}</h1>
+        {!isThread && (
+          <>
+            <button type="button" aria-pressed={panel === 'pins'} onClick={() => toggle('pins')}>
+              Pinned messages
+            </button>
+            <button type="button" aria-pressed={panel === 'threads'} onClick={() => toggle('threads')}>
+              Threads
+            </button>
+          </>
+        )}
+        {onClose && (
+          <button type="button" onClick={onClose}>
+            Close thread
+          </button>
+        )}
       </header>
+      {panel === 'pins' && <PinsPanel channelId={channelId} />}
+      {panel === 'threads' && guildId && <ThreadsPanel guildId={guildId} channelId={channelId} />}
       <ErrorText error={error} />
       <MessageList
         channelId={channelId}
+        guildId={guildId}
+        inThread={isThread}
         messages={messages}
         loading={!data}
         hasOlder={!olderDone && messages.length >= PAGE}
         loadOlder={loadOlder}
+        atLatest={writer.atLatest(channelId)}
+        loadNewer={loadNewer}
         onReply={setReplyTo}
+        roleName={roleName}
       />
+      {lastOwn && viewerId && lastOwn === newest && (
+        <SeenBy channelId={channelId} messageId={lastOwn.id} viewerId={viewerId} />
+      )}
       <TypingIndicator channelId={channelId} />
-      <Composer channelId={channelId} name={name} replyTo={replyTo} clearReply={() => setReplyTo(null)} />
+      <Composer
+        channelId={channelId}
+        guildId={guildId}
+        name={name}
+        replyTo={replyTo}
+        clearReply={() => setReplyTo(null)}
+      />
     </main>
   );
 }

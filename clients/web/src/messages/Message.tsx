@@ -1,5 +1,6 @@
 import {
   useAddReactionMutation,
+  useCreateThreadMutation,
   useDeleteMessageMutation,
   useEditMessageMutation,
   useGoChat,
@@ -9,18 +10,31 @@ import {
   type MessageFieldsFragment,
   type PendingMessage,
 } from '@gochat/react';
-import { useId, useState, type KeyboardEvent } from 'react';
+import { memo, useId, useState, type KeyboardEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
 
 import { describeError, ErrorText } from '../errors.tsx';
+import { EditHistory } from './EditHistory.tsx';
+import { MessageContent } from './MessageContent.tsx';
 
 const THUMBS_UP = '👍';
 
-export function Message({
+/**
+ * One message. Memoised: the list re-renders on every scroll frame, and a message whose data did not
+ * change (the cache hands out the same object) is not rendered again.
+ */
+export const Message = memo(function Message({
   channelId,
+  guildId,
+  inThread,
+  roleName,
   message,
   onReply,
 }: {
   channelId: string;
+  guildId: string | null;
+  inThread: boolean;
+  roleName?: ((roleId: string) => string | undefined) | undefined;
   message: MessageFieldsFragment;
   onReply: (target: { id: string; author: string }) => void;
 }) {
@@ -28,6 +42,10 @@ export function Message({
   const authorId = useId();
   const own = message.author.id === gochat.viewerId;
   const [editing, setEditing] = useState(false);
+  const [showHistory, setShowHistory] = useState(false);
+  const [naming, setNaming] = useState(false);
+  const navigate = useNavigate();
+  const [createThread, threadState] = useCreateThreadMutation();
   const [edit, editState] = useEditMessageMutation();
   const [remove, removeState] = useDeleteMessageMutation();
   const [addReaction, addState] = useAddReactionMutation();
@@ -37,6 +55,7 @@ export function Message({
   const ids = { channelId, messageId: message.id };
   const error =
     editState.error ??
+    threadState.error ??
     removeState.error ??
     addState.error ??
     removeReactionState.error ??
@@ -59,7 +78,22 @@ export function Message({
       .catch(() => {});
   }
 
+  function startThread(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key === 'Escape') setNaming(false);
+    if (event.key !== 'Enter') return;
+    event.preventDefault();
+    const name = event.currentTarget.value.trim();
+    if (!name || !guildId) return;
+    void createThread({ variables: { channelId, name, messageId: message.id } })
+      .then(({ data }) => {
+        setNaming(false);
+        if (data) void navigate(`/guilds/${guildId}/${channelId}/threads/${data.createThread.id}`);
+      })
+      .catch(() => {});
+  }
+
   const time = new Date(message.createdAt);
+  const thread = message.startedThread;
   return (
     <article aria-labelledby={authorId} className={`message${message.pinned ? ' pinned' : ''}`}>
       {message.replyTo && (
@@ -83,9 +117,35 @@ export function Message({
         <textarea aria-label="Edit message" defaultValue={message.content} autoFocus onKeyDown={saveEdit} />
       ) : (
         <p className="content">
-          {message.content}
-          {message.editedAt && <span className="edited"> (edited)</span>}
+          {message.kind === 'GUILD_MEMBER_JOIN' ? (
+            <em>joined the guild.</em>
+          ) : (
+            <MessageContent message={message} roleName={roleName} />
+          )}
+          {message.editedAt && (
+            <button
+              type="button"
+              className="edited"
+              aria-expanded={showHistory}
+              onClick={() => setShowHistory((v) => !v)}
+            >
+              (edited)
+            </button>
+          )}
         </p>
+      )}
+      {showHistory && <EditHistory channelId={channelId} messageId={message.id} />}
+      {thread && guildId && (
+        <p className="thread-link">
+          <Link to={`/guilds/${guildId}/${channelId}/threads/${thread.id}`}>🧵 {thread.name}</Link>{' '}
+          <span className="hint">{thread.memberCount} members</span>
+        </p>
+      )}
+      {naming && (
+        <label>
+          Thread name
+          <input autoFocus onKeyDown={startThread} />
+        </label>
       )}
       {message.reactions.length > 0 && (
         <div className="reactions">
@@ -119,6 +179,11 @@ export function Message({
         >
           React {THUMBS_UP}
         </button>
+        {!inThread && !thread && guildId && (
+          <button type="button" onClick={() => setNaming(true)}>
+            Create thread
+          </button>
+        )}
         <button
           type="button"
           onClick={() =>
@@ -141,7 +206,7 @@ export function Message({
       <ErrorText error={error} />
     </article>
   );
-}
+});
 
 /** One of the viewer's sends not confirmed yet: "sending", or refused with the reason and a retry. */
 export function PendingMessageRow({ message }: { message: PendingMessage }) {

@@ -5,29 +5,43 @@ import { useEffect, useLayoutEffect, useRef } from 'react';
 import { Message, PendingMessageRow } from './Message.tsx';
 
 /**
- * The history as a virtualised list: only the rows on screen are in the DOM, so a channel of
- * 100,000 messages scrolls like one of 50. It sticks to the bottom while the reader is there, and
- * asks for older pages near the top, keeping the reader's place.
+ * The history as a virtualised list: only the rows on screen are in the DOM, and the cached history
+ * is a window of at most a few hundred messages (ChannelView), so a channel of 100,000 messages
+ * scrolls like one of 50. It sticks to the bottom while the reader is there and the window reaches
+ * the newest message; near the top it asks for older pages, near the bottom of a window that stops
+ * short of the newest, for newer ones, keeping the reader's place either way.
  */
 export function MessageList({
   channelId,
+  guildId,
+  inThread,
+  roleName,
   messages,
   loading,
   hasOlder,
   loadOlder,
+  atLatest,
+  loadNewer,
   onReply,
 }: {
   channelId: string;
+  guildId: string | null;
+  inThread: boolean;
+  roleName?: ((roleId: string) => string | undefined) | undefined;
   messages: readonly MessageFieldsFragment[];
   loading: boolean;
   hasOlder: boolean;
   loadOlder: () => Promise<void>;
+  atLatest: boolean;
+  loadNewer: () => Promise<void>;
   onReply: (target: { id: string; author: string }) => void;
 }) {
   const pending = usePendingMessages(channelId);
   const scroller = useRef<HTMLDivElement>(null);
   const atBottom = useRef(true);
-  const loadingOlder = useRef(false);
+  const loadingPage = useRef(false);
+  /** The message at the top of the view, to keep it there when rows above it change. */
+  const anchor = useRef<string | null>(null);
   const count = messages.length + pending.length;
   const virtualizer = useVirtualizer({
     count,
@@ -38,34 +52,42 @@ export function MessageList({
       index < messages.length ? messages[index]!.id : pending[index - messages.length]!.nonce,
   });
 
-  // Keep the place when older messages are put above: shift by the height they add.
+  // Keep the place when rows above change (older ones put above, or the window's oldest dropped).
   const firstId = messages[0]?.id;
   const previousFirst = useRef(firstId);
-  const previousCount = useRef(count);
   useLayoutEffect(() => {
-    const added =
-      previousFirst.current && firstId !== previousFirst.current
-        ? messages.findIndex((m) => m.id === previousFirst.current)
-        : 0;
-    if (added > 0) virtualizer.scrollToIndex(added, { align: 'start' });
-    else if (atBottom.current && count > 0) virtualizer.scrollToIndex(count - 1, { align: 'end' });
+    const before = previousFirst.current;
     previousFirst.current = firstId;
-    previousCount.current = count;
-  }, [firstId, count, messages, virtualizer]);
+    if (before && firstId !== before) {
+      const keep = anchor.current ?? before;
+      const at = messages.findIndex((m) => m.id === keep);
+      if (at >= 0) virtualizer.scrollToIndex(at, { align: 'start' });
+      return;
+    }
+    if (atLatest && atBottom.current && count > 0) virtualizer.scrollToIndex(count - 1, { align: 'end' });
+  }, [firstId, count, messages, virtualizer, atLatest]);
 
   useEffect(() => {
     const element = scroller.current;
     if (!element) return undefined;
+    const load = (page: () => Promise<void>) => {
+      loadingPage.current = true;
+      void page()
+        .catch(() => {}) // offline or refused: the next scroll asks again
+        .finally(() => (loadingPage.current = false));
+    };
     const onScroll = () => {
-      atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
-      if (element.scrollTop < 400 && hasOlder && !loadingOlder.current) {
-        loadingOlder.current = true;
-        void loadOlder().finally(() => (loadingOlder.current = false));
-      }
+      const fromBottom = element.scrollHeight - element.scrollTop - element.clientHeight;
+      atBottom.current = fromBottom < 80;
+      const top = virtualizer.getVirtualItems().find((item) => item.end > element.scrollTop);
+      anchor.current = top && top.index < messages.length ? messages[top.index]!.id : null;
+      if (loadingPage.current) return;
+      if (element.scrollTop < 400 && hasOlder) load(loadOlder);
+      else if (fromBottom < 400 && !atLatest) load(loadNewer);
     };
     element.addEventListener('scroll', onScroll, { passive: true });
     return () => element.removeEventListener('scroll', onScroll);
-  }, [hasOlder, loadOlder]);
+  }, [hasOlder, loadOlder, atLatest, loadNewer, messages, virtualizer]);
 
   return (
     <div
@@ -92,7 +114,14 @@ export function MessageList({
             }}
           >
             {item.index < messages.length ? (
-              <Message channelId={channelId} message={messages[item.index]!} onReply={onReply} />
+              <Message
+                channelId={channelId}
+                guildId={guildId}
+                inThread={inThread}
+                roleName={roleName}
+                message={messages[item.index]!}
+                onReply={onReply}
+              />
             ) : (
               <PendingMessageRow message={pending[item.index - messages.length]!} />
             )}

@@ -1,0 +1,298 @@
+/**
+ * The web client's message features in a real browser (issue 13: mentions with autocomplete, unread
+ * and mention badges, edit history, pins, threads, replies, "seen by", deletion, a refused send with
+ * its typed error and a retry, and history loaded upwards through a virtualised list). Users and
+ * guilds are made through the API; everything asserted is what the pages show. Skipped with the
+ * reason printed when Chromium or the build is missing; with CI=true either one fails the run.
+ */
+import {
+  AuthzCreateChannelDocument,
+  AuthzUpdateChannelDocument,
+  CreateGuildDocument,
+  RequestPasswordResetDocument,
+  ResetPasswordDocument,
+  SendMessageDocument,
+  builtWebClient,
+  createVerifiedUser,
+  freePort,
+  gqlOk,
+  headlessChromium,
+  joinGuild,
+  logMailbox,
+  resetToken,
+  startGochat,
+  type GochatProcess,
+  type Mailbox,
+  type TestUser,
+} from '@gochat/testkit';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  UI_TIMEOUT,
+  channelLink,
+  composer,
+  launchChromium,
+  messageAction,
+  messageArticles,
+  messageLog,
+  messagesBy,
+  openChannel,
+  openUser,
+  sendThroughComposer,
+  signInThroughUi,
+  type UserPage,
+} from './browser/harness.ts';
+import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, UNLIMITED_WRITES, tempConfig } from './support.ts';
+
+const dist = builtWebClient();
+const log = messageLog;
+const chromiumPath = headlessChromium();
+
+describe.skipIf(!dist || !chromiumPath)('the web client: message features (embedded)', () => {
+  let gochat: GochatProcess;
+  let mailbox: Mailbox;
+  let browser: Browser;
+  let alice: TestUser;
+  let bob: TestUser;
+  const pages: UserPage[] = [];
+
+  const signedIn = async (user: TestUser): Promise<Page> => {
+    const opened = await openUser(browser, gochat.url);
+    pages.push(opened);
+    await signInThroughUi(opened.page, user);
+    return opened.page;
+  };
+
+  /** Alice's guild with Bob in it, a second text channel, and both pages in `general`. */
+  const setup = async (guildName: string) => {
+    const { createGuild } = await gqlOk(gochat.url, CreateGuildDocument, { name: guildName }, alice.jwt);
+    await joinGuild(gochat.url, alice.jwt, createGuild.id, bob.jwt);
+    const { createChannel } = await gqlOk(
+      gochat.url,
+      AuthzCreateChannelDocument,
+      { guildId: createGuild.id, input: { name: 'second' } },
+      alice.jwt,
+    );
+    const [a, b] = await Promise.all([signedIn(alice), signedIn(bob)]);
+    await Promise.all([openChannel(a, guildName), openChannel(b, guildName)]);
+    return {
+      a,
+      b,
+      guildId: createGuild.id,
+      general: createGuild.systemChannel!.id,
+      second: createChannel.id,
+    };
+  };
+
+  beforeAll(async () => {
+    const { dir, file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS, UNLIMITED_WRITES);
+    gochat = await startGochat({
+      env: { DATA_DIR: dir, PORT: String(await freePort()), GOCHAT_CONFIG: file, ...SECRETS },
+    });
+    mailbox = logMailbox(gochat);
+    browser = await launchChromium(chromiumPath!);
+    const users = await Promise.all(
+      ['Alice', 'Bob'].map((displayName) => createVerifiedUser(gochat.url, mailbox, { displayName })),
+    );
+    [alice, bob] = [users[0]!, users[1]!];
+  });
+
+  afterAll(async () => {
+    const errors = pages.flatMap((p) => p.errors);
+    if (errors.length) console.warn(`[browser] errors the pages logged:\n  ${errors.join('\n  ')}`);
+    await browser?.close();
+    expect(await gochat?.stop()).toBe(0);
+  });
+
+  it('mentions: autocomplete inserts the user, the mention shows as a name, and badges count it', async () => {
+    const { a, b } = await setup('Mentions guild');
+    // Alice looks at another channel, so general's unread and mention badges show for her.
+    await channelLink(a, 'second').click();
+
+    await composer(b).fill('hey @Al');
+    const suggestions = b.getByRole('listbox', { name: 'Mention suggestions' });
+    await suggestions.getByRole('option', { name: /^Alice/ }).waitFor();
+    await composer(b).press('Enter'); // chooses the highlighted suggestion
+    await expect.poll(() => composer(b).inputValue()).toBe(`hey <@${alice.id}> `);
+    await composer(b).pressSequentially('look at this');
+    await composer(b).press('Enter');
+
+    const sent = messagesBy(b, 'Bob', 'look at this');
+    await sent.waitFor();
+    expect(await sent.locator('.mention').textContent()).toBe('@Alice');
+    await a.getByLabel('1 mentions').waitFor();
+    await channelLink(a, 'general').click();
+    const received = messagesBy(a, 'Bob', 'look at this');
+    await received.locator('.mention.me', { hasText: '@Alice' }).waitFor();
+    // Reading the channel clears its badge.
+    await a.getByLabel('1 mentions').waitFor({ state: 'detached' });
+  });
+
+  it('edit history, pins, replies and deletion reach the other page', async () => {
+    const { a, b } = await setup('Features guild');
+    await sendThroughComposer(a, 'version one');
+    await messagesBy(a, 'Alice', 'version one').waitFor();
+    await messageAction(messagesBy(a, 'Alice', 'version one'), 'Edit');
+    const editBox = a.getByRole('textbox', { name: 'Edit message' });
+    await editBox.fill('version two');
+    await editBox.press('Enter');
+
+    // Bob opens the edit history of the edited message.
+    const onBob = messagesBy(b, 'Alice', 'version two');
+    await onBob.getByRole('button', { name: '(edited)' }).click();
+    await onBob.getByRole('region', { name: 'Edit history' }).getByText('version one').waitFor();
+
+    // Pinning needs MANAGE_MESSAGES: Bob is refused, with the API's typed error in words.
+    await messageAction(onBob, 'Pin');
+    await onBob
+      .getByRole('alert')
+      .getByText(/^Not allowed:/)
+      .waitFor();
+    // Alice, the owner, pins it: Bob sees it marked, and in the channel's pinned messages.
+    await messageAction(messagesBy(a, 'Alice', 'version two'), 'Pin');
+    await onBob.getByText('· pinned').waitFor();
+    await b.getByRole('button', { name: 'Pinned messages' }).click();
+    await b.getByRole('region', { name: 'Pinned messages' }).getByText('version two').waitFor();
+
+    // Bob replies: Alice sees what it answers.
+    await messageAction(onBob, 'Reply');
+    await sendThroughComposer(b, 'a reply to you');
+    await messagesBy(a, 'Bob', 'a reply to you').getByText('↪ Alice: version two').waitFor();
+
+    // Alice deletes her message: it leaves Bob's page; the reply says its original is gone.
+    await messageAction(messagesBy(a, 'Alice', 'version two'), 'Delete');
+    await messageArticles(b, 'version two')
+      .filter({ hasNotText: 'a reply to you' })
+      .waitFor({ state: 'detached' });
+    expect(await messagesBy(b, 'Bob', 'a reply to you').count()).toBe(1);
+  });
+
+  it('threads: started from a message, opened beside the channel, live on both pages', async () => {
+    const { a, b } = await setup('Threads guild');
+    await sendThroughComposer(a, 'let us talk about this');
+    const message = messagesBy(a, 'Alice', 'let us talk about this');
+    await message.waitFor();
+    await messageAction(message, 'Create thread');
+    const name = a.getByRole('textbox', { name: 'Thread name' });
+    await name.fill('Side topic');
+    await name.press('Enter');
+    const threadOnAlice = a.getByRole('main', { name: 'Thread Side topic' });
+    await threadOnAlice.waitFor();
+    await threadOnAlice.getByRole('textbox', { name: 'Message', exact: true }).fill('inside the thread');
+    await threadOnAlice.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+
+    // Bob sees the thread under the message and opens it.
+    await messagesBy(b, 'Alice', 'let us talk about this')
+      .getByRole('link', { name: /Side topic/ })
+      .click();
+    const threadOnBob = b.getByRole('main', { name: 'Thread Side topic' });
+    await threadOnBob.getByRole('article').filter({ hasText: 'inside the thread' }).waitFor();
+    // The channel's own log does not show the thread's message.
+    const channelLog = b.getByRole('main', { name: 'Channel general' }).getByRole('log');
+    expect(await channelLog.getByRole('article').filter({ hasText: 'inside the thread' }).count()).toBe(0);
+  });
+
+  it('shows who has seen the latest message', async () => {
+    const { a, b } = await setup('Seen guild');
+    await channelLink(b, 'second').click();
+    await sendThroughComposer(a, 'did you read this?');
+    await messagesBy(a, 'Alice', 'did you read this?').waitFor();
+    await channelLink(b, 'general').click();
+    await messagesBy(b, 'Alice', 'did you read this?').waitFor();
+    // Read positions are private to each reader: Alice's page asks again every 15 s.
+    await a.getByText('Seen by Bob').waitFor({ timeout: 45_000 });
+  });
+
+  it('a refused send stays with its typed error and a retry; history loads upwards, virtualised', async () => {
+    const { a, b, general, second } = await setup('Slow guild');
+    // Slowmode in the second channel: Bob (no MANAGE_MESSAGES) may send there once per 60 s.
+    await gqlOk(
+      gochat.url,
+      AuthzUpdateChannelDocument,
+      { id: second, input: { slowmodeSeconds: 60 } },
+      alice.jwt,
+    );
+    await channelLink(b, 'second').click();
+    await sendThroughComposer(b, 'first under slowmode');
+    await messagesBy(b, 'Bob', 'first under slowmode').waitFor();
+    await sendThroughComposer(b, 'second under slowmode');
+    const refused = messageArticles(b, 'second under slowmode');
+    await refused
+      .getByRole('alert')
+      .getByText(/Not sent: Slow down: try again in \d+ seconds/)
+      .waitFor();
+    expect(await refused.getByRole('button', { name: 'Retry' }).count()).toBe(1);
+    await refused.getByRole('button', { name: 'Discard' }).click();
+    await refused.waitFor({ state: 'detached' });
+    await channelLink(b, 'general').click();
+
+    // 400 older messages by the API (eight senders); the page shows the newest, loads older ones as
+    // it scrolls up, and keeps a window of them (at most 250 cached), so the list stays small.
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, sender) => {
+        for (let i = sender + 1; i <= 400; i += 8)
+          await gqlOk(
+            gochat.url,
+            SendMessageDocument,
+            { channelId: general, content: `history ${i}` },
+            alice.jwt,
+          );
+      }),
+    );
+    await a.reload();
+    await log(a).getByText('history 400', { exact: true }).waitFor();
+    const inDom = await log(a).getByRole('article').count();
+    expect(inDom).toBeLessThan(60); // virtualised: only rows near the viewport are rendered
+    await expect
+      .poll(
+        async () => {
+          await log(a).evaluate((element) => (element.scrollTop = 0));
+          return log(a).getByText('history 1', { exact: true }).count();
+        },
+        { timeout: UI_TIMEOUT * 2, interval: 250 },
+      )
+      .toBe(1);
+
+    // At the top the list holds the window, not all 400: its height is under 300 rows' worth.
+    const rows = await log(a).evaluate((element) => {
+      const articles = [...element.querySelectorAll('article')];
+      const average =
+        articles.reduce((sum, node) => sum + node.getBoundingClientRect().height, 0) / articles.length;
+      return element.scrollHeight / average;
+    });
+    expect(rows).toBeLessThan(300);
+
+    // While Alice reads the oldest messages, Bob writes: the message waits outside her window and
+    // shows, once, after the history when she scrolls back down.
+    await sendThroughComposer(b, 'written while Alice was away');
+    await messagesBy(b, 'Bob', 'written while Alice was away').waitFor();
+    await expect
+      .poll(
+        async () => {
+          await log(a).evaluate((element) => (element.scrollTop = element.scrollHeight));
+          return log(a).getByText('written while Alice was away', { exact: true }).count();
+        },
+        { timeout: UI_TIMEOUT * 2, interval: 250 },
+      )
+      .toBe(1);
+    // In order: after the history (whose newest is whichever of the eight senders committed last).
+    const lastTwo = await log(a)
+      .locator('article .content')
+      .evaluateAll((nodes) => nodes.slice(-2).map((node) => node.textContent));
+    expect(lastTwo[0]).toMatch(/^history (39[3-9]|400)$/);
+    expect(lastTwo[1]).toBe('written while Alice was away');
+  });
+
+  it('a session ended elsewhere (a password reset) sends the open page to sign-in', async () => {
+    const carol = await createVerifiedUser(gochat.url, mailbox, { displayName: 'Carol' });
+    const page = await signedIn(carol);
+    await gqlOk(gochat.url, RequestPasswordResetDocument, { email: carol.email });
+    const token = await resetToken(mailbox, carol.email, UI_TIMEOUT);
+    await gqlOk(gochat.url, ResetPasswordDocument, { token, newPassword: `${carol.password}-new` });
+    // The reset ends every session: the router closes the page's socket (4410), and the page asks
+    // to sign in again.
+    await page.getByText('Your session ended. Please sign in again.').waitFor();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  });
+});
