@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 
 import { ErrorText } from '../errors.tsx';
+import { Field } from './Field.tsx';
 
 /** Without a token: asks for the e-mail. With `?token=` from the mail: sets the new password. */
 export function ResetPassword() {
@@ -23,10 +24,7 @@ function RequestReset() {
       }}
     >
       <h1>Reset your password</h1>
-      <label>
-        Email
-        <input type="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-      </label>
+      <Field label="Email" type="email" value={email} onChange={setEmail} />
       <ErrorText error={error} />
       <button type="submit" disabled={loading}>
         Send reset link
@@ -50,16 +48,13 @@ function SetPassword({ token }: { token: string }) {
       }}
     >
       <h1>Choose a new password</h1>
-      <label>
-        New password
-        <input
-          type="password"
-          autoComplete="new-password"
-          required
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-      </label>
+      <Field
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        value={password}
+        onChange={setPassword}
+      />
       <ErrorText error={error} />
       <button type="submit" disabled={loading}>
         Set password

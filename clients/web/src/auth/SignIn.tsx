@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
 import { ErrorText } from '../errors.tsx';
+import { Field } from './Field.tsx';
 
 export function SignIn() {
   const gochat = useGoChat();
@@ -32,26 +33,14 @@ export function SignIn() {
       {params.get('verified') && <p role="status">Your e-mail is verified: sign in.</p>}
       {ended && ended !== 'signed-out' && <p role="status">Your session ended. Please sign in again.</p>}
       <form onSubmit={(event) => void submit(event)}>
-        <label>
-          Email
-          <input
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
+        <Field label="Email" type="email" autoComplete="email" value={email} onChange={setEmail} />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+        />
         <ErrorText error={error} />
         <button type="submit" disabled={loading}>
           Sign in

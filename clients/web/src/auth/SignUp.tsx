@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 
 import { ErrorText } from '../errors.tsx';
+import { Field } from './Field.tsx';
 
 export function SignUp() {
   const [signUp, { loading, error, data }] = useSignUpMutation();
@@ -27,30 +28,15 @@ export function SignUp() {
     <main className="auth">
       <h1>Create a GoChat account</h1>
       <form onSubmit={submit}>
-        <label>
-          Email
-          <input
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-          />
-        </label>
-        <label>
-          Display name
-          <input required value={displayName} onChange={(e) => setDisplayName(e.target.value)} />
-        </label>
-        <label>
-          Password
-          <input
-            type="password"
-            autoComplete="new-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
+        <Field label="Email" type="email" autoComplete="email" value={email} onChange={setEmail} />
+        <Field label="Display name" value={displayName} onChange={setDisplayName} />
+        <Field
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onChange={setPassword}
+        />
         <ErrorText error={error} />
         <button type="submit" disabled={loading}>
           Create account
