@@ -295,4 +295,55 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message features (embed
     await page.getByText('Your session ended. Please sign in again.').waitFor();
     await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
   });
+
+  it('signs out, stays signed out after a reload, and names what it cannot find', async () => {
+    const dave = await createVerifiedUser(gochat.url, mailbox, { displayName: 'Dave' });
+    const page = await signedIn(dave);
+    // A guild that does not exist (or is not the viewer's): the API's NOT_FOUND in words, not a blank page.
+    await page.goto('/guilds/123456789012345678');
+    await page
+      .getByRole('alert')
+      .getByText(/^Not found:/)
+      .waitFor();
+    await page.getByRole('navigation', { name: 'Guilds' }).getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Guilds' }).count()).toBe(0);
+  });
+
+  it('direct messages from the member list, live both ways; a new channel from the sidebar', async () => {
+    const { a, b } = await setup('Direct guild');
+    // Alice, the owner, creates a channel; Bob sees it appear in his channel list.
+    await a.getByRole('button', { name: 'Create channel' }).click();
+    await a.getByRole('textbox', { name: 'Channel name' }).fill('plans');
+    await a.getByRole('button', { name: 'Create', exact: true }).click();
+    await a.getByRole('main', { name: 'Channel plans' }).waitFor();
+    await channelLink(b, 'plans').waitFor();
+    // Bob may not (no MANAGE_CHANNELS): the refusal is shown.
+    await b.getByRole('button', { name: 'Create channel' }).click();
+    await b.getByRole('textbox', { name: 'Channel name' }).fill('mine');
+    await b.getByRole('button', { name: 'Create', exact: true }).click();
+    await b
+      .getByRole('alert')
+      .getByText(/^Not allowed:/)
+      .waitFor();
+
+    // Bob writes to Alice from the member list; the DM shows up in Alice's list, unread.
+    await b.getByRole('button', { name: 'Message Alice' }).click();
+    const withAlice = b.getByRole('main', { name: 'Conversation with Alice' });
+    await withAlice.waitFor();
+    await withAlice.getByRole('textbox', { name: 'Message', exact: true }).fill('just between us');
+    await withAlice.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    const dms = a.getByRole('navigation', { name: 'Direct messages' });
+    await dms.getByRole('link', { name: '@ Bob (unread)' }).click();
+    const withBob = a.getByRole('main', { name: 'Conversation with Bob' });
+    await withBob.getByRole('article').filter({ hasText: 'just between us' }).waitFor();
+    await withBob.getByRole('textbox', { name: 'Message', exact: true }).fill('agreed');
+    await withBob.getByRole('textbox', { name: 'Message', exact: true }).press('Enter');
+    await withAlice
+      .getByRole('article', { name: /^Alice/ })
+      .filter({ hasText: 'agreed' })
+      .waitFor();
+  });
 });

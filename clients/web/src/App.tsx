@@ -4,6 +4,7 @@ import { Navigate, Route, Routes } from 'react-router';
 import { ResetPassword } from './auth/ResetPassword.tsx';
 import { SignIn } from './auth/SignIn.tsx';
 import { SignUp } from './auth/SignUp.tsx';
+import { DirectView } from './direct/DirectView.tsx';
 import { GuildView } from './guild/GuildView.tsx';
 import { Home } from './shell/Home.tsx';
 import { Shell } from './shell/Shell.tsx';
@@ -25,6 +26,7 @@ export function App() {
         <Route index element={<Home />} />
         <Route path="guilds/:guildId/:channelId?" element={<GuildView />} />
         <Route path="guilds/:guildId/:channelId/threads/:threadId" element={<GuildView />} />
+        <Route path="dms/:channelId" element={<DirectView />} />
         <Route path="*" element={<Navigate to="/" replace />} />
       </Route>
     </Routes>

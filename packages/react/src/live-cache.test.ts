@@ -175,6 +175,36 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
     expect(apollo.cache.readFragment({ id: 'Guild:300', fragment: GUILD_CHANNELS })).toBeNull();
   });
 
+  it('counts unread and mentions on cached read states; a channel without one makes the badges read again', () => {
+    const { apollo, apply } = setup(BOB_ID);
+    apollo.cache.writeQuery({
+      query: UNREADS,
+      data: {
+        unreads: {
+          __typename: 'Unreads',
+          directChannels: [
+            {
+              __typename: 'ReadState',
+              channelId: CHANNEL,
+              lastMessageId: '1002',
+              lastReadMessageId: '1002',
+              unread: false,
+              mentionCount: 0,
+            },
+          ],
+        },
+      },
+    });
+    const mention = { users: [BOB_ID], roles: [], everyone: false, here: false };
+    apply('MessageCreated', { ...created('1006', ALICE.id, 'hi <@11>'), guildId: null, mentions: mention });
+    expect(
+      apollo.cache.readQuery<{ unreads: { directChannels: object[] } }>({ query: UNREADS })?.unreads
+        .directChannels,
+    ).toEqual([expect.objectContaining({ lastMessageId: '1006', unread: true, mentionCount: 1 })]);
+    apply('MessageCreated', { ...created('1007', ALICE.id, 'elsewhere'), channelId: '999', guildId: null });
+    expect(apollo.cache.readQuery({ query: UNREADS })).toBeNull();
+  });
+
   it('ignores event types it does not know', () => {
     const { history, apply } = setup();
     apply('SomethingNew', { messageId: '1001' });
@@ -182,4 +212,7 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
   });
 });
 
+const UNREADS = parse(
+  'query U { unreads { directChannels { channelId lastMessageId lastReadMessageId unread mentionCount } } }',
+);
 const GUILD_CHANNELS = parse('fragment GuildChannels on Guild { id channels { id name } }');

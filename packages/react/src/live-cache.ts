@@ -196,6 +196,7 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
     case 'DirectChannelCreated':
     case 'DirectChannelUpdated':
       evictRoot(cache, 'myDirectChannels');
+      evictRoot(cache, 'unreads');
       return;
     case 'FriendRequestCreated':
     case 'FriendRequestDeleted':
@@ -282,7 +283,7 @@ function updateReadStateOnMessage(
     !own &&
     viewer !== null &&
     (data.mentions.everyone || data.mentions.here || data.mentions.users.includes(viewer));
-  cache.modify({
+  const known = cache.modify({
     id: cache.identify({ __typename: 'ReadState', channelId: data.channelId }),
     fields: {
       lastMessageId: () => data.messageId,
@@ -292,6 +293,8 @@ function updateReadStateOnMessage(
       mentionCount: (count) => (mentioned ? Number(count) + 1 : count),
     },
   });
+  // A channel the cache has no read state for (a new DM, say): the badges' query reads it again.
+  if (!known && !own) evictRoot(cache, 'unreads');
   if (own || !data.guildId) return;
   cache.modify({
     id: cache.identify({ __typename: 'GuildUnreads', guildId: data.guildId }),

@@ -5,6 +5,7 @@ import { ErrorText } from '../errors.tsx';
 import { ChannelView } from '../messages/ChannelView.tsx';
 import { ThreadView } from '../messages/ThreadView.tsx';
 import { ChannelList } from './ChannelList.tsx';
+import { CreateChannelButton } from './CreateChannelButton.tsx';
 import { InviteButton } from './InviteButton.tsx';
 import { MemberList } from './MemberList.tsx';
 
@@ -30,6 +31,7 @@ export function GuildView() {
         <h2>{guild.name}</h2>
         <InviteButton guildId={guild.id} channelId={channelId} />
         <ChannelList guildId={guild.id} channels={guild.channels} activeId={channelId} />
+        <CreateChannelButton guildId={guild.id} />
       </aside>
       {channel ? (
         <ChannelView

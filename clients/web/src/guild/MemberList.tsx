@@ -1,9 +1,14 @@
 import {
+  useGoChat,
   useGuildMembersQuery,
+  useOpenDirectMessageMutation,
   useMemberPresence,
   usePresence,
   type MemberFieldsFragment,
 } from '@gochat/react';
+import { useNavigate } from 'react-router';
+
+import { ErrorText } from '../errors.tsx';
 
 /** The guild's first 100 members, each with their presence (memberPresence keeps it current). */
 export function MemberList({ guildId }: { guildId: string }) {
@@ -26,12 +31,30 @@ export function MemberList({ guildId }: { guildId: string }) {
 }
 
 function Member({ member }: { member: MemberFieldsFragment }) {
+  const { viewerId } = useGoChat();
   const presence = usePresence(member.user.id);
+  const navigate = useNavigate();
+  const [open, { error }] = useOpenDirectMessageMutation({ refetchQueries: ['MyDirectChannels'] });
   const name = member.nickname ?? member.user.displayName;
   return (
     <li className={`member ${presence}`}>
       <span className="dot" aria-hidden="true" />
       <span className="name">{name}</span> <span className="presence">{presence}</span>
+      {member.user.id !== viewerId && (
+        <button
+          type="button"
+          className="dm"
+          aria-label={`Message ${name}`}
+          onClick={() =>
+            void open({ variables: { userId: member.user.id } })
+              .then(({ data }) => data && navigate(`/dms/${data.openDirectMessage.id}`))
+              .catch(() => {})
+          }
+        >
+          ✉
+        </button>
+      )}
+      <ErrorText error={error} />
     </li>
   );
 }

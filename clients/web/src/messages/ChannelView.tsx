@@ -22,6 +22,7 @@ export function ChannelView({
   guildId,
   name,
   isThread = false,
+  isDirect = false,
   roleName,
   onClose,
 }: {
@@ -29,6 +30,8 @@ export function ChannelView({
   guildId: string | null;
   name: string;
   isThread?: boolean;
+  /** A DM or group DM: named after people, no pins or threads panels. */
+  isDirect?: boolean;
   roleName?: (roleId: string) => string | undefined;
   onClose?: () => void;
 }) {
@@ -91,11 +94,11 @@ export function ChannelView({
   return (
     <main
       className={isThread ? 'channel thread' : 'channel'}
-      aria-label={isThread ? `Thread ${name}` : `Channel ${name}`}
+      aria-label={isThread ? `Thread ${name}` : isDirect ? `Conversation with ${name}` : `Channel ${name}`}
     >
       <header>
-        <h1>{isThread ? `🧵 ${name}` : `# ${name}`}</h1>
-        {!isThread && (
+        <h1>{isThread ? `🧵 ${name}` : isDirect ? `@ ${name}` : `# ${name}`}</h1>
+        {!isThread && !isDirect && (
           <>
             <button type="button" aria-pressed={panel === 'pins'} onClick={() => toggle('pins')}>
               Pinned messages

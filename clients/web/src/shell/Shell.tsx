@@ -1,6 +1,7 @@
 import { useConnectionStatus, useGoChat, useMyGuildsQuery, useSignOutMutation } from '@gochat/react';
 import { NavLink, Outlet } from 'react-router';
 
+import { DirectList } from '../direct/DirectList.tsx';
 import { ErrorText } from '../errors.tsx';
 import { CreateGuildButton, JoinGuildButton } from './GuildDialogs.tsx';
 
@@ -13,28 +14,31 @@ export function Shell() {
 
   return (
     <div className="shell">
-      <nav aria-label="Guilds" className="rail">
-        <ul>
-          {data?.myGuilds.map((guild) => (
-            <li key={guild.id}>
-              <NavLink to={`/guilds/${guild.id}`}>{guild.name}</NavLink>
-            </li>
-          ))}
-        </ul>
-        <CreateGuildButton />
-        <JoinGuildButton />
-        <button
-          type="button"
-          onClick={() => {
-            // End the session on the server; sign out locally whatever it answers.
-            void signOut()
-              .catch(() => {})
-              .finally(() => gochat.signOut());
-          }}
-        >
-          Sign out
-        </button>
-      </nav>
+      <div className="rail">
+        <nav aria-label="Guilds">
+          <ul>
+            {data?.myGuilds.map((guild) => (
+              <li key={guild.id}>
+                <NavLink to={`/guilds/${guild.id}`}>{guild.name}</NavLink>
+              </li>
+            ))}
+          </ul>
+          <CreateGuildButton />
+          <JoinGuildButton />
+          <button
+            type="button"
+            onClick={() => {
+              // End the session on the server; sign out locally whatever it answers.
+              void signOut()
+                .catch(() => {})
+                .finally(() => gochat.signOut());
+            }}
+          >
+            Sign out
+          </button>
+        </nav>
+        <DirectList />
+      </div>
       <div className="page">
         {status === 'reconnecting' && (
           <div role="status" className="banner">
