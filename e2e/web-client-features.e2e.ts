@@ -204,7 +204,7 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message features (embed
     await a.getByText('Seen by Bob').waitFor({ timeout: 45_000 });
   });
 
-  it('a refused send stays with its typed error and a retry; history loads upwards, virtualised', async () => {
+  it('a refused send keeps its typed error: Retry sends it once, Discard drops it; history loads both ways in a window', async () => {
     const { a, b, general, second } = await setup('Slow guild');
     // Slowmode in the second channel: Bob (no MANAGE_MESSAGES) may send there once per 60 s.
     await gqlOk(
@@ -222,9 +222,32 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message features (embed
       .getByRole('alert')
       .getByText(/Not sent: Slow down: try again in \d+ seconds/)
       .waitFor();
-    expect(await refused.getByRole('button', { name: 'Retry' }).count()).toBe(1);
-    await refused.getByRole('button', { name: 'Discard' }).click();
-    await refused.waitFor({ state: 'detached' });
+    // Another refused send, discarded: it goes.
+    await sendThroughComposer(b, 'third under slowmode');
+    const discarded = messageArticles(b, 'third under slowmode');
+    await discarded.getByRole('alert').waitFor();
+    await discarded.getByRole('button', { name: 'Discard' }).click();
+    await discarded.waitFor({ state: 'detached' });
+    // Slowmode lifted, Retry sends the refused one (the same nonce): it is confirmed, once.
+    await gqlOk(
+      gochat.url,
+      AuthzUpdateChannelDocument,
+      { id: second, input: { slowmodeSeconds: 0 } },
+      alice.jwt,
+    );
+    const retried = messagesBy(b, 'Bob', 'second under slowmode');
+    await expect
+      .poll(
+        async () => {
+          // The channel's settings may be cached for a moment: retry until the send goes through.
+          const retry = refused.getByRole('button', { name: 'Retry' });
+          if (await retry.count()) await retry.click();
+          return retried.count();
+        },
+        { timeout: UI_TIMEOUT * 2, interval: 1_000 },
+      )
+      .toBe(1);
+    expect(await messageArticles(b, 'second under slowmode').count()).toBe(1);
     await channelLink(b, 'general').click();
 
     // 400 older messages by the API (eight senders); the page shows the newest, loads older ones as
