@@ -143,6 +143,13 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message features (embed
     await onBob.getByRole('button', { name: '(edited)' }).click();
     await onBob.getByRole('region', { name: 'Edit history' }).getByText('version one').waitFor();
 
+    // Any emoji from the picker: Alice sees Bob's 🎉 as a chip, not pressed for her.
+    await messageAction(onBob, 'More reactions');
+    await onBob.getByRole('group', { name: 'Reactions' }).getByRole('button', { name: 'React 🎉' }).click();
+    await messagesBy(a, 'Alice', 'version two')
+      .getByRole('button', { name: '🎉 1', pressed: false })
+      .waitFor();
+
     // Pinning needs MANAGE_MESSAGES: Bob is refused, with the API's typed error in words.
     await messageAction(onBob, 'Pin');
     await onBob

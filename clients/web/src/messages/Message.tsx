@@ -18,6 +18,8 @@ import { EditHistory } from './EditHistory.tsx';
 import { MessageContent } from './MessageContent.tsx';
 
 const THUMBS_UP = '👍';
+/** The quick picker's emoji (any Unicode emoji works through the API). */
+const QUICK_REACTIONS = ['❤️', '😂', '🎉', '😮', '😢', '👀', '✅'];
 
 /**
  * One message. Memoised: the list re-renders on every scroll frame, and a message whose data did not
@@ -43,6 +45,7 @@ export const Message = memo(function Message({
   const own = message.author.id === gochat.viewerId;
   const [editing, setEditing] = useState(false);
   const [showHistory, setShowHistory] = useState(false);
+  const [picking, setPicking] = useState(false);
   const [naming, setNaming] = useState(false);
   const navigate = useNavigate();
   const [createThread, threadState] = useCreateThreadMutation();
@@ -147,6 +150,23 @@ export const Message = memo(function Message({
           <input autoFocus onKeyDown={startThread} />
         </label>
       )}
+      {picking && (
+        <div className="picker" role="group" aria-label="Reactions">
+          {QUICK_REACTIONS.map((emoji) => (
+            <button
+              key={emoji}
+              type="button"
+              aria-label={`React ${emoji}`}
+              onClick={() => {
+                setPicking(false);
+                toggleReaction(emoji, Boolean(message.reactions.find((r) => r.emoji.unicode === emoji)?.me));
+              }}
+            >
+              {emoji}
+            </button>
+          ))}
+        </div>
+      )}
       {message.reactions.length > 0 && (
         <div className="reactions">
           {message.reactions.map((reaction) => {
@@ -178,6 +198,9 @@ export const Message = memo(function Message({
           }
         >
           React {THUMBS_UP}
+        </button>
+        <button type="button" aria-expanded={picking} onClick={() => setPicking((open) => !open)}>
+          More reactions
         </button>
         {!inThread && !thread && guildId && (
           <button type="button" onClick={() => setNaming(true)}>
