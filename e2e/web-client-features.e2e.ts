@@ -31,6 +31,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   UI_TIMEOUT,
   channelLink,
+  channelsNav,
   composer,
   launchChromium,
   messageAction,
@@ -342,8 +343,25 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message features (embed
     expect(await page.getByRole('navigation', { name: 'Guilds' }).count()).toBe(0);
   });
 
-  it('direct messages from the member list, live both ways; a new channel from the sidebar', async () => {
-    const { a, b } = await setup('Direct guild');
+  it('channels by category; a new channel from the sidebar; direct messages from the member list, live both ways', async () => {
+    const { a, b, guildId } = await setup('Direct guild');
+    // A category with a channel in it (through the API): the list groups it under the category's name.
+    const { createChannel: category } = await gqlOk(
+      gochat.url,
+      AuthzCreateChannelDocument,
+      { guildId, input: { name: 'Team', kind: 'CATEGORY' } },
+      alice.jwt,
+    );
+    await gqlOk(
+      gochat.url,
+      AuthzCreateChannelDocument,
+      { guildId, input: { name: 'standup', parentId: category.id } },
+      alice.jwt,
+    );
+    const teamSection = channelsNav(b).locator('section', { has: b.getByRole('heading', { name: 'Team' }) });
+    await teamSection.getByRole('link', { name: /standup/ }).waitFor();
+    expect(await teamSection.getByRole('link', { name: /general/ }).count()).toBe(0);
+
     // Alice, the owner, creates a channel; Bob sees it appear in his channel list.
     await a.getByRole('button', { name: 'Create channel' }).click();
     await a.getByRole('textbox', { name: 'Channel name' }).fill('plans');

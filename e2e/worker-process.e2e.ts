@@ -3,7 +3,7 @@ import { silentLogger } from '@gochat/log';
 import { metricValue, realServer, startGochat, waitForMetric, type GochatProcess } from '@gochat/testkit';
 import { jetstreamManager, type ConsumerInfo } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { messageEvent } from '../workers/event-counter/event-counter.suite.ts';
 import { realServersNamespace, tempConfig } from './support.ts';
@@ -13,14 +13,16 @@ const redisUrl = await realServer('redis');
 
 const EVENTS = 5;
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** The value `read` gives once `done` holds, waiting up to 30 s (vitest polls every 100 ms). */
+function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await read();
+      if (!done(value)) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+      return value;
+    },
+    { timeout: 30_000, interval: 100 },
+  );
 }
 
 /**

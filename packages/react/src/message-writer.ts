@@ -10,6 +10,7 @@ import {
   SendMessageDocument,
   UserFieldsFragmentDoc,
   type MessageFieldsFragment,
+  type MessagesQuery,
   type UserFieldsFragment,
 } from './generated/graphql.ts';
 
@@ -98,44 +99,64 @@ export class MessageWriter {
 
   /**
    * Whether the channel's cached history reaches its newest message. A long scroll upwards keeps a
-   * window of the history (trimNewest), so the list stays small however far back the reader goes;
+   * window of the history (loadOlder), so the list stays small however far back the reader goes;
    * until the reader comes back down (loadNewer), live messages are not put after the window, where
    * they would leave a gap, but kept aside and added once the window reaches the end again.
    */
   atLatest = (channelId: string): boolean => !this.behind.has(channelId);
 
-  /** Keeps the oldest `keep` messages of the cached history; the newer ones are read again later. */
-  trimNewest(channelId: string, keep: number): void {
-    let trimmed = false;
-    modifyHistory(this.apollo.cache, channelId, (list) => {
-      trimmed = list.length > keep;
-      return trimmed ? list.slice(0, keep) : list;
-    });
-    if (trimmed && !this.behind.has(channelId)) this.behind.set(channelId, new Set());
-  }
-
-  /** Keeps the newest `keep` messages of the cached history (after reading newer ones). */
-  trimOldest(channelId: string, keep: number): void {
-    modifyHistory(this.apollo.cache, channelId, (list) => (list.length > keep ? list.slice(-keep) : list));
+  /**
+   * Reads the page before the history's oldest message into the cached list, and keeps at most
+   * `window` messages by dropping the newest (read again by loadNewer). Returns how many older
+   * messages came: fewer than `limit` means the channel's first message is in.
+   */
+  async loadOlder(channelId: string, oldestId: string, limit: number, window: number): Promise<number> {
+    // The page is written into the cache, where it merges into the channel's one list (cache.ts),
+    // which the screen's query watches and returns whole. (Apollo 4.3.8's fetchMore did not always
+    // update the watching query here: the list stopped growing after a page or two.)
+    const list = await this.readPage(channelId, { limit, before: oldestId });
+    if (list.length > window) {
+      modifyHistory(this.apollo.cache, channelId, (refs) => refs.slice(0, window));
+      if (!this.behind.has(channelId)) this.behind.set(channelId, new Set());
+    }
+    return list.filter((m) => compareIds(m.id, oldestId) < 0).length;
   }
 
   /**
-   * Reads the page after the window's newest message. When it is the last one, the window reaches
-   * the end again, and the messages that arrived meanwhile are added. Returns how many were added.
+   * Reads the page after the window's newest message, keeping at most `window` messages by dropping
+   * the oldest. When it is the last page, the window reaches the end again, and the messages that
+   * arrived meanwhile are added. Returns how many newer messages came, and whether older ones were
+   * dropped (so there are older ones to read again).
    */
-  async loadNewer(channelId: string, newestId: string, limit: number): Promise<number> {
-    const { data } = await this.apollo.query({
-      query: MessagesDocument,
-      variables: { channelId, limit, after: newestId },
-      fetchPolicy: 'network-only',
-    });
-    const added = (data?.messages ?? []).filter((m) => compareIds(m.id, newestId) > 0).length;
+  async loadNewer(
+    channelId: string,
+    newestId: string,
+    limit: number,
+    window: number,
+  ): Promise<{ added: number; trimmed: boolean }> {
+    const list = await this.readPage(channelId, { limit, after: newestId });
+    const added = list.filter((m) => compareIds(m.id, newestId) > 0).length;
+    const trimmed = list.length > window;
+    if (trimmed) modifyHistory(this.apollo.cache, channelId, (refs) => refs.slice(-window));
     const missed = this.behind.get(channelId);
     if (added < limit && missed) {
       this.behind.delete(channelId);
       for (const ref of missed) this.append(channelId, ref);
     }
-    return added;
+    return { added, trimmed };
+  }
+
+  /** One page read into the channel's cached list; answers the whole list, oldest first. */
+  private async readPage(
+    channelId: string,
+    cursor: { limit: number; before?: string; after?: string },
+  ): Promise<MessagesQuery['messages']> {
+    const { data } = await this.apollo.query({
+      query: MessagesDocument,
+      variables: { channelId, ...cursor },
+      fetchPolicy: 'network-only',
+    });
+    return data?.messages ?? [];
   }
 
   private append(channelId: string, messageRef: string): void {

@@ -1,3 +1,7 @@
+import { print } from 'graphql';
+
+import { RefreshJwtDocument, type RefreshJwtMutation } from './generated/graphql.ts';
+
 /**
  * The signed-in session of one browser: the long-lived session token (kept in storage, so a reload
  * stays signed in) and a short-lived JWT refreshed before it expires. Everything that needs the
@@ -24,7 +28,11 @@ const KEY = 'gochat.session';
 /** Refresh this long before the JWT expires, so a request never carries one about to lapse. */
 const REFRESH_MARGIN_MS = 60_000;
 
-const REFRESH = `mutation RefreshJwt($sessionToken: String!) { refreshJwt(sessionToken: $sessionToken) { jwt expiresAt } }`;
+/**
+ * The package's own RefreshJwt operation, sent with plain fetch: it runs inside the Apollo link that
+ * adds the JWT, so going through Apollo would wait on itself.
+ */
+const REFRESH = print(RefreshJwtDocument);
 
 export class Session {
   private current: StoredSession | null;
@@ -92,7 +100,7 @@ export class Session {
       body: JSON.stringify({ query: REFRESH, variables: { sessionToken: session.sessionToken } }),
     });
     const body = (await response.json()) as {
-      data?: { refreshJwt?: { jwt: string; expiresAt: string } } | null;
+      data?: RefreshJwtMutation | null;
       errors?: { extensions?: { code?: string } }[];
     };
     const token = body.data?.refreshJwt;

@@ -1,4 +1,4 @@
-import { MessagesDocument, useAckMessageMutation, useGoChat, useMessagesQuery } from '@gochat/react';
+import { useAckMessageMutation, useGoChat, useMessagesQuery } from '@gochat/react';
 import { useEffect, useRef, useState } from 'react';
 
 import { ErrorText } from '../errors.tsx';
@@ -35,7 +35,7 @@ export function ChannelView({
   roleName?: (roleId: string) => string | undefined;
   onClose?: () => void;
 }) {
-  const { viewerId, apollo, messages: writer } = useGoChat();
+  const { viewerId, messages: writer } = useGoChat();
   const { data, error } = useMessagesQuery({ variables: { channelId, limit: PAGE } });
   const [olderDone, setOlderDone] = useState(false);
   const requested = useRef<string | null>(null);
@@ -53,41 +53,28 @@ export function ChannelView({
       void ack({ variables: { channelId, messageId: newest.id } }).catch(() => {});
   }, [ack, channelId, newest, writer]);
 
+  /** Scroll events keep coming while a page loads: ask once per edge message, again after a failure. */
+  async function once<T>(edge: string, load: () => Promise<T>): Promise<T | undefined> {
+    if (requested.current === edge) return undefined;
+    requested.current = edge;
+    return load().catch((error: unknown) => {
+      requested.current = null;
+      throw error;
+    });
+  }
+
   async function loadOlder() {
     const oldest = messages[0]?.id;
-    // Scroll events keep coming while a page loads: ask once per oldest message.
-    if (!oldest || olderDone || requested.current === oldest) return;
-    requested.current = oldest;
-    // The page is written into the cache, where it merges into the channel's one list (cache.ts),
-    // which the query above watches and returns whole. (Apollo 4.3.8's fetchMore did not always
-    // update the watching query here: the list stopped growing after a page or two.)
-    const { data: merged } = await apollo
-      .query({
-        query: MessagesDocument,
-        variables: { channelId, limit: PAGE, before: oldest },
-        fetchPolicy: 'network-only',
-      })
-      .catch((error: unknown) => {
-        requested.current = null; // the next scroll asks again
-        throw error;
-      });
-    const total = merged?.messages.length ?? 0;
-    if (total - messages.length < PAGE) setOlderDone(true);
-    if (total > WINDOW) writer.trimNewest(channelId, WINDOW);
+    if (!oldest || olderDone) return;
+    const added = await once(oldest, () => writer.loadOlder(channelId, oldest, PAGE, WINDOW));
+    if (added !== undefined && added < PAGE) setOlderDone(true);
   }
 
   async function loadNewer() {
     const newestId = messages.at(-1)?.id;
-    if (!newestId || writer.atLatest(channelId) || requested.current === newestId) return;
-    requested.current = newestId;
-    const added = await writer.loadNewer(channelId, newestId, PAGE).catch((error: unknown) => {
-      requested.current = null;
-      throw error;
-    });
-    if (messages.length + added > WINDOW) {
-      writer.trimOldest(channelId, WINDOW);
-      setOlderDone(false);
-    }
+    if (!newestId || writer.atLatest(channelId)) return;
+    const page = await once(newestId, () => writer.loadNewer(channelId, newestId, PAGE, WINDOW));
+    if (page?.trimmed) setOlderDone(false);
   }
 
   const toggle = (which: 'pins' | 'threads') => setPanel((open) => (open === which ? null : which));
