@@ -192,6 +192,7 @@ async function seedAndMeasureStore(
       replyToId: null,
       mentions: NO_MENTIONS,
       nonce: null,
+      attachmentIds: [],
       beforeWrite: async () => {},
     });
     if (!('sent' in outcome)) fail('a store send without a nonce was a replay');

@@ -1,4 +1,5 @@
 import {
+  blobSection,
   busSection,
   cacheSection,
   dataDir,
@@ -23,6 +24,7 @@ export const hostConfigSchema = (defaultPort: number) =>
     scylla: scyllaSection,
     bus: busSection,
     cache: cacheSection,
+    blob: blobSection,
     ids: idsSection,
     shutdown: shutdownSection,
   });

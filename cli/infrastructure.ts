@@ -1,5 +1,8 @@
 import fs from 'node:fs';
 
+import path from 'node:path';
+
+import type { BlobStore } from '@gochat/blob-store';
 import { createMemoryBus, createNatsBus, type EventBus } from '@gochat/bus';
 import type { TlsConfig } from '@gochat/config';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@gochat/cache';
@@ -24,6 +27,8 @@ export interface Parts {
   timeline: MessageTimeline;
   /** Publishes committed outbox rows to the bus. */
   outbox: OutboxRelay;
+  /** Uploaded files: S3 when blob.s3.bucket is set, else files under dataDir/blobs. */
+  blob: BlobStore;
 }
 
 export type PartName = keyof Parts;
@@ -157,6 +162,39 @@ export const PARTS: PartSpecs<Parts, PartContext> = {
         ready: () => timeline.ping(),
         stop: () => timeline.close(),
       };
+    },
+  },
+
+  blob: {
+    label: 'blob store',
+    async start({ config, log }) {
+      const { createDiskBlobStore, createS3BlobStore, urlSigningKey } = await import('@gochat/blob-store');
+      const { blob } = config;
+      const baseUrl = blob.baseUrl ?? '';
+      if (blob.s3.bucket) {
+        const store = await createS3BlobStore({
+          bucket: blob.s3.bucket,
+          region: blob.s3.region,
+          endpoint: blob.s3.endpoint,
+          forcePathStyle: blob.s3.forcePathStyle,
+          accessKeyId: blob.s3.accessKeyId,
+          secretAccessKey: blob.s3.secretAccessKey,
+          publicBaseUrl: blob.publicBaseUrl,
+          routerBaseUrl: baseUrl,
+          log,
+        });
+        return { value: store, kind: 's3', ready: () => store.ping(), stop: () => store.close() };
+      }
+      // Checked here rather than in the schema: only processes that handle files need it.
+      if (!blob.signingSecret)
+        throw new Error('blob.signingSecret (or secrets.internal) is required for the embedded blob store');
+      const store = createDiskBlobStore({
+        dir: path.join(config.dataDir, 'blobs'),
+        signingKey: urlSigningKey(blob.signingSecret),
+        baseUrl,
+        publicBaseUrl: blob.publicBaseUrl,
+      });
+      return { value: store, kind: 'disk', ready: () => store.ping(), stop: () => store.close() };
     },
   },
 

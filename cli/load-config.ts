@@ -93,7 +93,7 @@ export function loadConfig(options: {
     problems.push(...subgraphUrlProblems(tree, plan.overHttp, plan.inProcess.length === 0));
 
   if (problems.length > 0 || !host) throw new ConfigError(problems);
-  return { host, roles };
+  return { host: withBlobDefaults(host, tree), roles };
 }
 
 /**
@@ -108,6 +108,23 @@ function defaultWebClientLinks(tree: ConfigSource): void {
   const accounts = (tree.accounts ??= {}) as ConfigSource;
   accounts.verifyRedirectUrl ??= new URL('/sign-in?verified=1', base).toString();
   accounts.resetPasswordUrl ??= new URL('/reset-password', base).toString();
+}
+
+/**
+ * The router's signed upload and download URLs start at the API's public origin and are signed with
+ * the internal secret, unless blob.baseUrl and blob.signingSecret say otherwise.
+ */
+function withBlobDefaults(host: HostConfig, tree: ConfigSource): HostConfig {
+  const base = typeof tree.publicUrl === 'string' ? tree.publicUrl : publicUrl.parse(undefined);
+  const internal = (tree.secrets as ConfigSource | undefined)?.internal;
+  return {
+    ...host,
+    blob: {
+      ...host.blob,
+      baseUrl: host.blob.baseUrl ?? base.replace(/\/+$/, ''),
+      signingSecret: host.blob.signingSecret ?? (typeof internal === 'string' ? internal : undefined),
+    },
+  };
 }
 
 /**

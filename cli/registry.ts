@@ -6,9 +6,11 @@
  */
 import { accountsConfigSchema } from '../subgraphs/accounts/config.ts';
 import { guildsConfigSchema } from '../subgraphs/guilds/config.ts';
+import { mediaConfigSchema } from '../subgraphs/media/config.ts';
 import { messagesConfigSchema } from '../subgraphs/messages/config.ts';
 import { routerConfigSchema } from '../router/config.ts';
 import { eventCounterConfigSchema } from '../workers/event-counter/config.ts';
+import { mediaJanitorConfigSchema } from '../workers/media-janitor/config.ts';
 import { defineRole, requiredLink, type RoleSpec, type SchemaSource } from './role-spec.ts';
 
 export const ROLES = {
@@ -21,7 +23,8 @@ export const ROLES = {
     },
     configSchema: routerConfigSchema,
     defaultPort: 4000,
-    needs: ['bus', 'cache', 'presence'],
+    // blob: it serves the embedded store's signed uploads and downloads, and public assets.
+    needs: ['bus', 'cache', 'presence', 'blob'],
     create: async (config, { base, parts }, links) => {
       const { createRouterRole } = await import('../router/role.ts');
       const accounts = requiredLink(links, 'accounts'); // verifies tokens
@@ -109,6 +112,7 @@ export const ROLES = {
           Channel: '../store/rows.ts#ChannelRef',
           User: '../store/rows.ts#UserRef',
           MessageReference: '../store/rows.ts#MessageRefRow',
+          Attachment: '../store/rows.ts#AttachmentRef',
           MessageVersion: '../store/rows.ts#MessageVersionRow',
           Reaction: '../store/rows.ts#ReactionRow',
           Thread: '../store/rows.ts#ThreadRow',
@@ -121,7 +125,8 @@ export const ROLES = {
     },
     configSchema: messagesConfigSchema,
     defaultPort: 4003,
-    needs: ['database', 'bus', 'cache', 'outbox', 'timeline'],
+    // blob: signed download URLs of attachments.
+    needs: ['database', 'bus', 'cache', 'outbox', 'timeline', 'blob'],
     // Only this role applies the CQL migrations, so no two kinds of process race on schema changes.
     migrates: ['database', 'timeline'],
     create: async (config, { base, parts }) => {
@@ -133,10 +138,37 @@ export const ROLES = {
         bus: parts.bus,
         cache: parts.cache,
         timeline: parts.timeline,
+        blob: parts.blob,
         ...base,
       });
     },
   }),
+
+  'subgraph:media': defineRole({
+    summary: 'uploads (attachments, avatars, guild icons and banners, emoji images): verify, process, serve',
+    serves: {
+      kind: 'subgraph',
+      schema: { name: 'media', file: 'subgraphs/media/schema.graphql' },
+      codegen: {
+        contextModule: 'resolvers/context.ts',
+        mappers: {
+          Upload: '../store/rows.ts#UploadRow',
+          Avatar: '../store/rows.ts#AvatarRow',
+          User: '../store/rows.ts#EntityRef',
+          Guild: '../store/rows.ts#EntityRef',
+          Emoji: '../store/rows.ts#EntityRef',
+        },
+      },
+    },
+    configSchema: mediaConfigSchema,
+    defaultPort: 4004,
+    needs: ['database', 'bus', 'outbox', 'blob'],
+    create: async (config, { base, parts }) => {
+      const { createMediaRole } = await import('../subgraphs/media/role.ts');
+      return createMediaRole({ config, db: parts.database, blob: parts.blob, outbox: parts.outbox, ...base });
+    },
+  }),
+
   'worker:event-counter': defineRole({
     summary: 'counts message events through a durable consumer (gochat_message_events_total)',
     serves: { kind: 'worker' },
@@ -146,6 +178,24 @@ export const ROLES = {
     create: async (config, { base, parts }) => {
       const { createEventCounterWorkerRole } = await import('../workers/event-counter/role.ts');
       return createEventCounterWorkerRole({ config, bus: parts.bus, ...base });
+    },
+  }),
+
+  'worker:media-janitor': defineRole({
+    summary: 'deletes the objects of unused uploads after the events that released them, and expired uploads',
+    serves: { kind: 'worker' },
+    configSchema: mediaJanitorConfigSchema,
+    defaultPort: 4011,
+    needs: ['database', 'bus', 'blob'],
+    create: async (config, { base, parts }) => {
+      const { createMediaJanitorWorkerRole } = await import('../workers/media-janitor/role.ts');
+      return createMediaJanitorWorkerRole({
+        config,
+        bus: parts.bus,
+        db: parts.database,
+        blob: parts.blob,
+        ...base,
+      });
     },
   }),
 } satisfies Record<string, RoleSpec>;

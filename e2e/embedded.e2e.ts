@@ -94,8 +94,10 @@ describe('embedded monolith, end to end', () => {
         cache: 'ok',
         presence: 'ok',
         'message store': 'ok',
-        // The worker's durable consumer is bound (workers/harness).
+        'blob store': 'ok',
+        // The workers' durable consumers are bound (workers/harness).
         'worker event-counter': 'ok',
+        'worker media-janitor': 'ok',
       },
     });
   });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 
+import type { BlobStore } from '@gochat/blob-store';
 import type { EventBus } from '@gochat/bus';
 import type { KeyValueStore } from '@gochat/cache';
 import type { PresenceStore } from '@gochat/presence';
@@ -24,6 +25,7 @@ import { RealtimeFeeds } from './realtime/feeds.ts';
 import { PresenceService } from './realtime/presence.ts';
 import { SubscriptionEngine } from './subscriptions/engine.ts';
 import { subscriptionManifestSchema } from './subscriptions/manifest.ts';
+import { createMediaFiles } from './media-files.ts';
 import { createGraphqlWs } from './ws.ts';
 import { createWebClient, resolveWebClientDir } from './web-client.ts';
 import { createRouterYoga, envelopedRouter } from './yoga.ts';
@@ -34,6 +36,8 @@ export interface RouterDeps {
   /** Mutation rate limits: Redis with real servers, so every router spends the same budgets. */
   cache: KeyValueStore;
   presence: PresenceStore;
+  /** Uploaded files: the router serves the embedded store's signed URLs and public assets (media-files.ts). */
+  blob: BlobStore;
   /** Every subgraph by name; accounts also verifies tokens. */
   links: ServiceLinks & { readonly accounts: ServiceLink };
   log: Logger;
@@ -162,5 +166,6 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     name: 'router',
     fetch: (request, context) => http.fetch(request, context),
     onUpgrade: (request, socket, head) => ws.onUpgrade(request, socket, head),
+    onNodeRequest: createMediaFiles(deps.blob, log),
   };
 }

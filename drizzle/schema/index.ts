@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 
 export * from './auth.ts';
 export * from './guilds.ts';
+export * from './media.ts';
 export * from './messages.ts';
 export * from './outbox.ts';
 export * from './relationships.ts';

@@ -1,18 +1,12 @@
 import { DomainError, forbidden, notFound, unauthenticated, validation } from '@gochat/errors';
 import { isSnowflake } from '@gochat/ids';
 import type { TimelineMessage } from '@gochat/message-store';
-import {
-  PERMISSIONS,
-  channelPermissions,
-  directChannelPermissions,
-  has,
-  isTimedOut,
-  requirePermissions,
-  type PermissionName,
-} from '@gochat/permissions';
+import { PERMISSIONS, has, requirePermissions, type PermissionName } from '@gochat/permissions';
 
 import type { MessagesContext } from './resolvers/context.ts';
-import type { ChannelAccessFacts } from './store/access.ts';
+import { permissionsIn, type ChannelAccessFacts } from '@gochat/channel-access';
+
+export { permissionsIn };
 
 /** A snowflake argument, or VALIDATION naming the field. */
 export function id(value: string, field: string): string {
@@ -20,28 +14,7 @@ export function id(value: string, field: string): string {
   return value;
 }
 
-/**
- * The user's effective permissions in the container, by the same functions the guilds subgraph uses:
- * DM participants get the fixed DM set; guild channels follow Discord's algorithm (owner, roles,
- * administrator, overwrites, timeout); non-members get nothing. A thread has its parent's permissions.
- */
-export function permissionsIn(facts: ChannelAccessFacts, userId: string, now = new Date()): bigint {
-  if (facts.guildId === null) return directChannelPermissions(facts.isRecipient);
-  if (!facts.member || facts.ownerId === null) return 0n;
-  return channelPermissions(
-    {
-      userId,
-      guildId: facts.guildId,
-      ownerId: facts.ownerId,
-      everyone: facts.everyone,
-      roles: facts.roles,
-      timedOut: isTimedOut(facts.member.timeoutUntil, now),
-    },
-    facts.overwrites,
-  );
-}
-
-export { isArchived } from './store/access.ts';
+export { isArchived } from '@gochat/channel-access';
 
 export function requireInChannel(bits: bigint, ...names: PermissionName[]): void {
   if (!has(bits, PERMISSIONS.VIEW_CHANNEL)) throw forbidden('Not allowed to view this channel.');

@@ -15,7 +15,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { permissionsIn } from './access.ts';
-import { createAccessStore } from './store/access.ts';
+import { createAccessStore } from '@gochat/channel-access';
 import { openMessagesHarness } from './test-harness.ts';
 
 const ACK = `mutation($channelId: ID!, $messageId: ID!) {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 
+import type { BlobStore } from '@gochat/blob-store';
 import type { EventBus } from '@gochat/bus';
 import { createRateLimiter, type KeyValueStore } from '@gochat/cache';
 import { userExists, type Database } from '@gochat/db';
@@ -10,6 +11,7 @@ import type { Logger } from '@gochat/log';
 import { createPostgresTimeline, type MessageTimeline, type TimelineMessage } from '@gochat/message-store';
 import type { OutboxRelay } from '@gochat/outbox';
 import { createSubgraph } from '@gochat/subgraph-kit';
+import { cleanedKey, originalKey, previewKey } from '@gochat/uploads';
 import DataLoader from 'dataloader';
 
 import type { MessagesConfig } from './config.ts';
@@ -33,6 +35,8 @@ export interface MessagesDeps {
    * applyPending with the outbox relay before the relay's first run (cli/infrastructure.ts).
    */
   timeline?: MessageTimeline;
+  /** Where attachments are; without one (tests of other areas) attachment URLs cannot be made. */
+  blob?: BlobStore;
 }
 
 const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
@@ -76,6 +80,8 @@ export function createMessagesRole(deps: MessagesDeps): Role {
     publish: (event) => deps.bus.publishEphemeral(event),
   };
 
+  const attachmentUrls = createAttachmentUrls(deps.blob, deps.config.media.downloadUrlTtlSeconds);
+
   const subgraph = createSubgraph<MessagesContext>({
     name: 'messages',
     typeDefs,
@@ -92,6 +98,7 @@ export function createMessagesRole(deps: MessagesDeps): Role {
         sendLimiter,
         slowmode,
         typing,
+        attachmentUrls,
         loaders: {
           access: new DataLoader((ids: readonly string[]) =>
             Promise.all(ids.map((containerId) => stores.access.channelAccess(containerId, userId))),
@@ -115,4 +122,29 @@ export function createMessagesRole(deps: MessagesDeps): Role {
     },
   });
   return { name: 'subgraph:messages', fetch: async (request) => subgraph.fetch(request) };
+}
+
+function createAttachmentUrls(
+  blob: BlobStore | undefined,
+  ttlSeconds: number,
+): MessagesContext['attachmentUrls'] {
+  const store = () => {
+    if (!blob) throw new Error('messages role started without a blob store');
+    return blob;
+  };
+  return {
+    download: (a) =>
+      store().presignGet(a.cleaned ? cleanedKey(a.id) : originalKey(a.id), {
+        expiresInSeconds: ttlSeconds,
+        contentType: a.contentType,
+        disposition: a.disposition ?? 'attachment',
+        filename: a.filename,
+      }),
+    preview: (a, size) =>
+      store().presignGet(previewKey(a.id, size), {
+        expiresInSeconds: ttlSeconds,
+        contentType: 'image/webp',
+        disposition: 'inline',
+      }),
+  };
 }

@@ -1,3 +1,4 @@
+import { mediaSection } from '@gochat/config';
 import { threadMembers, threads } from '@gochat/drizzle';
 import { createPostgresTimeline, NO_MENTIONS } from '@gochat/message-store';
 import { PERMISSIONS } from '@gochat/permissions';
@@ -517,6 +518,7 @@ await describeOnBothDatabases('threads', openMessagesHarness, (h, database) => {
       config: {
         secrets: { internal: 'thread-archive-test-secret-0123456789abcdef' },
         messages: { sendRate: { points: 10, windowSeconds: 1 } },
+        media: mediaSection.parse({}),
       },
       db: h.db,
       ids: h.ids,

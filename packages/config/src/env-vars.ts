@@ -101,6 +101,26 @@ export const ENV_VARS = {
     description: 'Client certificate (PEM) for Redis mutual TLS.',
   },
   REDIS_TLS_KEY_FILE: { path: 'cache.tls.keyFile', description: 'Key (PEM) of REDIS_TLS_CERT_FILE.' },
+  S3_BUCKET: {
+    path: 'blob.s3.bucket',
+    description: 'S3 bucket for uploads. Unset: files under DATA_DIR/blobs, served by the router.',
+  },
+  S3_REGION: { path: 'blob.s3.region', description: 'S3 region.' },
+  S3_ENDPOINT: { path: 'blob.s3.endpoint', description: 'S3-compatible endpoint (MinIO, R2, ...).' },
+  S3_FORCE_PATH_STYLE: {
+    path: 'blob.s3.forcePathStyle',
+    description: 'Path-style bucket URLs (most S3-compatible servers).',
+  },
+  S3_ACCESS_KEY_ID: { path: 'blob.s3.accessKeyId', description: 'S3 access key id (else the AWS chain).' },
+  S3_SECRET_ACCESS_KEY: {
+    path: 'blob.s3.secretAccessKey',
+    description: 'S3 secret access key.',
+    secret: true,
+  },
+  MEDIA_CDN_URL: {
+    path: 'blob.publicBaseUrl',
+    description: 'Base URL public assets (avatars, icons, emoji) are served under, e.g. a CDN.',
+  },
   AUTH_SECRET: {
     path: 'secrets.auth',
     description: 'better-auth secret (32+ chars): signs cookies and e-mail tokens, encrypts JWKS keys.',

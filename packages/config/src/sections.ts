@@ -318,6 +318,70 @@ export const messagesSection = z
   })
   .prefault({});
 
+const MiB = 1024 * 1024;
+const byteLimit = (bytes: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 1024 * MiB)
+    .default(bytes);
+
+/**
+ * The blob store for uploads (docs/decisions/0043-media-subgraph-and-uploads.md): S3 when s3.bucket
+ * is set, else files under dataDir/blobs served by the router. baseUrl (the API's public origin;
+ * defaults to publicUrl) prefixes the router's signed URLs; publicBaseUrl (a CDN) serves public assets.
+ */
+export const blobSection = z
+  .strictObject({
+    s3: z
+      .strictObject({
+        bucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, '3-63 lowercase letters, digits, dots and hyphens')
+          .optional(),
+        region: z.string().min(1).default('us-east-1'),
+        endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        forcePathStyle: bool().default(false),
+        accessKeyId: z.string().min(1).optional(),
+        secretAccessKey: z.string().min(1).optional(),
+      })
+      .superRefine((value, ctx) => together(ctx, value, 'accessKeyId', 'secretAccessKey'))
+      .prefault({}),
+    baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    publicBaseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Signs the router's upload and download URLs (embedded store); defaults to secrets.internal. */
+    signingSecret: z.string().min(32).optional(),
+  })
+  .prefault({});
+
+/** Uploads: limits per kind, expiries and processing (the media role; messages reads the URL lifetime). */
+export const mediaSection = z
+  .strictObject({
+    limits: z
+      .strictObject({
+        attachmentBytes: byteLimit(25 * MiB),
+        avatarBytes: byteLimit(8 * MiB),
+        /** Guild icons and banners. */
+        iconBytes: byteLimit(10 * MiB),
+        emojiBytes: byteLimit(256 * 1024),
+        /** Images larger than this are refused before decoding (decompression bombs). */
+        maxPixels: z.coerce.number().int().min(1).default(40_000_000),
+      })
+      .prefault({}),
+    /** How long a created upload waits for its bytes and completion. */
+    uploadTtlSeconds: z.coerce.number().int().min(60).default(3_600),
+    /** How long a signed download URL of an attachment works. */
+    downloadUrlTtlSeconds: z.coerce.number().int().min(1).default(3_600),
+    /** Files up to this size are processed within completeUpload; larger ones in the background. */
+    inlineProcessingMaxBytes: byteLimit(8 * MiB),
+    /** Files processed at once by one media process (decoding is CPU and memory bound). */
+    processingConcurrency: z.coerce.number().int().min(1).max(64).default(2),
+    /** Earlier avatars kept in a user's history; older ones are deleted. */
+    avatarHistory: z.coerce.number().int().min(0).max(100).default(10),
+  })
+  .prefault({});
+
 /**
  * Built-in per-user mutation limits at the router (docs/decisions/0031-mutation-rate-limits.md): one
  * budget per rule, shared by the rule's fields. Fields named by no rule get `default`, each its own
@@ -354,6 +418,11 @@ export const DEFAULT_MUTATION_RULES: Readonly<
       'reorderRoles',
       'renameEmoji',
     ],
+  },
+  uploads: {
+    points: 30,
+    windowSeconds: 60,
+    fields: ['createUpload', 'completeUpload', 'setAvatar', 'setGuildIcon', 'setGuildBanner'],
   },
   createInvite: { points: 10, windowSeconds: 60, fields: ['createInvite'] },
   friendRequests: { points: 10, windowSeconds: 60, fields: ['sendFriendRequest'] },
@@ -468,3 +537,5 @@ export const routerSection = z
       .prefault({}),
   })
   .prefault({});
+
+export type MediaSection = z.infer<typeof mediaSection>;

@@ -12,8 +12,10 @@ type ActorRef = { actorId: string };
  * never goes stale or leaks fields. Subjects are built in subjects.ts.
  */
 export interface EventPayloads {
-  /** A user's display name or handle changed. Subject: user.<userId>. */
+  /** A user's display name, handle or avatar changed. Subject: user.<userId>. */
   UserUpdated: { userId: string };
+  /** A large upload finished processing in the background (ready or failed). Subject: user.<ownerId>. */
+  UploadProcessed: { userId: string; uploadId: string; state: 'ready' | 'failed' };
 
   /** A guild was created. Subject: guild.<guildId>. */
   GuildCreated: GuildRef & { ownerId: string };
@@ -205,6 +207,7 @@ export type EventType = keyof EventPayloads;
 
 export const EVENT_TYPES = [
   'UserUpdated',
+  'UploadProcessed',
   'GuildCreated',
   'GuildUpdated',
   'GuildOwnerChanged',

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** What the HTTP host knows about a request that the Request object does not carry. */
@@ -22,6 +22,11 @@ export interface Role {
   fetch(request: Request, context?: RequestContext): Promise<Response>;
   /** WebSocket upgrades (the router's graphql-ws). */
   onUpgrade?(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Routes served on Node's request and response directly, ahead of fetch: bodies that stream to or
+   * from disk (the router's file uploads and downloads). Returns true when it took the request.
+   */
+  onNodeRequest?(request: IncomingMessage, response: ServerResponse): boolean;
 }
 
 /**

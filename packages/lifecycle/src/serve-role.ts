@@ -43,6 +43,7 @@ export async function serveRole(role: Role, options: ServeOptions): Promise<Serv
   );
   const handler: http.RequestListener = (req, res) => {
     if (handleHealth(req, res, options.lifecycle)) return;
+    if (role.onNodeRequest?.(req, res)) return;
     // With a metrics port, /metrics does not exist here: the role answers it as any unknown path.
     if (!separateMetrics && pathOf(req) === '/metrics') serveMetrics(res, options.metrics);
     else void adapter(req, res);

@@ -28,8 +28,8 @@ export interface MessageMentions {
 export const NO_MENTIONS: MessageMentions = { users: [], roles: [], everyone: false, here: false };
 
 /**
- * A file attached to a message. Uploads arrive with the media issue; the reference is fixed now so
- * stored messages need no migration then: the upload's id and what a client needs to render it.
+ * A file attached to a message, copied from its upload when the message is sent (@gochat/uploads
+ * claimAttachments), so a history page needs no other read to render it. Stored as JSON in both stores.
  */
 export interface AttachmentRef {
   id: string;
@@ -38,6 +38,16 @@ export interface AttachmentRef {
   size: number;
   width: number | null;
   height: number | null;
+  /** Added with uploads (optional: messages stored before them lack these). Audio and video. */
+  durationSeconds?: number | null;
+  /** A placeholder to paint before the preview loads (images, video posters). */
+  blurhash?: string | null;
+  /** The WebP previews made from it, by their bounding size. */
+  previews?: { size: number; width: number; height: number }[];
+  /** Whether downloads open in the browser or save (anything a browser could execute saves). */
+  disposition?: 'inline' | 'attachment';
+  /** Whether a metadata-stripped copy is served instead of the original bytes. */
+  cleaned?: boolean;
 }
 
 export interface TimelineMessage {

@@ -138,6 +138,8 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
       evictFields(cache, 'Guild', event.data.guildId, [
         'name',
         'icon',
+        'iconUrl',
+        'bannerUrl',
         'description',
         'public',
         'owner',
@@ -207,7 +209,23 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
       evictRoot(cache, 'relationships');
       return;
     case 'UserUpdated':
-      evictFields(cache, 'User', event.data.userId, ['displayName', 'handle']);
+      evictFields(cache, 'User', event.data.userId, ['displayName', 'handle', 'avatarUrl']);
+      if (event.data.userId === viewer) evictRoot(cache, 'avatarHistory');
+      return;
+    case 'UploadProcessed':
+      // A large upload finished in the background: its state, metadata and previews are read again.
+      evictFields(cache, 'Upload', event.data.uploadId, [
+        'state',
+        'contentType',
+        'width',
+        'height',
+        'durationSeconds',
+        'animated',
+        'blurhash',
+        'previews',
+        'error',
+        'expiresAt',
+      ]);
       return;
     case 'ThreadCreated':
       evictField(cache, 'Channel', event.data.parentChannelId, 'threads');

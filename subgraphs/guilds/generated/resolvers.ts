@@ -220,12 +220,14 @@ export type CreateChannelInput = {
 
 /** Fields of a new custom emoji. */
 export type CreateEmojiInput = {
-  /** Whether it is animated. */
+  /** Whether it is animated (taken from the image when uploadId is given). */
   animated?: InputMaybe<Scalars['Boolean']['input']>;
-  /** Reference to an uploaded image asset (1-512 characters). The image is not stored yet: see Emoji.imageAvailable. */
-  assetRef: Scalars['String']['input'];
+  /** Without uploadId: a reference to an image kept elsewhere (1-512 characters); the emoji then has no url. */
+  assetRef?: InputMaybe<Scalars['String']['input']>;
   /** 2-32 of A-Z, a-z, 0-9 and '_'. */
   name: Scalars['String']['input'];
+  /** A READY EMOJI upload of the caller's for this guild (createUpload): the emoji's image; animated follows it. */
+  uploadId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** Fields of a new guild. */
@@ -269,7 +271,7 @@ export type Emoji = {
   __typename?: 'Emoji';
   /** Whether the image is animated (counts against the animated quota of 50; static has its own 50). */
   animated: Scalars['Boolean']['output'];
-  /** Reference to the uploaded image asset, as given at creation. */
+  /** Reference to the image: upload:<id> for an uploaded image, or the assetRef given at creation. */
   assetRef: Scalars['String']['output'];
   /** When it was created. */
   createdAt: Scalars['DateTime']['output'];
@@ -279,7 +281,7 @@ export type Emoji = {
   guild: Guild;
   /** Snowflake id; messages write it as <:name:id>. */
   id: Scalars['ID']['output'];
-  /** False until the media API stores emoji images: for now only the reference is kept, not the image. */
+  /** Whether the image was uploaded (Emoji.url serves it). */
   imageAvailable: Scalars['Boolean']['output'];
   /** 2-32 of A-Z, a-z, 0-9 and '_'; unique per guild regardless of case. */
   name: Scalars['String']['output'];

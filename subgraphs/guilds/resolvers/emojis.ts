@@ -1,4 +1,4 @@
-import { notFound, parseInput, unauthenticated } from '@gochat/errors';
+import { notFound, parseInput, unauthenticated, validation } from '@gochat/errors';
 import DataLoader from 'dataloader';
 import { z } from 'zod';
 
@@ -64,7 +64,7 @@ export const emojisResolvers: Resolvers = {
     __resolveReference: (ref, ctx) => readableEmoji(ctx, ref.id),
     guild: (emoji, _args, ctx) => loadGuild(ctx, emoji.guildId),
     creator: (emoji) => (emoji.creatorId ? { id: emoji.creatorId } : null),
-    imageAvailable: () => false,
+    imageAvailable: (emoji) => emoji.assetRef.startsWith('upload:'),
   },
 
   Query: {
@@ -75,13 +75,23 @@ export const emojisResolvers: Resolvers = {
     createEmoji: async (_root, args, ctx) => {
       const guildId = id(args.guildId, 'guildId');
       const access = await requireGuildPermission(ctx, guildId, 'MANAGE_EMOJIS');
+      const uploadId = args.input.uploadId == null ? undefined : id(args.input.uploadId, 'uploadId');
+      if ((uploadId === undefined) === (args.input.assetRef == null))
+        throw validation('input: give either uploadId or assetRef', 'uploadId');
       const input = parseInput(
         emojiInput,
-        { name: args.input.name, assetRef: args.input.assetRef, animated: args.input.animated ?? false },
+        {
+          name: args.input.name,
+          assetRef: uploadId ? `upload:${uploadId}` : args.input.assetRef,
+          animated: args.input.animated ?? false,
+        },
         'input',
       );
       const reason = parseReason(args.reason);
-      return committed(ctx, ctx.store.createEmoji({ guildId, creatorId: access.userId, ...input, reason }));
+      return committed(
+        ctx,
+        ctx.store.createEmoji({ guildId, creatorId: access.userId, ...input, uploadId, reason }),
+      );
     },
 
     renameEmoji: async (_root, args, ctx) => {

@@ -3,6 +3,7 @@ import { isForeignKeyViolation, isUniqueViolation, type Database, type Transacti
 import { emojis } from '@gochat/drizzle';
 import { DomainError, conflict, notFound } from '@gochat/errors';
 import type { SnowflakeGenerator } from '@gochat/ids';
+import { claimUpload } from '@gochat/uploads';
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
 
 import { diff } from './audit.ts';
@@ -19,6 +20,8 @@ export interface NewEmoji {
   name: string;
   animated: boolean;
   assetRef: string;
+  /** An EMOJI upload of the creator's for this guild, claimed in the same transaction. */
+  uploadId?: string | undefined;
   reason: string | null;
 }
 
@@ -73,22 +76,36 @@ export function emojisStore(db: Database, ids: SnowflakeGenerator) {
       db
         .transaction(async (tx) => {
           await lockGuild(tx, input.guildId);
+          const emojiId = ids.next();
+          // An uploaded image decides whether it is animated; the upload is used once, by this emoji.
+          const animated = input.uploadId
+            ? (
+                await claimUpload(tx, {
+                  id: input.uploadId,
+                  ownerId: input.creatorId,
+                  kind: 'emoji',
+                  guildId: input.guildId,
+                  targetId: emojiId,
+                  field: 'uploadId',
+                })
+              ).animated
+            : input.animated;
           const [held] = await tx
             .select({ n: count() })
             .from(emojis)
-            .where(and(eq(emojis.guildId, input.guildId), eq(emojis.animated, input.animated)));
+            .where(and(eq(emojis.guildId, input.guildId), eq(emojis.animated, animated)));
           if (Number(held?.n ?? 0) >= EMOJI_QUOTA)
             throw new DomainError(
               'LIMIT_REACHED',
-              `A guild has at most ${EMOJI_QUOTA} ${input.animated ? 'animated' : 'static'} emoji.`,
+              `A guild has at most ${EMOJI_QUOTA} ${animated ? 'animated' : 'static'} emoji.`,
             );
           const [row] = await tx
             .insert(emojis)
             .values({
-              id: ids.next(),
+              id: emojiId,
               guildId: input.guildId,
               name: input.name,
-              animated: input.animated,
+              animated,
               assetRef: input.assetRef,
               creatorId: input.creatorId,
             })

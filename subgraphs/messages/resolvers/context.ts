@@ -1,10 +1,10 @@
 import type { BusEvent } from '@gochat/bus';
 import type { RateLimiter } from '@gochat/cache';
-import type { MessageTimeline, TimelineMessage } from '@gochat/message-store';
+import type { AttachmentRef, MessageTimeline, TimelineMessage } from '@gochat/message-store';
 import type { BaseContext } from '@gochat/subgraph-kit';
 import type DataLoader from 'dataloader';
 
-import type { ChannelAccessFacts } from '../store/access.ts';
+import type { ChannelAccessFacts } from '@gochat/channel-access';
 import type { MessagesStores } from '../store/index.ts';
 
 export interface MessagesContext extends BaseContext {
@@ -26,6 +26,11 @@ export interface MessagesContext extends BaseContext {
     release(containerId: string, userId: string): Promise<void>;
     /** Delivers to live subscribers only: never stored (bus.publishEphemeral). */
     publish(event: BusEvent): Promise<void>;
+  };
+  /** Signed URLs of attachments (the blob store's), valid media.downloadUrlTtlSeconds. */
+  attachmentUrls: {
+    download(attachment: AttachmentRef): Promise<string>;
+    preview(attachment: AttachmentRef, size: number): Promise<string>;
   };
   loaders: {
     /** Access facts per container id, for the caller of this request. */

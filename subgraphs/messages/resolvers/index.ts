@@ -1,6 +1,7 @@
 import { DateTimeScalar } from '@gochat/subgraph-kit';
 
 import type { Resolvers } from '../generated/resolvers.ts';
+import { resolvers as attachments } from './attachments.ts';
 import { resolvers as messages } from './messages.ts';
 import { resolvers as pins } from './pins.ts';
 import { resolvers as reactions } from './reactions.ts';
@@ -8,7 +9,7 @@ import { resolvers as readStates } from './read-states.ts';
 import { resolvers as threads } from './threads.ts';
 import { resolvers as typing } from './typing.ts';
 
-const areas: Resolvers[] = [messages, reactions, pins, threads, readStates, typing];
+const areas: Resolvers[] = [messages, attachments, reactions, pins, threads, readStates, typing];
 
 /** One resolver map from the per-area maps; an area may add fields to a type another area declared. */
 export const resolvers: Resolvers = { DateTime: DateTimeScalar };

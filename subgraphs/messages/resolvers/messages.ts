@@ -153,9 +153,9 @@ async function sendMessage(
   },
 ): Promise<TimelineMessage> {
   const access = await sendable(ctx, id(args.channelId, 'channelId'));
-  if (args.attachmentIds?.length)
-    throw validation('attachmentIds: attachments are not available until uploads exist', 'attachmentIds');
-  const content = checkContent(args.content ?? '', false);
+  const attachmentIds = (args.attachmentIds ?? []).map((a) => id(a, 'attachmentIds'));
+  if (attachmentIds.length > 0) requirePermissions(access.bits, 'ATTACH_FILES');
+  const content = checkContent(args.content ?? '', attachmentIds.length > 0);
   const clientNonce = args.nonce == null ? null : parseInput(nonce, args.nonce, 'nonce');
   const replyToId = args.replyToId == null ? null : await replyTarget(ctx, access, args.replyToId);
   const mentions = await effectiveMentions(ctx, access, content);
@@ -169,6 +169,7 @@ async function sendMessage(
     replyToId,
     mentions,
     nonce: clientNonce,
+    attachmentIds,
     beforeWrite: () => spendLimits(ctx, access),
   });
   if ('sent' in outcome) {

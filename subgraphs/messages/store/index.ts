@@ -1,4 +1,4 @@
-import { createAccessStore } from './access.ts';
+import { createAccessStore } from '@gochat/channel-access';
 import type { StoreDeps } from './deps.ts';
 import { createMessageWritesStore } from './messages.ts';
 import { createPinsStore } from './pins.ts';

@@ -14,7 +14,8 @@ import { snowflakeTime } from '@gochat/ids';
 import { commitChange, type MessageMentions, type TimelineMessage } from '@gochat/message-store';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 
-import { isArchived } from './access.ts';
+import { isArchived } from '@gochat/channel-access';
+import { claimAttachments } from '@gochat/uploads';
 import type { StoreDeps } from './deps.ts';
 import type { MessageVersionRow } from './rows.ts';
 
@@ -30,6 +31,8 @@ export interface NewMessage {
   replyToId: string | null;
   mentions: MessageMentions;
   nonce: string | null;
+  /** Upload ids to attach: claimed in the send's transaction (@gochat/uploads). */
+  attachmentIds: readonly string[];
   /**
    * Spends the sender's limits (send rate, slowmode). Runs inside the transaction once the send is
    * known to be new, so a nonce replay spends nothing; throwing writes nothing.
@@ -191,6 +194,12 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
         const replay = message.nonce === null ? undefined : await claimNonce(tx, message, message.nonce, id);
         if (replay) return { result: { replay }, events: [] };
         await message.beforeWrite();
+        const attachments = await claimAttachments(tx, {
+          ids: message.attachmentIds,
+          ownerId: message.authorId,
+          containerId: message.channelId,
+          messageId: id,
+        });
         const sent: TimelineMessage = {
           id,
           ...where(message),
@@ -199,7 +208,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
           content: message.content,
           replyToId: message.replyToId,
           mentions: message.mentions,
-          attachments: [],
+          attachments,
           editedAt: null,
         };
         const rows = mentionRows(sent);
@@ -241,7 +250,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
               content: message.content,
               replyToId: message.replyToId,
               mentions: message.mentions,
-              attachmentIds: [],
+              attachmentIds: attachments.map((a) => a.id),
             }),
             ...threadEvents,
           ],

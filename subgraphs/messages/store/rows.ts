@@ -1,5 +1,5 @@
 /** What the messages subgraph's resolvers receive for each GraphQL type (codegen mappers). */
-import type { ThreadFacts } from './access.ts';
+import type { ThreadFacts } from '@gochat/channel-access';
 
 export type { TimelineMessage as MessageRow } from '@gochat/message-store';
 
@@ -55,3 +55,6 @@ export interface UnreadsRow {
   guilds: GuildUnreadsRow[];
   directChannels: ReadStateRow[];
 }
+
+/** An attachment as stored with its message (@gochat/message-store). */
+export type { AttachmentRef } from '@gochat/message-store';

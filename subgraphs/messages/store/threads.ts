@@ -5,7 +5,7 @@ import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import { commitChange } from '@gochat/message-store';
 import { and, asc, count, desc, eq, gt, inArray, lt, not, sql, type SQL } from 'drizzle-orm';
 
-import { isArchived } from './access.ts';
+import { isArchived } from '@gochat/channel-access';
 import type { StoreDeps } from './deps.ts';
 import type { ThreadMemberRow, ThreadRow } from './rows.ts';
 

@@ -28,6 +28,15 @@ export interface ChannelAccessFacts {
   thread: ThreadFacts | null;
 }
 
+/** What decides a user's guild-wide permissions (guilds' tables, read-only). */
+export interface GuildAccessFacts {
+  guildId: string;
+  ownerId: string;
+  everyone: bigint;
+  member: { timeoutUntil: Date | null } | null;
+  roles: { id: string; permissions: bigint }[];
+}
+
 export interface ThreadFacts {
   id: string;
   parentId: string;
@@ -93,7 +102,7 @@ export const createAccessStore = (db: Database) => ({
     const user = userId ?? '';
     const rows = await queryRows<AccessSqlRow>(
       db,
-      sql`/* messages.channelAccess */
+      sql`/* channel-access.channelAccess */
         with t as (select * from threads where id = ${containerId}),
              target as (select coalesce((select parent_id from t), ${containerId}::bigint) as id)
         select c.id::text as channel_id,
@@ -185,7 +194,7 @@ export const createAccessStore = (db: Database) => ({
       is_recipient: boolean;
     }>(
       db,
-      sql`/* messages.channelAccess.forUsers */
+      sql`/* channel-access.forUsers */
         select u.id as user_id,
                m.user_id is not null as is_member,
                m.timeout_until,
@@ -217,6 +226,48 @@ export const createAccessStore = (db: Database) => ({
 });
 
 export type AccessStore = ReturnType<typeof createAccessStore>;
+
+/** A guild's owner and @everyone, and the user's membership and roles there; undefined: no such guild. */
+export async function guildAccess(
+  db: Database,
+  guildId: string,
+  userId: string,
+): Promise<GuildAccessFacts | undefined> {
+  const rows = await queryRows<{
+    owner_id: string;
+    everyone: string | null;
+    is_member: boolean;
+    timeout_until: Date | string | null;
+    roles: unknown;
+  }>(
+    db,
+    sql`/* channel-access.guildAccess */
+      select g.owner_id,
+             (select r.permissions::text from roles r where r.id = g.id) as everyone,
+             m.user_id is not null as is_member,
+             m.timeout_until,
+             (select coalesce(json_agg(json_build_object('id', r.id::text, 'permissions', r.permissions::text)), '[]'::json)
+                from member_roles mr join roles r on r.id = mr.role_id
+                where m.user_id is not null and mr.guild_id = g.id and mr.user_id = ${userId}) as roles
+      from guilds g
+      left join guild_members m on m.guild_id = g.id and m.user_id = ${userId}
+      where g.id = ${guildId}`,
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    guildId,
+    ownerId: row.owner_id,
+    everyone: BigInt(row.everyone ?? 0),
+    member: row.is_member
+      ? { timeoutUntil: row.timeout_until === null ? null : new Date(row.timeout_until) }
+      : null,
+    roles: jsonArray<{ id: string; permissions: string }>(row.roles).map((r) => ({
+      id: r.id,
+      permissions: BigInt(r.permissions),
+    })),
+  };
+}
 
 /** A thread is archived when archived explicitly or idle for longer than its auto-archive duration. */
 export function isArchived(thread: ThreadFacts, now = new Date()): boolean {
