@@ -105,6 +105,7 @@ describe('loadConfig', () => {
         ACCOUNTS_URL: 'http://accounts:4001',
         GUILDS_URL: 'http://guilds:4002',
         MESSAGES_URL: 'http://messages:4003',
+        MEDIA_URL: 'http://media:4004',
       },
     });
     expect(config.host.http.port).toBe(5001);
@@ -132,6 +133,7 @@ describe('loadConfig', () => {
       '[router] router.subgraphs.accounts (ACCOUNTS_URL): required when the router runs alone',
       '[router] router.subgraphs.guilds (GUILDS_URL): required when the router runs alone',
       '[router] router.subgraphs.messages (MESSAGES_URL): required when the router runs alone',
+      '[router] router.subgraphs.media (MEDIA_URL): required when the router runs alone',
     ]);
   });
 

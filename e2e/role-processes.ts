@@ -13,6 +13,7 @@ export async function startRoleProcesses(
   accounts: GochatProcess;
   guilds: GochatProcess;
   messages: GochatProcess;
+  media: GochatProcess;
   routers: GochatProcess[];
 }> {
   let worker = 1;
@@ -24,12 +25,18 @@ export async function startRoleProcesses(
     processes.push(proc);
     return proc;
   };
-  const [accounts, guilds, messages] = await Promise.all([
+  const [accounts, guilds, messages, media] = await Promise.all([
     start('subgraph:accounts'),
     start('subgraph:guilds'),
     start('subgraph:messages'),
+    start('subgraph:media'),
   ]);
-  const urls = { ACCOUNTS_URL: accounts.url, GUILDS_URL: guilds.url, MESSAGES_URL: messages.url };
+  const urls = {
+    ACCOUNTS_URL: accounts.url,
+    GUILDS_URL: guilds.url,
+    MESSAGES_URL: messages.url,
+    MEDIA_URL: media.url,
+  };
   const routers = await Promise.all(routerPorts.map((port) => start('router', port, urls)));
-  return { accounts, guilds, messages, routers };
+  return { accounts, guilds, messages, media, routers };
 }

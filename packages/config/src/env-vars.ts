@@ -155,6 +155,7 @@ export const ENV_VARS = {
     description: 'Stored events kept per subject for resume (JetStream max_msgs_per_subject).',
   },
   MESSAGES_URL: { path: 'router.subgraphs.messages', description: 'Base URL of the messages subgraph role.' },
+  MEDIA_URL: { path: 'router.subgraphs.media', description: 'Base URL of the media subgraph role.' },
   MAIL_PROVIDER: { path: 'mail.provider', description: 'log, smtp or sendpulse.' },
   MAIL_FROM: { path: 'mail.from', description: 'Sender address of account e-mails.' },
   SMTP_URL: {

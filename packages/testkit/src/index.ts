@@ -10,3 +10,4 @@ export * from './subgraph-harness.ts';
 export * from './private-servers.ts';
 export * from './web-client.ts';
 export * from './browser.ts';
+export * from './s3rver.ts';
