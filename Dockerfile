@@ -23,6 +23,8 @@ FROM node:20-bookworm-slim
 # NODE_ENV=production: no GraphiQL, no introspection, /metrics on port 9464 only (docs/decisions/0026).
 ENV NODE_ENV=production HOST=0.0.0.0
 EXPOSE 9464
+# ffprobe and ffmpeg: duration, dimensions and poster frames of uploaded audio and video (the media role).
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=web /app/clients/web/dist ./clients/web/dist

@@ -176,6 +176,7 @@ export const PARTS: PartSpecs<Parts, PartContext> = {
           bucket: blob.s3.bucket,
           region: blob.s3.region,
           endpoint: blob.s3.endpoint,
+          publicEndpoint: blob.s3.publicEndpoint,
           forcePathStyle: blob.s3.forcePathStyle,
           accessKeyId: blob.s3.accessKeyId,
           secretAccessKey: blob.s3.secretAccessKey,

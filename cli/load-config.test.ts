@@ -144,8 +144,13 @@ describe('loadConfig', () => {
     ).toEqual([
       '[router] router.subgraphs.accounts (ACCOUNTS_URL): required when the router runs without the accounts subgraph',
       '[router] router.subgraphs.guilds (GUILDS_URL): required when the router runs without the guilds subgraph',
+      '[router] router.subgraphs.media (MEDIA_URL): required when the router runs without the media subgraph',
     ]);
-    const urls = { ACCOUNTS_URL: 'http://accounts:4001', GUILDS_URL: 'http://guilds:4002' };
+    const urls = {
+      ACCOUNTS_URL: 'http://accounts:4001',
+      GUILDS_URL: 'http://guilds:4002',
+      MEDIA_URL: 'http://media:4004',
+    };
     const config = loadConfig({
       roles: ['router', 'subgraph:messages'],
       monolith: false,
@@ -163,7 +168,9 @@ describe('loadConfig', () => {
           env: { ...env, ...urls },
         }),
       ),
-    ).toEqual(['[router] router.subgraphs.search: no such subgraph (subgraphs: accounts, guilds, messages)']);
+    ).toEqual([
+      '[router] router.subgraphs.search: no such subgraph (subgraphs: accounts, guilds, messages, media)',
+    ]);
   });
 
   it('uses the default port of the role that runs alone', () => {

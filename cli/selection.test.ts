@@ -25,8 +25,8 @@ describe('planStart', () => {
     const plan = planStart(ROLE_NAMES);
     expect(plan).toMatchObject({ served: 'router', overHttp: [], whole: true });
     expect(plan.roles.at(-1)).toBe('router');
-    expect(plan.inProcess).toEqual(['accounts', 'guilds', 'messages']);
-    expect(plan.needs.sort()).toEqual(['bus', 'cache', 'database', 'outbox', 'presence', 'timeline']);
+    expect(plan.inProcess).toEqual(['accounts', 'guilds', 'messages', 'media']);
+    expect(plan.needs.sort()).toEqual(['blob', 'bus', 'cache', 'database', 'outbox', 'presence', 'timeline']);
     expect(plan.migrates.sort()).toEqual(['database', 'timeline']);
   });
 
@@ -34,8 +34,8 @@ describe('planStart', () => {
     expect(planStart(['router'])).toMatchObject({
       served: 'router',
       inProcess: [],
-      overHttp: ['accounts', 'guilds', 'messages'],
-      needs: ['bus', 'cache', 'presence'],
+      overHttp: ['accounts', 'guilds', 'messages', 'media'],
+      needs: ['bus', 'cache', 'presence', 'blob'],
       migrates: [],
       whole: false,
     });
@@ -43,7 +43,7 @@ describe('planStart', () => {
       roles: ['subgraph:messages', 'router'],
       served: 'router',
       inProcess: ['messages'],
-      overHttp: ['accounts', 'guilds'],
+      overHttp: ['accounts', 'guilds', 'media'],
     });
   });
 

@@ -32,7 +32,7 @@ describe('media, embedded (files on disk)', () => {
     const { dir, file } = tempConfig(
       RELAXED_LIMITS,
       UNLIMITED_WRITES,
-      `media:\n  downloadUrlTtlSeconds: ${URL_TTL_SECONDS}\n  limits:\n    attachmentBytes: 2000000\n`,
+      `messages:\n  attachmentUrlTtlSeconds: ${URL_TTL_SECONDS}\nmedia:\n  limits:\n    attachmentBytes: 2000000\n`,
     );
     gochat = await startGochat({
       env: { DATA_DIR: dir, PORT: String(await freePort()), GOCHAT_CONFIG: file, ...SECRETS },

@@ -50,7 +50,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
       const { file } = tempConfig(
         RELAXED_LIMITS,
         UNLIMITED_WRITES,
-        `media:\n  downloadUrlTtlSeconds: ${URL_TTL_SECONDS}\n  limits:\n    attachmentBytes: 2000000\n`,
+        `messages:\n  attachmentUrlTtlSeconds: ${URL_TTL_SECONDS}\nmedia:\n  limits:\n    attachmentBytes: 2000000\n`,
       );
       const port = await freePort();
       const shared = {

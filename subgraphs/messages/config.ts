@@ -1,11 +1,9 @@
-import { mediaSection, messagesSection, secretsSection } from '@gochat/config';
+import { messagesSection, secretsSection } from '@gochat/config';
 import { z } from 'zod';
 
 /** What the messages role reads beyond the shared infrastructure sections. */
 export const messagesConfigSchema = z.object({
   secrets: secretsSection('internal'),
   messages: messagesSection,
-  /** Only downloadUrlTtlSeconds: how long attachment URLs work. */
-  media: mediaSection,
 });
 export type MessagesConfig = z.infer<typeof messagesConfigSchema>;

@@ -80,7 +80,7 @@ export function createMessagesRole(deps: MessagesDeps): Role {
     publish: (event) => deps.bus.publishEphemeral(event),
   };
 
-  const attachmentUrls = createAttachmentUrls(deps.blob, deps.config.media.downloadUrlTtlSeconds);
+  const attachmentUrls = createAttachmentUrls(deps.blob, deps.config.messages.attachmentUrlTtlSeconds);
 
   const subgraph = createSubgraph<MessagesContext>({
     name: 'messages',

@@ -1,4 +1,3 @@
-import { mediaSection } from '@gochat/config';
 import type { BusEvent } from '@gochat/bus';
 import { createMemoryStore } from '@gochat/cache';
 import type { Database } from '@gochat/db';
@@ -139,7 +138,7 @@ export async function openMessagesHarness(
                 ? options.ephemeral(event, (e) => deps.bus.publishEphemeral(e))
                 : deps.bus.publishEphemeral(event),
           },
-          config: { ...deps.config, messages: { sendRate }, media: mediaSection.parse({}) },
+          config: { ...deps.config, messages: { sendRate, attachmentUrlTtlSeconds: 3_600 } },
         }),
     },
     postgresAdminUrl,

@@ -1,4 +1,3 @@
-import { mediaSection } from '@gochat/config';
 import { threadMembers, threads } from '@gochat/drizzle';
 import { createPostgresTimeline, NO_MENTIONS } from '@gochat/message-store';
 import { PERMISSIONS } from '@gochat/permissions';
@@ -517,8 +516,7 @@ await describeOnBothDatabases('threads', openMessagesHarness, (h, database) => {
     createMessagesRole({
       config: {
         secrets: { internal: 'thread-archive-test-secret-0123456789abcdef' },
-        messages: { sendRate: { points: 10, windowSeconds: 1 } },
-        media: mediaSection.parse({}),
+        messages: { sendRate: { points: 10, windowSeconds: 1 }, attachmentUrlTtlSeconds: 3_600 },
       },
       db: h.db,
       ids: h.ids,

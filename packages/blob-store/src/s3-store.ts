@@ -35,6 +35,8 @@ export interface S3BlobStoreOptions {
   region: string;
   /** An S3-compatible store (R2, MinIO, s3rver); unset means AWS. */
   endpoint?: string;
+  /** The endpoint clients reach the store at, when it differs from `endpoint`; presigned URLs use it. */
+  publicEndpoint?: string | undefined;
   forcePathStyle?: boolean;
   /** Both or neither; neither uses the SDK's default credential chain. */
   accessKeyId?: string;
@@ -85,7 +87,13 @@ export function createS3BlobStore(options: S3BlobStoreOptions): S3BlobStore {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   } as const;
-  const presigner = new S3Client({ ...shared, ...noOptionalChecksums });
+  // Presigned URLs are for clients: signed for the endpoint they reach, which may differ from ours
+  // (a container network's name for the store is not the browser's).
+  const presigner = new S3Client({
+    ...shared,
+    ...(options.publicEndpoint ? { endpoint: options.publicEndpoint } : {}),
+    ...noOptionalChecksums,
+  });
   // S3-compatible stores vary in checksum support; AWS itself keeps the SDK's default integrity checks.
   const client = new S3Client(options.endpoint ? { ...shared, ...noOptionalChecksums } : shared);
   const routerBase = options.routerBaseUrl.replace(/\/+$/, '');

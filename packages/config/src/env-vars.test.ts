@@ -7,7 +7,7 @@ import { ENV_VARS } from './env-vars.ts';
 describe('environment variables', () => {
   it('are all documented in the configuration table (docs/configuration.md)', () => {
     const readme = fs.readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
-    const documented = [...readme.matchAll(/^\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
+    const documented = [...readme.matchAll(/^\|\s*`([A-Z0-9_]+)`\s*\|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(ENV_VARS).sort());
   });
 

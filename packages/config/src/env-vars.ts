@@ -107,6 +107,10 @@ export const ENV_VARS = {
   },
   S3_REGION: { path: 'blob.s3.region', description: 'S3 region.' },
   S3_ENDPOINT: { path: 'blob.s3.endpoint', description: 'S3-compatible endpoint (MinIO, R2, ...).' },
+  S3_PUBLIC_ENDPOINT: {
+    path: 'blob.s3.publicEndpoint',
+    description: 'Where clients reach S3 when not at S3_ENDPOINT (presigned URLs are signed for it).',
+  },
   S3_FORCE_PATH_STYLE: {
     path: 'blob.s3.forcePathStyle',
     description: 'Path-style bucket URLs (most S3-compatible servers).',

@@ -315,6 +315,13 @@ export const messagesSection = z
   .strictObject({
     /** Per user across channels: sends per window. Slowmode adds a per-channel limit on top. */
     sendRate: rateRule(10, 10),
+    /** How long the signed download URLs of attachments work. */
+    attachmentUrlTtlSeconds: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3_600)
+      .default(3_600),
   })
   .prefault({});
 
@@ -342,6 +349,8 @@ export const blobSection = z
           .optional(),
         region: z.string().min(1).default('us-east-1'),
         endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        /** Where clients reach the store, when not at endpoint (a container network): presigned URLs use it. */
+        publicEndpoint: z.url({ protocol: /^https?$/ }).optional(),
         forcePathStyle: bool().default(false),
         accessKeyId: z.string().min(1).optional(),
         secretAccessKey: z.string().min(1).optional(),
@@ -355,7 +364,7 @@ export const blobSection = z
   })
   .prefault({});
 
-/** Uploads: limits per kind, expiries and processing (the media role; messages reads the URL lifetime). */
+/** Uploads: limits per kind, expiries and processing (the media role). */
 export const mediaSection = z
   .strictObject({
     limits: z
@@ -371,8 +380,6 @@ export const mediaSection = z
       .prefault({}),
     /** How long a created upload waits for its bytes and completion. */
     uploadTtlSeconds: z.coerce.number().int().min(60).default(3_600),
-    /** How long a signed download URL of an attachment works. */
-    downloadUrlTtlSeconds: z.coerce.number().int().min(1).default(3_600),
     /** Files up to this size are processed within completeUpload; larger ones in the background. */
     inlineProcessingMaxBytes: byteLimit(8 * MiB),
     /** Files processed at once by one media process (decoding is CPU and memory bound). */

@@ -39,7 +39,7 @@ export type Attachment = {
   /** Its size in bytes. */
   size: Scalars['Int']['output'];
   /**
-   * A signed URL that downloads the file until it expires (media.downloadUrlTtlSeconds, default 1 h).
+   * A signed URL that downloads the file until it expires (messages.attachmentUrlTtlSeconds, default 1 h).
    * Issued only to those who can read the message now.
    */
   url: Scalars['String']['output'];

@@ -27,7 +27,7 @@ export interface MessagesContext extends BaseContext {
     /** Delivers to live subscribers only: never stored (bus.publishEphemeral). */
     publish(event: BusEvent): Promise<void>;
   };
-  /** Signed URLs of attachments (the blob store's), valid media.downloadUrlTtlSeconds. */
+  /** Signed URLs of attachments (the blob store's), valid messages.attachmentUrlTtlSeconds. */
   attachmentUrls: {
     download(attachment: AttachmentRef): Promise<string>;
     preview(attachment: AttachmentRef, size: number): Promise<string>;
