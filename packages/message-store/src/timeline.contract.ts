@@ -150,8 +150,37 @@ export function timelineContract(name: string, open: () => Promise<TimelineWorld
           here: true,
         },
         attachments: [
-          { id: '5', filename: 'cat.png', contentType: 'image/png', size: 1234, width: 640, height: 480 },
+          // As claimed from an upload: every field a history page renders, with the message.
+          {
+            id: '5',
+            filename: 'cat.png',
+            contentType: 'image/png',
+            size: 1234,
+            width: 640,
+            height: 480,
+            durationSeconds: null,
+            blurhash: 'LEHV6nWB2yk8pyo0adR*.7kCMdnj',
+            previews: [
+              { size: 320, width: 320, height: 240 },
+              { size: 640, width: 640, height: 480 },
+            ],
+            disposition: 'inline',
+            cleaned: true,
+          },
           { id: '6', filename: 'notes.txt', contentType: 'text/plain', size: 1, width: null, height: null },
+          {
+            id: '7',
+            filename: 'clip.mp4',
+            contentType: 'video/mp4',
+            size: 99_999,
+            width: 160,
+            height: 120,
+            durationSeconds: 1.5,
+            blurhash: null,
+            previews: [{ size: 320, width: 160, height: 120 }],
+            disposition: 'inline',
+            cleaned: false,
+          },
         ],
       };
       const join: NewMessage = { ...message(channelId, b!, ''), kind: 'guild_member_join' };
