@@ -13,11 +13,15 @@ import {
   AuthzReorderRolesDocument,
   AuthzSendMessageDocument,
   AuthzSetChannelOverwriteDocument,
+  MediaCompleteUploadDocument,
+  MediaCreateUploadDocument,
   createVerifiedUser,
   gqlOk,
   joinGuild,
+  type CreateUploadInput,
   type Mailbox,
 } from '@gochat/testkit';
+import sharp from 'sharp';
 
 import {
   ALL_BUT_ADMINISTRATOR,
@@ -37,7 +41,8 @@ import {
 
 /**
  * Fixtures of the authorization matrix, built through the router with real API calls as a client
- * would: people, the guilds each caller kind stands in, members, roles, channels, messages, threads.
+ * would: people, the guilds each caller kind stands in, members, roles, channels, messages, threads,
+ * uploads.
  */
 
 /** Signed-up, verified and signed-in users with handles, `limit` sign-ups at a time. */
@@ -190,7 +195,7 @@ export async function buildMainGuild(w: World): Promise<MainGuild> {
     await overwrite(restrictedId, role, restricted);
 
   const limitedId = await freshChannel(w, g.id, 'limited');
-  const limited = BITS.ADD_REACTIONS | BITS.CREATE_THREADS;
+  const limited = BITS.ADD_REACTIONS | BITS.CREATE_THREADS | BITS.ATTACH_FILES;
   await overwrite(limitedId, g.id, 0n, limited);
   for (const role of [g.roles.lower, g.roles.manager, g.roles.senior])
     await overwrite(limitedId, role, limited);
@@ -271,4 +276,42 @@ export async function blockerOfEveryone(w: World) {
     gqlOk(w.url, AuthzBlockUserDocument, { userId: w.people[p].id }, blocker.jwt),
   );
   return blocker;
+}
+
+/** What an upload is for: its kind, and the channel or guild it is made for. */
+export type UploadFor = Pick<CreateUploadInput, 'kind' | 'channelId' | 'guildId'>;
+
+let tinyPng: Promise<Buffer> | undefined;
+/** The bytes of every upload of the matrix: an 8x8 PNG, which every kind of upload accepts. */
+const pngBytes = () =>
+  (tinyPng ??= sharp({ create: { width: 8, height: 8, channels: 4, background: '#fff' } })
+    .png()
+    .toBuffer());
+
+/** A PENDING upload by `uploader`: created, and its bytes PUT where createUpload said; answers its id. */
+export async function sentUpload(w: World, uploader: Account, input: UploadFor): Promise<string> {
+  const bytes = await pngBytes();
+  const { createUpload } = await gqlOk(
+    w.url,
+    MediaCreateUploadDocument,
+    { input: { ...input, filename: 'matrix.png', contentType: 'image/png', size: bytes.length } },
+    uploader.jwt,
+  );
+  const headers = Object.fromEntries(createUpload.headers.map((h) => [h.name, h.value]));
+  const put = await fetch(new URL(createUpload.url, w.url), {
+    method: createUpload.method,
+    headers,
+    body: new Uint8Array(bytes),
+  });
+  if (!put.ok) throw new Error(`PUT of upload ${createUpload.upload.id}: ${put.status} ${await put.text()}`);
+  return createUpload.upload.id;
+}
+
+/** A READY upload by `uploader`: created, its bytes PUT, completed; answers its id. */
+export async function readyUpload(w: World, uploader: Account, input: UploadFor): Promise<string> {
+  const id = await sentUpload(w, uploader, input);
+  const { completeUpload } = await gqlOk(w.url, MediaCompleteUploadDocument, { id }, uploader.jwt);
+  if (completeUpload.state !== 'READY')
+    throw new Error(`upload ${id} is ${completeUpload.state}: ${completeUpload.error ?? ''}`);
+  return id;
 }

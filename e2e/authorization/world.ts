@@ -42,6 +42,7 @@ export const BITS = {
   ADD_REACTIONS: bit(6),
   VIEW_CHANNEL: bit(10),
   SEND_MESSAGES: bit(11),
+  ATTACH_FILES: bit(15),
   READ_MESSAGE_HISTORY: bit(16),
   CREATE_THREADS: bit(35),
 };
@@ -77,8 +78,8 @@ export interface MainGuild extends GuildFixture {
    */
   restrictedId: string;
   /**
-   * @everyone is denied ADD_REACTIONS and CREATE_THREADS (but may read and send); Lower, Manager and
-   * Senior are allowed them back.
+   * @everyone is denied ADD_REACTIONS, CREATE_THREADS and ATTACH_FILES (but may read and send text);
+   * Lower, Manager and Senior are allowed them back.
    */
   limitedId: string;
   messageId: string;
