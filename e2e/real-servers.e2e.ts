@@ -251,13 +251,14 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         ready: true,
         checks: { database: 'ok', bus: 'ok', 'message store': 'ok' },
       });
+      // Both sign attachment URLs with the blob store; the router serves its public assets.
       expect(await readiness(messages)).toEqual({
         ready: true,
-        checks: { database: 'ok', bus: 'ok', cache: 'ok', 'message store': 'ok' },
+        checks: { database: 'ok', bus: 'ok', cache: 'ok', 'message store': 'ok', 'blob store': 'ok' },
       });
       expect(await readiness(routerA)).toEqual({
         ready: true,
-        checks: { bus: 'ok', cache: 'ok', presence: 'ok' },
+        checks: { bus: 'ok', cache: 'ok', presence: 'ok', 'blob store': 'ok' },
       });
     });
 

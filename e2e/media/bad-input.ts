@@ -96,6 +96,11 @@ export async function badInputs(
   expect(codeOf(await gql(url, MediaCompleteUploadDocument, { id: early.upload.id }, alice.jwt))).toBe(
     'VALIDATION',
   );
+  await expectNothingStored(world, early.upload.id);
+  // It stays pending: once the bytes arrive, completing works.
+  expect((await putBytes(world, early, image)).status).toBe(200);
+  const late = await gqlOk(url, MediaCompleteUploadDocument, { id: early.upload.id }, alice.jwt);
+  expect(late.completeUpload.state).toBe('READY');
   const done = await upload(world, alice, attachment('twice.jpg', 'image/jpeg', image.length), image);
   expect(done.state).toBe('READY');
   expect(codeOf(await gql(url, MediaCompleteUploadDocument, { id: done.id }, alice.jwt))).toBe('VALIDATION');

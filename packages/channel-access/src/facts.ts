@@ -73,6 +73,19 @@ export const jsonValue = <T>(value: unknown): T =>
   (typeof value === 'string' ? JSON.parse(value) : value) as T;
 const jsonArray = <T>(value: unknown): T[] => jsonValue<T[] | null>(value) ?? [];
 
+/** The member and roles columns every access query selects, as facts. */
+function membership(row: { is_member: boolean; timeout_until: Date | string | null; roles: unknown }) {
+  return {
+    member: row.is_member
+      ? { timeoutUntil: row.timeout_until === null ? null : new Date(row.timeout_until) }
+      : null,
+    roles: jsonArray<{ id: string; permissions: string }>(row.roles).map((r) => ({
+      id: r.id,
+      permissions: BigInt(r.permissions),
+    })),
+  };
+}
+
 interface ThreadJson {
   id: string;
   parentId: string;
@@ -145,13 +158,7 @@ export const createAccessStore = (db: Database) => ({
       guildId: row.guild_id === null ? null : String(row.guild_id),
       ownerId: row.owner_id,
       everyone: BigInt(row.everyone ?? 0),
-      member: row.is_member
-        ? { timeoutUntil: row.timeout_until === null ? null : new Date(row.timeout_until) }
-        : null,
-      roles: jsonArray<{ id: string; permissions: string }>(row.roles).map((r) => ({
-        id: r.id,
-        permissions: BigInt(r.permissions),
-      })),
+      ...membership(row),
       overwrites: jsonArray<{
         targetId: string;
         targetType: 'role' | 'member';
@@ -211,13 +218,7 @@ export const createAccessStore = (db: Database) => ({
         row.user_id,
         {
           ...channel,
-          member: row.is_member
-            ? { timeoutUntil: row.timeout_until === null ? null : new Date(row.timeout_until) }
-            : null,
-          roles: jsonArray<{ id: string; permissions: string }>(row.roles).map((r) => ({
-            id: r.id,
-            permissions: BigInt(r.permissions),
-          })),
+          ...membership(row),
           isRecipient: Boolean(row.is_recipient),
         },
       ]),
@@ -259,13 +260,7 @@ export async function guildAccess(
     guildId,
     ownerId: row.owner_id,
     everyone: BigInt(row.everyone ?? 0),
-    member: row.is_member
-      ? { timeoutUntil: row.timeout_until === null ? null : new Date(row.timeout_until) }
-      : null,
-    roles: jsonArray<{ id: string; permissions: string }>(row.roles).map((r) => ({
-      id: r.id,
-      permissions: BigInt(r.permissions),
-    })),
+    ...membership(row),
   };
 }
 

@@ -87,14 +87,15 @@ export async function takeOverStale(
   now: Date,
   leaseUntil: Date,
   limit: number,
-): Promise<UploadRow[]> {
-  return queryRows<UploadRow>(
+): Promise<Pick<UploadRow, 'id' | 'ownerId' | 'kind'>[]> {
+  // id::text: raw rows skip the snowflake column's mapping (PGlite returns a bigint as a JS BigInt).
+  return queryRows<Pick<UploadRow, 'id' | 'ownerId' | 'kind'>>(
     db,
     sql`/* uploads: stale processing */
     update uploads set expires_at = ${leaseUntil}
     where id in (select id from uploads where state = 'processing' and expires_at < ${now}
                  order by expires_at limit ${limit} for update skip locked)
-    returning id, owner_id as "ownerId", kind`,
+    returning id::text as id, owner_id as "ownerId", kind`,
   );
 }
 

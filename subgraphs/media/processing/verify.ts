@@ -5,15 +5,8 @@ import path from 'node:path';
 import type { BlobStore } from '@gochat/blob-store';
 import { validation } from '@gochat/errors';
 import type { Logger } from '@gochat/log';
-import {
-  ffmpegAvailable,
-  posterFrame,
-  probeAv,
-  probeImage,
-  processImage,
-  sniff,
-  stripImageMetadata,
-} from '@gochat/media-processing';
+// Loaded on the first file processed: sharp and file-type weigh on every start otherwise.
+const processing = () => import('@gochat/media-processing');
 import {
   PUBLIC_KINDS,
   VARIANT_SIZES,
@@ -49,6 +42,7 @@ export async function verifyAndProcess(deps: VerifyDeps, row: UploadRow): Promis
   if (!stored) throw validation('file: nothing was uploaded yet; PUT the bytes first', 'file');
   if (stored.size !== row.size)
     throw validation(`size: ${stored.size} bytes arrived but ${row.size} were declared`, 'size');
+  const { sniff } = await processing();
   const copy = await deps.blob.localCopy(originalKey(row.id));
   try {
     const sniffed = await sniff(copy.path, { contentType: row.declaredType, filename: row.filename });
@@ -76,6 +70,7 @@ export async function verifyAndProcess(deps: VerifyDeps, row: UploadRow): Promis
 }
 
 async function images(deps: VerifyDeps, row: UploadRow, kind: UploadKind, file: string, contentType: string) {
+  const { probeImage, processImage } = await processing();
   const info = await probeImage(file, { maxPixels: deps.maxPixels });
   const image = await processImage(file, {
     maxPixels: deps.maxPixels,
@@ -108,6 +103,7 @@ async function writeCleaned(
   file: string,
   contentType: string,
 ): Promise<boolean> {
+  const { stripImageMetadata } = await processing();
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'gochat-clean-'));
   try {
     const out = path.join(dir, 'cleaned');
@@ -120,6 +116,7 @@ async function writeCleaned(
 }
 
 async function audioVideo(deps: VerifyDeps, row: UploadRow, file: string) {
+  const { ffmpegAvailable, posterFrame, probeAv, processImage } = await processing();
   if (!(await ffmpegAvailable())) {
     if (!warnedNoFfmpeg) {
       warnedNoFfmpeg = true;

@@ -1,7 +1,8 @@
 import { permissionsIn, permissionsInGuild, guildAccess } from '@gochat/channel-access';
 import { forbidden, notFound, validation } from '@gochat/errors';
 import { isSnowflake } from '@gochat/ids';
-import { checkFilename } from '@gochat/media-processing';
+// Not the package's index: that loads sharp, which only processing needs (the monolith starts lighter).
+import { checkFilename } from '@gochat/media-processing/filename';
 import { PERMISSIONS, has, requirePermissions, type PermissionName } from '@gochat/permissions';
 import {
   PUBLIC_KINDS,
@@ -125,6 +126,9 @@ async function completeUpload(ctx: MediaContext, uploadId: string): Promise<Uplo
     throw validation(`id: this upload was refused: ${row.error ?? 'unknown'}`, 'id');
   if (row.expiresAt.getTime() < Date.now())
     throw validation('id: this upload expired; create a new one', 'id');
+  // Before the bytes arrived the upload stays pending: completing again after the PUT works.
+  if (!(await ctx.blob.head(originalKey(row.id))))
+    throw validation('file: nothing was uploaded yet; PUT the bytes first', 'file');
   const started = await startProcessing(
     ctx.db,
     row.id,
