@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountsRows } from './authorization/accounts.rows.ts';
 import { buildMainGuild, createPeople } from './authorization/fixtures.ts';
 import { guildsRows } from './authorization/guilds.rows.ts';
+import { mediaRows } from './authorization/media.rows.ts';
 import { messagesRows } from './authorization/messages.rows.ts';
 import { realtimeRows } from './authorization/realtime.rows.ts';
 import type { Expectation, Row, Rows } from './authorization/rows.ts';
@@ -31,7 +32,7 @@ function matrixOf(...domains: Rows[]): Record<string, Row<unknown>> {
 }
 
 /** One row per operation of the API schema (`Type.field`), plus variants (`Type.field — variant`). */
-const MATRIX = matrixOf(accountsRows, guildsRows, messagesRows, realtimeRows);
+const MATRIX = matrixOf(accountsRows, guildsRows, messagesRows, realtimeRows, mediaRows);
 
 /** "OK: member, owner; FORBIDDEN: outsider; UNAUTHENTICATED: anonymous" */
 function describeExpectation(expectation: Expectation): string {
@@ -47,7 +48,7 @@ messages:
 `;
 
 /** Users for targets and peers, handed out once each by World.take(). */
-const SPARE_USERS = 64;
+const SPARE_USERS = 72;
 
 describe('authorization matrix, through the router (embedded)', () => {
   let gochat: GochatProcess;
