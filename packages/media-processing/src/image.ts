@@ -4,6 +4,9 @@ import { validation } from '@gochat/errors';
 import { encode } from 'blurhash';
 import sharp, { type Metadata, type Sharp, type SharpOptions } from 'sharp';
 
+// Every upload is decoded once: libvips' operation cache (50 MB by default) would only keep memory.
+sharp.cache(false);
+
 import { copyPngWithoutMetadata, pngAnimationFrames } from './png.ts';
 
 export interface ImageInfo {
