@@ -28,6 +28,7 @@ export interface ConcurrencyRun {
   floor: Timed<number>;
 }
 
+/** The 25 MiB phase as the client saw it. */
 export interface RssPhase {
   uploads: number;
   bytes: number;
@@ -35,23 +36,51 @@ export interface RssPhase {
   pollMs: number;
   seconds: number;
   steps: FlowSample[];
+  /** VmRSS readings per process (every process is read in the same tick). */
+  samples: number;
+  inline: number;
+}
+
+/** One process's memory around the 25 MiB phase, in kB of /proc/<pid>/status. */
+export interface PhaseMemory {
   beforeKb: number;
   peakKb: number;
-  samples: number;
   hwmBeforeKb: number;
   hwmAfterKb: number;
-  inline: number;
+}
+
+/** A process measured against the memory goal. */
+export interface MeasuredProcess extends PhaseMemory {
+  /** What it runs: the monolith, subgraph:media, router. */
+  process: string;
+  /** VmRSS once every process listened and a user signed up, before any upload. */
+  rssAtStartKb: number;
+  /** VmHWM after the throughput runs, before the RSS phase. */
+  hwmAfterThroughputKb: number;
+}
+
+/** Every process of a mode: VmRSS after start and sign-up, VmHWM just before SIGTERM. */
+export interface ProcessFootprint {
+  process: string;
+  rssAtStartKb: number;
+  hwmEndKb: number;
+}
+
+export interface ProcessExit {
+  process: string;
+  code: number | string;
 }
 
 export interface ModeResult {
   name: string;
+  /** What the mode's memory rows measure, printed under the table. */
+  memoryNote: string;
   runs: ConcurrencyRun[];
-  /** VmRSS once started and a user signed up, before any upload. */
-  rssAtStartKb: number;
-  /** VmHWM after the throughput runs, before the RSS phase. */
-  hwmAfterThroughputKb: number;
   rss: RssPhase;
-  exitCode: number | string;
+  measured: MeasuredProcess[];
+  all: ProcessFootprint[];
+  /** Each GoChat process's exit on SIGTERM, in the order the processes listened. */
+  exits: ProcessExit[];
 }
 
 export interface ReportInfo {
@@ -65,7 +94,7 @@ export interface ReportInfo {
   goals: { floorRatio: number; peakRssMb: number };
 }
 
-const mb = (kb: number) => (kb / 1024).toFixed(0);
+export const mb = (kb: number) => (kb / 1024).toFixed(0);
 const rate = (count: number, seconds: number) => count / seconds;
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
@@ -102,7 +131,7 @@ export function printMediaReport(modes: ModeResult[], info: ReportInfo) {
   out();
   out(
     `Machine: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
-      `Node ${process.version}; GoChat run as \`node ${[...info.nodeArgs, 'bin/gochat.js start'].join(' ')}\`, ` +
+      `Node ${process.version}; GoChat run as \`node ${[...info.nodeArgs, 'bin/gochat.js start [role]'].join(' ')}\`, ` +
       `media.processingConcurrency ${info.processingConcurrency}. Load average ${load(info.loadBefore)} before, ` +
       `${load(info.loadAfter)} after; ${info.minutes.toFixed(1)} min.`,
   );
@@ -188,7 +217,7 @@ export function printMediaReport(modes: ModeResult[], info: ReportInfo) {
   );
   out();
   out(
-    `## Peak RSS of the GoChat process: ${big?.uploads ?? 0} uploads of ${((big?.bytes ?? 0) / 2 ** 20).toFixed(0)} MiB at once ` +
+    `## Peak RSS per process: ${big?.uploads ?? 0} uploads of ${((big?.bytes ?? 0) / 2 ** 20).toFixed(0)} MiB at once ` +
       '(random bytes as application/octet-stream; create, PUT, complete, then polled until READY)',
   );
   out();
@@ -196,7 +225,8 @@ export function printMediaReport(modes: ModeResult[], info: ReportInfo) {
     ...table(
       [
         'store',
-        'RSS after start, before any upload (MB)',
+        'process',
+        'RSS after start and sign-up, before any upload (MB)',
         'VmHWM after the throughput runs (MB)',
         'RSS before the phase (MB)',
         'peak RSS, VmRSS every 50 ms (MB)',
@@ -205,27 +235,45 @@ export function printMediaReport(modes: ModeResult[], info: ReportInfo) {
         'completed inline',
         `goal < ${info.goals.peakRssMb} MB`,
       ],
-      modes.map((mode) => {
-        const r = mode.rss;
-        return [
+      modes.flatMap((mode) =>
+        mode.measured.map((p) => [
           mode.name,
-          mb(mode.rssAtStartKb),
-          mb(mode.hwmAfterThroughputKb),
-          mb(r.beforeKb),
-          `${mb(r.peakKb)} (${r.samples} samples)`,
-          `${mb(r.hwmBeforeKb)} → ${mb(r.hwmAfterKb)}`,
-          f1(r.seconds),
-          `${r.inline}/${r.uploads}`,
-          r.peakKb / 1024 < info.goals.peakRssMb ? 'met' : 'NOT met',
-        ];
-      }),
+          p.process,
+          mb(p.rssAtStartKb),
+          mb(p.hwmAfterThroughputKb),
+          mb(p.beforeKb),
+          `${mb(p.peakKb)} (${mode.rss.samples} samples)`,
+          `${mb(p.hwmBeforeKb)} → ${mb(p.hwmAfterKb)}`,
+          f1(mode.rss.seconds),
+          `${mode.rss.inline}/${mode.rss.uploads}`,
+          p.peakKb / 1024 < info.goals.peakRssMb ? 'met' : 'NOT met',
+        ]),
+      ),
     ),
   );
   out();
-  out('MB here is 1,024 kB of /proc/<pid>/status, as in bench:start.');
+  for (const mode of modes) out(`- ${mode.memoryNote}`);
   out();
   out(
-    `GoChat exit on SIGTERM: ${modes.map((m) => `${m.name} ${m.exitCode}${m.exitCode === 0 ? ' (ok)' : ' (NOT 0)'}`).join(', ')}.`,
+    'Every GoChat process, VmRSS after start and sign-up → VmHWM at the end (MB): ' +
+      modes
+        .map(
+          (mode) =>
+            `${mode.name}: ${mode.all.map((p) => `${p.process} ${mb(p.rssAtStartKb)} → ${mb(p.hwmEndKb)}`).join(', ')}`,
+        )
+        .join('; ') +
+      '. MB here is 1,024 kB of /proc/<pid>/status, as in bench:start.',
+  );
+  out();
+  out(
+    'Exit on SIGTERM: ' +
+      modes
+        .map(
+          (mode) =>
+            `${mode.name}: ${mode.exits.map((e) => `${e.process} ${e.code}${e.code === 0 ? '' : ' (NOT 0)'}`).join(', ')}`,
+        )
+        .join('; ') +
+      (modes.every((m) => m.exits.every((e) => e.code === 0)) ? ' (all 0, ok).' : '.'),
   );
   console.log(lines.join('\n'));
 }

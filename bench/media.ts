@@ -1,9 +1,12 @@
 /**
  * bench:media: the upload path of the media API, as a client drives it: createUpload, PUT the bytes to
  * the returned URL with its headers, completeUpload, and (when completion answers PROCESSING) polling
- * `upload(id)` until READY. 200 uploads of one 4-megapixel JPEG at 4 and 16 in parallel, against
- * GoChat embedded (`gochat start`, files under DATA_DIR) and against the same process storing in
- * s3rver (started in a child process of its own, bench/media-s3rver.ts).
+ * `upload(id)` until READY. 200 uploads of one 4-megapixel JPEG at 4 and 16 in parallel, in two modes:
+ * - embedded (disk): one `gochat start` process, every role and PGlite in it, files under DATA_DIR;
+ * - real servers + s3rver: PostgreSQL (a throwaway database), NATS and Redis (a private stream and key
+ *   prefix), s3rver (a child process of its own, bench/media-s3rver.ts), and one process per role
+ *   (bench/media-servers.ts): accounts, guilds, messages, media, the router, the media janitor.
+ * The client talks to the router in both.
  *
  * Baselines from the same run, next to each measurement:
  * - bare PUT: the same bytes PUT to the same store at the same concurrency. Embedded: presigned PUTs
@@ -14,8 +17,9 @@
  *   file, through a pool as large as the server's media.processingConcurrency, fed at the same
  *   concurrency.
  *
- * Then the memory goal: 16 uploads of 25 MiB created, PUT and completed at once, GoChat's VmRSS
- * sampled every 50 ms (and VmHWM read before and after).
+ * Then the memory goal: 16 uploads of 25 MiB created, PUT and completed at once, with VmRSS sampled
+ * every 50 ms (and VmHWM read before and after) of the embedded process, or of the media role's and
+ * the router's processes separately.
  *
  * Run: npm run bench:media [-- --uploads 200 --concurrency 4,16] (--quick: 20 uploads).
  * Progress on stderr, the report on stdout.
@@ -28,12 +32,18 @@ import { parseArgs } from 'node:util';
 
 import { processImage } from '@gochat/media-processing';
 import {
+  CreateChannelDocument,
+  CreateGuildDocument,
   MediaCompleteUploadDocument,
   MediaCreateUploadDocument,
   MediaUploadDocument,
+  createVerifiedUser,
   freePort,
+  gqlOk,
+  logMailbox,
   startGochat,
   type GochatProcess,
+  type Mailbox,
   type MediaCompleteUploadMutation,
   type MediaCompleteUploadMutationVariables,
   type MediaCreateUploadMutation,
@@ -47,16 +57,22 @@ import pLimit from 'p-limit';
 
 import { jpeg } from '../e2e/media/fixtures.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_WRITES, tempConfig } from '../e2e/support.ts';
-import { createCommunity, operation, signIn, type Account } from './gochat-client.ts';
+import { operation, signIn, type Account } from './gochat-client.ts';
 import {
+  mb,
   printMediaReport,
   type ConcurrencyRun,
   type FlowSample,
+  type MeasuredProcess,
   type ModeResult,
+  type PhaseMemory,
+  type ProcessExit,
+  type ProcessFootprint,
   type RssPhase,
   type Timed,
 } from './media-report.ts';
 import { startS3rver, type S3rverProcess } from './media-s3rver.ts';
+import { realServerUrls, realServersScope, startRoles, type RealServerUrls } from './media-servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -229,11 +245,30 @@ function uploader(url: string, jwt: string, channelId: string) {
 
 type Uploader = ReturnType<typeof uploader>;
 
+/** A running GoChat process and what the report calls it. */
+interface Labelled {
+  label: string;
+  proc: GochatProcess;
+}
+
+/** What a mode started: the router's URL, where the mails are logged, the processes to measure. */
+interface Deployment {
+  url: string;
+  /** The accounts role's log, where the verification mails are (MAIL_PROVIDER log, the default). */
+  mailbox: Mailbox;
+  /** The processes whose memory is reported against the goal. */
+  measured: Labelled[];
+}
+
 interface Mode {
   name: string;
-  env: Record<string, string>;
+  /** A line for the report under the memory table. */
+  memoryNote: string;
+  /** Starts GoChat on `env` (secrets, DATA_DIR, GOCHAT_CONFIG); every process goes to `started` at once. */
+  start(env: Record<string, string>, started: Labelled[]): Promise<Deployment>;
   /** Presigned PUT targets on the mode's store, made untimed before the bare PUTs. */
   bareTargets(client: Uploader, count: number, concurrency: number, file: File): Promise<PutTarget[]>;
+  /** Stops what the mode owns besides GoChat (s3rver, the database, the NATS stream and Redis keys). */
   stop(): Promise<void>;
 }
 
@@ -264,21 +299,20 @@ async function processingFloor(ctx: Context, count: number, concurrency: number)
   }
 }
 
-/** Starts GoChat for the mode, with a guild, a channel and its owner signed up through it. */
-async function startFor(mode: Mode, dataDir: string, configFile: string) {
-  const gochat = await startGochat({
-    env: {
-      ...SECRETS,
-      DATA_DIR: dataDir,
-      PORT: String(await freePort()),
-      GOCHAT_CONFIG: configFile,
-      ...mode.env,
-    },
-    nodeArgs: NODE_ARGS,
-    timeoutMs: 120_000,
-  });
-  const community = await createCommunity(gochat, 0);
-  return { gochat, owner: community.owner, channelId: community.channelId };
+/** The owner of a new guild with one text channel, signed up and verified through the router. */
+async function ownerAndChannel(
+  url: string,
+  mailbox: Mailbox,
+): Promise<{ owner: Account; channelId: string }> {
+  const user = await createVerifiedUser(url, mailbox, { displayName: 'Bench user 0' });
+  const { createGuild } = await gqlOk(url, CreateGuildDocument, { name: 'Bench guild' }, user.jwt);
+  const { createChannel } = await gqlOk(
+    url,
+    CreateChannelDocument,
+    { guildId: createGuild.id, name: 'media' },
+    user.jwt,
+  );
+  return { owner: { id: user.id, email: user.email, password: user.password }, channelId: createChannel.id };
 }
 
 async function stopGochat(gochat: GochatProcess): Promise<number | string> {
@@ -295,6 +329,16 @@ async function stopGochat(gochat: GochatProcess): Promise<number | string> {
   return code;
 }
 
+/** SIGTERM to each process, last listening first (the janitor, then the router, then the subgraphs). */
+async function stopAll(started: Labelled[]): Promise<ProcessExit[]> {
+  const exits: ProcessExit[] = [];
+  while (started.length) {
+    const { label, proc } = started.pop()!;
+    exits.unshift({ process: label, code: await stopGochat(proc) });
+  }
+  return exits;
+}
+
 async function measureMode(ctx: Context, mode: Mode): Promise<ModeResult> {
   const { dir, file } = tempConfig(
     RELAXED_LIMITS,
@@ -302,15 +346,17 @@ async function measureMode(ctx: Context, mode: Mode): Promise<ModeResult> {
     `accounts:\n  jwtTtl: 1h\nmedia:\n  processingConcurrency: ${PROCESSING_CONCURRENCY}\n` +
       `  limits:\n    attachmentBytes: ${BIG_BYTES}\n`,
   );
-  let gochat: GochatProcess | undefined;
+  const started: Labelled[] = [];
   try {
     log(`${mode.name}: starting GoChat`);
-    const started = await startFor(mode, dir, file);
-    gochat = started.gochat;
-    const owner: Account = started.owner;
-    const pid = gochat.child.pid!;
-    const rssAtStartKb = statusKb(pid, 'VmRSS');
-    const fresh = async () => uploader(gochat!.url, await signIn(gochat!.url, owner), started.channelId);
+    const gochat = await mode.start({ ...SECRETS, DATA_DIR: dir, GOCHAT_CONFIG: file }, started);
+    const { owner, channelId } = await ownerAndChannel(gochat.url, gochat.mailbox);
+    const atStartKb = new Map(started.map(({ proc }) => [proc, statusKb(proc.child.pid!, 'VmRSS')]));
+    log(
+      `${mode.name}: started, VmRSS ` +
+        started.map(({ label, proc }) => `${label} ${mb(atStartKb.get(proc)!)} MB`).join(', '),
+    );
+    const fresh = async () => uploader(gochat.url, await signIn(gochat.url, owner), channelId);
 
     const warm = await fresh();
     const first = await warm.flow(ctx.image);
@@ -325,7 +371,7 @@ async function measureMode(ctx: Context, mode: Mode): Promise<ModeResult> {
       log(`${mode.name}, ${concurrency} in parallel: bare PUT`);
       const targets = await mode.bareTargets(client, UPLOADS, concurrency, ctx.image);
       const barePut = await inParallel(UPLOADS, concurrency, (i) =>
-        timedMs(() => putBytes(gochat!.url, targets[i]!, ctx.image.bytes)),
+        timedMs(() => putBytes(gochat.url, targets[i]!, ctx.image.bytes)),
       );
       log(`${mode.name}, ${concurrency} in parallel: processing floor`);
       const floor = await processingFloor(ctx, UPLOADS, concurrency);
@@ -338,7 +384,7 @@ async function measureMode(ctx: Context, mode: Mode): Promise<ModeResult> {
       runs.push({ concurrency, uploads: UPLOADS, flow, barePut, floor });
     }
 
-    const hwmAfterThroughputKb = statusKb(pid, 'VmHWM');
+    const hwmAfterThroughputKb = gochat.measured.map(({ proc }) => statusKb(proc.child.pid!, 'VmHWM'));
     log(`${mode.name}: ${BIG_UPLOADS} uploads of ${BIG_BYTES / 2 ** 20} MiB at once`);
     const big: File = {
       bytes: new Uint8Array(randomBytes(BIG_BYTES)),
@@ -346,72 +392,145 @@ async function measureMode(ctx: Context, mode: Mode): Promise<ModeResult> {
       filename: 'random.bin',
     };
     const client = await fresh();
-    const rss = await peakRss(pid, () =>
-      inParallel(BIG_UPLOADS, BIG_UPLOADS, () => client.flow(big, BIG_POLL_MS)),
+    const { phase, memory } = await peakRss(
+      gochat.measured.map(({ proc }) => proc.child.pid!),
+      () => inParallel(BIG_UPLOADS, BIG_UPLOADS, () => client.flow(big, BIG_POLL_MS)),
     );
-    log(`${mode.name}: peak RSS ${(rss.peakKb / 1024).toFixed(0)} MB`);
+    const measured: MeasuredProcess[] = gochat.measured.map(({ label, proc }, i) => ({
+      process: label,
+      rssAtStartKb: atStartKb.get(proc)!,
+      hwmAfterThroughputKb: hwmAfterThroughputKb[i]!,
+      ...memory[i]!,
+    }));
+    log(`${mode.name}: peak RSS ` + measured.map((m) => `${m.process} ${mb(m.peakKb)} MB`).join(', '));
+    const all: ProcessFootprint[] = started.map(({ label, proc }) => ({
+      process: label,
+      rssAtStartKb: atStartKb.get(proc)!,
+      hwmEndKb: statusKb(proc.child.pid!, 'VmHWM'),
+    }));
 
-    const exitCode = await stopGochat(gochat);
-    gochat = undefined;
-    log(`${mode.name}: GoChat exited with ${exitCode}`);
-    return { name: mode.name, runs, rssAtStartKb, hwmAfterThroughputKb, rss, exitCode };
+    const exits = await stopAll(started);
+    log(`${mode.name}: exit codes ${exits.map((e) => `${e.process} ${e.code}`).join(', ')}`);
+    return { name: mode.name, memoryNote: mode.memoryNote, runs, rss: phase, measured, all, exits };
   } finally {
-    if (gochat) await stopGochat(gochat);
+    await stopAll(started);
     await mode.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Runs the load while sampling the process's VmRSS every RSS_SAMPLE_MS; VmHWM before and after. */
-async function peakRss(pid: number, load: () => Promise<Timed<FlowSample>>): Promise<RssPhase> {
-  const hwmBeforeKb = statusKb(pid, 'VmHWM');
-  const beforeKb = statusKb(pid, 'VmRSS');
-  let peakKb = beforeKb;
+/**
+ * Runs the load while sampling each process's VmRSS every RSS_SAMPLE_MS (all in the same tick), and
+ * reads their VmHWM before and after.
+ */
+async function peakRss(
+  pids: number[],
+  load: () => Promise<Timed<FlowSample>>,
+): Promise<{ phase: RssPhase; memory: PhaseMemory[] }> {
+  const memory = pids.map((pid) => {
+    const beforeKb = statusKb(pid, 'VmRSS');
+    return { pid, hwmBeforeKb: statusKb(pid, 'VmHWM'), beforeKb, peakKb: beforeKb };
+  });
+  const sample = () => {
+    for (const m of memory) m.peakKb = Math.max(m.peakKb, statusKb(m.pid, 'VmRSS'));
+  };
   let samples = 1;
   const timer = setInterval(() => {
-    peakKb = Math.max(peakKb, statusKb(pid, 'VmRSS'));
+    sample();
     samples++;
   }, RSS_SAMPLE_MS);
   try {
     const result = await load();
-    peakKb = Math.max(peakKb, statusKb(pid, 'VmRSS'));
+    sample();
     return {
-      uploads: result.samples.length,
-      bytes: BIG_BYTES,
-      pollMs: BIG_POLL_MS,
-      seconds: result.seconds,
-      steps: result.samples,
-      beforeKb,
-      peakKb,
-      samples: samples + 1,
-      hwmBeforeKb,
-      hwmAfterKb: statusKb(pid, 'VmHWM'),
-      inline: result.samples.filter((s) => s.inline).length,
+      phase: {
+        uploads: result.samples.length,
+        bytes: BIG_BYTES,
+        pollMs: BIG_POLL_MS,
+        seconds: result.seconds,
+        steps: result.samples,
+        samples: samples + 1,
+        inline: result.samples.filter((s) => s.inline).length,
+      },
+      memory: memory.map(({ hwmBeforeKb, beforeKb, peakKb, pid }) => ({
+        beforeKb,
+        peakKb,
+        hwmBeforeKb,
+        hwmAfterKb: statusKb(pid, 'VmHWM'),
+      })),
     };
   } finally {
     clearInterval(timer);
   }
 }
 
-/** Embedded: files under DATA_DIR/blobs; the bare PUTs go to uploads created through GoChat. */
+/** Embedded: the monolith on PGlite, files under DATA_DIR/blobs; the bare PUTs go to uploads created through GoChat. */
 function embedded(): Mode {
   return {
     name: 'embedded (disk)',
-    env: {},
+    memoryNote:
+      'embedded (disk) is the whole monolith: every role and PGlite (a WASM PostgreSQL, about 190 MB ' +
+      'on its own in bench:start) in one process, so its baseline includes PGlite and its row does not ' +
+      'isolate the upload path.',
+    async start(env, started) {
+      const proc = await startGochat({
+        env: { ...env, PORT: String(await freePort()) },
+        nodeArgs: NODE_ARGS,
+        timeoutMs: 120_000,
+      });
+      const monolith = { label: 'gochat start (all roles, PGlite)', proc };
+      started.push(monolith);
+      return { url: proc.url, mailbox: logMailbox(proc), measured: [monolith] };
+    },
     bareTargets: async (client, count, concurrency, file) =>
       (await inParallel(count, concurrency, async () => (await client.createOnly(file)).target)).samples,
     stop: () => Promise.resolve(),
   };
 }
 
-/** s3rver: GoChat stores in its bucket; the bare PUTs go to URLs presigned by the blob store's client. */
-async function s3rver(): Promise<Mode> {
-  log('starting s3rver');
-  const s3: S3rverProcess = await startS3rver();
+/**
+ * Real servers + s3rver: a throwaway database, a private NATS stream and Redis prefix, s3rver, one
+ * process per role; the bare PUTs go to URLs presigned by the blob store's client.
+ */
+async function realServers(urls: RealServerUrls): Promise<Mode> {
+  log('real servers + s3rver: creating the database, starting s3rver');
+  const scope = await realServersScope(urls);
+  let s3: S3rverProcess;
+  try {
+    s3 = await startS3rver();
+  } catch (error) {
+    await scope.remove();
+    throw error;
+  }
   let run = 0;
   return {
-    name: 's3rver',
-    env: s3.env,
+    name: 'real servers + s3rver',
+    memoryNote:
+      'real servers + s3rver measures the process of the media role (subgraph:media: createUpload, ' +
+      'completeUpload, the processing) and the router (the client’s GraphQL; the bytes go straight to ' +
+      's3rver) separately; PostgreSQL, NATS, Redis and s3rver are processes of their own.',
+    async start(env, started) {
+      const port = await freePort();
+      const processes: GochatProcess[] = [];
+      try {
+        const roles = await startRoles(
+          { ...env, ...scope.env, ...s3.env, PUBLIC_URL: `http://127.0.0.1:${port}` },
+          port,
+          NODE_ARGS,
+          processes,
+        );
+        return {
+          url: roles.router.url,
+          mailbox: logMailbox(roles.accounts),
+          measured: [
+            { label: 'subgraph:media', proc: roles.media },
+            { label: 'router', proc: roles.router },
+          ],
+        };
+      } finally {
+        for (const proc of processes) started.push({ label: proc.role, proc });
+      }
+    },
     async bareTargets(_client, count, _concurrency, file) {
       run++;
       return Promise.all(
@@ -427,6 +546,7 @@ async function s3rver(): Promise<Mode> {
     async stop() {
       const code = await s3.stop();
       if (code !== 0) log(`s3rver exited with ${code}`);
+      await scope.remove();
     },
   };
 }
@@ -434,6 +554,8 @@ async function s3rver(): Promise<Mode> {
 async function main() {
   const loadBefore = os.loadavg();
   const started = Date.now();
+  // Before anything runs: a missing server should not cost the embedded mode's minutes first.
+  const servers = await realServerUrls();
   log(`making a ${JPEG_SIZE.width}×${JPEG_SIZE.height} JPEG`);
   const bytes = new Uint8Array(await jpeg(JPEG_SIZE.width, JPEG_SIZE.height));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-bench-media-'));
@@ -443,7 +565,7 @@ async function main() {
     // The floor once untimed: sharp's first calls load libvips' decoders.
     await processingFloor(ctx, 2, 2);
     results.push(await measureMode(ctx, embedded()));
-    results.push(await measureMode(ctx, await s3rver()));
+    results.push(await measureMode(ctx, await realServers(servers)));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -457,7 +579,7 @@ async function main() {
     minutes: (Date.now() - started) / 60_000,
     goals: GOALS,
   });
-  if (results.some((r) => r.exitCode !== 0)) process.exitCode = 1;
+  if (results.some((r) => r.exits.some((e) => e.code !== 0))) process.exitCode = 1;
 }
 
 await main();
