@@ -313,7 +313,7 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message features (embed
       .evaluateAll((nodes) => nodes.slice(-2).map((node) => node.textContent));
     expect(lastTwo[0]).toMatch(/^history (39[3-9]|400)$/);
     expect(lastTwo[1]).toBe('written while Alice was away');
-  });
+  }, 240_000); // long: thousands of messages paged both ways; near 120 s beside other suites
 
   it('a session ended elsewhere (a password reset) sends the open page to sign-in', async () => {
     const carol = await createVerifiedUser(gochat.url, mailbox, { displayName: 'Carol' });

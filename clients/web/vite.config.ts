@@ -10,6 +10,8 @@ export default defineConfig({
     proxy: {
       '/graphql': { target: 'http://127.0.0.1:4000', ws: true },
       '/api': 'http://127.0.0.1:4000',
+      // Embedded uploads and downloads (signed URLs the API returns are relative to the router).
+      '/media': 'http://127.0.0.1:4000',
     },
   },
 });

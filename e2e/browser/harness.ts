@@ -200,3 +200,16 @@ export async function saveScreenshot(target: Page | Locator, name: string, forDo
   }
   return file;
 }
+
+/** Files for a file input or chooser: a name, a MIME type and the bytes. */
+export type FilesToChoose = Parameters<Page['setInputFiles']>[1];
+
+/** Clicks a button that opens the browser's file chooser (a hidden input), and picks the files. */
+export async function chooseFiles(page: Page, button: Locator, files: FilesToChoose): Promise<void> {
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), button.click()]);
+  await chooser.setFiles(files);
+}
+
+/** An <img>'s natural width: 0 until its bytes have loaded and decoded (or when they never will). */
+export const naturalWidth = (image: Locator): Promise<number> =>
+  image.evaluate((element) => (element as unknown as { naturalWidth?: number }).naturalWidth ?? 0);

@@ -12,6 +12,7 @@ export { compareIds, createCache } from './cache.ts';
 export type { PendingMessage } from './message-writer.ts';
 export { memoryStorage, type SessionEndReason, type SessionStorage, type StoredSession } from './session.ts';
 export type { ConnectionStatus, PresenceStatus } from './stores.ts';
+export { UploadError, uploadFile, type UploadFileOptions, type UploadRequest } from './upload.ts';
 export {
   GoChatProvider,
   useConnectionStatus,

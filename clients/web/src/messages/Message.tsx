@@ -7,13 +7,17 @@ import {
   usePinMessageMutation,
   useRemoveReactionMutation,
   useUnpinMessageMutation,
+  MessagesByIdsDocument,
   type MessageFieldsFragment,
   type PendingMessage,
 } from '@gochat/react';
-import { memo, useId, useState, type KeyboardEvent } from 'react';
+import { memo, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 
 import { describeError, ErrorText } from '../errors.tsx';
+import { Avatar } from '../media/Avatar.tsx';
+import { useViewer } from '../shell/viewer.ts';
+import { Attachments } from './Attachments.tsx';
 import { EditHistory } from './EditHistory.tsx';
 import { MessageContent } from './MessageContent.tsx';
 
@@ -43,6 +47,9 @@ export const Message = memo(function Message({
   const gochat = useGoChat();
   const authorId = useId();
   const own = message.author.id === gochat.viewerId;
+  // The viewer's own picture; others show their initials (their avatarUrl is not read per message).
+  const viewerAvatar = useViewer()?.avatarUrl;
+  const urlsReadAt = useRef(0);
   const [editing, setEditing] = useState(false);
   const [showHistory, setShowHistory] = useState(false);
   const [picking, setPicking] = useState(false);
@@ -95,6 +102,19 @@ export const Message = memo(function Message({
       .catch(() => {});
   }
 
+  /** An attachment failed to load: its signed URL may have expired; read the message again (once a minute at most). */
+  function refreshAttachmentUrls() {
+    if (Date.now() - urlsReadAt.current < 60_000) return;
+    urlsReadAt.current = Date.now();
+    void gochat.apollo
+      .query({
+        query: MessagesByIdsDocument,
+        variables: { channelId: message.channelId, ids: [message.id] },
+        fetchPolicy: 'network-only',
+      })
+      .catch(() => {});
+  }
+
   const time = new Date(message.createdAt);
   const thread = message.startedThread;
   return (
@@ -108,6 +128,12 @@ export const Message = memo(function Message({
         </p>
       )}
       <header>
+        <Avatar
+          name={message.author.displayName}
+          url={own ? viewerAvatar : null}
+          size={24}
+          className="author-avatar"
+        />{' '}
         <span id={authorId} className="author">
           {message.author.displayName}
         </span>{' '}
@@ -118,7 +144,7 @@ export const Message = memo(function Message({
       </header>
       {editing ? (
         <textarea aria-label="Edit message" defaultValue={message.content} autoFocus onKeyDown={saveEdit} />
-      ) : (
+      ) : message.content === '' && message.attachments.length > 0 && !message.editedAt ? null : (
         <p className="content">
           {message.kind === 'GUILD_MEMBER_JOIN' ? (
             <em>joined the guild.</em>
@@ -137,6 +163,7 @@ export const Message = memo(function Message({
           )}
         </p>
       )}
+      <Attachments attachments={message.attachments} onExpired={refreshAttachmentUrls} />
       {showHistory && <EditHistory channelId={channelId} messageId={message.id} />}
       {thread && guildId && (
         <p className="thread-link">
