@@ -42,8 +42,7 @@ export const PROCESSING_LEASE_MS = 10 * 60_000;
 export function createProcessor(deps: ProcessorDeps) {
   const limit = pLimit(deps.settings.processingConcurrency);
   const background = new Set<Promise<void>>();
-  // Only decoding and encoding take a slot: copies to and from the store overlap with them.
-  const verify = { blob: deps.blob, log: deps.log, maxPixels: deps.settings.maxPixels, cpu: limit };
+  const verify = { blob: deps.blob, log: deps.log, maxPixels: deps.settings.maxPixels };
   const keepFor = () => new Date(Date.now() + deps.settings.uploadTtlSeconds * 1_000);
 
   /** Deletes a refused file's objects and records why; the row goes with the expiry sweep. */
@@ -89,7 +88,7 @@ export function createProcessor(deps: ProcessorDeps) {
   }
 
   function schedule(row: UploadRow): void {
-    const run = inBackground(row).catch((error: unknown) =>
+    const run = limit(() => inBackground(row)).catch((error: unknown) =>
       deps.log.error({ err: error, uploadId: row.id }, 'media: background processing crashed'),
     );
     background.add(run);
@@ -99,7 +98,7 @@ export function createProcessor(deps: ProcessorDeps) {
   return {
     /** Processes an upload this caller moved to processing: READY now, or PROCESSING with a follow-up. */
     async complete(row: UploadRow): Promise<UploadRow> {
-      if (row.size <= deps.settings.inlineProcessingMaxBytes) return inline(row);
+      if (row.size <= deps.settings.inlineProcessingMaxBytes) return limit(() => inline(row));
       schedule(row);
       return row;
     },

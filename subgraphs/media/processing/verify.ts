@@ -23,8 +23,6 @@ export interface VerifyDeps {
   blob: BlobStore;
   log: Logger;
   maxPixels: number;
-  /** Runs CPU-bound work (decoding, encoding, ffmpeg) with bounded concurrency. */
-  cpu<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Formats sharp decodes that public kinds (avatars, icons, banners, emoji) may be. */
@@ -74,13 +72,11 @@ export async function verifyAndProcess(deps: VerifyDeps, row: UploadRow): Promis
 async function images(deps: VerifyDeps, row: UploadRow, kind: UploadKind, file: string, contentType: string) {
   const { probeImage, processImage } = await processing();
   const info = await probeImage(file, { maxPixels: deps.maxPixels });
-  const image = await deps.cpu(() =>
-    processImage(file, {
-      maxPixels: deps.maxPixels,
-      previewSizes: VARIANT_SIZES[kind],
-      animated: info.animated,
-    }),
-  );
+  const image = await processImage(file, {
+    maxPixels: deps.maxPixels,
+    previewSizes: VARIANT_SIZES[kind],
+    animated: info.animated,
+  });
   const isPublic = PUBLIC_KINDS.has(kind);
   await Promise.all(
     image.previews.map((p) =>
@@ -111,7 +107,7 @@ async function writeCleaned(
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'gochat-clean-'));
   try {
     const out = path.join(dir, 'cleaned');
-    if (!(await deps.cpu(() => stripImageMetadata(file, out)))) return false;
+    if (!(await stripImageMetadata(file, out))) return false;
     await deps.blob.write(cleanedKey(row.id), fs.createReadStream(out), { contentType });
     return true;
   } finally {
@@ -128,16 +124,17 @@ async function audioVideo(deps: VerifyDeps, row: UploadRow, file: string) {
     }
     return {};
   }
-  const av = await deps.cpu(() => probeAv(file));
+  const av = await probeAv(file);
   if (!av.hasVideo || av.width === null || av.height === null) return { durationSeconds: av.durationSeconds };
   const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'gochat-poster-'));
   try {
     const poster = path.join(dir, 'poster.png');
     const at = av.durationSeconds ? Math.min(1, av.durationSeconds / 2) : 0;
-    await fs.promises.writeFile(poster, await deps.cpu(() => posterFrame(file, { atSeconds: at })));
-    const image = await deps.cpu(() =>
-      processImage(poster, { maxPixels: deps.maxPixels, previewSizes: VARIANT_SIZES.attachment }),
-    );
+    await fs.promises.writeFile(poster, await posterFrame(file, { atSeconds: at }));
+    const image = await processImage(poster, {
+      maxPixels: deps.maxPixels,
+      previewSizes: VARIANT_SIZES.attachment,
+    });
     await Promise.all(
       image.previews.map((p) =>
         deps.blob.write(previewKey(row.id, p.size), p.bytes, { contentType: p.contentType }),
