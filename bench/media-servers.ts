@@ -5,6 +5,7 @@
  * janitor. Unlike e2e/role-processes.ts, every process gets `npm start`'s Node flags, so its memory
  * compares with the embedded process's.
  */
+import { ROLE_NAMES, roleSpec, subgraphOf } from '../cli/registry.ts';
 import {
   createTestDatabase,
   dropTestDatabase,
@@ -54,16 +55,13 @@ export async function realServersScope(urls: RealServerUrls): Promise<RealServer
   };
 }
 
-export interface RoleProcesses {
-  accounts: GochatProcess;
-  media: GochatProcess;
-  router: GochatProcess;
-}
+/** Every started role's process, by role name. */
+export type RoleProcesses = Map<string, GochatProcess>;
 
 /**
- * Starts the subgraphs (in parallel), the router on `routerPort`, then worker:media-janitor, all on
- * `env` (worker ids as e2e/role-processes.ts and e2e/media-servers.e2e.ts give them). Each process is
- * pushed to `processes` as soon as it listens, so the caller stops it even if a later one fails.
+ * Starts the subgraphs of the role registry (in parallel), the router on `routerPort`, then the
+ * workers the `all` group runs, all on `env`. Each process is pushed to `processes` as soon as it
+ * listens, so the caller stops it even if a later one fails.
  */
 export async function startRoles(
   env: Record<string, string>,
@@ -72,29 +70,45 @@ export async function startRoles(
   processes: GochatProcess[],
 ): Promise<RoleProcesses> {
   let worker = 1;
+  const started: RoleProcesses = new Map();
   const start = async (role: string, port: number, extra: Record<string, string> = {}) => {
-    const workerId = role === 'worker:media-janitor' ? 20 : worker++;
     const proc = await startGochat({
       role,
-      env: { ...env, ...extra, PORT: String(port), WORKER_ID: String(workerId) },
+      env: { ...env, ...extra, PORT: String(port), WORKER_ID: String(worker++) },
       nodeArgs,
       timeoutMs: 120_000,
     });
     processes.push(proc);
+    started.set(role, proc);
     return proc;
   };
-  const [accounts, guilds, messages, media] = await Promise.all([
-    start('subgraph:accounts', 0),
-    start('subgraph:guilds', 0),
-    start('subgraph:messages', 0),
-    start('subgraph:media', 0),
-  ]);
-  const router = await start('router', routerPort, {
-    ACCOUNTS_URL: accounts.url,
-    GUILDS_URL: guilds.url,
-    MESSAGES_URL: messages.url,
-    MEDIA_URL: media.url,
-  });
-  await start('worker:media-janitor', 0);
-  return { accounts, media, router };
+  const kinds = (kind: string) => ROLE_NAMES.filter((name) => roleSpec(name).serves.kind === kind);
+  const subgraphs = await Promise.all(kinds('subgraph').map((role) => start(role, 0)));
+  // The router reaches each subgraph at <NAME>_URL.
+  const urls = Object.fromEntries(
+    kinds('subgraph').map((role, i) => [
+      `${subgraphOf(roleSpec(role))!.toUpperCase()}_URL`,
+      subgraphs[i]!.url,
+    ]),
+  );
+  await start(kinds('router')[0]!, routerPort, urls);
+  for (const role of kinds('worker')) await start(role, 0);
+  return started;
+}
+
+/** The role that serves a subgraph, by the subgraph's name (from the registry). */
+export function subgraphRole(subgraph: string): string {
+  const role = ROLE_NAMES.find((name) => subgraphOf(roleSpec(name)) === subgraph);
+  if (!role) throw new Error(`no role serves the ${subgraph} subgraph`);
+  return role;
+}
+
+/** The router's role name (from the registry). */
+export const routerRole = (): string => ROLE_NAMES.find((name) => roleSpec(name).serves.kind === 'router')!;
+
+/** A started role's process; the bench asks only for roles the registry has. */
+export function roleProcess(roles: RoleProcesses, role: string): GochatProcess {
+  const proc = roles.get(role);
+  if (!proc) throw new Error(`no ${role} process was started`);
+  return proc;
 }

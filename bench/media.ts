@@ -72,7 +72,15 @@ import {
   type Timed,
 } from './media-report.ts';
 import { startS3rver, type S3rverProcess } from './media-s3rver.ts';
-import { realServerUrls, realServersScope, startRoles, type RealServerUrls } from './media-servers.ts';
+import {
+  realServerUrls,
+  realServersScope,
+  roleProcess,
+  routerRole,
+  startRoles,
+  subgraphRole,
+  type RealServerUrls,
+} from './media-servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -519,14 +527,16 @@ async function realServers(urls: RealServerUrls): Promise<Mode> {
           NODE_ARGS,
           processes,
         );
-        return {
-          url: roles.router.url,
-          mailbox: logMailbox(roles.accounts),
-          measured: [
-            { label: 'subgraph:media', proc: roles.media },
-            { label: 'router', proc: roles.router },
-          ],
-        };
+        const router = roleProcess(roles, routerRole());
+        // Measured: the process that handles uploads, and the router the client talks to.
+        const media = subgraphRole('media');
+        const measured = [
+          { label: media, proc: roleProcess(roles, media) },
+          { label: router.role, proc: router },
+        ];
+        // The verification links are in the log of the process that mails them.
+        const mailer = roleProcess(roles, subgraphRole('accounts'));
+        return { url: router.url, mailbox: logMailbox(mailer), measured };
       } finally {
         for (const proc of processes) started.push({ label: proc.role, proc });
       }
