@@ -490,7 +490,8 @@ export async function resetsLeaveNoGhosts(url: string, user: TestUser, coMember:
     const fresh = Array.from({ length: limit }, () => wsConnect(url, user.jwt));
     h.sockets.push(...fresh);
     const feeds = fresh.map((ws) => feedOf(ws, ViewerFeedDocument, {}));
-    for (const feed of feeds) await waitForEvent(feed, (e) => e.type === 'Subscribed');
+    // 20 sockets at once on a loaded CI machine: more than the default 10 s for all to subscribe.
+    for (const feed of feeds) await waitForEvent(feed, (e) => e.type === 'Subscribed', 'viewerFeed', 30_000);
     expect(fresh.flatMap((ws) => ws.closes.map((c) => c.code))).toEqual([]);
   } finally {
     await h.dispose();
