@@ -7,6 +7,7 @@ import {
   httpSection,
   idsSection,
   scyllaSection,
+  searchSection,
   logSection,
   metricsSection,
   shutdownSection,
@@ -25,6 +26,7 @@ export const hostConfigSchema = (defaultPort: number) =>
     bus: busSection,
     cache: cacheSection,
     blob: blobSection,
+    search: searchSection,
     ids: idsSection,
     shutdown: shutdownSection,
   });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import type { BlobStore } from '@gochat/blob-store';
+import type { SearchIndex } from '@gochat/search';
 import { createMemoryBus, createNatsBus, type EventBus } from '@gochat/bus';
 import type { TlsConfig } from '@gochat/config';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@gochat/cache';
@@ -29,6 +30,8 @@ export interface Parts {
   outbox: OutboxRelay;
   /** Uploaded files: S3 when blob.s3.bucket is set, else files under dataDir/blobs. */
   blob: BlobStore;
+  /** The message search index: OpenSearch when search.opensearch.url is set, else PostgreSQL full-text. */
+  search: SearchIndex;
 }
 
 export type PartName = keyof Parts;
@@ -196,6 +199,31 @@ export const PARTS: PartSpecs<Parts, PartContext> = {
         publicBaseUrl: blob.publicBaseUrl,
       });
       return { value: store, kind: 'disk', ready: () => store.ping(), stop: () => store.close() };
+    },
+  },
+
+  search: {
+    label: 'search index',
+    requires: ['database'],
+    async start({ config, log }, started) {
+      const { opensearch } = config.search;
+      if (opensearch.url) {
+        const { createOpenSearchIndex } = await import('@gochat/search/opensearch');
+        const index = await createOpenSearchIndex({
+          node: opensearch.url,
+          username: opensearch.username,
+          password: opensearch.password,
+          tls: readTls(opensearch.tls),
+          indexPrefix: opensearch.index,
+          shards: opensearch.shards,
+          replicas: opensearch.replicas,
+          log,
+        });
+        return { value: index, kind: index.kind, ready: () => index.ping(), stop: () => index.close() };
+      }
+      const { createPostgresSearchIndex } = await import('@gochat/search');
+      const index = createPostgresSearchIndex(startedPart(started, 'database'));
+      return { value: index, kind: index.kind, ready: () => index.ping(), stop: () => index.close() };
     },
   },
 

@@ -106,6 +106,7 @@ describe('loadConfig', () => {
         GUILDS_URL: 'http://guilds:4002',
         MESSAGES_URL: 'http://messages:4003',
         MEDIA_URL: 'http://media:4004',
+        SEARCH_URL: 'http://search:4005',
       },
     });
     expect(config.host.http.port).toBe(5001);
@@ -134,6 +135,7 @@ describe('loadConfig', () => {
       '[router] router.subgraphs.guilds (GUILDS_URL): required when the router runs alone',
       '[router] router.subgraphs.messages (MESSAGES_URL): required when the router runs alone',
       '[router] router.subgraphs.media (MEDIA_URL): required when the router runs alone',
+      '[router] router.subgraphs.search (SEARCH_URL): required when the router runs alone',
     ]);
   });
 
@@ -145,11 +147,13 @@ describe('loadConfig', () => {
       '[router] router.subgraphs.accounts (ACCOUNTS_URL): required when the router runs without the accounts subgraph',
       '[router] router.subgraphs.guilds (GUILDS_URL): required when the router runs without the guilds subgraph',
       '[router] router.subgraphs.media (MEDIA_URL): required when the router runs without the media subgraph',
+      '[router] router.subgraphs.search (SEARCH_URL): required when the router runs without the search subgraph',
     ]);
     const urls = {
       ACCOUNTS_URL: 'http://accounts:4001',
       GUILDS_URL: 'http://guilds:4002',
       MEDIA_URL: 'http://media:4004',
+      SEARCH_URL: 'http://search:4005',
     };
     const config = loadConfig({
       roles: ['router', 'subgraph:messages'],

@@ -2,6 +2,7 @@ import { ConfigError } from '@gochat/config';
 
 import { loadConfig } from './load-config.ts';
 import { migrate } from './migrate.ts';
+import { reindexCommand } from './reindex.ts';
 import { ROLE_NAMES } from './registry.ts';
 import { SelectionError, describeRoles, planStart, selectRoles } from './selection.ts';
 import { start } from './start.ts';
@@ -13,6 +14,9 @@ Commands:
   start <roles>    run a role, a comma-separated set (router,subgraph:messages) or a group (all);
                    roles: ${ROLE_NAMES.join(', ')}
   migrate          apply database migrations and exit
+  reindex [--guild ID | --channel ID]
+                   rebuild the search index from the message store (searches keep working;
+                   a killed run resumes when started again)
   roles            list the roles and groups
 
 Options:
@@ -53,6 +57,11 @@ async function main(): Promise<void> {
     case 'migrate': {
       const config = loadConfig({ roles: [], monolith: false, file: configFile, env });
       await migrate(config);
+      return;
+    }
+    case 'reindex': {
+      const config = loadConfig({ roles: [], monolith: false, file: configFile, env });
+      await reindexCommand(config, positional);
       return;
     }
     case 'roles':

@@ -8,8 +8,10 @@ import { accountsConfigSchema } from '../subgraphs/accounts/config.ts';
 import { guildsConfigSchema } from '../subgraphs/guilds/config.ts';
 import { mediaConfigSchema } from '../subgraphs/media/config.ts';
 import { messagesConfigSchema } from '../subgraphs/messages/config.ts';
+import { searchConfigSchema } from '../subgraphs/search/config.ts';
 import { routerConfigSchema } from '../router/config.ts';
 import { eventCounterConfigSchema } from '../workers/event-counter/config.ts';
+import { indexerConfigSchema } from '../workers/indexer/config.ts';
 import { mediaJanitorConfigSchema } from '../workers/media-janitor/config.ts';
 import { defineRole, requiredLink, type RoleSpec, type SchemaSource } from './role-spec.ts';
 
@@ -169,6 +171,29 @@ export const ROLES = {
     },
   }),
 
+  'subgraph:search': defineRole({
+    summary: 'message search across a guild, a channel or your DMs, only where you may read',
+    serves: {
+      kind: 'subgraph',
+      schema: { name: 'search', file: 'subgraphs/search/schema.graphql' },
+      codegen: {
+        contextModule: 'resolvers/context.ts',
+        mappers: {
+          Message: '../store/rows.ts#MessageRef',
+          SearchResult: '../store/rows.ts#SearchResultRow',
+          SearchResultPage: '../store/rows.ts#SearchResultPageRow',
+        },
+      },
+    },
+    configSchema: searchConfigSchema,
+    defaultPort: 4005,
+    needs: ['database', 'search'],
+    create: async (config, { base, parts }) => {
+      const { createSearchRole } = await import('../subgraphs/search/role.ts');
+      return createSearchRole({ config, db: parts.database, index: parts.search, ...base });
+    },
+  }),
+
   'worker:event-counter': defineRole({
     summary: 'counts message events through a durable consumer (gochat_message_events_total)',
     serves: { kind: 'worker' },
@@ -178,6 +203,26 @@ export const ROLES = {
     create: async (config, { base, parts }) => {
       const { createEventCounterWorkerRole } = await import('../workers/event-counter/role.ts');
       return createEventCounterWorkerRole({ config, bus: parts.bus, ...base });
+    },
+  }),
+
+  'worker:indexer': defineRole({
+    summary: 'keeps the message search index in step with message events (durable consumer, bulk writes)',
+    serves: { kind: 'worker' },
+    configSchema: indexerConfigSchema,
+    defaultPort: 4012,
+    // The search part: its OpenSearch index template is applied by whoever opens it first.
+    needs: ['database', 'bus', 'timeline', 'search'],
+    create: async (config, { base, parts }) => {
+      const { createIndexerWorkerRole } = await import('../workers/indexer/role.ts');
+      return createIndexerWorkerRole({
+        config,
+        bus: parts.bus,
+        db: parts.database,
+        timeline: parts.timeline,
+        index: parts.search,
+        ...base,
+      });
     },
   }),
 

@@ -53,7 +53,7 @@ describe('the gochat command', () => {
   it('requires the subgraph URLs and secrets when the router runs alone', async () => {
     const result = await gochat(['start', 'router']);
     expect(result.code).toBe(2);
-    for (const variable of ['ACCOUNTS_URL', 'GUILDS_URL', 'MESSAGES_URL', 'MEDIA_URL', 'INTERNAL_SECRET'])
+    for (const variable of ['ACCOUNTS_URL', 'GUILDS_URL', 'MESSAGES_URL', 'MEDIA_URL', 'SEARCH_URL', 'INTERNAL_SECRET'])
       expect(result.stderr).toContain(variable);
   });
 
@@ -79,7 +79,7 @@ describe('the gochat command', () => {
   it('requires only the URLs of the subgraphs outside the router’s set', async () => {
     const result = await gochat(['start', 'router,subgraph:accounts'], SECRETS);
     expect(result.code).toBe(2);
-    for (const variable of ['GUILDS_URL', 'MESSAGES_URL', 'MEDIA_URL'])
+    for (const variable of ['GUILDS_URL', 'MESSAGES_URL', 'MEDIA_URL', 'SEARCH_URL'])
       expect(result.stderr).toContain(variable);
     expect(result.stderr).not.toContain('ACCOUNTS_URL');
   });

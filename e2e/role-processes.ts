@@ -14,6 +14,7 @@ export async function startRoleProcesses(
   guilds: GochatProcess;
   messages: GochatProcess;
   media: GochatProcess;
+  search: GochatProcess;
   routers: GochatProcess[];
 }> {
   let worker = 1;
@@ -25,18 +26,20 @@ export async function startRoleProcesses(
     processes.push(proc);
     return proc;
   };
-  const [accounts, guilds, messages, media] = await Promise.all([
+  const [accounts, guilds, messages, media, search] = await Promise.all([
     start('subgraph:accounts'),
     start('subgraph:guilds'),
     start('subgraph:messages'),
     start('subgraph:media'),
+    start('subgraph:search'),
   ]);
   const urls = {
     ACCOUNTS_URL: accounts.url,
     GUILDS_URL: guilds.url,
     MESSAGES_URL: messages.url,
     MEDIA_URL: media.url,
+    SEARCH_URL: search.url,
   };
   const routers = await Promise.all(routerPorts.map((port) => start('router', port, urls)));
-  return { accounts, guilds, messages, media, routers };
+  return { accounts, guilds, messages, media, search, routers };
 }

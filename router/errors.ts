@@ -2,8 +2,20 @@ import { isPublicCode } from '@gochat/errors';
 import type { Logger } from '@gochat/log';
 import { GraphQLError } from 'graphql';
 
-/** Extension keys a client may see; everything else (serviceName, stack traces, queries) stays in. */
-const PUBLIC_EXTENSIONS = ['code', 'field', 'retryAfter', 'requestId', 'http'] as const;
+/**
+ * Extension keys a client may see; everything else (serviceName, stack traces, queries) stays in.
+ * token, start and end locate the bad part of a search query the client sent.
+ */
+const PUBLIC_EXTENSIONS = [
+  'code',
+  'field',
+  'token',
+  'start',
+  'end',
+  'retryAfter',
+  'requestId',
+  'http',
+] as const;
 
 /**
  * The router's last word on errors: typed ones keep their code and message with only public

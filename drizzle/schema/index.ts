@@ -6,6 +6,7 @@ export * from './media.ts';
 export * from './messages.ts';
 export * from './outbox.ts';
 export * from './relationships.ts';
+export * from './search.ts';
 
 /** The one SQL migration set, applied at start and by `gochat migrate`, for PGlite and PostgreSQL. */
 export const migrationsFolder = fileURLToPath(new URL('../migrations', import.meta.url));

@@ -9,6 +9,7 @@ export interface WorkerMetrics {
   deadLettered: Counter.Internal;
   missed: Counter.Internal;
   lag: Gauge.Internal<'worker'>;
+  lagSeconds: Gauge.Internal<'worker'>;
   handlerSeconds: Histogram.Internal<'worker'>;
 }
 
@@ -50,6 +51,17 @@ export function workerMetrics(registry: Registry, worker: string): WorkerMetrics
         new Gauge({
           name: 'gochat_worker_lag_events',
           help: 'Events on the worker’s subjects not acknowledged yet.',
+          labelNames: ['worker'] as const,
+          registers: [registry],
+        }),
+    ).labels({ worker }),
+    lagSeconds: shared(
+      registry,
+      'gochat_worker_lag_seconds',
+      () =>
+        new Gauge({
+          name: 'gochat_worker_lag_seconds',
+          help: 'How long ago the oldest event of the last batch was committed when the worker took it (0 when caught up).',
           labelNames: ['worker'] as const,
           registers: [registry],
         }),

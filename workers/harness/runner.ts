@@ -52,6 +52,8 @@ export function startWorker<T extends EventType>(
   let stopping = false;
   let killed = false;
   let reportedMissed = 0;
+  /** What /ready's details and the lag gauges show. */
+  const lag = { events: 0, seconds: 0 };
   let wakeSleep = () => undefined as void;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -175,7 +177,16 @@ export function startWorker<T extends EventType>(
     );
   }
 
+  /** How far behind the batch's oldest event is: commit to now. */
+  function measureLag(batch: DurableMessage[]): void {
+    const oldest = Math.min(...batch.map((m) => Date.parse(m.event.occurredAt)).filter(Number.isFinite));
+    if (!Number.isFinite(oldest)) return;
+    lag.seconds = Math.max(0, (Date.now() - oldest) / 1000);
+    metrics.lagSeconds.set(lag.seconds);
+  }
+
   async function handleFetched(batch: DurableMessage[]): Promise<void> {
+    measureLag(batch);
     const wanted: DurableMessage[] = [];
     for (const message of batch) {
       if (message.deliveries > 1) metrics.redelivered.inc();
@@ -197,8 +208,13 @@ export function startWorker<T extends EventType>(
 
   async function refreshStatus(from: DurableConsumer): Promise<void> {
     try {
-      const { lag, missed } = await from.status();
-      metrics.lag.set(lag);
+      const { lag: behind, missed } = await from.status();
+      metrics.lag.set(behind);
+      lag.events = behind;
+      if (behind === 0) {
+        lag.seconds = 0;
+        metrics.lagSeconds.set(0);
+      }
       if (missed > reportedMissed) metrics.missed.inc(missed - reportedMissed);
       reportedMissed = missed;
     } catch (err) {
@@ -250,6 +266,7 @@ export function startWorker<T extends EventType>(
     if (!consumer) throw new Error('durable consumer not bound yet');
     await bus.ping();
   });
+  lifecycle.addReadinessDetail(`worker ${name}`, () => ({ lagEvents: lag.events, lagSeconds: lag.seconds }));
   lifecycle.onDrain(halt);
   lifecycle.defer(`worker ${name}`, stop);
 

@@ -1,2 +1,3 @@
 export * from './facts.ts';
 export * from './permissions.ts';
+export * from './guild-channels.ts';

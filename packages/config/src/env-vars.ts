@@ -81,6 +81,24 @@ export const ENV_VARS = {
   SCYLLA_KEYSPACE: { path: 'scylla.keyspace', description: 'ScyllaDB keyspace of the message tables.' },
   SCYLLA_USERNAME: { path: 'scylla.username', description: 'ScyllaDB user (password authentication).' },
   SCYLLA_PASSWORD: { path: 'scylla.password', description: 'ScyllaDB password.', secret: true },
+  OPENSEARCH_URL: {
+    path: 'search.opensearch.url',
+    description: 'OpenSearch URL (http or https) for message search. Unset: PostgreSQL full-text search.',
+  },
+  OPENSEARCH_USERNAME: { path: 'search.opensearch.username', description: 'OpenSearch user (basic auth).' },
+  OPENSEARCH_PASSWORD: {
+    path: 'search.opensearch.password',
+    description: 'OpenSearch password.',
+    secret: true,
+  },
+  OPENSEARCH_INDEX: {
+    path: 'search.opensearch.index',
+    description: 'Alias of the message index (concrete indices are named after it).',
+  },
+  OPENSEARCH_TLS_CA_FILE: {
+    path: 'search.opensearch.tls.caFile',
+    description: 'CA certificates (PEM) to verify OpenSearch with.',
+  },
   REDIS_URL: {
     path: 'cache.url',
     description: 'Redis URL for ephemeral state and rate limits. Unset: in-memory.',
@@ -160,6 +178,7 @@ export const ENV_VARS = {
   },
   MESSAGES_URL: { path: 'router.subgraphs.messages', description: 'Base URL of the messages subgraph role.' },
   MEDIA_URL: { path: 'router.subgraphs.media', description: 'Base URL of the media subgraph role.' },
+  SEARCH_URL: { path: 'router.subgraphs.search', description: 'Base URL of the search subgraph role.' },
   MAIL_PROVIDER: { path: 'mail.provider', description: 'log, smtp or sendpulse.' },
   MAIL_FROM: { path: 'mail.from', description: 'Sender address of account e-mails.' },
   SMTP_URL: {

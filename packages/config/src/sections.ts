@@ -153,6 +153,30 @@ export const scyllaSection = z
   })
   .prefault({});
 
+/**
+ * Where message search lives: OpenSearch when opensearch.url is set, else PostgreSQL full-text search
+ * on the database. docs/decisions/0044-search.md.
+ */
+export const searchSection = z
+  .strictObject({
+    opensearch: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/ }).optional(),
+        username: z.string().min(1).optional(),
+        password: z.string().min(1).optional(),
+        /** The alias searches read and the indexer writes; concrete indices are named after it. */
+        index: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, _ and -')
+          .default('gochat-messages'),
+        shards: z.coerce.number().int().min(1).max(64).default(1),
+        replicas: z.coerce.number().int().min(0).max(8).default(0),
+        tls: tlsSection,
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const busSection = z
   .strictObject({
     url: z

@@ -48,3 +48,9 @@ export function isSnowflake(value: string): boolean {
   if (!/^\d{1,19}$/.test(value)) return false;
   return BigInt(value) <= 0x7fff_ffff_ffff_ffffn;
 }
+
+/** The smallest id made at or after this instant (0 before the epoch): time filters as id ranges. */
+export function snowflakeAt(time: Date): string {
+  const ms = BigInt(Math.floor(time.getTime())) - EPOCH_MS;
+  return ms <= 0n ? '0' : (ms << (WORKER_BITS + SEQUENCE_BITS)).toString();
+}

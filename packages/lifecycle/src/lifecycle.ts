@@ -6,6 +6,8 @@ export interface ReadinessReport {
   ready: boolean;
   /** 'ok', or what went wrong. */
   checks: Record<string, string>;
+  /** Facts worth seeing next to readiness that do not decide it (a worker's lag), by name. */
+  details?: Record<string, unknown>;
 }
 
 /**
@@ -16,6 +18,7 @@ export interface ReadinessReport {
 export class Lifecycle {
   private readonly steps: Step[] = [];
   private readonly checks = new Map<string, () => Promise<void>>();
+  private readonly details = new Map<string, () => unknown>();
   private readonly drainListeners: Array<() => void> = [];
   private shuttingDown: Promise<boolean> | undefined;
   draining = false;
@@ -37,6 +40,11 @@ export class Lifecycle {
     this.checks.set(name, check);
   }
 
+  /** A fact /ready reports under details.<name> (read synchronously, so keep it cheap). */
+  addReadinessDetail(name: string, read: () => unknown): void {
+    this.details.set(name, read);
+  }
+
   /** Called synchronously when draining starts, before any teardown (e.g. to close sockets). */
   onDrain(listener: () => void): void {
     this.drainListeners.push(listener);
@@ -55,7 +63,13 @@ export class Lifecycle {
         }
       }),
     );
-    return { ready: Object.values(checks).every((v) => v === 'ok'), checks };
+    const ready = Object.values(checks).every((v) => v === 'ok');
+    if (this.details.size === 0) return { ready, checks };
+    return {
+      ready,
+      checks,
+      details: Object.fromEntries([...this.details].map(([name, read]) => [name, read()])),
+    };
   }
 
   /** Idempotent; resolves true when every step finished within the deadline without error. */
