@@ -162,7 +162,7 @@ describe('loadConfig', () => {
     });
     expect(config.host.http.port).toBe(4000);
     expect(Object.keys(config.roles)).toEqual(['router', 'subgraph:messages']);
-    const file = yamlFile('router:\n  subgraphs:\n    search: http://search:4009\n');
+    const file = yamlFile('router:\n  subgraphs:\n    voice: http://voice:4009\n');
     expect(
       problemsOf(() =>
         loadConfig({
@@ -173,7 +173,7 @@ describe('loadConfig', () => {
         }),
       ),
     ).toEqual([
-      '[router] router.subgraphs.search: no such subgraph (subgraphs: accounts, guilds, messages, media)',
+      '[router] router.subgraphs.voice: no such subgraph (subgraphs: accounts, guilds, messages, media, search)',
     ]);
   });
 

@@ -25,8 +25,17 @@ describe('planStart', () => {
     const plan = planStart(ROLE_NAMES);
     expect(plan).toMatchObject({ served: 'router', overHttp: [], whole: true });
     expect(plan.roles.at(-1)).toBe('router');
-    expect(plan.inProcess).toEqual(['accounts', 'guilds', 'messages', 'media']);
-    expect(plan.needs.sort()).toEqual(['blob', 'bus', 'cache', 'database', 'outbox', 'presence', 'timeline']);
+    expect(plan.inProcess).toEqual(['accounts', 'guilds', 'messages', 'media', 'search']);
+    expect(plan.needs.sort()).toEqual([
+      'blob',
+      'bus',
+      'cache',
+      'database',
+      'outbox',
+      'presence',
+      'search',
+      'timeline',
+    ]);
     expect(plan.migrates.sort()).toEqual(['database', 'timeline']);
   });
 
@@ -34,7 +43,7 @@ describe('planStart', () => {
     expect(planStart(['router'])).toMatchObject({
       served: 'router',
       inProcess: [],
-      overHttp: ['accounts', 'guilds', 'messages', 'media'],
+      overHttp: ['accounts', 'guilds', 'messages', 'media', 'search'],
       needs: ['bus', 'cache', 'presence', 'blob'],
       migrates: [],
       whole: false,
@@ -43,7 +52,7 @@ describe('planStart', () => {
       roles: ['subgraph:messages', 'router'],
       served: 'router',
       inProcess: ['messages'],
-      overHttp: ['accounts', 'guilds', 'media'],
+      overHttp: ['accounts', 'guilds', 'media', 'search'],
     });
   });
 

@@ -10,6 +10,7 @@ import { guildsRows } from './authorization/guilds.rows.ts';
 import { mediaRows } from './authorization/media.rows.ts';
 import { messagesRows } from './authorization/messages.rows.ts';
 import { realtimeRows } from './authorization/realtime.rows.ts';
+import { searchRows } from './authorization/search.rows.ts';
 import type { Expectation, Row, Rows } from './authorization/rows.ts';
 import { CALLERS, PEOPLE, type Caller, type Outcome, type World } from './authorization/world.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_WRITES, tempConfig } from './support.ts';
@@ -32,7 +33,7 @@ function matrixOf(...domains: Rows[]): Record<string, Row<unknown>> {
 }
 
 /** One row per operation of the API schema (`Type.field`), plus variants (`Type.field — variant`). */
-const MATRIX = matrixOf(accountsRows, guildsRows, messagesRows, realtimeRows, mediaRows);
+const MATRIX = matrixOf(accountsRows, guildsRows, messagesRows, realtimeRows, mediaRows, searchRows);
 
 /** "OK: member, owner; FORBIDDEN: outsider; UNAUTHENTICATED: anonymous" */
 function describeExpectation(expectation: Expectation): string {

@@ -170,6 +170,8 @@ export function describeEventCounterSuite(name: string, buses: WorkerSuiteBuses)
       expect(await lifecycle.readiness()).toEqual({
         ready: true,
         checks: { 'worker event-counter': 'ok' },
+        // How far behind it is rides along, without deciding readiness.
+        details: { 'worker event-counter': { lagEvents: 0, lagSeconds: 0 } },
       });
       const stopping = lifecycle.shutdown('SIGTERM');
       expect((await lifecycle.readiness()).ready).toBe(false);
