@@ -48,7 +48,9 @@ describe('indexer worker (memory bus, PGlite)', () => {
     timeline = createPostgresTimeline(db);
     index = createPostgresSearchIndex(db);
     // What the messages' foreign keys point at.
-    await db.insert(user).values({ id: 'alice', name: 'Alice', email: 'alice@indexer.test', emailVerified: true });
+    await db
+      .insert(user)
+      .values({ id: 'alice', name: 'Alice', email: 'alice@indexer.test', emailVerified: true });
     await db.insert(guilds).values({ id: GUILD, name: 'Indexed', ownerId: 'alice' });
     await db.insert(channels).values({ id: CHANNEL, guildId: GUILD, kind: 'text', name: 'general' });
     bus = createMemoryBus({ log: silentLogger });
