@@ -57,6 +57,7 @@ function composeServices(): string[] {
       ...(needs.has('bus') ? [`    nats: { condition: service_started }`] : []),
       ...(needs.has('cache') || needs.has('presence') ? [`    redis: { condition: service_healthy }`] : []),
       ...(needs.has('blob') ? [`    minio-bucket: { condition: service_completed_successfully }`] : []),
+      ...(needs.has('search') ? [`    opensearch: { condition: service_healthy }`] : []),
       ...(isRouter ? subgraphs().map((s) => `    ${s.service}: { condition: service_healthy }`) : []),
       `  healthcheck:`,
       `    test: ['CMD', 'node', '-e', "${ready}"]`,
