@@ -23,6 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
   UI_TIMEOUT,
+  formatViolations,
   launchChromium,
   messageArticles,
   messageLog,
@@ -32,6 +33,7 @@ import {
   openUser,
   saveScreenshot,
   sendThroughComposer,
+  seriousA11yViolations,
   signInThroughUi,
   signUpThroughUi,
   type Account,
@@ -108,7 +110,8 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message search (embedde
   });
 
   it('finds a message from the search box, marks the match, and opens the history around it', async () => {
-    const opened = await openUser(browser, gochat.url);
+    // Bypassing the CSP lets axe-core be injected.
+    const opened = await openUser(browser, gochat.url, { bypassCSP: true });
     pages.push(opened);
     page = opened.page;
     account = newAccount('Sam Searcher');
@@ -156,6 +159,8 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message search (embedde
     expect(await hit.locator('mark', { hasText: 'river' }).count()).toBe(0);
 
     await saveScreenshot(page, 'web-search-results');
+    const violations = await seriousA11yViolations(page);
+    expect(violations, formatViolations(violations)).toEqual([]);
 
     await hit.getByRole('link').click();
     await page.waitForURL((url) => url.searchParams.has('message'));
@@ -164,6 +169,8 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message search (embedde
     expect(await highlighted.count()).toBe(1);
     await expect.poll(() => inHistoryView(highlighted), { timeout: UI_TIMEOUT }).toBe(true);
     await saveScreenshot(page, 'web-search-jump');
+    const highlightedViolations = await seriousA11yViolations(page);
+    expect(highlightedViolations, formatViolations(highlightedViolations)).toEqual([]);
     // The history around it was read: its neighbours are there, the newest messages are not.
     await messageArticles(page, 'good morning everyone').waitFor();
     expect(await messageArticles(page, `later message ${LATER_MESSAGES}`).count()).toBe(0);
@@ -191,6 +198,8 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message search (embedde
     await box.press('ArrowDown');
     await expect.poll(() => option.getAttribute('aria-selected'), { timeout: UI_TIMEOUT }).toBe('true');
     await saveScreenshot(page, 'web-search-autocomplete');
+    const violations = await seriousA11yViolations(page);
+    expect(violations, formatViolations(violations)).toEqual([]);
     await box.press('Enter');
     await expect.poll(() => box.inputValue(), { timeout: UI_TIMEOUT }).toBe(`from:${handle} `);
     // Past the value, the filter keys are offered again (none highlighted, so Enter would search).
@@ -222,6 +231,9 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message search (embedde
     await settledResults(page).waitFor();
     await alert.filter({ hasText: `unknown user 'nobody_${tag}'` }).waitFor();
     expect(await alert.locator('mark.bad-token').textContent()).toBe(`nobody_${tag}`);
+    await saveScreenshot(page, 'web-search-error');
+    const violations = await seriousA11yViolations(page);
+    expect(violations, formatViolations(violations)).toEqual([]);
 
     // A good query clears the error.
     await box.fill(word);

@@ -18,8 +18,8 @@ const messagesField: FieldPolicy<Reference[]> = {
     const ids = incoming.map((ref) => readField<string>('id', ref) ?? '');
     const descending = ids.every((id, i) => i === 0 || compareIds(ids[i - 1]!, id) > 0);
     const ascending = ids.every((id, i) => i === 0 || compareIds(ids[i - 1]!, id) < 0);
-    const first = readField<string>('id', existing[0]);
-    const last = readField<string>('id', existing.at(-1));
+    const first = existing.length ? readField<string>('id', existing[0]) : undefined;
+    const last = existing.length ? readField<string>('id', existing.at(-1)) : undefined;
     if ((descending || ascending) && first && last) {
       const page = descending ? [...incoming].reverse() : incoming;
       const [oldest, newest] = descending ? [ids.at(-1)!, ids[0]!] : [ids[0]!, ids.at(-1)!];

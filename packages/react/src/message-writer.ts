@@ -146,6 +146,59 @@ export class MessageWriter {
     return { added, trimmed };
   }
 
+  /**
+   * Jumps the channel's cached history to the page around a message (a search result, a link): the
+   * list becomes that page alone, so no gap is left between it and what was cached. Unless the page
+   * reaches the newest message, the window stops short of it as after loadOlder: live messages are
+   * kept aside, and loadNewer reads on from the page. Returns whether the channel's first message
+   * is in the page (nothing older to read) and whether the message itself is (it may be deleted).
+   */
+  async jumpTo(
+    channelId: string,
+    messageId: string,
+    limit: number,
+  ): Promise<{ found: boolean; olderDone: boolean; atLatest: boolean }> {
+    // Live messages that arrive meanwhile are kept aside, so none is lost when the list is replaced.
+    const wasBehind = this.behind.has(channelId);
+    if (!wasBehind) this.behind.set(channelId, new Set());
+    let page: MessagesQuery['messages'];
+    try {
+      // Not through the cache: the page must not merge into the list before the list is replaced.
+      const { data } = await this.apollo.query({
+        query: MessagesDocument,
+        variables: { channelId, around: messageId, limit },
+        fetchPolicy: 'no-cache',
+      });
+      page = data?.messages ?? [];
+    } catch (error) {
+      if (!wasBehind) this.catchUp(channelId);
+      throw error;
+    }
+    // The server answers the message and up to half the page older, the rest newer (message-store).
+    const olderAsked = Math.floor(limit / 2);
+    const older = page.filter((m) => compareIds(m.id, messageId) < 0).length;
+    const newer = page.filter((m) => compareIds(m.id, messageId) > 0).length;
+    const atLatest = newer < limit - olderAsked - 1;
+    const cache = this.apollo.cache;
+    modifyHistory(cache, channelId, () => []);
+    // Merged into the emptied list (or a list never loaded), the page is the whole history now.
+    cache.writeQuery({
+      query: MessagesDocument,
+      variables: { channelId, around: messageId, limit },
+      data: { __typename: 'Query', messages: page },
+    });
+    if (atLatest) this.catchUp(channelId);
+    return { found: page.some((m) => m.id === messageId), olderDone: older < olderAsked, atLatest };
+  }
+
+  /** The window reaches the newest message again: the live messages kept aside join the list. */
+  private catchUp(channelId: string): void {
+    const missed = this.behind.get(channelId);
+    if (!missed) return;
+    this.behind.delete(channelId);
+    for (const ref of missed) this.append(channelId, ref);
+  }
+
   /** One page read into the channel's cached list; answers the whole list, oldest first. */
   private async readPage(
     channelId: string,

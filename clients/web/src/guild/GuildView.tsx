@@ -1,11 +1,14 @@
 import { useGoChat, useGuildQuery } from '@gochat/react';
-import { lazy } from 'react';
-import { Navigate, useNavigate, useParams } from 'react-router';
+import { lazy, useId } from 'react';
+import { Navigate, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 
 import { ErrorText } from '../errors.tsx';
 import { hasPermission, MANAGE_EMOJIS, MANAGE_GUILD } from '../media/format.ts';
 import { ChannelView } from '../messages/ChannelView.tsx';
 import { ThreadView } from '../messages/ThreadView.tsx';
+import { GuildSearchBox } from '../search/GuildSearchBox.tsx';
+import { SearchResults } from '../search/SearchResults.tsx';
+import { useMessageSearch } from '../search/useMessageSearch.ts';
 import { ModalButton } from '../shell/ModalButton.tsx';
 import { ChannelList } from './ChannelList.tsx';
 import { CreateChannelButton } from './CreateChannelButton.tsx';
@@ -16,12 +19,22 @@ const GuildSettings = lazy(() =>
   import('../settings/GuildSettings.tsx').then((module) => ({ default: module.GuildSettings })),
 );
 
-/** A guild: its channels, the open channel's messages, and its members, or an open thread. */
+/**
+ * A guild: its channels, the open channel's messages, and its members, or an open thread, or the
+ * results of a search. `?message=<id>` shows that message in the channel's (or thread's) history.
+ */
 export function GuildView() {
   const { guildId = '', channelId, threadId } = useParams();
   const navigate = useNavigate();
   const { viewerId } = useGoChat();
   const { data, error } = useGuildQuery({ variables: { id: guildId } });
+  const search = useMessageSearch(guildId);
+  const problemId = useId();
+  const [params] = useSearchParams();
+  const location = useLocation();
+  const focusId = params.get('message');
+  // The location's key: picking the same result again scrolls to it again.
+  const focus = focusId ? { id: focusId, key: location.key } : null;
   const guild = data?.guild;
   if (error) return <ErrorText error={error} />;
   if (!guild) return <p className="loading">Loading…</p>;
@@ -57,16 +70,36 @@ export function GuildView() {
           guildId={guild.id}
           name={channel.name ?? ''}
           roleName={roleName}
+          focus={threadId ? null : focus}
+          search={
+            <GuildSearchBox
+              guildId={guild.id}
+              channels={guild.channels}
+              search={search}
+              problemId={problemId}
+            />
+          }
         />
       ) : (
         <p>This channel is gone.</p>
       )}
-      {threadId ? (
+      {search.open ? (
+        <SearchResults
+          guildId={guild.id}
+          search={search}
+          problemId={problemId}
+          // A thread opens where the results are: they make way for it.
+          onOpen={(hit) => {
+            if (hit.message.thread) search.close();
+          }}
+        />
+      ) : threadId ? (
         <ThreadView
           key={threadId}
           threadId={threadId}
           guildId={guild.id}
           roleName={roleName}
+          focus={focus}
           onClose={() => void navigate(`/guilds/${guild.id}/${channelId}`)}
         />
       ) : (

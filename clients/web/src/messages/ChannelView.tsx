@@ -1,8 +1,9 @@
 import { useAckMessageMutation, useGoChat, useMessagesQuery } from '@gochat/react';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 
 import { ErrorText } from '../errors.tsx';
 import { Composer } from './Composer.tsx';
+import type { MessageFocus } from './focus.ts';
 import { MessageList } from './MessageList.tsx';
 import { PinsPanel } from './PinsPanel.tsx';
 import { SeenBy } from './SeenBy.tsx';
@@ -15,7 +16,8 @@ const WINDOW = 250;
 
 /**
  * One channel or thread: its history (older pages on scroll), live messages, typing, "seen by" and
- * the composer; in a channel also its pins and threads.
+ * the composer; in a channel also its pins and threads. With `focus`, the history shows that message
+ * highlighted, read around it when it is not in the loaded pages.
  */
 export function ChannelView({
   channelId,
@@ -24,6 +26,8 @@ export function ChannelView({
   isThread = false,
   isDirect = false,
   roleName,
+  focus = null,
+  search,
   onClose,
 }: {
   channelId: string;
@@ -33,11 +37,18 @@ export function ChannelView({
   /** A DM or group DM: named after people, no pins or threads panels. */
   isDirect?: boolean;
   roleName?: (roleId: string) => string | undefined;
+  focus?: MessageFocus | null;
+  /** The search box, in the header. */
+  search?: ReactNode;
   onClose?: () => void;
 }) {
   const { viewerId, messages: writer } = useGoChat();
   const { data, error } = useMessagesQuery({ variables: { channelId, limit: PAGE } });
   const [olderDone, setOlderDone] = useState(false);
+  /** After a jump: whether older messages than the page read around the message are left to read. */
+  const [olderAfterJump, setOlderAfterJump] = useState(false);
+  const [jumpError, setJumpError] = useState<unknown>(null);
+  const jumped = useRef<string | null>(null);
   const requested = useRef<string | null>(null);
   const [panel, setPanel] = useState<'pins' | 'threads' | null>(null);
   const [replyTo, setReplyTo] = useState<{ id: string; author: string } | null>(null);
@@ -52,6 +63,29 @@ export function ChannelView({
     if (newest && writer.atLatest(channelId) && document.visibilityState === 'visible')
       void ack({ variables: { channelId, messageId: newest.id } }).catch(() => {});
   }, [ack, channelId, newest, writer]);
+
+  // A message to show that is not in the loaded history: read the page around it instead (once the
+  // first page is in, so that page cannot land after it). The list scrolls to it (MessageList).
+  const focusId = focus?.id;
+  const loaded = data !== undefined;
+  const focusLoaded = !!focusId && messages.some((m) => m.id === focusId);
+  useEffect(() => {
+    if (!focusId || !loaded || focusLoaded || jumped.current === focusId) return;
+    jumped.current = focusId;
+    setJumpError(null);
+    writer
+      .jumpTo(channelId, focusId, PAGE)
+      .then((page) => {
+        requested.current = null;
+        setOlderDone(page.olderDone);
+        setOlderAfterJump(!page.olderDone);
+        if (!page.found) setJumpError(new Error('That message is no longer here.'));
+      })
+      .catch((error: unknown) => {
+        jumped.current = null;
+        setJumpError(error);
+      });
+  }, [channelId, focusId, loaded, focusLoaded, writer]);
 
   /** Scroll events keep coming while a page loads: ask once per edge message, again after a failure. */
   async function once<T>(edge: string, load: () => Promise<T>): Promise<T | undefined> {
@@ -85,6 +119,7 @@ export function ChannelView({
     >
       <header>
         <h1>{isThread ? `🧵 ${name}` : isDirect ? `@ ${name}` : `# ${name}`}</h1>
+        {search}
         {!isThread && !isDirect && (
           <>
             <button type="button" aria-pressed={panel === 'pins'} onClick={() => toggle('pins')}>
@@ -103,19 +138,20 @@ export function ChannelView({
       </header>
       {panel === 'pins' && <PinsPanel channelId={channelId} />}
       {panel === 'threads' && guildId && <ThreadsPanel guildId={guildId} channelId={channelId} />}
-      <ErrorText error={error} />
+      <ErrorText error={error ?? jumpError} />
       <MessageList
         channelId={channelId}
         guildId={guildId}
         inThread={isThread}
         messages={messages}
         loading={!data}
-        hasOlder={!olderDone && messages.length >= PAGE}
+        hasOlder={!olderDone && (messages.length >= PAGE || olderAfterJump)}
         loadOlder={loadOlder}
         atLatest={writer.atLatest(channelId)}
         loadNewer={loadNewer}
         onReply={setReplyTo}
         roleName={roleName}
+        focus={focus}
       />
       {lastOwn && viewerId && lastOwn === newest && (
         <SeenBy channelId={channelId} messageId={lastOwn.id} viewerId={viewerId} />

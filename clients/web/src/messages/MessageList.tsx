@@ -2,6 +2,7 @@ import { usePendingMessages, type MessageFieldsFragment } from '@gochat/react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef } from 'react';
 
+import type { MessageFocus } from './focus.ts';
 import { Message, PendingMessageRow } from './Message.tsx';
 
 /**
@@ -23,6 +24,7 @@ export function MessageList({
   atLatest,
   loadNewer,
   onReply,
+  focus = null,
 }: {
   channelId: string;
   guildId: string | null;
@@ -35,6 +37,8 @@ export function MessageList({
   atLatest: boolean;
   loadNewer: () => Promise<void>;
   onReply: (target: { id: string; author: string }) => void;
+  /** A message to scroll to and highlight. */
+  focus?: MessageFocus | null;
 }) {
   const pending = usePendingMessages(channelId);
   const scroller = useRef<HTMLDivElement>(null);
@@ -66,6 +70,18 @@ export function MessageList({
     }
     if (atLatest && atBottom.current && count > 0) virtualizer.scrollToIndex(count - 1, { align: 'end' });
   }, [firstId, count, messages, virtualizer, atLatest]);
+
+  // Scroll to the message asked for once it is in the list, once per time it is asked for; the
+  // reader is then away from the bottom, so live messages do not pull the view down.
+  const scrolledTo = useRef<string | null>(null);
+  useLayoutEffect(() => {
+    if (!focus || scrolledTo.current === focus.key) return;
+    const at = messages.findIndex((m) => m.id === focus.id);
+    if (at < 0) return;
+    scrolledTo.current = focus.key;
+    atBottom.current = false;
+    virtualizer.scrollToIndex(at, { align: 'center' });
+  }, [focus, messages, virtualizer]);
 
   useEffect(() => {
     const element = scroller.current;
@@ -104,7 +120,11 @@ export function MessageList({
             key={item.key}
             data-index={item.index}
             ref={virtualizer.measureElement}
-            className="row"
+            className={
+              item.index < messages.length && messages[item.index]!.id === focus?.id
+                ? 'row highlighted'
+                : 'row'
+            }
             style={{
               position: 'absolute',
               top: 0,

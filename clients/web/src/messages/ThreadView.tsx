@@ -2,17 +2,21 @@ import { useThreadQuery } from '@gochat/react';
 
 import { ErrorText } from '../errors.tsx';
 import { ChannelView } from './ChannelView.tsx';
+import type { MessageFocus } from './focus.ts';
 
 /** A thread beside its channel: the same message view, on the thread's id. */
 export function ThreadView({
   threadId,
   guildId,
   roleName,
+  focus = null,
   onClose,
 }: {
   threadId: string;
   guildId: string;
   roleName: (roleId: string) => string | undefined;
+  /** A message to show (a search result). */
+  focus?: MessageFocus | null;
   onClose: () => void;
 }) {
   const { data, error } = useThreadQuery({ variables: { id: threadId } });
@@ -25,6 +29,7 @@ export function ThreadView({
       name={data.thread.name}
       isThread
       roleName={roleName}
+      focus={focus}
       onClose={onClose}
     />
   );

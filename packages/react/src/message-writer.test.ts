@@ -1,0 +1,101 @@
+import { ApolloClient, ApolloLink } from '@apollo/client';
+import { Observable } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+
+import { createCache } from './cache.ts';
+import { MessagesDocument, type MessageFieldsFragment } from './generated/graphql.ts';
+import { MessageWriter } from './message-writer.ts';
+
+const CHANNEL = '200';
+const AUTHOR = {
+  __typename: 'User' as const,
+  id: '10',
+  displayName: 'Alice',
+  handle: 'alice',
+  createdAt: '2026-01-01T00:00:00Z',
+};
+
+function message(id: number): MessageFieldsFragment {
+  return {
+    __typename: 'Message',
+    id: String(id),
+    channelId: CHANNEL,
+    kind: 'DEFAULT',
+    content: `message ${id}`,
+    createdAt: '2026-12-06T10:00:00Z',
+    editedAt: null,
+    author: AUTHOR,
+    replyTo: null,
+    mentions: { __typename: 'MessageMentions', users: [], roleIds: [], everyone: false, here: false },
+    attachments: [],
+    reactions: [],
+    pinned: false,
+    thread: null,
+    startedThread: null,
+  };
+}
+
+/**
+ * A channel of messages 1001..(1000 + count) behind a link that answers `around` as the message
+ * store does: the message and up to half the page older, the rest newer, newest first.
+ */
+function setup(count: number) {
+  const all = Array.from({ length: count }, (_, i) => message(1001 + i));
+  const network = new ApolloLink(
+    (operation) =>
+      new Observable((observer) => {
+        const { around, limit } = operation.variables as { around: string; limit: number };
+        const at = all.findIndex((m) => m.id === around);
+        const older = Math.floor(limit / 2);
+        const page = all.slice(Math.max(0, at - older), at + 1 + (limit - older - 1));
+        observer.next({ data: { __typename: 'Query', messages: [...page].reverse() } });
+        observer.complete();
+      }),
+  );
+  const apollo = new ApolloClient({ cache: createCache(), link: network });
+  const writer = new MessageWriter(apollo);
+  // The screen has read the newest page.
+  apollo.cache.writeQuery({
+    query: MessagesDocument,
+    variables: { channelId: CHANNEL, limit: 10 },
+    data: { __typename: 'Query', messages: all.slice(-10).reverse() },
+  });
+  const history = () =>
+    (
+      apollo.cache.readQuery({ query: MessagesDocument, variables: { channelId: CHANNEL, limit: 10 } })
+        ?.messages ?? []
+    ).map((m) => Number(m.id));
+  return { writer, history };
+}
+
+describe('MessageWriter.jumpTo', () => {
+  it('replaces the history with the page around an old message, leaving the window short of the newest', async () => {
+    const { writer, history } = setup(100);
+    const result = await writer.jumpTo(CHANNEL, '1040', 10);
+    expect(result).toEqual({ found: true, olderDone: false, atLatest: false });
+    expect(history()).toEqual([1035, 1036, 1037, 1038, 1039, 1040, 1041, 1042, 1043, 1044]);
+    expect(writer.atLatest(CHANNEL)).toBe(false);
+    // Reading on from the page brings the window back to the newest messages.
+    await writer.loadNewer(CHANNEL, '1044', 100, 250);
+    expect(writer.atLatest(CHANNEL)).toBe(true);
+  });
+
+  it('says when the page holds the first message, or reaches the newest', async () => {
+    const first = setup(100);
+    expect(await first.writer.jumpTo(CHANNEL, '1002', 10)).toEqual({
+      found: true,
+      olderDone: true,
+      atLatest: false,
+    });
+    expect(first.history()).toEqual([1001, 1002, 1003, 1004, 1005, 1006]);
+
+    const last = setup(100);
+    expect(await last.writer.jumpTo(CHANNEL, '1098', 10)).toEqual({
+      found: true,
+      olderDone: false,
+      atLatest: true,
+    });
+    expect(last.history()).toEqual([1093, 1094, 1095, 1096, 1097, 1098, 1099, 1100]);
+    expect(last.writer.atLatest(CHANNEL)).toBe(true);
+  });
+});
