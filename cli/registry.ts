@@ -187,10 +187,17 @@ export const ROLES = {
     },
     configSchema: searchConfigSchema,
     defaultPort: 4005,
-    needs: ['database', 'search'],
+    // timeline: results are checked against the message store, which a deletion reaches first.
+    needs: ['database', 'search', 'timeline'],
     create: async (config, { base, parts }) => {
       const { createSearchRole } = await import('../subgraphs/search/role.ts');
-      return createSearchRole({ config, db: parts.database, index: parts.search, ...base });
+      return createSearchRole({
+        config,
+        db: parts.database,
+        index: parts.search,
+        timeline: parts.timeline,
+        ...base,
+      });
     },
   }),
 

@@ -162,6 +162,8 @@ export async function guildSearchEndToEnd(world: SearchWorld) {
   await expectSearch(world, alice, { guildId: guild.id, query: 'okapi' }, [inGeneral]);
   expect(await searchIds(world, alice, { ...q, query: `${word} crossed` })).toEqual([]);
   await gqlOk(url, MsgDeleteDocument, { channelId: random, messageId: inRandom }, bob.jwt);
+  // Gone from results at once, even before the indexer has removed it.
+  expect(await searchIds(world, alice, q)).toEqual([inThread, inSecret]);
   await expectSearch(world, alice, q, [inThread, inSecret]);
 
   // A deleted channel's messages go with it.

@@ -5,6 +5,7 @@ import { userExists, type Database } from '@gochat/db';
 import { createIdentityVerifier } from '@gochat/identity';
 import type { Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
+import type { MessageTimeline } from '@gochat/message-store';
 import type { SearchIndex } from '@gochat/search';
 import { createSubgraph } from '@gochat/subgraph-kit';
 
@@ -16,6 +17,7 @@ export interface SearchDeps {
   config: SearchConfig;
   db: Database;
   index: SearchIndex;
+  timeline: MessageTimeline;
   log: Logger;
 }
 
@@ -31,7 +33,7 @@ export function createSearchRole(deps: SearchDeps): Role {
     verifier: createIdentityVerifier(deps.config.secrets.internal),
     log: deps.log,
     accountExists: (userId) => userExists(deps.db, userId),
-    context: (base) => ({ ...base, db: deps.db, index: deps.index, access }),
+    context: (base) => ({ ...base, db: deps.db, index: deps.index, timeline: deps.timeline, access }),
   });
   return { name: 'subgraph:search', fetch: async (request) => subgraph.fetch(request) };
 }

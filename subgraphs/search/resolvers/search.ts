@@ -1,5 +1,6 @@
 import { validation } from '@gochat/errors';
 import { isSnowflake } from '@gochat/ids';
+import type { SearchHit } from '@gochat/search';
 
 import { nextCursor } from '../cursor.ts';
 import type { QueryResolvers, Resolvers } from '../generated/resolvers.ts';
@@ -8,17 +9,31 @@ import { channelScope, directScope, guildScope, type Scope } from '../scope.ts';
 import type { SearchResultPageRow } from '../store/rows.ts';
 import { callerId, type SearchContext } from './context.ts';
 
+/**
+ * The hits the message store still holds: a message deleted moments ago may still be indexed until
+ * the indexer catches up, and must not come back as a result the messages subgraph cannot resolve.
+ */
+async function stillStored(ctx: SearchContext, hits: readonly SearchHit[]): Promise<Set<string>> {
+  const byChannel = new Map<string, string[]>();
+  for (const hit of hits) byChannel.set(hit.channelId, [...(byChannel.get(hit.channelId) ?? []), hit.id]);
+  const found = await Promise.all([...byChannel].map(([channelId, ids]) => ctx.timeline.get(channelId, ids)));
+  return new Set(found.flat().map((m) => m.id));
+}
+
 const EMPTY: SearchResultPageRow = { results: [], total: 0, totalIsExact: true, nextCursor: null };
 
 async function run(ctx: SearchContext, scope: Scope, args: SearchArgs): Promise<SearchResultPageRow> {
   const request = await buildRequest(ctx, scope, args);
   if (!request) return EMPTY;
   const page = await ctx.index.search(request);
+  const present = await stillStored(ctx, page.hits);
   return {
-    results: page.hits.map((hit) => ({
-      message: { id: hit.id, channelId: hit.channelId },
-      highlights: hit.highlights,
-    })),
+    results: page.hits
+      .filter((hit) => present.has(hit.id))
+      .map((hit) => ({
+        message: { id: hit.id, channelId: hit.channelId },
+        highlights: hit.highlights,
+      })),
     total: page.total,
     totalIsExact: page.totalIsExact,
     nextCursor: nextCursor(request.sort, page.next),
