@@ -53,7 +53,14 @@ describe('the gochat command', () => {
   it('requires the subgraph URLs and secrets when the router runs alone', async () => {
     const result = await gochat(['start', 'router']);
     expect(result.code).toBe(2);
-    for (const variable of ['ACCOUNTS_URL', 'GUILDS_URL', 'MESSAGES_URL', 'MEDIA_URL', 'SEARCH_URL', 'INTERNAL_SECRET'])
+    for (const variable of [
+      'ACCOUNTS_URL',
+      'GUILDS_URL',
+      'MESSAGES_URL',
+      'MEDIA_URL',
+      'SEARCH_URL',
+      'INTERNAL_SECRET',
+    ])
       expect(result.stderr).toContain(variable);
   });
 
