@@ -24,6 +24,16 @@ CREATE TABLE "search_reindex_runs" (
 );
 --> statement-breakpoint
 CREATE INDEX "message_search_document" ON "message_search" USING gin ("document");--> statement-breakpoint
+CREATE INDEX "message_search_has_link" ON "message_search" USING btree ("message_id") WHERE (has_flags & 1) = 1;--> statement-breakpoint
+CREATE INDEX "message_search_author_has_link" ON "message_search" USING btree ("author_id","message_id") WHERE (has_flags & 1) = 1;--> statement-breakpoint
+CREATE INDEX "message_search_has_file" ON "message_search" USING btree ("message_id") WHERE (has_flags & 2) = 2;--> statement-breakpoint
+CREATE INDEX "message_search_author_has_file" ON "message_search" USING btree ("author_id","message_id") WHERE (has_flags & 2) = 2;--> statement-breakpoint
+CREATE INDEX "message_search_has_image" ON "message_search" USING btree ("message_id") WHERE (has_flags & 4) = 4;--> statement-breakpoint
+CREATE INDEX "message_search_author_has_image" ON "message_search" USING btree ("author_id","message_id") WHERE (has_flags & 4) = 4;--> statement-breakpoint
+CREATE INDEX "message_search_has_video" ON "message_search" USING btree ("message_id") WHERE (has_flags & 8) = 8;--> statement-breakpoint
+CREATE INDEX "message_search_author_has_video" ON "message_search" USING btree ("author_id","message_id") WHERE (has_flags & 8) = 8;--> statement-breakpoint
+CREATE INDEX "message_search_has_embed" ON "message_search" USING btree ("message_id") WHERE (has_flags & 16) = 16;--> statement-breakpoint
+CREATE INDEX "message_search_author_has_embed" ON "message_search" USING btree ("author_id","message_id") WHERE (has_flags & 16) = 16;--> statement-breakpoint
 CREATE INDEX "message_search_guild_newest" ON "message_search" USING btree ("guild_id","message_id");--> statement-breakpoint
 CREATE INDEX "message_search_channel_newest" ON "message_search" USING btree ("parent_channel_id","message_id");--> statement-breakpoint
 CREATE INDEX "message_search_author" ON "message_search" USING btree ("author_id","message_id");

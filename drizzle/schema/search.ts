@@ -20,6 +20,15 @@ import { snowflake } from './columns.ts';
  * (docs/decisions/0044-search.md).
  */
 
+/** has_flags' bits, in @gochat/search's HAS_KINDS order (the schema cannot import packages). */
+const HAS_BITS = [
+  ['link', 1],
+  ['file', 2],
+  ['image', 4],
+  ['video', 8],
+  ['embed', 16],
+] as const;
+
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
 
 /** One message as search sees it; a deleted message stays as a tombstone (deleted, empty document). */
@@ -54,6 +63,13 @@ export const messageSearch = pgTable(
   },
   (t) => [
     index('message_search_document').using('gin', t.document),
+    // has: filters, alone or with from: (one partial index per kind, each holding only its rows).
+    ...HAS_BITS.flatMap(([kind, bit]) => [
+      index(`message_search_has_${kind}`).on(t.messageId).where(sql.raw(`(has_flags & ${bit}) = ${bit}`)),
+      index(`message_search_author_has_${kind}`)
+        .on(t.authorId, t.messageId)
+        .where(sql.raw(`(has_flags & ${bit}) = ${bit}`)),
+    ]),
     index('message_search_guild_newest').on(t.guildId, t.messageId),
     index('message_search_channel_newest').on(t.parentChannelId, t.messageId),
     index('message_search_author').on(t.authorId, t.messageId),

@@ -21,6 +21,11 @@ describe('search cursors', () => {
       kind: 'offset',
       offset: 25,
     });
+    // Relevance over filters only pages by time.
+    expect(decodeCursor(encodeCursor('relevance', { kind: 'id', id: '9' }), 'relevance')).toEqual({
+      kind: 'id',
+      id: '9',
+    });
   });
 
   it('refuses forged, foreign and mismatched cursors as VALIDATION', () => {
@@ -32,6 +37,9 @@ describe('search cursors', () => {
       'VALIDATION',
     );
     expect(code(() => decodeCursor(b64({ v: 1, s: 'newest', o: 5 }), 'newest'))).toBe('VALIDATION');
+    expect(code(() => decodeCursor(b64({ v: 1, s: 'relevance', id: '5', o: 5 }), 'relevance'))).toBe(
+      'VALIDATION',
+    );
     expect(code(() => decodeCursor(b64({ v: 1, s: 'newest', id: '5', extra: 1 }), 'newest'))).toBe(
       'VALIDATION',
     );

@@ -33,7 +33,8 @@ export function decodeCursor(value: string, sort: SearchSort): SearchCursor {
   if (!parsed.success || parsed.data.s !== sort) throw invalid();
   const { id, o } = parsed.data;
   if (sort === 'relevance' && o !== undefined && id === undefined) return { kind: 'offset', offset: o };
-  if (sort !== 'relevance' && id !== undefined && o === undefined) return { kind: 'id', id };
+  // Relevance with nothing to rank (a query of filters only) pages by time, as newest does.
+  if (id !== undefined && o === undefined) return { kind: 'id', id };
   throw invalid();
 }
 

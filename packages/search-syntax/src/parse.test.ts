@@ -189,3 +189,20 @@ describe('parseSearch: quotes', () => {
     }
   });
 });
+
+describe('limits on what costs the index most', () => {
+  it('refuses a phrase of more than ten words, quoted or excluded, at its token', () => {
+    const long = `"${Array.from({ length: 11 }, (_, i) => `w${i}`).join(' ')}"`;
+    expect(() => parseSearch(`ok ${long}`)).toThrow(/phrase has too many words \(at most 10\) at 3/);
+    expect(() => parseSearch(`ok -${long}`)).toThrow(/phrase has too many words/);
+    expect(parseSearch(`"${Array.from({ length: 10 }, (_, i) => `w${i}`).join(' ')}"`).phrases).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses a ninth distinct exclusion', () => {
+    const eight = Array.from({ length: 8 }, (_, i) => `-x${i}`).join(' ');
+    expect(parseSearch(`the ${eight} -x0`).excluded).toHaveLength(8);
+    expect(() => parseSearch(`the ${eight} -x8`)).toThrow(/too many exclusions \(at most 8\)/);
+  });
+});

@@ -13,6 +13,10 @@ import type { FilterKey, ParsedSearch, SearchOptions } from './types.ts';
 import { FILTER_KEYS } from './types.ts';
 
 const DEFAULTS = { maxLength: 512, maxTerms: 32, maxTokenLength: 100 };
+/** Words in one phrase (quoted or excluded). */
+export const MAX_PHRASE_WORDS = 10;
+/** Distinct exclusions in one query. */
+export const MAX_EXCLUDED = 8;
 
 /**
  * Parses a search query, or throws a SearchSyntaxError naming the offending text. An empty or
@@ -86,6 +90,16 @@ function readToken(token: RawToken, search: ParsedSearch, words: WordLimit): voi
   // The tokenizer ends a quoted token at its closing quote, so the quotes are its first and last characters.
   const pieces = foldWords(quoted ? body.slice(1, -1) : body);
   if (pieces.length === 0) return; // a lone '-', '***', '""': nothing to search for
+  // Long phrases and many exclusions cost the index the most (bench:search): bounded like Discord's.
+  if ((quoted || negated) && pieces.length > MAX_PHRASE_WORDS)
+    throw syntaxError(
+      `phrase has too many words (at most ${MAX_PHRASE_WORDS})`,
+      token.text,
+      token.start,
+      token.end,
+    );
+  if (negated && words.excluded.size >= MAX_EXCLUDED && !words.excluded.has(pieces.join(' ')))
+    throw syntaxError(`too many exclusions (at most ${MAX_EXCLUDED})`, token.text, token.start, token.end);
   if (negated) words.add(words.excluded, pieces.join(' '), token);
   else if (quoted) words.add(words.phrases, pieces.join(' '), token);
   else for (const piece of pieces) words.add(words.terms, piece, token);

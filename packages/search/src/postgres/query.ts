@@ -8,6 +8,8 @@ import { pgArray } from './arrays.ts';
 
 /** Counting stops here: beyond it the total is a lower bound (a count of every match costs too much). */
 export const COUNT_CAP = 1000;
+/** Relevance ranks the newest this many matches (the rest follow by time in no search). */
+export const RELEVANCE_WINDOW = 2000;
 
 const join = (parts: SQL[], separator: SQL) =>
   parts.reduce<SQL | undefined>((all, part) => (all ? sql`${all}${separator}${part}` : part), undefined);
@@ -41,9 +43,10 @@ function filters(request: SearchRequest): SQL[] {
   if (request.mentionRoleIds?.length)
     where.push(sql`s.mention_role_ids && ${pgArray(request.mentionRoleIds)}::text[]`);
   if (request.mentionsEveryone) where.push(sql`s.mentions_everyone`);
-  if (request.has?.length) {
-    const mask = hasMask(request.has);
-    where.push(sql`(s.has_flags & ${mask}) = ${mask}`);
+  // One literal condition per kind, so the planner matches each to its partial index.
+  for (const kind of request.has ?? []) {
+    const bit = hasMask([kind]);
+    where.push(sql.raw(`(s.has_flags & ${bit}) = ${bit}`));
   }
   if (request.after) where.push(sql`s.message_id >= ${snowflakeAt(request.after)}::bigint`);
   if (request.before) where.push(sql`s.message_id < ${snowflakeAt(request.before)}::bigint`);
@@ -99,31 +102,42 @@ export async function searchPostgres(db: Database, request: SearchRequest): Prom
     ? sql`ts_headline('simple', translate(p.content, ${MATCH_START + MATCH_END}, ''), p.query,
         ${`StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxFragments=3, MaxWords=24, MinWords=8, FragmentDelimiter=\u0001`})`
     : sql`null`;
-  const rows = await queryRows<HitRow>(
-    db,
-    sql`/* search.page */
-      select p.message_id::text as id, p.guild_id::text as guild_id, p.channel_id::text as channel_id,
-        p.parent_channel_id::text as parent_channel_id, ${headline} as headline
-      from (select s.message_id, s.guild_id, s.channel_id, s.parent_channel_id, s.content
-              ${query ? sql`, q.query` : sql``}
-              ${relevance ? sql`, ts_rank_cd(s.document, q.query) as rank` : sql``}
-            from ${from} where ${join(paged, sql` and `)}
-            order by ${order(request, relevance, 's')}
-            limit ${request.limit + 1} offset ${offset}) p
-      order by ${order(request, relevance, 'p')}`,
-  );
+  const columns = sql`s.message_id, s.guild_id, s.channel_id, s.parent_channel_id, s.content`;
+  const where = join(paged, sql` and `);
+  // Relevance ranks only the newest RELEVANCE_WINDOW matches: ranking every match of a common word
+  // costs hundreds of ms and grows with the guild, and recent messages matter most in chat.
+  const candidates = relevance
+    ? sql`(select c.*, ts_rank_cd(c.document, c.query) as rank
+             from (select ${columns}, s.document, q.query from ${from} where ${where}
+                   order by s.message_id desc limit ${RELEVANCE_WINDOW}) c
+             order by rank desc, c.message_id desc
+             limit ${request.limit + 1} offset ${offset})`
+    : sql`(select ${columns} ${query ? sql`, q.query` : sql``} from ${from} where ${where}
+             order by ${order(request, false, 's')} limit ${request.limit + 1})`;
+  // The page and the count run side by side (a pool runs them at once; PGlite one after the other).
+  const [rows, counted] = await Promise.all([
+    queryRows<HitRow>(
+      db,
+      sql`/* search.page */
+        select p.message_id::text as id, p.guild_id::text as guild_id, p.channel_id::text as channel_id,
+          p.parent_channel_id::text as parent_channel_id, ${headline} as headline
+        from ${candidates} p
+        order by ${order(request, relevance, 'p')}`,
+    ),
+    queryRows<{ n: number }>(
+      db,
+      sql`/* search.count */ select count(*)::int as n from (select 1 from ${from}
+          where ${join(base, sql` and `)} limit ${COUNT_CAP + 1}) c`,
+    ),
+  ]);
   const more = rows.length > request.limit;
   const page = rows.slice(0, request.limit);
-  const counted = await queryRows<{ n: number }>(
-    db,
-    sql`/* search.count */ select count(*)::int as n from (select 1 from ${from}
-        where ${join(base, sql` and `)} limit ${COUNT_CAP + 1}) c`,
-  );
   const n = Number(counted[0]?.n ?? 0);
   const last = page.at(-1);
   let next: SearchCursor | null = null;
-  if (more && last)
-    next = relevance ? { kind: 'offset', offset: offset + page.length } : { kind: 'id', id: last.id };
+  if (more && last && relevance && offset + page.length < RELEVANCE_WINDOW)
+    next = { kind: 'offset', offset: offset + page.length };
+  else if (more && last && !relevance) next = { kind: 'id', id: last.id };
   return {
     hits: page.map((r) => ({
       id: r.id,
