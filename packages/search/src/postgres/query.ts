@@ -37,7 +37,10 @@ function filters(request: SearchRequest): SQL[] {
       sql`(s.channel_id = any(${containers}::bigint[]) or s.parent_channel_id = any(${containers}::bigint[]))`,
     );
   }
-  if (request.authorIds?.length) where.push(sql`s.author_id = any(${pgArray(request.authorIds)}::text[])`);
+  // One author as an equality: the planner then estimates it (and picks the author indexes).
+  if (request.authorIds?.length === 1) where.push(sql`s.author_id = ${request.authorIds[0]}`);
+  else if (request.authorIds?.length)
+    where.push(sql`s.author_id = any(${pgArray(request.authorIds)}::text[])`);
   if (request.mentionUserIds?.length)
     where.push(sql`s.mention_user_ids && ${pgArray(request.mentionUserIds)}::text[]`);
   if (request.mentionRoleIds?.length)
