@@ -65,7 +65,9 @@ export const messageSearch = pgTable(
     index('message_search_document').using('gin', t.document),
     // has: filters, alone or with from: (one partial index per kind, each holding only its rows).
     ...HAS_BITS.flatMap(([kind, bit]) => [
-      index(`message_search_has_${kind}`).on(t.messageId).where(sql.raw(`(has_flags & ${bit}) = ${bit}`)),
+      index(`message_search_has_${kind}`)
+        .on(t.messageId)
+        .where(sql.raw(`(has_flags & ${bit}) = ${bit}`)),
       index(`message_search_author_has_${kind}`)
         .on(t.authorId, t.messageId)
         .where(sql.raw(`(has_flags & ${bit}) = ${bit}`)),
