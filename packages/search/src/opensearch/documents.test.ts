@@ -2,7 +2,8 @@ import { createSnowflakeGenerator } from '@gochat/ids';
 import { describe, expect, it } from 'vitest';
 
 import { TOMBSTONE_VERSION, type SearchDocument } from '../port.ts';
-import { newestById, padId, routingFor, SEQ_WIDTH, toSource, tombstoneSource } from './documents.ts';
+import { newestById } from '../batch.ts';
+import { padId, routingFor, SEQ_WIDTH, toSource, tombstoneSource } from './documents.ts';
 
 const sentAt = Date.UTC(2026, 2, 4, 5, 6, 7, 8);
 const id = createSnowflakeGenerator(3, () => sentAt).next();

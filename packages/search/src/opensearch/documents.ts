@@ -108,13 +108,3 @@ export function tombstoneSource(
     indexed_at: indexedAt,
   };
 }
-
-/** The newest write of each message in a batch: one bulk request then touches each id once per index. */
-export function newestById<T extends { id: string; version: number }>(docs: readonly T[]): T[] {
-  const byId = new Map<string, T>();
-  for (const doc of docs) {
-    const seen = byId.get(doc.id);
-    if (!seen || doc.version >= seen.version) byId.set(doc.id, doc);
-  }
-  return [...byId.values()];
-}

@@ -1,7 +1,8 @@
 import { TOMBSTONE_VERSION, type RebuildScope, type SearchDocument } from '../port.ts';
 import type { BuildingAlias } from './building.ts';
 import type { Context } from './context.ts';
-import { newestById, routingFor, toSource, tombstoneSource } from './documents.ts';
+import { newestById } from '../batch.ts';
+import { routingFor, toSource, tombstoneSource } from './documents.ts';
 import { guarded, SearchIndexError } from './errors.ts';
 import { scopeQuery } from './scopes.ts';
 import { bulkBody, bulkOutcome, type WriteOp, type WriteTarget } from './writes.ts';

@@ -1,18 +1,9 @@
 import { queryRows, type Database } from '@gochat/db';
 import { sql, type SQL } from 'drizzle-orm';
 
+import { newestById } from '../batch.ts';
 import { TOMBSTONE_VERSION, type RebuildScope, type SearchDocument } from '../port.ts';
 import { hasMask, searchableText } from '../text.ts';
-
-/** The newest write of each message in a batch (one statement cannot touch a row twice). */
-export function newestById<T extends { id: string; version: number }>(docs: readonly T[]): T[] {
-  const byId = new Map<string, T>();
-  for (const doc of docs) {
-    const seen = byId.get(doc.id);
-    if (!seen || doc.version >= seen.version) byId.set(doc.id, doc);
-  }
-  return [...byId.values()];
-}
 
 /**
  * Inserts or replaces rows in one statement (the batch travels as one JSON parameter). A row is
