@@ -48,6 +48,8 @@ import type { GraphQLResolveInfo } from 'graphql';
 
 import { createMessageWritesStore } from '../subgraphs/messages/store/messages.ts';
 import type { QuerySearchMessagesArgs, ResolverFn } from '../subgraphs/search/generated/resolvers.ts';
+// The parser's phrase and exclusion limits (not re-exported by @gochat/search-syntax's entry point).
+import { MAX_EXCLUDED, MAX_PHRASE_WORDS } from '../packages/search-syntax/src/parse.ts';
 import { buildRequest } from '../subgraphs/search/request.ts';
 import type { SearchContext } from '../subgraphs/search/resolvers/context.ts';
 import { resolvers } from '../subgraphs/search/resolvers/index.ts';
@@ -335,6 +337,11 @@ function badInputs(stats: SeedStats, world: SearchWorldSeed) {
     .map((w) => `-${w}`)
     .join(' ');
   const handle = world.authorHandles[2]!;
+  const phraseOf = (word: string) => `"${Array<string>(MAX_PHRASE_WORDS).fill(word).join(' ')}"`;
+  const fewExcluded = top
+    .slice(1, 1 + MAX_EXCLUDED)
+    .map((w) => `-${w}`)
+    .join(' ');
   return [
     {
       label: '32 letters and digits joined by `*` (`a*b*c*…*5`)',
@@ -363,6 +370,41 @@ function badInputs(stats: SeedStats, world: SearchWorldSeed) {
     {
       label: 'a 100-character phrase of distinct common words',
       query: `"${top.join(' ').slice(0, 98).replace(/ \S*$/, '')}"`,
+    },
+    // At the parser's phrase and exclusion limits (the inputs above that exceed them are refused).
+    {
+      label: `at the limits: \`the\` repeated ${MAX_PHRASE_WORDS} times as a phrase`,
+      query: phraseOf(top[0]!),
+    },
+    {
+      label: `at the limits: the same phrase, relevance`,
+      query: phraseOf(top[0]!),
+      sort: 'RELEVANCE',
+    },
+    {
+      label: `at the limits: 5 such phrases of the 5 most common words`,
+      query: top.slice(0, 5).map(phraseOf).join(' '),
+    },
+    {
+      label: `at the limits: a phrase of the ${MAX_PHRASE_WORDS} most common words`,
+      query: `"${top.slice(0, MAX_PHRASE_WORDS).join(' ')}"`,
+    },
+    {
+      label: `at the limits: \`the\` and ${MAX_EXCLUDED} common words excluded`,
+      query: `${top[0]!} ${fewExcluded}`,
+    },
+    {
+      label: `at the limits: \`the\` and ${MAX_EXCLUDED} common words excluded, relevance`,
+      query: `${top[0]!} ${fewExcluded}`,
+      sort: 'RELEVANCE',
+    },
+    {
+      label: `at the limits: \`the\` and ${MAX_EXCLUDED} excluded ${MAX_PHRASE_WORDS}-word phrases of common words`,
+      query: `${top[0]!} ${Array.from({ length: MAX_EXCLUDED }, (_, k) => `-"${top.slice(k + 1, k + 1 + MAX_PHRASE_WORDS).join(' ')}"`).join(' ')}`,
+    },
+    {
+      label: `at the limits: exclusions only (${MAX_EXCLUDED} common words) with \`has:link\``,
+      query: `has:link ${fewExcluded}`,
     },
     { label: 'rejected: 513 repeated letters (longer than 512)', query: 'a'.repeat(513) },
     { label: 'rejected: a word of 101 letters', query: 'a'.repeat(101) },
