@@ -1,4 +1,4 @@
 export * from './port.ts';
 export { hasKindsOf, searchableText, parseMarked } from './text.ts';
 export { createPostgresSearchIndex } from './postgres/index.ts';
-export { COUNT_CAP } from './postgres/query.ts';
+export { COUNT_CAP, SEARCH_TIMEOUT_MS, SearchTimeoutError } from './postgres/query.ts';

@@ -1,6 +1,6 @@
 import { validation } from '@gochat/errors';
 import { isSnowflake } from '@gochat/ids';
-import type { SearchHit } from '@gochat/search';
+import { SearchTimeoutError, type SearchHit } from '@gochat/search';
 
 import { nextCursor } from '../cursor.ts';
 import type { QueryResolvers, Resolvers } from '../generated/resolvers.ts';
@@ -25,7 +25,11 @@ const EMPTY: SearchResultPageRow = { results: [], total: 0, totalIsExact: true, 
 async function run(ctx: SearchContext, scope: Scope, args: SearchArgs): Promise<SearchResultPageRow> {
   const request = await buildRequest(ctx, scope, args);
   if (!request) return EMPTY;
-  const page = await ctx.index.search(request);
+  const page = await ctx.index.search(request).catch((error: unknown) => {
+    if (error instanceof SearchTimeoutError)
+      throw validation('this search matches too much to answer in time: add words or filters', 'query');
+    throw error;
+  });
   const present = await stillStored(ctx, page.hits);
   return {
     results: page.hits

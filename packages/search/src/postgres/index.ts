@@ -10,14 +10,17 @@ import { dropUntouched, removeWhere, tombstone, upsertDocuments } from './write.
  * (language-neutral, no stop words) tsvector of the folded content. Rebuilds write into the live
  * table, so searches never stop; rows the rebuild did not touch are dropped at its end.
  */
-export function createPostgresSearchIndex(db: Database): SearchIndex {
+export function createPostgresSearchIndex(
+  db: Database,
+  options: { statementTimeoutMs?: number } = {},
+): SearchIndex {
   return {
     kind: 'postgres',
     upsert: (docs) => upsertDocuments(db, docs),
     remove: (messages) => tombstone(db, messages),
     removeChannel: (channelId) => removeWhere(db, { kind: 'channel', channelId }),
     removeGuild: (guildId) => removeWhere(db, { kind: 'guild', guildId }),
-    search: (request) => searchPostgres(db, request),
+    search: (request) => searchPostgres(db, request, options.statementTimeoutMs),
     beginRebuild: async () => {},
     rebuildWrite: (_scope, _startedAt, docs) => upsertDocuments(db, docs),
     finishRebuild: async (scope, startedAt) => {

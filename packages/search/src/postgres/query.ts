@@ -1,10 +1,41 @@
-import { queryRows, type Database } from '@gochat/db';
+import { pgErrorCode, queryRows, type Database } from '@gochat/db';
 import { snowflakeAt } from '@gochat/ids';
 import { sql, type SQL } from 'drizzle-orm';
 
 import type { SearchCursor, SearchPage, SearchRequest } from '../port.ts';
 import { hasMask, MATCH_END, MATCH_START, parseMarked } from '../text.ts';
 import { pgArray } from './arrays.ts';
+
+/**
+ * Longest a search statement may run. Some accepted queries still match a large part of a guild
+ * before positions can be checked (a phrase of one very common word repeated: bench:search), so
+ * the database cancels them rather than let one search hold a core.
+ */
+export const SEARCH_TIMEOUT_MS = 500;
+
+/** A search the database cancelled at SEARCH_TIMEOUT_MS: too broad to answer in time. */
+export class SearchTimeoutError extends Error {
+  override readonly name = 'SearchTimeoutError';
+}
+
+/** Rows of one statement under a statement_timeout of its own (a transaction, so it ends with it). */
+async function boundedRows<T extends Record<string, unknown>>(
+  db: Database,
+  statement: SQL,
+  timeoutMs: number,
+) {
+  try {
+    return await db.transaction(async (tx) => {
+      await tx.execute(sql.raw(`set local statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`));
+      return queryRows<T>(tx, statement);
+    });
+  } catch (error) {
+    // 57014 query_canceled: the timeout fired.
+    if (pgErrorCode(error) === '57014')
+      throw new SearchTimeoutError('search took too long', { cause: error });
+    throw error;
+  }
+}
 
 /** Counting stops here: beyond it the total is a lower bound (a count of every match costs too much). */
 export const COUNT_CAP = 1000;
@@ -90,7 +121,13 @@ interface HitRow extends Record<string, unknown> {
  * One page, its highlights made only for the page's rows, and the match count up to COUNT_CAP.
  * Relevance falls back to newest first when there are no words to rank by.
  */
-export async function searchPostgres(db: Database, request: SearchRequest): Promise<SearchPage> {
+export async function searchPostgres(
+  db: Database,
+  request: SearchRequest,
+  timeoutMs = SEARCH_TIMEOUT_MS,
+): Promise<SearchPage> {
+  const bounded = <T extends Record<string, unknown>>(statement: SQL) =>
+    boundedRows<T>(db, statement, timeoutMs);
   const query = textQuery(request);
   const base = filters(request);
   if (query) base.push(sql`s.document @@ q.query`);
@@ -119,16 +156,14 @@ export async function searchPostgres(db: Database, request: SearchRequest): Prom
              order by ${order(request, false, 's')} limit ${request.limit + 1})`;
   // The page and the count run side by side (a pool runs them at once; PGlite one after the other).
   const [rows, counted] = await Promise.all([
-    queryRows<HitRow>(
-      db,
+    bounded<HitRow>(
       sql`/* search.page */
         select p.message_id::text as id, p.guild_id::text as guild_id, p.channel_id::text as channel_id,
           p.parent_channel_id::text as parent_channel_id, ${headline} as headline
         from ${candidates} p
         order by ${order(request, relevance, 'p')}`,
     ),
-    queryRows<{ n: number }>(
-      db,
+    bounded<{ n: number }>(
       sql`/* search.count */ select count(*)::int as n from (select 1 from ${from}
           where ${join(base, sql` and `)} limit ${COUNT_CAP + 1}) c`,
     ),
