@@ -95,9 +95,17 @@ describe('embedded monolith, end to end', () => {
         presence: 'ok',
         'message store': 'ok',
         'blob store': 'ok',
+        'search index': 'ok',
         // The workers' durable consumers are bound (workers/harness).
         'worker event-counter': 'ok',
+        'worker indexer': 'ok',
         'worker media-janitor': 'ok',
+      },
+      // How far behind each worker is: numbers, not part of readiness.
+      details: {
+        'worker event-counter': { lagEvents: expect.any(Number), lagSeconds: expect.any(Number) },
+        'worker indexer': { lagEvents: expect.any(Number), lagSeconds: expect.any(Number) },
+        'worker media-janitor': { lagEvents: expect.any(Number), lagSeconds: expect.any(Number) },
       },
     });
   });
