@@ -1,4 +1,5 @@
 import { queryRows, type Database } from '@gochat/db';
+import { pgArray } from '@gochat/search';
 import { sql } from 'drizzle-orm';
 
 /*
@@ -6,15 +7,13 @@ import { sql } from 'drizzle-orm';
  * (docs/decisions/0003-one-database-domain-owned-tables.md), and its own reindex checkpoints.
  */
 
-const bigintArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
-
 /** Which of these messages are pinned. */
 export async function pinnedAmong(db: Database, messageIds: readonly string[]): Promise<Set<string>> {
   if (messageIds.length === 0) return new Set();
   const rows = await queryRows<{ id: string }>(
     db,
     sql`/* indexer.pinnedAmong */ select message_id::text as id from pins
-        where message_id = any(${bigintArray(messageIds)}::bigint[])`,
+        where message_id = any(${pgArray(messageIds)}::bigint[])`,
   );
   return new Set(rows.map((r) => String(r.id)));
 }

@@ -1,4 +1,5 @@
 import { queryRows, type Database } from '@gochat/db';
+import { pgArray } from '@gochat/search';
 import { sql } from 'drizzle-orm';
 
 /*
@@ -6,16 +7,13 @@ import { sql } from 'drizzle-orm';
  * (docs/decisions/0003-one-database-domain-owned-tables.md): every statement of this subgraph.
  */
 
-const textArray = (values: readonly string[]) =>
-  `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
-
 /** Users by handle (case-insensitive): lower-cased handle → id. */
 export async function usersByHandle(db: Database, handles: readonly string[]): Promise<Map<string, string>> {
   if (handles.length === 0) return new Map();
   const rows = await queryRows<{ id: string; handle: string }>(
     db,
     sql`/* search.usersByHandle */ select id, lower(handle) as handle from "user"
-        where lower(handle) = any(${textArray(handles.map((h) => h.toLowerCase()))}::text[])`,
+        where lower(handle) = any(${pgArray(handles.map((h) => h.toLowerCase()))}::text[])`,
   );
   return new Map(rows.map((r) => [r.handle, r.id]));
 }
@@ -25,7 +23,7 @@ export async function existingUsers(db: Database, ids: readonly string[]): Promi
   if (ids.length === 0) return new Set();
   const rows = await queryRows<{ id: string }>(
     db,
-    sql`/* search.existingUsers */ select id from "user" where id = any(${textArray(ids)}::text[])`,
+    sql`/* search.existingUsers */ select id from "user" where id = any(${pgArray(ids)}::text[])`,
   );
   return new Set(rows.map((r) => r.id));
 }
@@ -40,7 +38,7 @@ export async function threadsOfGuild(
   const rows = await queryRows<{ id: string; parent_id: string }>(
     db,
     sql`/* search.threadsOfGuild */ select id::text as id, parent_id::text as parent_id from threads
-        where guild_id = ${guildId}::bigint and id = any(${textArray(ids)}::bigint[])`,
+        where guild_id = ${guildId}::bigint and id = any(${pgArray(ids)}::bigint[])`,
   );
   return new Map(rows.map((r) => [String(r.id), String(r.parent_id)]));
 }
