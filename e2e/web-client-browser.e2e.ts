@@ -228,6 +228,44 @@ describe.skipIf(!dist || !chromiumPath)('the web client in a real browser (embed
     expect(await messageArticles(dave.page, warmup).count()).toBe(1);
   }, 300_000);
 
+  it('a message sent while the feed was still subscribing shows without a reload', async () => {
+    const [ginaUser, hankUser] = (await Promise.all(
+      ['Gina', 'Hank'].map((displayName) => createVerifiedUser(gochat.url, mailbox, { displayName })),
+    )) as [TestUser, TestUser];
+    const { guildId, channelId } = await apiGuild(ginaUser, 'Gap guild', [hankUser]);
+    const before = `before the gap ${Date.now()}`;
+    await gqlOk(gochat.url, SendMessageDocument, { channelId, content: before }, ginaUser.jwt);
+
+    // Hank's viewer feed reaches the router only when the test lets it: his screens load over HTTP
+    // first, as they do when the socket is slow to come up (a loaded server, a slow network).
+    const hank = await open();
+    let releaseFeed!: () => void;
+    const feedGate = new Promise<void>((resolve) => (releaseFeed = resolve));
+    await hank.context.routeWebSocket(/\/graphql$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        const text = typeof message === 'string' ? message : message.toString();
+        if (/"type":"subscribe"/.test(text) && text.includes('viewerFeed'))
+          void feedGate.then(() => server.send(message));
+        else server.send(message);
+      });
+    });
+    await signInThroughUi(hank.page, hankUser);
+    await hank.page.goto(`/guilds/${guildId}/${channelId}`);
+    await messageArticles(hank.page, before).waitFor();
+
+    const inTheGap = `sent in the gap ${Date.now()}`;
+    await gqlOk(gochat.url, SendMessageDocument, { channelId, content: inTheGap }, ginaUser.jwt);
+    releaseFeed();
+    await messagesBy(hank.page, 'Gina', inTheGap).waitFor();
+    // Live from then on, and each message once.
+    const after = `after the gap ${Date.now()}`;
+    await gqlOk(gochat.url, SendMessageDocument, { channelId, content: after }, ginaUser.jwt);
+    await messagesBy(hank.page, 'Gina', after).waitFor();
+    for (const text of [before, inTheGap, after])
+      expect(await messageArticles(hank.page, text).count(), text).toBe(1);
+  }, 300_000);
+
   describe('a seeded guild', () => {
     let erin: TestUser;
     let seeded: { guildId: string; channelId: string };

@@ -14,6 +14,8 @@ export const CLOSE_CODES = {
   slowConsumer: 4008,
   /** The router is restarting: reconnect (to any router) and resume. */
   serviceRestart: 1012,
+  /** Something the connection needs could not be checked right now: reconnect after a delay. */
+  tryAgainLater: 1013,
 } as const;
 
 export type SessionEndReason = 'revoked' | 'connection-limit' | 'refused';

@@ -125,13 +125,25 @@ export class GoChat {
       typing: this.typing,
       presence: this.presence,
     };
+    // Screens query over HTTP as soon as the user is signed in, but the feed is live only from its
+    // `Subscribed` event: whatever happened in between reached neither. The first `Subscribed` (and the
+    // first after a resync, which also starts live) reads the screens again; a resume from a cursor has
+    // no gap and reads nothing.
+    let live = false;
     this.stopFeed = client.subscribe(
       ViewerFeedDocument,
       {},
       {
-        next: (data) => applyFeedEvent(context, data.viewerFeed),
-        // The cursor was too old: what the feed would have said is read again.
-        resync: () => void this.apollo.refetchObservableQueries(),
+        next: ({ viewerFeed }) => {
+          if (viewerFeed.type !== 'Subscribed') return applyFeedEvent(context, viewerFeed);
+          if (live) return;
+          live = true;
+          void this.apollo.refetchObservableQueries();
+        },
+        // The cursor was too old: what the feed would have said is read again once it is live.
+        resync: () => {
+          live = false;
+        },
       },
     );
   }
