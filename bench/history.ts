@@ -193,6 +193,8 @@ async function seedAndMeasureStore(
       mentions: NO_MENTIONS,
       nonce: null,
       attachmentIds: [],
+      embeds: [],
+      linkPreviews: true,
       beforeWrite: async () => {},
     });
     if (!('sent' in outcome)) fail('a store send without a nonce was a replay');

@@ -347,6 +347,9 @@ export async function seedMessages(
         mentions: NO_MENTIONS,
         attachments: [],
         editedAt: null,
+        embeds: [],
+        linkEmbeds: null,
+        embedsSuppressed: false,
       });
       created.push(new Date(times[i]!).toISOString());
     }

@@ -574,6 +574,8 @@ async function measureFreshness(
         mentions: NO_MENTIONS,
         nonce: null,
         attachmentIds: [],
+        embeds: [],
+        linkPreviews: true,
         beforeWrite: async () => {},
       });
       const committedAt = performance.now();
@@ -656,6 +658,9 @@ async function measureBurst(
       mentions: NO_MENTIONS,
       attachments: [],
       editedAt: null,
+      embeds: [],
+      linkEmbeds: null,
+      embedsSuppressed: false,
     };
   });
   await rawQuery(db)(
@@ -686,6 +691,8 @@ async function measureBurst(
       replyToId: null,
       mentions: NO_MENTIONS,
       attachmentIds: [],
+      embeds: [],
+      linkPreviews: true,
     }) as Omit<BusEvent, 'id' | 'occurredAt'>),
   }));
   const started = performance.now();

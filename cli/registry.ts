@@ -10,6 +10,7 @@ import { mediaConfigSchema } from '../subgraphs/media/config.ts';
 import { messagesConfigSchema } from '../subgraphs/messages/config.ts';
 import { searchConfigSchema } from '../subgraphs/search/config.ts';
 import { routerConfigSchema } from '../router/config.ts';
+import { embedderConfigSchema } from '../workers/embedder/config.ts';
 import { eventCounterConfigSchema } from '../workers/event-counter/config.ts';
 import { indexerConfigSchema } from '../workers/indexer/config.ts';
 import { mediaJanitorConfigSchema } from '../workers/media-janitor/config.ts';
@@ -228,6 +229,29 @@ export const ROLES = {
         db: parts.database,
         timeline: parts.timeline,
         index: parts.search,
+        ...base,
+      });
+    },
+  }),
+
+  'worker:embedder': defineRole({
+    summary:
+      'turns links in messages into link previews, fetched behind an SSRF guard, pictures copied to the blob store',
+    serves: { kind: 'worker' },
+    configSchema: embedderConfigSchema,
+    defaultPort: 4013,
+    // cache: unfurled links are shared by all messages and processes; blob: copies of their pictures.
+    needs: ['database', 'bus', 'outbox', 'timeline', 'cache', 'blob'],
+    create: async (config, { base, parts }) => {
+      const { createEmbedderWorkerRole } = await import('../workers/embedder/role.ts');
+      return createEmbedderWorkerRole({
+        config,
+        bus: parts.bus,
+        db: parts.database,
+        timeline: parts.timeline,
+        cache: parts.cache,
+        blob: parts.blob,
+        outbox: parts.outbox,
         ...base,
       });
     },

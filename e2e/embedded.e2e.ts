@@ -98,12 +98,14 @@ describe('embedded monolith, end to end', () => {
         'search index': 'ok',
         // The workers' durable consumers are bound (workers/harness).
         'worker event-counter': 'ok',
+        'worker embedder': 'ok',
         'worker indexer': 'ok',
         'worker media-janitor': 'ok',
       },
       // How far behind each worker is: numbers, not part of readiness.
       details: {
         'worker event-counter': { lagEvents: expect.any(Number), lagSeconds: expect.any(Number) },
+        'worker embedder': { lagEvents: expect.any(Number), lagSeconds: expect.any(Number) },
         'worker indexer': { lagEvents: expect.any(Number), lagSeconds: expect.any(Number) },
         'worker media-janitor': { lagEvents: expect.any(Number), lagSeconds: expect.any(Number) },
       },

@@ -50,6 +50,12 @@ export const messages = pgTable(
     /** Attachment references (the media issue fills them). */
     attachments: jsonb('attachments').notNull().default([]),
     editedAt: timestamp('edited_at', { withTimezone: true }),
+    /** Rich embeds sent with the message (@gochat/embeds' Embed[]). */
+    embeds: jsonb('embeds').notNull().default([]),
+    /** The embedder's link previews: {version, embeds} for one version of the content. */
+    linkEmbeds: jsonb('link_embeds'),
+    /** Link previews hidden by the author or a moderator. */
+    embedsSuppressed: boolean('embeds_suppressed').notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [

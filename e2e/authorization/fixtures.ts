@@ -195,7 +195,7 @@ export async function buildMainGuild(w: World): Promise<MainGuild> {
     await overwrite(restrictedId, role, restricted);
 
   const limitedId = await freshChannel(w, g.id, 'limited');
-  const limited = BITS.ADD_REACTIONS | BITS.CREATE_THREADS | BITS.ATTACH_FILES;
+  const limited = BITS.ADD_REACTIONS | BITS.CREATE_THREADS | BITS.ATTACH_FILES | BITS.EMBED_LINKS;
   await overwrite(limitedId, g.id, 0n, limited);
   for (const role of [g.roles.lower, g.roles.manager, g.roles.senior])
     await overwrite(limitedId, role, limited);

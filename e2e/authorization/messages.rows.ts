@@ -16,7 +16,9 @@ import {
   AuthzRemoveReactionDocument,
   AuthzSeenByDocument,
   AuthzSendMessageDocument,
+  AuthzSendRichEmbedDocument,
   AuthzStartTypingDocument,
+  AuthzSuppressEmbedsDocument,
   AuthzThreadDocument,
   AuthzThreadStarterDocument,
   AuthzUnpinMessageDocument,
@@ -172,6 +174,14 @@ export const messagesRows: Rows = {
     post('restrictedId'),
   ),
   'Mutation.sendMessage — DM': op(participants, AuthzSendMessageDocument, post('dmId')),
+  // Rich embeds need EMBED_LINKS, which @everyone holds by default and is denied in the limited channel.
+  'Mutation.sendMessage — rich embed': op(members, AuthzSendRichEmbedDocument, post('generalId')),
+  'Mutation.sendMessage — rich embed where EMBED_LINKS is denied': op(
+    permissioned,
+    AuthzSendRichEmbedDocument,
+    (w, c) => ({ channelId: w.main.limitedId, content: `from ${c}` }),
+  ),
+  'Mutation.sendMessage — rich embed, DM': op(participants, AuthzSendRichEmbedDocument, post('dmId')),
   // Each caller's DM with a user who then blocked them.
   'Mutation.sendMessage — DM with a user who blocked the caller': opEach(
     nobody,
@@ -218,6 +228,19 @@ export const messagesRows: Rows = {
     each(privateMessage),
     AuthzDeleteMessageDocument,
     (messageId, w) => ({ channelId: w.main.privateId, messageId }),
+  ),
+  // Hiding link previews: the author, or MANAGE_MESSAGES for someone else's message.
+  'Mutation.suppressEmbeds': opEach(
+    permissioned,
+    each(othersMessage('generalId')),
+    AuthzSuppressEmbedsDocument,
+    inGeneral,
+  ),
+  'Mutation.suppressEmbeds — own message': opEach(
+    members,
+    each(ownMessage),
+    AuthzSuppressEmbedsDocument,
+    inGeneral,
   ),
   'Mutation.bulkDeleteMessages': opEach(
     permissioned, // MANAGE_MESSAGES

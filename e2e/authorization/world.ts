@@ -42,6 +42,7 @@ export const BITS = {
   ADD_REACTIONS: bit(6),
   VIEW_CHANNEL: bit(10),
   SEND_MESSAGES: bit(11),
+  EMBED_LINKS: bit(14),
   ATTACH_FILES: bit(15),
   READ_MESSAGE_HISTORY: bit(16),
   CREATE_THREADS: bit(35),

@@ -11,6 +11,7 @@ import type { Runner } from './runner.ts';
 const HISTORY_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'MessageCreated',
   'MessageUpdated',
+  'MessageEmbedsUpdated',
   'MessageDeleted',
   'MessagesBulkDeleted',
   'ReactionAdded',
@@ -19,11 +20,13 @@ const HISTORY_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
 ]);
 const isHistory = (event: LiveEvent) => HISTORY_EVENTS.has(event.type);
 
-/** Those that carry a message's content: replayed only while the message still exists. */
+/** Those that carry a message's content (or its embeds): replayed only while the message still exists. */
 const carriesContent = (
   event: LiveEvent,
-): event is LiveEvent & EventOf<'MessageCreated' | 'MessageUpdated'> =>
-  event.type === 'MessageCreated' || event.type === 'MessageUpdated';
+): event is LiveEvent & EventOf<'MessageCreated' | 'MessageUpdated' | 'MessageEmbedsUpdated'> =>
+  event.type === 'MessageCreated' ||
+  event.type === 'MessageUpdated' ||
+  event.type === 'MessageEmbedsUpdated';
 
 const EXISTING = parse(/* GraphQL */ `
   query RealtimeReplayExisting($channelId: ID!, $ids: [ID!]!) {

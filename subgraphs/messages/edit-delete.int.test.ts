@@ -141,6 +141,7 @@ await describeOnBothDatabases('editing and deleting messages', openMessagesHarne
         content: 'v3',
         mentions: { users: [], roles: [], everyone: false, here: false },
         editedAt: second.editedAt,
+        linkPreviews: true,
       });
     });
 

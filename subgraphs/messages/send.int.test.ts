@@ -126,6 +126,8 @@ await describeOnBothDatabases('sending messages', openMessagesHarness, (h, name)
         replyToId: null,
         mentions: { users: [], roles: [], everyone: false, here: false },
         attachmentIds: [],
+        embeds: [],
+        linkPreviews: true,
       });
     });
 

@@ -1,3 +1,5 @@
+import type { Embed } from '@gochat/embeds';
+
 import type { Subject } from './subjects.ts';
 
 export { subjects } from './subjects.ts';
@@ -104,6 +106,10 @@ export interface EventPayloads {
     replyToId: string | null;
     mentions: MentionsPayload;
     attachmentIds: string[];
+    /** Rich embeds sent with it (absent in events published before embeds existed). */
+    embeds?: Embed[];
+    /** Its links get previews: the author held EMBED_LINKS (always in DMs). Absent: no. */
+    linkPreviews?: boolean;
   };
   /** A message's content was edited. Subject: channel.<guildId|dm>.<channelId>.messages. Carries the new content. */
   MessageUpdated: MessageRef & {
@@ -111,7 +117,16 @@ export interface EventPayloads {
     content: string;
     mentions: MentionsPayload;
     editedAt: string;
+    /** The new content's links get previews (as MessageCreated's). Absent: no. */
+    linkPreviews?: boolean;
   };
+  /**
+   * The embeds a message shows changed without an edit: the embedder's link previews arrived, or
+   * they were suppressed or shown again. Carries every embed shown now, in order, for the content of
+   * `editedAt` (null: never edited): a client whose copy of the message has another editedAt ignores
+   * it. Subject: channel.<guildId|dm>.<channelId>.messages.
+   */
+  MessageEmbedsUpdated: MessageRef & { editedAt: string | null; embeds: Embed[]; suppressed: boolean };
   /** A message was deleted by its author or a moderator. Subject: channel.<guildId|dm>.<channelId>.messages. */
   MessageDeleted: MessageRef & ActorRef;
   /**
@@ -240,6 +255,7 @@ export const EVENT_TYPES = [
   'UserUnblocked',
   'MessageCreated',
   'MessageUpdated',
+  'MessageEmbedsUpdated',
   'MessageDeleted',
   'MessagesBulkDeleted',
   'ReactionAdded',

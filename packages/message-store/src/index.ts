@@ -8,6 +8,7 @@
  * configured.
  */
 export * from './port.ts';
+export { contentVersion, versionTime, visibleEmbeds } from './embeds.ts';
 export { createPostgresTimeline } from './postgres.ts';
 export { openTimeline } from './open.ts';
 export type { ScyllaOptions } from './options.ts';

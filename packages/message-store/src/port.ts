@@ -1,4 +1,5 @@
 import type { Transaction } from '@gochat/db';
+import type { Embed } from '@gochat/embeds';
 
 /**
  * The message-store port: where message rows live and how history is read. Two implementations share
@@ -65,11 +66,35 @@ export interface TimelineMessage {
   mentions: MessageMentions;
   attachments: AttachmentRef[];
   editedAt: Date | null;
+  /** Rich embeds sent with the message (validated with @gochat/embeds' limits). */
+  embeds: Embed[];
+  /**
+   * Link previews the embedder made, for the content version it read (see contentVersion): after an
+   * edit they are stale until it has read the new content, and are not shown (visibleEmbeds).
+   */
+  linkEmbeds: LinkEmbeds | null;
+  /** The author or a MANAGE_MESSAGES holder hid the link previews. */
+  embedsSuppressed: boolean;
 }
+
+/** Embeds made from the links of one version of a message's content. */
+export interface LinkEmbeds {
+  version: string;
+  embeds: Embed[];
+}
+
+/** What an insert writes: a new message has no link previews yet and is not suppressed. */
+export type NewTimelineMessage = Omit<
+  TimelineMessage,
+  'editedAt' | 'embeds' | 'linkEmbeds' | 'embedsSuppressed'
+> & {
+  /** Optional: mutations staged before embeds existed lack it. */
+  embeds?: Embed[];
+};
 
 /** Mutations are plain JSON so they can be staged in PostgreSQL (ScyllaDB mode) and replayed. */
 export type TimelineMutation =
-  | { op: 'insert'; message: Omit<TimelineMessage, 'editedAt'> }
+  | { op: 'insert'; message: NewTimelineMessage }
   | {
       op: 'edit';
       channelId: string;
@@ -78,6 +103,21 @@ export type TimelineMutation =
       mentions: MessageMentions;
       /** ISO-8601. */
       editedAt: string;
+    }
+  | {
+      /** The embedder's result; applied only while the content is still that version. */
+      op: 'setLinkEmbeds';
+      channelId: string;
+      id: string;
+      linkEmbeds: LinkEmbeds;
+    }
+  | {
+      op: 'suppressEmbeds';
+      channelId: string;
+      id: string;
+      suppressed: boolean;
+      /** ISO-8601; orders it after the insert and any earlier change of the flag. */
+      at: string;
     }
   | {
       op: 'delete';

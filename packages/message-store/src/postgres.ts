@@ -1,10 +1,12 @@
 import type { Database, Transaction } from '@gochat/db';
 import { messages } from '@gochat/drizzle';
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte } from 'drizzle-orm';
+import type { Embed } from '@gochat/embeds';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte } from 'drizzle-orm';
 
 import type {
   AttachmentRef,
   HistoryQuery,
+  LinkEmbeds,
   MessageMentions,
   MessageTimeline,
   TimelineMessage,
@@ -25,6 +27,9 @@ const toMessage = (row: Row): TimelineMessage => ({
   mentions: row.mentions as MessageMentions,
   attachments: row.attachments as AttachmentRef[],
   editedAt: row.editedAt,
+  embeds: row.embeds as Embed[],
+  linkEmbeds: row.linkEmbeds as LinkEmbeds | null,
+  embedsSuppressed: row.embedsSuppressed,
 });
 
 /** Applies one mutation with the given connection (a transaction, or the pool). */
@@ -32,9 +37,30 @@ export async function applyToPostgres(tx: Transaction | Database, mutation: Time
   switch (mutation.op) {
     case 'insert': {
       const m = mutation.message;
-      await tx.insert(messages).values({ ...m, mentions: m.mentions, attachments: m.attachments });
+      await tx.insert(messages).values({ ...m, embeds: m.embeds ?? [] });
       return;
     }
+    case 'setLinkEmbeds': {
+      // Only onto the content they were made from: an edit since then changed edited_at.
+      const { version } = mutation.linkEmbeds;
+      await tx
+        .update(messages)
+        .set({ linkEmbeds: mutation.linkEmbeds })
+        .where(
+          and(
+            eq(messages.channelId, mutation.channelId),
+            eq(messages.id, mutation.id),
+            version === 'original' ? isNull(messages.editedAt) : eq(messages.editedAt, new Date(version)),
+          ),
+        );
+      return;
+    }
+    case 'suppressEmbeds':
+      await tx
+        .update(messages)
+        .set({ embedsSuppressed: mutation.suppressed })
+        .where(and(eq(messages.channelId, mutation.channelId), eq(messages.id, mutation.id)));
+      return;
     case 'edit':
       await tx
         .update(messages)

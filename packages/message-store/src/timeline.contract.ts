@@ -7,7 +7,14 @@ import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BUCKET_MS, bucketOf, bucketStart, firstIdOfBucket } from './scylla/buckets.ts';
-import type { HistoryQuery, MessageTimeline, TimelineMessage, TimelineMutation } from './port.ts';
+import { contentVersion, visibleEmbeds } from './embeds.ts';
+import type {
+  HistoryQuery,
+  MessageTimeline,
+  NewTimelineMessage,
+  TimelineMessage,
+  TimelineMutation,
+} from './port.ts';
 
 /** A timeline under test with the PostgreSQL database its staged writes (and seeded rows) live in. */
 export interface TimelineWorld {
@@ -16,7 +23,7 @@ export interface TimelineWorld {
   close(): Promise<void>;
 }
 
-type NewMessage = Omit<TimelineMessage, 'editedAt'>;
+type NewMessage = NewTimelineMessage;
 
 const epoch = Number(EPOCH_MS);
 const DAY = 24 * 60 * 60 * 1000;
@@ -104,9 +111,18 @@ export function timelineContract(name: string, open: () => Promise<TimelineWorld
       return staged.map((s) => s.eventId);
     };
 
+    /** A message as the store returns it right after its insert. */
+    const stored = (m: NewMessage): TimelineMessage => ({
+      ...m,
+      editedAt: null,
+      embeds: m.embeds ?? [],
+      linkEmbeds: null,
+      embedsSuppressed: false,
+    });
+
     const insertAll = async (list: NewMessage[]): Promise<TimelineMessage[]> => {
       await commit(...list.map((m): TimelineMutation => ({ op: 'insert', message: m })));
-      return list.map((m) => ({ ...m, editedAt: null }));
+      return list.map(stored);
     };
 
     const pendingRows = async (eventIds: string[]) =>
@@ -237,7 +253,7 @@ export function timelineContract(name: string, open: () => Promise<TimelineWorld
           [...idsAsc]
             .reverse()
             .slice(0, 3)
-            .map((id) => ({ ...message(channelId, id), editedAt: null })),
+            .map((id) => stored(message(channelId, id))),
         );
       });
 
@@ -328,6 +344,72 @@ export function timelineContract(name: string, open: () => Promise<TimelineWorld
       const edited = { ...original!, content: 'after', mentions, editedAt };
       expect(await world.timeline.get(channelId, [a!])).toEqual([edited]);
       expect(await history(channelId, { limit: 10 })).toEqual([other, edited]);
+    });
+
+    it('keeps sent embeds, shows link previews only for the content they were made from, and suppresses them', async () => {
+      const channelId = await newChannel();
+      const [a] = idsAt([NOW - 12 * DAY]);
+      const rich = { type: 'rich' as const, title: 'Build 42', fields: [{ name: 'status', value: 'green' }] };
+      const preview = (title: string) => ({ type: 'link' as const, url: 'https://example.com/', title });
+      await insertAll([{ ...message(channelId, a!, 'see https://example.com'), embeds: [rich] }]);
+      const read = async () => (await world.timeline.get(channelId, [a!]))[0]!;
+      const setLinks = (version: string, title: string): TimelineMutation => ({
+        op: 'setLinkEmbeds',
+        channelId,
+        id: a!,
+        linkEmbeds: { version, embeds: [preview(title)] },
+      });
+
+      expect((await read()).embeds).toEqual([rich]);
+      expect(contentVersion(await read())).toBe('original');
+      await commit(setLinks('original', 'first'));
+      expect(visibleEmbeds(await read())).toEqual([rich, preview('first')]);
+
+      // An edit: the old previews stop showing at once; a late write for the old version changes nothing.
+      const editedAt = new Date(NOW - DAY);
+      await commit({
+        op: 'edit',
+        channelId,
+        id: a!,
+        content: 'now https://example.com/b',
+        mentions: { users: [], roles: [], everyone: false, here: false },
+        editedAt: editedAt.toISOString(),
+      });
+      expect(visibleEmbeds(await read())).toEqual([rich]);
+      await commit(setLinks('original', 'stale'));
+      expect(visibleEmbeds(await read())).toEqual([rich]);
+      await commit(setLinks(editedAt.toISOString(), 'second'));
+      expect(visibleEmbeds(await read())).toEqual([rich, preview('second')]);
+      // Redelivered, in any order: the current version's previews stay.
+      await commit(setLinks('original', 'stale again'), setLinks(editedAt.toISOString(), 'second'));
+      expect((await read()).linkEmbeds).toEqual({
+        version: editedAt.toISOString(),
+        embeds: [preview('second')],
+      });
+
+      await commit({
+        op: 'suppressEmbeds',
+        channelId,
+        id: a!,
+        suppressed: true,
+        at: new Date(NOW - 1000).toISOString(),
+      });
+      expect((await read()).embedsSuppressed).toBe(true);
+      expect(visibleEmbeds(await read())).toEqual([rich]);
+      await commit({
+        op: 'suppressEmbeds',
+        channelId,
+        id: a!,
+        suppressed: false,
+        at: new Date(NOW - 500).toISOString(),
+      });
+      expect(visibleEmbeds(await read())).toEqual([rich, preview('second')]);
+
+      // Previews written after a delete do not bring the message back.
+      await commit({ op: 'delete', channelId, ids: [a!], deletedAt: new Date().toISOString() });
+      await commit(setLinks(editedAt.toISOString(), 'after delete'));
+      expect(await world.timeline.get(channelId, [a!])).toEqual([]);
+      expect(await historyIds(channelId, { limit: 10 })).toEqual([]);
     });
 
     it('deletes messages across buckets; unknown ids are ignored', async () => {

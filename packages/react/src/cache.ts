@@ -48,7 +48,7 @@ export function createCache(): InMemoryCache {
       Invite: { keyFields: ['code'] },
       InvitePreview: { keyFields: ['code'] },
       Relationship: { keyFields: false },
-      Message: { fields: { reactions: { merge: false } } },
+      Message: { fields: { reactions: { merge: false }, embeds: { merge: false } } },
     },
   });
 }

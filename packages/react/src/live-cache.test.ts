@@ -32,6 +32,8 @@ function message(id: string, content: string): MessageFieldsFragment {
     replyTo: null,
     mentions: { __typename: 'MessageMentions', users: [], roleIds: [], everyone: false, here: false },
     attachments: [],
+    embeds: [],
+    embedsSuppressed: false,
     reactions: [],
     pinned: false,
     thread: null,
@@ -143,6 +145,161 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
     expect(history().map((m) => m.id)).toEqual(['1002']);
     apply('MessagesBulkDeleted', { ...ref, messageIds: ['1002'], actorId: ALICE.id });
     expect(history()).toEqual([]);
+  });
+
+  it('builds a new message with the embeds its event carries, in the API shape', () => {
+    const { history, apply, requests } = setup();
+    apply('MessageCreated', {
+      ...created('1003', ALICE.id, ''),
+      embeds: [
+        {
+          type: 'rich',
+          title: 'Release',
+          color: 0x5865f2,
+          fields: [
+            { name: 'Version', value: '1.2', inline: true },
+            { name: 'Notes', value: 'many' },
+          ],
+          footer: { text: 'ci' },
+        },
+      ],
+      linkPreviews: true,
+    });
+    expect(requests).toEqual([]);
+    const added = history()[2]!;
+    expect(added.embedsSuppressed).toBe(false);
+    expect(added.embeds).toEqual([
+      {
+        __typename: 'Embed',
+        type: 'RICH',
+        url: null,
+        title: 'Release',
+        description: null,
+        color: 0x5865f2,
+        timestamp: null,
+        provider: null,
+        author: null,
+        footer: { __typename: 'EmbedFooter', text: 'ci', iconUrl: null },
+        image: null,
+        thumbnail: null,
+        video: null,
+        audio: null,
+        fields: [
+          { __typename: 'EmbedField', name: 'Version', value: '1.2', inline: true },
+          { __typename: 'EmbedField', name: 'Notes', value: 'many', inline: false },
+        ],
+      },
+    ]);
+    // An event from before embeds existed: none.
+    apply('MessageCreated', created('1004', ALICE.id, 'old server'));
+    expect(history()[3]!.embeds).toEqual([]);
+  });
+
+  it('writes the embeds a MessageEmbedsUpdated carries, and whether link previews are suppressed', () => {
+    const { history, apply } = setup();
+    apply('MessageEmbedsUpdated', {
+      ...ref,
+      messageId: '1001',
+      editedAt: null,
+      suppressed: false,
+      embeds: [
+        { type: 'rich', title: 'Sent with it' },
+        {
+          type: 'video',
+          url: 'https://video.example/watch?v=1',
+          title: 'A video',
+          siteName: 'VideoSite',
+          thumbnail: { url: 'https://gochat.example/media/t.jpg', width: 640, height: 360 },
+          video: { url: 'https://video.example/embed/1', contentType: 'text/html' },
+        },
+      ],
+    });
+    const [rich, video] = history()[0]!.embeds;
+    expect(rich).toMatchObject({ type: 'RICH', title: 'Sent with it', fields: [], provider: null });
+    expect(video).toMatchObject({
+      type: 'VIDEO',
+      url: 'https://video.example/watch?v=1',
+      provider: { __typename: 'EmbedProvider', name: 'VideoSite', url: null },
+      thumbnail: {
+        __typename: 'EmbedMedia',
+        url: 'https://gochat.example/media/t.jpg',
+        width: 640,
+        height: 360,
+        contentType: null,
+      },
+      video: { url: 'https://video.example/embed/1', width: null, height: null, contentType: 'text/html' },
+      image: null,
+      audio: null,
+    });
+    // Suppressed: only the sent (rich) embeds are shown now.
+    apply('MessageEmbedsUpdated', {
+      ...ref,
+      messageId: '1001',
+      editedAt: null,
+      suppressed: true,
+      embeds: [
+        { type: 'rich', title: 'Sent with it', provider: { name: 'Bot', url: 'https://bot.example' } },
+      ],
+    });
+    expect(history()[0]).toMatchObject({
+      embedsSuppressed: true,
+      embeds: [{ type: 'RICH', provider: { name: 'Bot', url: 'https://bot.example' } }],
+    });
+    expect(history()[0]!.embeds).toHaveLength(1);
+    // A message the cache does not hold is left alone.
+    apply('MessageEmbedsUpdated', {
+      ...ref,
+      messageId: '9999',
+      editedAt: null,
+      suppressed: false,
+      embeds: [],
+    });
+    expect(history()).toHaveLength(2);
+  });
+
+  it('ignores embeds made for another version of the content than the one it shows', () => {
+    const { history, apply } = setup();
+    const previews = (editedAt: string | null, title: string) =>
+      apply('MessageEmbedsUpdated', {
+        ...ref,
+        messageId: '1001',
+        editedAt,
+        suppressed: false,
+        embeds: [{ type: 'link', url: 'https://example.com/', title }],
+      });
+    previews('2026-12-01T10:00:00.000Z', 'for an edit this cache has not seen');
+    expect(history()[0]!.embeds).toEqual([]);
+    previews(null, 'for the content shown');
+    expect(history()[0]!.embeds.map((e) => e.title)).toEqual(['for the content shown']);
+  });
+
+  it("drops the old content's link previews on an edit, keeping the rich embeds", () => {
+    const { history, apply } = setup();
+    apply('MessageEmbedsUpdated', {
+      ...ref,
+      messageId: '1002',
+      editedAt: null,
+      suppressed: false,
+      embeds: [
+        { type: 'rich', title: 'Kept' },
+        { type: 'link', url: 'https://example.com/', title: 'Example' },
+        { type: 'image', url: 'https://example.com/a.png', image: { url: 'https://gochat.example/a.png' } },
+      ],
+    });
+    expect(history()[1]!.embeds.map((e) => e.type)).toEqual(['RICH', 'LINK', 'IMAGE']);
+    apply('MessageUpdated', {
+      ...ref,
+      messageId: '1002',
+      authorId: ALICE.id,
+      content: 'no links now',
+      mentions: {},
+      editedAt: '2026-12-06T10:02:00Z',
+    });
+    expect(history()[1]).toMatchObject({
+      content: 'no links now',
+      embeds: [{ type: 'RICH', title: 'Kept' }],
+      embedsSuppressed: false,
+    });
   });
 
   it("keeps typing and presence in their stores, never the viewer's own typing", () => {

@@ -2,7 +2,7 @@ import type { ApolloCache, ApolloClient, Reference } from '@apollo/client';
 import type { CatalogEvent, EventOf } from '@gochat/events';
 
 import { compareIds } from './cache.ts';
-import type { MessageWriter } from './message-writer.ts';
+import { embedsFromEvent, type MessageWriter } from './message-writer.ts';
 import type { PresenceStore, TypingStore } from './stores.ts';
 
 /** One viewer feed event as the API delivers it (RealtimeEvent; `data` as in docs/events.md). */
@@ -54,9 +54,27 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
           content: () => event.data.content,
           editedAt: () => event.data.editedAt,
           editHistory: (_value, { DELETE }) => DELETE,
+          // The old content's link previews stop showing; the new ones come in MessageEmbedsUpdated.
+          embeds: (value, { readField }) =>
+            (value as readonly Reference[]).filter((embed) => readField<string>('type', embed) === 'RICH'),
         },
       });
       return;
+    case 'MessageEmbedsUpdated': {
+      const { editedAt, embeds, suppressed } = event.data;
+      // For the content of `editedAt`: previews of content the cache no longer shows are ignored.
+      const current = (readField: <T>(field: string) => T | undefined) =>
+        sameInstant(readField<string | null>('editedAt'), editedAt);
+      cache.modify({
+        id: cache.identify({ __typename: 'Message', id: event.data.messageId }),
+        fields: {
+          embeds: (value: readonly Reference[], { readField }) =>
+            current(readField) ? (embedsFromEvent(embeds) as unknown as Reference[]) : value,
+          embedsSuppressed: (value: boolean, { readField }) => (current(readField) ? suppressed : value),
+        },
+      });
+      return;
+    }
     case 'MessageDeleted':
       evictMessages(cache, [event.data.messageId]);
       return;
@@ -321,4 +339,10 @@ function updateReadStateOnMessage(
       mentionCount: (count) => (mentioned ? Number(count) + 1 : count),
     },
   });
+}
+
+/** Two editedAt values name the same content version (undefined: not in the cache, so not judged). */
+function sameInstant(cached: string | null | undefined, event: string | null): boolean {
+  if (cached === undefined || cached === event) return true;
+  return cached !== null && event !== null && Date.parse(cached) === Date.parse(event);
 }

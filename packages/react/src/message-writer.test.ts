@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { createCache } from './cache.ts';
 import { MessagesDocument, type MessageFieldsFragment } from './generated/graphql.ts';
-import { MessageWriter } from './message-writer.ts';
+import { embedsFromEvent, MessageWriter, type EventEmbed } from './message-writer.ts';
 
 const CHANNEL = '200';
 const AUTHOR = {
@@ -28,6 +28,8 @@ function message(id: number): MessageFieldsFragment {
     replyTo: null,
     mentions: { __typename: 'MessageMentions', users: [], roleIds: [], everyone: false, here: false },
     attachments: [],
+    embeds: [],
+    embedsSuppressed: false,
     reactions: [],
     pinned: false,
     thread: null,
@@ -97,5 +99,67 @@ describe('MessageWriter.jumpTo', () => {
     });
     expect(last.history()).toEqual([1093, 1094, 1095, 1096, 1097, 1098, 1099, 1100]);
     expect(last.writer.atLatest(CHANNEL)).toBe(true);
+  });
+});
+
+describe('embedsFromEvent', () => {
+  it("converts the events' stored embeds to the API's shape, as the messages subgraph does", () => {
+    expect(embedsFromEvent(undefined)).toEqual([]);
+    const [article] = embedsFromEvent([
+      {
+        type: 'article',
+        url: 'https://news.example/a',
+        title: 'Headline',
+        description: 'Text',
+        color: 0xff0000,
+        timestamp: '2026-12-06T10:00:00.000Z',
+        siteName: 'News',
+        author: { name: 'Reporter', url: 'https://news.example/r' },
+        image: {
+          url: 'https://gochat.example/media/i.png',
+          width: 1200,
+          height: 630,
+          contentType: 'image/png',
+        },
+      },
+    ]);
+    expect(article).toEqual({
+      __typename: 'Embed',
+      type: 'ARTICLE',
+      url: 'https://news.example/a',
+      title: 'Headline',
+      description: 'Text',
+      color: 0xff0000,
+      timestamp: '2026-12-06T10:00:00.000Z',
+      provider: { __typename: 'EmbedProvider', name: 'News', url: null },
+      author: { __typename: 'EmbedAuthor', name: 'Reporter', url: 'https://news.example/r', iconUrl: null },
+      footer: null,
+      image: {
+        __typename: 'EmbedMedia',
+        url: 'https://gochat.example/media/i.png',
+        width: 1200,
+        height: 630,
+        contentType: 'image/png',
+      },
+      thumbnail: null,
+      video: null,
+      audio: null,
+      fields: [],
+    });
+  });
+
+  it('prefers provider over siteName, and leaves out types it does not know', () => {
+    const embeds = embedsFromEvent([
+      { type: 'link', siteName: 'Site', provider: { url: 'https://site.example' } },
+      { type: 'hologram' } as unknown as EventEmbed,
+      { type: 'audio', audio: { url: 'https://a.example/x.mp3' } },
+    ]);
+    expect(embeds.map((e) => e.type)).toEqual(['LINK', 'AUDIO']);
+    expect(embeds[0]!.provider).toEqual({
+      __typename: 'EmbedProvider',
+      name: null,
+      url: 'https://site.example',
+    });
+    expect(embeds[1]!.audio).toMatchObject({ url: 'https://a.example/x.mp3', width: null });
   });
 });

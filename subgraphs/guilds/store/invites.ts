@@ -11,7 +11,12 @@ import { bans, channelState, channels, guildMembers, guilds, invites } from '@go
 import { forbidden, notFound } from '@gochat/errors';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
-import { commitChange, type Change, type MessageTimeline, type TimelineMessage } from '@gochat/message-store';
+import {
+  commitChange,
+  type Change,
+  type MessageTimeline,
+  type NewTimelineMessage,
+} from '@gochat/message-store';
 import { and, asc, eq, sql } from 'drizzle-orm';
 
 import { diff } from './audit.ts';
@@ -247,7 +252,7 @@ export function invitesStore(db: Database, ids: SnowflakeGenerator, timeline: Me
                 replyToId: null,
                 mentions: { users: [], roles: [], everyone: false, here: false },
                 attachments: [],
-              } satisfies Omit<TimelineMessage, 'editedAt'>)
+              } satisfies NewTimelineMessage)
             : undefined;
           if (joinMessage) {
             // The join message makes the system channel unread, as any message does (decision 0013).

@@ -87,6 +87,148 @@ export type ChannelThreadsArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/**
+ * An embed shown with a message (Discord's embed object). Pictures in link previews are copies GoChat
+ * stored, so readers never contact the site they came from.
+ */
+export type Embed = {
+  __typename?: 'Embed';
+  /** Audio to play in place. */
+  audio?: Maybe<EmbedMedia>;
+  author?: Maybe<EmbedAuthor>;
+  /** Colour of the embed's edge, 0xRRGGBB. */
+  color?: Maybe<Scalars['Int']['output']>;
+  /** At most 4,096 characters. */
+  description?: Maybe<Scalars['String']['output']>;
+  /** Up to 25 name/value pairs (rich embeds). */
+  fields: Array<EmbedField>;
+  footer?: Maybe<EmbedFooter>;
+  /** A large picture. */
+  image?: Maybe<EmbedMedia>;
+  /** The site that published the page. */
+  provider?: Maybe<EmbedProvider>;
+  /** A small picture beside the text. */
+  thumbnail?: Maybe<EmbedMedia>;
+  /** A time shown in the footer. */
+  timestamp?: Maybe<Scalars['DateTime']['output']>;
+  /** At most 256 characters. */
+  title?: Maybe<Scalars['String']['output']>;
+  type: EmbedType;
+  /** The link it previews, or the link of a rich embed's title. */
+  url?: Maybe<Scalars['String']['output']>;
+  /** A video to play in place. */
+  video?: Maybe<EmbedMedia>;
+};
+
+/** Who wrote it. */
+export type EmbedAuthor = {
+  __typename?: 'EmbedAuthor';
+  iconUrl?: Maybe<Scalars['String']['output']>;
+  /** At most 256 characters. */
+  name: Scalars['String']['output'];
+  url?: Maybe<Scalars['String']['output']>;
+};
+
+export type EmbedAuthorInput = {
+  iconUrl?: InputMaybe<Scalars['String']['input']>;
+  /** At most 256 characters. */
+  name: Scalars['String']['input'];
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A name/value pair of a rich embed. */
+export type EmbedField = {
+  __typename?: 'EmbedField';
+  /** Shown beside its neighbours rather than on its own line. */
+  inline: Scalars['Boolean']['output'];
+  /** At most 256 characters. */
+  name: Scalars['String']['output'];
+  /** At most 1,024 characters. */
+  value: Scalars['String']['output'];
+};
+
+export type EmbedFieldInput = {
+  inline?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 1-256 characters. */
+  name: Scalars['String']['input'];
+  /** 1-1,024 characters. */
+  value: Scalars['String']['input'];
+};
+
+/** A line under the embed. */
+export type EmbedFooter = {
+  __typename?: 'EmbedFooter';
+  iconUrl?: Maybe<Scalars['String']['output']>;
+  /** At most 2,048 characters. */
+  text: Scalars['String']['output'];
+};
+
+export type EmbedFooterInput = {
+  iconUrl?: InputMaybe<Scalars['String']['input']>;
+  /** At most 2,048 characters. */
+  text: Scalars['String']['input'];
+};
+
+/**
+ * A rich embed to send with a message (sendMessage). At most 10 per message, 25 fields each, and 6,000
+ * characters in all (titles, descriptions, field names and values, footers, author names). URLs are
+ * http(s), at most 2,048 characters.
+ */
+export type EmbedInput = {
+  author?: InputMaybe<EmbedAuthorInput>;
+  /** 0xRRGGBB (0 to 16777215). */
+  color?: InputMaybe<Scalars['Int']['input']>;
+  /** At most 4,096 characters. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** At most 25. */
+  fields?: InputMaybe<Array<EmbedFieldInput>>;
+  footer?: InputMaybe<EmbedFooterInput>;
+  /** A large picture, by URL. */
+  imageUrl?: InputMaybe<Scalars['String']['input']>;
+  /** A small picture, by URL. */
+  thumbnailUrl?: InputMaybe<Scalars['String']['input']>;
+  /** ISO-8601. */
+  timestamp?: InputMaybe<Scalars['DateTime']['input']>;
+  /** At most 256 characters. */
+  title?: InputMaybe<Scalars['String']['input']>;
+  /** The link of the title. */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** A picture, video or sound in an embed. */
+export type EmbedMedia = {
+  __typename?: 'EmbedMedia';
+  /** Its MIME type, when known. */
+  contentType?: Maybe<Scalars['String']['output']>;
+  /** In pixels, when known. */
+  height?: Maybe<Scalars['Int']['output']>;
+  url: Scalars['String']['output'];
+  /** In pixels, when known. */
+  width?: Maybe<Scalars['Int']['output']>;
+};
+
+/** Who published the page. */
+export type EmbedProvider = {
+  __typename?: 'EmbedProvider';
+  name?: Maybe<Scalars['String']['output']>;
+  url?: Maybe<Scalars['String']['output']>;
+};
+
+/** What an embed is: a rich embed sent with a message, or a link preview of one of these kinds. */
+export type EmbedType =
+  /** An article page. */
+  | 'ARTICLE'
+  /** A direct link to audio. */
+  | 'AUDIO'
+  /** A picture: a direct link to an image, or a page whose card is a large image. */
+  | 'IMAGE'
+  /** Any other page. */
+  | 'LINK'
+  /** Sent with the message (sendMessage's embeds). */
+  | 'RICH'
+  /** A video: a direct link, or a page with a player (YouTube and the like). */
+  | 'VIDEO';
+
 /** The viewer's unread state in one guild. */
 export type GuildUnreads = {
   __typename?: 'GuildUnreads';
@@ -114,7 +256,7 @@ export type Message = {
   channel: Channel;
   /** Where it lives: a channel, DM or group DM, or a thread. */
   channelId: Scalars['ID']['output'];
-  /** 0-2000 characters: empty only when it has attachments, or for system messages. */
+  /** 0-2000 characters: empty only when it has attachments or embeds, or for system messages. */
   content: Scalars['String']['output'];
   /** When it was sent. */
   createdAt: Scalars['DateTime']['output'];
@@ -122,6 +264,13 @@ export type Message = {
   editHistory: Array<MessageVersion>;
   /** When its content was last edited, or null. */
   editedAt?: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * What the message shows below its content: rich embeds sent with it, then link previews of its
+   * content (made in the background; MessageEmbedsUpdated tells when they arrive), unless suppressed.
+   */
+  embeds: Array<Embed>;
+  /** Whether its link previews are hidden (suppressEmbeds). */
+  embedsSuppressed: Scalars['Boolean']['output'];
   /** Snowflake id; ids grow with time, so they order messages. */
   id: Scalars['ID']['output'];
   /** What the message is: a member's message, or a system message. */
@@ -224,6 +373,11 @@ export type Mutation = {
    * return true without publishing.
    */
   startTyping: Scalars['Boolean']['output'];
+  /**
+   * Hides (or shows again) a message's link previews: its author, or MANAGE_MESSAGES holders (any
+   * participant's own message in DMs). Rich embeds sent with the message stay.
+   */
+  suppressEmbeds: Message;
   /** Unpins a message; needs MANAGE_MESSAGES (any participant in DMs and group DMs). */
   unpinMessage: Message;
   /**
@@ -309,6 +463,7 @@ export type MutationSendMessageArgs = {
   attachmentIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   channelId: Scalars['ID']['input'];
   content?: InputMaybe<Scalars['String']['input']>;
+  embeds?: InputMaybe<Array<EmbedInput>>;
   nonce?: InputMaybe<Scalars['String']['input']>;
   replyToId?: InputMaybe<Scalars['ID']['input']>;
 };
@@ -316,6 +471,13 @@ export type MutationSendMessageArgs = {
 
 export type MutationStartTypingArgs = {
   channelId: Scalars['ID']['input'];
+};
+
+
+export type MutationSuppressEmbedsArgs = {
+  channelId: Scalars['ID']['input'];
+  messageId: Scalars['ID']['input'];
+  suppressed?: Scalars['Boolean']['input'];
 };
 
 
@@ -639,6 +801,17 @@ export type ResolversTypes = ResolversObject<{
   Channel: ResolverTypeWrapper<ChannelRef>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Embed: ResolverTypeWrapper<Embed>;
+  EmbedAuthor: ResolverTypeWrapper<EmbedAuthor>;
+  EmbedAuthorInput: EmbedAuthorInput;
+  EmbedField: ResolverTypeWrapper<EmbedField>;
+  EmbedFieldInput: EmbedFieldInput;
+  EmbedFooter: ResolverTypeWrapper<EmbedFooter>;
+  EmbedFooterInput: EmbedFooterInput;
+  EmbedInput: EmbedInput;
+  EmbedMedia: ResolverTypeWrapper<EmbedMedia>;
+  EmbedProvider: ResolverTypeWrapper<EmbedProvider>;
+  EmbedType: EmbedType;
   GuildUnreads: ResolverTypeWrapper<GuildUnreadsRow>;
   Message: ResolverTypeWrapper<MessageRow>;
   MessageKind: MessageKind;
@@ -669,6 +842,16 @@ export type ResolversParentTypes = ResolversObject<{
   Channel: ChannelRef;
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
+  Embed: Embed;
+  EmbedAuthor: EmbedAuthor;
+  EmbedAuthorInput: EmbedAuthorInput;
+  EmbedField: EmbedField;
+  EmbedFieldInput: EmbedFieldInput;
+  EmbedFooter: EmbedFooter;
+  EmbedFooterInput: EmbedFooterInput;
+  EmbedInput: EmbedInput;
+  EmbedMedia: EmbedMedia;
+  EmbedProvider: EmbedProvider;
   GuildUnreads: GuildUnreadsRow;
   Message: MessageRow;
   MessageMentions: Omit<MessageMentions, 'users'> & { users: Array<ResolversParentTypes['User']> };
@@ -730,6 +913,52 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type EmbedResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['Embed'] = ResolversParentTypes['Embed']> = ResolversObject<{
+  audio?: Resolver<Maybe<ResolversTypes['EmbedMedia']>, ParentType, ContextType>;
+  author?: Resolver<Maybe<ResolversTypes['EmbedAuthor']>, ParentType, ContextType>;
+  color?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  fields?: Resolver<Array<ResolversTypes['EmbedField']>, ParentType, ContextType>;
+  footer?: Resolver<Maybe<ResolversTypes['EmbedFooter']>, ParentType, ContextType>;
+  image?: Resolver<Maybe<ResolversTypes['EmbedMedia']>, ParentType, ContextType>;
+  provider?: Resolver<Maybe<ResolversTypes['EmbedProvider']>, ParentType, ContextType>;
+  thumbnail?: Resolver<Maybe<ResolversTypes['EmbedMedia']>, ParentType, ContextType>;
+  timestamp?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  type?: Resolver<ResolversTypes['EmbedType'], ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  video?: Resolver<Maybe<ResolversTypes['EmbedMedia']>, ParentType, ContextType>;
+}>;
+
+export type EmbedAuthorResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['EmbedAuthor'] = ResolversParentTypes['EmbedAuthor']> = ResolversObject<{
+  iconUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type EmbedFieldResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['EmbedField'] = ResolversParentTypes['EmbedField']> = ResolversObject<{
+  inline?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type EmbedFooterResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['EmbedFooter'] = ResolversParentTypes['EmbedFooter']> = ResolversObject<{
+  iconUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type EmbedMediaResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['EmbedMedia'] = ResolversParentTypes['EmbedMedia']> = ResolversObject<{
+  contentType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  height?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  width?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+}>;
+
+export type EmbedProviderResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['EmbedProvider'] = ResolversParentTypes['EmbedProvider']> = ResolversObject<{
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
 export type GuildUnreadsResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['GuildUnreads'] = ResolversParentTypes['GuildUnreads']> = ResolversObject<{
   channels?: Resolver<Array<ResolversTypes['ReadState']>, ParentType, ContextType>;
   guildId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -747,6 +976,8 @@ export type MessageResolvers<ContextType = MessagesContext, ParentType extends R
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   editHistory?: Resolver<Array<ResolversTypes['MessageVersion']>, ParentType, ContextType>;
   editedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  embeds?: Resolver<Array<ResolversTypes['Embed']>, ParentType, ContextType>;
+  embedsSuppressed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['MessageKind'], ParentType, ContextType>;
   mentions?: Resolver<ResolversTypes['MessageMentions'], ParentType, ContextType>;
@@ -791,6 +1022,7 @@ export type MutationResolvers<ContextType = MessagesContext, ParentType extends 
   removeReaction?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationRemoveReactionArgs, 'channelId' | 'emoji' | 'messageId'>>;
   sendMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationSendMessageArgs, 'channelId' | 'content'>>;
   startTyping?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationStartTypingArgs, 'channelId'>>;
+  suppressEmbeds?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationSuppressEmbedsArgs, 'channelId' | 'messageId' | 'suppressed'>>;
   unpinMessage?: Resolver<ResolversTypes['Message'], ParentType, ContextType, RequireFields<MutationUnpinMessageArgs, 'channelId' | 'messageId'>>;
   updateThread?: Resolver<ResolversTypes['Thread'], ParentType, ContextType, RequireFields<MutationUpdateThreadArgs, 'threadId'>>;
 }>;
@@ -865,6 +1097,12 @@ export type Resolvers<ContextType = MessagesContext> = ResolversObject<{
   AttachmentPreview?: AttachmentPreviewResolvers<ContextType>;
   Channel?: ChannelResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  Embed?: EmbedResolvers<ContextType>;
+  EmbedAuthor?: EmbedAuthorResolvers<ContextType>;
+  EmbedField?: EmbedFieldResolvers<ContextType>;
+  EmbedFooter?: EmbedFooterResolvers<ContextType>;
+  EmbedMedia?: EmbedMediaResolvers<ContextType>;
+  EmbedProvider?: EmbedProviderResolvers<ContextType>;
   GuildUnreads?: GuildUnreadsResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
   MessageMentions?: MessageMentionsResolvers<ContextType>;

@@ -25,10 +25,11 @@ import {
   sendable,
   type Access,
 } from '../access.ts';
-import type { Resolvers } from '../generated/resolvers.ts';
+import type { EmbedInput, Resolvers } from '../generated/resolvers.ts';
 import { parseMentions } from '../mentions.ts';
 import type { MessageVersionRow } from '../store/rows.ts';
 import type { MessagesContext } from './context.ts';
+import { embedsOf, richEmbedsFrom } from './embeds.ts';
 
 const limit = z.number().int().min(1, 'at least 1').max(100, 'at most 100');
 
@@ -73,13 +74,13 @@ const bulkIds = z
   .max(100, 'at most 100 ids')
   .refine((ids) => new Set(ids).size === ids.length, 'ids must be distinct');
 
-/** Content rules of sends and edits: at most 2000 characters; blank only with attachments. */
+/** Content rules of sends and edits: at most 2000 characters; blank only with attachments or embeds. */
 function checkContent(content: string, hasAttachments: boolean): string {
   // Characters as people count them (code points), not UTF-16 units.
   if ([...content].length > MAX_CONTENT)
     throw validation(`content: at most ${MAX_CONTENT} characters`, 'content');
   if (!content.trim() && !hasAttachments)
-    throw validation('content: a message needs content or attachments', 'content');
+    throw validation('content: a message needs content, attachments or embeds', 'content');
   return content;
 }
 
@@ -150,12 +151,16 @@ async function sendMessage(
     nonce?: string | null;
     replyToId?: string | null;
     attachmentIds?: readonly string[] | null;
+    embeds?: readonly EmbedInput[] | null;
   },
 ): Promise<TimelineMessage> {
   const access = await sendable(ctx, id(args.channelId, 'channelId'));
   const attachmentIds = (args.attachmentIds ?? []).map((a) => id(a, 'attachmentIds'));
   if (attachmentIds.length > 0) requirePermissions(access.bits, 'ATTACH_FILES');
-  const content = checkContent(args.content ?? '', attachmentIds.length > 0);
+  // Rich embeds need EMBED_LINKS, as Discord's; so do link previews, decided at send time.
+  const embeds = args.embeds?.length ? richEmbedsFrom(args.embeds) : [];
+  if (embeds.length > 0) requirePermissions(access.bits, 'EMBED_LINKS');
+  const content = checkContent(args.content ?? '', attachmentIds.length + embeds.length > 0);
   const clientNonce = args.nonce == null ? null : parseInput(nonce, args.nonce, 'nonce');
   const replyToId = args.replyToId == null ? null : await replyTarget(ctx, access, args.replyToId);
   const mentions = await effectiveMentions(ctx, access, content);
@@ -170,6 +175,8 @@ async function sendMessage(
     mentions,
     nonce: clientNonce,
     attachmentIds,
+    embeds,
+    linkPreviews: has(access.bits, PERMISSIONS.EMBED_LINKS),
     beforeWrite: () => spendLimits(ctx, access),
   });
   if ('sent' in outcome) {
@@ -194,13 +201,31 @@ async function editMessage(
   const author = access as Access & { userId: string };
   if (message.authorId !== author.userId) throw forbidden('Only its author can edit a message.');
   if (message.kind !== 'default') throw forbidden('System messages cannot be edited.');
-  const content = checkContent(args.content, message.attachments.length > 0);
+  const content = checkContent(args.content, message.attachments.length + message.embeds.length > 0);
   const mentions = await effectiveMentions(ctx, author, content);
-  const edited = await ctx.stores.messages.edit(message, content, mentions);
+  const linkPreviews = has(author.bits, PERMISSIONS.EMBED_LINKS);
+  const edited = await ctx.stores.messages.edit(message, content, mentions, linkPreviews);
   ctx.loaders.message
     .clear(key(message.channelId, message.id))
     .prime(key(message.channelId, message.id), edited);
   return edited;
+}
+
+/** Hides or shows a message's link previews: its author, or a MANAGE_MESSAGES holder. */
+async function suppressEmbeds(
+  ctx: MessagesContext,
+  args: { channelId: string; messageId: string; suppressed: boolean },
+): Promise<TimelineMessage> {
+  if (ctx.identity.kind !== 'user') throw unauthenticated();
+  const { access, message } = await readableMessage(ctx, args.channelId, args.messageId);
+  const { userId } = access as Access & { userId: string };
+  if (message.authorId !== userId) requirePermissions(access.bits, 'MANAGE_MESSAGES');
+  if (message.embedsSuppressed === args.suppressed) return message;
+  const changed = await ctx.stores.messages.suppressEmbeds(message, args.suppressed);
+  ctx.loaders.message
+    .clear(key(message.channelId, message.id))
+    .prime(key(message.channelId, message.id), changed);
+  return changed;
 }
 
 /** The caller's access for deleting: they must see the container (the author included). */
@@ -277,6 +302,7 @@ export const resolvers: Resolvers = {
       users: message.mentions.users.map((u) => ({ id: u })),
       roleIds: message.mentions.roles,
     }),
+    embeds: (message) => embedsOf(message),
   },
 
   // The referenced message lives in the reply's container, or is a thread's starter in its parent
@@ -305,6 +331,7 @@ export const resolvers: Resolvers = {
   Mutation: {
     sendMessage: (_root, args, ctx) => sendMessage(ctx, args),
     editMessage: (_root, args, ctx) => editMessage(ctx, args),
+    suppressEmbeds: (_root, args, ctx) => suppressEmbeds(ctx, args),
     deleteMessage: (_root, args, ctx) => deleteMessage(ctx, args),
     bulkDeleteMessages: (_root, args, ctx) => bulkDeleteMessages(ctx, args),
   },

@@ -11,7 +11,13 @@ import {
 } from '@gochat/drizzle';
 import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import { snowflakeTime } from '@gochat/ids';
-import { commitChange, type MessageMentions, type TimelineMessage } from '@gochat/message-store';
+import type { Embed } from '@gochat/embeds';
+import {
+  commitChange,
+  visibleEmbeds,
+  type MessageMentions,
+  type TimelineMessage,
+} from '@gochat/message-store';
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 
 import { isArchived } from '@gochat/channel-access';
@@ -33,6 +39,10 @@ export interface NewMessage {
   nonce: string | null;
   /** Upload ids to attach: claimed in the send's transaction (@gochat/uploads). */
   attachmentIds: readonly string[];
+  /** Rich embeds, already checked against the limits. */
+  embeds: Embed[];
+  /** Whether its links get previews (the sender holds EMBED_LINKS): told to the embedder. */
+  linkPreviews: boolean;
   /**
    * Spends the sender's limits (send rate, slowmode). Runs inside the transaction once the send is
    * known to be new, so a nonce replay spends nothing; throwing writes nothing.
@@ -210,6 +220,9 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
           mentions: message.mentions,
           attachments,
           editedAt: null,
+          embeds: message.embeds,
+          linkEmbeds: null,
+          embedsSuppressed: false,
         };
         const rows = mentionRows(sent);
         if (rows.length) await tx.insert(mentions).values(rows).onConflictDoNothing();
@@ -237,7 +250,7 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
           });
         const threadEvents =
           message.channelId === message.parentChannelId ? [] : await touchThread(tx, message);
-        const { editedAt: _, ...inserted } = sent;
+        const { editedAt: _edited, linkEmbeds: _links, embedsSuppressed: _suppressed, ...inserted } = sent;
         return {
           result: { sent },
           timeline: { op: 'insert', message: inserted },
@@ -251,6 +264,8 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
               replyToId: message.replyToId,
               mentions: message.mentions,
               attachmentIds: attachments.map((a) => a.id),
+              embeds: sent.embeds,
+              linkPreviews: message.linkPreviews,
             }),
             ...threadEvents,
           ],
@@ -261,7 +276,12 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
      * Replaces a message's content and mentions. The version it replaces goes to the edit history,
      * written at the previous edit (or the send) and replaced now.
      */
-    edit: (message: TimelineMessage, content: string, mentioned: MessageMentions): Promise<TimelineMessage> =>
+    edit: (
+      message: TimelineMessage,
+      content: string,
+      mentioned: MessageMentions,
+      linkPreviews: boolean,
+    ): Promise<TimelineMessage> =>
       commitChange(deps, async (tx) => {
         const editedAt = new Date();
         await tx.insert(messageEdits).values({
@@ -297,9 +317,35 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
               content,
               mentions: mentioned,
               editedAt: editedAt.toISOString(),
+              linkPreviews,
             }),
           ],
         };
+      }),
+
+    /** Hides or shows the message's link previews; MessageEmbedsUpdated carries what shows now. */
+    suppressEmbeds: (message: TimelineMessage, suppressed: boolean): Promise<TimelineMessage> =>
+      commitChange(deps, () => {
+        const changed: TimelineMessage = { ...message, embedsSuppressed: suppressed };
+        return Promise.resolve({
+          result: changed,
+          timeline: {
+            op: 'suppressEmbeds',
+            channelId: message.channelId,
+            id: message.id,
+            suppressed,
+            at: new Date().toISOString(),
+          },
+          events: [
+            newEvent('MessageEmbedsUpdated', subjects.channelMessages(message.guildId, message.channelId), {
+              messageId: message.id,
+              ...where(message),
+              editedAt: message.editedAt?.toISOString() ?? null,
+              embeds: visibleEmbeds(changed),
+              suppressed,
+            }),
+          ],
+        });
       }),
 
     /** Deletes one message with its dependents; MessageDeleted names who deleted it. */

@@ -70,6 +70,7 @@ export function GuildView() {
           guildId={guild.id}
           name={channel.name ?? ''}
           roleName={roleName}
+          permissions={channel.myPermissions}
           focus={threadId ? null : focus}
           search={
             <GuildSearchBox
@@ -99,6 +100,7 @@ export function GuildView() {
           threadId={threadId}
           guildId={guild.id}
           roleName={roleName}
+          permissions={channel?.myPermissions}
           focus={focus}
           onClose={() => void navigate(`/guilds/${guild.id}/${channelId}`)}
         />

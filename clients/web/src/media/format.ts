@@ -32,6 +32,7 @@ export function fitInside(
 const ADMINISTRATOR = 1n << 3n;
 export const MANAGE_GUILD = 1n << 5n;
 export const MANAGE_EMOJIS = 1n << 30n;
+export const MANAGE_MESSAGES = 1n << 13n;
 
 /** Whether a decimal permission bitfield (the API's form) holds the permission, or ADMINISTRATOR. */
 export function hasPermission(bitfield: string | null | undefined, permission: bigint): boolean {

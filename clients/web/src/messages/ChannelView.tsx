@@ -2,6 +2,7 @@ import { useAckMessageMutation, useGoChat, useMessagesQuery } from '@gochat/reac
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 
 import { ErrorText } from '../errors.tsx';
+import { hasPermission, MANAGE_MESSAGES } from '../media/format.ts';
 import { Composer } from './Composer.tsx';
 import type { MessageFocus } from './focus.ts';
 import { MessageList } from './MessageList.tsx';
@@ -29,6 +30,7 @@ export function ChannelView({
   focus = null,
   search,
   onClose,
+  permissions = null,
 }: {
   channelId: string;
   guildId: string | null;
@@ -41,6 +43,8 @@ export function ChannelView({
   /** The search box, in the header. */
   search?: ReactNode;
   onClose?: () => void;
+  /** The viewer's permissions in the channel (a thread's: its parent's), a decimal bitfield. */
+  permissions?: string | null;
 }) {
   const { viewerId, messages: writer } = useGoChat();
   const { data, error } = useMessagesQuery({ variables: { channelId, limit: PAGE } });
@@ -152,6 +156,7 @@ export function ChannelView({
         onReply={setReplyTo}
         roleName={roleName}
         focus={focus}
+        manageMessages={hasPermission(permissions, MANAGE_MESSAGES)}
       />
       {lastOwn && viewerId && lastOwn === newest && (
         <SeenBy channelId={channelId} messageId={lastOwn.id} viewerId={viewerId} />

@@ -6,6 +6,7 @@ import {
   useGoChat,
   usePinMessageMutation,
   useRemoveReactionMutation,
+  useSuppressEmbedsMutation,
   useUnpinMessageMutation,
   MessagesByIdsDocument,
   type MessageFieldsFragment,
@@ -19,6 +20,7 @@ import { Avatar } from '../media/Avatar.tsx';
 import { useViewer } from '../shell/viewer.ts';
 import { Attachments } from './Attachments.tsx';
 import { EditHistory } from './EditHistory.tsx';
+import { Embeds } from './Embeds.tsx';
 import { MessageContent } from './MessageContent.tsx';
 
 const THUMBS_UP = '👍';
@@ -36,12 +38,15 @@ export const Message = memo(function Message({
   roleName,
   message,
   onReply,
+  manageMessages = false,
 }: {
   channelId: string;
   guildId: string | null;
   inThread: boolean;
   roleName?: ((roleId: string) => string | undefined) | undefined;
   message: MessageFieldsFragment;
+  /** The viewer holds MANAGE_MESSAGES here: they may remove or show others' embeds. */
+  manageMessages?: boolean;
   onReply: (target: { id: string; author: string }) => void;
 }) {
   const gochat = useGoChat();
@@ -62,7 +67,10 @@ export const Message = memo(function Message({
   const [removeReaction, removeReactionState] = useRemoveReactionMutation();
   const [pin, pinState] = usePinMessageMutation();
   const [unpin, unpinState] = useUnpinMessageMutation();
+  const [suppressEmbeds, suppressState] = useSuppressEmbedsMutation();
   const ids = { channelId, messageId: message.id };
+  // Its author, or MANAGE_MESSAGES holders (the server decides; this only hides what it would refuse).
+  const mayManageEmbeds = own || manageMessages;
   const error =
     editState.error ??
     threadState.error ??
@@ -70,7 +78,8 @@ export const Message = memo(function Message({
     addState.error ??
     removeReactionState.error ??
     pinState.error ??
-    unpinState.error;
+    unpinState.error ??
+    suppressState.error;
 
   function toggleReaction(unicode: string, mine: boolean) {
     const variables = { ...ids, emoji: { unicode } };
@@ -144,7 +153,9 @@ export const Message = memo(function Message({
       </header>
       {editing ? (
         <textarea aria-label="Edit message" defaultValue={message.content} autoFocus onKeyDown={saveEdit} />
-      ) : message.content === '' && message.attachments.length > 0 && !message.editedAt ? null : (
+      ) : message.content === '' &&
+        (message.attachments.length > 0 || message.embeds.length > 0) &&
+        !message.editedAt ? null : (
         <p className="content">
           {message.kind === 'GUILD_MEMBER_JOIN' ? (
             <em>joined the guild.</em>
@@ -164,6 +175,8 @@ export const Message = memo(function Message({
         </p>
       )}
       <Attachments attachments={message.attachments} onExpired={refreshAttachmentUrls} />
+      <Embeds embeds={message.embeds} />
+      {message.embedsSuppressed && mayManageEmbeds && <p className="hint">Link previews removed.</p>}
       {showHistory && <EditHistory channelId={channelId} messageId={message.id} />}
       {thread && guildId && (
         <p className="thread-link">
@@ -242,6 +255,18 @@ export const Message = memo(function Message({
         >
           {message.pinned ? 'Unpin' : 'Pin'}
         </button>
+        {mayManageEmbeds && (message.embedsSuppressed || message.embeds.length > 0) && (
+          <button
+            type="button"
+            onClick={() =>
+              void suppressEmbeds({
+                variables: { ...ids, suppressed: !message.embedsSuppressed },
+              }).catch(() => {})
+            }
+          >
+            {message.embedsSuppressed ? 'Show embeds' : 'Remove embeds'}
+          </button>
+        )}
         {own && (
           <>
             <button type="button" onClick={() => setEditing(true)}>

@@ -25,6 +25,7 @@ export function MessageList({
   loadNewer,
   onReply,
   focus = null,
+  manageMessages = false,
 }: {
   channelId: string;
   guildId: string | null;
@@ -39,6 +40,8 @@ export function MessageList({
   onReply: (target: { id: string; author: string }) => void;
   /** A message to scroll to and highlight. */
   focus?: MessageFocus | null;
+  /** The viewer holds MANAGE_MESSAGES in the channel. */
+  manageMessages?: boolean;
 }) {
   const pending = usePendingMessages(channelId);
   const scroller = useRef<HTMLDivElement>(null);
@@ -141,6 +144,7 @@ export function MessageList({
                 roleName={roleName}
                 message={messages[item.index]!}
                 onReply={onReply}
+                manageMessages={manageMessages}
               />
             ) : (
               <PendingMessageRow message={pending[item.index - messages.length]!} />

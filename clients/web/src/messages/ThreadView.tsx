@@ -11,6 +11,7 @@ export function ThreadView({
   roleName,
   focus = null,
   onClose,
+  permissions = null,
 }: {
   threadId: string;
   guildId: string;
@@ -18,6 +19,8 @@ export function ThreadView({
   /** A message to show (a search result). */
   focus?: MessageFocus | null;
   onClose: () => void;
+  /** The viewer's permissions in the thread's channel. */
+  permissions?: string | null;
 }) {
   const { data, error } = useThreadQuery({ variables: { id: threadId } });
   if (error) return <ErrorText error={error} />;
@@ -31,6 +34,7 @@ export function ThreadView({
       roleName={roleName}
       focus={focus}
       onClose={onClose}
+      permissions={permissions}
     />
   );
 }

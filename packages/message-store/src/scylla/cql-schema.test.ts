@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { readCqlMigrations, splitCql } from './migrate.ts';
+import { isAlreadyAdded, readCqlMigrations, splitCql } from './migrate.ts';
 
 import { timelineCql } from './timeline.ts';
 
@@ -41,6 +41,12 @@ function tablesOf(statements: string[]): Map<string, { columns: Set<string>; ddl
     const columns = [...ddl.matchAll(/^\s+(\w+) [\w<>, ]+?,$/gm)].map((m) => m[1]!);
     tables.set(name, { columns: new Set(columns), ddl });
   }
+  // Columns added later: ALTER TABLE t ADD (a type, b type).
+  for (const ddl of statements) {
+    const [, name, added] = /^ALTER TABLE (\w+) ADD \(([^)]+)\)$/.exec(ddl) ?? [];
+    if (!name || !added) continue;
+    for (const column of added.split(',')) tables.get(name)?.columns.add(column.trim().split(' ')[0]!);
+  }
   return tables;
 }
 
@@ -55,11 +61,23 @@ describe('CQL migrations and the timeline statements', () => {
   const tables = tablesOf(migrations.flatMap((m) => m.statements));
 
   it('are numbered files whose every statement is idempotent and keyspace-free', () => {
-    expect(migrations.map((m) => m.name)).toEqual(['0001_messages.cql']);
+    expect(migrations.map((m) => m.name)).toEqual(['0001_messages.cql', '0002_embeds.cql']);
     for (const statement of migrations.flatMap((m) => m.statements)) {
-      expect(statement).toMatch(/^CREATE (TABLE|TYPE|INDEX|MATERIALIZED VIEW) IF NOT EXISTS \w+ /);
+      // ALTER ... ADD has no IF NOT EXISTS: one statement per file adds all its columns at once, and
+      // migrate.ts takes "conflicts with an existing column" as applied.
+      expect(statement).toMatch(
+        /^(CREATE (TABLE|TYPE|INDEX|MATERIALIZED VIEW) IF NOT EXISTS \w+ |ALTER TABLE \w+ ADD \([^)]+\)$)/,
+      );
       expect(statement).not.toContain(';');
     }
+  });
+
+  it('take an ALTER TABLE ADD whose columns exist as applied, and nothing else', () => {
+    const alter = 'ALTER TABLE messages ADD (embeds text)';
+    const conflict = new Error('Invalid column name embeds because it conflicts with an existing column');
+    expect(isAlreadyAdded(alter, conflict)).toBe(true);
+    expect(isAlreadyAdded(alter, new Error('Unconfigured table messages'))).toBe(false);
+    expect(isAlreadyAdded('CREATE TABLE IF NOT EXISTS x (a int PRIMARY KEY)', conflict)).toBe(false);
   });
 
   it('create the messages and channel_buckets tables with the documented keys', () => {
@@ -84,6 +102,9 @@ describe('CQL migrations and the timeline statements', () => {
         'mention_here',
         'attachments',
         'edited_at',
+        'embeds',
+        'link_embeds',
+        'embeds_suppressed',
       ].sort(),
     );
     const buckets = tables.get('channel_buckets')!;

@@ -38,11 +38,29 @@ export function readCqlMigrations(dir: URL = MIGRATIONS_DIR): CqlMigration[] {
 
 const KEYSPACE = /^[a-z][a-z0-9_]{0,47}$/;
 
+/** ALTER TABLE ... ADD has no IF NOT EXISTS in ScyllaDB: columns already there mean it was applied. */
+export function isAlreadyAdded(statement: string, error: unknown): boolean {
+  return (
+    /^ALTER TABLE \w+ ADD\b/i.test(statement) &&
+    error instanceof Error &&
+    /conflicts with an existing column|already exists/i.test(error.message)
+  );
+}
+
+async function executeSchemaStatement(client: Client, statement: string): Promise<void> {
+  try {
+    await client.execute(statement);
+  } catch (error) {
+    if (!isAlreadyAdded(statement, error)) throw error;
+  }
+}
+
 /**
  * Creates the keyspace when missing (SimpleStrategy with the configured replication factor; an
  * existing keyspace is left as it is), then applies the migrations not yet recorded in its
- * schema_migrations table, in order. Every statement is IF NOT EXISTS, so two processes migrating
- * at once, or a run interrupted between a statement and its record, are harmless.
+ * schema_migrations table, in order. Every statement is IF NOT EXISTS, or an ALTER TABLE ... ADD whose
+ * columns found present count as added, so two processes migrating at once, or a run interrupted
+ * between a statement and its record, are harmless.
  * Returns the names of the migrations applied by this call.
  */
 export async function applyCqlMigrations(
@@ -76,7 +94,7 @@ export async function applyCqlMigrations(
   const applied: string[] = [];
   for (const migration of migrations) {
     if (done.has(migration.name)) continue;
-    for (const statement of migration.statements) await client.execute(statement);
+    for (const statement of migration.statements) await executeSchemaStatement(client, statement);
     await client.execute(
       `INSERT INTO ${keyspace}.schema_migrations (name, applied_at) VALUES (?, ?)`,
       [migration.name, new Date()],

@@ -1,4 +1,5 @@
 import type { Database, Transaction } from '@gochat/db';
+import type { Embed } from '@gochat/embeds';
 import { timelinePending } from '@gochat/drizzle';
 import { snowflakeTime } from '@gochat/ids';
 import type { Logger } from '@gochat/log';
@@ -6,9 +7,11 @@ import type { Client, types } from 'cassandra-driver';
 import { eq, inArray } from 'drizzle-orm';
 
 import { bucketOf, groupByBucket, readHistory, type BucketPage } from './buckets.ts';
+import { versionTime } from '../embeds.ts';
 import type {
   AttachmentRef,
   HistoryQuery,
+  LinkEmbeds,
   MessageKind,
   MessageTimeline,
   TimelineMessage,
@@ -17,7 +20,8 @@ import type {
 
 const COLUMNS =
   'id, channel_id, parent_channel_id, guild_id, author_id, kind, content, reply_to_id, ' +
-  'mention_users, mention_roles, mention_everyone, mention_here, attachments, edited_at';
+  'mention_users, mention_roles, mention_everyone, mention_here, attachments, edited_at, ' +
+  'embeds, link_embeds, embeds_suppressed';
 
 /** Every statement is prepared; all of them may be retried (writes carry their own timestamp). */
 const OPTIONS = { prepare: true, isIdempotent: true } as const;
@@ -31,6 +35,11 @@ const cell = (row: types.Row, column: string): Cell => row.get(column) as Cell;
 const str = (value: Cell): string | null =>
   value === null || value === undefined ? null : typeof value === 'string' ? value : value.toString();
 const list = (value: Cell): string[] => (Array.isArray(value) ? value.map((v) => v.toString()) : []);
+/** A JSON text cell (attachments, embeds), or the fallback when unset. */
+const json = <T>(value: Cell, fallback: T): T => {
+  const text = str(value);
+  return text ? (JSON.parse(text) as T) : fallback;
+};
 
 /**
  * A row, or undefined for a partial one: an edit that reached ScyllaDB before its insert leaves
@@ -39,7 +48,6 @@ const list = (value: Cell): string[] => (Array.isArray(value) ? value.map((v) =>
 function toMessage(row: types.Row): TimelineMessage | undefined {
   const authorId = str(cell(row, 'author_id'));
   if (authorId === null) return undefined;
-  const attachments = str(cell(row, 'attachments'));
   const editedAt = cell(row, 'edited_at');
   return {
     id: str(cell(row, 'id'))!,
@@ -56,8 +64,11 @@ function toMessage(row: types.Row): TimelineMessage | undefined {
       everyone: cell(row, 'mention_everyone') === true,
       here: cell(row, 'mention_here') === true,
     },
-    attachments: attachments ? (JSON.parse(attachments) as AttachmentRef[]) : [],
+    attachments: json<AttachmentRef[]>(cell(row, 'attachments'), []),
     editedAt: editedAt instanceof Date ? editedAt : null,
+    embeds: json<Embed[]>(cell(row, 'embeds'), []),
+    linkEmbeds: json<LinkEmbeds | null>(cell(row, 'link_embeds'), null),
+    embedsSuppressed: cell(row, 'embeds_suppressed') === true,
   };
 }
 
@@ -85,11 +96,13 @@ export function timelineCql(keyspace: string) {
     addBucket: `INSERT INTO ${channelBuckets} (channel_id, bucket) VALUES (?, ?)`,
     insert:
       `INSERT INTO ${messages} (channel_id, bucket, id, parent_channel_id, guild_id, author_id, kind, content, ` +
-      `reply_to_id, mention_users, mention_roles, mention_everyone, mention_here, attachments) ` +
-      `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
+      `reply_to_id, mention_users, mention_roles, mention_everyone, mention_here, attachments, embeds) ` +
+      `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?`,
     edit:
       `UPDATE ${messages} USING TIMESTAMP ? SET content = ?, mention_users = ?, mention_roles = ?, ` +
       `mention_everyone = ?, mention_here = ?, edited_at = ? WHERE channel_id = ? AND bucket = ? AND id = ?`,
+    setLinkEmbeds: `UPDATE ${messages} USING TIMESTAMP ? SET link_embeds = ? WHERE channel_id = ? AND bucket = ? AND id = ?`,
+    suppressEmbeds: `UPDATE ${messages} USING TIMESTAMP ? SET embeds_suppressed = ? WHERE channel_id = ? AND bucket = ? AND id = ?`,
     delete: `DELETE FROM ${messages} USING TIMESTAMP ? WHERE channel_id = ? AND bucket = ? AND id = ?`,
     authorsFrom: `SELECT id, author_id FROM ${messages} WHERE channel_id = ? AND bucket = ? AND id >= ?`,
   };
@@ -100,7 +113,8 @@ export function timelineCql(keyspace: string) {
  * (timeline_pending) inside the caller's transaction and applied after commit, and by the outbox relay
  * before it publishes the announcing event. Applying twice is harmless: each write carries USING
  * TIMESTAMP from the message (insert: the id's time; edit: editedAt; delete: deletedAt), so a late
- * replay of an insert or edit never undoes a later edit or delete.
+ * replay of an insert or edit never undoes a later edit or delete. Link previews are written at their
+ * content version's time, so the newest version's previews win.
  */
 export function createScyllaTimeline(options: {
   client: Client;
@@ -145,6 +159,7 @@ export function createScyllaTimeline(options: {
             m.mentions.everyone,
             m.mentions.here,
             m.attachments.length ? JSON.stringify(m.attachments) : undefined,
+            m.embeds?.length ? JSON.stringify(m.embeds) : undefined,
             micros(idMs(m.id), 0),
           ],
           OPTIONS,
@@ -168,6 +183,27 @@ export function createScyllaTimeline(options: {
             bucketOf(mutation.id),
             mutation.id,
           ],
+          OPTIONS,
+        );
+        return;
+      }
+      case 'setLinkEmbeds': {
+        // Written at the time of the content version they were made from: previews of a newer version
+        // always win over a late write for an older one, whatever order they arrive in.
+        const { linkEmbeds } = mutation;
+        const at = micros(versionTime(linkEmbeds.version, idMs(mutation.id)), 1);
+        await client.execute(
+          cql.setLinkEmbeds,
+          [at, JSON.stringify(linkEmbeds), mutation.channelId, bucketOf(mutation.id), mutation.id],
+          OPTIONS,
+        );
+        return;
+      }
+      case 'suppressEmbeds': {
+        const at = micros(Math.max(Date.parse(mutation.at), idMs(mutation.id)), 1);
+        await client.execute(
+          cql.suppressEmbeds,
+          [at, mutation.suppressed, mutation.channelId, bucketOf(mutation.id), mutation.id],
           OPTIONS,
         );
         return;
