@@ -24,9 +24,7 @@ const isHistory = (event: LiveEvent) => HISTORY_EVENTS.has(event.type);
 const carriesContent = (
   event: LiveEvent,
 ): event is LiveEvent & EventOf<'MessageCreated' | 'MessageUpdated' | 'MessageEmbedsUpdated'> =>
-  event.type === 'MessageCreated' ||
-  event.type === 'MessageUpdated' ||
-  event.type === 'MessageEmbedsUpdated';
+  event.type === 'MessageCreated' || event.type === 'MessageUpdated' || event.type === 'MessageEmbedsUpdated';
 
 const EXISTING = parse(/* GraphQL */ `
   query RealtimeReplayExisting($channelId: ID!, $ids: [ID!]!) {
