@@ -103,7 +103,11 @@ export function describeEventCounterSuite(name: string, buses: WorkerSuiteBuses)
         async () => (await metricValue(metrics, 'gochat_worker_events_skipped_total', worker)) === 1,
         'the skipped event',
       );
-      expect(await metricValue(metrics, 'gochat_worker_events_processed_total', worker)).toBe(3);
+      // Acknowledged (and counted as processed) just after the handler returns.
+      await eventually(
+        async () => (await metricValue(metrics, 'gochat_worker_events_processed_total', worker)) === 3,
+        '3 processed events',
+      );
       expect(await metricValue(metrics, 'gochat_message_events_total', { type: 'MessageCreated' })).toBe(2);
       await eventually(
         async () => (await metricValue(metrics, 'gochat_worker_lag_events', worker)) === 0,
@@ -211,16 +215,17 @@ export function describeEventCounterSuite(name: string, buses: WorkerSuiteBuses)
       ).toBeGreaterThanOrEqual(1);
     });
 
-    it('on SIGTERM it stops fetching, finishes and acknowledges the batch in hand, then stops', async () => {
+    it('on SIGTERM it stops fetching, finishes and acknowledges the events in hand, then stops', async () => {
       const b = await bus();
       let started = 0;
-      const first = workerProcess(b, { lingerMs: 300 }, async () => {
+      // Three at once: all three are in hand when the drain starts.
+      const first = workerProcess(b, { lingerMs: 300, concurrency: 3 }, async () => {
         started++;
         await new Promise((r) => setTimeout(r, 150));
       });
       await bound(first.runtime);
       for (let i = 0; i < 3; i++) await b.publish(messageEvent('MessageCreated'));
-      await eventually(() => started === 1, 'the batch in the handler');
+      await eventually(() => started === 3, 'the events in the handler');
       await expect(first.lifecycle.shutdown('SIGTERM')).resolves.toBe(true);
       expect(total(first.counter)).toBe(3);
       expect(first.runtime.bound).toBe(false);
@@ -229,6 +234,51 @@ export function describeEventCounterSuite(name: string, buses: WorkerSuiteBuses)
       await bound(next.runtime);
       await new Promise((r) => setTimeout(r, ACK_WAIT_MS + 500));
       expect(total(next.counter)).toBe(0);
+    });
+
+    it('a slow event holds only its own slot: events published after it are handled meanwhile', async () => {
+      const b = await bus();
+      let release!: () => void;
+      const slowDone = new Promise<void>((resolve) => (release = resolve));
+      const slow = messageEvent('MessageCreated');
+      let slowStarted = false;
+      const worker = workerProcess(b, { concurrency: 2 }, async (delivered) => {
+        if (delivered.event.id !== slow.id) return;
+        slowStarted = true;
+        await slowDone;
+      });
+      await bound(worker.runtime);
+      await b.publish(slow);
+      await eventually(() => slowStarted, 'the slow event in the handler');
+      for (let i = 0; i < 5; i++) await b.publish(messageEvent('MessageCreated'));
+      await eventually(() => total(worker.counter) === 5, 'the later events, while the slow one is in hand');
+      release();
+      await eventually(() => total(worker.counter) === 6, 'the slow event');
+      await expect(worker.lifecycle.shutdown('test over')).resolves.toBe(true);
+    });
+
+    it('holds no more events than it handles at once: on SIGTERM the ones not in hand go to the next process', async () => {
+      const b = await bus();
+      let started = 0;
+      const first = workerProcess(b, { concurrency: 1 }, async () => {
+        started++;
+        await new Promise((r) => setTimeout(r, 150));
+      });
+      await bound(first.runtime);
+      for (let i = 0; i < 3; i++) await b.publish(messageEvent('MessageCreated'));
+      await eventually(() => started === 1, 'the first event in the handler');
+      await expect(first.lifecycle.shutdown('SIGTERM')).resolves.toBe(true);
+      const handledFirst = total(first.counter);
+      expect(handledFirst).toBeGreaterThanOrEqual(1);
+      const next = workerProcess(await bus(b));
+      await bound(next.runtime);
+      // Each event counted once across the two processes: none lost, none handled twice.
+      await eventually(
+        () => handledFirst + total(next.counter) === 3,
+        'the other events at the next process',
+      );
+      await new Promise((r) => setTimeout(r, ACK_WAIT_MS + 500));
+      expect(handledFirst + total(next.counter)).toBe(3);
     });
   });
 }

@@ -20,7 +20,7 @@ export interface WorkerRuntime {
   readonly name: string;
   /** Bound to its durable consumer and not stopping. */
   readonly bound: boolean;
-  /** The drain: stop fetching, finish and acknowledge the batch in hand, close. Idempotent. */
+  /** The drain: stop fetching, finish and acknowledge the events in hand, close. Idempotent. */
   stop(): Promise<void>;
   /** For tests: stops at once as a killed process would, the batch in hand left unacknowledged. */
   kill(): Promise<void>;
@@ -89,14 +89,14 @@ export function startWorker<T extends EventType>(
     return undefined;
   }
 
-  /** Up to batchSize events: what is there when the first arrives, plus what comes within lingerMs. */
-  async function collect(from: DurableConsumer): Promise<DurableMessage[]> {
-    const batch = await from.fetch(settings.batchSize, IDLE_FETCH_MS);
+  /** Up to `max` events: what is there when the first arrives, plus what comes within lingerMs. */
+  async function collect(from: DurableConsumer, max = settings.batchSize): Promise<DurableMessage[]> {
+    const batch = await from.fetch(max, IDLE_FETCH_MS);
     const deadline = Date.now() + settings.lingerMs;
-    while (batch.length > 0 && batch.length < settings.batchSize && !stopping) {
+    while (batch.length > 0 && batch.length < max && !stopping) {
       const left = deadline - Date.now();
       if (left <= 0) break;
-      batch.push(...(await from.fetch(settings.batchSize - batch.length, left)));
+      batch.push(...(await from.fetch(max - batch.length, left)));
     }
     return batch;
   }
@@ -136,24 +136,18 @@ export function startWorker<T extends EventType>(
     deliveries: message.deliveries,
   });
 
-  async function handleEach(messages: DurableMessage[]): Promise<void> {
-    if (!('handle' in definition)) return;
-    let next = 0;
-    const lane = async () => {
-      while (next < messages.length && !killed) {
-        const message = messages[next++]!;
-        const end = metrics.handlerSeconds.startTimer();
-        try {
-          await definition.handle(delivered(message), log);
-          end();
-          await succeed(message);
-        } catch (error) {
-          end();
-          await failed(message, error);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(settings.concurrency, messages.length) }, lane));
+  /** One event through a per-event handler, then acknowledged or scheduled for a retry. */
+  async function handleOne(message: DurableMessage): Promise<void> {
+    if (!('handle' in definition) || killed) return;
+    const end = metrics.handlerSeconds.startTimer();
+    try {
+      await definition.handle(delivered(message), log);
+      end();
+      await succeed(message);
+    } catch (error) {
+      end();
+      await failed(message, error);
+    }
   }
 
   async function handleBatch(messages: DurableMessage[]): Promise<void> {
@@ -185,7 +179,8 @@ export function startWorker<T extends EventType>(
     metrics.lagSeconds.set(lag.seconds);
   }
 
-  async function handleFetched(batch: DurableMessage[]): Promise<void> {
+  /** The fetched events the worker handles; the others are acknowledged unread. */
+  async function sortFetched(batch: DurableMessage[]): Promise<DurableMessage[]> {
     measureLag(batch);
     const wanted: DurableMessage[] = [];
     for (const message of batch) {
@@ -193,16 +188,67 @@ export function startWorker<T extends EventType>(
       if (handled.has(message.event.type)) wanted.push(message);
       else await succeed(message, metrics.skipped);
     }
-    if (wanted.length === 0) return;
-    // Long handling must not let the batch expire and go to another process meanwhile.
-    const keepAlive = setInterval(
-      () => wanted.forEach((message) => !killed && message.working()),
+    return wanted;
+  }
+
+  /** Long handling must not let events in hand expire and go to another process meanwhile. */
+  function keepAlive(inHand: () => Iterable<DurableMessage>): () => void {
+    const timer = setInterval(
+      () => {
+        if (!killed) for (const message of inHand()) message.working();
+      },
       Math.max(250, settings.ackWaitMs / 3),
     );
+    return () => clearInterval(timer);
+  }
+
+  async function handleFetched(batch: DurableMessage[]): Promise<void> {
+    const wanted = await sortFetched(batch);
+    if (wanted.length === 0) return;
+    const release = keepAlive(() => wanted);
     try {
-      await ('handle' in definition ? handleEach(wanted) : handleBatch(wanted));
+      await handleBatch(wanted);
     } finally {
-      clearInterval(keepAlive);
+      release();
+    }
+  }
+
+  /**
+   * Per-event handlers run in a sliding window of `concurrency` events: a slot freed by one event is
+   * filled from the durable at once, so one slow event (a remote server taking seconds) holds only its
+   * own slot, never a whole batch.
+   */
+  async function runEach(from: DurableConsumer): Promise<void> {
+    const inFlight = new Map<DurableMessage, Promise<void>>();
+    const release = keepAlive(() => inFlight.keys());
+    let statusAt = 0;
+    try {
+      while (!stopping) {
+        const room = settings.concurrency - inFlight.size;
+        if (room <= 0) {
+          await Promise.race(inFlight.values());
+          continue;
+        }
+        try {
+          const batch = await collect(from, Math.min(settings.batchSize, room));
+          if (killed) return;
+          for (const message of await sortFetched(batch)) {
+            const handling = handleOne(message).finally(() => inFlight.delete(message));
+            inFlight.set(message, handling);
+          }
+        } catch (err) {
+          log.error({ err }, 'worker: fetch failed; continuing');
+          await sleep(IDLE_FETCH_MS);
+        }
+        if (Date.now() - statusAt >= STATUS_REFRESH_MS) {
+          statusAt = Date.now();
+          await refreshStatus(from);
+        }
+      }
+      // The drain: what is in hand finishes and is acknowledged.
+      await Promise.all(inFlight.values());
+    } finally {
+      release();
     }
   }
 
@@ -225,6 +271,7 @@ export function startWorker<T extends EventType>(
   async function run(): Promise<void> {
     consumer = await bind();
     if (!consumer) return;
+    if ('handle' in definition) return runEach(consumer);
     let statusAt = 0;
     while (!stopping) {
       try {
