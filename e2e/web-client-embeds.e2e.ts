@@ -2,7 +2,9 @@
  * The web client's embeds in a real browser: rich embeds sent through the API show as cards on the
  * other page (title link, description as text, fields, footer, colour, a picture with its box
  * reserved), and "Remove embeds" / "Show embeds" (its author, or a MANAGE_MESSAGES holder) reach the
- * other page live through MessageEmbedsUpdated. Skipped with the reason printed when Chromium or the
+ * other page live through MessageEmbedsUpdated; a link typed in the composer to a loopback page (allowed
+ * by this file's `embeds` configuration only) gets its preview card live on the other page, its
+ * thumbnail loaded from GoChat's own /media copy. Skipped with the reason printed when Chromium or the
  * build is missing; with CI=true either one fails the run.
  */
 import { SendMessageDocument } from '@gochat/react';
@@ -27,11 +29,14 @@ import {
   launchChromium,
   messageAction,
   messagesBy,
+  naturalWidth,
   openChannel,
   openUser,
+  sendThroughComposer,
   signInThroughUi,
   type UserPage,
 } from './browser/harness.ts';
+import { startPageServer, type PageServer } from './embeds/page-server.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, UNLIMITED_WRITES, tempConfig } from './support.ts';
 
 const dist = builtWebClient();
@@ -51,6 +56,8 @@ describe.skipIf(!dist || !chromiumPath)('the web client: embeds (embedded)', () 
   let browser: Browser;
   let alice: TestUser;
   let bob: TestUser;
+  /** A loopback site for link previews, allowed by this test's configuration only. */
+  let site: PageServer;
   const pages: UserPage[] = [];
 
   const signedIn = async (user: TestUser): Promise<Page> => {
@@ -61,7 +68,12 @@ describe.skipIf(!dist || !chromiumPath)('the web client: embeds (embedded)', () 
   };
 
   beforeAll(async () => {
-    const { dir, file } = tempConfig(RELAXED_LIMITS + UNLIMITED_SENDS, UNLIMITED_WRITES);
+    site = await startPageServer();
+    const { dir, file } = tempConfig(
+      RELAXED_LIMITS + UNLIMITED_SENDS,
+      UNLIMITED_WRITES,
+      `embeds:\n  allowAddresses: ['127.0.0.1/32']\n  ports: [${site.port}]\n`,
+    );
     gochat = await startGochat({
       env: { DATA_DIR: dir, PORT: String(await freePort()), GOCHAT_CONFIG: file, ...SECRETS },
     });
@@ -78,6 +90,7 @@ describe.skipIf(!dist || !chromiumPath)('the web client: embeds (embedded)', () 
     if (errors.length) console.warn(`[browser] errors the pages logged:\n  ${errors.join('\n  ')}`);
     await browser?.close();
     expect(await gochat?.stop()).toBe(0);
+    await site?.close();
   });
 
   it('shows rich embeds as cards; "Remove embeds" and "Show embeds" reach the other page live', async () => {
@@ -200,5 +213,45 @@ describe.skipIf(!dist || !chromiumPath)('the web client: embeds (embedded)', () 
     await actionShown(onB, 'Reply');
     expect(await onB.getByRole('button', { name: 'Remove embeds' }).count()).toBe(0);
     await actionShown(messagesBy(a, 'Alice', 'status report'), 'Remove embeds');
+  });
+
+  it('previews a link typed in the composer live on the other page; "Remove embeds" hides it on both', async () => {
+    const guildName = 'Link previews guild';
+    const { createGuild } = await gqlOk(gochat.url, CreateGuildDocument, { name: guildName }, alice.jwt);
+    await joinGuild(gochat.url, alice.jwt, createGuild.id, bob.jwt);
+    const [a, b] = await Promise.all([signedIn(alice), signedIn(bob)]);
+    await Promise.all([openChannel(a, guildName), openChannel(b, guildName)]);
+
+    const link = site.url('/article');
+    await sendThroughComposer(a, `Have a look: ${link}`);
+
+    // Bob's page, without a reload: the card arrives with MessageEmbedsUpdated.
+    const onB = messagesBy(b, 'Alice', 'Have a look');
+    const card = onB.getByRole('group', { name: 'Embed: Loopback article' });
+    await card.waitFor();
+    expect(await card.getByRole('link', { name: 'Loopback article' }).getAttribute('href')).toBe(link);
+    expect(await card.locator('.embed-description').textContent()).toBe(
+      'What the article is about, from og:description.',
+    );
+    expect(await card.locator('.embed-provider').textContent()).toBe('Loopback Times');
+    // The thumbnail is GoChat's copy, loaded from its own /media URL, never from the page's site.
+    const thumbnail = card.locator('img.embed-thumbnail');
+    const src = (await thumbnail.getAttribute('src'))!;
+    expect(new URL(src).origin).toBe(new URL(gochat.url).origin);
+    expect(new URL(src).pathname).toMatch(/^\/media\//);
+    await expect.poll(() => naturalWidth(thumbnail), { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(site.hits('/article')).toBe(1);
+    expect(site.hits('/pictures/article.png')).toBe(1);
+
+    // Alice's own page shows it too; she removes the previews there and both pages lose the card.
+    const onA = messagesBy(a, 'Alice', 'Have a look');
+    await onA.getByRole('group', { name: 'Embed: Loopback article' }).waitFor();
+    await messageAction(onA, 'Remove embeds');
+    await onA.getByRole('group', { name: 'Embed: Loopback article' }).waitFor({ state: 'detached' });
+    await card.waitFor({ state: 'detached' });
+    await actionShown(onA, 'Show embeds');
+    expect(await onA.getByText('Link previews removed.').count()).toBe(1);
+    // The content (and its link) stays.
+    expect(await onB.locator('p.content').textContent()).toContain(link);
   });
 });

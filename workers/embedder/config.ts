@@ -64,7 +64,16 @@ export const embedsSection = z
  * must not hold up other messages' previews.
  */
 export const embedderConfigSchema = z.object({
-  workers: z.object({ [EMBEDDER]: workerSection.unwrap().prefault({ concurrency: 16 }) }).prefault({}),
+  workers: z
+    .object({
+      // The default of the field itself, not of the section: setting another key (ackWaitMs, say)
+      // must not drop it to the harness's 1.
+      [EMBEDDER]: workerSection
+        .unwrap()
+        .extend({ concurrency: int(1, 256).default(16) })
+        .prefault({}),
+    })
+    .prefault({}),
   embeds: embedsSection,
 });
 export type EmbedderConfig = z.infer<typeof embedderConfigSchema>;
