@@ -13,7 +13,7 @@
  * Every message's link is distinct, so nothing is answered from the cache. Pages carry OpenGraph
  * tags and no picture (picture copies are bench:media's subject).
  *
- * Run: npm run bench:embeds [-- --messages 1000 --concurrency 16 --rate 100]
+ * Run: npm run bench:embeds [-- --messages 1000 --concurrency 64 --rate 100]
  * GOCHAT_BENCH_DATABASE_URL: the PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { spawn } from 'node:child_process';
@@ -50,7 +50,7 @@ import { percentiles, type Latency } from './timing.ts';
 const { values: args } = parseArgs({
   options: {
     messages: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '16' },
+    concurrency: { type: 'string', default: '64' },
     rate: { type: 'string', default: '100' },
   },
 });

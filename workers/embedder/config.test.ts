@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { embedderConfigSchema } from './config.ts';
 
 describe('embedder config', () => {
-  it('handles 16 messages at once unless told otherwise, whatever else workers.embedder sets', () => {
+  it('handles 64 messages at once unless told otherwise, whatever else workers.embedder sets', () => {
     const concurrency = (workers: unknown) =>
       embedderConfigSchema.parse({ workers }).workers.embedder.concurrency;
-    expect(concurrency(undefined)).toBe(16);
-    expect(concurrency({ embedder: { ackWaitMs: 5_000 } })).toBe(16);
+    expect(concurrency(undefined)).toBe(64);
+    expect(concurrency({ embedder: { ackWaitMs: 5_000 } })).toBe(64);
     expect(concurrency({ embedder: { concurrency: 3 } })).toBe(3);
     expect(embedderConfigSchema.safeParse({ workers: { embedder: { nonsense: 1 } } }).success).toBe(false);
   });

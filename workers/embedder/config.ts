@@ -60,7 +60,7 @@ export const embedsSection = z
 
 /**
  * workers.embedder (how the harness runs it) and embeds (how it fetches). Unlike the other workers it
- * handles 16 messages at once by default: its time goes to waiting on remote servers, and a slow page
+ * handles 64 messages at once by default: its time goes to waiting on remote servers, and a slow page
  * must not hold up other messages' previews.
  */
 export const embedderConfigSchema = z.object({
@@ -70,7 +70,7 @@ export const embedderConfigSchema = z.object({
       // must not drop it to the harness's 1.
       [EMBEDDER]: workerSection
         .unwrap()
-        .extend({ concurrency: int(1, 256).default(16) })
+        .extend({ concurrency: int(1, 256).default(64) })
         .prefault({}),
     })
     .prefault({}),
