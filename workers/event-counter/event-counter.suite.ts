@@ -257,7 +257,7 @@ export function describeEventCounterSuite(name: string, buses: WorkerSuiteBuses)
       await expect(worker.lifecycle.shutdown('test over')).resolves.toBe(true);
     });
 
-    it('holds no more events than it handles at once: on SIGTERM the ones not in hand go to the next process', async () => {
+    it('on SIGTERM, events not yet handed to the handler are not lost: the next process handles each once', async () => {
       const b = await bus();
       let started = 0;
       const first = workerProcess(b, { concurrency: 1 }, async () => {

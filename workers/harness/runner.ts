@@ -74,10 +74,7 @@ export function startWorker<T extends EventType>(
           ackWaitMs: settings.ackWaitMs,
           maxDeliveries: settings.maxDeliveries,
           startAt: definition.startAt ?? 'new',
-          // A per-event worker holds no more than it handles at once: events waiting in a local queue
-          // get no ack-wait extension, and would come back (counting a delivery) behind slow ones.
-          prefetch:
-            'handle' in definition ? Math.min(settings.batchSize, settings.concurrency) : settings.batchSize,
+          prefetch: settings.batchSize,
         });
         if (!stopping) {
           log.info({ subjects: definition.subjects }, 'worker: bound to its durable consumer');
