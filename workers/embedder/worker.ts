@@ -1,8 +1,8 @@
 import type { Embed } from '@gochat/embeds';
 import { newEvent, subjects } from '@gochat/events';
 import type { Logger } from '@gochat/log';
+import DataLoader from 'dataloader';
 import {
-  commitChange,
   contentVersion,
   visibleEmbeds,
   type MessageStoreDeps,
@@ -11,6 +11,7 @@ import {
 
 import { defineWorker, type Delivered } from '../harness/index.ts';
 import { EMBEDDER } from './config.ts';
+import { createPreviewWriter } from './preview-writer.ts';
 import { fitEmbeds, linksToUnfurl, type Unfurler } from './unfurl/index.ts';
 
 const HANDLED = ['MessageCreated', 'MessageUpdated'] as const;
@@ -44,9 +45,26 @@ async function previewsOf(message: TimelineMessage, unfurler: Unfurler, log: Log
  * redelivery, an edit racing the worker or several embedder processes all end with the previews of
  * the content that is there now, written once per content version (decision 0045). The previews are
  * stored on the message with the version they were made from, then MessageEmbedsUpdated is published
- * through the outbox, after the commit.
+ * through the outbox, after the commit (previews finished together share one transaction).
  */
 export function createEmbedder(deps: EmbedderDeps) {
+  const writer = createPreviewWriter(deps);
+  // Messages read together are read in one query per channel; never cached (the content may change).
+  const reader = new DataLoader<string, TimelineMessage | undefined>(
+    async (keys) => {
+      const byChannel = new Map<string, string[]>();
+      for (const key of keys) {
+        const [channelId, id] = key.split(':') as [string, string];
+        byChannel.set(channelId, [...(byChannel.get(channelId) ?? []), id]);
+      }
+      const found = new Map<string, TimelineMessage>();
+      for (const [channelId, ids] of byChannel)
+        for (const message of await deps.timeline.get(channelId, ids))
+          found.set(`${channelId}:${message.id}`, message);
+      return keys.map((key) => found.get(key));
+    },
+    { cache: false, maxBatchSize: 100 },
+  );
   return defineWorker<Handled>({
     name: EMBEDDER,
     subjects: [subjects.channelMessages('*', '*')],
@@ -55,7 +73,7 @@ export function createEmbedder(deps: EmbedderDeps) {
       // The author held EMBED_LINKS when they wrote it (absent in older events: no previews).
       if (event.data.linkPreviews !== true) return;
       const { channelId, messageId } = event.data;
-      const [message] = await deps.timeline.get(channelId, [messageId]);
+      const message = await reader.load(`${channelId}:${messageId}`);
       if (!message) return; // deleted since
       const version = contentVersion(message);
       if (message.linkEmbeds?.version === version) return; // done: a redelivery, or an older event
@@ -63,23 +81,18 @@ export function createEmbedder(deps: EmbedderDeps) {
       // Nothing to show: nothing is written (the previews of an older version are not shown anyway).
       if (previews.length === 0) return;
       const linkEmbeds = { version, embeds: previews };
-      await commitChange(deps, () =>
-        Promise.resolve({
-          result: undefined,
-          timeline: { op: 'setLinkEmbeds' as const, channelId, id: messageId, linkEmbeds },
-          events: [
-            newEvent('MessageEmbedsUpdated', subjects.channelMessages(message.guildId, channelId), {
-              messageId,
-              channelId,
-              parentChannelId: message.parentChannelId,
-              guildId: message.guildId,
-              editedAt: message.editedAt?.toISOString() ?? null,
-              embeds: visibleEmbeds({ ...message, linkEmbeds }),
-              suppressed: message.embedsSuppressed,
-            }),
-          ],
+      await writer.write({
+        mutation: { op: 'setLinkEmbeds', channelId, id: messageId, linkEmbeds },
+        event: newEvent('MessageEmbedsUpdated', subjects.channelMessages(message.guildId, channelId), {
+          messageId,
+          channelId,
+          parentChannelId: message.parentChannelId,
+          guildId: message.guildId,
+          editedAt: message.editedAt?.toISOString() ?? null,
+          embeds: visibleEmbeds({ ...message, linkEmbeds }),
+          suppressed: message.embedsSuppressed,
         }),
-      );
+      });
       log.debug({ channelId, messageId, previews: previews.length }, 'embedder: link previews stored');
     },
   });
