@@ -1,33 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 
 import { createMemoryStore } from '@gochat/cache';
-import { openDatabase, type Database } from '@gochat/db';
-import { channels, guilds, outboxEvents, user } from '@gochat/drizzle';
+import type { Database } from '@gochat/db';
 import type { EventPayloads } from '@gochat/events';
-import { createSnowflakeGenerator } from '@gochat/ids';
 import { silentLogger } from '@gochat/log';
 import {
   contentVersion,
-  createPostgresTimeline,
   NO_MENTIONS,
   visibleEmbeds,
   type MessageTimeline,
   type TimelineMessage,
 } from '@gochat/message-store';
 import { createSafeFetcher } from '@gochat/safe-fetch';
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { EventWorker } from '../harness/index.ts';
+import { CHANNEL, GUILD, openEmbedderTestWorld, type EmbedderTestWorld } from './test-world.ts';
 import { createUnfurler } from './unfurl/index.ts';
 import { html, startTestServer, type TestServer } from './unfurl/test-server.ts';
 import { createEmbedder } from './worker.ts';
-
-const GUILD = '100';
-const CHANNEL = '200';
 
 const page = (title: string) =>
   html(
@@ -40,26 +31,15 @@ const page = (title: string) =>
  * through the outbox, after the commit.
  */
 describe('embedder worker (PGlite, loopback pages)', () => {
-  let dataDir: string;
-  let close: () => Promise<void>;
+  let world: EmbedderTestWorld;
   let db: Database;
   let timeline: MessageTimeline;
   let server: TestServer;
   let worker: EventWorker<'MessageCreated' | 'MessageUpdated'>;
-  const ids = createSnowflakeGenerator(11);
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-embedder-'));
-    const handle = await openDatabase({ dataDir, poolSize: 2, log: silentLogger });
-    await handle.migrate();
-    close = () => handle.close();
-    db = handle.db;
-    timeline = createPostgresTimeline(db);
-    await db
-      .insert(user)
-      .values({ id: 'alice', name: 'Alice', email: 'alice@embedder.test', emailVerified: true });
-    await db.insert(guilds).values({ id: GUILD, name: 'Embeds', ownerId: 'alice' });
-    await db.insert(channels).values({ id: CHANNEL, guildId: GUILD, kind: 'text', name: 'general' });
+    world = await openEmbedderTestWorld(11);
+    ({ db, timeline } = world);
     server = await startTestServer({
       '/a': page('Page A'),
       '/b': page('Page B'),
@@ -76,32 +56,11 @@ describe('embedder worker (PGlite, loopback pages)', () => {
 
   afterAll(async () => {
     await server?.close();
-    await close?.();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await world?.close();
   });
 
-  /** A message stored as the messages subgraph stores it. */
-  const post = async (content: string): Promise<TimelineMessage> => {
-    const message: TimelineMessage = {
-      id: ids.next(),
-      channelId: CHANNEL,
-      parentChannelId: CHANNEL,
-      guildId: GUILD,
-      authorId: 'alice',
-      kind: 'default',
-      content,
-      replyToId: null,
-      mentions: NO_MENTIONS,
-      attachments: [],
-      editedAt: null,
-      embeds: [],
-      linkEmbeds: null,
-      embedsSuppressed: false,
-    };
-    const { editedAt: _e, linkEmbeds: _l, embedsSuppressed: _s, ...inserted } = message;
-    await db.transaction((tx) => timeline.stage(tx, 'seed', { op: 'insert', message: inserted }));
-    return message;
-  };
+  const post = (content: string) => world.post(content);
+  const announced = (id: string) => world.announced(id);
   const edit = async (message: TimelineMessage, content: string) => {
     const editedAt = new Date();
     await db.transaction((tx) =>
@@ -141,10 +100,6 @@ describe('embedder worker (PGlite, loopback pages)', () => {
     return worker.handle({ event, deliveries: 1 }, silentLogger);
   };
   const stored = async (id: string) => (await timeline.get(CHANNEL, [id]))[0]!;
-  const announced = async (id: string) =>
-    (await db.select().from(outboxEvents).where(eq(outboxEvents.type, 'MessageEmbedsUpdated'))).filter(
-      (row) => (row.data as { messageId: string }).messageId === id,
-    );
 
   it('stores previews of the links in order for the current content, and announces them once', async () => {
     const message = await post(

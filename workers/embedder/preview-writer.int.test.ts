@@ -1,67 +1,25 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-
-import { openDatabase, type Database } from '@gochat/db';
-import { channels, guilds, outboxEvents, user } from '@gochat/drizzle';
+import type { Database } from '@gochat/db';
 import { newEvent, subjects } from '@gochat/events';
-import { createSnowflakeGenerator } from '@gochat/ids';
-import { silentLogger } from '@gochat/log';
-import { createPostgresTimeline, NO_MENTIONS, type MessageTimeline } from '@gochat/message-store';
-import { eq } from 'drizzle-orm';
+import type { MessageTimeline } from '@gochat/message-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createPreviewWriter, type PreviewWrite } from './preview-writer.ts';
-
-const GUILD = '100';
-const CHANNEL = '200';
+import { CHANNEL, GUILD, openEmbedderTestWorld, type EmbedderTestWorld } from './test-world.ts';
 
 describe('preview writer (PGlite)', () => {
-  let dataDir: string;
-  let close: () => Promise<void>;
+  let world: EmbedderTestWorld;
   let db: Database;
   let timeline: MessageTimeline;
-  const ids = createSnowflakeGenerator(12);
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-preview-writer-'));
-    const handle = await openDatabase({ dataDir, poolSize: 2, log: silentLogger });
-    await handle.migrate();
-    close = () => handle.close();
-    db = handle.db;
-    timeline = createPostgresTimeline(db);
-    await db
-      .insert(user)
-      .values({ id: 'alice', name: 'Alice', email: 'alice@writer.test', emailVerified: true });
-    await db.insert(guilds).values({ id: GUILD, name: 'Writer', ownerId: 'alice' });
-    await db.insert(channels).values({ id: CHANNEL, guildId: GUILD, kind: 'text', name: 'general' });
+    world = await openEmbedderTestWorld(12);
+    ({ db, timeline } = world);
   });
   afterAll(async () => {
-    await close?.();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await world?.close();
   });
 
-  const post = async () => {
-    const id = ids.next();
-    await db.transaction((tx) =>
-      timeline.stage(tx, 'seed', {
-        op: 'insert',
-        message: {
-          id,
-          channelId: CHANNEL,
-          parentChannelId: CHANNEL,
-          guildId: GUILD,
-          authorId: 'alice',
-          kind: 'default',
-          content: 'https://example.com',
-          replyToId: null,
-          mentions: NO_MENTIONS,
-          attachments: [],
-        },
-      }),
-    );
-    return id;
-  };
+  const post = async () => (await world.post('https://example.com')).id;
   const previewOf = (id: string, title: string): PreviewWrite => ({
     mutation: {
       op: 'setLinkEmbeds',
@@ -79,10 +37,7 @@ describe('preview writer (PGlite)', () => {
       suppressed: false,
     }),
   });
-  const announced = async (id: string) =>
-    (await db.select().from(outboxEvents).where(eq(outboxEvents.type, 'MessageEmbedsUpdated'))).filter(
-      (row) => (row.data as { messageId: string }).messageId === id,
-    );
+  const announced = (id: string) => world.announced(id);
 
   it('commits the writes that arrive together in one transaction, each with its own event', async () => {
     const writer = createPreviewWriter({ db, timeline });

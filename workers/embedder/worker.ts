@@ -1,6 +1,5 @@
 import type { Embed } from '@gochat/embeds';
 import { newEvent, subjects } from '@gochat/events';
-import type { Logger } from '@gochat/log';
 import DataLoader from 'dataloader';
 import {
   contentVersion,
@@ -22,17 +21,11 @@ export interface EmbedderDeps extends MessageStoreDeps {
 }
 
 /** The link previews of a message's current content, in the order of its links (failures left out). */
-async function previewsOf(message: TimelineMessage, unfurler: Unfurler, log: Logger): Promise<Embed[]> {
+async function previewsOf(message: TimelineMessage, unfurler: Unfurler): Promise<Embed[]> {
   const links = linksToUnfurl(message.content, message.embeds.length);
-  const unfurled = await Promise.all(
-    links.map((url) =>
-      unfurler.unfurl(url).catch((err: unknown) => {
-        // Our own infrastructure (cache, blob store): the whole message is tried again.
-        log.warn({ err, url }, 'embedder: unfurl failed');
-        throw err;
-      }),
-    ),
-  );
+  // A throw is our own infrastructure failing (the blob store): the harness logs it once and the
+  // whole message is tried again.
+  const unfurled = await Promise.all(links.map((url) => unfurler.unfurl(url)));
   return fitEmbeds(
     message.embeds,
     unfurled.filter((embed): embed is Embed => embed !== null),
@@ -77,7 +70,7 @@ export function createEmbedder(deps: EmbedderDeps) {
       if (!message) return; // deleted since
       const version = contentVersion(message);
       if (message.linkEmbeds?.version === version) return; // done: a redelivery, or an older event
-      const previews = await previewsOf(message, deps.unfurler, log);
+      const previews = await previewsOf(message, deps.unfurler);
       // Nothing to show: nothing is written (the previews of an older version are not shown anyway).
       if (previews.length === 0) return;
       const linkEmbeds = { version, embeds: previews };

@@ -34,3 +34,4 @@ export type {
   PageVideo,
 } from './types.ts';
 export { YOUTUBE_EMBED_BASE, youtubeEmbedUrl, youtubeVideoId } from './youtube.ts';
+export { toApiEmbeds, type ApiEmbed, type ApiEmbedMedia, type ApiEmbedType } from './api-shape.ts';

@@ -1,4 +1,5 @@
 import type { ApolloCache, ApolloClient, Reference } from '@apollo/client';
+import { toApiEmbeds } from '@gochat/embeds/api-shape';
 import type { EventOf } from '@gochat/events';
 import { parse } from 'graphql';
 
@@ -10,7 +11,6 @@ import {
   SendMessageDocument,
   UserFieldsFragmentDoc,
   type EmbedFieldsFragment,
-  type EmbedType,
   type MessageFieldsFragment,
   type MessagesQuery,
   type UserFieldsFragment,
@@ -19,75 +19,10 @@ import {
 type Created = EventOf<'MessageCreated'>['data'];
 /** An embed as events carry it (stored form: lower-case type, absent fields; docs/events.md). */
 export type EventEmbed = EventOf<'MessageEmbedsUpdated'>['data']['embeds'][number];
-type EventEmbedMedia = NonNullable<EventEmbed['image']>;
 
-const EMBED_TYPES: Record<EventEmbed['type'], EmbedType> = {
-  rich: 'RICH',
-  image: 'IMAGE',
-  video: 'VIDEO',
-  audio: 'AUDIO',
-  article: 'ARTICLE',
-  link: 'LINK',
-};
-
-function embedMedia(media: EventEmbedMedia | undefined): EmbedFieldsFragment['image'] {
-  if (!media) return null;
-  return {
-    __typename: 'EmbedMedia',
-    url: media.url,
-    width: media.width ?? null,
-    height: media.height ?? null,
-    contentType: media.contentType ?? null,
-  };
-}
-
-/**
- * Embeds as events carry them, in the API's shape (Message.embeds), as the messages subgraph shows
- * them: the type upper-cased, absent fields null, the provider from `provider` or `siteName`.
- * Unknown types (a newer server) are left out.
- */
-export function embedsFromEvent(embeds: readonly EventEmbed[] | undefined): EmbedFieldsFragment[] {
-  return (embeds ?? []).flatMap((embed): EmbedFieldsFragment[] => {
-    const type = EMBED_TYPES[embed.type] as EmbedType | undefined;
-    if (!type) return [];
-    const provider = embed.provider ?? (embed.siteName ? { name: embed.siteName } : undefined);
-    return [
-      {
-        __typename: 'Embed',
-        type,
-        url: embed.url ?? null,
-        title: embed.title ?? null,
-        description: embed.description ?? null,
-        color: embed.color ?? null,
-        timestamp: embed.timestamp ?? null,
-        provider: provider
-          ? { __typename: 'EmbedProvider', name: provider.name ?? null, url: provider.url ?? null }
-          : null,
-        author: embed.author
-          ? {
-              __typename: 'EmbedAuthor',
-              name: embed.author.name,
-              url: embed.author.url ?? null,
-              iconUrl: embed.author.iconUrl ?? null,
-            }
-          : null,
-        footer: embed.footer
-          ? { __typename: 'EmbedFooter', text: embed.footer.text, iconUrl: embed.footer.iconUrl ?? null }
-          : null,
-        image: embedMedia(embed.image),
-        thumbnail: embedMedia(embed.thumbnail),
-        video: embedMedia(embed.video),
-        audio: embedMedia(embed.audio),
-        fields: (embed.fields ?? []).map((field) => ({
-          __typename: 'EmbedField',
-          name: field.name,
-          value: field.value,
-          inline: field.inline ?? false,
-        })),
-      },
-    ];
-  });
-}
+/** Embeds as events carry them, in the API's shape (Message.embeds), by the subgraph's own rules. */
+export const embedsFromEvent = (embeds: readonly EventEmbed[] | undefined): EmbedFieldsFragment[] =>
+  toApiEmbeds(embeds);
 
 /** A message the viewer sent that the server has not confirmed yet, or refused. */
 export interface PendingMessage {
