@@ -7,7 +7,7 @@ import type { SearchIndex } from '@gochat/search';
 import { createMemoryBus, createNatsBus, type EventBus } from '@gochat/bus';
 import type { TlsConfig } from '@gochat/config';
 import { createMemoryStore, createRedisStore, type KeyValueStore } from '@gochat/cache';
-import { openDatabase, type Database } from '@gochat/db';
+import { openDatabase, waitForSchema, type Database } from '@gochat/db';
 import { createSnowflakeGenerator, type SnowflakeGenerator } from '@gochat/ids';
 import { startParts, startedPart, type Lifecycle, type PartSpecs } from '@gochat/lifecycle';
 import type { Logger, Registry } from '@gochat/log';
@@ -79,14 +79,17 @@ export const PARTS: PartSpecs<Parts, PartContext> = {
         poolSize: config.database.poolSize,
         log,
       });
-      if (migrate.has('database')) {
-        try {
+      try {
+        if (migrate.has('database')) {
           await handle.migrate();
-        } catch (error) {
-          await handle.close();
-          throw error;
+          log.info('database: migrations applied');
+        } else {
+          // Another process migrates (a role that does, or `gochat migrate`): start once it has.
+          await waitForSchema(handle.db, { timeoutMs: config.database.migrationWaitSeconds * 1000, log });
         }
-        log.info('database: migrations applied');
+      } catch (error) {
+        await handle.close();
+        throw error;
       }
       return { value: handle.db, ready: () => handle.ping(), stop: () => handle.close() };
     },

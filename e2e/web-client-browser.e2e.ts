@@ -24,7 +24,6 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  UI_TIMEOUT,
   channelLink,
   composer,
   fillSignIn,
@@ -39,11 +38,13 @@ import {
   newAccount,
   openChannel,
   openUser,
+  reportPagesOnFailure,
   saveScreenshot,
   sendThroughComposer,
   seriousA11yViolations,
   signInThroughUi,
   signUpThroughUi,
+  UI_TIMEOUT,
   type UserPage,
 } from './browser/harness.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, UNLIMITED_WRITES, tempConfig } from './support.ts';
@@ -52,6 +53,7 @@ const dist = builtWebClient();
 const chromiumPath = headlessChromium();
 
 describe.skipIf(!dist || !chromiumPath)('the web client in a real browser (embedded)', () => {
+  reportPagesOnFailure();
   let gochat: GochatProcess;
   let mailbox: Mailbox;
   let browser: Browser;

@@ -32,6 +32,7 @@ import {
   naturalWidth,
   openChannel,
   openUser,
+  reportPagesOnFailure,
   sendThroughComposer,
   signInThroughUi,
   type UserPage,
@@ -51,6 +52,7 @@ async function actionShown(article: Locator, name: string): Promise<Locator> {
 }
 
 describe.skipIf(!dist || !chromiumPath)('the web client: embeds (embedded)', () => {
+  reportPagesOnFailure();
   let gochat: GochatProcess;
   let mailbox: Mailbox;
   let browser: Browser;

@@ -29,7 +29,6 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  UI_TIMEOUT,
   channelLink,
   channelsNav,
   composer,
@@ -40,8 +39,10 @@ import {
   messagesBy,
   openChannel,
   openUser,
+  reportPagesOnFailure,
   sendThroughComposer,
   signInThroughUi,
+  UI_TIMEOUT,
   type UserPage,
 } from './browser/harness.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, UNLIMITED_WRITES, tempConfig } from './support.ts';
@@ -51,6 +52,7 @@ const log = messageLog;
 const chromiumPath = headlessChromium();
 
 describe.skipIf(!dist || !chromiumPath)('the web client: message features (embedded)', () => {
+  reportPagesOnFailure();
   let gochat: GochatProcess;
   let mailbox: Mailbox;
   let browser: Browser;

@@ -24,7 +24,6 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  UI_TIMEOUT,
   chooseFiles,
   composer,
   formatViolations,
@@ -34,10 +33,12 @@ import {
   messagesBy,
   naturalWidth,
   openUser,
+  reportPagesOnFailure,
   saveScreenshot,
   sendThroughComposer,
   seriousA11yViolations,
   signInThroughUi,
+  UI_TIMEOUT,
   type OpenOptions,
   type UserPage,
 } from './browser/harness.ts';
@@ -69,6 +70,7 @@ const png = (size: number, background: string) =>
     .toBuffer();
 
 describe.skipIf(!dist || !chromiumPath)('the web client: media (embedded)', () => {
+  reportPagesOnFailure();
   let gochat: GochatProcess;
   let browser: Browser;
   let alice: TestUser;

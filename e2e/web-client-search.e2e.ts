@@ -22,7 +22,6 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import {
-  UI_TIMEOUT,
   formatViolations,
   launchChromium,
   messageArticles,
@@ -31,11 +30,13 @@ import {
   newAccount,
   openChannel,
   openUser,
+  reportPagesOnFailure,
   saveScreenshot,
   sendThroughComposer,
   seriousA11yViolations,
   signInThroughUi,
   signUpThroughUi,
+  UI_TIMEOUT,
   type Account,
   type UserPage,
 } from './browser/harness.ts';
@@ -82,6 +83,7 @@ async function searchUntilFound(page: Page, query: string, text: string): Promis
 }
 
 describe.skipIf(!dist || !chromiumPath)('the web client: message search (embedded)', () => {
+  reportPagesOnFailure();
   let gochat: GochatProcess;
   let mailbox: Mailbox;
   let browser: Browser;

@@ -9,6 +9,7 @@ import path from 'node:path';
 
 import { CHROMIUM_ARGS, updateDocScreenshots, verificationLink, type Mailbox } from '@gochat/testkit';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterEach } from 'vitest';
 
 /** How long one UI condition may take to hold. */
 export const UI_TIMEOUT = 30_000;
@@ -59,7 +60,34 @@ export async function openUser(
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`console: ${message.text()} (${message.location().url})`);
   });
-  return { context, page, errors };
+  const opened = { context, page, errors };
+  openPages.add(opened);
+  context.on('close', () => openPages.delete(opened));
+  return opened;
+}
+
+/** Every page openUser opened whose context is still open, for failure reports. */
+const openPages = new Set<UserPage>();
+
+/**
+ * Call inside a browser suite: when one of its tests fails, each open page's URL, visible text and
+ * logged errors are printed, so a failure in CI says what the page showed instead of only which
+ * locator timed out.
+ */
+export function reportPagesOnFailure(): void {
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== 'fail') return;
+    for (const { page, errors } of openPages) {
+      const text = await page
+        .locator('body')
+        .innerText({ timeout: 5_000 })
+        .catch((error: unknown) => `(unreadable: ${(error as Error).message})`);
+      console.error(
+        `[browser] after "${task.name}" failed, ${page.url()} showed:\n${text.slice(0, 2_000)}` +
+          (errors.length ? `\n[browser] errors:\n  ${errors.join('\n  ')}` : ''),
+      );
+    }
+  });
 }
 
 export interface Account {

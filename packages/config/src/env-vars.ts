@@ -34,6 +34,10 @@ export const ENV_VARS = {
     description: 'PostgreSQL URL. Unset: embedded PGlite under DATA_DIR.',
   },
   DATABASE_POOL_SIZE: { path: 'database.poolSize', description: 'PostgreSQL connections per process.' },
+  DATABASE_MIGRATION_WAIT_SECONDS: {
+    path: 'database.migrationWaitSeconds',
+    description: 'How long a role that does not migrate waits at start for the schema to be current.',
+  },
   DATABASE_TLS_CA_FILE: {
     path: 'database.tls.caFile',
     description: 'CA certificates (PEM) to verify PostgreSQL with; turns TLS on (or use sslmode in the URL).',

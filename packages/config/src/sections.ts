@@ -96,6 +96,11 @@ export const databaseSection = z
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
       .optional(),
     poolSize: z.coerce.number().int().min(1).max(200).default(10),
+    /**
+     * How long a role that does not migrate waits at start for the schema to reach this build's
+     * (applied by `gochat migrate` or by a role that migrates) before it gives up.
+     */
+    migrationWaitSeconds: z.coerce.number().int().min(0).max(3600).default(120),
     /** TLS to PostgreSQL; the URL's sslmode (and sslrootcert, sslcert, sslkey) also apply. */
     tls: tlsSection,
   })

@@ -3,10 +3,12 @@ import path from 'node:path';
 import fs from 'node:fs';
 
 import { silentLogger } from '@gochat/log';
+import pino from 'pino';
 import { createTestDatabase, dropTestDatabase, realServer } from '@gochat/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { openDatabase, tableExists, type DatabaseHandle } from './database.ts';
+import { appliedMigrationMillis, latestMigrationMillis, waitForSchema } from './schema-version.ts';
 
 const pgUrl = await realServer('postgres');
 
@@ -25,6 +27,14 @@ function describeDatabaseContract(name: string, open: () => Promise<DatabaseHand
       await handle.migrate();
       for (const table of ['user', 'session', 'jwks', 'guilds', 'channels', 'messages', 'outbox_events'])
         expect(await tableExists(handle.db, table)).toBe(true);
+    });
+
+    it('once migrated, holds the newest migration this build ships', async () => {
+      const handle = await open();
+      handles.push(handle);
+      await handle.migrate();
+      expect(await appliedMigrationMillis(handle.db)).toBe(latestMigrationMillis());
+      await waitForSchema(handle.db, { timeoutMs: 0, log: silentLogger });
     });
 
     it('answers ping, and ping fails once closed', async () => {
@@ -80,5 +90,41 @@ describe.runIf(pgUrl)('postgres', () => {
     await Promise.all(handles.map((h) => h.migrate()));
     expect(await tableExists(handles[0]!.db, 'messages')).toBe(true);
     await Promise.all(handles.map((h) => h.close()));
+  });
+
+  it('refuses an unmigrated database at once when no wait is allowed', async () => {
+    const handle = await openDatabase({
+      url: await freshDatabase(),
+      dataDir: '.',
+      poolSize: 1,
+      log: silentLogger,
+    });
+    expect(await appliedMigrationMillis(handle.db)).toBeUndefined();
+    await expect(waitForSchema(handle.db, { timeoutMs: 0, log: silentLogger })).rejects.toThrow(
+      /schema is older than this build.*gochat migrate/,
+    );
+    await handle.close();
+  });
+
+  it('a process that does not migrate starts once another one has migrated', async () => {
+    const url = await freshDatabase();
+    const [waiter, migrator] = await Promise.all(
+      [1, 2].map(() => openDatabase({ url, dataDir: '.', poolSize: 2, log: silentLogger })),
+    );
+    const lines: string[] = [];
+    const log = pino(
+      { level: 'info' },
+      { write: (line: string) => void lines.push((JSON.parse(line) as { msg: string }).msg) },
+    );
+    const waiting = waitForSchema(waiter!.db, { timeoutMs: 30_000, log, intervalMs: 20 });
+    await expect.poll(() => lines).toContain('database: waiting for migrations');
+    await migrator!.migrate();
+    await waiting;
+    expect(lines).toEqual([
+      'database: waiting for migrations',
+      'database: migrations applied by another process',
+    ]);
+    expect(await tableExists(waiter!.db, 'uploads')).toBe(true);
+    await Promise.all([waiter!.close(), migrator!.close()]);
   });
 });
