@@ -58,7 +58,7 @@ export class GoChat {
     const http = new HttpLink({ uri: options.httpUrl, fetch: fetchImpl });
     const realtime = new RealtimeLink(
       () => this.realtime,
-      () => void this.apollo.refetchObservableQueries(),
+      () => this.refetchScreens(),
     );
     const isSubscription = ({ query }: ApolloLink.Operation) =>
       getOperationAST(query)?.operation === OperationTypeNode.SUBSCRIPTION;
@@ -138,7 +138,7 @@ export class GoChat {
           if (viewerFeed.type !== 'Subscribed') return applyFeedEvent(context, viewerFeed);
           if (live) return;
           live = true;
-          void this.apollo.refetchObservableQueries();
+          this.refetchScreens();
         },
         // The cursor was too old: what the feed would have said is read again once it is live.
         resync: () => {
@@ -146,6 +146,16 @@ export class GoChat {
         },
       },
     );
+  }
+
+  /**
+   * Reads every active query again. A refetch whose screen closed meanwhile is aborted: that is no
+   * failure, and left unhandled it would surface as an uncaught error in the page.
+   */
+  private refetchScreens(): void {
+    this.apollo.refetchObservableQueries().catch((error: unknown) => {
+      if ((error as { name?: unknown }).name !== 'AbortError') console.error('gochat: refetch failed', error);
+    });
   }
 
   private stopRealtime(): void {
