@@ -2,7 +2,7 @@
 /**
  * Import boundaries (decision 0039), checked by dependency-cruiser in `npm run lint`:
  *
- *   bin → cli → subgraphs/<name>, router, workers → packages (+ drizzle, the schema package)
+ *   bin → cli → subgraphs/<name>, router, workers, sfu → packages (+ drizzle, the schema package)
  *
  * A layer imports only the layers below it and external modules; subgraphs never import each other;
  * nothing but bin/ imports cli/; and there is no import cycle anywhere. e2e/, bench/ and scripts/
@@ -66,6 +66,13 @@ export default {
       to: { pathNot: ['^workers/', PACKAGES, EXTERNAL, CLI], dependencyTypesNot: ['core'] },
     },
     {
+      name: 'sfu-layer',
+      severity: 'error',
+      comment: 'The SFU imports its own folder, packages and external modules only: it deploys on its own.',
+      from: { path: '^sfu/' },
+      to: { pathNot: ['^sfu/', PACKAGES, EXTERNAL, CLI], dependencyTypesNot: ['core'] },
+    },
+    {
       name: 'not-to-cli',
       severity: 'error',
       comment:
@@ -76,7 +83,7 @@ export default {
       to: { path: '^cli/' },
     },
     {
-      // Folders of one deployable (router/, workers/) never import each other, directly or around a
+      // Folders of one deployable (router/, workers/, sfu/) never import each other, directly or around a
       // loop: each area has one direction (router/realtime and router/subscriptions both use router/live).
       name: 'folders-one-way',
       severity: 'error',
@@ -84,7 +91,7 @@ export default {
       comment:
         'These folders of one deployable import each other. Give them one direction: move what both ' +
         'need into a third folder (or a package), or pass it in.',
-      from: { path: '^(router|workers)(/|$)' },
+      from: { path: '^(router|workers|sfu)(/|$)' },
       to: { path: '^$1(/|$)', circular: true },
     },
     {

@@ -35,7 +35,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['{packages,subgraphs,router,workers,cli,drizzle,scripts}/**/*.test.ts'],
+          include: ['{packages,subgraphs,router,workers,sfu,cli,drizzle,scripts}/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           testTimeout: 20_000,
         },
@@ -45,7 +45,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           sequence: { groupOrder: 1 },
-          include: ['{packages,subgraphs,router,workers,cli,drizzle,scripts}/**/*.int.test.ts'],
+          include: ['{packages,subgraphs,router,workers,sfu,cli,drizzle,scripts}/**/*.int.test.ts'],
           exclude: ['**/node_modules/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -39,6 +39,8 @@ const TREE: Record<string, string[]> = {
   'router/feeds/types.ts': [],
   'workers/w/main.ts': ['../harness.ts', '../../packages/b/src/index.ts', '../../router/http.ts'],
   'workers/harness.ts': [],
+  'sfu/room.ts': ['./protocol/parse.ts', '../packages/b/src/index.ts', '../workers/harness.ts'],
+  'sfu/protocol/parse.ts': [],
   'cli/host-config.ts': ['../packages/b/src/index.ts'],
   'cli/start.ts': ['./host-config.ts', '../subgraphs/x/role.ts', '../router/http.ts'],
   'bin/gochat.ts': ['../cli/start.ts'],
@@ -57,6 +59,7 @@ const EXPECTED = [
   ['not-to-cli', 'subgraphs/y/store.ts', 'cli/host-config.ts'],
   ['router-layer', 'router/http.ts', 'subgraphs/y/store.ts'],
   ['worker-layer', 'workers/w/main.ts', 'router/http.ts'],
+  ['sfu-layer', 'sfu/room.ts', 'workers/harness.ts'],
   ['folders-one-way', 'router/feeds', 'router/live'],
   ['folders-one-way', 'router/live', 'router/feeds'],
 ];

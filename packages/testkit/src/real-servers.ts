@@ -7,12 +7,13 @@ import net from 'node:net';
  * When GOCHAT_TEST_SERVERS=required (set by .ci/run), a missing server fails the run. Otherwise the
  * suite is skipped and the reason printed, so a laptop without NATS can still run the rest.
  */
-export type ServerKind = 'postgres' | 'nats' | 'redis';
+export type ServerKind = 'postgres' | 'nats' | 'redis' | 'etcd';
 
 const DEFAULTS: Record<ServerKind, { env: string; url: string }> = {
   postgres: { env: 'TEST_DATABASE_URL', url: 'postgres://postgres@127.0.0.1:5432/postgres' },
   nats: { env: 'TEST_NATS_URL', url: 'nats://127.0.0.1:4222' },
   redis: { env: 'TEST_REDIS_URL', url: 'redis://127.0.0.1:6379' },
+  etcd: { env: 'TEST_ETCD_URL', url: 'http://127.0.0.1:2379' },
 };
 
 export const serversRequired = process.env.GOCHAT_TEST_SERVERS === 'required';

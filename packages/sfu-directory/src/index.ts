@@ -1,0 +1,5 @@
+export { chooseNode, regionsOf } from './choose.ts';
+export { createEtcdNodeDirectory } from './etcd-directory.ts';
+export { registerSfuNode, type NodeRegistration } from './etcd-registration.ts';
+export { createStaticNodeDirectory, type StaticNode } from './static.ts';
+export { NoSfuNodeError, type NodeDirectory, type NodeEvent, type SfuNode } from './types.ts';
