@@ -37,10 +37,12 @@ export async function createEtcdNodeDirectory(options: {
       log.warn({ key }, 'sfu directory: ignoring a malformed node announcement');
       return;
     }
-    const known = announcements.has(announcement.id);
+    const known = announcements.get(announcement.id);
     announcements.set(announcement.id, announcement);
     idByKey.set(key, announcement.id);
-    if (!quiet) emit({ type: known ? 'updated' : 'up', node: toNode(announcement) });
+    // A re-read finds most announcements unchanged: only news is announced.
+    if (quiet || (known && JSON.stringify(known) === JSON.stringify(announcement))) return;
+    emit({ type: known ? 'updated' : 'up', node: toNode(announcement) });
   };
   const remove = (kv: IKeyValue) => {
     const key = kv.key.toString();
