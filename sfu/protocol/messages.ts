@@ -12,12 +12,14 @@ export type ProducerSource = (typeof PRODUCER_SOURCES)[number];
 
 /**
  * Every request a voice client sends, by method, with its data. The order a client follows (and
- * docs/voice.md draws): authenticate → join → createTransport (send, recv) → connectTransport →
+ * docs/voice.md draws): authenticate → getRouterRtpCapabilities → join → createTransport (send, recv) → connectTransport →
  * produce / consume → resumeConsumer; pause and resume for self-mute; leave.
  */
 export const REQUESTS = {
-  /** The voice token joinVoice gave; answers the room's router capabilities for device.load(). */
+  /** The voice token joinVoice gave; answers the peer's id. Nothing else is allowed before it. */
   authenticate: z.strictObject({ token: z.string().min(1).max(L.tokenChars) }),
+  /** The room's router capabilities, for device.load(). */
+  getRouterRtpCapabilities: z.strictObject({}),
   /** Enters the room with the device's capabilities; answers the peers and producers already there. */
   join: z.strictObject({ rtpCapabilities }),
   createTransport: z.strictObject({ direction: z.enum(['send', 'recv']) }),

@@ -16,6 +16,7 @@ describe('parseClientFrame', () => {
   it('accepts each method with the data mediasoup-client sends', () => {
     const valid: Array<[string, unknown]> = [
       ['authenticate', { token: 'header.payload.signature' }],
+      ['getRouterRtpCapabilities', {}],
       ['join', { rtpCapabilities: DEVICE_RTP_CAPABILITIES }],
       ['createTransport', { direction: 'send' }],
       [

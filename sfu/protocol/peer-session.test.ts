@@ -42,14 +42,17 @@ describe('PeerSession', () => {
     const session = new PeerSession();
     expect(refusal(session, request('join', { rtpCapabilities: { codecs: [] } }))).toBe('UNAUTHENTICATED');
     expect(refusal(session, request('createTransport', { direction: 'send' }))).toBe('UNAUTHENTICATED');
+    expect(refusal(session, request('getRouterRtpCapabilities'))).toBe('UNAUTHENTICATED');
     expect(refusal(session, request('authenticate', { token: 't' }))).toBeUndefined();
     session.authenticated();
+    expect(refusal(session, request('getRouterRtpCapabilities'))).toBeUndefined();
     expect(refusal(session, request('authenticate', { token: 't' }))).toBe('CONFLICT');
     expect(refusal(session, request('createTransport', { direction: 'send' }))).toBe('CONFLICT');
     expect(refusal(session, request('join', { rtpCapabilities: { codecs: [] } }))).toBeUndefined();
     session.joined();
     expect(refusal(session, request('join', { rtpCapabilities: { codecs: [] } }))).toBe('CONFLICT');
     expect(refusal(session, request('createTransport', { direction: 'send' }))).toBeUndefined();
+    expect(refusal(session, request('getRouterRtpCapabilities'))).toBeUndefined();
   });
 
   it('refuses everything after leave, and forgets what the peer held', () => {

@@ -5,8 +5,9 @@ import type { Method, ProducerSource, SignalRequest } from './messages.ts';
 export type PeerPhase = 'connected' | 'authenticated' | 'joined' | 'left';
 
 /** The phase each method needs: the protocol's order, enforced. */
-const PHASE_OF: Record<Method, PeerPhase> = {
+const PHASE_OF: Record<Method, PeerPhase | readonly PeerPhase[]> = {
   authenticate: 'connected',
+  getRouterRtpCapabilities: ['authenticated', 'joined'],
   join: 'authenticated',
   createTransport: 'joined',
   connectTransport: 'joined',
@@ -47,7 +48,7 @@ export class PeerSession {
   /** Throws the SignalError the request deserves, or returns when the SFU may carry it out. */
   check(request: SignalRequest): void {
     const needed = PHASE_OF[request.method];
-    if (this.current !== needed) {
+    if (typeof needed === 'string' ? this.current !== needed : !needed.includes(this.current)) {
       if (this.current === 'connected') throw new SignalError('UNAUTHENTICATED', 'authenticate first');
       if (this.current === 'left') throw new SignalError('CONFLICT', 'this peer has left the room');
       throw new SignalError('CONFLICT', `${request.method} is not allowed ${describe(this.current)}`);
@@ -94,6 +95,7 @@ export class PeerSession {
           throw new SignalError('NOT_FOUND', 'no such consumer');
         return;
       case 'authenticate':
+      case 'getRouterRtpCapabilities':
       case 'join':
       case 'leave':
         // The phase was all they need.
@@ -135,6 +137,12 @@ export class PeerSession {
     this.transports.clear();
     this.producers.clear();
     this.consumers.clear();
+  }
+
+  /** The peer's transport of that direction, if it made one. */
+  transportOf(direction: 'send' | 'recv'): string | undefined {
+    for (const [id, d] of this.transports) if (d === direction) return id;
+    return undefined;
   }
 
   /** Counts, for tests and for the SFU's metrics. */
