@@ -52,13 +52,16 @@ describe.runIf(available)('connectInfrastructure with credentials and TLS from t
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Loads the config from `env` and connects what `needs` asks for; resolves once connected and closed. */
-  async function connect(env: Env, needs: PartName[]) {
+  /**
+   * Loads the config from `env` and connects what `needs` asks for (applying `migrate`'s migrations);
+   * resolves once connected and closed.
+   */
+  async function connect(env: Env, needs: PartName[], migrate: PartName[] = []) {
     const { host } = loadConfig({ roles: [], monolith: false, env });
     const lifecycle = new Lifecycle(silentLogger, 5_000);
     const base = { log: silentLogger, metrics: createMetricsRegistry({ defaultMetrics: false }), lifecycle };
     try {
-      await connectInfrastructure(host, needs, base);
+      await connectInfrastructure(host, needs, base, migrate);
       expect((await lifecycle.readiness()).ready).toBe(true);
     } finally {
       await lifecycle.shutdown('test');
@@ -84,7 +87,7 @@ describe.runIf(available)('connectInfrastructure with credentials and TLS from t
     );
   });
 
-  it('connects to PostgreSQL over TLS with DATABASE_TLS_* files', async () => {
+  it('connects to PostgreSQL over TLS with DATABASE_TLS_* files, and migrates through it', async () => {
     const database: PartName[] = ['database'];
     const env = {
       DATABASE_URL: servers.postgres.url,
@@ -92,6 +95,9 @@ describe.runIf(available)('connectInfrastructure with credentials and TLS from t
       DATABASE_TLS_CERT_FILE: certs.clientCert,
       DATABASE_TLS_KEY_FILE: certs.clientKey,
     };
+    // The server's database is empty: a role that migrates brings it up to date over TLS, after
+    // which one that does not migrate starts at once.
+    await connect(env, database, database);
     await connect(env, database);
     await expect(connect({ DATABASE_URL: servers.postgres.url }, database)).rejects.toThrow(/pg_hba/);
   });
