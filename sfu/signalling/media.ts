@@ -40,6 +40,14 @@ export interface MediaRoom {
   closePeer(peerId: string): void;
 }
 
+/** What the engine tells the signalling endpoint, which tells the peers. */
+export interface MediaEvents {
+  /** A consumer closed because its producer did: tell its peer. */
+  consumerClosed(roomId: string, peerId: string, consumerId: string): void;
+  /** The room's dominant speaker changed. */
+  activeSpeaker(roomId: string, peerId: string | null): void;
+}
+
 export interface TransportOptions {
   id: string;
   iceParameters: unknown;

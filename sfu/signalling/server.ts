@@ -7,12 +7,12 @@ import { VoiceTokenError, type VerifiedVoiceToken, type VoiceTokenVerifier } fro
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 
 import { SignalError, type SignalErrorCode } from '../protocol/errors.ts';
-import { errorFrame, responseFrame } from '../protocol/frames.ts';
+import { errorFrame, notificationFrame, responseFrame } from '../protocol/frames.ts';
 import { PROTOCOL_LIMITS } from '../protocol/limits.ts';
 import type { SignalRequest } from '../protocol/messages.ts';
 import { parseClientFrame, type ParsedFrame } from '../protocol/parse.ts';
 import { PeerSession } from '../protocol/peer-session.ts';
-import { MediaRequestError, type MediaRoom, type MediaRooms } from './media.ts';
+import { MediaRequestError, type MediaEvents, type MediaRoom, type MediaRooms } from './media.ts';
 import { RoomPeers, type PeerEntry } from './room-peers.ts';
 
 /** Close codes of the signalling socket (docs/voice.md). */
@@ -46,8 +46,15 @@ export interface SignallingServer {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Open sockets. */
   connections(): number;
+  /** Where the media engine reports what peers must hear of (give it to the engine). */
+  readonly mediaEvents: MediaEvents;
   /** Closes every socket (1001) and stops accepting. */
   close(): Promise<void>;
+}
+
+/** What the engine may tell one peer's socket. */
+interface PeerLink {
+  consumerClosed(consumerId: string): void;
 }
 
 /**
@@ -58,13 +65,18 @@ export interface SignallingServer {
 export function createSignallingServer(options: SignallingServerOptions): SignallingServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: PROTOCOL_LIMITS.frameBytes });
   const peers = new RoomPeers();
+  const links = new Map<string, PeerLink>();
   const sockets = new Set<WebSocket>();
   wss.on('connection', (socket: WebSocket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    servePeer(socket, options, peers);
+    servePeer(socket, options, peers, links);
   });
   return {
+    mediaEvents: {
+      consumerClosed: (_roomId, peerId, consumerId) => links.get(peerId)?.consumerClosed(consumerId),
+      activeSpeaker: (roomId, peerId) => peers.broadcast(roomId, 'activeSpeaker', { peerId }),
+    },
     handleUpgrade: (request, socket, head) =>
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request)),
     connections: () => sockets.size,
@@ -76,7 +88,12 @@ export function createSignallingServer(options: SignallingServerOptions): Signal
   };
 }
 
-function servePeer(socket: WebSocket, options: SignallingServerOptions, peers: RoomPeers): void {
+function servePeer(
+  socket: WebSocket,
+  options: SignallingServerOptions,
+  peers: RoomPeers,
+  links: Map<string, PeerLink>,
+): void {
   const { log } = options;
   const session = new PeerSession();
   const peerId = randomUUID();
@@ -90,6 +107,12 @@ function servePeer(socket: WebSocket, options: SignallingServerOptions, peers: R
   const send = (frame: string) => {
     if (socket.readyState === WebSocket.OPEN) socket.send(frame);
   };
+  links.set(peerId, {
+    consumerClosed: (consumerId) => {
+      session.consumerClosed(consumerId);
+      send(notificationFrame('consumerClosed', { consumerId }));
+    },
+  });
   const authTimer = setTimeout(
     () => socket.close(SIGNAL_CLOSE.unauthenticated, 'not authenticated in time'),
     options.authTimeoutMs ?? SIGNALLING_DEFAULTS.authTimeoutMs,
@@ -215,6 +238,7 @@ function servePeer(socket: WebSocket, options: SignallingServerOptions, peers: R
   socket.on('error', (error) => log.debug({ err: error }, 'sfu signalling: socket error'));
   socket.once('close', () => {
     clearTimeout(authTimer);
+    links.delete(peerId);
     // After the requests already queued, so a produce in flight is closed with the rest.
     queue = queue.then(() => {
       if (session.phase !== 'left') leave();

@@ -131,9 +131,21 @@ export async function startGochat(options: StartOptions = {}): Promise<GochatPro
     waitForLine,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
+      const code = await exited;
+      // An unclean stop fails the suite; the reason is in the process's own log, so it is shown.
+      if (code !== 0 && signal !== 'SIGKILL')
+        console.error(
+          `[gochat ${options.roles?.join('+') ?? options.role ?? 'monolith'}] exited ${code} on ${signal}; ` +
+            `its last warnings and errors:\n${warningsOf(lines).slice(-20).join('\n')}`,
+        );
+      return code;
     },
   };
+}
+
+/** The process's log lines at warn level or above (pino: 40), as written. */
+function warningsOf(lines: readonly string[]): string[] {
+  return lines.filter((line) => /"level":(4|5|6)\d/.test(line));
 }
 
 /** Parsed JSON log lines of a process (non-JSON lines are skipped). */
