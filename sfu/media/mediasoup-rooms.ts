@@ -7,7 +7,6 @@ import {
   type MediaRoom,
   type MediaRooms,
 } from '../signalling/media.ts';
-import type { ProducerSource } from '../protocol/messages.ts';
 import { MEDIA_CODECS } from './codecs.ts';
 import type {
   ActiveSpeakerObserver,
@@ -192,14 +191,7 @@ class Room implements MediaRoom {
     return this.transport(transportId).restartIce();
   }
 
-  async produce(input: {
-    peerId: string;
-    transportId: string;
-    kind: 'audio' | 'video';
-    source: ProducerSource;
-    rtpParameters: unknown;
-    paused: boolean;
-  }) {
+  async produce(input: Parameters<MediaRoom['produce']>[0]) {
     const transport = this.transport(input.transportId);
     const producer = await asClientError(() =>
       transport.produce({
@@ -225,12 +217,7 @@ class Room implements MediaRoom {
     this.producers.delete(producerId);
   }
 
-  async consume(input: {
-    peerId: string;
-    transportId: string;
-    producerId: string;
-    rtpCapabilities: unknown;
-  }): Promise<ConsumerOptions | undefined> {
+  async consume(input: Parameters<MediaRoom['consume']>[0]): Promise<ConsumerOptions | undefined> {
     const transport = this.transport(input.transportId);
     if (!this.router.canConsume({ producerId: input.producerId, rtpCapabilities: input.rtpCapabilities }))
       return undefined;

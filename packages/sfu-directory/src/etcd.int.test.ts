@@ -40,6 +40,10 @@ describe.runIf(etcdUrl)('etcd', () => {
       retryMs: 50,
     });
 
+  /** The API side: a directory over the prefix, on a connection of its own. */
+  const openDirectory = (prefix: string, log = silentLogger) =>
+    createEtcdNodeDirectory({ etcd: client(), prefix, defaultRegion: 'us', log });
+
   /** The directory's events, to wait on. */
   const record = (directory: { onChange(l: (e: NodeEvent) => void): () => void }) => {
     const events: string[] = [];
@@ -52,12 +56,7 @@ describe.runIf(etcdUrl)('etcd', () => {
   describeDirectoryContract('etcd', async (nodes) => {
     const prefix = uniqueName('gochat_t');
     const registrations = await Promise.all(nodes.map((node) => register(prefix, node)));
-    const directory = await createEtcdNodeDirectory({
-      etcd: client(),
-      prefix,
-      defaultRegion: 'us',
-      log: silentLogger,
-    });
+    const directory = await openDirectory(prefix);
     return {
       directory,
       close: async () => {
@@ -69,12 +68,7 @@ describe.runIf(etcdUrl)('etcd', () => {
 
   it('sees nodes that register after it started, their load, and prefers the least loaded', async () => {
     const prefix = uniqueName('gochat_t');
-    const directory = await createEtcdNodeDirectory({
-      etcd: client(),
-      prefix,
-      defaultRegion: 'us',
-      log: silentLogger,
-    });
+    const directory = await openDirectory(prefix);
     const events = record(directory);
     const a = await register(prefix, { id: 'a', region: 'us', url: 'wss://a.example' });
     const b = await register(prefix, { id: 'b', region: 'us', url: 'wss://b.example' });
@@ -91,12 +85,7 @@ describe.runIf(etcdUrl)('etcd', () => {
 
   it("forgets a dead node within its lease's TTL, with its rooms, which then move to a live node", async () => {
     const prefix = uniqueName('gochat_t');
-    const directory = await createEtcdNodeDirectory({
-      etcd: client(),
-      prefix,
-      defaultRegion: 'us',
-      log: silentLogger,
-    });
+    const directory = await openDirectory(prefix);
     const events = record(directory);
     // The doomed node is a process of its own, killed the way a crash kills it: no revoke, no goodbye.
     const doomed = spawn(
@@ -133,12 +122,7 @@ describe.runIf(etcdUrl)('etcd', () => {
 
   it('a node whose lease was revoked registers again on a new lease, and keeps its load', async () => {
     const prefix = uniqueName('gochat_t');
-    const directory = await createEtcdNodeDirectory({
-      etcd: client(),
-      prefix,
-      defaultRegion: 'us',
-      log: silentLogger,
-    });
+    const directory = await openDirectory(prefix);
     const events = record(directory);
     const node: NodeRegistration = await register(
       prefix,
@@ -157,12 +141,7 @@ describe.runIf(etcdUrl)('etcd', () => {
 
   it('closing a registration removes the node at once', async () => {
     const prefix = uniqueName('gochat_t');
-    const directory = await createEtcdNodeDirectory({
-      etcd: client(),
-      prefix,
-      defaultRegion: 'us',
-      log: silentLogger,
-    });
+    const directory = await openDirectory(prefix);
     const node = await register(prefix, { id: 'x', region: 'us', url: 'wss://x.example' }, 30);
     await expect.poll(() => directory.nodes().length).toBe(1);
     await directory.place('room-x', 'us');
@@ -177,11 +156,7 @@ describe.runIf(etcdUrl)('etcd', () => {
     const nodes = await Promise.all(
       ['p', 'q', 'r'].map((id) => register(prefix, { id, region: 'us', url: `wss://${id}.example` })),
     );
-    const directories = await Promise.all(
-      [1, 2].map(() =>
-        createEtcdNodeDirectory({ etcd: client(), prefix, defaultRegion: 'us', log: silentLogger }),
-      ),
-    );
+    const directories = await Promise.all([1, 2].map(() => openDirectory(prefix)));
     for (let round = 0; round < 5; round++) {
       const roomId = `contended-${round}`;
       const placed = await Promise.all(
@@ -208,12 +183,7 @@ describe.runIf(etcdUrl)('etcd', () => {
     await admin.put(`${prefix}/sfu/us/ghost`).value(JSON.stringify(ghost)).exec();
     const real = await register(prefix, { id: 'real', region: 'us', url: 'wss://real.example' });
     await real.setLoad(5);
-    const directory = await createEtcdNodeDirectory({
-      etcd: client(),
-      prefix,
-      defaultRegion: 'us',
-      log: silentLogger,
-    });
+    const directory = await openDirectory(prefix);
     expect(
       directory
         .nodes()
@@ -232,7 +202,7 @@ describe.runIf(etcdUrl)('etcd', () => {
     const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
     await admin.put(`${prefix}/sfu/us/bad`).value('{"id":"bad","url":"http://x"}').exec();
     await admin.put(`${prefix}/sfu/us/worse`).value('not json').exec();
-    const directory = await createEtcdNodeDirectory({ etcd: client(), prefix, defaultRegion: 'us', log });
+    const directory = await openDirectory(prefix, log);
     expect(directory.nodes()).toEqual([]);
     expect(warnings.filter((w) => w.includes('malformed node announcement'))).toHaveLength(2);
     await directory.close();

@@ -21,13 +21,13 @@ let signer: VoiceTokenSigner;
 
 beforeAll(async () => {
   keys = await generateVoiceKeyPair('k1');
-  signer = createVoiceTokenSigner({
-    privateJwk: keys.privateJwk,
-    issuer: ISSUER,
-    ttlSeconds: TTL,
-    now: () => T0,
-  });
+  signer = signerOf(keys.privateJwk);
 });
+
+/** A signer with the suite's issuer, lifetime and clock, using `privateJwk`. */
+function signerOf(privateJwk: VoiceKeyPair['privateJwk']) {
+  return createVoiceTokenSigner({ privateJwk, issuer: ISSUER, ttlSeconds: TTL, now: () => T0 });
+}
 
 function verifierAt(at: number, options: Partial<VoiceTokenVerifierOptions> = {}) {
   return createVoiceTokenVerifier({
@@ -91,24 +91,14 @@ describe('createVoiceTokenVerifier', () => {
 
   it('refuses a token signed by another key pair under our kid (a forgery)', async () => {
     const forger = await generateVoiceKeyPair('k1');
-    const forged = createVoiceTokenSigner({
-      privateJwk: forger.privateJwk,
-      issuer: ISSUER,
-      ttlSeconds: TTL,
-      now: () => T0,
-    });
+    const forged = signerOf(forger.privateJwk);
     const { token } = await forged.sign(GRANT);
     await expectRefused(verifierAt(T0).verify(token), 'invalid-signature');
   });
 
   it('refuses a token signed with a key it does not know', async () => {
     const stranger = await generateVoiceKeyPair('k-unknown');
-    const other = createVoiceTokenSigner({
-      privateJwk: stranger.privateJwk,
-      issuer: ISSUER,
-      ttlSeconds: TTL,
-      now: () => T0,
-    });
+    const other = signerOf(stranger.privateJwk);
     const { token } = await other.sign(GRANT);
     await expectRefused(verifierAt(T0).verify(token), 'invalid-signature');
   });
@@ -230,12 +220,7 @@ describe('createVoiceTokenVerifier', () => {
 
   it('accepts tokens of both keys during a rotation, and no others', async () => {
     const next = await generateVoiceKeyPair('k2');
-    const nextSigner = createVoiceTokenSigner({
-      privateJwk: next.privateJwk,
-      issuer: ISSUER,
-      ttlSeconds: TTL,
-      now: () => T0,
-    });
+    const nextSigner = signerOf(next.privateJwk);
     const verifier = verifierAt(T0, { publicJwks: [keys.publicJwk, next.publicJwk] });
     await expect(verifier.verify((await signer.sign(GRANT)).token)).resolves.toMatchObject({ userId: 'u1' });
     await expect(
@@ -244,12 +229,7 @@ describe('createVoiceTokenVerifier', () => {
       userId: 'u2',
     });
     const stranger = await generateVoiceKeyPair('k3');
-    const strangerSigner = createVoiceTokenSigner({
-      privateJwk: stranger.privateJwk,
-      issuer: ISSUER,
-      ttlSeconds: TTL,
-      now: () => T0,
-    });
+    const strangerSigner = signerOf(stranger.privateJwk);
     await expectRefused(verifier.verify((await strangerSigner.sign(GRANT)).token), 'invalid-signature');
   });
 
@@ -302,14 +282,7 @@ describe('createVoiceTokenVerifier', () => {
     const { token } = await signer.sign(GRANT);
     const [header, payload, signature] = segments(token);
     const forger = await generateVoiceKeyPair('k1');
-    const forgedToken = (
-      await createVoiceTokenSigner({
-        privateJwk: forger.privateJwk,
-        issuer: ISSUER,
-        ttlSeconds: TTL,
-        now: () => T0,
-      }).sign(GRANT)
-    ).token;
+    const forgedToken = (await signerOf(forger.privateJwk).sign(GRANT)).token;
     const tampered = `${header}.${payload}x.${signature}`;
     const shuffled = `${payload}.${header}.${signature}`;
     const cases: [string, () => Promise<unknown>][] = [
