@@ -11,6 +11,7 @@ import {
   logSection,
   metricsSection,
   shutdownSection,
+  voiceSection,
 } from '@gochat/config';
 import { z } from 'zod';
 
@@ -27,6 +28,7 @@ export const hostConfigSchema = (defaultPort: number) =>
     cache: cacheSection,
     blob: blobSection,
     search: searchSection,
+    voice: voiceSection,
     ids: idsSection,
     shutdown: shutdownSection,
   });

@@ -14,6 +14,7 @@ import type { Logger, Registry } from '@gochat/log';
 import type { MessageTimeline } from '@gochat/message-store';
 import { createOutboxRelay, type OutboxRelay } from '@gochat/outbox';
 import { createMemoryPresenceStore, createRedisPresenceStore, type PresenceStore } from '@gochat/presence';
+import type { NodeDirectory } from '@gochat/sfu-directory';
 
 import type { HostConfig } from './host-config.ts';
 
@@ -32,6 +33,8 @@ export interface Parts {
   blob: BlobStore;
   /** The message search index: OpenSearch when search.opensearch.url is set, else PostgreSQL full-text. */
   search: SearchIndex;
+  /** Where voice rooms run: SFU nodes found in etcd when voice.etcd.hosts is set, else voice.nodes. */
+  voiceNodes: NodeDirectory;
 }
 
 export type PartName = keyof Parts;
@@ -227,6 +230,45 @@ export const PARTS: PartSpecs<Parts, PartContext> = {
       const { createPostgresSearchIndex } = await import('@gochat/search');
       const index = createPostgresSearchIndex(startedPart(started, 'database'));
       return { value: index, kind: index.kind, ready: () => index.ping(), stop: () => index.close() };
+    },
+  },
+
+  voiceNodes: {
+    label: 'voice node directory',
+    async start({ config, log }) {
+      const { voice } = config;
+      const { createEtcdNodeDirectory, createStaticNodeDirectory, openEtcd } =
+        await import('@gochat/sfu-directory');
+      if (!voice.etcd.hosts?.length) {
+        const directory = createStaticNodeDirectory({
+          nodes: voice.nodes,
+          defaultRegion: voice.defaultRegion,
+        });
+        return {
+          value: directory,
+          kind: directory.kind,
+          ready: () => directory.ping(),
+          stop: () => directory.close(),
+        };
+      }
+      const { etcd: settings } = voice;
+      const etcd = openEtcd({ ...settings, hosts: settings.hosts!, tls: readTls(settings.tls) });
+      try {
+        const directory = await createEtcdNodeDirectory({
+          etcd,
+          prefix: settings.prefix,
+          defaultRegion: voice.defaultRegion,
+          log,
+        });
+        const stop = async () => {
+          await directory.close();
+          etcd.close();
+        };
+        return { value: directory, kind: directory.kind, ready: () => directory.ping(), stop };
+      } catch (error) {
+        etcd.close();
+        throw error;
+      }
     },
   },
 

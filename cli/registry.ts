@@ -9,6 +9,7 @@ import { guildsConfigSchema } from '../subgraphs/guilds/config.ts';
 import { mediaConfigSchema } from '../subgraphs/media/config.ts';
 import { messagesConfigSchema } from '../subgraphs/messages/config.ts';
 import { searchConfigSchema } from '../subgraphs/search/config.ts';
+import { voiceConfigSchema } from '../subgraphs/voice/config.ts';
 import { routerConfigSchema } from '../router/config.ts';
 import { embedderConfigSchema } from '../workers/embedder/config.ts';
 import { eventCounterConfigSchema } from '../workers/event-counter/config.ts';
@@ -197,6 +198,41 @@ export const ROLES = {
         db: parts.database,
         index: parts.search,
         timeline: parts.timeline,
+        ...base,
+      });
+    },
+  }),
+
+  'subgraph:voice': defineRole({
+    summary: 'voice calls: who may join which call on which SFU node, voice states, voice moderation',
+    serves: {
+      kind: 'subgraph',
+      schema: { name: 'voice', file: 'subgraphs/voice/schema.graphql' },
+      codegen: {
+        contextModule: 'resolvers/context.ts',
+        mappers: {
+          VoiceState: '../store/rows.ts#VoiceStateRow',
+          VoiceConnection: '../store/rows.ts#VoiceConnectionRow',
+          VoiceModeration: '../store/rows.ts#VoiceModerationRow',
+          VoiceRegion: '../store/rows.ts#VoiceRegionRow',
+          User: '../store/rows.ts#EntityRef',
+          Channel: '../store/rows.ts#EntityRef',
+          Guild: '../store/rows.ts#EntityRef',
+        },
+      },
+    },
+    configSchema: voiceConfigSchema,
+    defaultPort: 4006,
+    // bus: the SFU nodes' reports and the guild changes voice follows; voiceNodes: placement.
+    needs: ['database', 'bus', 'outbox', 'voiceNodes'],
+    create: async (config, { base, parts }) => {
+      const { createVoiceRole } = await import('../subgraphs/voice/role.ts');
+      return createVoiceRole({
+        config,
+        db: parts.database,
+        bus: parts.bus,
+        outbox: parts.outbox,
+        directory: parts.voiceNodes,
         ...base,
       });
     },

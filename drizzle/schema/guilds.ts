@@ -41,6 +41,8 @@ export const guilds = pgTable('guilds', {
   systemChannelId: snowflake('system_channel_id').references((): AnyPgColumn => channels.id, {
     onDelete: 'set null',
   }),
+  /** Where its voice channels without a region of their own are placed; null for the default. */
+  voiceRegion: text('voice_region'),
   createdAt: createdAt(),
 });
 
@@ -75,6 +77,8 @@ export const channels = pgTable(
     slowmodeSeconds: integer('slowmode_seconds').notNull().default(0),
     voiceRegion: text('voice_region'),
     bitrate: integer('bitrate'),
+    /** Voice channels: members at once, 0 for no limit (MOVE_MEMBERS holders join a full channel). */
+    userLimit: integer('user_limit').notNull().default(0),
     /** Group DM owner; null for guild channels and 1:1 DMs. */
     ownerId: text('owner_id').references(() => user.id, { onDelete: 'set null' }),
     createdAt: createdAt(),

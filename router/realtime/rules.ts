@@ -27,6 +27,16 @@ function guildVerdict(
       ? deliverTo(ctx, event, now ?? before)
       : 'skip';
   }
+  if (event.type === 'VoiceStateUpdated') {
+    // Those who can see the call's channel (now or the one left), and the user themself.
+    const { channelId, previousChannelId, userId } = event.data;
+    const sees = (id: string | null) => id !== null && (now?.channels.has(id) ?? false);
+    return now && (sees(channelId) || sees(previousChannelId) || userId === ctx.principal.userId)
+      ? deliverTo(ctx, event, now)
+      : 'skip';
+  }
+  if (event.type === 'VoiceRoomMigrating')
+    return now?.channels.has(event.data.channelId) ? deliverTo(ctx, event, now) : 'skip';
   if (event.type === 'InviteCreated' || event.type === 'InviteDeleted')
     return now && has(now.permissions, PERMISSIONS.MANAGE_GUILD) ? deliverTo(ctx, event, now) : 'skip';
   if (event.type === 'GuildBanAdded' || event.type === 'GuildBanRemoved')

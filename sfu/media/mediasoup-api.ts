@@ -55,6 +55,10 @@ export interface WebRtcTransport extends Closable {
   on(event: 'dtlsstatechange', listener: (state: string) => void): unknown;
   connect(options: { dtlsParameters: unknown }): Promise<void>;
   restartIce(): Promise<unknown>;
+  /**
+   * Caps the bitrate the remote endpoint may send over this transport, all its streams together, in
+   * bits per second; enforced through the congestion feedback (REMB, transport-cc) it sends back.
+   */
   setMaxIncomingBitrate(bitrate: number): Promise<void>;
   produce(options: {
     kind: MediaKind;
@@ -79,6 +83,9 @@ export interface Consumer extends Closable {
   readonly kind: MediaKind;
   readonly producerId: string;
   readonly rtpParameters: unknown;
+  /** Paused by us (pause()), whatever its producer's state. */
+  readonly paused: boolean;
+  pause(): Promise<void>;
   resume(): Promise<void>;
   on(event: 'producerclose' | 'transportclose', listener: () => void): unknown;
 }

@@ -30,7 +30,10 @@ export interface MediasoupRoomsOptions {
   port: number;
   /** A transport whose DTLS has not connected by then is closed (a client that never finishes). */
   dtlsTimeoutMs: number;
-  /** Cap on what one sending transport may push, in bits per second (the channel's bitrate, at most). */
+  /**
+   * The most any sending transport may push, in bits per second, whatever the signalling asks
+   * (which asks for the channel's audio bitrate plus an allowance per video producer).
+   */
   maxIncomingBitrate: number;
   events: MediaEvents;
   /** A worker died: the process cannot serve its rooms any more (the role exits and is restarted). */
@@ -160,7 +163,11 @@ class Room implements MediaRoom {
     return this.router.rtpCapabilities;
   }
 
-  async createTransport(peerId: string, direction: 'send' | 'recv') {
+  async createTransport(
+    peerId: string,
+    direction: 'send' | 'recv',
+    limits?: { maxIncomingBitrate?: number },
+  ) {
     const transport = await this.router.createWebRtcTransport({
       webRtcServer: this.server,
       enableUdp: true,
@@ -177,9 +184,19 @@ class Room implements MediaRoom {
       if (state === 'connected') clearTimeout(timer);
       if (state === 'failed' || state === 'closed') this.closeTransport(transport);
     });
-    if (direction === 'send') await transport.setMaxIncomingBitrate(this.options.maxIncomingBitrate);
+    if (direction === 'send') await transport.setMaxIncomingBitrate(this.ceiling(limits?.maxIncomingBitrate));
     const { id, iceParameters, iceCandidates, dtlsParameters } = transport;
     return { id, iceParameters, iceCandidates, dtlsParameters };
+  }
+
+  /**
+   * mediasoup caps a transport as a whole, through the congestion feedback the sender obeys: the
+   * signalling asks for the channel's audio bitrate plus an allowance per video producer
+   * (sendBitrateCap), and raises or lowers it as the peer starts and stops video. Never above the
+   * node's own ceiling.
+   */
+  async setMaxIncomingBitrate(transportId: string, bitrate: number) {
+    await this.transport(transportId).setMaxIncomingBitrate(this.ceiling(bitrate));
   }
 
   async connectTransport(transportId: string, dtlsParameters: unknown) {
@@ -242,10 +259,11 @@ class Room implements MediaRoom {
     };
   }
 
-  async resumeConsumer(consumerId: string) {
+  /** The client's resume, and a server deafen's pause and its lifting. */
+  async setConsumerPaused(consumerId: string, paused: boolean) {
     const consumer = this.consumers.get(consumerId);
     if (!consumer) throw new MediaRequestError('no such consumer');
-    await consumer.resume();
+    await (paused ? consumer.pause() : consumer.resume());
   }
 
   /**
@@ -267,6 +285,11 @@ class Room implements MediaRoom {
       producers: this.producers.size,
       consumers: this.consumers.size,
     };
+  }
+
+  private ceiling(bitrate: number | undefined): number {
+    const { maxIncomingBitrate } = this.options;
+    return bitrate === undefined ? maxIncomingBitrate : Math.min(bitrate, maxIncomingBitrate);
   }
 
   private closeTransport(transport: WebRtcTransport) {

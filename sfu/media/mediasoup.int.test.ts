@@ -16,6 +16,7 @@ import { WebSocket } from 'ws';
 
 import { OPUS_RTP_PARAMETERS } from '../protocol/fixtures.ts';
 import { createSignallingServer, type SignallingServer } from '../signalling/server.ts';
+import { ALL_RIGHTS } from '../signalling/testing/harness.ts';
 import { loadMediasoup, type MediasoupModule } from './mediasoup-api.ts';
 import { createMediasoupRooms, type MediasoupRooms } from './mediasoup-rooms.ts';
 
@@ -54,7 +55,7 @@ describe.skipIf(!workerBin)('the signalling endpoint on mediasoup', () => {
     const { privateJwk } = await generateVoiceKeyPair();
     const signer = createVoiceTokenSigner({ privateJwk, issuer: ISSUER, ttlSeconds: 60 });
     token = async (userId, channelId) =>
-      (await signer.sign({ userId, channelId, guildId: 'guild-1', nodeId: NODE })).token;
+      (await signer.sign({ userId, channelId, guildId: 'guild-1', nodeId: NODE, rights: ALL_RIGHTS })).token;
     rooms = await createMediasoupRooms({
       mediasoup,
       workers: 1,

@@ -2,9 +2,12 @@ export { SIGNAL_ERROR_CODES, SignalError, type SignalErrorCode } from './errors.
 export { errorFrame, notificationFrame, responseFrame, type ServerFrame } from './frames.ts';
 export { PEER_LIMITS, PROTOCOL_LIMITS } from './limits.ts';
 export {
+  KICK_REASONS,
+  KIND_OF_SOURCE,
   METHODS,
   PRODUCER_SOURCES,
   REQUESTS,
+  type KickReason,
   type Method,
   type NotificationName,
   type Notifications,

@@ -10,6 +10,14 @@ const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 export const PRODUCER_SOURCES = ['mic', 'camera', 'screen', 'screen-audio'] as const;
 export type ProducerSource = (typeof PRODUCER_SOURCES)[number];
 
+/** The kind of media each source carries. */
+export const KIND_OF_SOURCE: Record<ProducerSource, 'audio' | 'video'> = {
+  mic: 'audio',
+  'screen-audio': 'audio',
+  camera: 'video',
+  screen: 'video',
+};
+
 /**
  * Every request a voice client sends, by method, with its data. The order a client follows (and
  * docs/voice.md draws): authenticate → getRouterRtpCapabilities → join → createTransport (send, recv) → connectTransport →
@@ -68,12 +76,30 @@ export interface Notifications {
   consumerClosed: { consumerId: string };
   /** The loudest peer now, or null when nobody speaks. */
   activeSpeaker: { peerId: string | null };
+  /** Server-muted (or deafened, which mutes too) or no longer: while muted, audio cannot be resumed. */
   serverMute: { muted: boolean };
+  /** Server-deafened or no longer: while deafened, the SFU holds every consumer paused. */
   serverDeafen: { deafened: boolean };
-  /** Disconnected by a moderator or because the room closed; the socket closes after this. */
-  kicked: { reason: 'disconnected' | 'room-closed' | 'banned' | 'token-expired' };
-  /** Moved by a moderator (or a region change): join `url` with `token`; this room is left. */
-  moved: { channelId: string; url: string; token: string };
+  /** This peer is closed: the socket closes after this (SIGNAL_CLOSE.kicked). Do not rejoin on your own. */
+  kicked: { reason: KickReason };
+  /**
+   * Moved by a moderator: join `channelId` through the API (joinVoice), which answers its node and a
+   * token; the socket closes after this (SIGNAL_CLOSE.moved). No token travels here.
+   */
+  moved: { channelId: string };
+  /**
+   * The room is moving to another node: after `afterMs` (a random delay, so a room's members do not
+   * all rejoin at once) join this channel again through the API. The SFU closes the socket
+   * (SIGNAL_CLOSE.migrating) once every member's delay has passed.
+   */
+  rejoin: { afterMs: number };
 }
+
+/**
+ * Why a peer was closed: `disconnected` by a moderator; `room-closed`; `banned` from the guild;
+ * `token-expired`; `replaced` by a newer session of the same user (in this room, or a call elsewhere).
+ */
+export const KICK_REASONS = ['disconnected', 'room-closed', 'banned', 'token-expired', 'replaced'] as const;
+export type KickReason = (typeof KICK_REASONS)[number];
 
 export type NotificationName = keyof Notifications;

@@ -1,6 +1,11 @@
 import { SignalError } from './errors.ts';
 import { PEER_LIMITS } from './limits.ts';
-import type { Method, ProducerSource, SignalRequest } from './messages.ts';
+import {
+  KIND_OF_SOURCE as KIND_OF,
+  type Method,
+  type ProducerSource,
+  type SignalRequest,
+} from './messages.ts';
 
 export type PeerPhase = 'connected' | 'authenticated' | 'joined' | 'left';
 
@@ -19,14 +24,6 @@ const PHASE_OF: Record<Method, PeerPhase | readonly PeerPhase[]> = {
   consume: 'joined',
   resumeConsumer: 'joined',
   leave: 'joined',
-};
-
-/** The kind of media each source carries. */
-const KIND_OF: Record<ProducerSource, 'audio' | 'video'> = {
-  mic: 'audio',
-  'screen-audio': 'audio',
-  camera: 'video',
-  screen: 'video',
 };
 
 /**

@@ -15,7 +15,17 @@ export interface MediaRoom {
   readonly roomId: string;
   /** The router's capabilities, for the client's device.load(). */
   readonly rtpCapabilities: unknown;
-  createTransport(peerId: string, direction: 'send' | 'recv'): Promise<TransportOptions>;
+  /**
+   * A WebRTC transport for the peer. A send transport's `maxIncomingBitrate` caps what the peer may
+   * push through it (bits/s); the engine may lower it to its own ceiling, never raise it.
+   */
+  createTransport(
+    peerId: string,
+    direction: 'send' | 'recv',
+    options?: { maxIncomingBitrate?: number },
+  ): Promise<TransportOptions>;
+  /** Changes a send transport's cap (the peer started or stopped sending video). */
+  setMaxIncomingBitrate(transportId: string, bitrate: number): Promise<void>;
   connectTransport(transportId: string, dtlsParameters: unknown): Promise<void>;
   restartIce(transportId: string): Promise<unknown>;
   produce(input: {
@@ -35,8 +45,12 @@ export interface MediaRoom {
     producerId: string;
     rtpCapabilities: unknown;
   }): Promise<ConsumerOptions | undefined>;
-  resumeConsumer(consumerId: string): Promise<void>;
-  /** Closes everything the peer holds in the room. */
+  /** Pauses or resumes what the SFU forwards to a consumer's peer (its resume, a server deafen). */
+  setConsumerPaused(consumerId: string, paused: boolean): Promise<void>;
+  /**
+   * Closes everything the peer holds in the room (its transports, and their producers and consumers)
+   * and lets go of the room: the engine may close it once every peer that opened it has.
+   */
   closePeer(peerId: string): void;
 }
 

@@ -69,6 +69,21 @@ describe('RoomPeers', () => {
     expect(peers.hasProducer('room', 'p-c')).toBe(false);
   });
 
+  it("knows each room's users, finds a user's peer, and counts peers across rooms", () => {
+    const peers = new RoomPeers();
+    peers.add('room-a', peer('a1', 'ann'));
+    peers.add('room-a', peer('a2', 'bob'));
+    peers.add('room-b', peer('b1', 'ann'));
+    expect(peers.users('room-a')).toEqual(new Set(['ann', 'bob']));
+    expect(peers.users('room-c')).toEqual(new Set());
+    expect(peers.peerOfUser('room-a', 'bob')?.peerId).toBe('a2');
+    expect(peers.peerOfUser('room-b', 'bob')).toBeUndefined();
+    expect(peers.count()).toBe(3);
+    expect(peers.usersByRoom()).toEqual({ 'room-a': ['ann', 'bob'], 'room-b': ['ann'] });
+    peers.remove('room-b', 'b1');
+    expect(peers.usersByRoom()).toEqual({ 'room-a': ['ann', 'bob'] });
+  });
+
   it('forgets an empty room, and ignores a second removal', () => {
     const peers = new RoomPeers();
     const a = peer('a');

@@ -61,6 +61,31 @@ export class RoomPeers {
     return this.rooms.get(roomId)?.size ?? 0;
   }
 
+  /** The users in the room, each once. */
+  users(roomId: string): Set<string> {
+    return new Set([...(this.rooms.get(roomId)?.values() ?? [])].map((peer) => peer.userId));
+  }
+
+  /** The user's peer in the room, if any (a user has at most one: a new join replaces the old). */
+  peerOfUser(roomId: string, userId: string): PeerEntry | undefined {
+    for (const peer of this.rooms.get(roomId)?.values() ?? []) if (peer.userId === userId) return peer;
+    return undefined;
+  }
+
+  /** Peers in all rooms. */
+  count(): number {
+    let count = 0;
+    for (const room of this.rooms.values()) count += room.size;
+    return count;
+  }
+
+  /** Every room and its users, sorted, for tests and metrics. */
+  usersByRoom(): Record<string, string[]> {
+    return Object.fromEntries(
+      [...this.rooms.keys()].map((roomId) => [roomId, [...this.users(roomId)].sort()]),
+    );
+  }
+
   /** Tells every peer of the room but `exceptPeerId`. */
   broadcast<N extends NotificationName>(
     roomId: string,

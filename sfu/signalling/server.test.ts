@@ -16,6 +16,7 @@ import { WebSocket } from 'ws';
 import { PROTOCOL_LIMITS } from '../protocol/limits.ts';
 import type { MediaRooms } from './media.ts';
 import { createSignallingServer, SIGNAL_CLOSE, type SignallingServer } from './server.ts';
+import { ALL_RIGHTS } from './testing/harness.ts';
 
 const ISSUER = 'https://api.gochat.test';
 const NODE = 'node-a';
@@ -69,6 +70,7 @@ describe('sfu signalling: admission and bad input', () => {
       channelId: g.channelId ?? 'channel-1',
       guildId: 'guild-1',
       nodeId: g.nodeId ?? NODE,
+      rights: ALL_RIGHTS,
     });
     sign = async (g, at) =>
       (

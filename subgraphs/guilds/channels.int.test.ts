@@ -21,13 +21,14 @@ interface ChannelView {
   slowmodeSeconds: number;
   voiceRegion: string | null;
   bitrate: number | null;
+  userLimit: number;
   parent: { id: string } | null;
   guild: { id: string } | null;
   overwrites: { targetType: string; targetId: string; allow: string; deny: string }[];
   myPermissions: string;
 }
 
-const CHANNEL = `id name kind topic position private slowmodeSeconds voiceRegion bitrate parent { id } guild { id }
+const CHANNEL = `id name kind topic position private slowmodeSeconds voiceRegion bitrate userLimit parent { id } guild { id }
   overwrites { targetType targetId allow deny } myPermissions`;
 const CREATE_GUILD = `mutation($name: String!) { createGuild(input: { name: $name }) { id systemChannel { id } channels { id kind } } }`;
 const LIST = `query($id: ID!) { guild(id: $id) { systemChannel { id } channels { id name position parent { id } } } }`;
@@ -103,6 +104,7 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
         overwrites: [],
         myPermissions: DEFAULT_EVERYONE_PERMISSIONS.toString(),
         bitrate: null,
+        userLimit: 0,
       });
       const mine = (await h.ok<{ channel: ChannelView }>(owner, GET, { id: general })).channel;
       expect(mine.myPermissions).toBe(ALL_PERMISSIONS.toString());
@@ -140,20 +142,28 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
         slowmodeSeconds: 30,
         bitrate: null,
         voiceRegion: null,
+        userLimit: 0,
         parent: null,
         private: false,
       });
       const voice = await createChannel(manager, guildId, { name: 'Team Talk', kind: 'VOICE' });
-      expect(voice).toMatchObject({ name: 'team-talk', kind: 'VOICE', bitrate: 64000, slowmodeSeconds: 0 });
+      expect(voice).toMatchObject({
+        name: 'team-talk',
+        kind: 'VOICE',
+        bitrate: 64000,
+        slowmodeSeconds: 0,
+        userLimit: 0,
+      });
       const tuned = await createChannel(manager, guildId, {
         name: 'Music',
         kind: 'VOICE',
         bitrate: 96000,
         voiceRegion: 'eu-west',
+        userLimit: 12,
       });
-      expect(tuned).toMatchObject({ name: 'music', bitrate: 96000, voiceRegion: 'eu-west' });
+      expect(tuned).toMatchObject({ name: 'music', bitrate: 96000, voiceRegion: 'eu-west', userLimit: 12 });
       const category = await createChannel(manager, guildId, { name: ' Voice Rooms ', kind: 'CATEGORY' });
-      expect(category).toMatchObject({ name: 'Voice Rooms', kind: 'CATEGORY', bitrate: null });
+      expect(category).toMatchObject({ name: 'Voice Rooms', kind: 'CATEGORY', bitrate: null, userLimit: 0 });
 
       const entries = await h.auditOf(guildId, 'CHANNEL_CREATE');
       expect(entries.map((e) => e.targetId).sort()).toEqual(
@@ -162,6 +172,9 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
       const entry = entries.find((e) => e.targetId === text.id)!;
       expect(entry).toMatchObject({ actorId: manager, targetType: 'CHANNEL' });
       expect(entry.changes).toContainEqual({ key: 'name', after: 'off-topic' });
+      const tunedEntry = entries.find((e) => e.targetId === tuned.id)!;
+      expect(tunedEntry.changes).toContainEqual({ key: 'userLimit', after: 12 });
+      expect(tunedEntry.changes).toContainEqual({ key: 'voiceRegion', after: 'eu-west' });
       const created = await eventsOf(guildId, 'ChannelCreated');
       expect(created.map((e) => (e.data as { channelId: string }).channelId)).toEqual(
         expect.arrayContaining([text.id, voice.id, tuned.id, category.id]),
@@ -208,6 +221,11 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
         { name: 't', bitrate: 64000 },
         { name: 'v', kind: 'VOICE', voiceRegion: 'r'.repeat(65) },
         { name: 't', voiceRegion: 'eu' },
+        { name: 'v', kind: 'VOICE', voiceRegion: '   ' },
+        { name: 'v', kind: 'VOICE', userLimit: -1 },
+        { name: 'v', kind: 'VOICE', userLimit: 100 },
+        { name: 't', userLimit: 5 },
+        { name: 'c', kind: 'CATEGORY', userLimit: 1 },
         { name: 't', parentId: general },
         { name: 't', parentId: otherCategory },
         { name: 't', parentId: testIds.next() },
@@ -551,6 +569,96 @@ await describeOnBothDatabases('channels', openGuildsHarness, (h) => {
         { key: 'private', before: false, after: true },
         { key: 'private', before: true, after: false },
       ]);
+    });
+  });
+
+  describe('userLimit', () => {
+    it('a voice channel takes 0-99 members at once (0: no limit) on creation', async () => {
+      const { owner, guildId } = await cast();
+      for (const userLimit of [0, 1, 99])
+        expect((await createChannel(owner, guildId, { name: 'v', kind: 'VOICE', userLimit })).userLimit).toBe(
+          userLimit,
+        );
+      // Null is the default, as for the other optional fields; 0 is no limit, which other kinds have.
+      expect(
+        (await createChannel(owner, guildId, { name: 'v', kind: 'VOICE', userLimit: null })).userLimit,
+      ).toBe(0);
+      expect((await createChannel(owner, guildId, { name: 't', userLimit: 0 })).userLimit).toBe(0);
+    });
+
+    it('updates within 0-99 on voice channels only; audits the change and announces the field', async () => {
+      const { owner, guildId, general, category, manager, member } = await cast();
+      const voice = await createChannel(owner, guildId, { name: 'talk', kind: 'VOICE' });
+      const limited = await h.ok<{ updateChannel: ChannelView }>(manager, UPDATE, {
+        id: voice.id,
+        input: { userLimit: 25 },
+      });
+      expect(limited.updateChannel).toMatchObject({ id: voice.id, userLimit: 25, bitrate: 64000 });
+      expect((await channelRow(voice.id))!.userLimit).toBe(25);
+      const [entry] = await h.auditOf(guildId, 'CHANNEL_UPDATE');
+      expect(entry).toMatchObject({ actorId: manager, targetType: 'CHANNEL', targetId: voice.id });
+      expect(entry!.changes).toEqual([{ key: 'userLimit', before: 0, after: 25 }]);
+      const [event] = await eventsOf(guildId, 'ChannelUpdated');
+      expect(event!.data).toEqual({ guildId, actorId: manager, channelId: voice.id, fields: ['userLimit'] });
+
+      // With other voice settings at once: one entry, one event, every field named.
+      await h.ok(owner, UPDATE, {
+        id: voice.id,
+        input: { userLimit: 99, bitrate: 96000, voiceRegion: 'eu-west' },
+      });
+      const both = (await h.auditOf(guildId, 'CHANNEL_UPDATE'))[1]!;
+      expect(both.changes).toEqual([
+        { key: 'voiceRegion', before: null, after: 'eu-west' },
+        { key: 'bitrate', before: 64000, after: 96000 },
+        { key: 'userLimit', before: 25, after: 99 },
+      ]);
+      expect((await eventsOf(guildId, 'ChannelUpdated'))[1]!.data).toEqual({
+        guildId,
+        actorId: owner,
+        channelId: voice.id,
+        fields: ['voiceRegion', 'bitrate', 'userLimit'],
+      });
+
+      // Back to no limit.
+      const unlimited = await h.ok<{ updateChannel: ChannelView }>(owner, UPDATE, {
+        id: voice.id,
+        input: { userLimit: 0 },
+      });
+      expect(unlimited.updateChannel.userLimit).toBe(0);
+      expect((await h.auditOf(guildId, 'CHANNEL_UPDATE'))[2]!.changes).toEqual([
+        { key: 'userLimit', before: 99, after: 0 },
+      ]);
+
+      const entriesBefore = (await h.auditOf(guildId, 'CHANNEL_UPDATE')).length;
+      for (const [id, input] of [
+        [voice.id, { userLimit: -1 }],
+        [voice.id, { userLimit: 100 }],
+        [voice.id, { userLimit: null }],
+        [general, { userLimit: 5 }],
+        [category, { userLimit: 1 }],
+        [general, { userLimit: null }],
+      ] as const)
+        expect(codeOf(await h.as(owner, UPDATE, { id, input })), JSON.stringify([id, input])).toBe(
+          'VALIDATION',
+        );
+      expect(codeOf(await h.as(member, UPDATE, { id: voice.id, input: { userLimit: 3 } }))).toBe('FORBIDDEN');
+      // 0 on a text channel is what it has already: accepted, and nothing changes.
+      const same = await h.ok<{ updateChannel: ChannelView }>(owner, UPDATE, {
+        id: general,
+        input: { userLimit: 0 },
+      });
+      expect(same.updateChannel.userLimit).toBe(0);
+      expect(await h.auditOf(guildId, 'CHANNEL_UPDATE')).toHaveLength(entriesBefore);
+      expect((await channelRow(voice.id))!.userLimit).toBe(0);
+      expect((await channelRow(general))!.userLimit).toBe(0);
+    });
+
+    it('a deleted voice channel’s audit entry keeps its limit', async () => {
+      const { owner, guildId } = await cast();
+      const voice = await createChannel(owner, guildId, { name: 'gone', kind: 'VOICE', userLimit: 8 });
+      await h.ok(owner, DELETE, { id: voice.id });
+      const [entry] = await h.auditOf(guildId, 'CHANNEL_DELETE');
+      expect(entry!.changes).toContainEqual({ key: 'userLimit', before: 8 });
     });
   });
 

@@ -28,12 +28,13 @@ interface GuildView {
   basePermissions: string;
   memberCount: number;
   systemChannel: { id: string; name: string } | null;
+  voiceRegion: string | null;
   channels: ChannelView[];
   createdAt: string;
 }
 
 const GUILD = `id name description icon public owner { id } basePermissions memberCount createdAt
-  systemChannel { id name } channels { id name kind position parent { id } }`;
+  systemChannel { id name } voiceRegion channels { id name kind position parent { id } }`;
 const CREATE = `mutation($input: CreateGuildInput!) { createGuild(input: $input) { ${GUILD} } }`;
 const GET = `query($id: ID!) { guild(id: $id) { ${GUILD} } }`;
 const UPDATE = `mutation($id: ID!, $input: UpdateGuildInput!) { updateGuild(id: $id, input: $input) { ${GUILD} } }`;
@@ -73,6 +74,7 @@ await describeOnBothDatabases('guilds', openGuildsHarness, (h) => {
         owner: { id: owner },
         basePermissions: DEFAULT_EVERYONE_PERMISSIONS.toString(),
         memberCount: 1,
+        voiceRegion: null,
       });
       const [category, general] = guild.channels;
       expect(guild.channels).toHaveLength(2);
@@ -256,6 +258,88 @@ await describeOnBothDatabases('guilds', openGuildsHarness, (h) => {
         input: { systemChannelId: null },
       });
       expect(cleared.updateGuild.systemChannel).toBeNull();
+    });
+
+    it('voiceRegion: set (trimmed) and cleared by MANAGE_GUILD holders; audited; GuildUpdated names it', async () => {
+      const { owner, guild, manager, admin, member } = await cast();
+      const channelsManager = await h.seed.member(guild.id, [
+        await h.seed.role(guild.id, P.MANAGE_CHANNELS | P.MOVE_MEMBERS),
+      ]);
+      for (const who of [member, channelsManager])
+        expect(codeOf(await h.as(who, UPDATE, { id: guild.id, input: { voiceRegion: 'eu-west' } }))).toBe(
+          'FORBIDDEN',
+        );
+      expect(codeOf(await h.as(member, UPDATE, { id: guild.id, input: { voiceRegion: null } }))).toBe(
+        'FORBIDDEN',
+      );
+      const [untouched] = await h.db.select().from(guilds).where(eq(guilds.id, guild.id));
+      expect(untouched!.voiceRegion).toBeNull();
+
+      const set = await h.ok<{ updateGuild: GuildView }>(manager, UPDATE, {
+        id: guild.id,
+        input: { voiceRegion: '  eu-west ' },
+      });
+      expect(set.updateGuild.voiceRegion).toBe('eu-west');
+      const [row] = await h.db.select().from(guilds).where(eq(guilds.id, guild.id));
+      expect(row!.voiceRegion).toBe('eu-west');
+      // Members read it; myGuilds has it too.
+      expect((await h.ok<{ guild: GuildView }>(member, GET, { id: guild.id })).guild.voiceRegion).toBe(
+        'eu-west',
+      );
+      const mine = await h.ok<{ myGuilds: { id: string; voiceRegion: string | null }[] }>(
+        member,
+        `{ myGuilds { id voiceRegion } }`,
+      );
+      expect(mine.myGuilds).toEqual([{ id: guild.id, voiceRegion: 'eu-west' }]);
+
+      await h.ok(admin, UPDATE, { id: guild.id, input: { voiceRegion: 'us-east', name: 'Voiced' } });
+      // Setting what it already is records nothing.
+      await h.ok(owner, UPDATE, { id: guild.id, input: { voiceRegion: 'us-east' } });
+      const cleared = await h.ok<{ updateGuild: GuildView }>(owner, UPDATE, {
+        id: guild.id,
+        input: { voiceRegion: null },
+      });
+      expect(cleared.updateGuild.voiceRegion).toBeNull();
+
+      const entries = await h.auditOf(guild.id, 'GUILD_UPDATE');
+      expect(entries.map((e) => [e.actorId, e.changes])).toEqual([
+        [manager, [{ key: 'voiceRegion', before: null, after: 'eu-west' }]],
+        [
+          admin,
+          [
+            { key: 'name', before: 'Guild', after: 'Voiced' },
+            { key: 'voiceRegion', before: 'eu-west', after: 'us-east' },
+          ],
+        ],
+        [owner, [{ key: 'voiceRegion', before: 'us-east', after: null }]],
+      ]);
+      const updated = (await eventsOf(guild.id)).filter((e) => e.type === 'GuildUpdated');
+      expect(updated.map((e) => e.data)).toEqual([
+        { guildId: guild.id, actorId: manager, fields: ['voiceRegion'] },
+        { guildId: guild.id, actorId: admin, fields: ['name', 'voiceRegion'] },
+        { guildId: guild.id, actorId: owner, fields: ['voiceRegion'] },
+      ]);
+    });
+
+    it('voiceRegion is validated like a channel’s: 1-64 characters once trimmed', async () => {
+      const { owner, guild } = await cast();
+      for (const voiceRegion of ['', '   ', 'r'.repeat(65)])
+        expect(
+          codeOf(await h.as(owner, UPDATE, { id: guild.id, input: { voiceRegion } })),
+          JSON.stringify(voiceRegion),
+        ).toBe('VALIDATION');
+      // A bad region refuses the whole update.
+      expect(
+        codeOf(await h.as(owner, UPDATE, { id: guild.id, input: { name: 'Fine', voiceRegion: '' } })),
+      ).toBe('VALIDATION');
+      const [row] = await h.db.select().from(guilds).where(eq(guilds.id, guild.id));
+      expect(row).toMatchObject({ name: 'Guild', voiceRegion: null });
+      const longest = 'r'.repeat(64);
+      const ok = await h.ok<{ updateGuild: GuildView }>(owner, UPDATE, {
+        id: guild.id,
+        input: { voiceRegion: longest },
+      });
+      expect(ok.updateGuild.voiceRegion).toBe(longest);
     });
 
     it('rejects invalid settings', async () => {

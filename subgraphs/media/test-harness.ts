@@ -13,97 +13,11 @@ import {
 } from '@gochat/blob-store';
 import type { EventBus } from '@gochat/bus';
 import { mediaSection, type MediaSection } from '@gochat/config';
-import type { Database } from '@gochat/db';
-import {
-  blocks,
-  channelOverwrites,
-  channelRecipients,
-  channels,
-  directPairs,
-  guildMembers,
-  guilds,
-  memberRoles,
-  roles,
-  threads,
-} from '@gochat/drizzle';
-import type { SnowflakeGenerator } from '@gochat/ids';
 import { silentLogger } from '@gochat/log';
-import { DEFAULT_EVERYONE_PERMISSIONS } from '@gochat/permissions';
-import { openSubgraphHarness, type SubgraphHarness } from '@gochat/testkit';
+import { createGuildSeed, openSubgraphHarness, type GuildSeed, type SubgraphHarness } from '@gochat/testkit';
 
 import type { Processor } from './processing/processor.ts';
 import { createMediaRole } from './role.ts';
-
-/** Rows the media subgraph reads but does not own (guilds, members, roles, channels, DMs), written directly. */
-export interface MediaSeed {
-  /** A guild owned by ownerId (a member), with @everyone holding `everyone` (default permissions). */
-  guild(ownerId: string, everyone?: bigint): Promise<string>;
-  member(guildId: string, userId: string): Promise<void>;
-  /** A role with these permissions, given to the listed members. */
-  role(guildId: string, permissions: bigint, memberIds?: string[]): Promise<string>;
-  channel(guildId: string, kind?: 'text' | 'voice' | 'category'): Promise<string>;
-  thread(guildId: string, parentId: string, ownerId: string): Promise<string>;
-  overwrite(
-    channelId: string,
-    targetType: 'role' | 'member',
-    targetId: string,
-    allow: bigint,
-    deny: bigint,
-  ): Promise<void>;
-  dm(a: string, b: string): Promise<string>;
-  block(blockerId: string, blockedId: string): Promise<void>;
-}
-
-function createSeed(db: Database, ids: SnowflakeGenerator): MediaSeed {
-  return {
-    async guild(ownerId, everyone = DEFAULT_EVERYONE_PERMISSIONS) {
-      const id = ids.next();
-      await db.insert(guilds).values({ id, name: `Guild ${id}`, ownerId });
-      await db
-        .insert(roles)
-        .values({ id, guildId: id, name: '@everyone', position: 0, permissions: everyone });
-      await db.insert(guildMembers).values({ guildId: id, userId: ownerId });
-      return id;
-    },
-    async member(guildId, userId) {
-      await db.insert(guildMembers).values({ guildId, userId });
-    },
-    async role(guildId, permissions, memberIds = []) {
-      const id = ids.next();
-      await db.insert(roles).values({ id, guildId, name: `Role ${id}`, position: 1, permissions });
-      if (memberIds.length)
-        await db.insert(memberRoles).values(memberIds.map((userId) => ({ guildId, userId, roleId: id })));
-      return id;
-    },
-    async channel(guildId, kind = 'text') {
-      const id = ids.next();
-      await db.insert(channels).values({ id, guildId, kind, name: `${kind}-${id}` });
-      return id;
-    },
-    async thread(guildId, parentId, ownerId) {
-      const id = ids.next();
-      await db.insert(threads).values({ id, parentId, guildId, ownerId, name: `thread-${id}` });
-      return id;
-    },
-    async overwrite(channelId, targetType, targetId, allow, deny) {
-      await db.insert(channelOverwrites).values({ channelId, targetType, targetId, allow, deny });
-    },
-    async dm(a, b) {
-      const id = ids.next();
-      const [low, high] = a < b ? [a, b] : [b, a];
-      await db.insert(channels).values({ id, guildId: null, kind: 'dm' });
-      await db.insert(channelRecipients).values([
-        { channelId: id, userId: a },
-        { channelId: id, userId: b },
-      ]);
-      await db.insert(directPairs).values({ userLow: low, userHigh: high, channelId: id });
-      return id;
-    },
-    async block(blockerId, blockedId) {
-      await db.insert(blocks).values({ blockerId, blockedId });
-    },
-  };
-}
 
 /** What createUpload returns: where and how to PUT the bytes. */
 export interface PutTarget {
@@ -117,7 +31,7 @@ export interface PutTarget {
  * directory served over HTTP by the blob store's own handler, as the router serves /media/*.
  */
 export interface MediaHarness extends SubgraphHarness {
-  seed: MediaSeed;
+  seed: GuildSeed;
   /** The disk store the role writes to (tests read and write it directly). */
   blob: DiskBlobStore;
   /** The harness's memory bus, the one the outbox publishes to. */
@@ -186,7 +100,7 @@ export async function openMediaHarness(
   );
   const close = harness.close.bind(harness);
   return Object.assign(harness, {
-    seed: createSeed(harness.db, harness.ids),
+    seed: createGuildSeed(harness.db, harness.ids),
     blob: disk,
     bus: bus!,
     processor: processor!,

@@ -128,7 +128,7 @@ export const databaseSection = z
   });
 
 /** Comma-separated in env vars, a list in YAML. */
-const list = () =>
+export const list = () =>
   z.union([
     z.array(z.string().min(1)),
     z.string().transform((v) =>

@@ -5,6 +5,38 @@ import type { Subject } from './subjects.ts';
 export { subjects } from './subjects.ts';
 
 type GuildRef = { guildId: string };
+
+/** Why a voice state changed (VoiceStateUpdated). */
+export type VoiceStateReason =
+  'join' | 'leave' | 'update' | 'moderate' | 'move' | 'disconnect' | 'nodeLost' | 'dropped';
+
+/** A user's state in a voice call, as voiceStates shows it. */
+export interface VoiceStatePayload {
+  selfMute: boolean;
+  selfDeaf: boolean;
+  serverMute: boolean;
+  serverDeaf: boolean;
+  selfVideo: boolean;
+  selfStream: boolean;
+}
+
+/** An SFU node's orders (VoiceNodeCommand): each names the room (channelId) it applies to. */
+export type VoiceNodeCommandPayload =
+  /** Apply a server mute or deafen to the user's peer at once. */
+  | {
+      command: 'moderate';
+      nodeId: string;
+      channelId: string;
+      userId: string;
+      serverMute: boolean;
+      serverDeaf: boolean;
+    }
+  /** Close the user's peer (disconnected by a moderator, left, or joined another call). */
+  | { command: 'disconnect'; nodeId: string; channelId: string; userId: string; reason: string }
+  /** Tell the user's peer to join `targetChannelId` (joinVoice), then close it. */
+  | { command: 'move'; nodeId: string; channelId: string; userId: string; targetChannelId: string }
+  /** Tell every peer to join again after a jitter (the room moves to another node), then close the room. */
+  | { command: 'migrate'; nodeId: string; channelId: string; rejoinWithinMs: number };
 type ActorRef = { actorId: string };
 
 /**
@@ -178,6 +210,49 @@ export interface EventPayloads {
   ReadStateUpdated: { userId: string; channelId: string; lastReadMessageId: string; mentionCount: number };
 
   /**
+   * Someone joined, left, moved or changed their state in a voice call. `channelId` is the call they
+   * are in now (null: they left); `previousChannelId` the one before, when it changed. `reason` says
+   * why: `join`, `leave`, `update` (their own mute, deafen, video or stream), `moderate` (a server
+   * mute or deafen), `move`, `disconnect` (by a moderator), `nodeLost` (their SFU node died),
+   * `dropped` (the SFU reported them gone). Subject: guild.<guildId>, or for a DM call
+   * channel.dm.<channelId>.messages.
+   */
+  VoiceStateUpdated: {
+    guildId: string | null;
+    userId: string;
+    channelId: string | null;
+    previousChannelId: string | null;
+    reason: VoiceStateReason;
+    /** The moderator, for moderate, move and disconnect. */
+    actorId: string | null;
+    state: VoiceStatePayload | null;
+  };
+  /**
+   * A voice channel's region changed while a call was live: its members join again (joinVoice),
+   * each after a random delay up to `rejoinWithinMs`, and land on the new node. Subject: guild.<guildId>.
+   */
+  VoiceRoomMigrating: GuildRef &
+    ActorRef & { channelId: string; region: string | null; rejoinWithinMs: number };
+  /**
+   * What an SFU node must do now in one of its rooms (a moderator's action, a migration, a call
+   * ended). Published after the change committed; the node subscribes to its own subject.
+   * Subject: voice.node.<nodeId>.
+   */
+  VoiceNodeCommand: VoiceNodeCommandPayload;
+  /**
+   * An SFU node admitted a peer (connected) or lost one (its socket closed, it left). Published by
+   * the node itself; the voice subgraph confirms or clears the user's voice state, for the
+   * session the report names only. Subject: voice.peers.<nodeId>.
+   */
+  VoicePeerReported: {
+    nodeId: string;
+    userId: string;
+    channelId: string;
+    sessionId: string;
+    connected: boolean;
+  };
+
+  /**
    * A session ended (signed out, a password reset, any deleted session row): its connections should
    * close. Subject: user.<userId>. Recorded by the database with the deletion (decision 0027).
    */
@@ -265,6 +340,10 @@ export const EVENT_TYPES = [
   'ThreadUpdated',
   'ThreadMembersUpdated',
   'ReadStateUpdated',
+  'VoiceStateUpdated',
+  'VoiceRoomMigrating',
+  'VoiceNodeCommand',
+  'VoicePeerReported',
   'SessionRevoked',
   'TypingStarted',
   'PresenceUpdated',

@@ -36,6 +36,10 @@ export const subjects = {
   presenceUser: (userId: string) => subject(`presence.user.${userId}`),
   /** Presence of a guild's members, one event per guild the user is in. */
   presenceGuild: (guildId: string) => subject(`presence.guild.${guildId}`),
+  /** Orders for one SFU node (VoiceNodeCommand); node ids are subject tokens (letters, digits, - and _). */
+  voiceNode: (nodeId: string) => subject(`voice.node.${nodeId}`),
+  /** One SFU node's reports of its peers (VoicePeerReported). */
+  voicePeers: (nodeId: string) => subject(`voice.peers.${nodeId}`),
 } as const;
 
 /** Subscription patterns (NATS wildcards) over the subjects above. */
@@ -46,6 +50,8 @@ export const subjectPatterns = {
   channelAnywhere: (channelId: string) => `channel.*.${channelId}.messages`,
   /** Typing in every channel and thread of one guild. */
   guildTyping: (guildId: string) => `typing.${guildId}.*`,
+  /** Every SFU node's peer reports. */
+  voicePeersAll: 'voice.peers.*',
 } as const;
 
 /** A subject, read back into the family it belongs to and the ids it names. */

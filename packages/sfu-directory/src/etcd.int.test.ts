@@ -1,7 +1,3 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import path from 'node:path';
-
 import { silentLogger } from '@gochat/log';
 import { realServer, uniqueName } from '@gochat/testkit';
 import { Etcd3 } from 'etcd3';
@@ -11,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { describeDirectoryContract } from './directory.contract.ts';
 import { createEtcdNodeDirectory } from './etcd-directory.ts';
 import { registerSfuNode, type NodeRegistration } from './etcd-registration.ts';
+import { spawnNodeProcess } from './testing/spawn-node.ts';
 import type { StaticNode } from './static.ts';
 import type { NodeEvent } from './types.ts';
 
@@ -88,28 +85,20 @@ describe.runIf(etcdUrl)('etcd', () => {
     const directory = await openDirectory(prefix);
     const events = record(directory);
     // The doomed node is a process of its own, killed the way a crash kills it: no revoke, no goodbye.
-    const doomed = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        path.join(import.meta.dirname, 'testing/node-process.ts'),
-        etcdUrl!,
-        prefix,
-        'doomed',
-        'us',
-        '2',
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    const [line] = (await once(doomed.stdout, 'data')) as [Buffer];
-    expect(line.toString()).toMatch(/^registered \d+/);
+    const doomed = await spawnNodeProcess({
+      etcdUrl: etcdUrl!,
+      prefix,
+      id: 'doomed',
+      region: 'us',
+      ttlSeconds: 2,
+    });
+    expect(doomed.leaseId).toMatch(/^\d+$/);
     const survivor = await register(prefix, { id: 'survivor', region: 'eu', url: 'wss://survivor.example' });
     await expect.poll(() => directory.nodes().length).toBe(2);
     expect((await directory.place('room-1', 'us')).id).toBe('doomed');
 
     const killedAt = Date.now();
-    doomed.kill('SIGKILL');
+    doomed.kill();
     await expect.poll(() => events, { timeout: 15_000 }).toContain('down doomed');
     // Two seconds of TTL, and etcd may keep a lease up to one more TTL before it expires it.
     expect(Date.now() - killedAt).toBeLessThan(10_000);

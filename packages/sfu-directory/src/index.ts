@@ -3,3 +3,4 @@ export { createEtcdNodeDirectory } from './etcd-directory.ts';
 export { registerSfuNode, type NodeRegistration } from './etcd-registration.ts';
 export { createStaticNodeDirectory, type StaticNode } from './static.ts';
 export { NoSfuNodeError, type NodeDirectory, type NodeEvent, type SfuNode } from './types.ts';
+export { openEtcd, type EtcdConnection } from './etcd-client.ts';

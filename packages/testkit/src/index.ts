@@ -11,3 +11,4 @@ export * from './private-servers.ts';
 export * from './web-client.ts';
 export * from './browser.ts';
 export * from './s3rver.ts';
+export * from './guild-seed.ts';

@@ -1,10 +1,14 @@
-/** What a voice token admits: one user into one channel's call, on one SFU node. */
+import { requireRights, type VoiceRights } from './rights.ts';
+
+/** What a voice token admits: one user into one channel's call, on one SFU node, with these rights. */
 export interface VoiceGrant {
   userId: string;
   channelId: string;
   /** null for a call outside any guild (a direct-message call). */
   guildId: string | null;
   nodeId: string;
+  /** What the holder may do there; the SFU enforces it. */
+  rights: VoiceRights;
 }
 
 export const VOICE_TOKEN_ALG = 'EdDSA';
@@ -33,7 +37,7 @@ export function requireGrant(grant: unknown): VoiceGrant {
   if (typeof grant !== 'object' || grant === null) {
     throw new TypeError('voice grant must be an object');
   }
-  const { userId, channelId, guildId, nodeId } = grant as Record<string, unknown>;
+  const { userId, channelId, guildId, nodeId, rights } = grant as Record<string, unknown>;
   if (guildId !== null && !isBoundedId(guildId)) {
     throw new TypeError(`voice grant: guildId must be null or a string of 1 to ${MAX_ID_LENGTH} characters`);
   }
@@ -42,5 +46,6 @@ export function requireGrant(grant: unknown): VoiceGrant {
     channelId: requireBoundedId(channelId, 'voice grant: channelId'),
     guildId,
     nodeId: requireBoundedId(nodeId, 'voice grant: nodeId'),
+    rights: requireRights(rights, 'voice grant: rights'),
   };
 }

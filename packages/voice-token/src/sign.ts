@@ -13,6 +13,7 @@ import {
   type VoiceGrant,
 } from './grant.ts';
 import { requirePrivateJwk } from './keys.ts';
+import { encodeRights } from './rights.ts';
 
 export interface VoiceTokenSignerOptions {
   /** An Ed25519 private JWK with a `kid` (from generateVoiceKeyPair). */
@@ -49,12 +50,12 @@ export function createVoiceTokenSigner(options: VoiceTokenSignerOptions): VoiceT
 
   return {
     async sign(grant) {
-      const { userId, channelId, guildId, nodeId } = requireGrant(grant);
+      const { userId, channelId, guildId, nodeId, rights } = requireGrant(grant);
       key ??= importJWK(privateJwk, VOICE_TOKEN_ALG);
       const issuedAt = Math.floor(now() / 1000);
       const expiresAt = issuedAt + ttlSeconds;
       const tokenId = randomUUID();
-      const token = await new SignJWT({ chn: channelId, gld: guildId })
+      const token = await new SignJWT({ chn: channelId, gld: guildId, vr: encodeRights(rights) })
         .setProtectedHeader({ alg: VOICE_TOKEN_ALG, typ: VOICE_TOKEN_TYPE, kid: privateJwk.kid })
         .setIssuer(issuer)
         .setSubject(userId)

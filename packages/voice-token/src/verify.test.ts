@@ -5,6 +5,7 @@ import { VoiceTokenError, type VoiceTokenErrorCode } from './errors.ts';
 import type { VoiceGrant } from './grant.ts';
 import { generateVoiceKeyPair, type VoiceKeyPair } from './keys.ts';
 import { createReplayGuard } from './replay.ts';
+import type { VoiceRights } from './rights.ts';
 import { createVoiceTokenSigner, type VoiceTokenSigner } from './sign.ts';
 import { createVoiceTokenVerifier, type VoiceTokenVerifierOptions } from './verify.ts';
 
@@ -14,7 +15,16 @@ const TTL = 60;
 // On a whole second, so `exp * 1000` is exactly T0 + TTL * 1000.
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const EXPIRY = T0 + TTL * 1000;
-const GRANT: VoiceGrant = { userId: 'u1', channelId: 'c1', guildId: 'g1', nodeId: NODE };
+const RIGHTS: VoiceRights = {
+  speak: true,
+  stream: true,
+  serverMute: false,
+  serverDeaf: false,
+  bitrate: 96_000,
+  userLimit: 10,
+  bypassUserLimit: false,
+};
+const GRANT: VoiceGrant = { userId: 'u1', channelId: 'c1', guildId: 'g1', nodeId: NODE, rights: RIGHTS };
 
 let keys: VoiceKeyPair;
 let signer: VoiceTokenSigner;
@@ -62,6 +72,7 @@ async function signRaw(payload: JWTPayload, header: Record<string, unknown> = {}
     aud: `sfu:${NODE}`,
     chn: 'c1',
     gld: 'g1',
+    vr: [3, 96_000, 10],
     jti: 'j1',
     iat,
     exp: iat + TTL,
@@ -82,6 +93,44 @@ describe('createVoiceTokenVerifier', () => {
     const verified = await verifierAt(T0).verify(token, { channelId: 'c1' });
     expect(verified).toEqual({ ...GRANT, tokenId, expiresAt });
     expect(expiresAt.getTime()).toBe(EXPIRY);
+  });
+
+  it('returns the rights exactly as they were signed, every flag on its own and all together', async () => {
+    const variants: VoiceRights[] = [
+      { ...RIGHTS, speak: false, stream: false },
+      { ...RIGHTS, speak: true, stream: false },
+      { ...RIGHTS, speak: false, stream: true },
+      { ...RIGHTS, serverMute: true },
+      { ...RIGHTS, serverDeaf: true },
+      { ...RIGHTS, bypassUserLimit: true },
+      {
+        speak: true,
+        stream: true,
+        serverMute: true,
+        serverDeaf: true,
+        bitrate: 384_000,
+        userLimit: 99,
+        bypassUserLimit: true,
+      },
+      { ...RIGHTS, bitrate: 8000, userLimit: 0 },
+    ];
+    for (const rights of variants) {
+      const { token } = await signer.sign({ ...GRANT, rights });
+      expect((await verifierAt(T0).verify(token)).rights).toEqual(rights);
+    }
+  });
+
+  it('accepts a hand-signed vr claim at its bounds', async () => {
+    const verified = await verifierAt(T0).verify(await signRaw({ vr: [31, 384_000, 99] }));
+    expect(verified.rights).toEqual({
+      speak: true,
+      stream: true,
+      serverMute: true,
+      serverDeaf: true,
+      bitrate: 384_000,
+      userLimit: 99,
+      bypassUserLimit: true,
+    });
   });
 
   it('returns guildId null for a call outside a guild', async () => {
@@ -214,8 +263,27 @@ describe('createVoiceTokenVerifier', () => {
     ['no jti', { jti: undefined }],
     ['a fractional exp', { exp: Math.floor(T0 / 1000) + 30.5 }],
     ['a lifetime longer than any signer grants', { exp: Math.floor(T0 / 1000) + 7200 }],
+    ['no vr', { vr: undefined }],
+    ['a vr that is an object', { vr: { speak: true, stream: true, bitrate: 96_000, userLimit: 10 } }],
+    ['a vr of two numbers', { vr: [3, 96_000] }],
+    ['a vr of four numbers', { vr: [3, 96_000, 10, 0] }],
+    ['a vr with an unknown flag', { vr: [32, 96_000, 10] }],
+    ['a vr with negative flags', { vr: [-1, 96_000, 10] }],
+    ['a vr with fractional flags', { vr: [1.5, 96_000, 10] }],
+    ['a vr with flags as a string', { vr: ['3', 96_000, 10] }],
+    ['a vr bitrate below 8000', { vr: [3, 7999, 10] }],
+    ['a vr bitrate above 384000', { vr: [3, 384_001, 10] }],
+    ['a vr user limit of 100', { vr: [3, 96_000, 100] }],
+    ['a vr user limit of null', { vr: [3, 96_000, null] }],
   ])('refuses a signed token with %s as malformed', async (_name, claims) => {
     await expectRefused(verifierAt(T0).verify(await signRaw(claims)), 'malformed');
+  });
+
+  it('says which claim was wrong for bad rights, without echoing the claim', async () => {
+    const error = await refusal(verifierAt(T0).verify(await signRaw({ vr: [64, 96_000, 10] })));
+    expect(error.code).toBe('malformed');
+    expect(error.message).toBe('voice token rights are missing or ill-typed');
+    expect(error.message).not.toContain('64');
   });
 
   it('accepts tokens of both keys during a rotation, and no others', async () => {

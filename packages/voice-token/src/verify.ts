@@ -20,6 +20,7 @@ import {
 } from './grant.ts';
 import { requirePublicJwk, type VoicePublicJwk } from './keys.ts';
 import type { ReplayGuard } from './replay.ts';
+import { decodeRights, type VoiceRights } from './rights.ts';
 
 export interface VoiceTokenVerifierOptions {
   /**
@@ -45,6 +46,7 @@ export interface VoiceTokenExpectation {
 }
 
 export interface VerifiedVoiceToken extends VoiceGrant {
+  /** The token's `jti`: unique per token, so it names the voice session the token opens. */
   tokenId: string;
   expiresAt: Date;
 }
@@ -115,7 +117,7 @@ export function createVoiceTokenVerifier(options: VoiceTokenVerifierOptions): Vo
           audience,
           clockTolerance: tolerance,
           currentDate: new Date(now()),
-          requiredClaims: ['sub', 'jti', 'iat', 'exp', 'chn', 'gld'],
+          requiredClaims: ['sub', 'jti', 'iat', 'exp', 'chn', 'gld', 'vr'],
         }));
       } catch (error) {
         throw refusalOf(error);
@@ -141,6 +143,7 @@ export function createVoiceTokenVerifier(options: VoiceTokenVerifierOptions): Vo
         channelId: claims.chn,
         guildId: claims.gld,
         nodeId: options.nodeId,
+        rights: claims.rights,
         tokenId: claims.jti,
         expiresAt: new Date(claims.exp * 1000),
       };
@@ -202,11 +205,12 @@ interface VoiceClaims {
   gld: string | null;
   jti: string;
   exp: number;
+  rights: VoiceRights;
 }
 
 /** The signature is good, so these came from our signer; anything off means a signer bug or a key leak. */
 function readClaims(payload: JWTPayload): VoiceClaims {
-  const { sub, jti, iat, exp, chn, gld } = payload;
+  const { sub, jti, iat, exp, chn, gld, vr } = payload;
   const lifetime = typeof exp === 'number' && typeof iat === 'number' ? exp - iat : Number.NaN;
   if (
     !isBoundedId(sub) ||
@@ -219,7 +223,9 @@ function readClaims(payload: JWTPayload): VoiceClaims {
   ) {
     throw refuse('malformed', 'voice token claims are missing or ill-typed');
   }
-  return { sub, chn, gld, jti, exp };
+  const rights = decodeRights(vr);
+  if (rights === undefined) throw refuse('malformed', 'voice token rights are missing or ill-typed');
+  return { sub, chn, gld, jti, exp, rights };
 }
 
 function isWholeSeconds(value: unknown): value is number {

@@ -56,6 +56,12 @@ export type AuditAction =
   | 'MEMBER_TIMEOUT'
   /** A member's nickname changed. */
   | 'MEMBER_UPDATE'
+  /** A member was disconnected from voice. */
+  | 'MEMBER_VOICE_DISCONNECT'
+  /** A member was moved to another voice channel. */
+  | 'MEMBER_VOICE_MOVE'
+  /** A member was server-muted or deafened, or it was lifted (the voice subgraph records it). */
+  | 'MEMBER_VOICE_UPDATE'
   /** A channel overwrite was removed. */
   | 'OVERWRITE_DELETE'
   /** A channel overwrite was created or changed. */
@@ -169,7 +175,9 @@ export type Channel = {
   slowmodeSeconds: Scalars['Int']['output'];
   /** Up to 1024 characters, or null. */
   topic?: Maybe<Scalars['String']['output']>;
-  /** Voice region id for voice channels, or null for automatic. */
+  /** Voice channels: how many members may be in the call at once (0-99), 0 for no limit; always 0 for other kinds. */
+  userLimit: Scalars['Int']['output'];
+  /** Voice region id for voice channels, or null for the guild's (Guild.voiceRegion; automatic when that is null too). */
   voiceRegion?: Maybe<Scalars['String']['output']>;
 };
 
@@ -214,7 +222,9 @@ export type CreateChannelInput = {
   slowmodeSeconds?: InputMaybe<Scalars['Int']['input']>;
   /** Up to 1024 characters (text channels). */
   topic?: InputMaybe<Scalars['String']['input']>;
-  /** Voice region id (voice channels). */
+  /** Members in the call at once, 0-99 (voice channels); default 0, no limit. */
+  userLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** Voice region id, 1-64 characters (voice channels); default null, the guild's region. */
   voiceRegion?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -318,6 +328,8 @@ export type Guild = {
   roles: Array<Role>;
   /** Where join messages are posted, or null for nowhere (also null when the caller cannot view it). */
   systemChannel?: Maybe<Channel>;
+  /** Voice region id where voice channels without a region of their own are placed, or null for automatic. */
+  voiceRegion?: Maybe<Scalars['String']['output']>;
 };
 
 /** A link that lets users join a guild. */
@@ -934,7 +946,9 @@ export type UpdateChannelInput = {
   slowmodeSeconds?: InputMaybe<Scalars['Int']['input']>;
   /** Up to 1024 characters; null clears it. */
   topic?: InputMaybe<Scalars['String']['input']>;
-  /** Voice region id; null for automatic. */
+  /** Members in the call at once, 0-99 (voice channels); 0 for no limit. */
+  userLimit?: InputMaybe<Scalars['Int']['input']>;
+  /** Voice region id, 1-64 characters (voice channels); null for the guild's region. */
   voiceRegion?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -952,6 +966,8 @@ export type UpdateGuildInput = {
   public?: InputMaybe<Scalars['Boolean']['input']>;
   /** A text channel of the guild for join messages; null turns them off. */
   systemChannelId?: InputMaybe<Scalars['ID']['input']>;
+  /** Voice region id (1-64 characters) for voice channels without their own; null for automatic. */
+  voiceRegion?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Member fields to change. */
@@ -1223,6 +1239,7 @@ export type ChannelResolvers<ContextType = GuildsContext, ParentType extends Res
   recipients?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
   slowmodeSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   topic?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  userLimit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   voiceRegion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
@@ -1258,6 +1275,7 @@ export type GuildResolvers<ContextType = GuildsContext, ParentType extends Resol
   public?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   systemChannel?: Resolver<Maybe<ResolversTypes['Channel']>, ParentType, ContextType>;
+  voiceRegion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type InviteResolvers<ContextType = GuildsContext, ParentType extends ResolversParentTypes['Invite'] = ResolversParentTypes['Invite']> = ResolversObject<{

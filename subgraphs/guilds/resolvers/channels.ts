@@ -29,7 +29,7 @@ import type {
 import type { ChannelPatch, GuildChannelKind, NewChannel } from '../store/channels.ts';
 import type { ChannelRow, OverwriteRow } from '../store/rows.ts';
 import { committed, id, loaded, optionalId, type GuildsContext } from './context.ts';
-import { parseBits, parseReason } from './input.ts';
+import { parseBits, parseReason, parseVoiceRegion } from './input.ts';
 import { outranksRole } from './roles.ts';
 
 const KIND_OUT: Record<ChannelRow['kind'], ChannelKind> = {
@@ -47,12 +47,18 @@ const KIND_IN: Partial<Record<ChannelKind, GuildChannelKind>> = {
 };
 
 export const DEFAULT_BITRATE = 64_000;
+/** Discord's most members at once in a (non-stage) voice channel; 0 means no limit. */
+export const MAX_USER_LIMIT = 99;
 
 const name = z.string().min(1, 'at least 1 character').max(100, 'at most 100 characters');
 const topic = z.string().max(1024, 'at most 1024 characters');
 const slowmode = z.number().int().min(0, 'at least 0').max(21_600, 'at most 21600 (6 hours)');
 const bitrate = z.number().int().min(8_000, 'at least 8000').max(384_000, 'at most 384000');
-const voiceRegion = z.string().trim().min(1, 'must not be empty').max(64, 'at most 64 characters');
+const userLimit = z
+  .number()
+  .int()
+  .min(0, 'at least 0')
+  .max(MAX_USER_LIMIT, `at most ${MAX_USER_LIMIT} (0 for no limit)`);
 const position = z.number().int().min(0, 'at least 0').max(1_000_000, 'at most 1000000');
 
 /** Rejects a value given for a field the channel's kind does not have. */
@@ -74,6 +80,7 @@ export function newChannelFields(input: CreateChannelInput): NewChannel {
   onlyFor(kind, ['text'], 'input.slowmodeSeconds', input.slowmodeSeconds || null);
   onlyFor(kind, ['voice'], 'input.bitrate', input.bitrate);
   onlyFor(kind, ['voice'], 'input.voiceRegion', input.voiceRegion);
+  onlyFor(kind, ['voice'], 'input.userLimit', input.userLimit || null);
   return {
     kind,
     name: channelName(kind, input.name, 'input.name'),
@@ -84,14 +91,14 @@ export function newChannelFields(input: CreateChannelInput): NewChannel {
       input.slowmodeSeconds == null
         ? 0
         : parseInput(slowmode, input.slowmodeSeconds, 'input.slowmodeSeconds'),
-    voiceRegion:
-      input.voiceRegion == null ? null : parseInput(voiceRegion, input.voiceRegion, 'input.voiceRegion'),
+    voiceRegion: parseVoiceRegion(input.voiceRegion ?? null, 'input.voiceRegion'),
     bitrate:
       kind === 'voice'
         ? input.bitrate == null
           ? DEFAULT_BITRATE
           : parseInput(bitrate, input.bitrate, 'input.bitrate')
         : null,
+    userLimit: input.userLimit == null ? 0 : parseInput(userLimit, input.userLimit, 'input.userLimit'),
   };
 }
 
@@ -106,7 +113,8 @@ export function channelPatch(kind: GuildChannelKind, input: UpdateChannelInput):
   onlyFor(kind, ['text'], 'input.slowmodeSeconds', input.slowmodeSeconds || null);
   onlyFor(kind, ['voice'], 'input.bitrate', input.bitrate);
   onlyFor(kind, ['voice'], 'input.voiceRegion', input.voiceRegion);
-  for (const field of ['name', 'position', 'slowmodeSeconds', 'bitrate', 'private'] as const)
+  onlyFor(kind, ['voice'], 'input.userLimit', input.userLimit || null);
+  for (const field of ['name', 'position', 'slowmodeSeconds', 'bitrate', 'userLimit', 'private'] as const)
     required(input[field], `input.${field}`);
   if (input.name != null) patch.name = channelName(kind, input.name, 'input.name');
   if (input.topic !== undefined)
@@ -116,9 +124,9 @@ export function channelPatch(kind: GuildChannelKind, input: UpdateChannelInput):
   if (input.slowmodeSeconds != null)
     patch.slowmodeSeconds = parseInput(slowmode, input.slowmodeSeconds, 'input.slowmodeSeconds');
   if (input.voiceRegion !== undefined)
-    patch.voiceRegion =
-      input.voiceRegion === null ? null : parseInput(voiceRegion, input.voiceRegion, 'input.voiceRegion');
+    patch.voiceRegion = parseVoiceRegion(input.voiceRegion, 'input.voiceRegion');
   if (input.bitrate != null) patch.bitrate = parseInput(bitrate, input.bitrate, 'input.bitrate');
+  if (input.userLimit != null) patch.userLimit = parseInput(userLimit, input.userLimit, 'input.userLimit');
   return patch;
 }
 

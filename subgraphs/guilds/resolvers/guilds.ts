@@ -8,7 +8,7 @@ import type { GuildPatch, NewGuild } from '../store/guilds.ts';
 import type { GuildRow } from '../store/rows.ts';
 import { viewableOrNull, visibleChannels } from './channels.ts';
 import { committed, id, loaded, memberKey, optionalId, signedIn, type GuildsContext } from './context.ts';
-import { parseBits, parseReason } from './input.ts';
+import { parseBits, parseReason, parseVoiceRegion } from './input.ts';
 
 const guildName = z.string().trim().min(2, 'at least 2 characters').max(100, 'at most 100 characters');
 /** Blank clears. */
@@ -52,6 +52,8 @@ function guildPatch(input: UpdateGuildInput): Omit<GuildPatch, 'basePermissions'
   if (input.public != null) patch.public = input.public;
   if (input.systemChannelId !== undefined)
     patch.systemChannelId = optionalId(input.systemChannelId, 'input.systemChannelId') ?? null;
+  if (input.voiceRegion !== undefined)
+    patch.voiceRegion = parseVoiceRegion(input.voiceRegion, 'input.voiceRegion');
   return patch;
 }
 

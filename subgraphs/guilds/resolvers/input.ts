@@ -13,6 +13,13 @@ const reason = z
 export const parseReason = (value: string | null | undefined): string | null =>
   parseInput(reason, value, 'reason');
 
+/** A voice region id (a channel's or the guild's): 1-64 characters, trimmed. */
+const voiceRegion = z.string().trim().min(1, 'must not be empty').max(64, 'at most 64 characters');
+
+/** A voice region argument, validated; null stays null (automatic, or the guild's for a channel). */
+export const parseVoiceRegion = (value: string | null, field: string): string | null =>
+  value === null ? null : parseInput(voiceRegion, value, field);
+
 /** A decimal permission bitfield argument: VALIDATION when malformed or carrying unknown bits. */
 export function parseBits(value: string, field: string): bigint {
   const bits = parseBitfield(value);

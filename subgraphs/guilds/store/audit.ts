@@ -22,6 +22,10 @@ export const AUDIT_ACTIONS = [
   'MEMBER_UPDATE',
   'MEMBER_TIMEOUT',
   'MEMBER_KICK',
+  // Written by the voice subgraph (subgraphs/voice/store/audit.ts).
+  'MEMBER_VOICE_UPDATE',
+  'MEMBER_VOICE_MOVE',
+  'MEMBER_VOICE_DISCONNECT',
   'MEMBER_BAN_ADD',
   'MEMBER_BAN_REMOVE',
   'INVITE_CREATE',

@@ -32,6 +32,8 @@ export interface NewChannel {
   slowmodeSeconds: number;
   voiceRegion: string | null;
   bitrate: number | null;
+  /** Voice channels: members at once, 0 for no limit; 0 for other kinds. */
+  userLimit: number;
 }
 
 /** Channel fields to change: undefined leaves a field alone. */
@@ -43,6 +45,7 @@ export interface ChannelPatch {
   slowmodeSeconds?: number;
   voiceRegion?: string | null;
   bitrate?: number | null;
+  userLimit?: number;
 }
 
 export interface ChannelMove {
@@ -92,6 +95,7 @@ const auditable = (c: ChannelRow) => ({
   slowmodeSeconds: c.slowmodeSeconds,
   voiceRegion: c.voiceRegion,
   bitrate: c.bitrate,
+  userLimit: c.userLimit,
 });
 
 /** Guild channels; their permission overwrites are in overwrites.ts and served through this store. */

@@ -26,6 +26,8 @@ export interface GuildPatch {
   description?: string | null;
   public?: boolean;
   systemChannelId?: string | null;
+  /** Where voice channels without a region of their own are placed; null for automatic. */
+  voiceRegion?: string | null;
   /** @everyone's permissions. */
   basePermissions?: bigint;
 }
@@ -43,6 +45,7 @@ export function guildsStore(db: Database, ids: SnowflakeGenerator) {
           description: guilds.description,
           public: guilds.public,
           systemChannelId: guilds.systemChannelId,
+          voiceRegion: guilds.voiceRegion,
           createdAt: guilds.createdAt,
         })
         .from(guildMembers)

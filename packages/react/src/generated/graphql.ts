@@ -42,6 +42,12 @@ export type AuditAction =
   | 'MEMBER_TIMEOUT'
   /** A member's nickname changed. */
   | 'MEMBER_UPDATE'
+  /** A member was disconnected from voice. */
+  | 'MEMBER_VOICE_DISCONNECT'
+  /** A member was moved to another voice channel. */
+  | 'MEMBER_VOICE_MOVE'
+  /** A member was server-muted or deafened, or it was lifted (the voice subgraph records it). */
+  | 'MEMBER_VOICE_UPDATE'
   /** A channel overwrite was removed. */
   | 'OVERWRITE_DELETE'
   /** A channel overwrite was created or changed. */
@@ -96,7 +102,9 @@ export type CreateChannelInput = {
   slowmodeSeconds?: number | null | undefined;
   /** Up to 1024 characters (text channels). */
   topic?: string | null | undefined;
-  /** Voice region id (voice channels). */
+  /** Members in the call at once, 0-99 (voice channels); default 0, no limit. */
+  userLimit?: number | null | undefined;
+  /** Voice region id, 1-64 characters (voice channels); default null, the guild's region. */
   voiceRegion?: string | null | undefined;
 };
 
@@ -440,7 +448,9 @@ export type UpdateChannelInput = {
   slowmodeSeconds?: number | null | undefined;
   /** Up to 1024 characters; null clears it. */
   topic?: string | null | undefined;
-  /** Voice region id; null for automatic. */
+  /** Members in the call at once, 0-99 (voice channels); 0 for no limit. */
+  userLimit?: number | null | undefined;
+  /** Voice region id, 1-64 characters (voice channels); null for the guild's region. */
   voiceRegion?: string | null | undefined;
 };
 
@@ -458,6 +468,8 @@ export type UpdateGuildInput = {
   public?: boolean | null | undefined;
   /** A text channel of the guild for join messages; null turns them off. */
   systemChannelId?: string | number | null | undefined;
+  /** Voice region id (1-64 characters) for voice channels without their own; null for automatic. */
+  voiceRegion?: string | null | undefined;
 };
 
 /** Member fields to change. */
