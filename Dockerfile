@@ -36,6 +36,7 @@ COPY drizzle ./drizzle
 COPY subgraphs ./subgraphs
 COPY router ./router
 COPY workers ./workers
+COPY sfu ./sfu
 COPY supergraph ./supergraph
 # The embedded database's template (decision 0040), made here because the dependency stage has no
 # migrations yet; the image's user cannot write node_modules at run time. (The rest of postinstall

@@ -28,9 +28,10 @@ export const hostConfigSchema = (defaultPort: number) =>
     cache: cacheSection,
     blob: blobSection,
     search: searchSection,
-    voice: voiceSection,
     ids: idsSection,
     shutdown: shutdownSection,
+    // Where voice rooms run (a section, not a role list: the voice role reads it too).
+    voice: voiceSection,
   });
 
 export type HostConfig = z.infer<ReturnType<typeof hostConfigSchema>>;

@@ -258,6 +258,7 @@ export const PARTS: PartSpecs<Parts, PartContext> = {
           etcd,
           prefix: settings.prefix,
           defaultRegion: voice.defaultRegion,
+          leaseTtlSeconds: settings.leaseTtlSeconds,
           log,
         });
         const stop = async () => {

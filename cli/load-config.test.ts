@@ -107,6 +107,7 @@ describe('loadConfig', () => {
         MESSAGES_URL: 'http://messages:4003',
         MEDIA_URL: 'http://media:4004',
         SEARCH_URL: 'http://search:4005',
+        VOICE_URL: 'http://voice:4006',
       },
     });
     expect(config.host.http.port).toBe(5001);
@@ -136,6 +137,7 @@ describe('loadConfig', () => {
       '[router] router.subgraphs.messages (MESSAGES_URL): required when the router runs alone',
       '[router] router.subgraphs.media (MEDIA_URL): required when the router runs alone',
       '[router] router.subgraphs.search (SEARCH_URL): required when the router runs alone',
+      '[router] router.subgraphs.voice (VOICE_URL): required when the router runs alone',
     ]);
   });
 
@@ -148,12 +150,14 @@ describe('loadConfig', () => {
       '[router] router.subgraphs.guilds (GUILDS_URL): required when the router runs without the guilds subgraph',
       '[router] router.subgraphs.media (MEDIA_URL): required when the router runs without the media subgraph',
       '[router] router.subgraphs.search (SEARCH_URL): required when the router runs without the search subgraph',
+      '[router] router.subgraphs.voice (VOICE_URL): required when the router runs without the voice subgraph',
     ]);
     const urls = {
       ACCOUNTS_URL: 'http://accounts:4001',
       GUILDS_URL: 'http://guilds:4002',
       MEDIA_URL: 'http://media:4004',
       SEARCH_URL: 'http://search:4005',
+      VOICE_URL: 'http://voice:4006',
     };
     const config = loadConfig({
       roles: ['router', 'subgraph:messages'],
@@ -162,7 +166,7 @@ describe('loadConfig', () => {
     });
     expect(config.host.http.port).toBe(4000);
     expect(Object.keys(config.roles)).toEqual(['router', 'subgraph:messages']);
-    const file = yamlFile('router:\n  subgraphs:\n    voice: http://voice:4009\n');
+    const file = yamlFile('router:\n  subgraphs:\n    calls: http://calls:4009\n');
     expect(
       problemsOf(() =>
         loadConfig({
@@ -173,7 +177,7 @@ describe('loadConfig', () => {
         }),
       ),
     ).toEqual([
-      '[router] router.subgraphs.voice: no such subgraph (subgraphs: accounts, guilds, messages, media, search)',
+      '[router] router.subgraphs.calls: no such subgraph (subgraphs: accounts, guilds, messages, media, search, voice)',
     ]);
   });
 

@@ -11,6 +11,7 @@ import { messagesConfigSchema } from '../subgraphs/messages/config.ts';
 import { searchConfigSchema } from '../subgraphs/search/config.ts';
 import { voiceConfigSchema } from '../subgraphs/voice/config.ts';
 import { routerConfigSchema } from '../router/config.ts';
+import { sfuConfigSchema, SFU_PATH } from '../sfu/config.ts';
 import { embedderConfigSchema } from '../workers/embedder/config.ts';
 import { eventCounterConfigSchema } from '../workers/event-counter/config.ts';
 import { indexerConfigSchema } from '../workers/indexer/config.ts';
@@ -235,6 +236,20 @@ export const ROLES = {
         directory: parts.voiceNodes,
         ...base,
       });
+    },
+  }),
+
+  sfu: defineRole({
+    summary:
+      'a voice SFU node (mediasoup): signalling at /sfu, media on its RTC ports, announced in the node directory',
+    serves: { kind: 'endpoint', path: SFU_PATH },
+    configSchema: sfuConfigSchema,
+    defaultPort: 4020,
+    // bus: the API's orders and the node's peer reports; voiceNodes: where it announces itself.
+    needs: ['bus', 'voiceNodes'],
+    create: async (config, { base, parts }) => {
+      const { createSfuRole } = await import('../sfu/role.ts');
+      return createSfuRole({ config, bus: parts.bus, directory: parts.voiceNodes, ...base });
     },
   }),
 

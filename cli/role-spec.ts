@@ -25,6 +25,8 @@ export type Serves =
   | { kind: 'router'; ownSchemas: readonly SchemaSource[] }
   /** One subgraph of the supergraph, over HTTP (GraphQL and any REST routes of its own). */
   | { kind: 'subgraph'; schema: SchemaSource; codegen: SubgraphCodegen }
+  /** A WebSocket endpoint of its own at `path` (an SFU node's signalling), outside the supergraph. */
+  | { kind: 'endpoint'; path: string }
   /** Nothing public: a background consumer with only /health, /ready and /metrics. */
   | { kind: 'worker' };
 

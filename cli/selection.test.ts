@@ -25,7 +25,7 @@ describe('planStart', () => {
     const plan = planStart(ROLE_NAMES);
     expect(plan).toMatchObject({ served: 'router', overHttp: [], whole: true });
     expect(plan.roles.at(-1)).toBe('router');
-    expect(plan.inProcess).toEqual(['accounts', 'guilds', 'messages', 'media', 'search']);
+    expect(plan.inProcess).toEqual(['accounts', 'guilds', 'messages', 'media', 'search', 'voice']);
     expect(plan.needs.sort()).toEqual([
       'blob',
       'bus',
@@ -35,6 +35,7 @@ describe('planStart', () => {
       'presence',
       'search',
       'timeline',
+      'voiceNodes',
     ]);
     expect(plan.migrates.sort()).toEqual(['database', 'timeline']);
   });
@@ -43,7 +44,7 @@ describe('planStart', () => {
     expect(planStart(['router'])).toMatchObject({
       served: 'router',
       inProcess: [],
-      overHttp: ['accounts', 'guilds', 'messages', 'media', 'search'],
+      overHttp: ['accounts', 'guilds', 'messages', 'media', 'search', 'voice'],
       needs: ['bus', 'cache', 'presence', 'blob'],
       migrates: [],
       whole: false,
@@ -52,8 +53,14 @@ describe('planStart', () => {
       roles: ['subgraph:messages', 'router'],
       served: 'router',
       inProcess: ['messages'],
-      overHttp: ['accounts', 'guilds', 'media', 'search'],
+      overHttp: ['accounts', 'guilds', 'media', 'search', 'voice'],
     });
+  });
+
+  it('serves an endpoint role (an SFU node) alone on its port, or on the router’s beside it', () => {
+    expect(planStart(['sfu'])).toMatchObject({ roles: ['sfu'], served: 'sfu', needs: ['bus', 'voiceNodes'] });
+    expect(planStart(['router', 'sfu'])).toMatchObject({ roles: ['sfu', 'router'], served: 'router' });
+    expect(() => planStart(['sfu', 'subgraph:voice'])).toThrow(/cannot share one port/);
   });
 
   it('serves one subgraph alone on its port', () => {

@@ -30,7 +30,10 @@ export function selectRoles(
 export interface StartPlan {
   /** The roles, in the order they are created: every other role first, the router last. */
   roles: string[];
-  /** The role whose routes the port serves: the router, or the one subgraph; none: health only. */
+  /**
+   * The role whose routes the port serves: the router, or the one subgraph or endpoint; none: health
+   * only. Endpoints beside the router are served on its port at their paths (start.ts).
+   */
   served: string | undefined;
   /** Subgraphs the router reaches in this process, and those it reaches at `router.subgraphs.<name>`. */
   inProcess: string[];
@@ -51,17 +54,18 @@ export function planStart(roles: readonly string[], registry: Registry = ROLES):
   const specs = roles.map((name) => registry[name]!);
   const routers = roles.filter((name) => registry[name]!.serves.kind === 'router');
   const subgraphRoles = roles.filter((name) => registry[name]!.serves.kind === 'subgraph');
+  const endpoints = roles.filter((name) => registry[name]!.serves.kind === 'endpoint');
   if (routers.length > 1)
     throw new SelectionError(`Only one router runs in a process: ${routers.join(', ')}.`);
-  if (routers.length === 0 && subgraphRoles.length > 1)
+  if (routers.length === 0 && subgraphRoles.length + endpoints.length > 1)
     throw new SelectionError(
-      `${subgraphRoles.join(', ')} cannot share one port without the router: start each in its own process, or add the router.`,
+      `${[...subgraphRoles, ...endpoints].join(', ')} cannot share one port without the router: start each in its own process, or add the router.`,
     );
   const inProcess = subgraphRoles.map((name) => subgraphOf(registry[name]!)!);
   const allSubgraphs = Object.values(registry).flatMap((spec) => subgraphOf(spec) ?? []);
   return {
     roles: [...roles.filter((name) => !routers.includes(name)), ...routers],
-    served: routers[0] ?? subgraphRoles[0],
+    served: routers[0] ?? subgraphRoles[0] ?? endpoints[0],
     inProcess: routers.length > 0 ? inProcess : [],
     overHttp: routers.length > 0 ? allSubgraphs.filter((name) => !inProcess.includes(name)) : [],
     needs: [...new Set(specs.flatMap((spec) => spec.needs))],

@@ -1,5 +1,6 @@
 import {
   Lifecycle,
+  RoleUnavailableError,
   httpLink,
   inProcessLink,
   installProcessHandlers,
@@ -36,7 +37,7 @@ export async function start(plan: StartPlan, config: LoadedConfig): Promise<void
   try {
     const infra = await connectInfrastructure(host, plan.needs, { log, metrics, lifecycle }, plan.migrates);
     const roles = await createRoles(plan, config, infra);
-    const served = plan.served ? roles.get(plan.served)! : healthOnly(plan.roles);
+    const served = withEndpoints(plan.served ? roles.get(plan.served) : undefined, roles, plan.roles);
     const { port } = await serveRole(served, {
       host: host.http.host,
       port: host.http.port,
@@ -56,6 +57,13 @@ export async function start(plan: StartPlan, config: LoadedConfig): Promise<void
       );
     }
   } catch (error) {
+    if (error instanceof RoleUnavailableError) {
+      // Not a crash: this machine cannot run the role. Said plainly, with its own exit code.
+      console.error(error.message);
+      log.fatal({ err: error }, 'start failed: the role cannot run here');
+      await lifecycle.shutdown('role unavailable');
+      process.exit(2);
+    }
     log.fatal({ err: error }, 'start failed');
     await lifecycle.shutdown('start failed');
     process.exit(1);
@@ -71,12 +79,49 @@ async function createRoles(plan: StartPlan, config: LoadedConfig, infra: Infrast
   const created = new Map<string, Role>();
   for (const name of plan.roles) {
     const spec = roleSpec(name);
-    const role = await spec.create(config.roles[name], roleInfra(spec, withRoleLog(infra, name)), links);
+    let role: Role;
+    try {
+      role = await spec.create(config.roles[name], roleInfra(spec, withRoleLog(infra, name)), links);
+    } catch (error) {
+      // Alone, the process exists for this role: it fails (exit 2). Among others, they run without it.
+      if (!(error instanceof RoleUnavailableError) || plan.roles.length === 1) throw error;
+      infra.base.log.warn({ role: name }, error.message);
+      continue;
+    }
     created.set(name, role);
     const subgraph = subgraphOf(spec);
     if (subgraph) links[subgraph] = inProcessLink(role);
   }
   return created;
+}
+
+/**
+ * What the port serves: the served role (or health alone), with the WebSocket endpoints of the
+ * other roles in the process (the embedded SFU's signalling) taken at their paths.
+ */
+function withEndpoints(
+  served: Role | undefined,
+  roles: ReadonlyMap<string, Role>,
+  names: readonly string[],
+): Role {
+  const base = served ?? healthOnly(names);
+  const endpoints = [...roles]
+    .filter(([name, role]) => role !== served && roleSpec(name).serves.kind === 'endpoint' && role.onUpgrade)
+    .map(([name, role]) => ({ path: (roleSpec(name).serves as { path: string }).path, role }));
+  if (endpoints.length === 0) return base;
+  return Object.assign(Object.create(base) as Role, {
+    onUpgrade(
+      request: Parameters<NonNullable<Role['onUpgrade']>>[0],
+      socket: Parameters<NonNullable<Role['onUpgrade']>>[1],
+      head: Buffer,
+    ) {
+      const path = new URL(request.url ?? '/', 'http://gochat').pathname;
+      const endpoint = endpoints.find((e) => path === e.path);
+      if (endpoint) endpoint.role.onUpgrade!(request, socket, head);
+      else if (base.onUpgrade) base.onUpgrade(request, socket, head);
+      else socket.destroy();
+    },
+  });
 }
 
 /** What a set of workers serves: nothing but /health, /ready and /metrics. */

@@ -11,6 +11,7 @@ import { mediaRows } from './authorization/media.rows.ts';
 import { messagesRows } from './authorization/messages.rows.ts';
 import { realtimeRows } from './authorization/realtime.rows.ts';
 import { searchRows } from './authorization/search.rows.ts';
+import { VOICE_CONFIG, voiceRows } from './authorization/voice.rows.ts';
 import type { Expectation, Row, Rows } from './authorization/rows.ts';
 import { CALLERS, PEOPLE, type Caller, type Outcome, type World } from './authorization/world.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_WRITES, tempConfig } from './support.ts';
@@ -33,7 +34,15 @@ function matrixOf(...domains: Rows[]): Record<string, Row<unknown>> {
 }
 
 /** One row per operation of the API schema (`Type.field`), plus variants (`Type.field — variant`). */
-const MATRIX = matrixOf(accountsRows, guildsRows, messagesRows, realtimeRows, mediaRows, searchRows);
+const MATRIX = matrixOf(
+  accountsRows,
+  guildsRows,
+  messagesRows,
+  realtimeRows,
+  mediaRows,
+  searchRows,
+  voiceRows,
+);
 
 /** "OK: member, owner; FORBIDDEN: outsider; UNAUTHENTICATED: anonymous" */
 function describeExpectation(expectation: Expectation): string {
@@ -49,14 +58,14 @@ messages:
 `;
 
 /** Users for targets and peers, handed out once each by World.take(). */
-const SPARE_USERS = 72;
+const SPARE_USERS = 128;
 
 describe('authorization matrix, through the router (embedded)', () => {
   let gochat: GochatProcess;
   const world = {} as World;
 
   beforeAll(async () => {
-    const { dir, file } = tempConfig(RELAXED_LIMITS + FIXTURE_SEND_RATE, UNLIMITED_WRITES);
+    const { dir, file } = tempConfig(RELAXED_LIMITS + FIXTURE_SEND_RATE, UNLIMITED_WRITES, VOICE_CONFIG);
     gochat = await startGochat({
       env: { DATA_DIR: dir, PORT: String(await freePort()), GOCHAT_CONFIG: file, ...SECRETS },
     });

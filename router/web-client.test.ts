@@ -325,6 +325,7 @@ describe('GraphiQL at /graphql', () => {
       messages: () => Promise.reject(new Error('not in this test')),
       media: () => Promise.reject(new Error('not in this test')),
       search: () => Promise.reject(new Error('not in this test')),
+      voice: () => Promise.reject(new Error('not in this test')),
     } satisfies ServiceLinks;
     const gateway = createGateway({
       supergraphSdl: fs.readFileSync(new URL('../supergraph/supergraph.graphql', import.meta.url), 'utf8'),

@@ -34,6 +34,7 @@ function composeServices(): string[] {
     const spec = roleSpec(role);
     const needs = new Set<string>(spec.needs);
     const isRouter = spec.serves.kind === 'router';
+    const isEndpoint = spec.serves.kind === 'endpoint';
     const ready = `fetch('http://127.0.0.1:${spec.defaultPort}/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
     return [
       `${serviceOf(role)}:`,
@@ -47,6 +48,15 @@ function composeServices(): string[] {
         ? subgraphs().map((s) => `    ${urlVariable(s.name)}: http://${s.service}:${s.port}`)
         : []),
       ...(isRouter ? [`  ports: ['${spec.defaultPort}:${spec.defaultPort}']`] : []),
+      // An SFU node: its signalling, and its media ports (one worker here: SFU_WORKERS=1).
+      ...(isEndpoint
+        ? [
+            `    SFU_URL: ws://localhost:${spec.defaultPort}/sfu`,
+            `    SFU_WORKERS: '1'`,
+            `    SFU_ANNOUNCED_ADDRESS: 127.0.0.1`,
+            `  ports: ['${spec.defaultPort}:${spec.defaultPort}', '40000:40000/udp', '40000:40000/tcp']`,
+          ]
+        : []),
       `  depends_on:`,
       ...(needs.has('database')
         ? [
@@ -58,6 +68,7 @@ function composeServices(): string[] {
       ...(needs.has('cache') || needs.has('presence') ? [`    redis: { condition: service_healthy }`] : []),
       ...(needs.has('blob') ? [`    minio-bucket: { condition: service_completed_successfully }`] : []),
       ...(needs.has('search') ? [`    opensearch: { condition: service_healthy }`] : []),
+      ...(needs.has('voiceNodes') ? [`    etcd: { condition: service_healthy }`] : []),
       ...(isRouter ? subgraphs().map((s) => `    ${s.service}: { condition: service_healthy }`) : []),
       `  healthcheck:`,
       `    test: ['CMD', 'node', '-e', "${ready}"]`,

@@ -200,6 +200,25 @@ export async function buildMainGuild(w: World): Promise<MainGuild> {
   for (const role of [g.roles.lower, g.roles.manager, g.roles.senior])
     await overwrite(limitedId, role, limited);
 
+  const voice = async (name: string, isPrivate = false) =>
+    (
+      await ok(w, 'owner', AuthzCreateChannelDocument, {
+        guildId: g.id,
+        input: { name, kind: 'VOICE', private: isPrivate },
+      })
+    ).createChannel.id;
+  const voiceId = await voice('lounge');
+  const hiddenVoiceId = await voice('staff-voice', true);
+  await overwrite(hiddenVoiceId, g.roles.manager, BITS.VIEW_CHANNEL);
+  const closedVoiceId = await voice('closed-voice');
+  await overwrite(closedVoiceId, g.id, 0n, BITS.CONNECT);
+  for (const role of [g.roles.lower, g.roles.manager, g.roles.senior])
+    await overwrite(closedVoiceId, role, BITS.CONNECT);
+  const noStreamVoiceId = await voice('no-stream-voice');
+  await overwrite(noStreamVoiceId, g.id, 0n, BITS.STREAM);
+  for (const role of [g.roles.lower, g.roles.manager, g.roles.senior])
+    await overwrite(noStreamVoiceId, role, BITS.STREAM);
+
   const post = async (channelId: string, content: string) =>
     (await ok(w, 'owner', AuthzSendMessageDocument, { channelId, content })).sendMessage.id;
   const messageId = await post(g.generalId, 'seed');
@@ -222,6 +241,10 @@ export async function buildMainGuild(w: World): Promise<MainGuild> {
     privateMessageId,
     emojiId: createEmoji.id,
     inviteCode,
+    voiceId,
+    hiddenVoiceId,
+    closedVoiceId,
+    noStreamVoiceId,
     dmId,
     dmMessageId: await post(dmId, 'psst'),
   };

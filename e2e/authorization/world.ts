@@ -40,11 +40,13 @@ export const BITS = {
   CREATE_INVITE: bit(0),
   ADMINISTRATOR: bit(3),
   ADD_REACTIONS: bit(6),
+  STREAM: bit(9),
   VIEW_CHANNEL: bit(10),
   SEND_MESSAGES: bit(11),
   EMBED_LINKS: bit(14),
   ATTACH_FILES: bit(15),
   READ_MESSAGE_HISTORY: bit(16),
+  CONNECT: bit(20),
   CREATE_THREADS: bit(35),
 };
 /** Every permission the API knows (bits 0-7, 9-11, 13-17, 20-24, 26-28, 30, 34, 35, 38, 40). */
@@ -87,6 +89,14 @@ export interface MainGuild extends GuildFixture {
   privateMessageId: string;
   emojiId: string;
   inviteCode: string;
+  /** A voice channel every member may join. */
+  voiceId: string;
+  /** A voice channel @everyone may not view (private); only the Manager role is allowed back in. */
+  hiddenVoiceId: string;
+  /** A voice channel where @everyone is denied CONNECT; Lower, Manager and Senior are allowed it back. */
+  closedVoiceId: string;
+  /** A voice channel where @everyone is denied STREAM; Lower, Manager and Senior are allowed it back. */
+  noStreamVoiceId: string;
   /** The owner's DM with the member, with one message in it. */
   dmId: string;
   dmMessageId: string;

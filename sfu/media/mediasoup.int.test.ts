@@ -14,7 +14,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 
-import { OPUS_RTP_PARAMETERS } from '../protocol/fixtures.ts';
+import { OPUS_RTP_PARAMETERS, VP8_SIMULCAST_RTP_PARAMETERS } from '../protocol/fixtures.ts';
 import { createSignallingServer, type SignallingServer } from '../signalling/server.ts';
 import { ALL_RIGHTS } from '../signalling/testing/harness.ts';
 import { loadMediasoup, type MediasoupModule } from './mediasoup-api.ts';
@@ -173,6 +173,46 @@ describe.skipIf(!workerBin)('the signalling endpoint on mediasoup', () => {
       error: { code: 'NOT_FOUND' },
     });
     for (const p of [ann, bob, carol]) p.socket.close();
+    await expect.poll(() => rooms.counts()).toEqual({ rooms: 0, transports: 0, producers: 0, consumers: 0 });
+  });
+
+  it('applies a server mute, a deafen and the bitrate cap to mediasoup objects', async () => {
+    const ann = await peer('ann', 'room-6');
+    const bob = await peer('bob', 'room-6');
+    const send = await ann.ok('createTransport', { direction: 'send' });
+    const { producerId } = await ann.ok('produce', {
+      transportId: send.id,
+      kind: 'audio',
+      source: 'mic',
+      rtpParameters: OPUS_RTP_PARAMETERS,
+    });
+    await bob.ok('createTransport', { direction: 'recv' });
+    const { consumerId } = await bob.ok('consume', { producerId });
+    await bob.ok('resumeConsumer', { consumerId });
+
+    // Mute: producer.pause() on the worker; a resume is refused before mediasoup is asked.
+    expect(await signalling.moderate('room-6', 'ann', { serverMute: true, serverDeaf: false })).toBe(true);
+    await expect.poll(() => bob.notifications.map((n) => n.notification)).toContain('producerPaused');
+    expect(await ann.call('resumeProducer', { producerId })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    // Deafen: consumer.pause(), then consumer.resume() when lifted.
+    expect(await signalling.moderate('room-6', 'bob', { serverMute: false, serverDeaf: true })).toBe(true);
+    await bob.ok('resumeConsumer', { consumerId });
+    expect(await signalling.moderate('room-6', 'bob', { serverMute: false, serverDeaf: false })).toBe(true);
+    expect(await signalling.moderate('room-6', 'ann', { serverMute: false, serverDeaf: false })).toBe(true);
+    await ann.ok('resumeProducer', { producerId });
+
+    // A camera raises the send transport's cap (transport.setMaxIncomingBitrate), closing it lowers it.
+    const camera = await ann.ok('produce', {
+      transportId: send.id,
+      kind: 'video',
+      source: 'camera',
+      rtpParameters: VP8_SIMULCAST_RTP_PARAMETERS,
+    });
+    await ann.ok('closeProducer', { producerId: camera.producerId });
+    for (const p of [ann, bob]) p.socket.close();
     await expect.poll(() => rooms.counts()).toEqual({ rooms: 0, transports: 0, producers: 0, consumers: 0 });
   });
 

@@ -97,9 +97,19 @@ export interface Notifications {
 
 /**
  * Why a peer was closed: `disconnected` by a moderator; `room-closed`; `banned` from the guild;
- * `token-expired`; `replaced` by a newer session of the same user (in this room, or a call elsewhere).
+ * `removed` from the guild; `token-expired`; `left` the call through the API (another client of the
+ * user's called leaveVoice); `replaced` by a newer session of the same user (in this room, or a call
+ * elsewhere).
  */
-export const KICK_REASONS = ['disconnected', 'room-closed', 'banned', 'token-expired', 'replaced'] as const;
+export const KICK_REASONS = [
+  'disconnected',
+  'room-closed',
+  'banned',
+  'removed',
+  'token-expired',
+  'left',
+  'replaced',
+] as const;
 export type KickReason = (typeof KICK_REASONS)[number];
 
 export type NotificationName = keyof Notifications;

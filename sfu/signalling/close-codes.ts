@@ -7,7 +7,10 @@ export const SIGNAL_CLOSE = {
   left: 1000,
   /** The node is shutting down: join again (the API places the room anew). */
   shuttingDown: 1001,
-  /** After `kicked`: a moderator disconnected the user, or a newer session replaced this one. Do not rejoin. */
+  /**
+   * After `kicked`: the API closed the peer (a moderator, a leave elsewhere) or a newer session
+   * replaced it. Do not rejoin.
+   */
   kicked: 4000,
   /** After `moved {channelId}`: join that channel through the API. */
   moved: 4001,

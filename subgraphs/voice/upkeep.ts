@@ -173,7 +173,7 @@ async function handle(deps: VoiceUpkeepDeps, raw: BusEvent): Promise<void> {
     case 'GuildMemberRemoved': {
       const state = await stateOf(deps.db, event.data.userId);
       if (state?.guildId === event.data.guildId)
-        await endSession(deps, state.userId, state.sessionId, 'removed from the guild');
+        await endSession(deps, state.userId, state.sessionId, 'removed');
       return;
     }
     default:
@@ -182,7 +182,7 @@ async function handle(deps: VoiceUpkeepDeps, raw: BusEvent): Promise<void> {
 }
 
 /** The SFU lost the peer (or the member left the guild): the state goes, if still that session. */
-async function endSession(deps: VoiceUpkeepDeps, userId: string, sessionId: string, closeReason?: string) {
+async function endSession(deps: VoiceUpkeepDeps, userId: string, sessionId: string, closeReason?: 'removed') {
   const current = await stateOf(deps.db, userId);
   if (!current || current.sessionId !== sessionId) return;
   const ended = await deps.db.transaction(async (tx) => {

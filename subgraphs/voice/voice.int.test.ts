@@ -212,7 +212,7 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
     });
     expect(voiceEvents(h, 'VoiceNodeCommand', me).at(-1)).toMatchObject({
       subject: subjects.voiceNode('node-eu'),
-      data: { command: 'disconnect', channelId: first, reason: 'joined another call' },
+      data: { command: 'disconnect', channelId: first, reason: 'switched' },
     });
     expect(await h.directory.boundNode(first)).toBeUndefined();
   });
@@ -464,7 +464,7 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
       .poll(() => voiceEvents(h, 'VoiceNodeCommand', gone).at(-1)?.data)
       .toMatchObject({
         command: 'disconnect',
-        reason: 'removed from the guild',
+        reason: 'removed',
       });
   });
 

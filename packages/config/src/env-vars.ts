@@ -183,6 +183,45 @@ export const ENV_VARS = {
   MESSAGES_URL: { path: 'router.subgraphs.messages', description: 'Base URL of the messages subgraph role.' },
   MEDIA_URL: { path: 'router.subgraphs.media', description: 'Base URL of the media subgraph role.' },
   SEARCH_URL: { path: 'router.subgraphs.search', description: 'Base URL of the search subgraph role.' },
+  VOICE_URL: { path: 'router.subgraphs.voice', description: 'Base URL of the voice subgraph role.' },
+  ETCD_HOSTS: {
+    path: 'voice.etcd.hosts',
+    description:
+      'Comma-separated etcd endpoints where SFU nodes register. Unset: the static voice.nodes list.',
+  },
+  ETCD_PREFIX: { path: 'voice.etcd.prefix', description: 'Key prefix of the SFU directory in etcd.' },
+  ETCD_USERNAME: { path: 'voice.etcd.username', description: 'etcd user.' },
+  ETCD_PASSWORD: { path: 'voice.etcd.password', description: 'etcd password.', secret: true },
+  ETCD_TLS_CA_FILE: {
+    path: 'voice.etcd.tls.caFile',
+    description: 'CA certificates (PEM) to verify etcd with.',
+  },
+  VOICE_DEFAULT_REGION: {
+    path: 'voice.defaultRegion',
+    description: 'Region of voice rooms whose channel and guild name none.',
+  },
+  VOICE_SIGNING_KEY: {
+    path: 'voice.signingKey',
+    description: 'Ed25519 private JWK (JSON) signing voice tokens. Unset: derived from INTERNAL_SECRET.',
+    secret: true,
+  },
+  VOICE_VERIFY_KEYS: {
+    path: 'voice.verifyKeys',
+    description:
+      'JSON array of the public JWKs SFU nodes verify voice tokens with. Unset: derived from INTERNAL_SECRET.',
+  },
+  SFU_NODE_ID: { path: 'sfu.nodeId', description: "This SFU node's id (letters, digits, _ and -), unique." },
+  SFU_REGION: { path: 'sfu.region', description: "This SFU node's region. Unset: VOICE_DEFAULT_REGION." },
+  SFU_URL: {
+    path: 'sfu.url',
+    description: "The ws(s):// URL voice clients reach this node's signalling at.",
+  },
+  SFU_ANNOUNCED_ADDRESS: {
+    path: 'sfu.announcedAddress',
+    description: 'The address clients send media to (the public IP behind NAT).',
+  },
+  SFU_RTC_PORT: { path: 'sfu.rtcPort', description: 'First UDP/TCP media port (one per worker).' },
+  SFU_WORKERS: { path: 'sfu.workers', description: 'mediasoup workers; 0 for one per core.' },
   MAIL_PROVIDER: { path: 'mail.provider', description: 'log, smtp or sendpulse.' },
   MAIL_FROM: { path: 'mail.from', description: 'Sender address of account e-mails.' },
   SMTP_URL: {

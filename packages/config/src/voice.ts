@@ -10,14 +10,17 @@ const wsUrl = z.url({ protocol: /^wss?$/ });
 const json = <T extends z.ZodType>(schema: T) =>
   z.union([
     schema,
-    z.string().transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    }).pipe(schema),
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(schema),
   ]);
 
 const jwk = z.looseObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string().min(1) });
@@ -67,3 +70,30 @@ export const voiceSection = z
   .prefault({});
 
 export type VoiceConfig = z.infer<typeof voiceSection>;
+
+/** One SFU node (`gochat start sfu`): who it is, where clients reach it, and its media ports. */
+export const sfuSection = z
+  .strictObject({
+    /** Unique among the nodes: its etcd key, its bus subject and the audience of its tokens. */
+    nodeId: token.default('local'),
+    /** Unset: voice.defaultRegion. */
+    region: token.optional(),
+    /** The signalling URL clients connect to. Unset: publicUrl as ws(s)://…/sfu (the embedded process). */
+    url: wsUrl.optional(),
+    /** Where the media ports listen, and the address clients are told to send media to. */
+    listenIp: z.string().min(1).default('0.0.0.0'),
+    announcedAddress: z.string().min(1).optional(),
+    /** Worker i's WebRtcServer listens on rtcPort + i, UDP and TCP. */
+    rtcPort: z.coerce.number().int().min(1024).max(65000).default(40000),
+    /** mediasoup workers; 0: one per core. */
+    workers: z.coerce.number().int().min(0).max(64).default(0),
+    /** A transport whose DTLS has not connected by then is closed (a client that never finishes). */
+    dtlsTimeoutSeconds: z.coerce.number().int().min(1).max(300).default(15),
+    /** The most any one sending transport may push, bits per second, whatever the channel allows. */
+    maxIncomingBitrate: z.coerce.number().int().min(100_000).max(100_000_000).default(10_000_000),
+    /** How often the node's load is written to its announcement when it changed. */
+    loadReportSeconds: z.coerce.number().int().min(1).max(300).default(5),
+  })
+  .prefault({});
+
+export type SfuConfig = z.infer<typeof sfuSection>;

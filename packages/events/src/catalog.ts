@@ -32,7 +32,14 @@ export type VoiceNodeCommandPayload =
       serverDeaf: boolean;
     }
   /** Close the user's peer (disconnected by a moderator, left, or joined another call). */
-  | { command: 'disconnect'; nodeId: string; channelId: string; userId: string; reason: string }
+  | {
+      command: 'disconnect';
+      nodeId: string;
+      channelId: string;
+      userId: string;
+      /** left (leaveVoice), switched (joined another call), moderator, removed (from the guild). */
+      reason: 'left' | 'switched' | 'moderator' | 'removed';
+    }
   /** Tell the user's peer to join `targetChannelId` (joinVoice), then close it. */
   | { command: 'move'; nodeId: string; channelId: string; userId: string; targetChannelId: string }
   /** Tell every peer to join again after a jitter (the room moves to another node), then close the room. */

@@ -69,3 +69,15 @@ export function httpLink(baseUrl: string): ServiceLink {
 export function inProcessLink(role: Pick<Role, 'fetch'>): ServiceLink {
   return (request) => role.fetch(request);
 }
+
+/**
+ * A role that cannot run on this machine (a missing optional component, such as mediasoup's worker
+ * for the SFU). Alone in its process, the process exits 2 with the message; among other roles (the
+ * embedded `all`), the others run without it and the message is logged as a warning.
+ */
+export class RoleUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RoleUnavailableError';
+  }
+}

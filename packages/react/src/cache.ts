@@ -48,6 +48,8 @@ export function createCache(): InMemoryCache {
       Invite: { keyFields: ['code'] },
       InvitePreview: { keyFields: ['code'] },
       Relationship: { keyFields: false },
+      // A user is in one call at a time: their voice state is one entry, whichever list shows it.
+      VoiceState: { keyFields: ['user', ['id']] },
       Message: { fields: { reactions: { merge: false }, embeds: { merge: false } } },
     },
   });

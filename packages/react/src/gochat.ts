@@ -9,7 +9,7 @@ import { applyFeedEvent } from './live-cache.ts';
 import { MessageWriter } from './message-writer.ts';
 import { RealtimeLink } from './realtime-link.ts';
 import { Session, type SessionStorage, type StoredSession } from './session.ts';
-import { ConnectionStore, PresenceStore, TypingStore } from './stores.ts';
+import { ConnectionStore, PresenceStore, TypingStore, VoiceEvents } from './stores.ts';
 
 export interface GoChatOptions {
   /** The router's GraphQL endpoint over HTTP, e.g. `https://chat.example.com/graphql`. */
@@ -36,6 +36,8 @@ export class GoChat {
   readonly typing = new TypingStore();
   readonly presence = new PresenceStore();
   readonly connection = new ConnectionStore();
+  /** The feed's voice events, for the code that runs the viewer's call. */
+  readonly voice = new VoiceEvents();
   readonly messages: MessageWriter;
   private realtime: GoChatClient | null = null;
   private stopFeed: (() => void) | null = null;
@@ -124,6 +126,7 @@ export class GoChat {
       messages: this.messages,
       typing: this.typing,
       presence: this.presence,
+      voice: this.voice,
     };
     // Screens query over HTTP as soon as the user is signed in, but the feed is live only from its
     // `Subscribed` event: whatever happened in between reached neither. The first `Subscribed` (and the

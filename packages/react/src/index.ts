@@ -11,7 +11,7 @@ export { applyFeedEvent, type FeedEvent } from './live-cache.ts';
 export { compareIds, createCache } from './cache.ts';
 export type { PendingMessage } from './message-writer.ts';
 export { memoryStorage, type SessionEndReason, type SessionStorage, type StoredSession } from './session.ts';
-export type { ConnectionStatus, PresenceStatus } from './stores.ts';
+export type { ConnectionStatus, PresenceStatus, VoiceEvents, VoiceFeedEvent } from './stores.ts';
 export { UploadError, uploadFile, type UploadFileOptions, type UploadRequest } from './upload.ts';
 export {
   GoChatProvider,

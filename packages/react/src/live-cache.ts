@@ -1,9 +1,16 @@
 import type { ApolloCache, ApolloClient, Reference } from '@apollo/client';
 import type { CatalogEvent, EventOf } from '@gochat/events';
+import { parse } from 'graphql';
 
 import { compareIds } from './cache.ts';
+import {
+  UserFieldsFragmentDoc,
+  VoiceStateFieldsFragmentDoc,
+  type UserFieldsFragment,
+  type VoiceStateFieldsFragment,
+} from './generated/graphql.ts';
 import { embedsFromEvent, type MessageWriter } from './message-writer.ts';
-import type { PresenceStore, TypingStore } from './stores.ts';
+import type { PresenceStore, TypingStore, VoiceEvents } from './stores.ts';
 
 /** One viewer feed event as the API delivers it (RealtimeEvent; `data` as in docs/events.md). */
 export interface FeedEvent {
@@ -18,6 +25,8 @@ export interface LiveCacheContext {
   messages: MessageWriter;
   typing: TypingStore;
   presence: PresenceStore;
+  /** Told the voice events, for the viewer's own call (absent: nobody listens). */
+  voice?: VoiceEvents;
 }
 
 type Emoji = EventOf<'ReactionAdded'>['data']['emoji'];
@@ -263,6 +272,17 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
     case 'ThreadMembersUpdated':
       evictFields(cache, 'Thread', event.data.threadId, ['memberCount', 'members', 'joined']);
       return;
+    case 'VoiceStateUpdated':
+      applyVoiceState(cache, event.data, event.occurredAt, viewer);
+      context.voice?.emit(event);
+      return;
+    case 'VoiceRoomMigrating':
+      context.voice?.emit(event);
+      return;
+    case 'VoiceNodeCommand':
+    case 'VoicePeerReported':
+      // Between the API and the SFU nodes: no client feed carries them.
+      return;
     case 'SessionRevoked':
       // The server closes this session's sockets (4410): the client ends the session itself.
       return;
@@ -345,4 +365,135 @@ function updateReadStateOnMessage(
 function sameInstant(cached: string | null | undefined, event: string | null): boolean {
   if (cached === undefined || cached === event) return true;
   return cached !== null && event !== null && Date.parse(cached) === Date.parse(event);
+}
+
+const VOICE_STATE_CHANNEL = parse('fragment VoiceStateChannel on VoiceState { channel { id } }');
+
+/** The voice lists of the root query: a guild's calls, one channel's call. */
+const VOICE_LISTS = { voiceStates: 'guildId', channelVoiceStates: 'channelId' } as const;
+
+/** The arguments of a root field from its store name (`voiceStates({"guildId":"1"})`). */
+function argsOf(storeFieldName: string, fieldName: string): Record<string, unknown> | null {
+  const json = storeFieldName.slice(fieldName.length + 1, -1);
+  try {
+    return json ? (JSON.parse(json) as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * A voice state change, written in place: VoiceState is keyed by its user (one call at a time), so
+ * a mute or a server mute changes the one entry every list shows, and a join, move or leave moves it
+ * between the cached lists of the guild's calls and of each channel's call. A user the cache does not
+ * know yet (no UserFields) makes those lists read again instead. An event about a call the cache no
+ * longer shows the user in (a leave announced after the join elsewhere) changes nothing.
+ */
+function applyVoiceState(
+  cache: ApolloCache,
+  data: EventOf<'VoiceStateUpdated'>['data'],
+  occurredAt: string,
+  viewer: string | null,
+): void {
+  const id = cache.identify({ __typename: 'VoiceState', user: { __typename: 'User', id: data.userId } });
+  if (!id) return;
+  const mine = data.userId === viewer;
+  const cached = cache.readFragment<{ channel: { id: string } }>({ id, fragment: VOICE_STATE_CHANNEL });
+  const cachedChannel = cached?.channel.id;
+
+  if (data.channelId === null || !data.state) {
+    if (cachedChannel === undefined) {
+      if (mine) cache.modify({ id: 'ROOT_QUERY', fields: { myVoiceState: () => null } });
+      return;
+    }
+    if (data.previousChannelId !== null && cachedChannel !== data.previousChannelId) return;
+    placeVoiceState(cache, id, null, null, mine);
+    cache.evict({ id });
+    return;
+  }
+
+  const { channelId, guildId, state } = data;
+  const moved = cachedChannel !== channelId;
+  if (cachedChannel !== undefined) {
+    cache.modify({
+      id,
+      fields: {
+        selfMute: () => state.selfMute,
+        selfDeaf: () => state.selfDeaf,
+        serverMute: () => state.serverMute,
+        serverDeaf: () => state.serverDeaf,
+        selfVideo: () => state.selfVideo,
+        selfStream: () => state.selfStream,
+        ...(moved && {
+          channel: (_value, { toReference }) => toReference({ __typename: 'Channel', id: channelId }, true)!,
+          guild: (_value, { toReference }) =>
+            guildId === null ? null : toReference({ __typename: 'Guild', id: guildId }, true)!,
+          // A new call: the SFU has not admitted them there yet.
+          connected: () => false,
+          joinedAt: () => occurredAt,
+        }),
+      },
+    });
+  } else {
+    const user = cache.readFragment<UserFieldsFragment>({
+      id: cache.identify({ __typename: 'User', id: data.userId }),
+      fragment: UserFieldsFragmentDoc,
+      fragmentName: 'UserFields',
+    });
+    if (!user) {
+      // Who they are is not cached: the lists that would show them are read again.
+      for (const [fieldName, argName] of Object.entries(VOICE_LISTS)) {
+        const value = argName === 'guildId' ? guildId : channelId;
+        if (value !== null) cache.evict({ id: 'ROOT_QUERY', fieldName, args: { [argName]: value } });
+      }
+      if (mine) evictRoot(cache, 'myVoiceState');
+      return;
+    }
+    cache.writeFragment<VoiceStateFieldsFragment>({
+      id,
+      fragment: VoiceStateFieldsFragmentDoc,
+      fragmentName: 'VoiceStateFields',
+      data: {
+        __typename: 'VoiceState',
+        user,
+        channel: { __typename: 'Channel', id: channelId },
+        guild: guildId === null ? null : { __typename: 'Guild', id: guildId },
+        ...state,
+        connected: false,
+        joinedAt: occurredAt,
+      },
+    });
+  }
+  if (moved) placeVoiceState(cache, id, guildId, channelId, mine);
+}
+
+/** Puts the state's reference into the lists of its guild and channel, and takes it out of the others. */
+function placeVoiceState(
+  cache: ApolloCache,
+  id: string,
+  guildId: string | null,
+  channelId: string | null,
+  mine: boolean,
+): void {
+  const place = (fieldName: keyof typeof VOICE_LISTS) => (value: unknown, storeFieldName: string) => {
+    if (!Array.isArray(value)) return value;
+    const list = value as Reference[];
+    const where = argsOf(storeFieldName, fieldName)?.[VOICE_LISTS[fieldName]];
+    const belongs = where !== undefined && where === (fieldName === 'voiceStates' ? guildId : channelId);
+    const has = list.some((ref) => ref.__ref === id);
+    if (belongs && !has) return [...list, { __ref: id }];
+    if (!belongs && has) return list.filter((ref) => ref.__ref !== id);
+    return list;
+  };
+  cache.modify({
+    id: 'ROOT_QUERY',
+    fields: {
+      voiceStates: (value, { storeFieldName }) => place('voiceStates')(value, storeFieldName) as Reference[],
+      channelVoiceStates: (value, { storeFieldName }) =>
+        place('channelVoiceStates')(value, storeFieldName) as Reference[],
+      ...(mine && {
+        myVoiceState: () => (channelId === null ? null : { __ref: id }),
+      }),
+    },
+  });
 }

@@ -3,6 +3,8 @@
  * events), who is online (presence arrives only as events; a feed starts with a snapshot), and the
  * realtime connection's state. React reads them with useSyncExternalStore.
  */
+import type { EventOf } from '@gochat/events';
+
 type Listener = () => void;
 
 class Store<T> {
@@ -83,5 +85,31 @@ export class ConnectionStore extends Store<ConnectionStatus> {
   }
   update(status: ConnectionStatus): void {
     if (status !== this.value) this.set(status);
+  }
+}
+
+/** A voice event of the feed, as docs/events.md gives it: for the call a client is in. */
+export type VoiceFeedEvent = EventOf<'VoiceStateUpdated'> | EventOf<'VoiceRoomMigrating'>;
+
+/**
+ * The feed's voice events, for the code that runs the viewer's own call: it follows moves and
+ * disconnects by moderators, its own mute by another device, and rooms migrating to another node.
+ * The cache is kept live apart from this (live-cache.ts).
+ */
+export class VoiceEvents {
+  private readonly listeners = new Set<(event: VoiceFeedEvent) => void>();
+  subscribe = (listener: (event: VoiceFeedEvent) => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  emit(event: VoiceFeedEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // One listener's failure must not stop the feed (or the other listeners).
+        console.error('voice event listener failed', error);
+      }
+    }
   }
 }

@@ -78,6 +78,28 @@ export function describeDirectoryContract(name: string, open: OpenDirectory) {
       expect(await directory.boundNode(id)).toBeUndefined();
     });
 
+    it('lists a node that registers through it, and forgets it and its rooms when the registration closes', async () => {
+      const directory = await openWith([]);
+      const events: string[] = [];
+      const unsubscribe = directory.onChange((e) => events.push(`${e.type} ${e.node.id}`));
+      const registration = await directory.register({
+        id: 'self-1',
+        region: 'eu',
+        url: 'wss://self-1.voice.example',
+        version: 'test',
+      });
+      await expect.poll(() => directory.nodes().map((n) => n.id)).toEqual(['self-1']);
+      const id = room();
+      expect((await directory.place(id, 'eu')).id).toBe('self-1');
+      await registration.setLoad(7);
+      await expect.poll(() => directory.nodes()[0]?.load).toBe(7);
+      await registration.close();
+      await expect.poll(() => directory.nodes()).toEqual([]);
+      expect(await directory.boundNode(id)).toBeUndefined();
+      await expect.poll(() => events).toEqual(['up self-1', 'updated self-1', 'down self-1']);
+      unsubscribe();
+    });
+
     it('refuses to place a room when no node is alive', async () => {
       const directory = await openWith([]);
       await expect(directory.place(room(), 'us')).rejects.toBeInstanceOf(NoSfuNodeError);

@@ -3,6 +3,7 @@ import { EtcdLeaseInvalidError, type Etcd3, type IKeyValue, type Watcher } from 
 
 import { parseAnnouncement, toNode, type Announcement } from './announcement.ts';
 import { chooseNode, regionsOf } from './choose.ts';
+import { registerSfuNode } from './etcd-registration.ts';
 import { nodesPrefix, roomKey } from './keys.ts';
 import { NoSfuNodeError, type NodeDirectory, type NodeEvent, type SfuNode } from './types.ts';
 
@@ -19,6 +20,8 @@ export async function createEtcdNodeDirectory(options: {
   prefix: string;
   defaultRegion: string;
   log: Logger;
+  /** The lease TTL of nodes that register through this directory (default 10 s). */
+  leaseTtlSeconds?: number;
 }): Promise<NodeDirectory> {
   const { etcd, prefix, defaultRegion, log } = options;
   /** By node id. */
@@ -127,6 +130,9 @@ export async function createEtcdNodeDirectory(options: {
       const key = roomKey(prefix, roomId);
       await etcd.if(key, 'Value', '==', nodeId).then(etcd.delete().key(key)).commit();
     },
+
+    register: (node) =>
+      registerSfuNode({ etcd, prefix, node, ttlSeconds: options.leaseTtlSeconds ?? 10, log }),
 
     onChange(listener) {
       listeners.add(listener);

@@ -1,3 +1,5 @@
+import type { NodeRegistration } from './etcd-registration.ts';
+
 /** One SFU node as it announces itself: where voice clients reach it, its region and its load. */
 export interface SfuNode {
   id: string;
@@ -33,6 +35,11 @@ export interface NodeDirectory {
   boundNode(roomId: string): Promise<SfuNode | undefined>;
   /** Forgets the room's binding (its last member left), only while it still names `nodeId`. */
   release(roomId: string, nodeId: string): Promise<void>;
+  /**
+   * Announces a node (an SFU registering itself): listed while the registration lives. etcd: under a
+   * lease kept alive, registered again when lost; static: in this process (the embedded SFU).
+   */
+  register(node: Omit<SfuNode, 'load'>): Promise<NodeRegistration>;
   /** Calls the listener as nodes come, change and go; returns the unsubscribe. */
   onChange(listener: (event: NodeEvent) => void): () => void;
   /** Throws when the backing store cannot answer (for /ready). */

@@ -10,9 +10,10 @@
  *
  * `verify` refuses with a VoiceTokenError, whose `code` says why and whose message never repeats
  * the token: malformed input (not a string, over 4096 characters, not a compact JWS, missing or
- * ill-typed claims, rights out of range or with unknown flags), an algorithm other than EdDSA (`none`, HS256 keyed with the public key), an
- * unknown `kid` or bad signature, the wrong `typ`, issuer, node or channel, an expired token
- * (beyond `clockToleranceSeconds`), and with a replay guard, a token's second use.
+ * ill-typed claims, rights out of range or with unknown flags), an algorithm other than EdDSA
+ * (`none`, HS256 keyed with the public key), an unknown `kid` or bad signature, the wrong `typ`,
+ * issuer, node or channel, an expired token (beyond `clockToleranceSeconds`), and with a replay
+ * guard, a token's second use.
  */
 export {
   generateVoiceKeyPair,

@@ -85,7 +85,7 @@ async function joinVoice(
           nodeId: before.nodeId,
           channelId: before.channelId,
           userId: me,
-          reason: 'joined another call',
+          reason: 'switched',
         }),
       );
     await appendToOutbox(tx, events);

@@ -188,7 +188,7 @@ async function disconnectVoiceMember(
         nodeId: state.nodeId,
         channelId: state.channelId,
         userId,
-        reason: 'disconnected by a moderator',
+        reason: 'moderator',
       }),
     ]);
     await releaseIfEmpty(ctx.directory, tx, state);

@@ -1,7 +1,20 @@
-import { compareIds, useUnreadsQuery, type ChannelFieldsFragment } from '@gochat/react';
+import {
+  compareIds,
+  useUnreadsQuery,
+  useVoiceStatesQuery,
+  type ChannelFieldsFragment,
+  type VoiceStateFieldsFragment,
+} from '@gochat/react';
 import { NavLink } from 'react-router';
 
-/** Channels by category, Discord's way: uncategorised first, then each category's channels. */
+import { VoiceChannel } from '../voice/VoiceChannel.tsx';
+
+const NO_STATES: readonly VoiceStateFieldsFragment[] = [];
+
+/**
+ * Channels by category, Discord's way: uncategorised first, then each category's channels. A voice
+ * channel joins its call when clicked and lists who is in it (voiceStates, kept live by the feed).
+ */
 export function ChannelList({
   guildId,
   channels,
@@ -12,11 +25,19 @@ export function ChannelList({
   activeId: string;
 }) {
   const { data } = useUnreadsQuery();
+  const voice = useVoiceStatesQuery({ variables: { guildId } }).data?.voiceStates;
+  const inCall = new Map<string, VoiceStateFieldsFragment[]>();
+  for (const state of voice ?? []) {
+    const list = inCall.get(state.channel.id);
+    if (list) list.push(state);
+    else inCall.set(state.channel.id, [state]);
+  }
   const states = new Map(
     (data?.unreads.guilds.find((g) => g.guildId === guildId)?.channels ?? []).map((s) => [s.channelId, s]),
   );
   const byPosition = [...channels].sort((a, b) => a.position - b.position || compareIds(a.id, b.id));
   const categories = byPosition.filter((c) => c.kind === 'CATEGORY');
+  const voiceChannels = byPosition.filter((c) => c.kind === 'VOICE');
   const groups = [
     { id: null as string | null, name: null as string | null },
     ...categories.map((c) => ({ id: c.id, name: c.name })),
@@ -35,10 +56,21 @@ export function ChannelList({
               {members.map((channel) => {
                 const state = states.get(channel.id);
                 const unread = channel.id !== activeId && state?.unread;
+                if (channel.kind === 'VOICE')
+                  return (
+                    <li key={channel.id} className="voice">
+                      <VoiceChannel
+                        guildId={guildId}
+                        channel={channel}
+                        states={inCall.get(channel.id) ?? NO_STATES}
+                        voiceChannels={voiceChannels}
+                      />
+                    </li>
+                  );
                 return (
                   <li key={channel.id} className={unread ? 'unread' : undefined}>
                     <NavLink to={`/guilds/${guildId}/${channel.id}`}>
-                      {channel.kind === 'VOICE' ? '🔊 ' : '# '}
+                      {'# '}
                       {channel.name}
                       {unread ? <span className="visually-hidden"> (unread)</span> : null}
                     </NavLink>

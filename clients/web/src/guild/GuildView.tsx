@@ -10,6 +10,7 @@ import { GuildSearchBox } from '../search/GuildSearchBox.tsx';
 import { SearchResults } from '../search/SearchResults.tsx';
 import { useMessageSearch } from '../search/useMessageSearch.ts';
 import { ModalButton } from '../shell/ModalButton.tsx';
+import { VoicePanel } from '../voice/VoicePanel.tsx';
 import { ChannelList } from './ChannelList.tsx';
 import { CreateChannelButton } from './CreateChannelButton.tsx';
 import { InviteButton } from './InviteButton.tsx';
@@ -53,15 +54,18 @@ export function GuildView() {
   return (
     <div className="guild">
       <aside className="sidebar">
-        <h2>{guild.name}</h2>
-        <InviteButton guildId={guild.id} channelId={channelId} />
-        {manages && (
-          <ModalButton label="Guild settings" className="secondary">
-            {(close) => <GuildSettings guildId={guild.id} close={close} />}
-          </ModalButton>
-        )}
-        <ChannelList guildId={guild.id} channels={guild.channels} activeId={channelId} />
-        <CreateChannelButton guildId={guild.id} />
+        <div className="sidebar-content">
+          <h2>{guild.name}</h2>
+          <InviteButton guildId={guild.id} channelId={channelId} />
+          {manages && (
+            <ModalButton label="Guild settings" className="secondary">
+              {(close) => <GuildSettings guildId={guild.id} close={close} />}
+            </ModalButton>
+          )}
+          <ChannelList guildId={guild.id} channels={guild.channels} activeId={channelId} />
+          <CreateChannelButton guildId={guild.id} />
+        </div>
+        <VoicePanel />
       </aside>
       {channel ? (
         <ChannelView
