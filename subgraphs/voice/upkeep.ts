@@ -154,7 +154,7 @@ async function handle(deps: VoiceUpkeepDeps, raw: BusEvent): Promise<void> {
     case 'VoicePeerReported': {
       const { userId, sessionId, connected } = event.data;
       if (connected) {
-        await confirmSession(deps.db, userId, sessionId);
+        await confirmConnected(deps, userId, sessionId);
         return;
       }
       await endSession(deps, userId, sessionId);
@@ -179,6 +179,30 @@ async function handle(deps: VoiceUpkeepDeps, raw: BusEvent): Promise<void> {
     default:
       return;
   }
+}
+
+/**
+ * The SFU admitted the session: the state is confirmed, and the node is told the member's server
+ * mute and deafen as they are now, which a moderator may have changed since the token was signed.
+ */
+async function confirmConnected(deps: VoiceUpkeepDeps, userId: string, sessionId: string) {
+  const confirmed = await deps.db.transaction(async (tx) => {
+    if (!(await confirmSession(tx, userId, sessionId))) return false;
+    const state = await stateOf(tx, userId);
+    if (!state?.guildId) return false;
+    await appendToOutbox(tx, [
+      nodeCommand({
+        command: 'moderate',
+        nodeId: state.nodeId,
+        channelId: state.channelId,
+        userId,
+        serverMute: state.serverMute,
+        serverDeaf: state.serverDeaf,
+      }),
+    ]);
+    return true;
+  });
+  if (confirmed) deps.kick();
 }
 
 /** The SFU lost the peer (or the member left the guild): the state goes, if still that session. */

@@ -345,6 +345,60 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
     );
   });
 
+  it('moderators act only on calls in channels they can see, with the permission there', async () => {
+    const target = await newMember();
+    const hidden = await voiceChannel();
+    await h.seed.overwrite(hidden, 'role', guildId, 0n, PERMISSIONS.VIEW_CHANNEL);
+    await h.seed.overwrite(hidden, 'member', target, PERMISSIONS.VIEW_CHANNEL, 0n);
+    await join(target, hidden);
+    const blind = await newMember();
+    await h.seed.role(guildId, PERMISSIONS.MOVE_MEMBERS | PERMISSIONS.MUTE_MEMBERS, [blind]);
+    // Nothing tells them there is a call they cannot see.
+    expect(
+      (await h.ok<{ disconnectVoiceMember: boolean }>(blind, DISCONNECT, { guildId, userId: target }))
+        .disconnectVoiceMember,
+    ).toBe(false);
+    expect(codeOf(await h.as(blind, MOVE, { guildId, userId: target, channelId: lounge }))).toBe('NOT_FOUND');
+    expect(codeOf(await h.as(blind, MODERATE, { guildId, userId: target, mute: true }))).toBe('FORBIDDEN');
+    // A channel overwrite taking MOVE_MEMBERS away where the target is.
+    const guarded = await voiceChannel();
+    await h.seed.overwrite(guarded, 'member', blind, 0n, PERMISSIONS.MOVE_MEMBERS | PERMISSIONS.MUTE_MEMBERS);
+    await join(target, guarded);
+    expect(codeOf(await h.as(blind, DISCONNECT, { guildId, userId: target }))).toBe('FORBIDDEN');
+    expect(codeOf(await h.as(blind, MOVE, { guildId, userId: target, channelId: lounge }))).toBe('FORBIDDEN');
+    expect(codeOf(await h.as(blind, MODERATE, { guildId, userId: target, mute: true }))).toBe('FORBIDDEN');
+    expect(
+      (await h.ok<{ disconnectVoiceMember: boolean }>(owner, DISCONNECT, { guildId, userId: target }))
+        .disconnectVoiceMember,
+    ).toBe(true);
+  });
+
+  it('a confirmed session gets the member’s current server mute sent to its node', async () => {
+    const me = await newMember();
+    const { joinVoice } = await join(me, lounge);
+    const session = (await h.verify(joinVoice.token, 'node-eu', lounge)).tokenId;
+    await h.ok(owner, MODERATE, { guildId, userId: me, deaf: true });
+    await h.flush();
+    const before = voiceEvents(h, 'VoiceNodeCommand', me).length;
+    await h.bus.publish({
+      id: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      ...newEvent('VoicePeerReported', subjects.voicePeers('node-eu'), {
+        nodeId: 'node-eu',
+        userId: me,
+        channelId: lounge,
+        sessionId: session,
+        connected: true,
+      }),
+    } as BusEvent);
+    await expect.poll(() => voiceEvents(h, 'VoiceNodeCommand', me).length).toBe(before + 1);
+    expect(voiceEvents(h, 'VoiceNodeCommand', me).at(-1)?.data).toMatchObject({
+      command: 'moderate',
+      serverMute: false,
+      serverDeaf: true,
+    });
+  });
+
   it('voiceStates shows the calls of the channels the caller can see, to members only', async () => {
     const hidden = await voiceChannel();
     await h.seed.overwrite(hidden, 'role', guildId, 0n, PERMISSIONS.VIEW_CHANNEL);

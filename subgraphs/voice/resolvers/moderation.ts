@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { guildAccess, permissionsInGuild } from '@gochat/channel-access';
+import { guildAccess, permissionsIn, permissionsInGuild } from '@gochat/channel-access';
 import { forbidden, notFound, validation } from '@gochat/errors';
 import { appendToOutbox } from '@gochat/outbox';
 import { has, PERMISSIONS, requirePermissions, type PermissionName } from '@gochat/permissions';
@@ -44,10 +44,31 @@ async function moderator(
   return me;
 }
 
-/** The target's call when it is in this guild. */
-async function callInGuild(ctx: VoiceContext, guildId: string, userId: string) {
+/** The moderator's permissions in a channel, and whether they can see it at all. */
+async function permissionsThere(ctx: VoiceContext, channelId: string, me: string) {
+  const facts = await ctx.access.channelAccess(channelId, me);
+  const bits = facts ? permissionsIn(facts, me) : 0n;
+  return { bits, visible: has(bits, PERMISSIONS.VIEW_CHANNEL) };
+}
+
+/**
+ * The target's call in this guild as the moderator may act on it: in a channel the moderator can
+ * see (else it is not there for them, as in Discord, and nothing tells them it exists), where their
+ * permissions, overwrites included, hold `required`.
+ */
+async function callInGuild(
+  ctx: VoiceContext,
+  guildId: string,
+  userId: string,
+  me: string,
+  ...required: PermissionName[]
+) {
   const state = await stateOf(ctx.db, userId);
-  return state?.guildId === guildId ? state : undefined;
+  if (state?.guildId !== guildId) return undefined;
+  const { bits, visible } = await permissionsThere(ctx, state.channelId, me);
+  if (!visible) return undefined;
+  requirePermissions(bits, ...required);
+  return state;
 }
 
 async function moderateVoice(
@@ -69,6 +90,13 @@ async function moderateVoice(
   if (patch.serverDeaf !== undefined) required.push('DEAFEN_MEMBERS');
   if (required.length === 0) throw validation('Give serverMute, serverDeaf or both.');
   const me = await moderator(ctx, guildId, userId, ...required);
+  const live = await stateOf(ctx.db, userId);
+  if (live?.guildId === guildId) {
+    // A mute applies at once to the call they are in: the moderator must hold it there too.
+    const { bits, visible } = await permissionsThere(ctx, live.channelId, me);
+    if (!visible) throw forbidden('You cannot moderate them in the call they are in.');
+    requirePermissions(bits, ...required);
+  }
   const result = await ctx.db.transaction(async (tx) => {
     const before = await moderationOf(tx, guildId, userId);
     const after = await writeModeration(tx, guildId, userId, patch);
@@ -114,7 +142,7 @@ async function moveVoiceMember(
   const targetId = snowflakeArg(args.channelId, 'channelId');
   const reason = reasonArg(args.reason);
   const me = await moderator(ctx, guildId, userId, 'MOVE_MEMBERS');
-  const current = await callInGuild(ctx, guildId, userId);
+  const current = await callInGuild(ctx, guildId, userId, me, 'MOVE_MEMBERS');
   if (!current) throw notFound('Their voice call in this guild');
   // Both must be able to connect to the target, which must be a voice channel of this guild.
   const mine = await callAccess(ctx, targetId, me);
@@ -167,7 +195,7 @@ async function disconnectVoiceMember(
   const userId = userArg(args.userId);
   const reason = reasonArg(args.reason);
   const me = await moderator(ctx, guildId, userId, 'MOVE_MEMBERS');
-  const current = await callInGuild(ctx, guildId, userId);
+  const current = await callInGuild(ctx, guildId, userId, me, 'MOVE_MEMBERS');
   if (!current) return false;
   const gone = await ctx.db.transaction(async (tx) => {
     await lockChannel(tx, current.channelId);
