@@ -97,6 +97,22 @@ describe('the gochat command', () => {
     expect(result.stderr).toContain('cannot share one port without the router');
   });
 
+  // Where mediasoup is installed (MEDIASOUP_WORKER_BIN), the SFU starts: its suites cover that.
+  it.skipIf(process.env.MEDIASOUP_WORKER_BIN)(
+    'an SFU node without mediasoup exits 2, saying what to install',
+    async () => {
+      const natsUrl = await realServer('nats');
+      const result = await gochat(['start', 'sfu'], {
+        ...SECRETS,
+        PORT: '0',
+        ...(natsUrl ? { NATS_URL: natsUrl } : {}),
+      });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('voice is unavailable: mediasoup is not installed');
+      expect(result.stderr).toContain('MEDIASOUP_WORKER_BIN');
+    },
+  );
+
   it.runIf(pgUrl)('migrates a PostgreSQL database, and migrating again changes nothing', async () => {
     const url = await createTestDatabase(pgUrl!);
     try {

@@ -1,19 +1,17 @@
-import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 
-import type { BusEvent, EventBus } from '@gochat/bus';
-import { asCatalogEvent, newEvent, subjects, type NewEvent } from '@gochat/events';
+import type { EventBus } from '@gochat/bus';
 import { RoleUnavailableError, schedulePeriodic, type Lifecycle, type Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import type { NodeDirectory } from '@gochat/sfu-directory';
 import { createReplayGuard, createVoiceTokenVerifier, deriveVoiceKeyPair } from '@gochat/voice-token';
 
-import { applyCommand } from './commands.ts';
 import { SFU_PATH, signallingUrl, type SfuRoleConfig } from './config.ts';
 import { createMediasoupRooms, type MediasoupRooms } from './media/mediasoup-rooms.ts';
 import { loadMediasoup } from './media/mediasoup-api.ts';
 import type { MediaEvents } from './signalling/media.ts';
-import { createSignallingServer, type PeerReport, type SignallingServer } from './signalling/server.ts';
+import { linkNodeToBus } from './node-link.ts';
+import { createSignallingServer, type SignallingServer } from './signalling/server.ts';
 
 export interface SfuDeps {
   config: SfuRoleConfig;
@@ -25,13 +23,6 @@ export interface SfuDeps {
 
 /** The version an SFU node announces. */
 const VERSION = 'gochat-sfu/1';
-
-/** A stored envelope for an event the node publishes itself (it has no outbox: nothing to commit). */
-const envelope = (event: NewEvent): BusEvent => ({
-  id: randomUUID(),
-  occurredAt: new Date().toISOString(),
-  ...event,
-});
 
 /**
  * An SFU node: mediasoup behind the signalling endpoint, announced in the node directory (etcd, or
@@ -51,10 +42,11 @@ export async function createSfuRole(deps: SfuDeps): Promise<Role> {
   const verifyKeys = config.voice.verifyKeys ?? [deriveVoiceKeyPair(config.secrets.internal).publicJwk];
 
   // The engine reports to the signalling endpoint, which needs the engine: joined through this.
-  let signalling: SignallingServer | undefined;
+  const late: { signalling?: SignallingServer } = {};
+  const link = linkNodeToBus({ bus: deps.bus, nodeId, signalling: () => late.signalling, log });
   const events: MediaEvents = {
-    consumerClosed: (...args) => signalling?.mediaEvents.consumerClosed(...args),
-    activeSpeaker: (...args) => signalling?.mediaEvents.activeSpeaker(...args),
+    consumerClosed: (...args) => late.signalling?.mediaEvents.consumerClosed(...args),
+    activeSpeaker: (...args) => late.signalling?.mediaEvents.activeSpeaker(...args),
   };
   const engine: MediasoupRooms = await createMediasoupRooms({
     mediasoup,
@@ -74,14 +66,6 @@ export async function createSfuRole(deps: SfuDeps): Promise<Role> {
     log,
   });
 
-  const report = (peer: Omit<PeerReport, 'guildId'>) => {
-    const event = newEvent('VoicePeerReported', subjects.voicePeers(nodeId), { nodeId, ...peer });
-    deps.bus.publish(envelope(event)).catch((error: unknown) => {
-      // The API's sweep drops an unconfirmed join after its grace period, and a lost peer's state
-      // when the node goes: a lost report delays, never corrupts.
-      log.warn({ err: error, userId: peer.userId }, 'sfu: a peer report was not published');
-    });
-  };
   const server = createSignallingServer({
     verifier: createVoiceTokenVerifier({
       publicJwks: verifyKeys,
@@ -91,17 +75,9 @@ export async function createSfuRole(deps: SfuDeps): Promise<Role> {
     }),
     rooms: engine,
     log,
-    onPeer: ({ guildId: _guild, ...peer }) => report(peer),
+    onPeer: (peer) => link.report(peer),
   });
-  signalling = server;
-
-  const orders = deps.bus.subscribe(subjects.voiceNode(nodeId), (raw) => {
-    const event = asCatalogEvent(raw);
-    if (event?.type !== 'VoiceNodeCommand') return;
-    applyCommand(server, event.data, log).catch((error: unknown) =>
-      log.error({ err: error, command: event.data.command }, 'sfu: an order failed'),
-    );
-  });
+  late.signalling = server;
 
   const url = signallingUrl(config);
   const registration = await deps.directory.register({ id: nodeId, region, url, version: VERSION });
@@ -124,7 +100,7 @@ export async function createSfuRole(deps: SfuDeps): Promise<Role> {
     loadReport.stop();
     // Leave the directory first, so no room is placed here while the peers are told to go.
     await registration.close();
-    orders.unsubscribe();
+    await link.close();
     await server.close();
     engine.close();
   });

@@ -7,6 +7,7 @@ import {
   ChannelVoiceStatesDocument,
   MyVoiceStateDocument,
   UserFieldsFragmentDoc,
+  VoiceStateFieldsFragmentDoc,
   VoiceStatesDocument,
   type VoiceStateFieldsFragment,
 } from './generated/graphql.ts';
@@ -133,6 +134,21 @@ describe('applyFeedEvent: VoiceStateUpdated', () => {
     expect(channelCall(LOUNGE)).toEqual(['Bob']);
     expect(mine()).toMatchObject({ channel: { id: STAGE }, connected: false });
     expect(requests).toEqual([]);
+  });
+
+  it("lists a join whose state the mutation's answer wrote before the event came", () => {
+    const { apollo, guildCall, channelCall, mine, changed } = setup();
+    apollo.cache.writeFragment({
+      id: apollo.cache.identify({ __typename: 'VoiceState', user: ALICE }),
+      fragment: VoiceStateFieldsFragmentDoc,
+      fragmentName: 'VoiceStateFields',
+      data: { ...state(ALICE, STAGE), connected: false },
+    });
+    expect(channelCall(STAGE)).toEqual([]);
+    changed(ALICE.id, STAGE, { reason: 'join' });
+    expect(guildCall()).toEqual([`Bob@${LOUNGE}`, `Alice@${STAGE}`]);
+    expect(channelCall(STAGE)).toEqual(['Alice']);
+    expect(mine()).toMatchObject({ channel: { id: STAGE } });
   });
 
   it('moves a state between the channel lists', () => {

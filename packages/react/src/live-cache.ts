@@ -464,7 +464,9 @@ function applyVoiceState(
       },
     });
   }
-  if (moved) placeVoiceState(cache, id, guildId, channelId, mine);
+  // Also when the entry already names this channel: the joinVoice or moveVoiceMember answer may have
+  // written it before the event came, but never puts it into the lists.
+  placeVoiceState(cache, id, guildId, channelId, mine);
 }
 
 /** Puts the state's reference into the lists of its guild and channel, and takes it out of the others. */

@@ -46,6 +46,8 @@ export interface VoiceCallState extends VoiceFlags {
 }
 
 const NOBODY: ReadonlySet<string> = new Set();
+/** Automatic rejoins after a failed media connection, per join. */
+const MEDIA_RETRIES = 1;
 
 const IDLE: VoiceCallState = {
   phase: 'idle',
@@ -117,7 +119,7 @@ function endedBecause(reason: string): string {
     case 'nodeLost':
       return 'The voice server stopped.';
     case 'dropped':
-      return 'The voice server did not admit you in time.';
+      return 'The voice server dropped your connection.';
     default:
       return 'You were disconnected.';
   }
@@ -132,6 +134,11 @@ export class VoiceCall {
   private rejoinTimer: ReturnType<typeof setTimeout> | null = null;
   /** updateVoiceState calls in flight: their own echoes must not undo a newer toggle. */
   private updatesInFlight = 0;
+  /**
+   * Rejoins left after a broken media connection, until the viewer joins again themself: a network
+   * that never lets media through fails the call instead of rejoining forever.
+   */
+  private mediaRetries = MEDIA_RETRIES;
 
   constructor(private readonly gochat: GoChat) {
     gochat.voice.subscribe((event) => this.onFeedEvent(event));
@@ -154,7 +161,12 @@ export class VoiceCall {
   }
 
   /** Joins a voice channel (leaving any other call); again for the same one reconnects. */
-  async join(channelId: string): Promise<void> {
+  join(channelId: string): Promise<void> {
+    this.mediaRetries = MEDIA_RETRIES;
+    return this.connect(channelId);
+  }
+
+  private async connect(channelId: string): Promise<void> {
     const attempt = this.restart();
     const channel = this.channel(channelId);
     this.set({
@@ -210,7 +222,8 @@ export class VoiceCall {
         lost: (error, rejoin) =>
           this.ifCurrent(attempt, () => {
             this.dropConnection();
-            if (rejoin) this.rejoinAfter(Math.random() * 2_000);
+            const retry = rejoin && (error.code !== 'MEDIA' || this.mediaRetries-- > 0);
+            if (retry) this.rejoinAfter(Math.random() * 2_000);
             else this.set({ phase: 'failed', problem: describeVoiceError(error), speaking: NOBODY });
           }),
         microphone: (microphone) => this.ifCurrent(attempt, () => this.set({ microphone })),
@@ -314,7 +327,7 @@ export class VoiceCall {
   /** A moderator moved us: join the new channel, once (the API and the node both say so). */
   private async follow(channelId: string): Promise<void> {
     if (this.state.channelId === channelId && this.state.phase !== 'failed') return;
-    await this.join(channelId);
+    await this.connect(channelId);
   }
 
   private rejoinAfter(ms: number): void {
@@ -325,7 +338,7 @@ export class VoiceCall {
     this.set({ phase: 'connecting', speaking: NOBODY });
     this.rejoinTimer = setTimeout(() => {
       this.rejoinTimer = null;
-      void this.join(channelId);
+      void this.connect(channelId);
     }, ms);
   }
 
