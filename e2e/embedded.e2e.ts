@@ -96,6 +96,7 @@ describe('embedded monolith, end to end', () => {
         'message store': 'ok',
         'blob store': 'ok',
         'search index': 'ok',
+        'voice node directory': 'ok',
         // The workers' durable consumers are bound (workers/harness).
         'worker event-counter': 'ok',
         'worker embedder': 'ok',

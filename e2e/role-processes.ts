@@ -1,7 +1,8 @@
 import { startGochat, type GochatProcess } from '@gochat/testkit';
 
 /**
- * Microservice mode: each subgraph role, then one router per port, as separate processes sharing `env`
+ * Microservice mode: each subgraph role (voice on ETCD_HOSTS when `env` names it, else with no voice
+ * server), then one router per port, as separate processes sharing `env`
  * (worker ids 1, 2, ... in start order; the routers get the subgraphs' URLs). Every process is pushed
  * to `processes` as soon as it runs, so the suite's teardown stops it even if a later one fails.
  */
@@ -15,6 +16,7 @@ export async function startRoleProcesses(
   messages: GochatProcess;
   media: GochatProcess;
   search: GochatProcess;
+  voice: GochatProcess;
   routers: GochatProcess[];
 }> {
   let worker = 1;
@@ -26,12 +28,13 @@ export async function startRoleProcesses(
     processes.push(proc);
     return proc;
   };
-  const [accounts, guilds, messages, media, search] = await Promise.all([
+  const [accounts, guilds, messages, media, search, voice] = await Promise.all([
     start('subgraph:accounts'),
     start('subgraph:guilds'),
     start('subgraph:messages'),
     start('subgraph:media'),
     start('subgraph:search'),
+    start('subgraph:voice'),
   ]);
   const urls = {
     ACCOUNTS_URL: accounts.url,
@@ -39,7 +42,8 @@ export async function startRoleProcesses(
     MESSAGES_URL: messages.url,
     MEDIA_URL: media.url,
     SEARCH_URL: search.url,
+    VOICE_URL: voice.url,
   };
   const routers = await Promise.all(routerPorts.map((port) => start('router', port, urls)));
-  return { accounts, guilds, messages, media, search, routers };
+  return { accounts, guilds, messages, media, search, voice, routers };
 }

@@ -56,7 +56,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl)('a set of roles in one process, the
       env: { ...shared, PORT: '0', WORKER_ID: '1' },
     });
     router = await startGochat({
-      role: 'router,subgraph:accounts,subgraph:guilds,subgraph:media,subgraph:search',
+      role: 'router,subgraph:accounts,subgraph:guilds,subgraph:media,subgraph:search,subgraph:voice',
       env: { ...shared, PORT: String(port), WORKER_ID: '2', MESSAGES_URL: messages.url },
     });
   });

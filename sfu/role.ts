@@ -104,7 +104,6 @@ export async function createSfuRole(deps: SfuDeps): Promise<Role> {
     await server.close();
     engine.close();
   });
-  deps.lifecycle.addReadinessCheck('sfu node directory', () => deps.directory.ping());
 
   return {
     name: 'sfu',
