@@ -174,7 +174,11 @@ describe.runIf(pgUrl && natsUrl && redisUrl && etcdUrl)(
       await Promise.all(
         [alice, bob, carol, ...crowd].map((member) => joinGuild(url, owner.jwt, guildId, member.jwt)),
       );
-      [lounge, hall, locked] = await Promise.all(['lounge', 'hall', 'locked'].map(voiceChannel));
+      [lounge, hall, locked] = (await Promise.all(['lounge', 'hall', 'locked'].map(voiceChannel))) as [
+        string,
+        string,
+        string,
+      ];
       await gqlOk(
         url,
         AuthzSetChannelOverwriteDocument,
@@ -195,16 +199,6 @@ describe.runIf(pgUrl && natsUrl && redisUrl && etcdUrl)(
       await waitForEvent(bobGuild, (e) => e.type === 'Subscribed', 'guildEvents');
       await waitForEvent(bobViewer, (e) => e.type === 'Subscribed');
       await waitForEvent(aliceViewer, (e) => e.type === 'Subscribed');
-
-      // The voice process sees both registrations through etcd.
-      await expect
-        .poll(async () => (await gqlOk(url, VoiceRegionsDocument, {}, bob.jwt)).voiceRegions, {
-          timeout: 10_000,
-        })
-        .toEqual([
-          { id: DEFAULT_REGION, nodes: 1, default: true },
-          { id: SURVIVOR.region, nodes: 1, default: false },
-        ]);
     });
 
     afterAll(async () => {
@@ -224,6 +218,16 @@ describe.runIf(pgUrl && natsUrl && redisUrl && etcdUrl)(
     });
 
     it('a member joins through the router: the registered node and a token for it; a co-member sees the join live and in voiceStates', async () => {
+      // The voice process sees both registrations through etcd.
+      await expect
+        .poll(async () => (await gqlOk(url, VoiceRegionsDocument, {}, bob.jwt)).voiceRegions, {
+          timeout: 10_000,
+        })
+        .toEqual([
+          { id: DEFAULT_REGION, nodes: 1, default: true },
+          { id: SURVIVOR.region, nodes: 1, default: false },
+        ]);
+
       const connection = await join(alice, lounge);
       expect(connection).toMatchObject({
         endpoint: `wss://${DOOMED.id}.example`,
@@ -350,10 +354,12 @@ describe.runIf(pgUrl && natsUrl && redisUrl && etcdUrl)(
 
       const muted = await waitForEvent(bobGuild, isVoice('moderate', alice.id), 'guildEvents');
       expect(muted.data).toMatchObject({
+        guildId,
         channelId: lounge,
-        actorId: owner.id,
         state: { serverMute: true, serverDeaf: false },
       });
+      // Who muted them is an audit-log fact: cut for B, who lacks VIEW_AUDIT_LOG (decision 0023).
+      expect(muted.data).not.toHaveProperty('actorId');
       await waitForEvent(aliceViewer, isVoice('moderate', alice.id, (d) => d.state?.serverMute === true));
       expect((await voiceStates(bob)).find((s) => s.user.id === alice.id)?.serverMute).toBe(true);
 

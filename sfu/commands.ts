@@ -32,6 +32,13 @@ export async function applyCommand(
     case 'move':
       await signalling.move(command.channelId, command.userId, command.targetChannelId);
       return;
+    case 'close': {
+      const users = signalling.rooms()[command.channelId] ?? [];
+      await Promise.all(
+        users.map((userId) => signalling.disconnect(command.channelId, userId, 'room-closed')),
+      );
+      return;
+    }
     case 'migrate': {
       const told = signalling.migrate(command.channelId, command.rejoinWithinMs);
       log.info({ channelId: command.channelId, peers: told }, 'sfu: room migrating');

@@ -79,6 +79,16 @@ describe('sfu node link', () => {
     expect((await bob.closed).code).toBe(SIGNAL_CLOSE.kicked);
   });
 
+  it('closes a room whose channel is gone, every peer in it', async () => {
+    const dan = await h.joined('dan', 'room-5');
+    const eve = await h.joined('eve', 'room-5');
+    await order({ command: 'close', nodeId: 'node-t', channelId: 'room-5' });
+    for (const peer of [dan, eve]) {
+      expect(await peer.notification('kicked')).toMatchObject({ reason: 'room-closed' });
+      expect((await peer.closed).code).toBe(SIGNAL_CLOSE.kicked);
+    }
+  });
+
   it('ignores orders for another node', async () => {
     const cat = await h.joined('cat', 'room-3');
     await order({

@@ -14,6 +14,11 @@ export const user = pgTable('user', {
   emailVerified: boolean('email_verified').notNull().default(false),
   image: text('image'),
   handle: text('handle').unique(),
+  /** Operator ban (`gochat admin ban`): no sign-in, no JWT, every session ended at ban time. */
+  banned: boolean('banned').notNull().default(false),
+  banReason: text('ban_reason'),
+  /** When the ban lifts by itself; null while it lasts until `gochat admin unban`. */
+  banExpires: ts('ban_expires'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });

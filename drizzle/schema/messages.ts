@@ -142,10 +142,21 @@ export const mentions = pgTable(
     /** A user id, a role id, or '' for everyone. */
     targetId: text('target_id').notNull(),
     parentChannelId: parentChannel(),
+    /**
+     * The message's author, so the mentions inbox leaves out the caller's own messages. Null only on
+     * rows written before the column existed whose message was not in PostgreSQL's timeline.
+     */
+    authorId: text('author_id'),
   },
   (t) => [
     primaryKey({ columns: [t.channelId, t.targetType, t.targetId, t.messageId] }),
     index('mentions_message_id_idx').on(t.messageId),
+    // The mentions inbox: a user's (or role's) mentions newest first, across channels.
+    index('mentions_target_idx').on(t.targetType, t.targetId, t.messageId.desc()),
+    // The mentions inbox: @everyone/@here per readable channel (threads included), newest first.
+    index('mentions_everyone_idx')
+      .on(t.parentChannelId, t.messageId.desc())
+      .where(sql`${t.targetType} = 'everyone'`),
   ],
 );
 

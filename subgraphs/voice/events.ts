@@ -13,6 +13,7 @@ const payloadOf = (s: VoiceStateRow) => ({
   serverDeaf: s.serverDeaf,
   selfVideo: s.selfVideo,
   selfStream: s.selfStream,
+  connected: s.connectedAt !== null,
 });
 
 /** The user's state now (`now`; undefined: they left) after it was `before`. */

@@ -170,6 +170,19 @@ async function handle(deps: VoiceUpkeepDeps, raw: BusEvent): Promise<void> {
         await migrateRooms(deps, event.data.guildId, event.data.actorId, [...rooms]);
       }
       return;
+    case 'ChannelDeleted': {
+      // Its states went with it (foreign key); the node still holds the room's peers.
+      const node = await deps.directory.boundNode(event.data.channelId);
+      if (!node) return;
+      await deps.db.transaction(async (tx) => {
+        await deps.directory.release(event.data.channelId, node.id);
+        await appendToOutbox(tx, [
+          nodeCommand({ command: 'close', nodeId: node.id, channelId: event.data.channelId }),
+        ]);
+      });
+      deps.kick();
+      return;
+    }
     case 'GuildMemberRemoved': {
       const state = await stateOf(deps.db, event.data.userId);
       if (state?.guildId === event.data.guildId)
@@ -182,24 +195,30 @@ async function handle(deps: VoiceUpkeepDeps, raw: BusEvent): Promise<void> {
 }
 
 /**
- * The SFU admitted the session: the state is confirmed, and the node is told the member's server
- * mute and deafen as they are now, which a moderator may have changed since the token was signed.
+ * The SFU admitted the session: the state is confirmed and announced, and the node is told the
+ * member's server mute and deafen as they are now, which a moderator may have changed since the
+ * token was signed.
  */
 async function confirmConnected(deps: VoiceUpkeepDeps, userId: string, sessionId: string) {
   const confirmed = await deps.db.transaction(async (tx) => {
     if (!(await confirmSession(tx, userId, sessionId))) return false;
     const state = await stateOf(tx, userId);
-    if (!state?.guildId) return false;
-    await appendToOutbox(tx, [
-      nodeCommand({
-        command: 'moderate',
-        nodeId: state.nodeId,
-        channelId: state.channelId,
-        userId,
-        serverMute: state.serverMute,
-        serverDeaf: state.serverDeaf,
-      }),
-    ]);
+    if (!state) return false;
+    const events: NewEvent[] = [
+      voiceStateUpdated('update', { before: { ...state, connectedAt: null }, now: state }),
+    ];
+    if (state.guildId)
+      events.push(
+        nodeCommand({
+          command: 'moderate',
+          nodeId: state.nodeId,
+          channelId: state.channelId,
+          userId,
+          serverMute: state.serverMute,
+          serverDeaf: state.serverDeaf,
+        }),
+      );
+    await appendToOutbox(tx, events);
     return true;
   });
   if (confirmed) deps.kick();

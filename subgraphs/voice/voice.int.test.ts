@@ -454,6 +454,9 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
       } as BusEvent);
     await report(session, true);
     await expect
+      .poll(() => voiceEvents(h, 'VoiceStateUpdated', me).at(-1)?.data)
+      .toMatchObject({ reason: 'update', state: { connected: true } });
+    await expect
       .poll(
         async () =>
           (
@@ -520,6 +523,29 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
         command: 'disconnect',
         reason: 'removed',
       });
+  });
+
+  it('a deleted channel’s room is closed on its node', async () => {
+    const room = await voiceChannel();
+    const a = await newMember();
+    await join(a, room);
+    await h.db.execute(sql`delete from channels where id = ${room}::bigint`);
+    await h.bus.publish({
+      id: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      ...newEvent('ChannelDeleted', subjects.guild(guildId), { guildId, actorId: owner, channelId: room }),
+    } as BusEvent);
+    await expect
+      .poll(() =>
+        h.events.events.find(
+          (e) =>
+            e.type === 'VoiceNodeCommand' &&
+            (e.data as { command: string; channelId: string }).command === 'close' &&
+            (e.data as { channelId: string }).channelId === room,
+        ),
+      )
+      .toMatchObject({ subject: subjects.voiceNode('node-eu') });
+    expect(await h.directory.boundNode(room)).toBeUndefined();
   });
 
   it('a region change moves a live room: members told to rejoin, the old node to close it', async () => {

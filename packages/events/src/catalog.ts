@@ -18,6 +18,8 @@ export interface VoiceStatePayload {
   serverDeaf: boolean;
   selfVideo: boolean;
   selfStream: boolean;
+  /** Whether the SFU node has admitted them (false right after joinVoice). */
+  connected: boolean;
 }
 
 /** An SFU node's orders (VoiceNodeCommand): each names the room (channelId) it applies to. */
@@ -42,6 +44,8 @@ export type VoiceNodeCommandPayload =
     }
   /** Tell the user's peer to join `targetChannelId` (joinVoice), then close it. */
   | { command: 'move'; nodeId: string; channelId: string; userId: string; targetChannelId: string }
+  /** Close the room and every peer in it: its channel is gone. */
+  | { command: 'close'; nodeId: string; channelId: string }
   /** Tell every peer to join again after a jitter (the room moves to another node), then close the room. */
   | { command: 'migrate'; nodeId: string; channelId: string; rejoinWithinMs: number };
 type ActorRef = { actorId: string };

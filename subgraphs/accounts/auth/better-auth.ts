@@ -4,6 +4,7 @@ import type { SnowflakeGenerator } from '@gochat/ids';
 import type { Logger } from '@gochat/log';
 import type { Mailer } from '@gochat/mail';
 import { betterAuth } from 'better-auth';
+import { APIError } from 'better-auth/api';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { bearer } from 'better-auth/plugins/bearer';
 import { jwt } from 'better-auth/plugins/jwt';
@@ -92,7 +93,11 @@ export function createAuth({ db, store, config, mailer, ids, log, kick }: AuthDe
           audience: origin,
           expirationTime: accounts.jwtTtl.replace(/\s+/g, ''),
           // Keep PII out of tokens: the subject and the session are all the router needs.
-          definePayload: ({ session: s }) => ({ sid: s.id }),
+          // No JWT for a banned account, whatever asks (getToken, refreshJwt, get-session's header).
+          definePayload: async ({ session: s }) => {
+            await refuseBanned(store, s.userId);
+            return { sid: s.id };
+          },
         },
       }),
     ],
@@ -100,7 +105,11 @@ export function createAuth({ db, store, config, mailer, ids, log, kick }: AuthDe
     databaseHooks: {
       user: userFieldHooks,
       // Each deleted session recorded SessionRevoked in its transaction: publish it now.
-      session: { delete: { after: () => Promise.resolve(kick()) } },
+      session: {
+        // A banned account gets no session: sign-in fails after the password check, with FORBIDDEN.
+        create: { before: (s) => refuseBanned(store, s.userId) },
+        delete: { after: () => Promise.resolve(kick()) },
+      },
     },
     // Errors of requests come back to http.ts, which answers and logs them (better-auth would
     // print client mistakes as coloured ERROR lines outside the JSON log).
@@ -110,6 +119,15 @@ export function createAuth({ db, store, config, mailer, ids, log, kick }: AuthDe
 }
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/** FORBIDDEN (code BANNED_USER) while an operator ban holds (`gochat admin ban`). */
+async function refuseBanned(store: AccountsStore, userId: string): Promise<void> {
+  if (await store.isBanned(userId))
+    throw new APIError('FORBIDDEN', {
+      code: 'BANNED_USER',
+      message: 'This account has been suspended. Contact the operators of this GoChat server.',
+    });
+}
 
 /**
  * better-auth's log lines, in the JSON log: its warnings are mostly a client's mistakes (an unknown

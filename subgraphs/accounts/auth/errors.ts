@@ -18,6 +18,7 @@ const CODES: Record<string, ErrorCode> = {
   TOKEN_EXPIRED: 'TOKEN_EXPIRED',
   LINK_ALREADY_USED: 'LINK_ALREADY_USED',
   USER_NOT_FOUND: 'INVALID_TOKEN',
+  BANNED_USER: 'FORBIDDEN',
 };
 
 const MESSAGES: Partial<Record<ErrorCode, string>> = {

@@ -49,7 +49,7 @@ export type Mutation = {
   blockUser: Relationship;
   /** Declines an incoming friend request or cancels an outgoing one. NOT_FOUND when there is none. */
   declineFriendRequest: Relationship;
-  /** Exchanges a session token for a fresh JWT. UNAUTHENTICATED when the session has ended. */
+  /** Exchanges a session token for a fresh JWT. UNAUTHENTICATED when the session has ended; FORBIDDEN while the account is banned. */
   refreshJwt: JwtToken;
   /** Ends a friendship. NOT_FOUND when there is none. */
   removeFriend: Relationship;
@@ -59,9 +59,13 @@ export type Mutation = {
   resendVerificationEmail: Scalars['Boolean']['output'];
   /** Sets a new password with a reset token and ends every session of the account. */
   resetPassword: Scalars['Boolean']['output'];
+  /** Ends every session of the caller but the current one, closing their WebSocket connections; how many ended. */
+  revokeOtherSessions: Scalars['Int']['output'];
+  /** Ends one of the caller's sessions (mySessions) and closes the WebSocket connections it opened; its JWT stays valid for HTTP until it expires. NOT_FOUND when the caller has no such session. */
+  revokeSession: Scalars['Boolean']['output'];
   /** Asks a user, found by handle, to be friends; accepts at once when they had already asked. FORBIDDEN when either blocked the other. */
   sendFriendRequest: Relationship;
-  /** Signs in. UNAUTHENTICATED on a wrong e-mail or password; EMAIL_NOT_VERIFIED before verification. */
+  /** Signs in. UNAUTHENTICATED on a wrong e-mail or password; EMAIL_NOT_VERIFIED before verification; FORBIDDEN while the account is banned. */
   signIn: AuthSession;
   /** Ends the session the caller's JWT belongs to, and closes the WebSocket connections it opened. The JWT itself stays valid for HTTP until it expires; sessionActive tells it ended. */
   signOut: Scalars['Boolean']['output'];
@@ -117,6 +121,11 @@ export type MutationResetPasswordArgs = {
 };
 
 
+export type MutationRevokeSessionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationSendFriendRequestArgs = {
   handle: Scalars['String']['input'];
 };
@@ -150,6 +159,8 @@ export type Query = {
   __typename?: 'Query';
   /** The signed-in account. UNAUTHENTICATED without a JWT. */
   me: User;
+  /** The caller's sessions that have not ended, the most recently used first; current marks the caller's own. UNAUTHENTICATED without a JWT. */
+  mySessions: Array<Session>;
   /** The caller's friends, pending friend requests both ways, and blocked users, newest first. */
   relationships: Array<Relationship>;
   /** Whether the session the caller's JWT names still exists and has not expired: false once it was signed out (signOut or REST /api/auth/sign-out), ended by a password reset, or expired, although the JWT stays valid until it expires. The router asks it when a WebSocket connection opens. UNAUTHENTICATED without a JWT. */
@@ -198,6 +209,25 @@ export type RelationshipStatus =
   | 'NONE'
   /** The caller asked; the other user has not answered. */
   | 'OUTGOING_REQUEST';
+
+/** One place the caller is signed in (a session of theirs that has not ended), as Discord's Devices list shows it. */
+export type Session = {
+  __typename?: 'Session';
+  /** When the session began (sign-in). */
+  createdAt: Scalars['DateTime']['output'];
+  /** True for the session the caller's JWT belongs to. */
+  current: Scalars['Boolean']['output'];
+  /** Browser and system read from the user agent, e.g. 'Firefox on Linux'; null when unknown. */
+  device?: Maybe<Scalars['String']['output']>;
+  /** The session's id: the JWT's sid claim; revokeSession takes it. */
+  id: Scalars['ID']['output'];
+  /** The client's address at sign-in. */
+  ipAddress?: Maybe<Scalars['String']['output']>;
+  /** When the session was last refreshed. */
+  lastSeenAt: Scalars['DateTime']['output'];
+  /** The client's User-Agent header at sign-in. */
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
 
 /** Credentials to sign in. */
 export type SignInInput = {
@@ -355,9 +385,11 @@ export type ResolversTypes = ResolversObject<{
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Relationship: ResolverTypeWrapper<RelationshipRow>;
   RelationshipStatus: RelationshipStatus;
+  Session: ResolverTypeWrapper<Session>;
   SignInInput: SignInInput;
   SignUpInput: SignUpInput;
   SignUpResult: ResolverTypeWrapper<Omit<SignUpResult, 'user'> & { user: ResolversTypes['User'] }>;
@@ -374,8 +406,10 @@ export type ResolversParentTypes = ResolversObject<{
   Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
   Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
   Query: Record<PropertyKey, never>;
   Relationship: RelationshipRow;
+  Session: Session;
   SignInInput: SignInInput;
   SignUpInput: SignUpInput;
   SignUpResult: Omit<SignUpResult, 'user'> & { user: ResolversParentTypes['User'] };
@@ -408,6 +442,8 @@ export type MutationResolvers<ContextType = AccountsContext, ParentType extends 
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resendVerificationEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResendVerificationEmailArgs, 'email'>>;
   resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
+  revokeOtherSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   sendFriendRequest?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationSendFriendRequestArgs, 'handle'>>;
   signIn?: Resolver<ResolversTypes['AuthSession'], ParentType, ContextType, RequireFields<MutationSignInArgs, 'input'>>;
   signOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -419,6 +455,7 @@ export type MutationResolvers<ContextType = AccountsContext, ParentType extends 
 
 export type QueryResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
   relationships?: Resolver<Array<ResolversTypes['Relationship']>, ParentType, ContextType, Partial<QueryRelationshipsArgs>>;
   sessionActive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
@@ -429,6 +466,16 @@ export type RelationshipResolvers<ContextType = AccountsContext, ParentType exte
   since?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RelationshipStatus'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+}>;
+
+export type SessionResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = ResolversObject<{
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  device?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  ipAddress?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  lastSeenAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type SignUpResultResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['SignUpResult'] = ResolversParentTypes['SignUpResult']> = ResolversObject<{
@@ -453,6 +500,7 @@ export type Resolvers<ContextType = AccountsContext> = ResolversObject<{
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Relationship?: RelationshipResolvers<ContextType>;
+  Session?: SessionResolvers<ContextType>;
   SignUpResult?: SignUpResultResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;

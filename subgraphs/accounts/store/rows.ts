@@ -23,3 +23,20 @@ export interface RelationshipRow {
   status: RelationshipStatus;
   since: Date;
 }
+
+/** A signed-in session of the caller (GraphQL's Session, `current` resolved from the caller's JWT). */
+export interface SessionRow {
+  id: string;
+  userAgent: string | null;
+  ipAddress: string | null;
+  createdAt: Date;
+  /** better-auth moves session.updated_at forward when it refreshes the session. */
+  lastSeenAt: Date;
+}
+
+/** An operator ban (gochat admin ban). */
+export interface BanState {
+  banned: boolean;
+  banReason: string | null;
+  banExpires: Date | null;
+}

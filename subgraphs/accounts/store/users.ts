@@ -1,11 +1,11 @@
 import { isUniqueViolation, type Database } from '@gochat/db';
-import { session, user } from '@gochat/drizzle';
+import { session, user, verification } from '@gochat/drizzle';
 import { conflict } from '@gochat/errors';
 import { newEvent, subjects } from '@gochat/events';
 import { appendToOutbox } from '@gochat/outbox';
-import { and, eq, gt, inArray } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, ne, or, sql } from 'drizzle-orm';
 
-import type { UserRow } from './rows.ts';
+import type { BanState, SessionRow, UserRow } from './rows.ts';
 
 const columns = {
   id: user.id,
@@ -15,6 +15,12 @@ const columns = {
   handle: user.handle,
   createdAt: user.createdAt,
 };
+
+/** A ban counts while it has no end or its end is still ahead. */
+const activeBan = and(
+  eq(user.banned, true),
+  or(sql`${user.banExpires} IS NULL`, gt(user.banExpires, sql`now()`)),
+);
 
 /** Users and their sessions. better-auth runs its own queries on the same tables. */
 export function usersStore(db: Database) {
@@ -69,6 +75,94 @@ export function usersStore(db: Database) {
         .where(and(eq(session.id, sessionId), eq(session.userId, userId)))
         .returning({ id: session.id });
       return deleted.length > 0;
+    },
+
+    /** The user's sessions that have not expired, the most recently used first. */
+    async sessionsOf(userId: string): Promise<SessionRow[]> {
+      return db
+        .select({
+          id: session.id,
+          userAgent: session.userAgent,
+          ipAddress: session.ipAddress,
+          createdAt: session.createdAt,
+          lastSeenAt: session.updatedAt,
+        })
+        .from(session)
+        .where(and(eq(session.userId, userId), gt(session.expiresAt, new Date())))
+        .orderBy(desc(session.updatedAt), desc(session.id));
+    },
+
+    /**
+     * Ends every session of the user but `keepSessionId` (all of them without one); how many ended.
+     * One statement: the trigger records one SessionRevoked per row (migration 0003).
+     */
+    async deleteOtherSessions(userId: string, keepSessionId?: string): Promise<number> {
+      const deleted = await db
+        .delete(session)
+        .where(and(eq(session.userId, userId), keepSessionId ? ne(session.id, keepSessionId) : undefined))
+        .returning({ id: session.id });
+      return deleted.length;
+    },
+
+    /** Whether the user is banned now (a ban past its banExpires no longer counts). */
+    async isBanned(userId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: user.id })
+        .from(user)
+        .where(and(eq(user.id, userId), activeBan))
+        .limit(1);
+      return row !== undefined;
+    },
+
+    /** An account by id or e-mail, with its ban, for the operator CLI. */
+    async userForOperator(idOrEmail: string): Promise<(UserRow & BanState) | undefined> {
+      const key = idOrEmail.trim();
+      const [row] = await db
+        .select({ ...columns, banned: user.banned, banReason: user.banReason, banExpires: user.banExpires })
+        .from(user)
+        .where(or(eq(user.id, key), eq(user.email, key.toLowerCase())))
+        .limit(1);
+      return row;
+    },
+
+    /**
+     * Bans the user and ends every session in one transaction: each ended session records
+     * SessionRevoked (migration 0003), so the router closes its sockets once the relay publishes.
+     * How many sessions ended.
+     */
+    async banUser(userId: string, ban: { reason?: string | undefined; expires?: Date | undefined }) {
+      return db.transaction(async (tx) => {
+        await tx
+          .update(user)
+          .set({ banned: true, banReason: ban.reason ?? null, banExpires: ban.expires ?? null, updatedAt: new Date() })
+          .where(eq(user.id, userId));
+        const ended = await tx.delete(session).where(eq(session.userId, userId)).returning({ id: session.id });
+        return ended.length;
+      });
+    },
+
+    async unbanUser(userId: string): Promise<void> {
+      await db
+        .update(user)
+        .set({ banned: false, banReason: null, banExpires: null, updatedAt: new Date() })
+        .where(eq(user.id, userId));
+    },
+
+    async markEmailVerified(userId: string): Promise<void> {
+      await db.update(user).set({ emailVerified: true, updatedAt: new Date() }).where(eq(user.id, userId));
+    },
+
+    /**
+     * Stores a password-reset token for the user the way better-auth's requestPasswordReset does
+     * (verification row `reset-password:<token>` whose value is the user id), so resetPassword takes it.
+     */
+    async createPasswordResetToken(userId: string, token: string, ttlSeconds: number): Promise<void> {
+      await db.insert(verification).values({
+        id: crypto.randomUUID(),
+        identifier: `reset-password:${token}`,
+        value: userId,
+        expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+      });
     },
 
     /** Whether the user's session still exists and has not expired. */

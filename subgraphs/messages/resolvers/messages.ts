@@ -26,6 +26,7 @@ import {
   type Access,
 } from '../access.ts';
 import type { EmbedInput, Resolvers } from '../generated/resolvers.ts';
+import { customEmojiIds, rewriteCustomEmoji } from '../custom-emoji.ts';
 import { parseMentions } from '../mentions.ts';
 import type { MessageVersionRow } from '../store/rows.ts';
 import type { MessagesContext } from './context.ts';
@@ -119,6 +120,17 @@ async function effectiveMentions(
   };
 }
 
+/**
+ * The content as it is stored: custom emoji tags the sender may not use (unknown emoji, or one of a
+ * guild they are not a member of) become `:name:`. Membership of the emoji's guild decides, in guild
+ * channels and DMs alike.
+ */
+async function withUsableEmoji(ctx: MessagesContext, userId: string, content: string): Promise<string> {
+  const ids = customEmojiIds(content);
+  if (!ids.length) return content;
+  return rewriteCustomEmoji(content, await ctx.stores.messages.usableEmojis(userId, ids));
+}
+
 /** The message a reply points at: in the same container, read with READ_MESSAGE_HISTORY (as Discord). */
 async function replyTarget(ctx: MessagesContext, access: Access, raw: string): Promise<string> {
   const replyToId = id(raw, 'replyToId');
@@ -160,7 +172,11 @@ async function sendMessage(
   // Rich embeds need EMBED_LINKS, as Discord's; so do link previews, decided at send time.
   const embeds = args.embeds?.length ? richEmbedsFrom(args.embeds) : [];
   if (embeds.length > 0) requirePermissions(access.bits, 'EMBED_LINKS');
-  const content = checkContent(args.content ?? '', attachmentIds.length + embeds.length > 0);
+  const content = await withUsableEmoji(
+    ctx,
+    access.userId,
+    checkContent(args.content ?? '', attachmentIds.length + embeds.length > 0),
+  );
   const clientNonce = args.nonce == null ? null : parseInput(nonce, args.nonce, 'nonce');
   const replyToId = args.replyToId == null ? null : await replyTarget(ctx, access, args.replyToId);
   const mentions = await effectiveMentions(ctx, access, content);
@@ -201,7 +217,11 @@ async function editMessage(
   const author = access as Access & { userId: string };
   if (message.authorId !== author.userId) throw forbidden('Only its author can edit a message.');
   if (message.kind !== 'default') throw forbidden('System messages cannot be edited.');
-  const content = checkContent(args.content, message.attachments.length + message.embeds.length > 0);
+  const content = await withUsableEmoji(
+    ctx,
+    author.userId,
+    checkContent(args.content, message.attachments.length + message.embeds.length > 0),
+  );
   const mentions = await effectiveMentions(ctx, author, content);
   const linkPreviews = has(author.bits, PERMISSIONS.EMBED_LINKS);
   const edited = await ctx.stores.messages.edit(message, content, mentions, linkPreviews);

@@ -1,5 +1,6 @@
 import { createAccessStore } from '@gochat/channel-access';
 import type { StoreDeps } from './deps.ts';
+import { createMentionsStore } from './mentions.ts';
 import { createMessageWritesStore } from './messages.ts';
 import { createPinsStore } from './pins.ts';
 import { createReactionsStore } from './reactions.ts';
@@ -17,6 +18,7 @@ export function createMessagesStores(deps: StoreDeps) {
     pins: createPinsStore(deps),
     threads: createThreadsStore(deps),
     readStates: createReadStatesStore(deps),
+    mentions: createMentionsStore(deps),
   };
 }
 

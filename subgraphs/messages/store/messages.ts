@@ -1,6 +1,8 @@
 import type { Transaction } from '@gochat/db';
 import {
   channelState,
+  emojis,
+  guildMembers,
   mentions,
   messageEdits,
   messageNonces,
@@ -80,6 +82,7 @@ function mentionRows(message: TimelineMessage) {
     channelId: message.channelId,
     messageId: message.id,
     parentChannelId: message.parentChannelId,
+    authorId: message.authorId,
   };
   const { users, roles: roleIds, everyone, here } = message.mentions;
   return [
@@ -389,6 +392,23 @@ export const createMessageWritesStore = (deps: StoreDeps) => {
         ]);
       }
       return keys.map((key) => byKey.get(key) ?? []);
+    },
+
+    /**
+     * Which of these custom emoji the user may use in a message: those that exist in a guild the user
+     * is a member of (any guild's emoji, in any channel or DM, as with Discord's Nitro).
+     */
+    async usableEmojis(userId: string, ids: readonly string[]): Promise<Set<string>> {
+      if (!ids.length) return new Set();
+      const rows = await deps.db
+        .select({ id: emojis.id })
+        .from(emojis)
+        .innerJoin(
+          guildMembers,
+          and(eq(guildMembers.guildId, emojis.guildId), eq(guildMembers.userId, userId)),
+        )
+        .where(inArray(emojis.id, [...ids]));
+      return new Set(rows.map((r) => r.id));
     },
 
     /** Which of these ids are roles of the guild (its @everyone role excluded: that is @everyone). */

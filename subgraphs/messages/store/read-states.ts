@@ -31,6 +31,8 @@ interface StateSqlRow extends Record<string, unknown> {
   last_message_id: string | null;
   unread: boolean | null;
   mention_count: number | string | null;
+  /** json text: string[]. */
+  mention_ids: string | null;
 }
 
 const toReadState = (containerId: string, row: StateSqlRow | undefined): ReadStateRow => ({
@@ -39,20 +41,23 @@ const toReadState = (containerId: string, row: StateSqlRow | undefined): ReadSta
   lastMessageId: row?.last_message_id ?? null,
   unread: Boolean(row?.unread),
   mentionCount: Number(row?.mention_count ?? 0),
+  mentionIds: row?.mention_ids ? (JSON.parse(row.mention_ids) as string[]) : [],
 });
 
 const VIEW = sql.raw(String(PERMISSIONS.VIEW_CHANNEL));
 const ADMINISTRATOR = sql.raw(String(PERMISSIONS.ADMINISTRATOR));
 
+/** At most this many ids of unread mentioning messages per read state (mentionIds). */
+export const MAX_MENTION_IDS = 100;
+
 /**
  * Messages after the read position that mention the user: directly, through one of their roles
- * (`roleIds`, a text[] expression), or @everyone/@here. Distinct messages, so a message mentioning the
- * user twice counts once. One index range scan per kind on the mentions primary key
- * (channel_id, target_type, target_id, message_id), answerable from the index alone. `container` and
- * `lastRead` are SQL expressions of the surrounding query.
+ * (`roleIds`, a text[] expression), or @everyone/@here, as a union of message ids (distinct, so a
+ * message mentioning the user twice counts once). One index range scan per kind on the mentions
+ * primary key (channel_id, target_type, target_id, message_id), answerable from the index alone.
+ * `container` and `lastRead` are SQL expressions of the surrounding query.
  */
-const mentionCountSql = (userId: string, container: SQL, lastRead: SQL, roleIds: SQL): SQL => sql`(
-  select count(*)::int from (
+const mentionedSql = (userId: string, container: SQL, lastRead: SQL, roleIds: SQL): SQL => sql`
     select m.message_id from mentions m
     where m.channel_id = ${container} and m.target_type = 'user' and m.target_id = ${userId}
       and m.message_id > coalesce(${lastRead}, 0)
@@ -62,8 +67,17 @@ const mentionCountSql = (userId: string, container: SQL, lastRead: SQL, roleIds:
       and m.message_id > coalesce(${lastRead}, 0)
     union
     select m.message_id from mentions m
-    where m.channel_id = ${container} and m.target_type = 'everyone' and m.message_id > coalesce(${lastRead}, 0)
-  ) mentioned)`;
+    where m.channel_id = ${container} and m.target_type = 'everyone' and m.message_id > coalesce(${lastRead}, 0)`;
+
+/** How many messages after the read position mention the user (see mentionedSql). */
+const mentionCountSql = (userId: string, container: SQL, lastRead: SQL, roleIds: SQL): SQL => sql`(
+  select count(*)::int from (${mentionedSql(userId, container, lastRead, roleIds)}) mentioned)`;
+
+/** Their ids, newest first, at most MAX_MENTION_IDS, as json text. */
+const mentionIdsSql = (userId: string, container: SQL, lastRead: SQL, roleIds: SQL): SQL => sql`(
+  select coalesce(json_agg(newest.message_id::text order by newest.message_id desc), '[]'::json)::text
+  from (select mentioned.message_id from (${mentionedSql(userId, container, lastRead, roleIds)}) mentioned
+        order by mentioned.message_id desc limit ${MAX_MENTION_IDS}) newest)`;
 
 /** The user's role ids in a guild, as text[] (mention and overwrite targets are text). */
 const roleIdsSql = (userId: string, guild: SQL): SQL =>
@@ -79,7 +93,8 @@ async function readStateOf(db: Database | Transaction, userId: string, place: Re
       select rs.last_read_id::text as last_read_id,
              cs.last_message_id::text as last_message_id,
              cs.last_message_id > coalesce(rs.last_read_id, 0) as unread,
-             ${mentionCountSql(userId, container, sql`rs.last_read_id`, roleIds)} as mention_count
+             ${mentionCountSql(userId, container, sql`rs.last_read_id`, roleIds)} as mention_count,
+             ${mentionIdsSql(userId, container, sql`rs.last_read_id`, roleIds)} as mention_ids
       from (select 1) as one
       left join read_states rs on rs.user_id = ${userId} and rs.channel_id = ${container}
       left join channel_state cs on cs.channel_id = ${container}`,
@@ -156,7 +171,8 @@ const unreadsSql = (userId: string): SQL => sql`/* messages.unreads */
          (select json_agg(json_build_object('id', r.id::text, 'permissions', r.permissions::text))
             from roles r where r.id = any(mg.role_ids::bigint[]))::text as roles,
          null as container_id, null as channel_id, null as is_thread, null as position, null as overwrites,
-         null as last_read_id, null as last_message_id, null as unread, null as mention_count
+         null as last_read_id, null as last_message_id, null as unread, null as mention_count,
+         null as mention_ids
   from my_guilds mg
   union all
   select s.guild_id::text, null, null, null, null,
@@ -168,7 +184,8 @@ const unreadsSql = (userId: string): SQL => sql`/* messages.unreads */
               and ((o.target_type = 'member' and o.target_id = ${userId})
                    or (o.target_type = 'role' and (o.target_id = s.guild_id::text or o.target_id = any(s.role_ids)))))::text,
          s.last_read_id::text, s.last_message_id::text, coalesce(s.unread, false),
-         case when s.unread then ${mentionCountSql(userId, sql`s.id`, sql`s.last_read_id`, sql`s.role_ids`)} else 0 end
+         case when s.unread then ${mentionCountSql(userId, sql`s.id`, sql`s.last_read_id`, sql`s.role_ids`)} else 0 end,
+         case when s.unread then ${mentionIdsSql(userId, sql`s.id`, sql`s.last_read_id`, sql`s.role_ids`)} else '[]' end
   from states s`;
 
 const byId = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);

@@ -42,6 +42,8 @@ export interface ReadStateRow {
   lastMessageId: string | null;
   unread: boolean;
   mentionCount: number;
+  /** Ids of those messages, newest first, at most 100. */
+  mentionIds: string[];
 }
 
 export interface GuildUnreadsRow {
