@@ -1,5 +1,6 @@
 import { ConfigError } from '@gochat/config';
 
+import { ADMIN_USAGE, AdminError, adminCommand, parseAdminArgs, resetLinkSettings } from './admin.ts';
 import { loadConfig } from './load-config.ts';
 import { migrate } from './migrate.ts';
 import { reindexCommand } from './reindex.ts';
@@ -18,6 +19,9 @@ Commands:
                    rebuild the search index from the message store (searches keep working;
                    a killed run resumes when started again)
   roles            list the roles and groups
+  admin <action> <userId|email>
+                   operator actions on an account: ban [--reason TEXT] [--until DATE], unban,
+                   verify-email, reset-password-link (gochat admin --help)
 
 Options:
   --config <file>  YAML config file (default: $GOCHAT_CONFIG); environment variables override it
@@ -64,6 +68,17 @@ async function main(): Promise<void> {
       await reindexCommand(config, positional);
       return;
     }
+    case 'admin': {
+      if (positional.length === 0 || positional[0] === 'help' || positional[0] === '--help') {
+        if (positional.length === 0) fail(ADMIN_USAGE);
+        console.log(ADMIN_USAGE);
+        return;
+      }
+      parseAdminArgs(positional); // bad arguments exit 2 before any configuration is read
+      const config = loadConfig({ roles: [], monolith: false, file: configFile, env });
+      await adminCommand(config, positional, () => resetLinkSettings(configFile, env));
+      return;
+    }
     case 'roles':
       console.log(describeRoles());
       return;
@@ -79,6 +94,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof ConfigError || error instanceof SelectionError) fail(error.message);
+  if (error instanceof AdminError) fail(error.message, error.exitCode);
   console.error(error);
   process.exit(1);
 });

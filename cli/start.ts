@@ -105,9 +105,11 @@ function withEndpoints(
   names: readonly string[],
 ): Role {
   const base = served ?? healthOnly(names);
-  const endpoints = [...roles]
-    .filter(([name, role]) => role !== served && roleSpec(name).serves.kind === 'endpoint' && role.onUpgrade)
-    .map(([name, role]) => ({ path: (roleSpec(name).serves as { path: string }).path, role }));
+  const endpoints = [...roles].flatMap(([name, role]) => {
+    const serves = roleSpec(name).serves;
+    const upgrade = role.onUpgrade?.bind(role);
+    return role !== served && serves.kind === 'endpoint' && upgrade ? [{ path: serves.path, upgrade }] : [];
+  });
   if (endpoints.length === 0) return base;
   return Object.assign(Object.create(base) as Role, {
     onUpgrade(
@@ -117,7 +119,7 @@ function withEndpoints(
     ) {
       const path = new URL(request.url ?? '/', 'http://gochat').pathname;
       const endpoint = endpoints.find((e) => path === e.path);
-      if (endpoint) endpoint.role.onUpgrade!(request, socket, head);
+      if (endpoint) endpoint.upgrade(request, socket, head);
       else if (base.onUpgrade) base.onUpgrade(request, socket, head);
       else socket.destroy();
     },

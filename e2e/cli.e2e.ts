@@ -98,6 +98,7 @@ describe('the gochat command', () => {
   });
 
   // Where mediasoup is installed (MEDIASOUP_WORKER_BIN), the SFU starts: its suites cover that.
+  // eslint-disable-next-line no-process-env
   it.skipIf(process.env.MEDIASOUP_WORKER_BIN)(
     'an SFU node without mediasoup exits 2, saying what to install',
     async () => {

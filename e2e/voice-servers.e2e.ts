@@ -68,7 +68,7 @@ interface VoiceEventData {
   previousChannelId: string | null;
   reason: string;
   actorId: string | null;
-  state: { serverMute: boolean; serverDeaf: boolean; selfMute: boolean } | null;
+  state: { serverMute: boolean; serverDeaf: boolean; selfMute: boolean; connected: boolean } | null;
 }
 
 const voiceEvents = (feed: Feed, field: string, reason?: string) =>
@@ -97,7 +97,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl && etcdUrl)(
     let databaseUrl: string;
     const namespace = realServersNamespace('voice', { nats: natsUrl!, redis: redisUrl! });
     const etcdPrefix = `/${uniqueName('voice_e2e')}`;
-    const etcd = openEtcd({ hosts: [etcdUrl!] });
+    let etcd: ReturnType<typeof openEtcd>;
     const processes: GochatProcess[] = [];
     const sockets: WsConnection[] = [];
     let nats: NatsConnection | undefined;
@@ -124,18 +124,13 @@ describe.runIf(pgUrl && natsUrl && redisUrl && etcdUrl)(
     const voiceStates = async (user: TestUser) =>
       (await gqlOk(url, VoiceStatesDocument, { guildId }, user.jwt)).voiceStates;
     const voiceChannel = async (name: string) =>
-      (
-        await gqlOk(
-          url,
-          VoiceCreateChannelDocument,
-          { guildId, input: { name, kind: 'VOICE' } },
-          owner.jwt,
-        )
-      ).createChannel.id;
+      (await gqlOk(url, VoiceCreateChannelDocument, { guildId, input: { name, kind: 'VOICE' } }, owner.jwt))
+        .createChannel.id;
     const errorCode = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) =>
       result.errors?.[0]?.extensions?.code;
 
     beforeAll(async () => {
+      etcd = openEtcd({ hosts: [etcdUrl!] });
       databaseUrl = await createTestDatabase(pgUrl!);
       // The nodes first: the voice process reads them at start, then follows the watch.
       doomed = await spawnNodeProcess({ etcdUrl: etcdUrl!, prefix: etcdPrefix, ...DOOMED });
@@ -208,9 +203,9 @@ describe.runIf(pgUrl && natsUrl && redisUrl && etcdUrl)(
       for (const proc of processes.toReversed()) codes.push(await proc.stop('SIGTERM'));
       if (doomed && doomed.child.exitCode === null && doomed.child.signalCode === null) doomed.kill();
       await survivor?.close();
-      await etcd.delete().prefix(etcdPrefix).exec();
-      const left = await etcd.getAll().prefix(etcdPrefix).keys();
-      etcd.close();
+      await etcd?.delete().prefix(etcdPrefix).exec();
+      const left = await etcd?.getAll().prefix(etcdPrefix).keys();
+      etcd?.close();
       if (databaseUrl) await dropTestDatabase(pgUrl!, databaseUrl);
       await namespace.remove();
       expect(left).toEqual([]);
@@ -263,7 +258,8 @@ describe.runIf(pgUrl && natsUrl && redisUrl && etcdUrl)(
         guildId,
         channelId: lounge,
         previousChannelId: null,
-        state: { serverMute: false, serverDeaf: false, selfMute: false },
+        // No SFU admits anyone here: the join stays unconfirmed.
+        state: { serverMute: false, serverDeaf: false, selfMute: false, connected: false },
       });
       await waitForEvent(bobViewer, isVoice('join', alice.id));
       expect((await voiceStates(bob)).map((s) => [s.user.id, s.channel.id])).toEqual([[alice.id, lounge]]);
@@ -360,7 +356,10 @@ describe.runIf(pgUrl && natsUrl && redisUrl && etcdUrl)(
       });
       // Who muted them is an audit-log fact: cut for B, who lacks VIEW_AUDIT_LOG (decision 0023).
       expect(muted.data).not.toHaveProperty('actorId');
-      await waitForEvent(aliceViewer, isVoice('moderate', alice.id, (d) => d.state?.serverMute === true));
+      await waitForEvent(
+        aliceViewer,
+        isVoice('moderate', alice.id, (d) => d.state?.serverMute === true),
+      );
       expect((await voiceStates(bob)).find((s) => s.user.id === alice.id)?.serverMute).toBe(true);
 
       const command = {
@@ -421,9 +420,7 @@ describe.runIf(pgUrl && natsUrl && redisUrl && etcdUrl)(
       expect(errorCode(await gql(url, VoiceStatesDocument, { guildId }, dave.jwt))).toBe('NOT_FOUND');
       expect((await gqlOk(url, MyVoiceStateDocument, {}, dave.jwt)).myVoiceState).toBeNull();
       expect(
-        (await voiceStates(bob))
-          .map((s) => s.user.id)
-          .filter((id) => id === carol.id || id === dave.id),
+        (await voiceStates(bob)).map((s) => s.user.id).filter((id) => id === carol.id || id === dave.id),
       ).toEqual([carol.id]);
     });
   },

@@ -11,6 +11,7 @@ const KICK_REASON: Record<Extract<VoiceNodeCommandPayload, { command: 'disconnec
     switched: 'replaced',
     moderator: 'disconnected',
     removed: 'removed',
+    stale: 'token-expired',
   };
 
 /** Carries out one of the API's orders on this node's rooms (the change is already committed). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { createMemoryBus, type BusEvent } from '@gochat/bus';
+import { createMemoryBus } from '@gochat/bus';
 import { newEvent, subjects, type VoiceNodeCommandPayload } from '@gochat/events';
 import { silentLogger } from '@gochat/log';
 import { Recorder } from '@gochat/testkit';
@@ -36,7 +36,7 @@ describe('sfu node link', () => {
       id: randomUUID(),
       occurredAt: new Date().toISOString(),
       ...newEvent('VoiceNodeCommand', subjects.voiceNode(command.nodeId), command),
-    } as BusEvent);
+    });
 
   it('reports a joined peer, then its leaving, with the session of its token', async () => {
     const ann = await h.joined('ann', 'room-1');

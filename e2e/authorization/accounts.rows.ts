@@ -7,10 +7,13 @@ import {
   AuthzSendFriendRequestDocument,
   AuthzUnblockUserDocument,
   MeDocument,
+  MySessionsDocument,
   RefreshJwtDocument,
   RequestPasswordResetDocument,
   ResendVerificationEmailDocument,
   ResetPasswordDocument,
+  RevokeOtherSessionsDocument,
+  RevokeSessionDocument,
   SessionActiveDocument,
   SignInDocument,
   SignOutDocument,
@@ -32,6 +35,17 @@ async function sessionOutcome(w: World, jwt: string | undefined): Promise<Outcom
   const result = await gql(w.url, SessionActiveDocument, {}, jwt);
   if (!result.data) return outcomeOf(result);
   return result.data.sessionActive ? 'OK' : 'INACTIVE';
+}
+
+/** A new session of the account (a sign-in): its JWT and its id, as mySessions names it. */
+async function newSession(w: World, account: { email: string; password: string }) {
+  const { signIn } = await gqlOk(w.url, SignInDocument, {
+    input: { email: account.email, password: account.password },
+  });
+  const { mySessions } = await gqlOk(w.url, MySessionsDocument, {}, signIn.jwt);
+  const current = mySessions.find((s) => s.current);
+  if (!current) throw new Error('mySessions names no current session right after sign-in');
+  return { jwt: signIn.jwt, id: current.id };
 }
 
 /** A spare user who sent every signed-in caller a friend request. */
@@ -92,6 +106,36 @@ export const accountsRows: Rows = {
         input: { email: w.people[c].email, password: w.people[c].password },
       });
       return outcomeOf(await gql(w.url, SignOutDocument, {}, signIn.jwt));
+    },
+  }),
+  // The caller's own sessions (devices). Revoking them acts only on throwaway sessions or on a spare
+  // user's: the people's main sessions must survive for the other rows.
+  'Query.mySessions': op(signedIn, MySessionsDocument, () => ({})),
+  // Another user's session is as unknown as a missing one: NOT_FOUND for all, and it is never ended.
+  'Mutation.revokeSession': opWith(
+    { ...everyone('NOT_FOUND'), anonymous: 'UNAUTHENTICATED' },
+    async (w) => newSession(w, w.take()),
+    RevokeSessionDocument,
+    (victim) => ({ id: victim.id }),
+  ),
+  'Mutation.revokeSession — an own session': row({
+    expect: signedIn,
+    run: async (w, c) => {
+      if (c === 'anonymous') return call(w, c, RevokeSessionDocument, { id: 'none' });
+      const throwaway = await newSession(w, w.people[c]);
+      return call(w, c, RevokeSessionDocument, { id: throwaway.id });
+    },
+  }),
+  // Run as a spare user's second session, so only that user's sessions end.
+  'Mutation.revokeOtherSessions': row({
+    expect: signedIn,
+    setup: (w) => Promise.resolve(w.take()),
+    sequential: true,
+    run: async (w, c, spare: { email: string; password: string }) => {
+      if (c === 'anonymous') return call(w, c, RevokeOtherSessionsDocument, {});
+      const kept = await newSession(w, spare);
+      await newSession(w, spare);
+      return outcomeOf(await gql(w.url, RevokeOtherSessionsDocument, {}, kept.jwt));
     },
   }),
   'Mutation.requestPasswordReset': op(everyone('OK'), RequestPasswordResetDocument, () => ({

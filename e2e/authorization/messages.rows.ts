@@ -28,6 +28,7 @@ import {
   MessageByIdDocument,
   MessageCreatedDocument,
   MessagesByIdsDocument,
+  RecentMentionsDocument,
   SendMessageDocument,
   gql,
   gqlOk,
@@ -36,6 +37,7 @@ import {
 
 import { MEMBERS, authorFor, postMessage, postThread, poster } from './fixtures.ts';
 import {
+  FORBIDDEN,
   each,
   members,
   nobody,
@@ -121,6 +123,16 @@ const othersThread = async (w: World) => postThread(w, await poster(w), w.main.g
 const privateThread = (w: World) => postThread(w, w.people.owner, w.main.privateId);
 /** The caller's own thread under general (the poster's for non-members). */
 const ownThread = async (w: World, c: Caller) => postThread(w, await authorFor(w, c), w.main.generalId);
+/**
+ * OK when the caller's mentions inbox for the main guild lists the message, FORBIDDEN when it answers
+ * without it, else the error.
+ */
+async function listsMention(w: World, c: Caller, messageId: string): Promise<Outcome> {
+  const result = await gql(w.url, RecentMentionsDocument, { guildId: w.main.id, limit: 100 }, w.jwt(c));
+  const outcome = outcomeOf(result);
+  if (outcome !== 'OK') return outcome;
+  return result.data?.recentMentions.some((m) => m.id === messageId) ? 'OK' : FORBIDDEN;
+}
 /** Variables for an operation on a message in general. */
 const inGeneral = (messageId: string, w: World) => ({ channelId: w.main.generalId, messageId });
 
@@ -505,6 +517,20 @@ export const messagesRows: Rows = {
 
   // --- read states: one's own, where one can read ---
   'Query.unreads': op(signedIn, AuthzUnreadsDocument, () => ({})),
+
+  // --- the mentions inbox: one's own, where one can read now; other guilds are not revealed ---
+  'Query.recentMentions': op(signedIn, RecentMentionsDocument, () => ({})),
+  'Query.recentMentions — one guild': op(
+    { ...members, outsider: 'NOT_FOUND', banned: 'NOT_FOUND' },
+    RecentMentionsDocument,
+    (w) => ({ guildId: w.main.id }),
+  ),
+  'Query.recentMentions — @everyone in the private channel': row({
+    // The owner wrote it, and one's own messages are never listed.
+    expect: { ...privateChannel, owner: FORBIDDEN, outsider: 'NOT_FOUND', banned: 'NOT_FOUND' },
+    setup: (w) => postMessage(w, w.people.owner, w.main.privateId, `@everyone ${unique()}`),
+    run: (w, c, messageId) => listsMention(w, c, messageId),
+  }),
   'Mutation.ackMessage': op(members, AuthzAckMessageDocument, (w) => inGeneral(w.main.messageId, w)),
   'Mutation.ackMessage — private channel': op(privateChannel, AuthzAckMessageDocument, (w) => ({
     channelId: w.main.privateId,

@@ -14,7 +14,7 @@ import { appendToOutbox } from '@gochat/outbox';
 import type { NodeDirectory } from '@gochat/sfu-directory';
 
 import { nodeCommand, voiceStateUpdated } from './events.ts';
-import { releaseIfEmpty } from './rooms.ts';
+import { releaseIfEmpty, releaseLeftRoom } from './rooms.ts';
 import { voiceChannelFacts } from './store/channels.ts';
 import type { VoiceStateRow } from './store/rows.ts';
 import {
@@ -75,6 +75,9 @@ export async function startVoiceUpkeep(deps: VoiceUpkeepDeps): Promise<VoiceUpke
       deps.kick();
       log.info({ reason, count: removed.length }, 'voice: states removed');
     }
+    // Rooms left empty are unbound, as when their last member leaves (a dead node's went with it).
+    const rooms = new Map(removed.map((state) => [state.channelId, state]));
+    for (const state of rooms.values()) await releaseLeftRoom(db, deps.directory, state);
     return removed.length;
   };
 
@@ -149,49 +152,36 @@ async function consume(
 
 async function handle(deps: VoiceUpkeepDeps, raw: BusEvent): Promise<void> {
   const event = asCatalogEvent(raw);
-  if (!event) return;
-  switch (event.type) {
-    case 'VoicePeerReported': {
-      const { userId, sessionId, connected } = event.data;
-      if (connected) {
-        await confirmConnected(deps, userId, sessionId);
-        return;
-      }
-      await endSession(deps, userId, sessionId);
-      return;
+  if (event?.type === 'VoicePeerReported') {
+    const { connected, ...peer } = event.data;
+    if (connected) await confirmConnected(deps, peer);
+    else await endSession(deps, peer.userId, peer.sessionId);
+  } else if (event?.type === 'ChannelUpdated') {
+    if (event.data.fields.includes('voiceRegion'))
+      await migrateRooms(deps, event.data.guildId, event.data.actorId, [event.data.channelId]);
+  } else if (event?.type === 'GuildUpdated') {
+    if (event.data.fields.includes('voiceRegion')) {
+      const rooms = new Set((await statesInGuild(deps.db, event.data.guildId)).map((s) => s.channelId));
+      await migrateRooms(deps, event.data.guildId, event.data.actorId, [...rooms]);
     }
-    case 'ChannelUpdated':
-      if (event.data.fields.includes('voiceRegion'))
-        await migrateRooms(deps, event.data.guildId, event.data.actorId, [event.data.channelId]);
-      return;
-    case 'GuildUpdated':
-      if (event.data.fields.includes('voiceRegion')) {
-        const rooms = new Set((await statesInGuild(deps.db, event.data.guildId)).map((s) => s.channelId));
-        await migrateRooms(deps, event.data.guildId, event.data.actorId, [...rooms]);
-      }
-      return;
-    case 'ChannelDeleted': {
-      // Its states went with it (foreign key); the node still holds the room's peers.
-      const node = await deps.directory.boundNode(event.data.channelId);
-      if (!node) return;
-      await deps.db.transaction(async (tx) => {
-        await deps.directory.release(event.data.channelId, node.id);
-        await appendToOutbox(tx, [
-          nodeCommand({ command: 'close', nodeId: node.id, channelId: event.data.channelId }),
-        ]);
-      });
-      deps.kick();
-      return;
-    }
-    case 'GuildMemberRemoved': {
-      const state = await stateOf(deps.db, event.data.userId);
-      if (state?.guildId === event.data.guildId)
-        await endSession(deps, state.userId, state.sessionId, 'removed');
-      return;
-    }
-    default:
-      return;
+  } else if (event?.type === 'ChannelDeleted') {
+    await closeDeletedRoom(deps, event.data.channelId);
+  } else if (event?.type === 'GuildMemberRemoved') {
+    const state = await stateOf(deps.db, event.data.userId);
+    if (state?.guildId === event.data.guildId)
+      await endSession(deps, state.userId, state.sessionId, 'removed');
   }
+}
+
+/** A deleted channel's states went with it (foreign key); its node still holds the room's peers. */
+async function closeDeletedRoom(deps: VoiceUpkeepDeps, channelId: string) {
+  const node = await deps.directory.boundNode(channelId);
+  if (!node) return;
+  await deps.db.transaction(async (tx) => {
+    await deps.directory.release(channelId, node.id);
+    await appendToOutbox(tx, [nodeCommand({ command: 'close', nodeId: node.id, channelId })]);
+  });
+  deps.kick();
 }
 
 /**
@@ -199,9 +189,30 @@ async function handle(deps: VoiceUpkeepDeps, raw: BusEvent): Promise<void> {
  * member's server mute and deafen as they are now, which a moderator may have changed since the
  * token was signed.
  */
-async function confirmConnected(deps: VoiceUpkeepDeps, userId: string, sessionId: string) {
+async function confirmConnected(
+  deps: VoiceUpkeepDeps,
+  peer: { nodeId: string; userId: string; channelId: string; sessionId: string },
+) {
+  const { userId, sessionId } = peer;
   const confirmed = await deps.db.transaction(async (tx) => {
-    if (!(await confirmSession(tx, userId, sessionId))) return false;
+    if (!(await confirmSession(tx, userId, sessionId))) {
+      // No state for this session: it was dropped (never confirmed in time), or replaced. A peer
+      // the API no longer counts must not stay in the room unseen, unless the user's current state
+      // is a later session in that same room on that node (which replaced this peer there already).
+      const current = await stateOf(tx, userId);
+      const sameRoom = current?.channelId === peer.channelId && current.nodeId === peer.nodeId;
+      if (sameRoom) return false;
+      await appendToOutbox(tx, [
+        nodeCommand({
+          command: 'disconnect',
+          nodeId: peer.nodeId,
+          channelId: peer.channelId,
+          userId,
+          reason: 'stale',
+        }),
+      ]);
+      return true;
+    }
     const state = await stateOf(tx, userId);
     if (!state) return false;
     const events: NewEvent[] = [

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import type { BusEvent } from '@gochat/bus';
 import { newEvent, subjects } from '@gochat/events';
 import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
@@ -50,7 +49,7 @@ async function audit(h: VoiceHarness, guildId: string, action: string) {
   const result = await h.db.execute(
     sql`select actor_id, target_id, changes, reason from audit_log where guild_id = ${guildId}::bigint and action = ${action}`,
   );
-  return (result as unknown as { rows: Record<string, unknown>[] }).rows;
+  return (result as { rows: Record<string, unknown>[] }).rows;
 }
 
 await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
@@ -161,7 +160,7 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
     ]);
     const inside = people.filter((_, i) => codeOf(results[i]!) === 'OK');
     // Joining again (reconnecting) is not a new member.
-    expect(codeOf(await h.as(inside[0]!, JOIN, { channelId: small }))).toBe('OK');
+    expect(codeOf(await h.as(inside[0], JOIN, { channelId: small }))).toBe('OK');
     const mover = await newMember();
     await h.seed.role(guildId, PERMISSIONS.MOVE_MEMBERS, [mover]);
     const { joinVoice } = await join(mover, small);
@@ -390,7 +389,7 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
         sessionId: session,
         connected: true,
       }),
-    } as BusEvent);
+    });
     await expect.poll(() => voiceEvents(h, 'VoiceNodeCommand', me).length).toBe(before + 1);
     expect(voiceEvents(h, 'VoiceNodeCommand', me).at(-1)?.data).toMatchObject({
       command: 'moderate',
@@ -451,7 +450,7 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
           sessionId,
           connected,
         }),
-      } as BusEvent);
+      });
     await report(session, true);
     await expect
       .poll(() => voiceEvents(h, 'VoiceStateUpdated', me).at(-1)?.data)
@@ -516,7 +515,7 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
         userId: gone,
         reason: 'kick',
       }),
-    } as BusEvent);
+    });
     await expect
       .poll(() => voiceEvents(h, 'VoiceNodeCommand', gone).at(-1)?.data)
       .toMatchObject({
@@ -534,7 +533,7 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
       id: randomUUID(),
       occurredAt: new Date().toISOString(),
       ...newEvent('ChannelDeleted', subjects.guild(guildId), { guildId, actorId: owner, channelId: room }),
-    } as BusEvent);
+    });
     await expect
       .poll(() =>
         h.events.events.find(
@@ -563,7 +562,7 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
         channelId: room,
         fields: ['voiceRegion'],
       }),
-    } as BusEvent);
+    });
     await expect
       .poll(
         () =>

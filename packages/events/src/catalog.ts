@@ -39,8 +39,11 @@ export type VoiceNodeCommandPayload =
       nodeId: string;
       channelId: string;
       userId: string;
-      /** left (leaveVoice), switched (joined another call), moderator, removed (from the guild). */
-      reason: 'left' | 'switched' | 'moderator' | 'removed';
+      /**
+       * left (leaveVoice), switched (joined another call), moderator, removed (from the guild),
+       * stale (a session the API no longer counts: dropped before the node confirmed it).
+       */
+      reason: 'left' | 'switched' | 'moderator' | 'removed' | 'stale';
     }
   /** Tell the user's peer to join `targetChannelId` (joinVoice), then close it. */
   | { command: 'move'; nodeId: string; channelId: string; userId: string; targetChannelId: string }

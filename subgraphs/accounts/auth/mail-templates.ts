@@ -23,6 +23,10 @@ export function verificationMail(user: Recipient, link: string, ttlSeconds: numb
   };
 }
 
+/** The reset page's link carrying the token, as the reset e-mail and `gochat admin reset-password-link` give it. */
+export const passwordResetLink = (pageUrl: string, token: string) =>
+  `${pageUrl}${pageUrl.includes('?') ? '&' : '?'}token=${token}`;
+
 export function passwordResetMail(
   user: Recipient,
   token: string,
@@ -30,10 +34,7 @@ export function passwordResetMail(
   ttlSeconds: number,
 ): MailMessage {
   const how = pageUrl
-    ? [
-        'Open this link to choose a new password:',
-        `${pageUrl}${pageUrl.includes('?') ? '&' : '?'}token=${token}`,
-      ]
+    ? ['Open this link to choose a new password:', passwordResetLink(pageUrl, token)]
     : ['Use this token with the resetPassword mutation to choose a new password:', token];
   return {
     to: user.email,

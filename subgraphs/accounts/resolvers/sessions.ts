@@ -14,7 +14,11 @@ export const sessionsResolvers: Resolvers = {
     mySessions: async (_root, _args, ctx) => {
       const { userId, sessionId } = signedInUser(ctx.identity);
       const rows = await ctx.store.sessionsOf(userId);
-      return rows.map((row) => ({ ...row, device: describeDevice(row.userAgent), current: row.id === sessionId }));
+      return rows.map((row) => ({
+        ...row,
+        device: describeDevice(row.userAgent),
+        current: row.id === sessionId,
+      }));
     },
   },
 

@@ -134,9 +134,17 @@ export function usersStore(db: Database) {
       return db.transaction(async (tx) => {
         await tx
           .update(user)
-          .set({ banned: true, banReason: ban.reason ?? null, banExpires: ban.expires ?? null, updatedAt: new Date() })
+          .set({
+            banned: true,
+            banReason: ban.reason ?? null,
+            banExpires: ban.expires ?? null,
+            updatedAt: new Date(),
+          })
           .where(eq(user.id, userId));
-        const ended = await tx.delete(session).where(eq(session.userId, userId)).returning({ id: session.id });
+        const ended = await tx
+          .delete(session)
+          .where(eq(session.userId, userId))
+          .returning({ id: session.id });
         return ended.length;
       });
     },

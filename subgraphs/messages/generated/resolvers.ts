@@ -513,6 +513,14 @@ export type Query = {
   /** Users who reacted to a message with an emoji, by user id: at most `limit` (1-100), after the user id `after`. */
   reactionUsers: Array<User>;
   /**
+   * The viewer's mentions inbox: messages that mention them directly, through one of their roles, or
+   * with @everyone/@here, newest first, at most `limit` (1-100); with `before`, older than that message
+   * id. Only where the viewer may read now (VIEW_CHANNEL and READ_MESSAGE_HISTORY in the channel, or its
+   * thread's parent; participants in DMs), never their own messages. With `guildId`, only that guild's
+   * channels and threads (NOT_FOUND when the viewer is not a member); without, every guild and DM.
+   */
+  recentMentions: Array<Message>;
+  /**
    * Members whose read position is at or past the message ("seen by"), by user id, at most 100.
    * Only in channels with at most 100 members who can see them (LIMIT_REACHED beyond).
    */
@@ -551,6 +559,13 @@ export type QueryReactionUsersArgs = {
   emoji: ReactionEmojiInput;
   limit?: InputMaybe<Scalars['Int']['input']>;
   messageId: Scalars['ID']['input'];
+};
+
+
+export type QueryRecentMentionsArgs = {
+  before?: InputMaybe<Scalars['ID']['input']>;
+  guildId?: InputMaybe<Scalars['ID']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -603,6 +618,8 @@ export type ReadState = {
   lastReadMessageId?: Maybe<Scalars['ID']['output']>;
   /** Messages after the read position that mention the viewer (directly, by role, or @everyone/@here). */
   mentionCount: Scalars['Int']['output'];
+  /** Ids of those messages, newest first: the newest 100 when mentionCount is larger. */
+  mentionIds: Array<Scalars['ID']['output']>;
   /** True when there is a message newer than the read position. */
   unread: Scalars['Boolean']['output'];
 };
@@ -1032,6 +1049,7 @@ export type QueryResolvers<ContextType = MessagesContext, ParentType extends Res
   messages?: Resolver<Array<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessagesArgs, 'channelId' | 'limit'>>;
   messagesByIds?: Resolver<Array<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryMessagesByIdsArgs, 'channelId' | 'ids'>>;
   reactionUsers?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryReactionUsersArgs, 'channelId' | 'emoji' | 'limit' | 'messageId'>>;
+  recentMentions?: Resolver<Array<ResolversTypes['Message']>, ParentType, ContextType, RequireFields<QueryRecentMentionsArgs, 'limit'>>;
   seenBy?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QuerySeenByArgs, 'channelId' | 'messageId'>>;
   thread?: Resolver<ResolversTypes['Thread'], ParentType, ContextType, RequireFields<QueryThreadArgs, 'id'>>;
   unreads?: Resolver<ResolversTypes['Unreads'], ParentType, ContextType>;
@@ -1053,6 +1071,7 @@ export type ReadStateResolvers<ContextType = MessagesContext, ParentType extends
   lastMessageId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   lastReadMessageId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   mentionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  mentionIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   unread?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 

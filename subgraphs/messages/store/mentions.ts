@@ -78,12 +78,7 @@ const guildsSql = (userId: string, guildId: string | null): SQL => sql`/* messag
  * message_id desc) for users and roles, mentions_everyone_idx (parent_channel_id, message_id desc)
  * for @everyone/@here; a message mentioning the user several ways appears once.
  */
-const recentSql = (
-  userId: string,
-  scope: InboxScope,
-  before: string | null,
-  limit: number,
-): SQL => {
+const recentSql = (userId: string, scope: InboxScope, before: string | null, limit: number): SQL => {
   const channels = sql`${idArray(scope.channelIds)}::bigint[]`;
   const older = before === null ? sql`` : sql`and m.message_id < ${before}::bigint`;
   const notOwn = sql`and (m.author_id is null or m.author_id <> ${userId})`;
@@ -113,7 +108,11 @@ export const createMentionsStore = ({ db }: StoreDeps) => ({
    * (undefined when they are not a member); otherwise those of every guild they belong to, and their
    * DMs and group DMs.
    */
-  async inboxScope(userId: string, guildId: string | null, now = new Date()): Promise<InboxScope | undefined> {
+  async inboxScope(
+    userId: string,
+    guildId: string | null,
+    now = new Date(),
+  ): Promise<InboxScope | undefined> {
     const [guildRows, directRows] = await Promise.all([
       queryRows<GuildSqlRow>(db, guildsSql(userId, guildId)),
       guildId === null

@@ -35,7 +35,7 @@ export async function spawnNodeProcess(options: {
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  const [line] = (await once(child.stdout, 'data')) as [Buffer];
   const match = /^registered (\d+)/.exec(line.toString());
   if (!match) {
     child.kill('SIGKILL');
