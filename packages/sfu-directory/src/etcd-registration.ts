@@ -3,16 +3,7 @@ import type { Etcd3, Lease } from 'etcd3';
 
 import type { Announcement } from './announcement.ts';
 import { nodeKey } from './keys.ts';
-import type { SfuNode } from './types.ts';
-
-export interface NodeRegistration {
-  /** The lease the node's key (and its rooms' bindings) live on now. */
-  leaseId(): string;
-  /** Announces a new load; written on the current lease. */
-  setLoad(load: number): Promise<void>;
-  /** Revokes the lease: the node's key and its rooms' bindings go at once. */
-  close(): Promise<void>;
-}
+import type { NodeRegistration, SfuNode } from './types.ts';
 
 /**
  * An SFU node's entry in etcd: its announcement under a lease kept alive in the background. A lost

@@ -6,10 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { describeDirectoryContract } from './directory.contract.ts';
 import { createEtcdNodeDirectory } from './etcd-directory.ts';
-import { registerSfuNode, type NodeRegistration } from './etcd-registration.ts';
+import { registerSfuNode } from './etcd-registration.ts';
 import { spawnNodeProcess } from './testing/spawn-node.ts';
 import type { StaticNode } from './static.ts';
-import type { NodeEvent } from './types.ts';
+import type { NodeEvent, NodeRegistration } from './types.ts';
 
 const etcdUrl = await realServer('etcd');
 

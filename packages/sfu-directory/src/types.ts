@@ -1,5 +1,3 @@
-import type { NodeRegistration } from './etcd-registration.ts';
-
 /** One SFU node as it announces itself: where voice clients reach it, its region and its load. */
 export interface SfuNode {
   id: string;
@@ -9,6 +7,16 @@ export interface SfuNode {
   /** Consumers (or any comparable figure) the node carries now; placement prefers the least loaded. */
   load: number;
   version: string;
+}
+
+/** A node's presence in the directory while it lives; closing it removes the node. */
+export interface NodeRegistration {
+  /** The lease the node's key (and its rooms' bindings) live on now. */
+  leaseId(): string;
+  /** Announces a new load; written on the current lease. */
+  setLoad(load: number): Promise<void>;
+  /** Revokes the lease: the node's key and its rooms' bindings go at once. */
+  close(): Promise<void>;
 }
 
 export type NodeEvent = { type: 'up' | 'updated' | 'down'; node: SfuNode };
