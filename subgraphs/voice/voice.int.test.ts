@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import { newEvent, subjects } from '@gochat/events';
+import { newEvent, subjects, type EventPayloads, type EventType, type Subject } from '@gochat/events';
 import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { sql } from 'drizzle-orm';
@@ -52,7 +52,18 @@ async function audit(h: VoiceHarness, guildId: string, action: string) {
   return (result as { rows: Record<string, unknown>[] }).rows;
 }
 
+/** An event on the harness's bus, as the outbox or an SFU node would publish it. */
+const publishOn =
+  (h: VoiceHarness) =>
+  <T extends EventType>(type: T, subject: Subject, data: EventPayloads[T]) =>
+    h.bus.publish({
+      id: randomUUID(),
+      occurredAt: new Date().toISOString(),
+      ...newEvent(type, subject, data),
+    });
+
 await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
+  const publish = publishOn(h);
   let owner: string;
   let member: string;
   let outsider: string;
@@ -379,16 +390,12 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
     await h.ok(owner, MODERATE, { guildId, userId: me, deaf: true });
     await h.flush();
     const before = voiceEvents(h, 'VoiceNodeCommand', me).length;
-    await h.bus.publish({
-      id: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      ...newEvent('VoicePeerReported', subjects.voicePeers('node-eu'), {
-        nodeId: 'node-eu',
-        userId: me,
-        channelId: lounge,
-        sessionId: session,
-        connected: true,
-      }),
+    await publish('VoicePeerReported', subjects.voicePeers('node-eu'), {
+      nodeId: 'node-eu',
+      userId: me,
+      channelId: lounge,
+      sessionId: session,
+      connected: true,
     });
     await expect.poll(() => voiceEvents(h, 'VoiceNodeCommand', me).length).toBe(before + 1);
     expect(voiceEvents(h, 'VoiceNodeCommand', me).at(-1)?.data).toMatchObject({
@@ -440,16 +447,12 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
     const second = await join(me, lounge);
     const session = (await h.verify(second.joinVoice.token, 'node-eu', lounge)).tokenId;
     const report = (sessionId: string, connected: boolean) =>
-      h.bus.publish({
-        id: randomUUID(),
-        occurredAt: new Date().toISOString(),
-        ...newEvent('VoicePeerReported', subjects.voicePeers('node-eu'), {
-          nodeId: 'node-eu',
-          userId: me,
-          channelId: lounge,
-          sessionId,
-          connected,
-        }),
+      publish('VoicePeerReported', subjects.voicePeers('node-eu'), {
+        nodeId: 'node-eu',
+        userId: me,
+        channelId: lounge,
+        sessionId,
+        connected,
       });
     await report(session, true);
     await expect
@@ -506,15 +509,11 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
   it('a member removed from the guild leaves its call', async () => {
     const gone = await newMember();
     await join(gone, lounge);
-    await h.bus.publish({
-      id: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      ...newEvent('GuildMemberRemoved', subjects.guild(guildId), {
-        guildId,
-        actorId: owner,
-        userId: gone,
-        reason: 'kick',
-      }),
+    await publish('GuildMemberRemoved', subjects.guild(guildId), {
+      guildId,
+      actorId: owner,
+      userId: gone,
+      reason: 'kick',
     });
     await expect
       .poll(() => voiceEvents(h, 'VoiceNodeCommand', gone).at(-1)?.data)
@@ -529,11 +528,7 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
     const a = await newMember();
     await join(a, room);
     await h.db.execute(sql`delete from channels where id = ${room}::bigint`);
-    await h.bus.publish({
-      id: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      ...newEvent('ChannelDeleted', subjects.guild(guildId), { guildId, actorId: owner, channelId: room }),
-    });
+    await publish('ChannelDeleted', subjects.guild(guildId), { guildId, actorId: owner, channelId: room });
     await expect
       .poll(() =>
         h.events.events.find(
@@ -553,15 +548,11 @@ await describeOnBothDatabases('voice', openVoiceHarness, (h) => {
     await join(a, room);
     expect((await h.directory.boundNode(room))?.id).toBe('node-eu');
     await h.db.execute(sql`update channels set voice_region = 'us' where id = ${room}::bigint`);
-    await h.bus.publish({
-      id: randomUUID(),
-      occurredAt: new Date().toISOString(),
-      ...newEvent('ChannelUpdated', subjects.guild(guildId), {
-        guildId,
-        actorId: owner,
-        channelId: room,
-        fields: ['voiceRegion'],
-      }),
+    await publish('ChannelUpdated', subjects.guild(guildId), {
+      guildId,
+      actorId: owner,
+      channelId: room,
+      fields: ['voiceRegion'],
     });
     await expect
       .poll(

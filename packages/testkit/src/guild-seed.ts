@@ -16,12 +16,12 @@ import { DEFAULT_EVERYONE_PERMISSIONS } from '@gochat/permissions';
 
 /**
  * Guild, channel and DM rows written directly, for the harnesses of subgraphs that read the guilds
- * subgraph's tables but do not own them (media, voice).
+ * subgraph's tables but do not own them (messages, media, voice).
  */
 export interface GuildSeed {
   /** A guild owned by ownerId (a member), with @everyone holding `everyone` (default permissions). */
   guild(ownerId: string, everyone?: bigint): Promise<string>;
-  member(guildId: string, userId: string): Promise<void>;
+  member(guildId: string, userId: string, timeoutUntil?: Date | null): Promise<void>;
   /** A role with these permissions, given to the listed members. */
   role(guildId: string, permissions: bigint, memberIds?: string[]): Promise<string>;
   channel(guildId: string, kind?: 'text' | 'voice' | 'category'): Promise<string>;
@@ -33,7 +33,10 @@ export interface GuildSeed {
     allow: bigint,
     deny: bigint,
   ): Promise<void>;
+  /** A 1:1 DM between two users. */
   dm(a: string, b: string): Promise<string>;
+  /** A group DM owned by ownerId with the others. */
+  groupDm(ownerId: string, others: string[]): Promise<string>;
   block(blockerId: string, blockedId: string): Promise<void>;
 }
 
@@ -48,8 +51,8 @@ export function createGuildSeed(db: Database, ids: SnowflakeGenerator): GuildSee
       await db.insert(guildMembers).values({ guildId: id, userId: ownerId });
       return id;
     },
-    async member(guildId, userId) {
-      await db.insert(guildMembers).values({ guildId, userId });
+    async member(guildId, userId, timeoutUntil = null) {
+      await db.insert(guildMembers).values({ guildId, userId, timeoutUntil });
     },
     async role(guildId, permissions, memberIds = []) {
       const id = ids.next();
@@ -80,6 +83,14 @@ export function createGuildSeed(db: Database, ids: SnowflakeGenerator): GuildSee
         { channelId: id, userId: b },
       ]);
       await db.insert(directPairs).values({ userLow: low, userHigh: high, channelId: id });
+      return id;
+    },
+    async groupDm(ownerId, others) {
+      const id = ids.next();
+      await db.insert(channels).values({ id, guildId: null, kind: 'group_dm', ownerId });
+      await db
+        .insert(channelRecipients)
+        .values([ownerId, ...others].map((userId) => ({ channelId: id, userId })));
       return id;
     },
     async block(blockerId, blockedId) {
