@@ -85,7 +85,8 @@ async function createRoles(plan: StartPlan, config: LoadedConfig, infra: Infrast
     } catch (error) {
       // Alone, the process exists for this role: it fails (exit 2). Among others, they run without it.
       if (!(error instanceof RoleUnavailableError) || plan.roles.length === 1) throw error;
-      infra.base.log.warn({ role: name }, error.message);
+      // Expected on machines without the optional part (mediasoup): said once, not a warning.
+      infra.base.log.info({ role: name }, error.message);
       continue;
     }
     created.set(name, role);

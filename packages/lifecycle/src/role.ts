@@ -73,7 +73,7 @@ export function inProcessLink(role: Pick<Role, 'fetch'>): ServiceLink {
 /**
  * A role that cannot run on this machine (a missing optional component, such as mediasoup's worker
  * for the SFU). Alone in its process, the process exits 2 with the message; among other roles (the
- * embedded `all`), the others run without it and the message is logged as a warning.
+ * embedded `all`), the others run without it and the message is logged once (info).
  */
 export class RoleUnavailableError extends Error {
   constructor(message: string) {
