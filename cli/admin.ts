@@ -15,7 +15,7 @@ import { z } from 'zod';
 
 import { passwordResetLink } from '../subgraphs/accounts/auth/mail-templates.ts';
 import { createAccountsStore } from '../subgraphs/accounts/store/index.ts';
-import type { LoadedConfig } from './load-config.ts';
+import { defaultWebClientLinks, type LoadedConfig } from './load-config.ts';
 
 export const ADMIN_USAGE = `Usage: gochat admin <action> <userId|email> [options]
 
@@ -105,14 +105,10 @@ export function resetLinkSettings(
     applyEnvironmentDefaults(readConfigFile(file ?? env.GOCHAT_CONFIG, problems), env),
     env,
   );
+  defaultWebClientLinks(tree); // the reset page, as the accounts role sees it
   const settings = validate(z.object({ publicUrl, accounts: accountsSection }), tree, problems);
   if (!settings) throw new AdminError(problems.join('\n'), 2);
-  const web = ((tree.router as ConfigSource | undefined)?.web ?? {}) as ConfigSource;
-  const webServed = web.enabled !== false && web.enabled !== 'false';
-  // As cli/load-config.ts: with the web client at publicUrl, the reset page is its /reset-password.
-  const pageUrl =
-    settings.accounts.resetPasswordUrl ??
-    (webServed ? new URL('/reset-password', settings.publicUrl).toString() : undefined);
+  const pageUrl = settings.accounts.resetPasswordUrl;
   return { ...(pageUrl ? { pageUrl } : {}), ttlSeconds: settings.accounts.resetTtlSeconds };
 }
 

@@ -100,7 +100,7 @@ export function loadConfig(options: {
  * With the web client served at publicUrl (router.web.enabled, the default), e-mailed links open its
  * pages: verification lands on sign-in, the reset link on its reset page. Given values win.
  */
-function defaultWebClientLinks(tree: ConfigSource): void {
+export function defaultWebClientLinks(tree: ConfigSource): void {
   const web = ((tree.router as ConfigSource | undefined)?.web ?? {}) as ConfigSource;
   if (web.enabled === false || web.enabled === 'false') return;
   const base = typeof tree.publicUrl === 'string' ? tree.publicUrl : publicUrl.parse(undefined);

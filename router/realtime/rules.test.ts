@@ -62,6 +62,43 @@ describe('guild feed rules', () => {
   });
 });
 
+describe('voice events in the guild feed', () => {
+  const voice = (userId: string, channelId: string | null, previousChannelId: string | null = null) =>
+    event('VoiceStateUpdated', 'guild.g1', {
+      guildId: 'g1',
+      userId,
+      channelId,
+      previousChannelId,
+      reason: channelId ? 'join' : 'leave',
+      actorId: null,
+      state: null,
+    });
+
+  it('shows a voice state to those who see its channel (or the one left), and to its user', async () => {
+    const rules = await guildRules(context(0n), 'g1');
+    expect(rules.decide(voice('u', 'c1'))).toBe('deliver');
+    expect(rules.decide(voice('u', 'hidden'))).toBe('skip');
+    expect(rules.decide(voice('u', null, 'c1'))).toBe('deliver');
+    expect(rules.decide(voice('u', 'hidden', 'c1'))).toBe('deliver');
+    expect(rules.decide(voice('me', 'hidden'))).toBe('deliver');
+  });
+
+  it('tells of a room migrating only those who see its channel', async () => {
+    const rules = await guildRules(context(0n), 'g1');
+    const migrating = (channelId: string) =>
+      event('VoiceRoomMigrating', 'guild.g1', {
+        guildId: 'g1',
+        actorId: 'a',
+        channelId,
+        region: 'us',
+        rejoinWithinMs: 1,
+      });
+    // Delivered (with the moderator's id redacted for a viewer without VIEW_AUDIT_LOG), or skipped.
+    expect(rules.decide(migrating('c1'))).toMatchObject({ data: { channelId: 'c1' } });
+    expect(rules.decide(migrating('hidden'))).toBe('skip');
+  });
+});
+
 describe('viewer feed rules', () => {
   it("filters messages, typing and presence by the viewer's access", async () => {
     const rules = await viewerRules(context(0n));

@@ -4,7 +4,7 @@ import { NoSfuNodeError, type NodeDirectory, type SfuNode } from '@gochat/sfu-di
 
 import type { VoiceChannelFacts } from './store/channels.ts';
 import type { VoiceStateRow } from './store/rows.ts';
-import { lockChannel, statesInChannel } from './store/states.ts';
+import { callIsEmpty, lockChannel } from './store/states.ts';
 
 /** The room's node: its bound one, else one placed by region and load (call with the channel locked). */
 export async function placeRoom(directory: NodeDirectory, channel: VoiceChannelFacts): Promise<SfuNode> {
@@ -23,8 +23,7 @@ export async function releaseIfEmpty(
   tx: Transaction,
   left: VoiceStateRow,
 ): Promise<void> {
-  if ((await statesInChannel(tx, left.channelId)).length === 0)
-    await directory.release(left.channelId, left.nodeId);
+  if (await callIsEmpty(tx, left.channelId)) await directory.release(left.channelId, left.nodeId);
 }
 
 /** The same, for a call left in an earlier transaction (a switch or a move): locks the room itself. */

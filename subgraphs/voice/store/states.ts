@@ -97,6 +97,15 @@ export async function othersInChannel(tx: Transaction, channelId: string, userId
   return Number(rows[0]?.n ?? 0);
 }
 
+/** Whether nobody is in the channel's call. */
+export async function callIsEmpty(db: Db, channelId: string): Promise<boolean> {
+  const rows = await queryRows<{ empty: boolean }>(
+    db,
+    sql`select not exists (select 1 from voice_states where channel_id = ${channelId}::bigint) as empty`,
+  );
+  return rows[0]?.empty ?? true;
+}
+
 export interface JoinWrite {
   userId: string;
   guildId: string | null;
