@@ -1,4 +1,4 @@
-import { boolean, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { boolean, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
 /**
  * better-auth's tables (core + jwt plugin), owned by the accounts subgraph. Field names are what
@@ -19,6 +19,13 @@ export const user = pgTable('user', {
   banReason: text('ban_reason'),
   /** When the ban lifts by itself; null while it lasts until `gochat admin unban`. */
   banExpires: ts('ban_expires'),
+  /** better-auth's two-factor plugin: set once a TOTP secret is verified with a code. */
+  twoFactorEnabled: boolean('two_factor_enabled').notNull().default(false),
+  /**
+   * Account deletion: the row stays so messages keep an author ("Deleted User"), scrubbed of
+   * personal data; no sign-in, session or JWT afterwards.
+   */
+  deletedAt: ts('deleted_at'),
   createdAt: ts('created_at').notNull().defaultNow(),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });
@@ -84,3 +91,20 @@ export const jwks = pgTable('jwks', {
   alg: text('alg'),
   crv: text('crv'),
 });
+
+/** better-auth's two-factor plugin: the TOTP secret and the backup codes, both encrypted by it. */
+export const twoFactor = pgTable(
+  'two_factor',
+  {
+    id: text('id').primaryKey(),
+    secret: text('secret').notNull(),
+    backupCodes: text('backup_codes').notNull(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => user.id, { onDelete: 'cascade' }),
+    verified: boolean('verified').notNull().default(true),
+    failedVerificationCount: integer('failed_verification_count').notNull().default(0),
+    lockedUntil: ts('locked_until'),
+  },
+  (t) => [index('two_factor_user_id_idx').on(t.userId), index('two_factor_secret_idx').on(t.secret)],
+);

@@ -7,6 +7,7 @@ export * from './messages.ts';
 export * from './outbox.ts';
 export * from './relationships.ts';
 export * from './search.ts';
+export * from './settings.ts';
 export * from './voice.ts';
 
 /** The one SQL migration set, applied at start and by `gochat migrate`, for PGlite and PostgreSQL. */
