@@ -5,7 +5,6 @@
 import {
   CreateChannelDocument,
   CreateGuildDocument,
-  SignInDocument,
   createVerifiedUser,
   freePort,
   gqlOk,
@@ -13,6 +12,7 @@ import {
   logMailbox,
   startGochat,
   type GochatProcess,
+  signInSession,
 } from '@gochat/testkit';
 
 import { SECRETS } from '../e2e/support.ts';
@@ -62,9 +62,7 @@ export async function createCommunity(
 
 /** A fresh JWT for the account (after a restart, or when the last one may have expired). */
 export async function signIn(url: string, account: Account): Promise<string> {
-  const { signIn } = await gqlOk(url, SignInDocument, {
-    input: { email: account.email, password: account.password },
-  });
+  const signIn = await signInSession(url, { email: account.email, password: account.password });
   return signIn.jwt;
 }
 
@@ -104,10 +102,13 @@ export const HISTORY_PAGE = `query HistoryPage($channelId: ID!, $before: ID, $ar
   }
 }`;
 
-/** The same page as a chat client renders it: author names come from the accounts subgraph. */
+/**
+ * The same page as a chat client renders it: author names come from the accounts subgraph, and
+ * nicknames and name colours (Message.member) from the guilds subgraph, one batch each.
+ */
 export const HISTORY_PAGE_WITH_AUTHORS = `query HistoryPageWithAuthors($channelId: ID!, $before: ID, $around: ID) {
   messages(channelId: $channelId, limit: 50, before: $before, around: $around) {
-    id content createdAt editedAt author { id displayName }
+    id content createdAt editedAt author { id displayName } member { nickname color }
   }
 }`;
 

@@ -166,3 +166,16 @@ export async function insertAuthors(query: RawQuery, count: number, worker: numb
   );
   return authors;
 }
+
+/**
+ * Makes the authors members of the guild, half of them with a nickname, as in a real guild: pages
+ * then resolve a membership for every message (Message.member), not nulls.
+ */
+export async function joinAuthors(query: RawQuery, guildId: string, authors: string[]): Promise<void> {
+  await query(
+    `insert into guild_members (guild_id, user_id, nickname)
+     select $1::bigint, a.id, case when a.n % 2 = 0 then 'Nick ' || a.n end
+     from unnest($2::text[]) with ordinality as a(id, n)`,
+    [guildId, authors],
+  );
+}

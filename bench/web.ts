@@ -77,7 +77,7 @@ interface SignedIn {
 }
 
 const SIGN_IN = `mutation BenchWebSignIn($input: SignInInput!) {
-  signIn(input: $input) { sessionToken jwt jwtExpiresAt }
+  signIn(input: $input) { ... on AuthSession { sessionToken jwt jwtExpiresAt } }
 }`;
 
 async function session(url: string, account: Account): Promise<SignedIn> {

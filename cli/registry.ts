@@ -90,7 +90,8 @@ export const ROLES = {
     },
     configSchema: guildsConfigSchema,
     defaultPort: 4002,
-    // The message store: join messages and ban purges write to it.
+    // The message store: join messages and ban purges write to it. The bus: deleted accounts
+    // (UserDeleted) leave their guilds (subgraphs/guilds/deleted-users.ts).
     needs: ['database', 'bus', 'outbox', 'timeline'],
     migrates: ['database'],
     create: async (config, { base, parts }) => {
@@ -98,6 +99,7 @@ export const ROLES = {
       return createGuildsRole({
         config,
         db: parts.database,
+        bus: parts.bus,
         outbox: parts.outbox,
         timeline: parts.timeline,
         ...base,

@@ -27,6 +27,7 @@ import {
   waitForMetric,
   wsConnect,
   type TestUser,
+  signInSession,
 } from '@gochat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -93,7 +94,7 @@ describe('accounts, end to end (embedded)', () => {
       const opened = await fetch(link);
       expect(opened.status).toBe(200);
 
-      const { signIn } = await gqlOk(url, SignInDocument, { input: { email, password: 'correct horse' } });
+      const signIn = await signInSession(url, { email, password: 'correct horse' });
       expect(signIn.user.email).toBe(email);
       expect(Date.parse(signIn.jwtExpiresAt)).toBeGreaterThan(Date.now());
     });
@@ -206,14 +207,20 @@ describe('accounts, end to end (embedded)', () => {
     });
 
     it('signs out the session the JWT belongs to', async () => {
-      const { signIn } = await gqlOk(url, SignInDocument, {
-        input: { email: user.email, password: user.password },
-      });
+      const signIn = await signInSession(url, { email: user.email, password: user.password });
       expect((await gqlOk(url, SignOutDocument, {}, signIn.jwt)).signOut).toBe(true);
       const refresh = await gql(url, RefreshJwtDocument, { sessionToken: signIn.sessionToken });
       expect(codeOf(refresh)).toBe('UNAUTHENTICATED');
+      // Its JWT stops working over HTTP too, once the router checks the session again (≤ 15 s).
+      await expect
+        .poll(async () => codeOf(await gql(url, MeDocument, {}, signIn.jwt)), {
+          timeout: 30_000,
+          interval: 500,
+        })
+        .toBe('UNAUTHENTICATED');
       // Other sessions of the account are untouched.
       await gqlOk(url, RefreshJwtDocument, { sessionToken: user.sessionToken });
+      await gqlOk(url, MeDocument, {}, user.jwt);
     });
   });
 
@@ -237,9 +244,7 @@ describe('accounts, end to end (embedded)', () => {
       expect((await signedOut.waitForClose(20_000)).code).toBe(4410);
       await waitForMetric(url, 'gochat_router_active_subscriptions', (v) => v === 0, {}, 20_000);
 
-      const { signIn } = await gqlOk(url, SignInDocument, {
-        input: { email: user.email, password: user.password },
-      });
+      const signIn = await signInSession(url, { email: user.email, password: user.password });
       const sockets = [await liveSocket(user.jwt, 1), await liveSocket(signIn.jwt, 2)];
       expect((await rest('POST', '/request-password-reset', { email: user.email })).status).toBe(200);
       const resetWith = await resetToken(mailbox, user.email);

@@ -11,6 +11,7 @@ import { mediaRows } from './authorization/media.rows.ts';
 import { messagesRows } from './authorization/messages.rows.ts';
 import { realtimeRows } from './authorization/realtime.rows.ts';
 import { searchRows } from './authorization/search.rows.ts';
+import { settingsRows } from './authorization/settings.rows.ts';
 import { VOICE_CONFIG, voiceRows } from './authorization/voice.rows.ts';
 import type { Expectation, Row, Rows } from './authorization/rows.ts';
 import { CALLERS, PEOPLE, type Caller, type Outcome, type World } from './authorization/world.ts';
@@ -41,6 +42,7 @@ const MATRIX = matrixOf(
   realtimeRows,
   mediaRows,
   searchRows,
+  settingsRows,
   voiceRows,
 );
 
@@ -58,7 +60,7 @@ messages:
 `;
 
 /** Users for targets and peers, handed out once each by World.take(). */
-const SPARE_USERS = 128;
+const SPARE_USERS = 160;
 
 describe('authorization matrix, through the router (embedded)', () => {
   let gochat: GochatProcess;

@@ -21,8 +21,8 @@ import { RELAXED_LIMITS, SECRETS, tempConfig } from './support.ts';
 const pgUrl = await realServer('postgres');
 
 /**
- * An account deleted while its JWT is still valid (there is no delete-account API yet: the row is
- * deleted from the database) gets UNAUTHENTICATED from every subgraph, never INTERNAL_SERVER_ERROR
+ * An account whose row is gone while its JWT is still valid (deleted from the database: deleteAccount
+ * keeps a scrubbed row, see account-deletion.e2e.ts) gets UNAUTHENTICATED from every subgraph, never INTERNAL_SERVER_ERROR
  * with its SQL in the log. One process per role on real PostgreSQL, each role with /metrics on a
  * port of its own.
  */

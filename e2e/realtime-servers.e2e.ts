@@ -28,6 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { natsServerBinary, startPrivateNats, type PrivateNats } from './private-nats.ts';
 import { RawFeedSocket } from './raw-feed-socket.ts';
 import { waitForEvent } from './realtime-flow.ts';
+import { settingsFlow } from './settings-flow.ts';
 import { startRoleProcesses } from './role-processes.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_SENDS, tempConfig } from './support.ts';
 
@@ -70,6 +71,7 @@ describe.runIf(pgUrl && redisUrl && natsBinary)('real time across routers on rea
   let guildId: string;
   let channelId: string;
   const clients: GoChatClient[] = [];
+  let mailbox: ReturnType<typeof logMailbox>;
 
   beforeAll(async () => {
     nats = await startPrivateNats(natsBinary!, { monitor: true });
@@ -92,7 +94,7 @@ describe.runIf(pgUrl && redisUrl && natsBinary)('real time across routers on rea
     const { accounts, routers } = await startRoleProcesses(shared, routerPorts, processes);
     [routerA, routerB, routerC] = routers as [GochatProcess, GochatProcess, GochatProcess];
 
-    const mailbox = logMailbox(accounts);
+    mailbox = logMailbox(accounts);
     const signedUp = await Promise.all(
       ['Alice', 'Bob', 'Carol'].map((displayName) =>
         createVerifiedUser(routerA.url, mailbox, { displayName }),
@@ -421,4 +423,11 @@ describe.runIf(pgUrl && redisUrl && natsBinary)('real time across routers on rea
     expect(Date.now() - killedAt).toBeLessThan(2_500);
     await aliceWs.dispose();
   }, 30_000);
+
+  it('settings: two devices on two routers see each other’s changes; mutes, hidden DMs and the forced status apply', async () => {
+    const [owner, me] = await Promise.all(
+      ['Olive', 'Milo'].map((displayName) => createVerifiedUser(routerA.url, mailbox, { displayName })),
+    );
+    await settingsFlow({ a: routerA.url, b: routerB.url }, { owner: owner!, me: me! });
+  }, 60_000);
 });

@@ -48,6 +48,7 @@ accounts:
   rateLimit:
     strict: { points: 10000, windowSeconds: 60 }
     general: { points: 10000, windowSeconds: 60 }
+    mailPerAddress: { points: 10000, windowSeconds: 60 }
 `;
 
 /** No per-user send limit: for tests that send bursts of messages. */

@@ -7,7 +7,6 @@
  */
 import {
   SendMessageDocument,
-  SignInDocument,
   UpdateProfileDocument,
   builtWebClient,
   freePort,
@@ -17,6 +16,7 @@ import {
   startGochat,
   type GochatProcess,
   type Mailbox,
+  signInSession,
 } from '@gochat/testkit';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,9 +120,7 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message search (embedde
     await signUpThroughUi(page, mailbox, account);
     await signInThroughUi(page, account);
     // The sign-up form has no handle; from: finds users by handle, so one is set through the API.
-    const { signIn } = await gqlOk(gochat.url, SignInDocument, {
-      input: { email: account.email, password: account.password },
-    });
+    const signIn = await signInSession(gochat.url, { email: account.email, password: account.password });
     await gqlOk(gochat.url, UpdateProfileDocument, { input: { handle } }, signIn.jwt);
 
     const guildName = 'Search guild';

@@ -15,6 +15,9 @@ const PUBLIC_EXTENSIONS = [
   'retryAfter',
   'requestId',
   'http',
+  // updateSettings' CONFLICT: the settings as they are now, so the client merges and retries.
+  'currentVersion',
+  'currentSettings',
 ] as const;
 
 /**

@@ -1,6 +1,13 @@
 import { unauthenticated, DomainError } from '@gochat/errors';
-import { IDENTITY_HEADER, TokenCache, type Identity, type IdentitySigner } from '@gochat/identity';
+import {
+  IDENTITY_HEADER,
+  SESSION_LIVENESS_PATH,
+  TokenCache,
+  type Identity,
+  type IdentitySigner,
+} from '@gochat/identity';
 import type { ServiceLink } from '@gochat/lifecycle';
+import type { Logger } from '@gochat/log';
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify } from 'jose';
 
 /** Who is calling the router, before it becomes the Identity it signs for subgraphs. */
@@ -34,6 +41,12 @@ const MAX_VERIFIED_TOKENS = 10_000;
  * expired token is never remembered: it is checked, and refused, every time.
  */
 const REVERIFY_AFTER_MS = 60_000;
+/**
+ * How long a token whose session was found alive is taken as alive: a session ended by sign-out,
+ * revoke, an operator ban or account deletion stops working over HTTP at most this much later (its
+ * sockets close at once, on the SessionRevoked event). One lookup per token per period.
+ */
+const SESSION_RECHECK_MS = 15_000;
 
 export interface JwtAuthenticator {
   /** A missing header is anonymous; a malformed, forged or expired token is UNAUTHENTICATED. */
@@ -48,17 +61,38 @@ export function createJwtAuthenticator(options: {
   publicUrl: string;
   accounts: ServiceLink;
   signer: IdentitySigner;
+  log?: Logger;
 }): JwtAuthenticator {
   const origin = new URL(options.publicUrl).origin;
+  const signedRequest = async (url: URL | string, init?: RequestInit) => {
+    const request = new Request(url, init);
+    request.headers.set(IDENTITY_HEADER, await options.signer.sign({ kind: 'anonymous' }));
+    return options.accounts(request);
+  };
+
+  /**
+   * Whether the session a token names still exists. Fails open (logged): while the accounts role is
+   * unreachable, tokens keep working until they expire, as they did before sessions were checked.
+   */
+  const sessionAlive = async (userId: string, sessionId: string): Promise<boolean> => {
+    const url = new URL(`${origin}${SESSION_LIVENESS_PATH}`);
+    url.searchParams.set('user', userId);
+    url.searchParams.set('session', sessionId);
+    try {
+      const response = await signedRequest(url);
+      if (!response.ok) throw new Error(`session liveness answered ${response.status}`);
+      const body = (await response.json()) as { alive?: unknown };
+      return body.alive === true;
+    } catch (err) {
+      options.log?.warn({ err }, 'session liveness check failed: token accepted on its signature');
+      return true;
+    }
+  };
   const jwks = createRemoteJWKSet(new URL(`${origin}/api/auth/jwks`), {
     cooldownDuration: 30_000,
     cacheMaxAge: 10 * 60_000,
     // Like every call to a subgraph role, the key fetch carries the router's signed identity.
-    [customFetch]: async (url, init) => {
-      const request = new Request(url, init);
-      request.headers.set(IDENTITY_HEADER, await options.signer.sign({ kind: 'anonymous' }));
-      return options.accounts(request);
-    },
+    [customFetch]: (url, init) => signedRequest(url, init),
   });
 
   const verified = new TokenCache<Principal>(MAX_VERIFIED_TOKENS);
@@ -86,8 +120,12 @@ export function createJwtAuthenticator(options: {
           ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
           expiresAt: (payload.exp ?? 0) * 1000,
         };
-        if (payload.exp !== undefined)
-          verified.set(token, principal, Math.min(principal.expiresAt, now + REVERIFY_AFTER_MS));
+        if (principal.sessionId && !(await sessionAlive(principal.userId, principal.sessionId)))
+          throw unauthenticated('The session has ended. Sign in again.');
+        if (payload.exp !== undefined) {
+          const recheckAfter = principal.sessionId ? SESSION_RECHECK_MS : REVERIFY_AFTER_MS;
+          verified.set(token, principal, Math.min(principal.expiresAt, now + recheckAfter));
+        }
         return principal;
       } catch (error) {
         if (error instanceof DomainError) throw error;

@@ -56,7 +56,12 @@ const supergraphFile = (name: string) =>
 export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   const { config, log, lifecycle } = deps;
   const signer = createIdentitySigner(config.secrets.internal);
-  const auth = createJwtAuthenticator({ publicUrl: config.publicUrl, accounts: deps.links.accounts, signer });
+  const auth = createJwtAuthenticator({
+    publicUrl: config.publicUrl,
+    accounts: deps.links.accounts,
+    signer,
+    log,
+  });
   const gateway = createGateway({
     supergraphSdl: supergraphFile('supergraph.graphql'),
     links: deps.links,

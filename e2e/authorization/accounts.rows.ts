@@ -6,7 +6,11 @@ import {
   AuthzRemoveFriendDocument,
   AuthzSendFriendRequestDocument,
   AuthzUnblockUserDocument,
+  DeleteAccountDocument,
+  DisableTwoFactorDocument,
+  EnableTwoFactorDocument,
   MeDocument,
+  MyDataExportDocument,
   MySessionsDocument,
   RefreshJwtDocument,
   RequestPasswordResetDocument,
@@ -16,14 +20,17 @@ import {
   RevokeSessionDocument,
   SessionActiveDocument,
   SignInDocument,
+  SignInSecondFactorDocument,
   SignOutDocument,
   SignUpDocument,
   UpdateProfileDocument,
   UserByHandleDocument,
   UserByIdDocument,
   VerifyEmailDocument,
+  VerifyTwoFactorDocument,
   gql,
   gqlOk,
+  signInSession,
 } from '@gochat/testkit';
 
 import { blockerOfEveryone, spareUser } from './fixtures.ts';
@@ -39,9 +46,7 @@ async function sessionOutcome(w: World, jwt: string | undefined): Promise<Outcom
 
 /** A new session of the account (a sign-in): its JWT and its id, as mySessions names it. */
 async function newSession(w: World, account: { email: string; password: string }) {
-  const { signIn } = await gqlOk(w.url, SignInDocument, {
-    input: { email: account.email, password: account.password },
-  });
+  const signIn = await signInSession(w.url, { email: account.email, password: account.password });
   const { mySessions } = await gqlOk(w.url, MySessionsDocument, {}, signIn.jwt);
   const current = mySessions.find((s) => s.current);
   if (!current) throw new Error('mySessions names no current session right after sign-in');
@@ -69,9 +74,7 @@ export const accountsRows: Rows = {
     expect: { ...everyone('INACTIVE'), anonymous: 'UNAUTHENTICATED' },
     run: async (w, c) => {
       if (c === 'anonymous') return sessionOutcome(w, undefined);
-      const { signIn } = await gqlOk(w.url, SignInDocument, {
-        input: { email: w.people[c].email, password: w.people[c].password },
-      });
+      const signIn = await signInSession(w.url, { email: w.people[c].email, password: w.people[c].password });
       await gqlOk(w.url, SignOutDocument, {}, signIn.jwt);
       return sessionOutcome(w, signIn.jwt);
     },
@@ -102,9 +105,7 @@ export const accountsRows: Rows = {
     run: async (w, c) => {
       if (c === 'anonymous') return call(w, c, SignOutDocument, {});
       // A throwaway session, so the caller's main one survives for the other rows.
-      const { signIn } = await gqlOk(w.url, SignInDocument, {
-        input: { email: w.people[c].email, password: w.people[c].password },
-      });
+      const signIn = await signInSession(w.url, { email: w.people[c].email, password: w.people[c].password });
       return outcomeOf(await gql(w.url, SignOutDocument, {}, signIn.jwt));
     },
   }),
@@ -138,6 +139,36 @@ export const accountsRows: Rows = {
       return outcomeOf(await gql(w.url, RevokeOtherSessionsDocument, {}, kept.jwt));
     },
   }),
+  // --- two-factor sign-in: the second step's challenge is the credential; the rest is the caller's own ---
+  'Mutation.signInSecondFactor': op(everyone('INVALID_TOKEN'), SignInSecondFactorDocument, () => ({
+    challenge: 'not-a-challenge-from-sign-in',
+    code: '123456',
+  })),
+  // A wrong password starts nothing, so every caller may try it on their own account.
+  'Mutation.enableTwoFactor': op(
+    { ...everyone('VALIDATION'), anonymous: 'UNAUTHENTICATED' },
+    EnableTwoFactorDocument,
+    () => ({ password: 'not the password' }),
+  ),
+  'Mutation.enableTwoFactor — with the password, a spare account': row({
+    expect: signedIn,
+    run: async (w, c) => {
+      if (c === 'anonymous') return call(w, c, EnableTwoFactorDocument, { password: 'whatever it is' });
+      const spare = w.take();
+      return outcomeOf(await gql(w.url, EnableTwoFactorDocument, { password: spare.password }, spare.jwt));
+    },
+  }),
+  // Nobody among the people set 2FA up: there is nothing to confirm or turn off (CONFLICT), only theirs.
+  'Mutation.verifyTwoFactor': op(
+    { ...everyone('CONFLICT'), anonymous: 'UNAUTHENTICATED' },
+    VerifyTwoFactorDocument,
+    () => ({ code: '123456' }),
+  ),
+  'Mutation.disableTwoFactor': op(
+    { ...everyone('CONFLICT'), anonymous: 'UNAUTHENTICATED' },
+    DisableTwoFactorDocument,
+    (w, c) => ({ password: c === 'anonymous' ? 'whatever it is' : w.people[c].password, code: '123456' }),
+  ),
   'Mutation.requestPasswordReset': op(everyone('OK'), RequestPasswordResetDocument, () => ({
     email: `x-${unique()}@example.test`,
   })),
@@ -148,6 +179,25 @@ export const accountsRows: Rows = {
   'Mutation.updateProfile': op(signedIn, UpdateProfileDocument, (w, c) => ({
     input: { displayName: `Renamed ${c}` },
   })),
+  // The caller's own data only: nothing to name but the caller.
+  'Query.myDataExport': op(signedIn, MyDataExportDocument, () => ({ limit: 1 })),
+  // A wrong password changes nothing, so every caller may try it on their own account.
+  'Mutation.deleteAccount': op(
+    { ...everyone('VALIDATION'), anonymous: 'UNAUTHENTICATED' },
+    DeleteAccountDocument,
+    () => ({
+      password: 'not the password',
+    }),
+  ),
+  // The right password deletes: a spare account each, so the people stay for the other rows.
+  'Mutation.deleteAccount — with the password, a spare account': row({
+    expect: signedIn,
+    run: async (w, c) => {
+      if (c === 'anonymous') return call(w, c, DeleteAccountDocument, { password: 'whatever it is' });
+      const spare = w.take();
+      return outcomeOf(await gql(w.url, DeleteAccountDocument, { password: spare.password }, spare.jwt));
+    },
+  }),
 
   // --- friends and blocks: about the caller's own relationships, so any signed-in user ---
   'Query.relationships': op(signedIn, AuthzRelationshipsDocument, () => ({})),

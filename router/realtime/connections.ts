@@ -4,6 +4,7 @@ import { DomainError } from '@gochat/errors';
 import { subjects } from '@gochat/events';
 import type { Logger } from '@gochat/log';
 import { CUSTOM_STATUS_MAX_LENGTH, type DeviceStatus, type OwnPresence } from '@gochat/presence';
+import { readDocument } from '@gochat/user-settings';
 import { parse, type ExecutionResult } from 'graphql';
 import type { WebSocket } from 'ws';
 
@@ -140,7 +141,7 @@ export class RealtimeConnections {
     hold.expiryBucket = this.expiries.add(connection, principal.expiresAt);
     hold.revoked = hub.listen(subjects.user(userId), (event) => this.onOwnEvent(connection, event));
     const wanted = (params?.presence ?? {}) as { status?: unknown; customStatus?: unknown };
-    const status = STATUS[String(wanted.status)] ?? 'online';
+    const status = STATUS[String(wanted.status)];
     const customStatus =
       typeof wanted.customStatus === 'string'
         ? wanted.customStatus.slice(0, CUSTOM_STATUS_MAX_LENGTH)
@@ -153,7 +154,10 @@ export class RealtimeConnections {
     return connection;
   }
 
-  /** An event on the connection's user subject: its session may have ended, or its guilds changed. */
+  /**
+   * An event on the connection's user subject: its session may have ended, its guilds changed, or its
+   * settings (a forced status).
+   */
   private onOwnEvent(connection: RealtimeConnection, event: LiveEvent): void {
     const { principal } = connection;
     if (
@@ -171,6 +175,24 @@ export class RealtimeConnections {
       this.refreshAudience(principal).catch((err: unknown) =>
         this.deps.log.warn({ err }, 'presence audience refresh failed'),
       );
+    if (event.type === 'SettingsUpdated') this.applyForcedStatus(connection, event.data.document);
+  }
+
+  /**
+   * A forced status set while connected applies to every connection of the user at once (each one
+   * hears SettingsUpdated). Clearing it leaves the devices as they are. A device already closed is
+   * NOT_FOUND in the presence store: nothing to do then.
+   */
+  private applyForcedStatus(connection: RealtimeConnection, document: Record<string, unknown>): void {
+    const forced = readDocument(document).status.forced;
+    const status = forced ? STATUS[forced] : undefined;
+    if (!status) return;
+    const { userId } = connection.principal;
+    connection.presenceReady
+      .then(() => this.deps.presence.update(userId, connection.id, status, undefined))
+      .catch((err: unknown) => {
+        if (!(err instanceof DomainError)) this.deps.log.warn({ err, userId }, 'forced status not applied');
+      });
   }
 
   /** The connection no longer counts as registering (it is, or will never be, a stored device). */
@@ -213,14 +235,51 @@ export class RealtimeConnections {
     return (result.data as { sessionActive: boolean }).sessionActive;
   }
 
-  private async openPresence(connection: RealtimeConnection, status: DeviceStatus, customStatus?: string) {
+  /**
+   * Registers the connection's presence device. It starts from the user's forced status (mySettings)
+   * when they set one, else the status the connection asked for, else online; and from the custom
+   * status of their settings when the connection gave none.
+   */
+  private async openPresence(connection: RealtimeConnection, asked?: DeviceStatus, askedCustom?: string) {
     const { userId } = connection.principal;
     try {
-      const audience = await this.guildIdsOf(connection.principal);
+      const [audience, settings] = await Promise.all([
+        this.guildIdsOf(connection.principal),
+        this.statusSettings(connection.principal),
+      ]);
+      const status = settings.forced ?? asked ?? 'online';
+      const customStatus = askedCustom ?? settings.custom;
       await this.deps.presence.open({ userId, deviceId: connection.id, status, customStatus, audience });
     } catch (err) {
       this.deps.log.warn({ err, userId }, 'presence: could not register the connection');
     }
+  }
+
+  /**
+   * The user's forced and custom status from their settings, read through the gateway as the user.
+   * A failed read is logged and ignored: the connection then starts as it asked.
+   */
+  private async statusSettings(
+    principal: UserPrincipal,
+  ): Promise<{ forced?: DeviceStatus; custom?: string }> {
+    const result = await this.deps
+      .run(STATUS_SETTINGS, {}, principal)
+      .catch((error: unknown): ExecutionResult => ({ errors: [error as DomainError] }));
+    const status = (result.data as Partial<StatusSettingsData> | undefined)?.mySettings?.status;
+    if (result.errors?.length || !status) {
+      this.deps.log.warn(
+        { errors: result.errors?.map((e) => e.message) },
+        'presence: status settings unread',
+      );
+      return {};
+    }
+    const custom = status.custom;
+    const current = custom && (custom.expiresAt === null || new Date(custom.expiresAt) > new Date());
+    return {
+      forced: status.forced ? STATUS[status.forced] : undefined,
+      // Presence keeps a shorter text than settings allow: the start of it is shown.
+      custom: current && custom.text ? custom.text.slice(0, CUSTOM_STATUS_MAX_LENGTH) : undefined,
+    };
   }
 
   /** Connections of each user whose presence device is not in the store yet. */
@@ -279,6 +338,26 @@ export class RealtimeConnections {
     }
   }
 }
+
+interface StatusSettingsData {
+  mySettings: {
+    status: { forced: string | null; custom: { text: string; expiresAt: string | null } | null };
+  };
+}
+
+const STATUS_SETTINGS = parse(/* GraphQL */ `
+  query PresenceStatusSettings {
+    mySettings {
+      status {
+        forced
+        custom {
+          text
+          expiresAt
+        }
+      }
+    }
+  }
+`);
 
 const SESSION_ACTIVE = parse(/* GraphQL */ `
   query SessionActive {

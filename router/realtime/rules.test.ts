@@ -130,6 +130,15 @@ describe('viewer feed rules', () => {
     ]);
   });
 
+  it("delivers SettingsUpdated on the viewer's own subject only, without reloading access", async () => {
+    const rules = await viewerRules(context(0n));
+    const own = event('SettingsUpdated', 'user.me', { userId: 'me', version: 2, document: {} });
+    const other = event('SettingsUpdated', 'user.someone', { userId: 'someone', version: 2, document: {} });
+    expect(rules.patterns()).toContain('user.me');
+    expect(rules.needsRefresh(own)).toBe(false);
+    expect([rules.decide(own), rules.decide(other)]).toEqual(['deliver', 'skip']);
+  });
+
   it('leaves a large guild’s presence to memberPresence', async () => {
     const rules = await viewerRules(context(0n, 5_000));
     expect(rules.patterns()).not.toContain('presence.guild.g1');

@@ -8,7 +8,7 @@ import { createAccountsStore } from './store/index.ts';
 import { openAccountsHarness } from './test-harness.ts';
 
 const SIGN_IN =
-  'mutation($email: String!, $password: String!) { signIn(input: { email: $email, password: $password }) { sessionToken jwt } }';
+  'mutation($email: String!, $password: String!) { signIn(input: { email: $email, password: $password }) { ... on AuthSession { sessionToken jwt } } }';
 const REFRESH = 'mutation($token: String!) { refreshJwt(sessionToken: $token) { jwt } }';
 
 await describeOnBothDatabases('operator bans', openAccountsHarness, (h) => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { KeyValueStore } from '@gochat/cache';
 import { userExists, type Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
-import { createIdentityVerifier } from '@gochat/identity';
+import { createIdentityVerifier, SESSION_LIVENESS_PATH } from '@gochat/identity';
 import type { Lifecycle, Role } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import type { OutboxRelay } from '@gochat/outbox';
@@ -11,7 +11,9 @@ import { createSubgraph, loaderById } from '@gochat/subgraph-kit';
 
 import { AUTH_BASE_PATH, createAuth } from './auth/better-auth.ts';
 import { createAuthHttpHandler } from './auth/http.ts';
-import { createMailer } from './auth/mailer.ts';
+import { createAccountMail, createMailer } from './auth/mailer.ts';
+import { createMailTemplates } from './auth/mail-templates.ts';
+import { createSessionLivenessHandler } from './auth/session-liveness.ts';
 import { createAuthRateLimits } from './auth/rate-limit.ts';
 import type { AccountsConfig } from './config.ts';
 import { resolvers, type AccountsContext } from './resolvers/index.ts';
@@ -42,8 +44,22 @@ export function createAccountsRole(deps: AccountsDeps): Role {
   const mailer = createMailer(config.mail, log);
   deps.lifecycle.defer('mailer', () => mailer.close());
   const store = createAccountsStore(db);
-  const auth = createAuth({ db, store, config, mailer, ids: deps.ids, log, kick: () => deps.outbox.kick() });
   const limits = createAuthRateLimits(deps.cache, config.accounts.rateLimit);
+  const { productName, mailTemplatesDir } = config.accounts;
+  const templates = createMailTemplates({ productName, publicUrl: config.publicUrl, dir: mailTemplatesDir });
+  const mail = createAccountMail({ mailer, templates, productName, log });
+  const auth = createAuth({
+    db,
+    store,
+    config,
+    mailer,
+    templates,
+    limits,
+    cache: deps.cache,
+    ids: deps.ids,
+    log,
+    kick: () => deps.outbox.kick(),
+  });
   const jwtTtlMs = durationMs(config.accounts.jwtTtl);
 
   const subgraph = createSubgraph<AccountsContext>({
@@ -57,6 +73,7 @@ export function createAccountsRole(deps: AccountsDeps): Role {
       ...base,
       auth,
       store,
+      mail,
       jwtTtlMs,
       users: loaderById((ids) => store.usersByIds(ids)),
       rateLimit: (action) =>
@@ -65,12 +82,18 @@ export function createAccountsRole(deps: AccountsDeps): Role {
     }),
   });
   const authHttp = createAuthHttpHandler({ auth, verifier, limits, log, publicUrl: config.publicUrl });
+  const sessionLiveness = createSessionLivenessHandler({
+    verifier,
+    sessionAlive: (userId, sessionId) => store.sessionActive(userId, sessionId),
+    log,
+  });
 
   return {
     name: 'subgraph:accounts',
     fetch: async (request) => {
       const { pathname } = new URL(request.url);
       if (pathname === AUTH_BASE_PATH || pathname.startsWith(`${AUTH_BASE_PATH}/`)) return authHttp(request);
+      if (pathname === SESSION_LIVENESS_PATH) return sessionLiveness(request);
       return subgraph.fetch(request);
     },
   };

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 
+import type { EventBus } from '@gochat/bus';
 import { userExists, type Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import { createIdentityVerifier } from '@gochat/identity';
@@ -12,6 +13,7 @@ import DataLoader from 'dataloader';
 
 import { scheduleAuditPurge } from './audit-purge.ts';
 import type { GuildsConfig } from './config.ts';
+import { startDeletedUsersReaction } from './deleted-users.ts';
 import { memberKey, type GuildsContext, type GuildsLoaders } from './resolvers/context.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createGuildsStore, type GuildsStore } from './store/index.ts';
@@ -26,6 +28,8 @@ export interface GuildsDeps {
   lifecycle?: Lifecycle;
   /** The message store join messages and ban purges write to; PostgreSQL on `db` when not given. */
   timeline?: MessageTimeline;
+  /** When given with lifecycle (a served role), deleted accounts leave their guilds (deleted-users.ts). */
+  bus?: EventBus;
 }
 
 const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
@@ -80,6 +84,15 @@ export function createGuildsRole(deps: GuildsDeps): Role {
   if (deps.lifecycle) {
     const purge = scheduleAuditPurge({ purge: (olderThan) => store.purgeAuditLog(olderThan), log: deps.log });
     deps.lifecycle.defer('audit purge', () => purge.stop());
+    if (deps.bus) {
+      const reaction = startDeletedUsersReaction({
+        db: deps.db,
+        bus: deps.bus,
+        log: deps.log,
+        kick: () => deps.outbox.kick(),
+      });
+      deps.lifecycle.defer('deleted users', () => reaction.stop());
+    }
   }
   const subgraph = createSubgraph<GuildsContext>({
     name: 'guilds',

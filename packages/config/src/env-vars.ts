@@ -237,6 +237,14 @@ export const ENV_VARS = {
   },
   SENDPULSE_API_URL: { path: 'mail.sendpulse.apiUrl', description: 'SendPulse API base URL.' },
   JWT_TTL: { path: 'accounts.jwtTtl', description: 'Lifetime of issued JWTs, e.g. 15m.' },
+  PRODUCT_NAME: {
+    path: 'accounts.productName',
+    description: 'Product name in e-mails and authenticator apps (the TOTP issuer). Default: GoChat.',
+  },
+  MAIL_TEMPLATES_DIR: {
+    path: 'accounts.mailTemplatesDir',
+    description: 'Folder whose <template>.html / .txt / .subject.txt files replace the built-in e-mails.',
+  },
   NODE_ENV: {
     path: '',
     description: 'production: GraphiQL and introspection off, /metrics on port 9464 (unless configured).',

@@ -328,12 +328,21 @@ export const accountsSection = z
     verifyRedirectUrl: z.url().optional(),
     /** A front-end page that takes ?token= and calls resetPassword; unset, the mail carries the token. */
     resetPasswordUrl: z.url().optional(),
+    /** The product's name in e-mails, authenticator apps (the TOTP issuer) and better-auth. */
+    productName: z.string().trim().min(1).max(64).default('GoChat'),
+    /**
+     * A folder of mail template overrides: `<template>.html`, `<template>.txt` and `<template>.subject.txt`
+     * (templates: verification, password-reset, notice) replace the built-in ones; read at start.
+     */
+    mailTemplatesDir: z.string().min(1).optional(),
     rateLimit: z
       .strictObject({
-        /** Per client IP and action, for sign-up, sign-in, reset and verification mails. */
+        /** Per client IP and action, for sign-up, sign-in, reset and verification mails, 2FA codes. */
         strict: rateRule(10, 60),
         /** Per client IP for every other /api/auth/* call. */
         general: rateRule(120, 60),
+        /** Per inbox (normalised address): sign-up, verification and reset mails, whatever the IP. */
+        mailPerAddress: rateRule(5, 3_600),
       })
       .prefault({}),
   })

@@ -62,6 +62,11 @@ type ActorRef = { actorId: string };
 export interface EventPayloads {
   /** A user's display name, handle or avatar changed. Subject: user.<userId>. */
   UserUpdated: { userId: string };
+  /**
+   * The user deleted their account (deleteAccount): its row stays, scrubbed, as "Deleted User". The
+   * guilds subgraph reacts by removing the memberships left. Subject: user.<userId>.
+   */
+  UserDeleted: { userId: string };
   /** A large upload finished processing in the background (ready or failed). Subject: user.<ownerId>. */
   UploadProcessed: { userId: string; uploadId: string; state: 'ready' | 'failed' };
 
@@ -138,6 +143,12 @@ export interface EventPayloads {
   UserBlocked: { blockerId: string; blockedId: string };
   /** Subject: user.<blockerId> only. */
   UserUnblocked: { blockerId: string; blockedId: string };
+  /**
+   * The user's settings changed (updateSettings). Carries the whole document at that version (the
+   * shape of @gochat/user-settings' SettingsDocument), so their other devices apply it without a
+   * read. Subject: user.<userId> only: nobody else sees another user's settings.
+   */
+  SettingsUpdated: { userId: string; version: number; document: Record<string, unknown> };
 
   /**
    * A message was sent. Subject: channel.<guildId|dm>.<channelId>.messages, where channelId is the
@@ -311,6 +322,7 @@ export type EventType = keyof EventPayloads;
 
 export const EVENT_TYPES = [
   'UserUpdated',
+  'UserDeleted',
   'UploadProcessed',
   'GuildCreated',
   'GuildUpdated',
@@ -342,6 +354,7 @@ export const EVENT_TYPES = [
   'FriendRemoved',
   'UserBlocked',
   'UserUnblocked',
+  'SettingsUpdated',
   'MessageCreated',
   'MessageUpdated',
   'MessageEmbedsUpdated',

@@ -159,6 +159,13 @@ export interface MessageTimeline {
     tx?: Transaction,
   ): Promise<{ channelId: string; id: string }[]>;
   /**
+   * The messages the author wrote anywhere (system messages such as join notices left out), newest
+   * first, strictly older than `before` when given, at most `limit` (1-100): the data export
+   * (DataExport.messages). postgres only, on messages_author_id_idx; absent in scylla, whose
+   * partitions are keyed by channel and hold no index by author (decision 0050).
+   */
+  authoredBy?(authorId: string, page: { before?: string; limit: number }): Promise<TimelineMessage[]>;
+  /**
    * Makes the mutation part of the caller's transaction. postgres: applies it there. scylla: records
    * it in timeline_pending under the id of the outbox event that announces it.
    */

@@ -140,6 +140,21 @@ export function createPostgresTimeline(db: Database): MessageTimeline {
           ),
         );
     },
+    async authoredBy(authorId, { before, limit }) {
+      const rows = await db
+        .select()
+        .from(messages)
+        .where(
+          and(
+            eq(messages.authorId, authorId),
+            eq(messages.kind, 'default'),
+            before ? lt(messages.id, before) : undefined,
+          ),
+        )
+        .orderBy(desc(messages.id))
+        .limit(limit);
+      return rows.map(toMessage);
+    },
     stage: (tx, _eventId, mutation) => applyToPostgres(tx, mutation),
     afterCommit: async () => {},
     applyPending: async () => {},

@@ -1,4 +1,4 @@
-import { InMemoryCache, type FieldPolicy, type Reference } from '@apollo/client';
+import { InMemoryCache, type FieldPolicy, type Reference, type TypePolicy } from '@apollo/client';
 
 /** Snowflake ids grow with time: a longer id is newer, equal lengths compare as text. */
 export function compareIds(a: string, b: string): number {
@@ -35,13 +35,24 @@ const messagesField: FieldPolicy<Reference[]> = {
   },
 };
 
+/** A member's cache id: one per guild and user (a user is a member of many guilds). */
+export const memberCacheId = (guildId: string, userId: string) => `Member:${guildId}:${userId}`;
+
+type KeyFieldsFunction = Extract<TypePolicy['keyFields'], (...args: never[]) => unknown>;
+const memberKey: KeyFieldsFunction = (member) =>
+  typeof member.guildId === 'string' && typeof member.userId === 'string'
+    ? memberCacheId(member.guildId, member.userId)
+    : false;
+
 /** The normalised cache, with keys for the types whose identity is not an `id` field. */
 export function createCache(): InMemoryCache {
   return new InMemoryCache({
     typePolicies: {
       Query: { fields: { messages: messagesField } },
-      // Members and relationships change only by events that name ids: their lists are refetched.
-      Member: { keyFields: false },
+      // A member is one entry wherever it shows (a message's author, the member list) when read with
+      // guildId and userId (MessageMemberFields); without them it stays inside its parent. Lists of
+      // members and relationships change only by events that name ids: they are refetched.
+      Member: { keyFields: memberKey },
       ReadState: { keyFields: ['channelId'] },
       GuildUnreads: { keyFields: ['guildId'] },
       Unreads: { merge: true },

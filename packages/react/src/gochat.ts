@@ -42,6 +42,8 @@ export class GoChat {
   private realtime: GoChatClient | null = null;
   private stopFeed: (() => void) | null = null;
   private viewer: string | null = null;
+  /** The session the realtime connection was opened for. */
+  private sessionToken: string | null = null;
 
   constructor(private readonly options: GoChatOptions) {
     const fetchImpl = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
@@ -83,6 +85,23 @@ export class GoChat {
     this.session.start(session);
   }
 
+  /**
+   * Runs a change that replaces this browser's session with the one it answers (turning two-factor
+   * sign-in on or off: the server ends the old session and closes its sockets as revoked). The
+   * realtime connection closes first, so that close cannot sign the browser out, and opens again
+   * on the new session, or on the old one when the change failed.
+   */
+  async replaceSession<T>(change: () => Promise<{ result: T; session: StoredSession | null }>): Promise<T> {
+    this.stopRealtime();
+    try {
+      const { result, session } = await change();
+      if (session) this.session.start(session);
+      return result;
+    } finally {
+      if (!this.realtime && this.viewer && this.session.signedIn) this.startRealtime();
+    }
+  }
+
   /** Forgets the session locally (call the signOut mutation first to end it on the server). */
   signOut(): void {
     this.session.end('signed-out');
@@ -95,7 +114,16 @@ export class GoChat {
   private onSessionChange(): void {
     const jwt = this.session.signedIn ? this.session.peekJwt() : null;
     const viewer = jwt ? subjectOf(jwt) : null;
-    if (viewer === this.viewer) return;
+    const sessionToken = this.session.sessionToken;
+    if (viewer === this.viewer) {
+      // The same user in a new session (two-factor sign-in turned on or off renews it, and the old
+      // one's sockets are closed as revoked): reconnect with the new one, keeping what was read.
+      if (viewer && sessionToken !== this.sessionToken) {
+        this.stopRealtime();
+        this.startRealtime();
+      }
+      return;
+    }
     this.stopRealtime();
     // Another user's (or a signed-out) view must not show: forget what the previous viewer read. Not
     // on the first sign-in, where a clear would only race the first queries.
@@ -106,6 +134,7 @@ export class GoChat {
   }
 
   private startRealtime(): void {
+    this.sessionToken = this.session.sessionToken;
     const wsUrl = this.options.wsUrl ?? this.options.httpUrl.replace(/^http/, 'ws');
     this.connection.update('connecting');
     const client = createGoChatClient({
@@ -117,7 +146,10 @@ export class GoChat {
       onClosed: () => {
         if (this.realtime === client) this.connection.update('reconnecting');
       },
-      onSessionEnded: (reason) => this.session.end(reason),
+      // Only the current connection's end ends the session: a replaced one's close is expected.
+      onSessionEnded: (reason) => {
+        if (this.realtime === client) this.session.end(reason);
+      },
     });
     this.realtime = client;
     const context = {

@@ -174,6 +174,25 @@ describe('applyFeedEvent: VoiceStateUpdated', () => {
     expect(mine()).toBeNull();
   });
 
+  it("drops a deleted channel's call from every list, the viewer's own call included", () => {
+    const { apollo, guildCall, mine, changed, apply, requests } = setup();
+    changed(ALICE.id, LOUNGE, { reason: 'join' });
+    changed(BOB.id, STAGE, { reason: 'move', previousChannelId: LOUNGE, actorId: ALICE.id });
+    expect(guildCall()).toEqual([`Bob@${STAGE}`, `Alice@${LOUNGE}`]);
+    apply('ChannelDeleted', { guildId: GUILD, channelId: LOUNGE, actorId: BOB.id });
+    expect(guildCall()).toEqual([`Bob@${STAGE}`]);
+    expect(mine()).toBeNull();
+    expect(
+      apollo.cache.readQuery({ query: ChannelVoiceStatesDocument, variables: { channelId: LOUNGE } }),
+    ).toBeNull();
+    expect(
+      apollo.cache
+        .readQuery({ query: ChannelVoiceStatesDocument, variables: { channelId: STAGE } })
+        ?.channelVoiceStates.map((s) => s.user.displayName),
+    ).toEqual(['Bob']);
+    expect(requests).toEqual([]);
+  });
+
   it('reads the lists again for a user it does not know', () => {
     const { apollo, changed } = setup();
     changed(CAROL_ID, LOUNGE, { reason: 'join' });

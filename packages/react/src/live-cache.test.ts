@@ -4,7 +4,12 @@ import { Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { createCache } from './cache.ts';
-import { MessagesDocument, type MessageFieldsFragment } from './generated/graphql.ts';
+import {
+  GuildMemberDocument,
+  MessagesDocument,
+  UserFieldsFragmentDoc,
+  type MessageFieldsFragment,
+} from './generated/graphql.ts';
 import { applyFeedEvent, type FeedEvent } from './live-cache.ts';
 import { MessageWriter } from './message-writer.ts';
 import { PresenceStore, TypingStore } from './stores.ts';
@@ -18,6 +23,16 @@ const ALICE = {
   createdAt: '2026-01-01T00:00:00Z',
 };
 const BOB_ID = '11';
+const GUILD = '300';
+/** Alice in the guild of CHANNEL, as her cached messages show her. */
+const ALICE_MEMBER = {
+  __typename: 'Member' as const,
+  guildId: GUILD,
+  userId: ALICE.id,
+  nickname: 'Al',
+  roleIds: ['400'],
+  color: 0xff0000,
+};
 
 function message(id: string, content: string): MessageFieldsFragment {
   return {
@@ -29,6 +44,7 @@ function message(id: string, content: string): MessageFieldsFragment {
     createdAt: '2026-12-06T10:00:00Z',
     editedAt: null,
     author: ALICE,
+    member: ALICE_MEMBER,
     replyTo: null,
     mentions: { __typename: 'MessageMentions', users: [], roleIds: [], everyone: false, here: false },
     attachments: [],
@@ -100,6 +116,78 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
     const { apply, requests } = setup();
     apply('MessageCreated', created('1004', BOB_ID, 'from a stranger'));
     await expect.poll(() => requests).toEqual(['MessagesByIds']);
+  });
+
+  it("gives a new message its author's membership from the cache, or reads it by id", async () => {
+    const { apollo, history, apply, requests } = setup();
+    apply('MessageCreated', created('1003', ALICE.id, 'third'));
+    expect(history()[2]!.member).toEqual(ALICE_MEMBER);
+    // In a DM there is none; a system message has none either.
+    apply('MessageCreated', { ...created('1004', ALICE.id, 'direct'), guildId: null });
+    apply('MessageCreated', { ...created('1005', ALICE.id, ''), kind: 'guild_member_join' });
+    expect(
+      history()
+        .slice(3)
+        .map((m) => m.member),
+    ).toEqual([null, null]);
+    expect(requests).toEqual([]);
+    // Bob is a cached user, but not as a member of this guild: his message is read by id.
+    apollo.cache.writeFragment({
+      fragment: UserFieldsFragmentDoc,
+      data: { __typename: 'User', id: BOB_ID, displayName: 'Bob', handle: 'bob', createdAt: ALICE.createdAt },
+    });
+    apply('MessageCreated', created('1006', BOB_ID, 'hello'));
+    await expect.poll(() => requests).toEqual(['MessagesByIds']);
+  });
+
+  it("shows a member's new nickname and colour on every message once the member is read again", async () => {
+    const { apollo, history, apply, requests } = setup();
+    apply('GuildMemberUpdated', {
+      guildId: GUILD,
+      actorId: ALICE.id,
+      userId: ALICE.id,
+      fields: ['nickname'],
+    });
+    await expect.poll(() => requests).toEqual(['GuildMember']);
+    // The answer (written here as the network would) is the one entry every message points at.
+    apollo.cache.writeQuery({
+      query: GuildMemberDocument,
+      variables: { guildId: GUILD, userId: ALICE.id },
+      data: {
+        __typename: 'Query',
+        guildMember: {
+          ...ALICE_MEMBER,
+          nickname: 'Alicia',
+          color: 0x00ff00,
+          guild: { __typename: 'Guild', id: GUILD },
+          user: ALICE,
+          roles: [{ __typename: 'Role', id: '401', name: 'Green', color: 0x00ff00, position: 2 }],
+          roleIds: ['401'],
+          timeoutUntil: null,
+          permissions: '0',
+          joinedAt: ALICE.createdAt,
+        },
+      },
+    });
+    expect(history().map((m) => [m.member?.nickname, m.member?.color])).toEqual([
+      ['Alicia', 0x00ff00],
+      ['Alicia', 0x00ff00],
+    ]);
+  });
+
+  it('reads cached members of the guild again after a role change; a member who left loses name and colour', async () => {
+    const { history, apply, requests } = setup(BOB_ID);
+    apply('RoleCreated', { guildId: GUILD, actorId: ALICE.id, roleId: '402' });
+    apply('RoleUpdated', { guildId: '999', actorId: ALICE.id, roleId: '403' });
+    expect(requests).toEqual([]);
+    apply('RoleUpdated', { guildId: GUILD, actorId: ALICE.id, roleId: '400' });
+    await expect.poll(() => requests).toEqual(['GuildMember']);
+
+    apply('GuildMemberRemoved', { guildId: GUILD, actorId: ALICE.id, userId: ALICE.id, reason: 'leave' });
+    expect(history().map((m) => m.member)).toEqual([
+      { ...ALICE_MEMBER, nickname: null, roleIds: [], color: null },
+      { ...ALICE_MEMBER, nickname: null, roleIds: [], color: null },
+    ]);
   });
 
   it('edits, reacts, pins and deletes in place', () => {
@@ -362,6 +450,55 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
     expect(apollo.cache.readQuery({ query: UNREADS })).toBeNull();
   });
 
+  it('reads mySettings again after a newer SettingsUpdated, with the unread badges; keeps a current copy', () => {
+    const { apollo, apply } = setup(BOB_ID);
+    const cached = (version: number) =>
+      apollo.cache.writeQuery({
+        query: SETTINGS,
+        data: { mySettings: { __typename: 'UserSettings', version, guildOrder: [] } },
+      });
+    const unreads = (muted: boolean) =>
+      apollo.cache.writeQuery({
+        query: MUTED_UNREADS,
+        data: {
+          unreads: {
+            __typename: 'Unreads',
+            directChannels: [
+              {
+                __typename: 'ReadState',
+                channelId: CHANNEL,
+                lastMessageId: '1002',
+                lastReadMessageId: '1002',
+                unread: false,
+                mentionCount: 0,
+                muted,
+              },
+            ],
+          },
+        },
+      });
+    cached(2);
+    unreads(false);
+    // The device that made the change already holds that version: nothing is read again.
+    apply('SettingsUpdated', { userId: BOB_ID, version: 2, document: {} });
+    expect(apollo.cache.readQuery({ query: SETTINGS })).toEqual({
+      mySettings: expect.objectContaining({ version: 2 }),
+    });
+    expect(apollo.cache.readQuery({ query: MUTED_UNREADS })).not.toBeNull();
+    apply('SettingsUpdated', { userId: BOB_ID, version: 3, document: {} });
+    expect(apollo.cache.readQuery({ query: SETTINGS })).toBeNull();
+    expect(apollo.cache.readQuery({ query: MUTED_UNREADS })).toBeNull();
+
+    // A message in a muted channel is not unread; its mention still counts.
+    unreads(true);
+    const mention = { users: [BOB_ID], roles: [], everyone: false, here: false };
+    apply('MessageCreated', { ...created('1006', ALICE.id, 'hi <@11>'), guildId: null, mentions: mention });
+    expect(
+      apollo.cache.readQuery<{ unreads: { directChannels: object[] } }>({ query: MUTED_UNREADS })?.unreads
+        .directChannels,
+    ).toEqual([expect.objectContaining({ lastMessageId: '1006', unread: false, mentionCount: 1 })]);
+  });
+
   it('ignores event types it does not know', () => {
     const { history, apply } = setup();
     apply('SomethingNew', { messageId: '1001' });
@@ -373,3 +510,7 @@ const UNREADS = parse(
   'query U { unreads { directChannels { channelId lastMessageId lastReadMessageId unread mentionCount } } }',
 );
 const GUILD_CHANNELS = parse('fragment GuildChannels on Guild { id channels { id name } }');
+const SETTINGS = parse('query S { mySettings { version guildOrder } }');
+const MUTED_UNREADS = parse(
+  'query MU { unreads { directChannels { channelId lastMessageId lastReadMessageId unread mentionCount muted } } }',
+);

@@ -2,10 +2,13 @@ import type { ApolloCache, ApolloClient, Reference } from '@apollo/client';
 import type { CatalogEvent, EventOf } from '@gochat/events';
 import { parse } from 'graphql';
 
-import { compareIds } from './cache.ts';
+import { compareIds, memberCacheId } from './cache.ts';
 import {
+  GuildMemberDocument,
+  MessageMemberFieldsFragmentDoc,
   UserFieldsFragmentDoc,
   VoiceStateFieldsFragmentDoc,
+  type MessageMemberFieldsFragment,
   type UserFieldsFragment,
   type VoiceStateFieldsFragment,
 } from './generated/graphql.ts';
@@ -153,12 +156,14 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
         cache.evict({ id: cache.identify({ __typename: 'Guild', id: event.data.guildId }) });
         evictRoot(cache, 'myGuilds');
       } else evictMembers(cache, event.data.guildId);
+      forgetMember(cache, event.data.guildId, event.data.userId);
       cache.gc();
       return;
     case 'GuildMemberUpdated':
       evictMembers(cache, event.data.guildId);
       evictRoot(cache, 'guildMember');
       if (event.data.userId === viewer) evictGuildAccess(cache, event.data.guildId);
+      refreshMembers(context, event.data.guildId, event.data.userId);
       return;
     case 'GuildUpdated':
     case 'GuildOwnerChanged':
@@ -198,6 +203,7 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
       evictField(cache, 'Guild', event.data.guildId, 'channels');
       return;
     case 'ChannelDeleted':
+      dropDeletedChannelCall(cache, event.data.channelId);
       cache.evict({ id: cache.identify({ __typename: 'Channel', id: event.data.channelId }) });
       cache.gc();
       return;
@@ -207,6 +213,8 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
     case 'RolesReordered':
       evictGuildAccess(cache, event.data.guildId);
       evictMembers(cache, event.data.guildId);
+      // A role's colour or rank changed: names on messages may change colour (a new role has no one).
+      if (event.type !== 'RoleCreated') refreshMembers(context, event.data.guildId);
       return;
     case 'GuildBanAdded':
     case 'GuildBanRemoved':
@@ -235,6 +243,10 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
     case 'UserUnblocked':
       evictRoot(cache, 'relationships');
       return;
+    case 'SettingsUpdated':
+      applySettings(cache, event.data.version);
+      return;
+    case 'UserDeleted':
     case 'UserUpdated':
       evictFields(cache, 'User', event.data.userId, ['displayName', 'handle', 'avatarUrl']);
       if (event.data.userId === viewer) evictRoot(cache, 'avatarHistory');
@@ -291,6 +303,28 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
   }
 }
 
+/**
+ * The viewer's settings changed on some device: a cached mySettings older than that version is read
+ * again, and so are what the settings shape (unread badges honour mutes; hidden DMs leave the list).
+ * The device that made the change already holds that version (updateSettings' answer) and keeps it.
+ */
+function applySettings(cache: ApolloCache, version: number): void {
+  let current = false;
+  cache.modify({
+    id: 'ROOT_QUERY',
+    fields: {
+      mySettings: (value: Reference, { readField, DELETE }) => {
+        const cached = readField<number>('version', value);
+        current = typeof cached === 'number' && cached >= version;
+        return current ? value : DELETE;
+      },
+    },
+  });
+  if (current) return;
+  evictRoot(cache, 'unreads');
+  evictRoot(cache, 'myDirectChannels');
+}
+
 function evictRoot(cache: ApolloCache, fieldName: string): void {
   cache.evict({ id: 'ROOT_QUERY', fieldName });
 }
@@ -306,6 +340,44 @@ function evictFields(cache: ApolloCache, typename: string, id: string, fieldName
 function evictMembers(cache: ApolloCache, guildId: string): void {
   evictRoot(cache, 'guildMembers');
   evictField(cache, 'Guild', guildId, 'memberCount');
+}
+
+/** At most this many cached members are read again after one role change (the rest keep their colour). */
+const MAX_MEMBER_REFRESH = 100;
+const MEMBER = { fragment: MessageMemberFieldsFragmentDoc, fragmentName: 'MessageMemberFields' } as const;
+
+/**
+ * Reads again the members the cache holds (one user's, or every one of the guild's), so messages
+ * show their new nickname and colour at once: the answer updates the one entry they all point at.
+ */
+function refreshMembers(context: LiveCacheContext, guildId: string, userId?: string): void {
+  const cache = context.apollo.cache;
+  const ids = userId
+    ? [memberCacheId(guildId, userId)]
+    : Object.keys(cache.extract() as Record<string, unknown>)
+        .filter((id) => id.startsWith(memberCacheId(guildId, '')))
+        .slice(0, MAX_MEMBER_REFRESH);
+  for (const id of ids) {
+    const cached = cache.readFragment<MessageMemberFieldsFragment>({ ...MEMBER, id });
+    if (!cached) continue;
+    void context.apollo
+      .query({
+        query: GuildMemberDocument,
+        variables: { guildId, userId: cached.userId },
+        fetchPolicy: 'network-only',
+      })
+      .catch(() => {
+        // Gone meanwhile (GuildMemberRemoved says so), or the viewer left: nothing to show.
+      });
+  }
+}
+
+/** A member who left: their messages show them without a nickname or colour, as Message.member null would. */
+function forgetMember(cache: ApolloCache, guildId: string, userId: string): void {
+  cache.modify({
+    id: memberCacheId(guildId, userId),
+    fields: { nickname: () => null, roleIds: () => [], color: () => null },
+  });
 }
 
 /** What a role or member change can alter for the viewer: roles, permissions, visible channels. */
@@ -345,7 +417,8 @@ function updateReadStateOnMessage(
       lastMessageId: () => data.messageId,
       // A channel the viewer writes in counts as read, as in Discord.
       lastReadMessageId: (last) => (own ? data.messageId : last),
-      unread: () => !own,
+      // A muted channel (the viewer's settings) is not unread for badges; its mentions still count.
+      unread: (_value, { readField }) => !own && readField<boolean>('muted') !== true,
       mentionCount: (count) => (mentioned ? Number(count) + 1 : count),
     },
   });
@@ -467,6 +540,36 @@ function applyVoiceState(
   // Also when the entry already names this channel: the joinVoice or moveVoiceMember answer may have
   // written it before the event came, but never puts it into the lists.
   placeVoiceState(cache, id, guildId, channelId, mine);
+}
+
+/**
+ * A deleted channel's call ended with it: its voice states went with the channel's row, without a
+ * VoiceStateUpdated each, so they leave every list (the viewer's own call included) here.
+ */
+function dropDeletedChannelCall(cache: ApolloCache, channelId: string): void {
+  const inCall = (ref: Reference, readField: <T>(field: string, from: Reference) => T | undefined) =>
+    readField<Reference>('channel', ref) !== undefined &&
+    readField<string>('id', readField<Reference>('channel', ref)!) === channelId;
+  const ended = new Set<string>();
+  const drop = (value: unknown, readField: <T>(field: string, from: Reference) => T | undefined) => {
+    if (!Array.isArray(value)) return value;
+    const list = value as Reference[];
+    for (const ref of list) if (inCall(ref, readField)) ended.add(ref.__ref);
+    return list.filter((ref) => !ended.has(ref.__ref));
+  };
+  cache.modify({
+    id: 'ROOT_QUERY',
+    fields: {
+      voiceStates: (value, { readField }) => drop(value, readField) as Reference[],
+      myVoiceState: (value: Reference | null, { readField }) => {
+        if (!value || !inCall(value, readField)) return value;
+        ended.add(value.__ref);
+        return null;
+      },
+    },
+  });
+  cache.evict({ id: 'ROOT_QUERY', fieldName: 'channelVoiceStates', args: { channelId } });
+  for (const id of ended) cache.evict({ id });
 }
 
 /** Puts the state's reference into the lists of its guild and channel, and takes it out of the others. */

@@ -25,6 +25,7 @@ function message(id: number): MessageFieldsFragment {
     createdAt: '2026-12-06T10:00:00Z',
     editedAt: null,
     author: AUTHOR,
+    member: null,
     replyTo: null,
     mentions: { __typename: 'MessageMentions', users: [], roleIds: [], everyone: false, here: false },
     attachments: [],

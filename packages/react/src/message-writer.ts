@@ -3,15 +3,17 @@ import { toApiEmbeds } from '@gochat/embeds/api-shape';
 import type { EventOf } from '@gochat/events';
 import { parse } from 'graphql';
 
-import { compareIds } from './cache.ts';
+import { compareIds, memberCacheId } from './cache.ts';
 import {
   MessageFieldsFragmentDoc,
+  MessageMemberFieldsFragmentDoc,
   MessagesByIdsDocument,
   MessagesDocument,
   SendMessageDocument,
   UserFieldsFragmentDoc,
   type EmbedFieldsFragment,
   type MessageFieldsFragment,
+  type MessageMemberFieldsFragment,
   type MessagesQuery,
   type UserFieldsFragment,
 } from './generated/graphql.ts';
@@ -37,11 +39,12 @@ export interface PendingMessage {
 
 const MESSAGE = { fragment: MessageFieldsFragmentDoc, fragmentName: 'MessageFields' } as const;
 const USER = { fragment: UserFieldsFragmentDoc, fragmentName: 'UserFields' } as const;
+const MEMBER = { fragment: MessageMemberFieldsFragmentDoc, fragmentName: 'MessageMemberFields' } as const;
 
 /**
  * Writes messages into the cache: new ones from MessageCreated events (from what the event says
- * and the users already cached; only when the cache lacks the author or a mentioned user is the
- * message read by id), and the viewer's own sends, shown at once as pending, confirmed by the
+ * and the users and members already cached; only when the cache lacks the author, the author's
+ * membership of the guild or a mentioned user is the message read by id), and the viewer's own sends, shown at once as pending, confirmed by the
  * mutation's answer or by the event, whichever comes first (the same id), and kept with a retry
  * when refused. A retry reuses the nonce, so a send the server did receive is not sent twice.
  */
@@ -264,6 +267,16 @@ export class MessageWriter {
     const author = user(data.authorId);
     const mentioned = data.mentions.users.map(user);
     if (!author || mentioned.some((u) => !u) || data.attachmentIds.length) return null;
+    // The author as the guild knows them, from an earlier message or the member list; unknown, the
+    // message is read by id (which brings it).
+    let member: MessageFieldsFragment['member'] = null;
+    if (data.guildId && data.kind === 'default') {
+      member = cache.readFragment<MessageMemberFieldsFragment>({
+        ...MEMBER,
+        id: memberCacheId(data.guildId, data.authorId),
+      });
+      if (!member) return null;
+    }
     let replyTo: MessageFieldsFragment['replyTo'] = null;
     if (data.replyToId) {
       const reply = cache.readFragment({
@@ -302,6 +315,7 @@ export class MessageWriter {
       createdAt: occurredAt,
       editedAt: null,
       author,
+      member,
       replyTo,
       mentions: {
         __typename: 'MessageMentions',

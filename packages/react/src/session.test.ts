@@ -22,6 +22,21 @@ const stored = (jwtExpiresAt: string): StoredSession => ({
 });
 
 describe('Session', () => {
+  it('names its session token (kept across JWT refreshes) until it ends', async () => {
+    const { fetchImpl } = router(() => ({
+      data: { refreshJwt: { jwt: 'jwt-2', expiresAt: inMinutes(15) } },
+    }));
+    const session = new Session(URL, memoryStorage(), fetchImpl);
+    expect(session.sessionToken).toBeNull();
+    session.start(stored(inMinutes(0.5)));
+    await session.freshJwt();
+    expect(session.sessionToken).toBe('session-1');
+    session.start({ ...stored(inMinutes(10)), sessionToken: 'session-2' });
+    expect(session.sessionToken).toBe('session-2');
+    session.end('revoked');
+    expect(session.sessionToken).toBeNull();
+  });
+
   it('uses a JWT that is good for more than a minute as it is', async () => {
     const { requests, fetchImpl } = router(() => ({}));
     const session = new Session(URL, memoryStorage(), fetchImpl);

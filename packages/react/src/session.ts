@@ -57,6 +57,11 @@ export class Session {
     return this.endReason;
   }
 
+  /** The session's long-lived token, or null when signed out (to tell one session from the next). */
+  get sessionToken(): string | null {
+    return this.current?.sessionToken ?? null;
+  }
+
   /** The current JWT as stored, fresh or not (to read its subject). */
   peekJwt(): string | null {
     return this.current?.jwt ?? null;

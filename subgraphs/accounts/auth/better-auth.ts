@@ -1,5 +1,6 @@
+import type { KeyValueStore } from '@gochat/cache';
 import type { Database } from '@gochat/db';
-import { account, jwks, session, user, verification } from '@gochat/drizzle';
+import { account, jwks, session, twoFactor, user, verification } from '@gochat/drizzle';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import type { Logger } from '@gochat/log';
 import type { Mailer } from '@gochat/mail';
@@ -12,13 +13,20 @@ import { jwt } from 'better-auth/plugins/jwt';
 import type { AccountsConfig } from '../config.ts';
 import type { AccountsStore } from '../store/index.ts';
 import { createAuthHooks, userFieldHooks } from './hooks.ts';
-import { passwordResetMail, verificationMail } from './mail-templates.ts';
+import type { MailTemplates } from './mail-templates.ts';
+import type { AuthRateLimits } from './rate-limit.ts';
+import { twoFactorPlugins } from './two-factor.ts';
 
 export interface AuthDeps {
   db: Database;
   store: AccountsStore;
   config: AccountsConfig;
   mailer: Mailer;
+  templates: MailTemplates;
+  /** Per-inbox mail budgets (hooks.ts) live here, with the per-IP ones. */
+  limits: AuthRateLimits;
+  /** Used TOTP codes (two-factor.ts). */
+  cache: KeyValueStore;
   ids: SnowflakeGenerator;
   log: Logger;
   /** Wakes the outbox relay: a deleted session row recorded SessionRevoked (migration 0003). */
@@ -32,7 +40,18 @@ export const AUTH_BASE_PATH = '/api/auth';
  * tables. Its own rate limiter is off: ours (rate-limit.ts) runs in front of it with shared storage
  * and also covers the GraphQL mutations, which call auth.api directly and would bypass it.
  */
-export function createAuth({ db, store, config, mailer, ids, log, kick }: AuthDeps) {
+export function createAuth({
+  db,
+  store,
+  config,
+  mailer,
+  templates,
+  limits,
+  cache,
+  ids,
+  log,
+  kick,
+}: AuthDeps) {
   const { accounts, publicUrl, secrets } = config;
   const origin = new URL(publicUrl).origin;
   const trustedOrigins = [origin, accounts.verifyRedirectUrl, accounts.resetPasswordUrl]
@@ -47,13 +66,16 @@ export function createAuth({ db, store, config, mailer, ids, log, kick }: AuthDe
   };
 
   return betterAuth({
-    appName: 'GoChat',
+    appName: accounts.productName,
     baseURL: origin,
     basePath: AUTH_BASE_PATH,
     secret: secrets.auth,
     trustedOrigins,
     telemetry: { enabled: false },
-    database: drizzleAdapter(db, { provider: 'pg', schema: { user, session, account, verification, jwks } }),
+    database: drizzleAdapter(db, {
+      provider: 'pg',
+      schema: { user, session, account, verification, jwks, twoFactor },
+    }),
     advanced: {
       database: { generateId: () => ids.next() },
       // The router overwrites this header with the client's address; nothing else reaches us.
@@ -73,7 +95,9 @@ export function createAuth({ db, store, config, mailer, ids, log, kick }: AuthDe
       resetPasswordTokenExpiresIn: accounts.resetTtlSeconds,
       revokeSessionsOnPasswordReset: true,
       sendResetPassword: async ({ user: u, token }) => {
-        await mailer.send(passwordResetMail(u, token, accounts.resetPasswordUrl, accounts.resetTtlSeconds));
+        await mailer.send(
+          templates.passwordReset(u, token, accounts.resetPasswordUrl, accounts.resetTtlSeconds),
+        );
       },
     },
     emailVerification: {
@@ -81,10 +105,13 @@ export function createAuth({ db, store, config, mailer, ids, log, kick }: AuthDe
       expiresIn: accounts.verificationTtlSeconds,
       autoSignInAfterVerification: false,
       sendVerificationEmail: async ({ user: u, token }) => {
-        await mailer.send(verificationMail(u, verifyLink(token), accounts.verificationTtlSeconds));
+        await mailer.send(templates.verification(u, verifyLink(token), accounts.verificationTtlSeconds));
       },
     },
     plugins: [
+      // TOTP and backup codes (docs/decisions/0049-two-factor.md). Before bearer: its after hook ends
+      // the session a password-only sign-in made, so bearer hands out no token for it.
+      ...twoFactorPlugins({ issuer: accounts.productName, cache }),
       bearer(),
       jwt({
         jwks: { keyPairConfig: { alg: 'EdDSA', crv: 'Ed25519' } },
@@ -101,7 +128,7 @@ export function createAuth({ db, store, config, mailer, ids, log, kick }: AuthDe
         },
       }),
     ],
-    hooks: { before: createAuthHooks(store, secrets.auth) },
+    hooks: { before: createAuthHooks(store, secrets.auth, (address) => limits.mailTo(address)) },
     databaseHooks: {
       user: userFieldHooks,
       // Each deleted session recorded SessionRevoked in its transaction: publish it now.

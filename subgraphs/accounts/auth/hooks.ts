@@ -28,13 +28,33 @@ const checked = (fields: Record<string, unknown>) =>
  */
 export const userFieldHooks = { create: { before: checked }, update: { before: checked } };
 
+/** The answers of better-auth's mail endpoints that must not reveal whether an address has an account. */
+const QUIET_MAIL_ANSWERS: Record<string, Record<string, unknown>> = {
+  '/send-verification-email': { status: true },
+  '/request-password-reset': {
+    status: true,
+    message: 'If this email exists in our system, check your email for the reset link',
+  },
+};
+
 /**
  * Where GoChat answers differently from better-auth's defaults (docs/decisions 0006, 0007): a sign-up
  * with fields that break GoChat's rules is refused before anything is looked up, a taken e-mail or
  * handle at sign-up is a clear error, and so is a verification link that was already used.
+ *
+ * Mails are limited per inbox (`mailTo`, whatever the client's IP): a sign-up over the budget is
+ * RATE_LIMITED (sign-up tells a taken address anyway); a verification or reset request over it gets
+ * the answer it would get otherwise, with no mail, so the limit reveals nothing about the address.
  */
-export function createAuthHooks(store: AccountsStore, authSecret: string) {
+export function createAuthHooks(
+  store: AccountsStore,
+  authSecret: string,
+  mailTo: (address: string) => Promise<number>,
+) {
   const key = new TextEncoder().encode(authSecret);
+
+  const inboxWait = async (address: unknown) =>
+    typeof address === 'string' && address.includes('@') ? mailTo(address) : 0;
 
   const refuseTakenSignUp = async (body: Record<string, unknown>) => {
     const { email, handle } = checkUserFields({ name: body.name, email: body.email, handle: body.handle });
@@ -65,7 +85,24 @@ export function createAuthHooks(store: AccountsStore, authSecret: string) {
   };
 
   return createAuthMiddleware(async (ctx) => {
-    if (ctx.path === '/sign-up/email') await refuseTakenSignUp((ctx.body ?? {}) as Record<string, unknown>);
+    const body = (ctx.body ?? {}) as Record<string, unknown>;
+    if (ctx.path === '/sign-up/email') {
+      await refuseTakenSignUp(body);
+      const wait = await inboxWait(body.email);
+      if (wait > 0)
+        throw new APIError(
+          'TOO_MANY_REQUESTS',
+          {
+            code: 'RATE_LIMITED',
+            message: `Too many e-mails to this address. Retry in ${wait}s.`,
+            retryAfter: wait,
+          },
+          { 'retry-after': String(wait) },
+        );
+    }
     if (ctx.path === '/verify-email') await refuseUsedLink(ctx.query?.token);
+    // Answering here ends the request: better-auth neither looks the address up nor mails it.
+    const quiet = QUIET_MAIL_ANSWERS[ctx.path];
+    return quiet && (await inboxWait(body.email)) > 0 ? quiet : undefined;
   });
 }

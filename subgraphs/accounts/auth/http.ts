@@ -23,6 +23,14 @@ export const AUTH_ROUTES: ReadonlySet<string> = new Set([
   'POST /send-verification-email',
   'POST /request-password-reset',
   'POST /reset-password',
+  // Two-factor sign-in (better-auth's plugin): setup and turning off need the session (Bearer) and
+  // the password; the verify routes take a session, or the two_factor cookie a sign-in set.
+  'POST /two-factor/enable',
+  'POST /two-factor/disable',
+  'POST /two-factor/get-totp-uri',
+  'POST /two-factor/verify-totp',
+  'POST /two-factor/verify-backup-code',
+  'POST /two-factor/generate-backup-codes',
 ]);
 
 /**

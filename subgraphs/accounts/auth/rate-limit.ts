@@ -5,7 +5,14 @@ import type { AccountsConfig } from '../config.ts';
 
 /** Actions that send mail or guess credentials: limited per client IP, across REST and GraphQL. */
 export type StrictAction =
-  'sign-up' | 'sign-in' | 'verification-mail' | 'verify-email' | 'reset-request' | 'reset';
+  | 'sign-up'
+  | 'sign-in'
+  | 'verification-mail'
+  | 'verify-email'
+  | 'reset-request'
+  | 'reset'
+  /** Enabling, verifying and disabling two-factor sign-in: a password or a 6-digit code is guessed. */
+  | 'two-factor';
 
 const STRICT_PATHS: Record<string, StrictAction> = {
   '/sign-up/email': 'sign-up',
@@ -14,6 +21,12 @@ const STRICT_PATHS: Record<string, StrictAction> = {
   '/verify-email': 'verify-email',
   '/request-password-reset': 'reset-request',
   '/reset-password': 'reset',
+  '/two-factor/enable': 'two-factor',
+  '/two-factor/disable': 'two-factor',
+  '/two-factor/verify-totp': 'two-factor',
+  '/two-factor/verify-backup-code': 'two-factor',
+  '/two-factor/get-totp-uri': 'two-factor',
+  '/two-factor/generate-backup-codes': 'two-factor',
 };
 
 /** Public keys are fetched by the router and by verifiers; limiting them would only hurt verification. */
@@ -24,6 +37,26 @@ export interface AuthRateLimits {
   check(action: StrictAction, ip: string | undefined): Promise<void>;
   /** The same for a /api/auth/* path; returns seconds to wait, or 0 when allowed. */
   checkPath(path: string, ip: string | undefined): Promise<number>;
+  /**
+   * Spends one mail to the inbox the address reaches (normalised: see inboxOf), whatever the client's
+   * IP; returns seconds to wait, or 0 when the mail may go.
+   */
+  mailTo(address: string): Promise<number>;
+}
+
+/**
+ * The inbox an address delivers to, so rotating spellings of one address shares one budget: lower
+ * case, no +tag (sub-addressing), and for Gmail no dots and googlemail.com as gmail.com.
+ */
+export function inboxOf(address: string): string {
+  const trimmed = address.trim().toLowerCase();
+  const at = trimmed.lastIndexOf('@');
+  if (at <= 0) return trimmed;
+  let local = trimmed.slice(0, at).split('+')[0] || trimmed.slice(0, at);
+  let domain = trimmed.slice(at + 1);
+  if (domain === 'googlemail.com') domain = 'gmail.com';
+  if (domain === 'gmail.com') local = local.replaceAll('.', '');
+  return `${local}@${domain}`;
 }
 
 export function createAuthRateLimits(
@@ -40,6 +73,7 @@ export function createAuthRateLimits(
     return limiter;
   };
   const general = createRateLimiter(store, { name: 'auth:general', ...config.general });
+  const perInbox = createRateLimiter(store, { name: 'auth:mail-inbox', ...config.mailPerAddress });
 
   const secondsToWait = async (limiter: RateLimiter, ip: string | undefined) => {
     const decision = await limiter.consume(ip ?? 'unknown');
@@ -56,5 +90,6 @@ export function createAuthRateLimits(
       const action = STRICT_PATHS[path];
       return secondsToWait(action ? strictFor(action) : general, ip);
     },
+    mailTo: (address) => secondsToWait(perInbox, inboxOf(address)),
   };
 }

@@ -19,6 +19,27 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** Language and look. */
+export type AppearanceSettings = {
+  __typename?: 'AppearanceSettings';
+  /** Message layout. */
+  density: Density;
+  /** A BCP 47 language tag such as en-US; null: the browser's. */
+  locale?: Maybe<Scalars['String']['output']>;
+  /** Colour scheme. */
+  theme: Theme;
+};
+
+/** Appearance fields to change; null resets one to its default. */
+export type AppearanceSettingsInput = {
+  /** Message layout. */
+  density?: InputMaybe<Density>;
+  /** A BCP 47 tag, up to 35 characters. */
+  locale?: InputMaybe<Scalars['String']['input']>;
+  /** Colour scheme. */
+  theme?: InputMaybe<Theme>;
+};
+
 /** A signed-in session. */
 export type AuthSession = {
   __typename?: 'AuthSession';
@@ -30,6 +51,181 @@ export type AuthSession = {
   sessionToken: Scalars['String']['output'];
   /** The signed-in account. */
   user: User;
+};
+
+/** The user's notification settings for one channel, thread, DM or group DM. */
+export type ChannelSettings = {
+  __typename?: 'ChannelSettings';
+  /** The channel, thread or DM. */
+  channelId: Scalars['ID']['output'];
+  /** Its notification level; null: inherit (a thread's parent channel's, then the guild's, then ALL). */
+  level?: Maybe<NotificationLevel>;
+  /** When a timed mute ends; null: until unmuted. */
+  muteEndsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Whether it is muted (until muteEndsAt when set): not unread in badges, still readable. */
+  muted: Scalars['Boolean']['output'];
+};
+
+/** Notification fields of a channel, thread or DM to change; omitted fields stay, null resets one. */
+export type ChannelSettingsInput = {
+  /** Notification level; null: inherit. */
+  level?: InputMaybe<NotificationLevel>;
+  /** When a timed mute ends. */
+  muteEndsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Mute or unmute. */
+  muted?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** One channel's change: `settings` null removes them; otherwise they merge. */
+export type ChannelSettingsPatch = {
+  /** A channel or thread of a guild the user is in, or a DM they take part in. */
+  channelId: Scalars['ID']['input'];
+  /** The fields to change, or null to remove every setting of this channel. */
+  settings?: InputMaybe<ChannelSettingsInput>;
+};
+
+/** A custom status: text, an optional emoji, an optional end. */
+export type CustomStatus = {
+  __typename?: 'CustomStatus';
+  /** A Unicode emoji or a custom emoji's id. */
+  emoji?: Maybe<Scalars['String']['output']>;
+  /** When it clears itself; null: until changed. */
+  expiresAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Up to 255 characters. */
+  text: Scalars['String']['output'];
+};
+
+/** A custom status. */
+export type CustomStatusInput = {
+  /** A Unicode emoji or a custom emoji's id, up to 64 characters. */
+  emoji?: InputMaybe<Scalars['String']['input']>;
+  /** When it clears itself. */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Up to 255 characters. */
+  text: Scalars['String']['input'];
+};
+
+/**
+ * The caller's data package, as Discord's "Request all of my data" gives it. This subgraph answers
+ * the account part; the messages subgraph adds the caller's own messages (DataExport.messages).
+ * Only ever the caller's own data: myDataExport is the one way to it.
+ */
+export type DataExport = {
+  __typename?: 'DataExport';
+  /**
+   * JSON text of the account: profile (id, displayName, handle, email, emailVerified, createdAt),
+   * settings (the synced settings document and its version, or null when never saved), and
+   * relationships (friends, pending requests both ways and blocks, with the other user's id,
+   * displayName and handle, and since when).
+   */
+  account: Scalars['String']['output'];
+  /** When this export was made. */
+  generatedAt: Scalars['DateTime']['output'];
+  /** The caller's id. */
+  userId: Scalars['ID']['output'];
+};
+
+/** How tightly the client lays out messages. */
+export type Density =
+  /** Denser lines. */
+  | 'COMPACT'
+  /** Avatars and spacing, as Discord's default. */
+  | 'COZY';
+
+/** A status every new connection of the user starts with, whatever the client asks. */
+export type ForcedStatus =
+  /** Do not disturb. */
+  | 'DND'
+  /** Idle. */
+  | 'IDLE'
+  /** Shown as offline to everyone else. */
+  | 'INVISIBLE'
+  /** Online. */
+  | 'ONLINE';
+
+/** A folder of guilds in the guild list. */
+export type GuildFolder = {
+  __typename?: 'GuildFolder';
+  /** Its colour as 0xRRGGBB, or null for the default. */
+  color?: Maybe<Scalars['Int']['output']>;
+  /** Its guilds, in order. */
+  guildIds: Array<Scalars['ID']['output']>;
+  /** The folder's id, chosen by the client (unique among the user's folders). */
+  id: Scalars['ID']['output'];
+  /** Its name, or null for none. */
+  name?: Maybe<Scalars['String']['output']>;
+};
+
+/** A guild folder. */
+export type GuildFolderInput = {
+  /** 0xRRGGBB. */
+  color?: InputMaybe<Scalars['Int']['input']>;
+  /** Its guilds in order (guilds the user is in). */
+  guildIds: Array<Scalars['ID']['input']>;
+  /** Chosen by the client, 1-64 characters, unique in the list. */
+  id: Scalars['ID']['input'];
+  /** Up to 100 characters. */
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** The user's notification settings for one guild. */
+export type GuildSettings = {
+  __typename?: 'GuildSettings';
+  /** The guild. */
+  guildId: Scalars['ID']['output'];
+  /** Its notification level; null: ALL. */
+  level?: Maybe<NotificationLevel>;
+  /** When a timed mute ends; null: until unmuted. */
+  muteEndsAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Whether the guild is muted (until muteEndsAt when set): its channels are not unread in badges, but stay readable. */
+  muted: Scalars['Boolean']['output'];
+  /** The channel the client opens in this guild, if one was chosen. */
+  selectedChannelId?: Maybe<Scalars['ID']['output']>;
+  /** @everyone and @here do not count as mentions in this guild. */
+  suppressEveryone: Scalars['Boolean']['output'];
+  /** Role mentions do not count as mentions in this guild. */
+  suppressRoles: Scalars['Boolean']['output'];
+};
+
+/** Notification fields to change; omitted fields stay, null resets one (level: inherit). */
+export type GuildSettingsInput = {
+  /** Notification level; null: ALL (inherit). */
+  level?: InputMaybe<NotificationLevel>;
+  /** When a timed mute ends. */
+  muteEndsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Mute or unmute. */
+  muted?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The channel the client opens; must be a channel of this guild. */
+  selectedChannelId?: InputMaybe<Scalars['ID']['input']>;
+  /** Drop @everyone and @here from mentions. */
+  suppressEveryone?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Drop role mentions. */
+  suppressRoles?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** One guild's change: `settings` null removes the guild's settings; otherwise they merge. */
+export type GuildSettingsPatch = {
+  /** A guild the user is a member of (VALIDATION otherwise, unless it is already in their settings). */
+  guildId: Scalars['ID']['input'];
+  /** The fields to change, or null to remove every setting of this guild. */
+  settings?: InputMaybe<GuildSettingsInput>;
+};
+
+/** A DM or group DM the user hid from their list. */
+export type HiddenDirectChannel = {
+  __typename?: 'HiddenDirectChannel';
+  /** The DM. */
+  channelId: Scalars['ID']['output'];
+  /** Its newest message when hidden: a newer one brings it back into myDirectChannels. */
+  lastMessageId?: Maybe<Scalars['ID']['output']>;
+};
+
+/** Hides a DM from myDirectChannels (until a new message arrives), or shows it again. */
+export type HiddenDirectChannelPatch = {
+  /** A DM or group DM the user takes part in. */
+  channelId: Scalars['ID']['input'];
+  /** True hides it; false shows it again. */
+  hidden: Scalars['Boolean']['input'];
 };
 
 /** A fresh JWT. */
@@ -49,6 +245,18 @@ export type Mutation = {
   blockUser: Relationship;
   /** Declines an incoming friend request or cancels an outgoing one. NOT_FOUND when there is none. */
   declineFriendRequest: Relationship;
+  /**
+   * Deletes the caller's account for good, confirmed with its password, as Discord does: the profile is
+   * scrubbed (shown as 'Deleted User', no handle, an unreachable e-mail) while messages stay; sessions
+   * end (their sockets close), the password, two-factor secret, settings, avatars and relationships are erased,
+   * and the account leaves every guild. It can never sign in again. VALIDATION (field password) on a
+   * wrong password; CONFLICT (ownedGuildIds) while the caller owns guilds: transfer or delete them first.
+   */
+  deleteAccount: Scalars['Boolean']['output'];
+  /** Turns two-factor sign-in off; needs the password and a current authenticator code or a backup code. The caller's session is replaced as for verifyTwoFactor. VALIDATION (field password or code) when either is wrong; CONFLICT when it is off. */
+  disableTwoFactor: AuthSession;
+  /** Starts turning on two-factor sign-in: checks the password and answers the authenticator app's setup and new backup codes. Sign-in does not ask for a code until verifyTwoFactor confirms one. Calling it again before verifying replaces the secret. VALIDATION (field password) on a wrong password; CONFLICT when it is already on. */
+  enableTwoFactor: TwoFactorSetup;
   /** Exchanges a session token for a fresh JWT. UNAUTHENTICATED when the session has ended; FORBIDDEN while the account is banned. */
   refreshJwt: JwtToken;
   /** Ends a friendship. NOT_FOUND when there is none. */
@@ -61,13 +269,15 @@ export type Mutation = {
   resetPassword: Scalars['Boolean']['output'];
   /** Ends every session of the caller but the current one, closing their WebSocket connections; how many ended. */
   revokeOtherSessions: Scalars['Int']['output'];
-  /** Ends one of the caller's sessions (mySessions) and closes the WebSocket connections it opened; its JWT stays valid for HTTP until it expires. NOT_FOUND when the caller has no such session. */
+  /** Ends one of the caller's sessions (mySessions) and closes the WebSocket connections it opened; the router refuses its JWT within 15 seconds. NOT_FOUND when the caller has no such session. */
   revokeSession: Scalars['Boolean']['output'];
   /** Asks a user, found by handle, to be friends; accepts at once when they had already asked. FORBIDDEN when either blocked the other. */
   sendFriendRequest: Relationship;
-  /** Signs in. UNAUTHENTICATED on a wrong e-mail or password; EMAIL_NOT_VERIFIED before verification; FORBIDDEN while the account is banned. */
-  signIn: AuthSession;
-  /** Ends the session the caller's JWT belongs to, and closes the WebSocket connections it opened. The JWT itself stays valid for HTTP until it expires; sessionActive tells it ended. */
+  /** Signs in: a session, or SecondFactorRequired when the account has two-factor sign-in on. UNAUTHENTICATED on a wrong e-mail or password; EMAIL_NOT_VERIFIED before verification; FORBIDDEN while the account is banned. */
+  signIn: SignInResult;
+  /** Completes a sign-in that answered SecondFactorRequired, with a 6-digit authenticator code or a backup code (each backup code works once). VALIDATION (field code) for a wrong, reused or other account's code; INVALID_TOKEN when the challenge expired, was used, or took 5 wrong codes (sign in again); RATE_LIMITED when the account is locked after 10 wrong codes in a row. */
+  signInSecondFactor: AuthSession;
+  /** Ends the session the caller's JWT belongs to, and closes the WebSocket connections it opened. The router refuses its JWT within 15 seconds (UNAUTHENTICATED); sessionActive tells it ended at once. */
   signOut: Scalars['Boolean']['output'];
   /** Creates an account and e-mails a verification link. CONFLICT when the e-mail or handle is taken; RATE_LIMITED when called too often. */
   signUp: SignUpResult;
@@ -75,8 +285,17 @@ export type Mutation = {
   unblockUser: Relationship;
   /** Changes the signed-in account's display name and/or handle. CONFLICT when the handle is taken. */
   updateProfile: User;
+  /**
+   * Changes part of the caller's settings when their version is still expectedVersion, and tells every
+   * device of theirs (SettingsUpdated on the viewer feed). CONFLICT when the version moved on (its
+   * extensions carry the current version and settings); VALIDATION for a value out of range, a limit
+   * passed, or a guild, channel or DM the caller has no part in: nothing is stored then.
+   */
+  updateSettings: UserSettings;
   /** Activates an account with the token from its verification link. INVALID_TOKEN, TOKEN_EXPIRED or LINK_ALREADY_USED otherwise. */
   verifyEmail: Scalars['Boolean']['output'];
+  /** Turns two-factor sign-in on with a current code from the authenticator app set up by enableTwoFactor. The caller's session is replaced (better-auth renews it on this change): use the session answered; the old one is signed out. VALIDATION (field code) for a wrong or reused code; CONFLICT before enableTwoFactor. */
+  verifyTwoFactor: AuthSession;
 };
 
 
@@ -92,6 +311,22 @@ export type MutationBlockUserArgs = {
 
 export type MutationDeclineFriendRequestArgs = {
   userId: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteAccountArgs = {
+  password: Scalars['String']['input'];
+};
+
+
+export type MutationDisableTwoFactorArgs = {
+  code: Scalars['String']['input'];
+  password: Scalars['String']['input'];
+};
+
+
+export type MutationEnableTwoFactorArgs = {
+  password: Scalars['String']['input'];
 };
 
 
@@ -136,6 +371,12 @@ export type MutationSignInArgs = {
 };
 
 
+export type MutationSignInSecondFactorArgs = {
+  challenge: Scalars['String']['input'];
+  code: Scalars['String']['input'];
+};
+
+
 export type MutationSignUpArgs = {
   input: SignUpInput;
 };
@@ -151,19 +392,43 @@ export type MutationUpdateProfileArgs = {
 };
 
 
+export type MutationUpdateSettingsArgs = {
+  expectedVersion: Scalars['Int']['input'];
+  patch: UserSettingsPatch;
+};
+
+
 export type MutationVerifyEmailArgs = {
   token: Scalars['String']['input'];
 };
+
+
+export type MutationVerifyTwoFactorArgs = {
+  code: Scalars['String']['input'];
+};
+
+/** How much a guild, channel, thread or DM notifies the user. */
+export type NotificationLevel =
+  /** Every message. */
+  | 'ALL'
+  /** Only messages that mention the user. */
+  | 'MENTIONS'
+  /** Nothing: not even mentions count in unread badges. */
+  | 'NOTHING';
 
 export type Query = {
   __typename?: 'Query';
   /** The signed-in account. UNAUTHENTICATED without a JWT. */
   me: User;
+  /** The caller's data package (account, settings, relationships; messages from the messages subgraph). UNAUTHENTICATED without a JWT. */
+  myDataExport: DataExport;
   /** The caller's sessions that have not ended, the most recently used first; current marks the caller's own. UNAUTHENTICATED without a JWT. */
   mySessions: Array<Session>;
+  /** The caller's settings document (defaults until their first change). UNAUTHENTICATED without a JWT. */
+  mySettings: UserSettings;
   /** The caller's friends, pending friend requests both ways, and blocked users, newest first. */
   relationships: Array<Relationship>;
-  /** Whether the session the caller's JWT names still exists and has not expired: false once it was signed out (signOut or REST /api/auth/sign-out), ended by a password reset, or expired, although the JWT stays valid until it expires. The router asks it when a WebSocket connection opens. UNAUTHENTICATED without a JWT. */
+  /** Whether the session the caller's JWT names still exists and has not expired: false once it was signed out (signOut or REST /api/auth/sign-out), revoked, ended by a password reset, a ban or account deletion, or expired; the router then refuses the JWT within 15 seconds. The router asks it when a WebSocket connection opens. UNAUTHENTICATED without a JWT. */
   sessionActive: Scalars['Boolean']['output'];
   /** An account by id, or null when there is none. Signed-in callers only. */
   user?: Maybe<User>;
@@ -210,6 +475,24 @@ export type RelationshipStatus =
   /** The caller asked; the other user has not answered. */
   | 'OUTGOING_REQUEST';
 
+/** A kind of second factor. */
+export type SecondFactorMethod =
+  /** One of the single-use backup codes shown by enableTwoFactor, e.g. 'a1B2c-3D4e5'. */
+  | 'BACKUP_CODE'
+  /** A 6-digit code from an authenticator app (TOTP, RFC 6238). */
+  | 'TOTP';
+
+/** The password was right and the account asks for a second factor: send it with signInSecondFactor to get the session. */
+export type SecondFactorRequired = {
+  __typename?: 'SecondFactorRequired';
+  /** Names this sign-in attempt for signInSecondFactor; secret like a password, single-use, valid 10 minutes and for 5 wrong codes. */
+  challenge: Scalars['String']['output'];
+  /** When the challenge stops being accepted. */
+  expiresAt: Scalars['DateTime']['output'];
+  /** The kinds of code the account accepts. */
+  methods: Array<SecondFactorMethod>;
+};
+
 /** One place the caller is signed in (a session of theirs that has not ended), as Discord's Devices list shows it. */
 export type Session = {
   __typename?: 'Session';
@@ -237,6 +520,9 @@ export type SignInInput = {
   password: Scalars['String']['input'];
 };
 
+/** What signIn answers: a session, or, for an account with two-factor sign-in on, a request for the second factor. */
+export type SignInResult = AuthSession | SecondFactorRequired;
+
 /** Fields to create an account. */
 export type SignUpInput = {
   /** 1-32 characters. */
@@ -258,6 +544,79 @@ export type SignUpResult = {
   verificationRequired: Scalars['Boolean']['output'];
 };
 
+/** UI sounds. */
+export type SoundSettings = {
+  __typename?: 'SoundSettings';
+  /** Sounds turned off one by one. */
+  disabled: Array<UiSound>;
+  /** False: every UI sound is off. */
+  enabled: Scalars['Boolean']['output'];
+};
+
+/** Sound fields to change. */
+export type SoundSettingsInput = {
+  /** The sounds turned off (replaces the list). */
+  disabled?: InputMaybe<Array<UiSound>>;
+  /** All UI sounds on or off. */
+  enabled?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+/** The user's status settings. */
+export type StatusSettings = {
+  __typename?: 'StatusSettings';
+  /** The custom status, or null. */
+  custom?: Maybe<CustomStatus>;
+  /** The status each new connection starts with; null: the connection's own. */
+  forced?: Maybe<ForcedStatus>;
+};
+
+/** Status fields to change. */
+export type StatusSettingsInput = {
+  /** The custom status (replaced whole); null clears it. */
+  custom?: InputMaybe<CustomStatusInput>;
+  /** The status new connections start with; null: none. */
+  forced?: InputMaybe<ForcedStatus>;
+};
+
+/** The colour scheme the client uses. */
+export type Theme =
+  /** Dark. */
+  | 'DARK'
+  /** Light. */
+  | 'LIGHT'
+  /** Whatever the system prefers. */
+  | 'SYSTEM';
+
+/** What enableTwoFactor answers: the authenticator app's setup and the backup codes. Shown once: keep them safe. */
+export type TwoFactorSetup = {
+  __typename?: 'TwoFactorSetup';
+  /** Ten single-use codes that stand in for the app's code when it is lost. */
+  backupCodes: Array<Scalars['String']['output']>;
+  /** The secret in base32, for typing into an authenticator app by hand. */
+  secret: Scalars['String']['output'];
+  /** otpauth:// URI to show as a QR code to an authenticator app; it carries the secret. */
+  totpURI: Scalars['String']['output'];
+};
+
+/** A sound the client plays; each can be turned off on its own. */
+export type UiSound =
+  /** An incoming call. */
+  | 'CALL_RINGING'
+  /** The user deafened or undeafened. */
+  | 'DEAFEN'
+  /** A mention of the user. */
+  | 'MENTION'
+  /** A new message. */
+  | 'MESSAGE'
+  /** The user muted or unmuted. */
+  | 'MUTE'
+  /** A stream started or stopped. */
+  | 'STREAM'
+  /** Someone joined the user's voice channel. */
+  | 'USER_JOIN'
+  /** Someone left the user's voice channel. */
+  | 'USER_LEAVE';
+
 /** Profile fields to change; omitted fields stay as they are. */
 export type UpdateProfileInput = {
   /** 1-32 characters. */
@@ -271,6 +630,8 @@ export type User = {
   __typename?: 'User';
   /** When the account was created. */
   createdAt: Scalars['DateTime']['output'];
+  /** True once the account was deleted (deleteAccount): its messages stay, shown by 'Deleted User' with no handle. */
+  deleted: Scalars['Boolean']['output'];
   /** Name shown next to the user's messages; 1-32 characters. */
   displayName: Scalars['String']['output'];
   /** The sign-in e-mail. Owner only. */
@@ -281,6 +642,106 @@ export type User = {
   handle?: Maybe<Scalars['String']['output']>;
   /** Snowflake id. */
   id: Scalars['ID']['output'];
+  /** Whether signing in asks for a second factor (an authenticator app's code or a backup code). Owner only. */
+  twoFactorEnabled?: Maybe<Scalars['Boolean']['output']>;
+};
+
+/** The signed-in user's settings, synced across their devices. Every change raises `version` by one. */
+export type UserSettings = {
+  __typename?: 'UserSettings';
+  /** Language and look. */
+  appearance: AppearanceSettings;
+  /** Per-channel, thread and DM notification settings; those without any are left out. */
+  channels: Array<ChannelSettings>;
+  /** Guild folders, in order (at most 200). */
+  guildFolders: Array<GuildFolder>;
+  /** The order of the guild list. */
+  guildOrder: Array<Scalars['ID']['output']>;
+  /** Per-guild notification settings, folders aside; guilds without any are left out. */
+  guilds: Array<GuildSettings>;
+  /** Hidden DMs. */
+  hiddenDirectChannels: Array<HiddenDirectChannel>;
+  /** UI sounds. */
+  sounds: SoundSettings;
+  /** Forced and custom status. */
+  status: StatusSettings;
+  /** When it last changed; null before the first change. */
+  updatedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Grows by one per change; updateSettings takes it as expectedVersion. 0 until the first change. */
+  version: Scalars['Int']['output'];
+  /** Voice and video. */
+  voice: VoiceSettings;
+};
+
+/**
+ * A partial update of the user's settings: omitted parts stay as they are. Per-guild and per-channel
+ * settings and hidden DMs merge by id; guildFolders and guildOrder are replaced whole when given;
+ * appearance, voice, sounds and status merge field by field.
+ */
+export type UserSettingsPatch = {
+  /** Appearance changes. */
+  appearance?: InputMaybe<AppearanceSettingsInput>;
+  /** Per-channel, thread or DM changes (at most 500 channels with settings). */
+  channels?: InputMaybe<Array<ChannelSettingsPatch>>;
+  /** The whole folder list (at most 200 folders). */
+  guildFolders?: InputMaybe<Array<GuildFolderInput>>;
+  /** The whole guild order. */
+  guildOrder?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Per-guild changes (at most 500 guilds with settings). */
+  guilds?: InputMaybe<Array<GuildSettingsPatch>>;
+  /** DMs to hide or show. */
+  hiddenDirectChannels?: InputMaybe<Array<HiddenDirectChannelPatch>>;
+  /** Sound changes. */
+  sounds?: InputMaybe<SoundSettingsInput>;
+  /** Status changes. */
+  status?: InputMaybe<StatusSettingsInput>;
+  /** Voice changes. */
+  voice?: InputMaybe<VoiceSettingsInput>;
+};
+
+/** Voice and video devices and processing. */
+export type VoiceSettings = {
+  __typename?: 'VoiceSettings';
+  /** Automatic gain control on. */
+  automaticGainControl: Scalars['Boolean']['output'];
+  /** Echo cancellation on. */
+  echoCancellation: Scalars['Boolean']['output'];
+  /** Microphone device id (as the browser reports it); null: the default. */
+  inputDeviceId?: Maybe<Scalars['String']['output']>;
+  /** Voice activity threshold in dB, -100 to 0; null: set automatically. */
+  inputSensitivity?: Maybe<Scalars['Float']['output']>;
+  /** Microphone volume in percent, 0-200. */
+  inputVolume: Scalars['Int']['output'];
+  /** Noise suppression on. */
+  noiseSuppression: Scalars['Boolean']['output'];
+  /** Speaker device id; null: the default. */
+  outputDeviceId?: Maybe<Scalars['String']['output']>;
+  /** Output volume in percent, 0-200. */
+  outputVolume: Scalars['Int']['output'];
+  /** Camera device id; null: the default. */
+  videoDeviceId?: Maybe<Scalars['String']['output']>;
+};
+
+/** Voice fields to change; null resets one to its default. */
+export type VoiceSettingsInput = {
+  /** Automatic gain control. */
+  automaticGainControl?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Echo cancellation. */
+  echoCancellation?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Microphone device id, up to 512 characters. */
+  inputDeviceId?: InputMaybe<Scalars['String']['input']>;
+  /** -100 to 0 dB. */
+  inputSensitivity?: InputMaybe<Scalars['Float']['input']>;
+  /** 0-200. */
+  inputVolume?: InputMaybe<Scalars['Int']['input']>;
+  /** Noise suppression. */
+  noiseSuppression?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Speaker device id, up to 512 characters. */
+  outputDeviceId?: InputMaybe<Scalars['String']['input']>;
+  /** 0-200. */
+  outputVolume?: InputMaybe<Scalars['Int']['input']>;
+  /** Camera device id, up to 512 characters. */
+  videoDeviceId?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -364,57 +825,134 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
+  DataExport: DataExport;
   User: User;
 }>;
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = ResolversObject<{
+  DataExport:
+    ( { __typename: 'DataExport' }
+    & GraphQLRecursivePick<FederationTypes['DataExport'], {"userId":true}> );
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
 }>;
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = ResolversObject<{
+  SignInResult:
+    | ( Omit<AuthSession, 'user'> & { user: _RefType['User'] } )
+    | ( SecondFactorRequired )
+  ;
+}>;
 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
-  AuthSession: ResolverTypeWrapper<Omit<AuthSession, 'user'> & { user: ResolversTypes['User'] }>;
+  AppearanceSettings: ResolverTypeWrapper<AppearanceSettings>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  JwtToken: ResolverTypeWrapper<JwtToken>;
-  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  AppearanceSettingsInput: AppearanceSettingsInput;
+  AuthSession: ResolverTypeWrapper<Omit<AuthSession, 'user'> & { user: ResolversTypes['User'] }>;
+  ChannelSettings: ResolverTypeWrapper<ChannelSettings>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ChannelSettingsInput: ChannelSettingsInput;
+  ChannelSettingsPatch: ChannelSettingsPatch;
+  CustomStatus: ResolverTypeWrapper<CustomStatus>;
+  CustomStatusInput: CustomStatusInput;
+  DataExport: ResolverTypeWrapper<DataExport>;
+  DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  Density: Density;
+  ForcedStatus: ForcedStatus;
+  GuildFolder: ResolverTypeWrapper<GuildFolder>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  GuildFolderInput: GuildFolderInput;
+  GuildSettings: ResolverTypeWrapper<GuildSettings>;
+  GuildSettingsInput: GuildSettingsInput;
+  GuildSettingsPatch: GuildSettingsPatch;
+  HiddenDirectChannel: ResolverTypeWrapper<HiddenDirectChannel>;
+  HiddenDirectChannelPatch: HiddenDirectChannelPatch;
+  JwtToken: ResolverTypeWrapper<JwtToken>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  NotificationLevel: NotificationLevel;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Relationship: ResolverTypeWrapper<RelationshipRow>;
   RelationshipStatus: RelationshipStatus;
+  SecondFactorMethod: SecondFactorMethod;
+  SecondFactorRequired: ResolverTypeWrapper<SecondFactorRequired>;
   Session: ResolverTypeWrapper<Session>;
   SignInInput: SignInInput;
+  SignInResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SignInResult']>;
   SignUpInput: SignUpInput;
   SignUpResult: ResolverTypeWrapper<Omit<SignUpResult, 'user'> & { user: ResolversTypes['User'] }>;
+  SoundSettings: ResolverTypeWrapper<SoundSettings>;
+  SoundSettingsInput: SoundSettingsInput;
+  StatusSettings: ResolverTypeWrapper<StatusSettings>;
+  StatusSettingsInput: StatusSettingsInput;
+  Theme: Theme;
+  TwoFactorSetup: ResolverTypeWrapper<TwoFactorSetup>;
+  UiSound: UiSound;
   UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserRow>;
+  UserSettings: ResolverTypeWrapper<UserSettings>;
+  UserSettingsPatch: UserSettingsPatch;
+  VoiceSettings: ResolverTypeWrapper<VoiceSettings>;
+  Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  VoiceSettingsInput: VoiceSettingsInput;
 }>;
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
-  AuthSession: Omit<AuthSession, 'user'> & { user: ResolversParentTypes['User'] };
+  AppearanceSettings: AppearanceSettings;
   String: Scalars['String']['output'];
-  DateTime: Scalars['DateTime']['output'];
-  JwtToken: JwtToken;
-  Mutation: Record<PropertyKey, never>;
+  AppearanceSettingsInput: AppearanceSettingsInput;
+  AuthSession: Omit<AuthSession, 'user'> & { user: ResolversParentTypes['User'] };
+  ChannelSettings: ChannelSettings;
   ID: Scalars['ID']['output'];
   Boolean: Scalars['Boolean']['output'];
+  ChannelSettingsInput: ChannelSettingsInput;
+  ChannelSettingsPatch: ChannelSettingsPatch;
+  CustomStatus: CustomStatus;
+  CustomStatusInput: CustomStatusInput;
+  DataExport: DataExport | FederationReferenceTypes['DataExport'];
+  DateTime: Scalars['DateTime']['output'];
+  GuildFolder: GuildFolder;
   Int: Scalars['Int']['output'];
+  GuildFolderInput: GuildFolderInput;
+  GuildSettings: GuildSettings;
+  GuildSettingsInput: GuildSettingsInput;
+  GuildSettingsPatch: GuildSettingsPatch;
+  HiddenDirectChannel: HiddenDirectChannel;
+  HiddenDirectChannelPatch: HiddenDirectChannelPatch;
+  JwtToken: JwtToken;
+  Mutation: Record<PropertyKey, never>;
   Query: Record<PropertyKey, never>;
   Relationship: RelationshipRow;
+  SecondFactorRequired: SecondFactorRequired;
   Session: Session;
   SignInInput: SignInInput;
+  SignInResult: ResolversUnionTypes<ResolversParentTypes>['SignInResult'];
   SignUpInput: SignUpInput;
   SignUpResult: Omit<SignUpResult, 'user'> & { user: ResolversParentTypes['User'] };
+  SoundSettings: SoundSettings;
+  SoundSettingsInput: SoundSettingsInput;
+  StatusSettings: StatusSettings;
+  StatusSettingsInput: StatusSettingsInput;
+  TwoFactorSetup: TwoFactorSetup;
   UpdateProfileInput: UpdateProfileInput;
   User: UserRow;
+  UserSettings: UserSettings;
+  UserSettingsPatch: UserSettingsPatch;
+  VoiceSettings: VoiceSettings;
+  Float: Scalars['Float']['output'];
+  VoiceSettingsInput: VoiceSettingsInput;
+}>;
+
+export type AppearanceSettingsResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['AppearanceSettings'] = ResolversParentTypes['AppearanceSettings']> = ResolversObject<{
+  density?: Resolver<ResolversTypes['Density'], ParentType, ContextType>;
+  locale?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  theme?: Resolver<ResolversTypes['Theme'], ParentType, ContextType>;
 }>;
 
 export type AuthSessionResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['AuthSession'] = ResolversParentTypes['AuthSession']> = ResolversObject<{
@@ -422,11 +960,54 @@ export type AuthSessionResolvers<ContextType = AccountsContext, ParentType exten
   jwtExpiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   sessionToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
+export type ChannelSettingsResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['ChannelSettings'] = ResolversParentTypes['ChannelSettings']> = ResolversObject<{
+  channelId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  level?: Resolver<Maybe<ResolversTypes['NotificationLevel']>, ParentType, ContextType>;
+  muteEndsAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  muted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type CustomStatusResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['CustomStatus'] = ResolversParentTypes['CustomStatus']> = ResolversObject<{
+  emoji?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type DataExportResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['DataExport'] = ResolversParentTypes['DataExport'], FederationReferenceType extends FederationReferenceTypes['DataExport'] = FederationReferenceTypes['DataExport']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['DataExport']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  account?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  generatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type GuildFolderResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['GuildFolder'] = ResolversParentTypes['GuildFolder']> = ResolversObject<{
+  color?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  guildIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+}>;
+
+export type GuildSettingsResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['GuildSettings'] = ResolversParentTypes['GuildSettings']> = ResolversObject<{
+  guildId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  level?: Resolver<Maybe<ResolversTypes['NotificationLevel']>, ParentType, ContextType>;
+  muteEndsAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  muted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  selectedChannelId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  suppressEveryone?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  suppressRoles?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type HiddenDirectChannelResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['HiddenDirectChannel'] = ResolversParentTypes['HiddenDirectChannel']> = ResolversObject<{
+  channelId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastMessageId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
 
 export type JwtTokenResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['JwtToken'] = ResolversParentTypes['JwtToken']> = ResolversObject<{
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -437,6 +1018,9 @@ export type MutationResolvers<ContextType = AccountsContext, ParentType extends 
   acceptFriendRequest?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationAcceptFriendRequestArgs, 'userId'>>;
   blockUser?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationBlockUserArgs, 'userId'>>;
   declineFriendRequest?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationDeclineFriendRequestArgs, 'userId'>>;
+  deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'password'>>;
+  disableTwoFactor?: Resolver<ResolversTypes['AuthSession'], ParentType, ContextType, RequireFields<MutationDisableTwoFactorArgs, 'code' | 'password'>>;
+  enableTwoFactor?: Resolver<ResolversTypes['TwoFactorSetup'], ParentType, ContextType, RequireFields<MutationEnableTwoFactorArgs, 'password'>>;
   refreshJwt?: Resolver<ResolversTypes['JwtToken'], ParentType, ContextType, RequireFields<MutationRefreshJwtArgs, 'sessionToken'>>;
   removeFriend?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationRemoveFriendArgs, 'userId'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
@@ -445,17 +1029,22 @@ export type MutationResolvers<ContextType = AccountsContext, ParentType extends 
   revokeOtherSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   revokeSession?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeSessionArgs, 'id'>>;
   sendFriendRequest?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationSendFriendRequestArgs, 'handle'>>;
-  signIn?: Resolver<ResolversTypes['AuthSession'], ParentType, ContextType, RequireFields<MutationSignInArgs, 'input'>>;
+  signIn?: Resolver<ResolversTypes['SignInResult'], ParentType, ContextType, RequireFields<MutationSignInArgs, 'input'>>;
+  signInSecondFactor?: Resolver<ResolversTypes['AuthSession'], ParentType, ContextType, RequireFields<MutationSignInSecondFactorArgs, 'challenge' | 'code'>>;
   signOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   signUp?: Resolver<ResolversTypes['SignUpResult'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   unblockUser?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationUnblockUserArgs, 'userId'>>;
   updateProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
+  updateSettings?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType, RequireFields<MutationUpdateSettingsArgs, 'expectedVersion' | 'patch'>>;
   verifyEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
+  verifyTwoFactor?: Resolver<ResolversTypes['AuthSession'], ParentType, ContextType, RequireFields<MutationVerifyTwoFactorArgs, 'code'>>;
 }>;
 
 export type QueryResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  myDataExport?: Resolver<ResolversTypes['DataExport'], ParentType, ContextType>;
   mySessions?: Resolver<Array<ResolversTypes['Session']>, ParentType, ContextType>;
+  mySettings?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType>;
   relationships?: Resolver<Array<ResolversTypes['Relationship']>, ParentType, ContextType, Partial<QueryRelationshipsArgs>>;
   sessionActive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
@@ -468,6 +1057,13 @@ export type RelationshipResolvers<ContextType = AccountsContext, ParentType exte
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
 
+export type SecondFactorRequiredResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['SecondFactorRequired'] = ResolversParentTypes['SecondFactorRequired']> = ResolversObject<{
+  challenge?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  methods?: Resolver<Array<ResolversTypes['SecondFactorMethod']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+}>;
+
 export type SessionResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['Session'] = ResolversParentTypes['Session']> = ResolversObject<{
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -478,30 +1074,92 @@ export type SessionResolvers<ContextType = AccountsContext, ParentType extends R
   userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type SignInResultResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['SignInResult'] = ResolversParentTypes['SignInResult']> = ResolversObject<{
+  __resolveType: TypeResolveFn<'AuthSession' | 'SecondFactorRequired', ParentType, ContextType>;
+}>;
+
 export type SignUpResultResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['SignUpResult'] = ResolversParentTypes['SignUpResult']> = ResolversObject<{
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   verificationRequired?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
+export type SoundSettingsResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['SoundSettings'] = ResolversParentTypes['SoundSettings']> = ResolversObject<{
+  disabled?: Resolver<Array<ResolversTypes['UiSound']>, ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type StatusSettingsResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['StatusSettings'] = ResolversParentTypes['StatusSettings']> = ResolversObject<{
+  custom?: Resolver<Maybe<ResolversTypes['CustomStatus']>, ParentType, ContextType>;
+  forced?: Resolver<Maybe<ResolversTypes['ForcedStatus']>, ParentType, ContextType>;
+}>;
+
+export type TwoFactorSetupResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['TwoFactorSetup'] = ResolversParentTypes['TwoFactorSetup']> = ResolversObject<{
+  backupCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  totpURI?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export type UserResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deleted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   handle?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  twoFactorEnabled?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+}>;
+
+export type UserSettingsResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['UserSettings'] = ResolversParentTypes['UserSettings']> = ResolversObject<{
+  appearance?: Resolver<ResolversTypes['AppearanceSettings'], ParentType, ContextType>;
+  channels?: Resolver<Array<ResolversTypes['ChannelSettings']>, ParentType, ContextType>;
+  guildFolders?: Resolver<Array<ResolversTypes['GuildFolder']>, ParentType, ContextType>;
+  guildOrder?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  guilds?: Resolver<Array<ResolversTypes['GuildSettings']>, ParentType, ContextType>;
+  hiddenDirectChannels?: Resolver<Array<ResolversTypes['HiddenDirectChannel']>, ParentType, ContextType>;
+  sounds?: Resolver<ResolversTypes['SoundSettings'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['StatusSettings'], ParentType, ContextType>;
+  updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  voice?: Resolver<ResolversTypes['VoiceSettings'], ParentType, ContextType>;
+}>;
+
+export type VoiceSettingsResolvers<ContextType = AccountsContext, ParentType extends ResolversParentTypes['VoiceSettings'] = ResolversParentTypes['VoiceSettings']> = ResolversObject<{
+  automaticGainControl?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  echoCancellation?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  inputDeviceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  inputSensitivity?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  inputVolume?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  noiseSuppression?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  outputDeviceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  outputVolume?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  videoDeviceId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
 export type Resolvers<ContextType = AccountsContext> = ResolversObject<{
+  AppearanceSettings?: AppearanceSettingsResolvers<ContextType>;
   AuthSession?: AuthSessionResolvers<ContextType>;
+  ChannelSettings?: ChannelSettingsResolvers<ContextType>;
+  CustomStatus?: CustomStatusResolvers<ContextType>;
+  DataExport?: DataExportResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  GuildFolder?: GuildFolderResolvers<ContextType>;
+  GuildSettings?: GuildSettingsResolvers<ContextType>;
+  HiddenDirectChannel?: HiddenDirectChannelResolvers<ContextType>;
   JwtToken?: JwtTokenResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Relationship?: RelationshipResolvers<ContextType>;
+  SecondFactorRequired?: SecondFactorRequiredResolvers<ContextType>;
   Session?: SessionResolvers<ContextType>;
+  SignInResult?: SignInResultResolvers<ContextType>;
   SignUpResult?: SignUpResultResolvers<ContextType>;
+  SoundSettings?: SoundSettingsResolvers<ContextType>;
+  StatusSettings?: StatusSettingsResolvers<ContextType>;
+  TwoFactorSetup?: TwoFactorSetupResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  UserSettings?: UserSettingsResolvers<ContextType>;
+  VoiceSettings?: VoiceSettingsResolvers<ContextType>;
 }>;
 

@@ -2,13 +2,14 @@ import { DomainError, parseInput, unauthenticated } from '@gochat/errors';
 import type { Identity } from '@gochat/identity';
 
 import { callAuth } from '../auth/errors.ts';
+import { CHALLENGE_TTL_SECONDS, challengeFrom } from '../auth/two-factor.ts';
 import type { Resolvers } from '../generated/resolvers.ts';
 import { email, signInInput, signUpInput } from '../validation.ts';
 import { signedInUser, type AccountsContext } from './context.ts';
 
 const ipOf = (identity: Identity) => (identity.kind === 'scope' ? undefined : identity.ip);
 
-function authHeaders(identity: Identity, bearer?: string): Headers {
+export function authHeaders(identity: Identity, bearer?: string): Headers {
   const headers = new Headers();
   const ip = ipOf(identity);
   if (ip) headers.set('x-forwarded-for', ip);
@@ -21,6 +22,22 @@ async function issueJwt(ctx: AccountsContext, sessionToken: string) {
     ctx.auth.api.getToken({ headers: authHeaders(ctx.identity, sessionToken) }),
   );
   return { jwt: token, expiresAt: new Date(Date.now() + ctx.jwtTtlMs) };
+}
+
+/** GraphQL's AuthSession for a session better-auth just made: its token, a JWT, and the account. */
+export async function sessionAnswer(ctx: AccountsContext, sessionToken: string, userId: string) {
+  ctx.users.clear(userId);
+  const user = await ctx.users.load(userId);
+  if (!user) throw new Error('user missing right after sign-in');
+  const { jwt, expiresAt } = await issueJwt(ctx, sessionToken);
+  // The caller may still be anonymous, but this session is theirs: they see their own private fields.
+  return {
+    __typename: 'AuthSession' as const,
+    sessionToken,
+    jwt,
+    jwtExpiresAt: expiresAt,
+    user: { ...user, viewerIsOwner: true },
+  };
 }
 
 /** Sign-up, e-mail verification, sign-in, JWTs, sessions and password resets, through better-auth. */
@@ -72,22 +89,26 @@ export const authResolvers: Resolvers = {
     signIn: async (_root, { input }, ctx) => {
       const data = parseInput(signInInput, input);
       await ctx.rateLimit('sign-in');
-      const session = await callAuth(() =>
+      const { headers, response } = await callAuth(() =>
         ctx.auth.api.signInEmail({
           body: { email: data.email, password: data.password },
           headers: authHeaders(ctx.identity),
+          returnHeaders: true,
         }),
       );
-      const user = await ctx.users.load(session.user.id);
-      if (!user) throw new Error('user missing right after sign-in');
-      const { jwt, expiresAt } = await issueJwt(ctx, session.token);
-      // The caller is still anonymous, but this session is theirs: they see their own private fields.
-      return {
-        sessionToken: session.token,
-        jwt,
-        jwtExpiresAt: expiresAt,
-        user: { ...user, viewerIsOwner: true },
-      };
+      // better-auth's two-factor plugin answers this instead of a session (its types do not say so).
+      const answer = response as typeof response | { twoFactorRedirect: true; twoFactorMethods?: string[] };
+      if ('twoFactorRedirect' in answer) {
+        const challenge = challengeFrom(ctx.auth.options, headers);
+        if (!challenge) throw new Error('two-factor sign-in without its challenge cookie');
+        return {
+          __typename: 'SecondFactorRequired' as const,
+          challenge,
+          methods: ['TOTP' as const, 'BACKUP_CODE' as const],
+          expiresAt: new Date(Date.now() + CHALLENGE_TTL_SECONDS * 1000),
+        };
+      }
+      return sessionAnswer(ctx, answer.token, answer.user.id);
     },
 
     refreshJwt: async (_root, { sessionToken }, ctx) => {

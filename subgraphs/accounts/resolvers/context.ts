@@ -4,12 +4,15 @@ import type { BaseContext } from '@gochat/subgraph-kit';
 import type DataLoader from 'dataloader';
 
 import type { Auth } from '../auth/better-auth.ts';
+import type { AccountMail } from '../auth/mailer.ts';
 import type { StrictAction } from '../auth/rate-limit.ts';
 import type { AccountsStore, UserRow } from '../store/index.ts';
 
 export interface AccountsContext extends BaseContext {
   auth: Auth;
   store: AccountsStore;
+  /** Notices to account owners (auth/mail-templates.ts `notices`, or your own subject and text). */
+  mail: AccountMail;
   users: DataLoader<string, UserRow | undefined>;
   rateLimit(action: StrictAction): Promise<void>;
   /** Wakes the outbox relay after a commit that appended events. */

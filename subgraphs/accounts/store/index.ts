@@ -1,6 +1,10 @@
 import type { Database } from '@gochat/db';
 
+import { deletionStore } from './deletion.ts';
+import { exportStore } from './export.ts';
 import { relationshipsStore } from './relationships.ts';
+import { settingsStore } from './settings.ts';
+import { twoFactorStore } from './two-factor.ts';
 import { usersStore } from './users.ts';
 
 export * from './rows.ts';
@@ -13,6 +17,10 @@ export function createAccountsStore(db: Database) {
   return {
     ...usersStore(db),
     ...relationshipsStore(db),
+    ...deletionStore(db),
+    ...exportStore(db),
+    ...settingsStore(db),
+    ...twoFactorStore(db),
   };
 }
 

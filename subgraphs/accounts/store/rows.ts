@@ -7,6 +7,8 @@ export interface UserRow {
   emailVerified: boolean;
   handle: string | null;
   createdAt: Date;
+  /** When the account was deleted (deleteAccount); null while it lives. */
+  deletedAt: Date | null;
   /** Set by resolvers (not stored) when the caller is this user before their JWT exists (sign-in). */
   viewerIsOwner?: boolean;
 }

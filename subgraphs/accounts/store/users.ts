@@ -14,6 +14,7 @@ const columns = {
   emailVerified: user.emailVerified,
   handle: user.handle,
   createdAt: user.createdAt,
+  deletedAt: user.deletedAt,
 };
 
 /** A ban counts while it has no end or its end is still ahead. */

@@ -372,23 +372,34 @@ export type InvitePreview = {
   memberCount: Scalars['Int']['output'];
 };
 
-/** A user's membership of a guild. */
+/**
+ * A user's membership of a guild. Also an entity keyed by guild and user: a message names its author's
+ * membership (Message.member), resolved for those who can see the guild (its members), else null.
+ */
 export type Member = {
   __typename?: 'Member';
+  /** Colour of the member's highest role that has one (RGB, 1-16777215), or null: names are shown in it. */
+  color?: Maybe<Scalars['Int']['output']>;
   /** The guild. */
   guild: Guild;
+  /** The guild's id. */
+  guildId: Scalars['ID']['output'];
   /** When they joined. */
   joinedAt: Scalars['DateTime']['output'];
   /** Per-guild nickname (1-32 characters) or null. */
   nickname?: Maybe<Scalars['String']['output']>;
   /** Guild-level effective permissions, as a decimal bitfield. */
   permissions: Scalars['String']['output'];
+  /** Ids of the member's roles besides @everyone, highest first (what a message shows needs no more). */
+  roleIds: Array<Scalars['ID']['output']>;
   /** The member's roles besides @everyone, highest first. */
   roles: Array<Role>;
   /** When the member's timeout ends; null when they are not timed out. Timed out, they can read but not send, react or join voice. */
   timeoutUntil?: Maybe<Scalars['DateTime']['output']>;
   /** The member. */
   user: User;
+  /** The member's user id. */
+  userId: Scalars['ID']['output'];
 };
 
 /** A page of members, ordered by user id. */
@@ -803,7 +814,10 @@ export type Query = {
   guildMembers: MemberConnection;
   /** What an invite leads to, without joining. Any signed-in user; NOT_FOUND when expired or used up. */
   invite: InvitePreview;
-  /** The caller's DMs and group DMs, newest first. */
+  /**
+   * The caller's DMs and group DMs, newest first, without those they hid (updateSettings'
+   * hiddenDirectChannels) unless a message arrived there since they hid it.
+   */
   myDirectChannels: Array<Channel>;
   /** The guilds the caller is a member of, oldest membership first. */
   myGuilds: Array<Guild>;
@@ -1081,6 +1095,7 @@ export type FederationTypes = ResolversObject<{
   Channel: Channel;
   Emoji: Emoji;
   Guild: Guild;
+  Member: Member;
   Role: Role;
 }>;
 
@@ -1095,6 +1110,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Guild:
     ( { __typename: 'Guild' }
     & GraphQLRecursivePick<FederationTypes['Guild'], {"id":true}> );
+  Member:
+    ( { __typename: 'Member' }
+    & GraphQLRecursivePick<FederationTypes['Member'], {"guildId":true,"userId":true}> );
   Role:
     ( { __typename: 'Role' }
     & GraphQLRecursivePick<FederationTypes['Role'], {"id":true}> );
@@ -1299,14 +1317,19 @@ export type InvitePreviewResolvers<ContextType = GuildsContext, ParentType exten
   memberCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
-export type MemberResolvers<ContextType = GuildsContext, ParentType extends ResolversParentTypes['Member'] = ResolversParentTypes['Member']> = ResolversObject<{
+export type MemberResolvers<ContextType = GuildsContext, ParentType extends ResolversParentTypes['Member'] = ResolversParentTypes['Member'], FederationReferenceType extends FederationReferenceTypes['Member'] = FederationReferenceTypes['Member']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Member']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  color?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   guild?: Resolver<ResolversTypes['Guild'], ParentType, ContextType>;
+  guildId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   joinedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   nickname?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   permissions?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  roleIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
   roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
   timeoutUntil?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type MemberConnectionResolvers<ContextType = GuildsContext, ParentType extends ResolversParentTypes['MemberConnection'] = ResolversParentTypes['MemberConnection']> = ResolversObject<{

@@ -7,6 +7,7 @@ import { directResolvers } from './direct.ts';
 import { emojisResolvers } from './emojis.ts';
 import { guildsResolvers } from './guilds.ts';
 import { invitesResolvers } from './invites.ts';
+import { memberProfilesResolvers } from './member-profiles.ts';
 import { membersResolvers } from './members.ts';
 import { moderationResolvers } from './moderation.ts';
 import { realtimeResolvers } from './realtime.ts';
@@ -21,6 +22,7 @@ export const resolvers: Resolvers = {
     channelsResolvers,
     rolesResolvers,
     membersResolvers,
+    memberProfilesResolvers,
     invitesResolvers,
     moderationResolvers,
     auditResolvers,

@@ -4,6 +4,7 @@ import { DomainError, forbidden, notFound, validation } from '@gochat/errors';
 import { newEvent, subjects } from '@gochat/events';
 import type { SnowflakeGenerator } from '@gochat/ids';
 import { appendToOutbox } from '@gochat/outbox';
+import { hiddenDirectChannelIds } from '@gochat/user-settings';
 import { and, asc, desc, eq, inArray, isNull, or } from 'drizzle-orm';
 
 import type { ChannelRow } from './rows.ts';
@@ -87,14 +88,22 @@ export function directStore(db: Database, ids: SnowflakeGenerator) {
     },
 
     /** The caller's DMs and group DMs, newest first. */
-    myDirectChannels: (userId: string): Promise<ChannelRow[]> =>
-      db
-        .select({ channel: channels })
-        .from(channelRecipients)
-        .innerJoin(channels, eq(channels.id, channelRecipients.channelId))
-        .where(and(eq(channelRecipients.userId, userId), isNull(channels.guildId)))
-        .orderBy(desc(channels.id))
-        .then((rows) => rows.map((r) => r.channel)),
+    /**
+     * The user's DMs and group DMs, newest first, without those they hid (mySettings) that have had no
+     * message since: a new message brings a hidden DM back, with no write to the settings.
+     */
+    async myDirectChannels(userId: string): Promise<ChannelRow[]> {
+      const [rows, hidden] = await Promise.all([
+        db
+          .select({ channel: channels })
+          .from(channelRecipients)
+          .innerJoin(channels, eq(channels.id, channelRecipients.channelId))
+          .where(and(eq(channelRecipients.userId, userId), isNull(channels.guildId)))
+          .orderBy(desc(channels.id)),
+        hiddenDirectChannelIds(db, userId),
+      ]);
+      return rows.map((r) => r.channel).filter((channel) => !hidden.has(channel.id));
+    },
 
     /**
      * The 1:1 DM of two users, created when missing. Concurrent calls for the same pair agree on one

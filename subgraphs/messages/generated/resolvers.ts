@@ -87,6 +87,27 @@ export type ChannelThreadsArgs = {
   limit?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** The caller's data package (Query.myDataExport); this subgraph adds the caller's own messages. */
+export type DataExport = {
+  __typename?: 'DataExport';
+  /**
+   * Every message the caller wrote, in any channel, DM or thread (also where they can no longer read;
+   * system notices such as join messages left out), newest first, in pages of 1-100 (default 100):
+   * follow nextBefore to the end. Nobody else's messages.
+   * SERVICE_UNAVAILABLE where the message store is ScyllaDB, which keeps no index by author.
+   */
+  messages: ExportedMessagePage;
+  /** The caller's id. */
+  userId: Scalars['ID']['output'];
+};
+
+
+/** The caller's data package (Query.myDataExport); this subgraph adds the caller's own messages. */
+export type DataExportMessagesArgs = {
+  before?: InputMaybe<Scalars['ID']['input']>;
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /**
  * An embed shown with a message (Discord's embed object). Pictures in link previews are copies GoChat
  * stored, so readers never contact the site they came from.
@@ -229,6 +250,38 @@ export type EmbedType =
   /** A video: a direct link, or a page with a player (YouTube and the like). */
   | 'VIDEO';
 
+/** One of the caller's own messages, as the data export lists it. */
+export type ExportedMessage = {
+  __typename?: 'ExportedMessage';
+  /** The file names of its attachments. */
+  attachments: Array<Scalars['String']['output']>;
+  /** Where it lives: a channel, DM or group DM, or a thread. */
+  channelId: Scalars['ID']['output'];
+  /** The text as it is now (after any edit). */
+  content: Scalars['String']['output'];
+  /** When it was sent. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When it was last edited, or null. */
+  editedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The guild, or null in DMs and group DMs. */
+  guildId?: Maybe<Scalars['ID']['output']>;
+  /** Snowflake id. */
+  id: Scalars['ID']['output'];
+  /** The channel itself, or a thread's parent channel. */
+  parentChannelId: Scalars['ID']['output'];
+  /** The message it replies to, or null. */
+  replyToId?: Maybe<Scalars['ID']['output']>;
+};
+
+/** A page of the caller's own messages, newest first. */
+export type ExportedMessagePage = {
+  __typename?: 'ExportedMessagePage';
+  /** At most the limit asked for. */
+  messages: Array<ExportedMessage>;
+  /** Pass as before to get the next (older) page; null after the last. */
+  nextBefore?: Maybe<Scalars['ID']['output']>;
+};
+
 /** The viewer's unread state in one guild. */
 export type GuildUnreads = {
   __typename?: 'GuildUnreads';
@@ -238,8 +291,17 @@ export type GuildUnreads = {
   guildId: Scalars['ID']['output'];
   /** Sum of the channels' mention counts. */
   mentionCount: Scalars['Int']['output'];
-  /** True when any channel the viewer can see is unread. */
+  /** True when any channel the viewer can see is unread (muted channels do not count). */
   unread: Scalars['Boolean']['output'];
+};
+
+/** A guild membership; the guilds subgraph resolves it (Message.member). */
+export type Member = {
+  __typename?: 'Member';
+  /** The guild's id. */
+  guildId: Scalars['ID']['output'];
+  /** The member's user id. */
+  userId: Scalars['ID']['output'];
 };
 
 /**
@@ -275,6 +337,11 @@ export type Message = {
   id: Scalars['ID']['output'];
   /** What the message is: a member's message, or a system message. */
   kind: MessageKind;
+  /**
+   * The author as the guild knows them (nickname, roles, colour), as they are now: null in DMs and
+   * group DMs, for system messages, and when the author is no longer a member of the guild.
+   */
+  member?: Maybe<Member>;
   /** Who it mentions, as the server parsed the content. */
   mentions: MessageMentions;
   /** Whether it is pinned in its channel. */
@@ -616,11 +683,22 @@ export type ReadState = {
   lastMessageId?: Maybe<Scalars['ID']['output']>;
   /** The newest message the viewer acknowledged, or null. */
   lastReadMessageId?: Maybe<Scalars['ID']['output']>;
-  /** Messages after the read position that mention the viewer (directly, by role, or @everyone/@here). */
+  /**
+   * Messages after the read position that mention the viewer (directly, by role, or @everyone/@here).
+   * Mentions count in a muted channel too, as in Discord, but none at level NOTHING; the guild's
+   * suppressEveryone and suppressRoles settings leave those kinds out.
+   */
   mentionCount: Scalars['Int']['output'];
   /** Ids of those messages, newest first: the newest 100 when mentionCount is larger. */
   mentionIds: Array<Scalars['ID']['output']>;
-  /** True when there is a message newer than the read position. */
+  /** Muted in the viewer's settings: itself, a thread's parent channel, or its guild (mySettings). */
+  muted: Scalars['Boolean']['output'];
+  /**
+   * True when there is a message newer than the read position and the viewer's settings let it count
+   * for badges: false while it is muted (itself, a thread's parent channel, or its guild) or its
+   * notification level is NOTHING. It stays readable; compare lastMessageId with lastReadMessageId for
+   * the bare fact.
+   */
   unread: Scalars['Boolean']['output'];
 };
 
@@ -789,6 +867,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = ResolversObject<{
   Channel: Channel;
+  DataExport: DataExport;
   Message: Message;
   Thread: Thread;
 }>;
@@ -798,6 +877,9 @@ export type FederationReferenceTypes = ResolversObject<{
   Channel:
     ( { __typename: 'Channel' }
     & GraphQLRecursivePick<FederationTypes['Channel'], {"id":true}> );
+  DataExport:
+    ( { __typename: 'DataExport' }
+    & GraphQLRecursivePick<FederationTypes['DataExport'], {"userId":true}> );
   Message:
     ( { __typename: 'Message' }
     & GraphQLRecursivePick<FederationTypes['Message'], {"id":true,"channelId":true}> );
@@ -817,6 +899,7 @@ export type ResolversTypes = ResolversObject<{
   AttachmentPreview: ResolverTypeWrapper<AttachmentPreview>;
   Channel: ResolverTypeWrapper<ChannelRef>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  DataExport: ResolverTypeWrapper<DataExport>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Embed: ResolverTypeWrapper<Embed>;
   EmbedAuthor: ResolverTypeWrapper<EmbedAuthor>;
@@ -829,7 +912,10 @@ export type ResolversTypes = ResolversObject<{
   EmbedMedia: ResolverTypeWrapper<EmbedMedia>;
   EmbedProvider: ResolverTypeWrapper<EmbedProvider>;
   EmbedType: EmbedType;
+  ExportedMessage: ResolverTypeWrapper<ExportedMessage>;
+  ExportedMessagePage: ResolverTypeWrapper<ExportedMessagePage>;
   GuildUnreads: ResolverTypeWrapper<GuildUnreadsRow>;
+  Member: ResolverTypeWrapper<Member>;
   Message: ResolverTypeWrapper<MessageRow>;
   MessageKind: MessageKind;
   MessageMentions: ResolverTypeWrapper<Omit<MessageMentions, 'users'> & { users: Array<ResolversTypes['User']> }>;
@@ -858,6 +944,7 @@ export type ResolversParentTypes = ResolversObject<{
   AttachmentPreview: AttachmentPreview;
   Channel: ChannelRef;
   Boolean: Scalars['Boolean']['output'];
+  DataExport: DataExport | FederationReferenceTypes['DataExport'];
   DateTime: Scalars['DateTime']['output'];
   Embed: Embed;
   EmbedAuthor: EmbedAuthor;
@@ -869,7 +956,10 @@ export type ResolversParentTypes = ResolversObject<{
   EmbedInput: EmbedInput;
   EmbedMedia: EmbedMedia;
   EmbedProvider: EmbedProvider;
+  ExportedMessage: ExportedMessage;
+  ExportedMessagePage: ExportedMessagePage;
   GuildUnreads: GuildUnreadsRow;
+  Member: Member;
   Message: MessageRow;
   MessageMentions: Omit<MessageMentions, 'users'> & { users: Array<ResolversParentTypes['User']> };
   MessageReference: MessageRefRow;
@@ -926,6 +1016,12 @@ export type ChannelResolvers<ContextType = MessagesContext, ParentType extends R
   threads?: Resolver<Array<ResolversTypes['Thread']>, ParentType, ContextType, RequireFields<ChannelThreadsArgs, 'archived' | 'limit'>>;
 }>;
 
+export type DataExportResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['DataExport'] = ResolversParentTypes['DataExport'], FederationReferenceType extends FederationReferenceTypes['DataExport'] = FederationReferenceTypes['DataExport']> = ResolversObject<{
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['DataExport']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  messages?: Resolver<ResolversTypes['ExportedMessagePage'], ParentType, ContextType, RequireFields<DataExportMessagesArgs, 'limit'>>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -976,11 +1072,33 @@ export type EmbedProviderResolvers<ContextType = MessagesContext, ParentType ext
   url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 }>;
 
+export type ExportedMessageResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['ExportedMessage'] = ResolversParentTypes['ExportedMessage']> = ResolversObject<{
+  attachments?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  channelId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  content?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  editedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  guildId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  parentChannelId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  replyToId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
+export type ExportedMessagePageResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['ExportedMessagePage'] = ResolversParentTypes['ExportedMessagePage']> = ResolversObject<{
+  messages?: Resolver<Array<ResolversTypes['ExportedMessage']>, ParentType, ContextType>;
+  nextBefore?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
 export type GuildUnreadsResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['GuildUnreads'] = ResolversParentTypes['GuildUnreads']> = ResolversObject<{
   channels?: Resolver<Array<ResolversTypes['ReadState']>, ParentType, ContextType>;
   guildId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   mentionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   unread?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+}>;
+
+export type MemberResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['Member'] = ResolversParentTypes['Member']> = ResolversObject<{
+  guildId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  userId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
 
 export type MessageResolvers<ContextType = MessagesContext, ParentType extends ResolversParentTypes['Message'] = ResolversParentTypes['Message'], FederationReferenceType extends FederationReferenceTypes['Message'] = FederationReferenceTypes['Message']> = ResolversObject<{
@@ -997,6 +1115,7 @@ export type MessageResolvers<ContextType = MessagesContext, ParentType extends R
   embedsSuppressed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['MessageKind'], ParentType, ContextType>;
+  member?: Resolver<Maybe<ResolversTypes['Member']>, ParentType, ContextType>;
   mentions?: Resolver<ResolversTypes['MessageMentions'], ParentType, ContextType>;
   pinned?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   reactions?: Resolver<Array<ResolversTypes['Reaction']>, ParentType, ContextType>;
@@ -1072,6 +1191,7 @@ export type ReadStateResolvers<ContextType = MessagesContext, ParentType extends
   lastReadMessageId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   mentionCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   mentionIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  muted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   unread?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 }>;
 
@@ -1115,6 +1235,7 @@ export type Resolvers<ContextType = MessagesContext> = ResolversObject<{
   Attachment?: AttachmentResolvers<ContextType>;
   AttachmentPreview?: AttachmentPreviewResolvers<ContextType>;
   Channel?: ChannelResolvers<ContextType>;
+  DataExport?: DataExportResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Embed?: EmbedResolvers<ContextType>;
   EmbedAuthor?: EmbedAuthorResolvers<ContextType>;
@@ -1122,7 +1243,10 @@ export type Resolvers<ContextType = MessagesContext> = ResolversObject<{
   EmbedFooter?: EmbedFooterResolvers<ContextType>;
   EmbedMedia?: EmbedMediaResolvers<ContextType>;
   EmbedProvider?: EmbedProviderResolvers<ContextType>;
+  ExportedMessage?: ExportedMessageResolvers<ContextType>;
+  ExportedMessagePage?: ExportedMessagePageResolvers<ContextType>;
   GuildUnreads?: GuildUnreadsResolvers<ContextType>;
+  Member?: MemberResolvers<ContextType>;
   Message?: MessageResolvers<ContextType>;
   MessageMentions?: MessageMentionsResolvers<ContextType>;
   MessageReference?: MessageReferenceResolvers<ContextType>;

@@ -311,6 +311,11 @@ export const resolvers: Resolvers = {
     __resolveReference: async (ref, ctx) => (await readableMessage(ctx, ref.channelId, ref.id)).message,
     channel: (message) => ({ id: message.parentChannelId }),
     author: (message) => ({ id: message.authorId }),
+    // A stub the guilds subgraph resolves, one batch per page; a thread's messages carry its guild.
+    member: (message) =>
+      message.guildId && message.kind === 'default'
+        ? { guildId: message.guildId, userId: message.authorId }
+        : null,
     kind: (message) => (message.kind === 'guild_member_join' ? 'GUILD_MEMBER_JOIN' : 'DEFAULT'),
     createdAt: (message) => snowflakeTime(message.id),
     // Never edited: no history to read.

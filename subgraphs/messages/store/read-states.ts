@@ -10,6 +10,12 @@ import {
   type MemberContext,
   type Overwrite,
 } from '@gochat/permissions';
+import {
+  effectivePrefs,
+  readNotificationSettings,
+  type EffectivePrefs,
+  type SettingsDocument,
+} from '@gochat/user-settings';
 import { sql, type SQL } from 'drizzle-orm';
 
 import type { StoreDeps } from './deps.ts';
@@ -35,14 +41,43 @@ interface StateSqlRow extends Record<string, unknown> {
   mention_ids: string | null;
 }
 
-const toReadState = (containerId: string, row: StateSqlRow | undefined): ReadStateRow => ({
-  channelId: containerId,
-  lastReadMessageId: row?.last_read_id ?? null,
-  lastMessageId: row?.last_message_id ?? null,
-  unread: Boolean(row?.unread),
-  mentionCount: Number(row?.mention_count ?? 0),
-  mentionIds: row?.mention_ids ? (JSON.parse(row.mention_ids) as string[]) : [],
-});
+/**
+ * A read state as the viewer's settings show it: a muted container, or one at level NOTHING, is not
+ * unread for badges; at NOTHING its mentions do not count either (suppressed mention kinds were
+ * left out by the query already).
+ */
+const toReadState = (
+  containerId: string,
+  row: StateSqlRow | undefined,
+  prefs: EffectivePrefs,
+): ReadStateRow => {
+  const silent = prefs.level === 'NOTHING';
+  return {
+    channelId: containerId,
+    lastReadMessageId: row?.last_read_id ?? null,
+    lastMessageId: row?.last_message_id ?? null,
+    unread: Boolean(row?.unread) && !prefs.muted && !silent,
+    mentionCount: silent ? 0 : Number(row?.mention_count ?? 0),
+    mentionIds: !silent && row?.mention_ids ? (JSON.parse(row.mention_ids) as string[]) : [],
+    muted: prefs.muted,
+  };
+};
+
+/** The viewer's notification settings, as the read-state queries use them. */
+type Notifications = Pick<SettingsDocument, 'guilds' | 'channels'>;
+
+/** Guild ids (as a bigint[] literal) whose settings suppress a mention kind. */
+const suppressing = (settings: Notifications, kind: 'suppressEveryone' | 'suppressRoles'): string =>
+  `{${Object.entries(settings.guilds)
+    .filter(([, g]) => g[kind])
+    .map(([id]) => id)
+    .join(',')}}`;
+
+/** Which mention kinds count: SQL booleans of the surrounding query (the guild's suppress settings). */
+interface MentionKinds {
+  roles: SQL;
+  everyone: SQL;
+}
 
 const VIEW = sql.raw(String(PERMISSIONS.VIEW_CHANNEL));
 const ADMINISTRATOR = sql.raw(String(PERMISSIONS.ADMINISTRATOR));
@@ -57,49 +92,69 @@ export const MAX_MENTION_IDS = 100;
  * primary key (channel_id, target_type, target_id, message_id), answerable from the index alone.
  * `container` and `lastRead` are SQL expressions of the surrounding query.
  */
-const mentionedSql = (userId: string, container: SQL, lastRead: SQL, roleIds: SQL): SQL => sql`
+const mentionedSql = (
+  userId: string,
+  container: SQL,
+  lastRead: SQL,
+  roleIds: SQL,
+  kinds: MentionKinds,
+): SQL => sql`
     select m.message_id from mentions m
     where m.channel_id = ${container} and m.target_type = 'user' and m.target_id = ${userId}
       and m.message_id > coalesce(${lastRead}, 0)
     union
     select m.message_id from mentions m
-    where m.channel_id = ${container} and m.target_type = 'role' and m.target_id = any(${roleIds})
+    where ${kinds.roles} and m.channel_id = ${container} and m.target_type = 'role' and m.target_id = any(${roleIds})
       and m.message_id > coalesce(${lastRead}, 0)
     union
     select m.message_id from mentions m
-    where m.channel_id = ${container} and m.target_type = 'everyone' and m.message_id > coalesce(${lastRead}, 0)`;
+    where ${kinds.everyone} and m.channel_id = ${container} and m.target_type = 'everyone' and m.message_id > coalesce(${lastRead}, 0)`;
 
 /** How many messages after the read position mention the user (see mentionedSql). */
-const mentionCountSql = (userId: string, container: SQL, lastRead: SQL, roleIds: SQL): SQL => sql`(
-  select count(*)::int from (${mentionedSql(userId, container, lastRead, roleIds)}) mentioned)`;
+const mentionCountSql = (
+  userId: string,
+  container: SQL,
+  lastRead: SQL,
+  roleIds: SQL,
+  kinds: MentionKinds,
+): SQL => sql`(
+  select count(*)::int from (${mentionedSql(userId, container, lastRead, roleIds, kinds)}) mentioned)`;
 
 /** Their ids, newest first, at most MAX_MENTION_IDS, as json text. */
-const mentionIdsSql = (userId: string, container: SQL, lastRead: SQL, roleIds: SQL): SQL => sql`(
+const mentionIdsSql = (
+  userId: string,
+  container: SQL,
+  lastRead: SQL,
+  roleIds: SQL,
+  kinds: MentionKinds,
+): SQL => sql`(
   select coalesce(json_agg(newest.message_id::text order by newest.message_id desc), '[]'::json)::text
-  from (select mentioned.message_id from (${mentionedSql(userId, container, lastRead, roleIds)}) mentioned
+  from (select mentioned.message_id from (${mentionedSql(userId, container, lastRead, roleIds, kinds)}) mentioned
         order by mentioned.message_id desc limit ${MAX_MENTION_IDS}) newest)`;
 
 /** The user's role ids in a guild, as text[] (mention and overwrite targets are text). */
 const roleIdsSql = (userId: string, guild: SQL): SQL =>
   sql`array(select mr.role_id::text from member_roles mr where mr.guild_id = ${guild} and mr.user_id = ${userId})`;
 
-/** One container's read state for the user. */
+/** One container's read state for the user, as their settings show it. */
 async function readStateOf(db: Database | Transaction, userId: string, place: ReadPlace) {
   const container = sql`${place.containerId}::bigint`;
   const roleIds = roleIdsSql(userId, sql`${place.guildId}::bigint`);
+  const prefs = effectivePrefs(await readNotificationSettings(db, userId), place);
+  const kinds = { roles: sql`${!prefs.suppressRoles}`, everyone: sql`${!prefs.suppressEveryone}` };
   const rows = await queryRows<StateSqlRow>(
     db,
     sql`/* messages.readState */
       select rs.last_read_id::text as last_read_id,
              cs.last_message_id::text as last_message_id,
              cs.last_message_id > coalesce(rs.last_read_id, 0) as unread,
-             ${mentionCountSql(userId, container, sql`rs.last_read_id`, roleIds)} as mention_count,
-             ${mentionIdsSql(userId, container, sql`rs.last_read_id`, roleIds)} as mention_ids
+             ${mentionCountSql(userId, container, sql`rs.last_read_id`, roleIds, kinds)} as mention_count,
+             ${mentionIdsSql(userId, container, sql`rs.last_read_id`, roleIds, kinds)} as mention_ids
       from (select 1) as one
       left join read_states rs on rs.user_id = ${userId} and rs.channel_id = ${container}
       left join channel_state cs on cs.channel_id = ${container}`,
   );
-  return toReadState(place.containerId, rows[0]);
+  return toReadState(place.containerId, rows[0], prefs);
 }
 
 interface UnreadsSqlRow extends StateSqlRow {
@@ -135,7 +190,13 @@ interface OverwriteJson {
  * count. Mentions are counted only where the container is unread (none can follow the read position
  * otherwise). Visibility is decided afterwards, in JavaScript, by channelPermissions.
  */
-const unreadsSql = (userId: string): SQL => sql`/* messages.unreads */
+const unreadsSql = (userId: string, settings: Notifications): SQL => {
+  // A guild's suppressEveryone / suppressRoles leave those mention kinds out of its counts.
+  const kinds: MentionKinds = {
+    roles: sql`not coalesce(s.guild_id = any(${suppressing(settings, 'suppressRoles')}::bigint[]), false)`,
+    everyone: sql`not coalesce(s.guild_id = any(${suppressing(settings, 'suppressEveryone')}::bigint[]), false)`,
+  };
+  return sql`/* messages.unreads */
   with my_guilds as (
     select gm.guild_id, gm.timeout_until, g.owner_id, ev.permissions as everyone,
            ${roleIdsSql(userId, sql`gm.guild_id`)} as role_ids
@@ -184,9 +245,10 @@ const unreadsSql = (userId: string): SQL => sql`/* messages.unreads */
               and ((o.target_type = 'member' and o.target_id = ${userId})
                    or (o.target_type = 'role' and (o.target_id = s.guild_id::text or o.target_id = any(s.role_ids)))))::text,
          s.last_read_id::text, s.last_message_id::text, coalesce(s.unread, false),
-         case when s.unread then ${mentionCountSql(userId, sql`s.id`, sql`s.last_read_id`, sql`s.role_ids`)} else 0 end,
-         case when s.unread then ${mentionIdsSql(userId, sql`s.id`, sql`s.last_read_id`, sql`s.role_ids`)} else '[]' end
+         case when s.unread then ${mentionCountSql(userId, sql`s.id`, sql`s.last_read_id`, sql`s.role_ids`, kinds)} else 0 end,
+         case when s.unread then ${mentionIdsSql(userId, sql`s.id`, sql`s.last_read_id`, sql`s.role_ids`, kinds)} else '[]' end
   from states s`;
+};
 
 const byId = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
@@ -196,8 +258,11 @@ interface SortKey {
   thread: boolean;
 }
 
-/** Groups the rows per guild and keeps the containers the user can view (threads: their parent's view). */
-function toUnreads(userId: string, rows: UnreadsSqlRow[], now: Date): UnreadsRow {
+/**
+ * Groups the rows per guild and keeps the containers the user can view (threads: their parent's
+ * view), each as the user's notification settings show it.
+ */
+function toUnreads(userId: string, rows: UnreadsSqlRow[], settings: Notifications, now: Date): UnreadsRow {
   const guilds = new Map<
     string,
     { member: MemberContext; channels: (ReadStateRow & { order: SortKey })[] }
@@ -220,8 +285,9 @@ function toUnreads(userId: string, rows: UnreadsSqlRow[], now: Date): UnreadsRow
   const direct: ReadStateRow[] = [];
   for (const row of rows) {
     if (row.container_id === null || row.channel_id === null) continue;
+    const place = { containerId: row.container_id, parentChannelId: row.channel_id, guildId: row.guild_id };
     if (row.guild_id === null) {
-      direct.push(toReadState(row.container_id, row));
+      direct.push(toReadState(row.container_id, row, effectivePrefs(settings, place, now)));
       continue;
     }
     const guild = guilds.get(row.guild_id);
@@ -238,7 +304,7 @@ function toUnreads(userId: string, rows: UnreadsSqlRow[], now: Date): UnreadsRow
     }
     if (visible)
       guild.channels.push({
-        ...toReadState(row.container_id, row),
+        ...toReadState(row.container_id, row, effectivePrefs(settings, place, now)),
         // Channels by position, each followed by its joined threads.
         order: {
           position: Number(row.position ?? 0),
@@ -399,7 +465,13 @@ export const createReadStatesStore = (deps: StoreDeps) => {
 
     /** Unread flags and mention counts of every guild channel, joined thread and DM the user can view. */
     async unreads(userId: string, now = new Date()): Promise<UnreadsRow> {
-      return toUnreads(userId, await queryRows<UnreadsSqlRow>(db, unreadsSql(userId)), now);
+      const settings = await readNotificationSettings(db, userId);
+      return toUnreads(
+        userId,
+        await queryRows<UnreadsSqlRow>(db, unreadsSql(userId, settings)),
+        settings,
+        now,
+      );
     },
 
     /**

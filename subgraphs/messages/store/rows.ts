@@ -44,6 +44,8 @@ export interface ReadStateRow {
   mentionCount: number;
   /** Ids of those messages, newest first, at most 100. */
   mentionIds: string[];
+  /** Muted in the viewer's settings (itself, a thread's parent, or its guild): unread is then false. */
+  muted: boolean;
 }
 
 export interface GuildUnreadsRow {

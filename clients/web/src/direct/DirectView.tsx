@@ -1,13 +1,18 @@
 import { useGoChat, useMyDirectChannelsQuery } from '@gochat/react';
-import { useParams } from 'react-router';
+import { useLocation, useParams, useSearchParams } from 'react-router';
 
 import { ErrorText } from '../errors.tsx';
 import { ChannelView } from '../messages/ChannelView.tsx';
 import { directName } from './DirectList.tsx';
 
-/** A DM or group DM: the same message view, without a guild. */
+/** A DM or group DM: the same message view, without a guild. `?message=<id>` shows that message. */
 export function DirectView() {
   const { channelId = '' } = useParams();
+  const [params] = useSearchParams();
+  const location = useLocation();
+  const focusId = params.get('message');
+  // The location's key: opening the same message again scrolls to it again.
+  const focus = focusId ? { id: focusId, key: location.key } : null;
   const { viewerId } = useGoChat();
   const { data, error } = useMyDirectChannelsQuery();
   if (error) return <ErrorText error={error} />;
@@ -22,6 +27,7 @@ export function DirectView() {
         guildId={null}
         name={directName(channel, viewerId)}
         isDirect
+        focus={focus}
       />
     </div>
   );

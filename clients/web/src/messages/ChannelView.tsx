@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 
 import { ErrorText } from '../errors.tsx';
 import { hasPermission, MANAGE_MESSAGES } from '../media/format.ts';
+import { ChannelNotifications } from '../settings/ChannelNotifications.tsx';
 import { Composer } from './Composer.tsx';
 import type { MessageFocus } from './focus.ts';
 import { MessageList } from './MessageList.tsx';
@@ -124,6 +125,7 @@ export function ChannelView({
       <header>
         <h1>{isThread ? `🧵 ${name}` : isDirect ? `@ ${name}` : `# ${name}`}</h1>
         {search}
+        <ChannelNotifications channelId={channelId} />
         {!isThread && !isDirect && (
           <>
             <button type="button" aria-pressed={panel === 'pins'} onClick={() => toggle('pins')}>

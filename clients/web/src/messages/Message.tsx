@@ -126,6 +126,9 @@ export const Message = memo(function Message({
 
   const time = new Date(message.createdAt);
   const thread = message.startedThread;
+  // As the guild knows the author: their nickname, in their highest coloured role's colour.
+  const name = message.member?.nickname ?? message.author.displayName;
+  const color = message.member?.color ? rgb(message.member.color) : undefined;
   return (
     <article aria-labelledby={authorId} className={`message${message.pinned ? ' pinned' : ''}`}>
       {message.replyTo && (
@@ -137,14 +140,14 @@ export const Message = memo(function Message({
         </p>
       )}
       <header>
-        <Avatar
-          name={message.author.displayName}
-          url={own ? viewerAvatar : null}
-          size={24}
-          className="author-avatar"
-        />{' '}
-        <span id={authorId} className="author">
-          {message.author.displayName}
+        <Avatar name={name} url={own ? viewerAvatar : null} size={24} className="author-avatar" />{' '}
+        <span
+          id={authorId}
+          className="author"
+          style={color ? { color } : undefined}
+          title={name === message.author.displayName ? undefined : message.author.displayName}
+        >
+          {name}
         </span>{' '}
         <time dateTime={message.createdAt}>
           {time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
@@ -225,7 +228,7 @@ export const Message = memo(function Message({
         </div>
       )}
       <div className="actions">
-        <button type="button" onClick={() => onReply({ id: message.id, author: message.author.displayName })}>
+        <button type="button" onClick={() => onReply({ id: message.id, author: name })}>
           Reply
         </button>
         <button
@@ -282,6 +285,9 @@ export const Message = memo(function Message({
     </article>
   );
 });
+
+/** A role colour (0xRRGGBB) as CSS. */
+const rgb = (color: number) => `#${color.toString(16).padStart(6, '0')}`;
 
 /** One of the viewer's sends not confirmed yet: "sending", or refused with the reason and a retry. */
 export function PendingMessageRow({ message }: { message: PendingMessage }) {

@@ -1,94 +1,50 @@
-import { useAvatarHistoryQuery, useMeQuery, useSetAvatarMutation } from '@gochat/react';
-import { useId } from 'react';
+import { useState } from 'react';
 
-import { ErrorText } from '../errors.tsx';
-import { Avatar } from '../media/Avatar.tsx';
-import { UploadProgress } from '../media/UploadProgress.tsx';
-import { useSingleUpload } from '../media/useSingleUpload.ts';
+import { AccountTab } from './AccountTab.tsx';
+import { AppearanceTab } from './AppearanceTab.tsx';
+import { DevicesTab } from './DevicesTab.tsx';
+import { FoldersTab } from './FoldersTab.tsx';
+import { NotificationsTab } from './NotificationsTab.tsx';
+import { ProfileTab } from './ProfileTab.tsx';
+import { SecurityTab } from './SecurityTab.tsx';
+import { SessionsTab } from './SessionsTab.tsx';
+import { Tabs, type Tab } from './Tabs.tsx';
+import './settings.css';
 
-/** Avatar types the media service reads (animated GIF, WebP and APNG stay animated). */
-const IMAGE_TYPES = 'image/png,image/jpeg,image/gif,image/webp,image/avif';
+const TABS = [
+  { id: 'profile', label: 'Profile' },
+  { id: 'notifications', label: 'Notifications' },
+  { id: 'folders', label: 'Folders' },
+  { id: 'appearance', label: 'Appearance' },
+  { id: 'devices', label: 'Voice & video' },
+  { id: 'security', label: 'Security' },
+  { id: 'sessions', label: 'Sessions' },
+  { id: 'account', label: 'Account' },
+] as const satisfies readonly Tab[];
 
-/**
- * The viewer's profile picture: the current one, a new one uploaded and set, or an earlier one from
- * the history. Loaded on the first open of "User settings" (React.lazy).
- */
+type TabId = (typeof TABS)[number]['id'];
+
+const PANELS: Record<TabId, () => React.JSX.Element> = {
+  profile: ProfileTab,
+  notifications: NotificationsTab,
+  folders: FoldersTab,
+  appearance: AppearanceTab,
+  devices: DevicesTab,
+  security: SecurityTab,
+  sessions: SessionsTab,
+  account: AccountTab,
+};
+
+/** The viewer's settings, one tab per area. Loaded on the first open of "User settings" (React.lazy). */
 export function UserSettings({ close }: { close: () => void }) {
-  const me = useMeQuery().data?.me;
-  const history = useAvatarHistoryQuery({ fetchPolicy: 'cache-and-network' });
-  const [setAvatar, setState] = useSetAvatarMutation({ refetchQueries: ['AvatarHistory'] });
-  const upload = useSingleUpload();
-  const headingId = useId();
-  const historyId = useId();
-  const earlier = history.data?.avatarHistory.filter((avatar) => !avatar.current) ?? [];
-  const busy = upload.busy || setState.loading;
-
+  const [tab, setTab] = useState<TabId>('profile');
+  const Panel = PANELS[tab];
   return (
-    <div className="settings-body">
+    <div className="settings-body user-settings">
       <h2>User settings</h2>
-      <section aria-labelledby={headingId}>
-        <h3 id={headingId}>Avatar</h3>
-        <div className="avatar-row">
-          <Avatar name={me?.displayName ?? ''} url={me?.avatarUrl} alt="Your avatar" size={96} />
-          <div>
-            <label>
-              Upload avatar
-              <input
-                type="file"
-                accept={IMAGE_TYPES}
-                disabled={busy}
-                onChange={(event) => {
-                  const input = event.currentTarget;
-                  const file = input.files?.[0];
-                  if (!file) return;
-                  void upload
-                    .run(file, { kind: 'AVATAR' }, (ready) =>
-                      setAvatar({ variables: { uploadId: ready.id } }),
-                    )
-                    .finally(() => (input.value = ''));
-                }}
-              />
-            </label>
-            <UploadProgress state={upload.state} />
-            {me?.avatarUrl && (
-              <button
-                type="button"
-                className="secondary"
-                disabled={busy}
-                onClick={() => void setAvatar({ variables: { uploadId: null } }).catch(() => {})}
-              >
-                Remove avatar
-              </button>
-            )}
-          </div>
-        </div>
-        <ErrorText error={upload.error ?? setState.error} />
-      </section>
-      {earlier.length > 0 && (
-        <section aria-labelledby={historyId}>
-          <h3 id={historyId}>Earlier avatars</h3>
-          <ul className="avatar-history">
-            {earlier.map((avatar) => {
-              const when = new Date(avatar.setAt).toLocaleString();
-              return (
-                <li key={avatar.id}>
-                  <button
-                    type="button"
-                    className="avatar-choice"
-                    aria-label={`Use the avatar set ${when}`}
-                    title={`Set ${when}`}
-                    disabled={busy}
-                    onClick={() => void setAvatar({ variables: { uploadId: avatar.id } }).catch(() => {})}
-                  >
-                    <img src={avatar.url} alt="" width={48} height={48} />
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
-        </section>
-      )}
-      <ErrorText error={history.error} />
+      <Tabs label="Settings" tabs={TABS} selected={tab} onSelect={(id) => setTab(id as TabId)}>
+        <Panel />
+      </Tabs>
       <p className="dialog-actions">
         <button type="button" onClick={close}>
           Close

@@ -3,18 +3,25 @@ import {
   useGoChat,
   useMeQuery,
   useMyGuildsQuery,
+  useMySettingsQuery,
   useSignOutMutation,
 } from '@gochat/react';
-import { lazy } from 'react';
-import { NavLink, Outlet } from 'react-router';
+import { lazy, useEffect } from 'react';
+import { Outlet } from 'react-router';
 
 import { DirectList } from '../direct/DirectList.tsx';
 import { ErrorText } from '../errors.tsx';
 import { Avatar } from '../media/Avatar.tsx';
+import { useApplyAppearance } from '../settings/appearance.ts';
+import { setVoicePreferences } from '../voice/preferences.ts';
 import { CreateGuildButton, JoinGuildButton } from './GuildDialogs.tsx';
+import { GuildRail } from './GuildRail.tsx';
 import { ModalButton } from './ModalButton.tsx';
 import { ViewerContext } from './viewer.ts';
 
+const MentionsInbox = lazy(() =>
+  import('../mentions/MentionsInbox.tsx').then((module) => ({ default: module.MentionsInbox })),
+);
 const UserSettings = lazy(() =>
   import('../settings/UserSettings.tsx').then((module) => ({ default: module.UserSettings })),
 );
@@ -26,40 +33,29 @@ export function Shell() {
   const me = useMeQuery().data?.me ?? null;
   const [signOut] = useSignOutMutation();
   const status = useConnectionStatus();
+  // The synced settings shape the whole app: theme and density, folders, the call's devices. The
+  // viewer feed's SettingsUpdated reads them again when another device changes them.
+  const settings = useMySettingsQuery().data?.mySettings;
+  useApplyAppearance(settings?.appearance);
+  const voice = settings?.voice;
+  useEffect(() => {
+    setVoicePreferences(voice ?? null);
+    return () => setVoicePreferences(null);
+  }, [voice]);
 
   return (
     <ViewerContext.Provider value={me}>
       <div className="shell">
         <div className="rail">
           <nav aria-label="Guilds">
-            <ul>
-              {data?.myGuilds.map((guild) => (
-                <li key={guild.id}>
-                  <NavLink to={`/guilds/${guild.id}`} className="guild-link">
-                    {/* The link is named by the icon's alt text, or by the name beside the initials. */}
-                    {guild.iconUrl ? (
-                      <>
-                        <img
-                          className="guild-icon"
-                          src={guild.iconUrl}
-                          alt={guild.name}
-                          width={28}
-                          height={28}
-                        />
-                        <span aria-hidden="true">{guild.name}</span>
-                      </>
-                    ) : (
-                      <>
-                        <Avatar name={guild.name} url={null} size={28} className="guild-icon" />
-                        {guild.name}
-                      </>
-                    )}
-                  </NavLink>
-                </li>
-              ))}
-            </ul>
+            <GuildRail
+              guilds={data?.myGuilds ?? []}
+              folders={settings?.guildFolders}
+              order={settings?.guildOrder}
+            />
             <CreateGuildButton />
             <JoinGuildButton />
+            <ModalButton label="Mentions">{(close) => <MentionsInbox close={close} />}</ModalButton>
             <button
               type="button"
               onClick={() => {

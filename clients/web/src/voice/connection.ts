@@ -8,6 +8,7 @@
  */
 import type { types as ms } from 'mediasoup-client';
 
+import { applyOutput, microphoneConstraints } from './preferences.ts';
 import { SignallingSocket, VoiceError, type SignallingOptions } from './signalling.ts';
 import { SpeakingMeter } from './speaking.ts';
 
@@ -72,11 +73,9 @@ interface ProducerNotice {
   kind: string;
 }
 
+/** The microphone and processing chosen in the viewer's settings (voice/preferences.ts). */
 const defaultMicrophone = () =>
-  navigator.mediaDevices.getUserMedia({
-    audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-    video: false,
-  });
+  navigator.mediaDevices.getUserMedia({ audio: microphoneConstraints(), video: false });
 
 /** Words for a getUserMedia failure. */
 function microphoneProblem(error: unknown): string {
@@ -362,6 +361,7 @@ export class VoiceConnection {
     const audio = new Audio();
     audio.autoplay = true;
     audio.srcObject = new MediaStream([consumer.track]);
+    applyOutput(audio);
     const remote = { consumer, audio, peerId };
     this.remotes.set(producerId, remote);
     this.applyDeafen(remote);

@@ -1,0 +1,4 @@
+export * from './document.ts';
+export * from './patch.ts';
+export * from './prefs.ts';
+export * from './store.ts';
