@@ -1,4 +1,4 @@
-import { blocks, channelRecipients, channels, directPairs, messages } from '@gochat/drizzle';
+import { blocks, channelRecipients, channels, directPairs, messages, user } from '@gochat/drizzle';
 import { createSnowflakeGenerator } from '@gochat/ids';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { and, eq, inArray } from 'drizzle-orm';
@@ -81,6 +81,15 @@ await describeOnBothDatabases('DMs and group DMs', openGuildsHarness, (h) => {
       expect(codeOf(await h.as(alice, OPEN, { userId: 'nope' }))).toBe('VALIDATION');
       expect(codeOf(await h.as(alice, OPEN, { userId: '123456789012345' }))).toBe('NOT_FOUND');
       expect(codeOf(await h.as(alice, OPEN, { userId: alice }))).toBe('VALIDATION');
+    });
+
+    it('is NOT_FOUND with a deleted account, for a DM and a group DM alike', async () => {
+      const [alice, bob, carol] = await h.seed.users(3);
+      await h.db.update(user).set({ deletedAt: new Date() }).where(eq(user.id, bob!));
+      expect(codeOf(await h.as(alice, OPEN, { userId: bob }))).toBe('NOT_FOUND');
+      expect(codeOf(await h.as(alice, CREATE, { userIds: [bob, carol] }))).toBe('NOT_FOUND');
+      const group = await createGroup(alice, [carol]);
+      expect(codeOf(await h.as(alice, ADD, { channelId: group.id, userId: bob }))).toBe('NOT_FOUND');
     });
 
     it('is FORBIDDEN when either user blocked the other, even for an existing DM', async () => {

@@ -499,6 +499,90 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
     ).toEqual([expect.objectContaining({ lastMessageId: '1006', unread: false, mentionCount: 1 })]);
   });
 
+  it("applies the viewer's cached notification settings to live messages, as the server does", () => {
+    const { apollo, apply } = setup(BOB_ID);
+    const state = (channelId: string) => ({
+      __typename: 'ReadState',
+      channelId,
+      lastMessageId: '1002',
+      lastReadMessageId: '1002',
+      unread: false,
+      mentionCount: 0,
+      muted: false,
+    });
+    const [quiet, silent, plain] = ['201', '202', '203'];
+    apollo.cache.writeQuery({
+      query: GUILD_UNREADS,
+      data: {
+        unreads: {
+          __typename: 'Unreads',
+          guilds: [
+            {
+              __typename: 'GuildUnreads',
+              guildId: GUILD,
+              unread: false,
+              mentionCount: 0,
+              channels: [state(quiet), state(silent), state(plain)],
+            },
+          ],
+        },
+      },
+    });
+    const override = (channelId: string, level: string | null, muted: boolean) => ({
+      __typename: 'ChannelSettings',
+      channelId,
+      level,
+      muted,
+      muteEndsAt: null,
+    });
+    apollo.cache.writeQuery({
+      query: NOTIFICATIONS,
+      data: {
+        mySettings: {
+          __typename: 'UserSettings',
+          guilds: [
+            {
+              __typename: 'GuildSettings',
+              guildId: GUILD,
+              level: null,
+              muted: false,
+              muteEndsAt: null,
+              suppressEveryone: true,
+              suppressRoles: false,
+            },
+          ],
+          channels: [override(quiet, null, true), override(silent, 'NOTHING', false)],
+        },
+      },
+    });
+    const everyone = { users: [], roles: [], everyone: true, here: false };
+    const direct = { users: [BOB_ID], roles: [], everyone: false, here: false };
+    const at = (channelId: string, id: string, mentions: object) =>
+      apply('MessageCreated', {
+        ...created(id, ALICE.id, 'hey'),
+        channelId,
+        parentChannelId: channelId,
+        mentions,
+      });
+    const guild = () =>
+      apollo.cache.readQuery<{
+        unreads: { guilds: { unread: boolean; mentionCount: number; channels: object[] }[] };
+      }>({ query: GUILD_UNREADS })!.unreads.guilds[0]!;
+
+    // Muted: not unread, not the guild either; a direct mention still counts.
+    at(quiet, '1010', direct);
+    expect(guild()).toMatchObject({ unread: false, mentionCount: 1 });
+    expect(guild().channels[0]).toMatchObject({ lastMessageId: '1010', unread: false, mentionCount: 1 });
+    // Level NOTHING: neither unread nor mentions.
+    at(silent, '1011', direct);
+    expect(guild()).toMatchObject({ unread: false, mentionCount: 1 });
+    expect(guild().channels[1]).toMatchObject({ lastMessageId: '1011', unread: false, mentionCount: 0 });
+    // The guild suppresses @everyone: unread, but no mention.
+    at(plain, '1012', everyone);
+    expect(guild()).toMatchObject({ unread: true, mentionCount: 1 });
+    expect(guild().channels[2]).toMatchObject({ unread: true, mentionCount: 0 });
+  });
+
   it('ignores event types it does not know', () => {
     const { history, apply } = setup();
     apply('SomethingNew', { messageId: '1001' });
@@ -509,6 +593,13 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
 const UNREADS = parse(
   'query U { unreads { directChannels { channelId lastMessageId lastReadMessageId unread mentionCount } } }',
 );
+const GUILD_UNREADS = parse(
+  'query GU { unreads { guilds { guildId unread mentionCount channels { channelId lastMessageId lastReadMessageId unread mentionCount muted } } } }',
+);
+const NOTIFICATIONS = parse(`query N { mySettings {
+  guilds { guildId level muted muteEndsAt suppressEveryone suppressRoles }
+  channels { channelId level muted muteEndsAt }
+} }`);
 const GUILD_CHANNELS = parse('fragment GuildChannels on Guild { id channels { id name } }');
 const SETTINGS = parse('query S { mySettings { version guildOrder } }');
 const MUTED_UNREADS = parse(

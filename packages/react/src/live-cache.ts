@@ -1,5 +1,6 @@
 import type { ApolloCache, ApolloClient, Reference } from '@apollo/client';
 import type { CatalogEvent, EventOf } from '@gochat/events';
+import { effectivePrefs, type EffectivePrefs } from '@gochat/user-settings/prefs';
 import { parse } from 'graphql';
 
 import { compareIds, memberCacheId } from './cache.ts';
@@ -407,10 +408,17 @@ function updateReadStateOnMessage(
   viewer: string | null,
 ): void {
   const own = data.authorId === viewer;
+  // The viewer's cached settings, as the server applies them (packages/user-settings): level
+  // NOTHING counts neither unread nor mentions, a mute no unread, suppressEveryone no @everyone.
+  const prefs = viewerPrefs(cache, data);
+  const silent = prefs?.level === 'NOTHING';
   const mentioned =
     !own &&
+    !silent &&
     viewer !== null &&
-    (data.mentions.everyone || data.mentions.here || data.mentions.users.includes(viewer));
+    (data.mentions.users.includes(viewer) ||
+      ((data.mentions.everyone || data.mentions.here) && prefs?.suppressEveryone !== true));
+  const counts = !own && !silent && prefs?.muted !== true;
   const known = cache.modify({
     id: cache.identify({ __typename: 'ReadState', channelId: data.channelId }),
     fields: {
@@ -418,7 +426,7 @@ function updateReadStateOnMessage(
       // A channel the viewer writes in counts as read, as in Discord.
       lastReadMessageId: (last) => (own ? data.messageId : last),
       // A muted channel (the viewer's settings) is not unread for badges; its mentions still count.
-      unread: (_value, { readField }) => !own && readField<boolean>('muted') !== true,
+      unread: (_value, { readField }) => counts && readField<boolean>('muted') !== true,
       mentionCount: (count) => (mentioned ? Number(count) + 1 : count),
     },
   });
@@ -428,10 +436,37 @@ function updateReadStateOnMessage(
   cache.modify({
     id: cache.identify({ __typename: 'GuildUnreads', guildId: data.guildId }),
     fields: {
-      unread: () => true,
-      mentionCount: (count) => (mentioned ? Number(count) + 1 : count),
+      unread: (value: boolean) => (counts ? true : value),
+      mentionCount: (count: number) => (mentioned ? count + 1 : count),
     },
   });
+}
+
+const NOTIFICATION_SETTINGS = parse(`query CachedNotificationSettings {
+  mySettings {
+    guilds { guildId level muted muteEndsAt suppressEveryone suppressRoles }
+    channels { channelId level muted muteEndsAt }
+  }
+}`);
+
+interface NotificationSettings {
+  mySettings: {
+    guilds: ({ guildId: string } & Parameters<typeof effectivePrefs>[0]['guilds'][string])[];
+    channels: ({ channelId: string } & Parameters<typeof effectivePrefs>[0]['channels'][string])[];
+  };
+}
+
+/** What the viewer's cached settings say about the message's place; null when they are not cached. */
+function viewerPrefs(cache: ApolloCache, data: EventOf<'MessageCreated'>['data']): EffectivePrefs | null {
+  const settings = cache.readQuery<NotificationSettings>({ query: NOTIFICATION_SETTINGS })?.mySettings;
+  if (!settings) return null;
+  return effectivePrefs(
+    {
+      guilds: Object.fromEntries(settings.guilds.map((g) => [g.guildId, g])),
+      channels: Object.fromEntries(settings.channels.map((c) => [c.channelId, c])),
+    },
+    { containerId: data.channelId, parentChannelId: data.parentChannelId, guildId: data.guildId },
+  );
 }
 
 /** Two editedAt values name the same content version (undefined: not in the cache, so not judged). */

@@ -451,7 +451,7 @@ export type Mutation = {
   leaveGroupDm: Scalars['ID']['output'];
   /** Leaves a guild. The owner must transfer ownership first. Returns the guild id. */
   leaveGuild: Scalars['ID']['output'];
-  /** Gets or creates the 1:1 DM with a user. FORBIDDEN when either blocked the other. */
+  /** Gets or creates the 1:1 DM with a user. NOT_FOUND for an unknown or deleted account; FORBIDDEN when either blocked the other. */
   openDirectMessage: Channel;
   /** Removes a participant from a group DM. Owner only. */
   removeGroupDmRecipient: Channel;

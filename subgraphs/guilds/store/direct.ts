@@ -61,13 +61,13 @@ const updated = (actorId: string, state: DirectChannelState, notify: Iterable<st
 /** DMs and group DMs: channels without a guild, whose participants are channel_recipients rows. */
 export function directStore(db: Database, ids: SnowflakeGenerator) {
   return {
-    /** Which of these user ids have an account. */
+    /** Which of these user ids have an account that was not deleted (a deleted one takes no new DM). */
     async existingUsers(userIds: readonly string[]): Promise<Set<string>> {
       if (userIds.length === 0) return new Set();
       const rows = await db
         .select({ id: user.id })
         .from(user)
-        .where(inArray(user.id, [...userIds]));
+        .where(and(inArray(user.id, [...userIds]), isNull(user.deletedAt)));
       return new Set(rows.map((r) => r.id));
     },
 
