@@ -35,7 +35,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['{packages,subgraphs,router,workers,sfu,cli,drizzle,scripts}/**/*.test.ts'],
+          include: ['{packages,subgraphs,router,workers,sfu,cli,drizzle,scripts,clients}/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', '**/node_modules/**'],
           testTimeout: 20_000,
         },

@@ -91,8 +91,9 @@ export const ROLES = {
     configSchema: guildsConfigSchema,
     defaultPort: 4002,
     // The message store: join messages and ban purges write to it. The bus: deleted accounts
-    // (UserDeleted) leave their guilds (subgraphs/guilds/deleted-users.ts).
-    needs: ['database', 'bus', 'outbox', 'timeline'],
+    // (UserDeleted) leave their guilds (subgraphs/guilds/deleted-users.ts). The blob store: public
+    // URLs of members' guild avatars (Member.avatarUrl).
+    needs: ['database', 'bus', 'outbox', 'timeline', 'blob'],
     migrates: ['database'],
     create: async (config, { base, parts }) => {
       const { createGuildsRole } = await import('../subgraphs/guilds/role.ts');
@@ -102,6 +103,7 @@ export const ROLES = {
         bus: parts.bus,
         outbox: parts.outbox,
         timeline: parts.timeline,
+        blob: parts.blob,
         ...base,
       });
     },

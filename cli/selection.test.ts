@@ -68,7 +68,7 @@ describe('planStart', () => {
       served: 'subgraph:guilds',
       inProcess: [],
       overHttp: [],
-      needs: ['database', 'bus', 'outbox', 'timeline'],
+      needs: ['database', 'bus', 'outbox', 'timeline', 'blob'],
       migrates: ['database'],
     });
   });

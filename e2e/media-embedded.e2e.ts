@@ -15,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { badInputs } from './media/bad-input.ts';
+import { guildAvatarEndToEnd } from './media/guild-avatar-flow.ts';
 import { attachmentsEndToEnd, publicImagesEndToEnd, type MediaWorld } from './media/media-flow.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_WRITES, tempConfig } from './support.ts';
 
@@ -82,6 +83,10 @@ describe('media, embedded (files on disk)', () => {
 
   it('sets avatars with history, replaces a guild icon and makes an animated emoji', async () => {
     await publicImagesEndToEnd(world);
+  });
+
+  it("sets a member's guild avatar: history shows and serves it, replacing deletes, clearing falls back", async () => {
+    await guildAvatarEndToEnd(world);
   });
 
   it('refuses every bad input with a typed error and stores nothing', async () => {

@@ -18,6 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { badInputs } from './media/bad-input.ts';
+import { guildAvatarEndToEnd } from './media/guild-avatar-flow.ts';
 import { attachmentsEndToEnd, publicImagesEndToEnd, type MediaWorld } from './media/media-flow.ts';
 import { startRoleProcesses } from './role-processes.ts';
 import { RELAXED_LIMITS, SECRETS, UNLIMITED_WRITES, realServersNamespace, tempConfig } from './support.ts';
@@ -108,6 +109,10 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
 
     it('serves avatars, icons and an animated emoji from the bucket (the router redirects)', async () => {
       await publicImagesEndToEnd(world);
+    });
+
+    it("serves a member's guild avatar from the bucket, computed by the guilds process", async () => {
+      await guildAvatarEndToEnd(world);
     });
 
     it('refuses every bad input with a typed error and stores nothing', async () => {

@@ -246,10 +246,11 @@ describe.runIf(pgUrl && natsUrl && redisUrl)(
         ready: true,
         checks: { database: 'ok', bus: 'ok', cache: 'ok' },
       });
-      // The guilds role writes join messages and ban purges through the message store too.
+      // The guilds role writes join messages and ban purges through the message store too, and
+      // builds guild avatars' public URLs with the blob store.
       expect(await readiness(guilds)).toEqual({
         ready: true,
-        checks: { database: 'ok', bus: 'ok', 'message store': 'ok' },
+        checks: { database: 'ok', bus: 'ok', 'message store': 'ok', 'blob store': 'ok' },
       });
       // Both sign attachment URLs with the blob store; the router serves its public assets.
       expect(await readiness(messages)).toEqual({

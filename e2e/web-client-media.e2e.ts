@@ -292,6 +292,25 @@ describe.skipIf(!dist || !chromiumPath)('the web client: media (embedded)', () =
     await settings.waitFor({ state: 'hidden' });
   }, 180_000);
 
+  it('my server profile: any member sets an avatar for one guild; their messages show it to others', async () => {
+    await setup('Profile guild');
+    await b.getByRole('button', { name: 'My server profile' }).click();
+    const profile = b.getByRole('dialog', { name: 'My server profile' });
+    await profile.getByLabel('Upload server avatar').setInputFiles({
+      name: 'server-me.png',
+      mimeType: 'image/png',
+      buffer: await png(128, '#aa3366'),
+    });
+    const current = profile.getByRole('img', { name: 'Your avatar in this guild' });
+    await expect.poll(() => naturalWidth(current), WAIT).toBeGreaterThan(0);
+    await profile.getByRole('button', { name: 'Close' }).click();
+    await profile.waitFor({ state: 'hidden' });
+    // Alice sees Bob's message with the guild avatar (his Member entry, read again on GuildMemberUpdated).
+    await sendThroughComposer(b, 'with my server face');
+    const onAlices = messagesBy(a, 'Bob', 'with my server face').locator('header img');
+    await expect.poll(() => naturalWidth(onAlices), WAIT).toBeGreaterThan(0);
+  }, 180_000);
+
   it('has no serious or critical axe-core violations in the user and guild settings dialogs', async () => {
     const { guildId, channelId } = await setup('Settings guild');
     const page = await signedIn(alice, { bypassCSP: true });

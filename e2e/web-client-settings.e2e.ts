@@ -9,8 +9,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import {
+  CreateChannelDocument,
   CreateGuildDocument,
+  AuthzDeleteChannelDocument,
   AuthzDeleteGuildDocument,
   AuthzOpenDirectMessageDocument,
   SendMessageDocument,
@@ -27,6 +30,7 @@ import {
   type Mailbox,
   type TestUser,
 } from '@gochat/testkit';
+import { parse } from 'graphql';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -232,6 +236,82 @@ describe.skipIf(!dist || !chromiumPath)(
       await one.getByRole('button', { name: 'Mute', exact: true, pressed: true }).waitFor();
     });
 
+    it('guild order and the channel last open in a guild follow the user to another browser, live', async () => {
+      const jo = await createVerifiedUser(gochat.url, mailbox, { displayName: 'Jo' });
+      const names = ['Alpha guild', 'Beta guild', 'Gamma guild'];
+      const ids: string[] = [];
+      // One after the other: the rail lists guilds without a saved order oldest membership first.
+      for (const name of names)
+        ids.push((await gqlOk(gochat.url, CreateGuildDocument, { name }, jo.jwt)).createGuild.id);
+      const [alpha] = ids as [string];
+      const { createChannel: random } = await gqlOk(
+        gochat.url,
+        CreateChannelDocument,
+        { guildId: alpha, name: 'random' },
+        jo.jwt,
+      );
+      const [one, two] = [await signedIn(jo), await signedIn(jo)];
+      const railOrder = (page: Page) =>
+        guildsNav(page)
+          .locator('.guild-link')
+          .allInnerTexts()
+          .then((texts) => texts.map((text) => names.find((name) => text.includes(name))));
+      await expect.poll(() => railOrder(two)).toEqual(names);
+
+      // A channel opened in a guild is saved as that guild's selected channel (after a pause).
+      await openChannel(one, 'Alpha guild', 'random');
+      await expect
+        .poll(async () => {
+          const { mySettings } = await gqlOk(gochat.url, SELECTED_CHANNELS, {}, jo.jwt);
+          return mySettings.guilds.find((g) => g.guildId === alpha)?.selectedChannelId;
+        })
+        .toBe(random.id);
+
+      // Reordered through the guild's menu, by mouse and then by keyboard (focus is back on the
+      // menu button after a move).
+      const options = guildsNav(one).getByRole('button', { name: 'Options for Gamma guild' });
+      await options.click();
+      await guildsNav(one).getByRole('menuitem', { name: 'Move up' }).click();
+      await expect.poll(() => railOrder(one)).toEqual(['Alpha guild', 'Gamma guild', 'Beta guild']);
+      await expect.poll(() => options.evaluate((button) => button === document.activeElement)).toBe(true);
+      await one.keyboard.press('Enter');
+      await guildsNav(one).getByRole('menu', { name: 'Gamma guild options' }).waitFor();
+      await one.keyboard.press('Enter');
+      const reordered = ['Gamma guild', 'Alpha guild', 'Beta guild'];
+      await expect.poll(() => railOrder(one)).toEqual(reordered);
+      // The other browser's rail follows without a reload, and the top guild's "Move up" is off.
+      await expect.poll(() => railOrder(two)).toEqual(reordered);
+      await guildsNav(two).getByRole('button', { name: 'Options for Gamma guild' }).click();
+      expect(
+        await guildsNav(two).getByRole('menuitem', { name: 'Move up' }).getAttribute('aria-disabled'),
+      ).toBe('true');
+      await two.keyboard.press('Escape');
+      await guildsNav(two).getByRole('menu').waitFor({ state: 'detached' });
+
+      // Opening the guild there lands on the channel last open in it, here.
+      await guildsNav(two).getByRole('link', { name: 'Alpha guild', exact: true }).click();
+      await two.waitForURL((url) => url.pathname === `/guilds/${alpha}/${random.id}`);
+      await messageLog(two).waitFor();
+
+      // A selected channel that is gone: the guild opens on its first channel instead.
+      await gqlOk(gochat.url, AuthzDeleteChannelDocument, { id: random.id }, jo.jwt);
+      await two.goto(`/guilds/${alpha}`);
+      await two.waitForURL((url) => url.pathname.startsWith(`/guilds/${alpha}/`));
+      expect(new URL(two.url()).pathname).not.toContain(random.id);
+      await messageLog(two).waitFor();
+
+      // Sounds: a sound turned off on one device shows off on the other; all off greys the list.
+      const here = await openUserSettings(one, 'Sounds');
+      const there = await openUserSettings(two, 'Sounds');
+      const mentionSound = (dialog: typeof here) =>
+        dialog.getByRole('checkbox', { name: 'Someone mentions you' });
+      expect(await mentionSound(there).isChecked()).toBe(true);
+      await mentionSound(here).uncheck();
+      await expect.poll(() => mentionSound(there).isChecked()).toBe(false);
+      await here.getByRole('checkbox', { name: 'Play sounds' }).uncheck();
+      await expect.poll(() => mentionSound(there).isDisabled()).toBe(true);
+    });
+
     it('two-factor sign-in: set up in settings, then asked for at sign-in (app code or backup code)', async () => {
       const erin = await browserOnlyUser('Erin');
       const page = await signedIn(erin);
@@ -379,6 +459,7 @@ describe.skipIf(!dist || !chromiumPath)(
           'Folders',
           'Appearance',
           'Voice & video',
+          'Sounds',
           'Security',
           'Sessions',
           'Account',
@@ -394,6 +475,14 @@ describe.skipIf(!dist || !chromiumPath)(
     });
   },
 );
+
+/** The selected channel of each guild in the viewer's settings (the testkit's documents leave it out). */
+const SELECTED_CHANNELS = parse(
+  'query SelectedChannels { mySettings { guilds { guildId selectedChannelId } } }',
+) as TypedDocumentNode<
+  { mySettings: { guilds: { guildId: string; selectedChannelId: string | null }[] } },
+  object
+>;
 
 /** RFC 4648 base32 (an otpauth URI's secret) to bytes. */
 function base32Decode(text: string): Buffer {

@@ -56,6 +56,11 @@ export const guildMembers = pgTable(
     nickname: text('nickname'),
     /** Communication disabled until this instant (a timeout); null when not timed out. */
     timeoutUntil: timestamp('timeout_until', { withTimezone: true }),
+    /**
+     * The member's avatar in this guild (Discord's server profile avatar): an `avatar` upload of theirs
+     * (media's uploads table, no foreign key on purpose: decision 0043); null to show their own.
+     */
+    avatarUploadId: snowflake('avatar_upload_id'),
     joinedAt: createdAt('joined_at'),
   },
   (t) => [primaryKey({ columns: [t.guildId, t.userId] }), index('guild_members_user_id_idx').on(t.userId)],

@@ -8,6 +8,7 @@ import {
   MediaMessageDocument,
   MediaSendDocument,
   MediaSetAvatarDocument,
+  MediaSetGuildAvatarDocument,
   MediaSetGuildBannerDocument,
   MediaSetGuildIconDocument,
   MediaUploadDocument,
@@ -281,6 +282,28 @@ export const mediaRows: Rows = {
     document: MediaSetAvatarDocument,
     variables: () => ({ uploadId: null }),
     check: (data) => (data.setAvatar.avatarUrl === null ? 'OK' : 'NOT_REMOVED'),
+  }),
+
+  // --- guild avatars: members, their own membership, their own READY AVATAR uploads (guilds subgraph) ---
+  'Mutation.setGuildAvatar': checked({
+    expect: members,
+    setup: readyEach(PEOPLE, avatar),
+    document: MediaSetGuildAvatarDocument,
+    variables: (uploads, w, c) => ({ guildId: w.main.id, uploadId: uploads[c] }),
+    check: (data, uploads, c) => serves(data.setGuildAvatar.avatarUrl, uploads[c], 'WRONG_IMAGE'),
+  }),
+  "Mutation.setGuildAvatar — someone else's upload": checked({
+    expect: whereAllowed(members, 'VALIDATION'),
+    setup: (w) => readyUpload(w, w.take(), avatar()),
+    document: MediaSetGuildAvatarDocument,
+    variables: (uploadId, w) => ({ guildId: w.main.id, uploadId }),
+    check: () => 'OK',
+  }),
+  'Mutation.setGuildAvatar — removing it': checked({
+    expect: members,
+    document: MediaSetGuildAvatarDocument,
+    variables: (_, w) => ({ guildId: w.main.id, uploadId: null }),
+    check: (data) => (data.setGuildAvatar.avatarUrl === null ? 'OK' : 'NOT_REMOVED'),
   }),
 
   // --- guild icons and banners: MANAGE_GUILD ---

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 
+import type { BlobStore } from '@gochat/blob-store';
 import type { EventBus } from '@gochat/bus';
 import { userExists, type Database } from '@gochat/db';
 import type { SnowflakeGenerator } from '@gochat/ids';
@@ -30,6 +31,8 @@ export interface GuildsDeps {
   timeline?: MessageTimeline;
   /** When given with lifecycle (a served role), deleted accounts leave their guilds (deleted-users.ts). */
   bus?: EventBus;
+  /** Builds members' guild avatar URLs (public routes, as media's avatars); required to serve one. */
+  blob?: BlobStore;
 }
 
 const typeDefs = fs.readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
@@ -101,7 +104,13 @@ export function createGuildsRole(deps: GuildsDeps): Role {
     verifier: createIdentityVerifier(deps.config.secrets.internal),
     log: deps.log,
     accountExists: (userId) => userExists(deps.db, userId),
-    context: (base) => ({ ...base, store, kick: () => deps.outbox.kick(), loaders: createLoaders(store) }),
+    context: (base) => ({
+      ...base,
+      store,
+      blob: deps.blob,
+      kick: () => deps.outbox.kick(),
+      loaders: createLoaders(store),
+    }),
   });
   return { name: 'subgraph:guilds', fetch: async (request) => subgraph.fetch(request) };
 }

@@ -1,3 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { createDiskBlobStore, urlSigningKey } from '@gochat/blob-store';
 import { auditLog, channels, guildMembers, guilds, memberRoles, roles } from '@gochat/drizzle';
 import { DEFAULT_EVERYONE_PERMISSIONS } from '@gochat/permissions';
 import { openSubgraphHarness, type SubgraphHarness } from '@gochat/testkit';
@@ -78,8 +83,14 @@ export interface GuildsHarness extends SubgraphHarness {
 }
 
 export async function openGuildsHarness(postgresAdminUrl?: string | null): Promise<GuildsHarness> {
+  // Only public URLs are made of it (members' guild avatars: /media/public/<key>); nothing is stored.
+  const blob = createDiskBlobStore({
+    dir: fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-guilds-blobs-')),
+    signingKey: urlSigningKey('guilds-harness-signing-secret-0123456789abcdef'),
+    baseUrl: '',
+  });
   const harness = await openSubgraphHarness(
-    { subgraph: 'guilds', worker: 1, role: (deps) => createGuildsRole(deps) },
+    { subgraph: 'guilds', worker: 1, role: (deps) => createGuildsRole({ ...deps, blob }) },
     postgresAdminUrl,
   );
   const { db } = harness;

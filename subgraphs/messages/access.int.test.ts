@@ -1,4 +1,4 @@
-import { guildMembers, messages } from '@gochat/drizzle';
+import { guildMembers, messages, user } from '@gochat/drizzle';
 import { PERMISSIONS } from '@gochat/permissions';
 import { codeOf, describeOnBothDatabases } from '@gochat/testkit';
 import { and, eq } from 'drizzle-orm';
@@ -174,6 +174,25 @@ await describeOnBothDatabases('message access by permissions', openMessagesHarne
     expect(await outcomes(b, dm, first.id)).toEqual(READ_ONLY);
     expect(codeOf(await h.as(a, SEND, { channelId: group, content: 'still here' }))).toBe('OK');
     expect(await h.db.select().from(messages).where(eq(messages.channelId, dm))).toHaveLength(1);
+  });
+
+  it('a 1:1 DM whose other user deleted their account refuses sends, not reads; group DMs stay writable', async () => {
+    const [a, b, c] = await Promise.all([h.createUser('a'), h.createUser('b'), h.createUser('c')]);
+    const dm = await h.seed.dm(a, b);
+    const group = await h.seed.groupDm(a, [b, c]);
+    const first = (await h.ok<Sent>(b, SEND, { channelId: dm, content: 'bye' })).sendMessage;
+    // As the account deletion leaves the row (decision 0050): scrubbed, with deleted_at set.
+    await h.db.update(user).set({ deletedAt: new Date() }).where(eq(user.id, b));
+    const refused = await h.as(a, SEND, { channelId: dm, content: 'hello?' });
+    expect(codeOf(refused)).toBe('FORBIDDEN');
+    expect(refused.errors?.[0]?.message).toBe("This user's account was deleted.");
+    expect(await outcomes(a, dm, first.id)).toEqual(READ_ONLY);
+    expect(await h.db.select().from(messages).where(eq(messages.channelId, dm))).toHaveLength(1);
+    expect(codeOf(await h.as(a, SEND, { channelId: group, content: 'still here' }))).toBe('OK');
+    expect(codeOf(await h.as(c, SEND, { channelId: group, content: 'me too' }))).toBe('OK');
+    // Another DM of the same sender is unaffected.
+    const fine = await h.seed.dm(a, c);
+    expect(codeOf(await h.as(a, SEND, { channelId: fine, content: 'hi' }))).toBe('OK');
   });
 
   it('a router scope reads its own channel only, and never sends', async () => {

@@ -82,8 +82,9 @@ export async function asUser(
 
 /**
  * Senders: VIEW_CHANNEL and SEND_MESSAGES (SEND_MESSAGES_IN_THREADS in a thread; a timeout takes both
- * away), no block between the two users of a 1:1 DM, a container that holds messages, and for a
- * locked thread MANAGE_THREADS.
+ * away), no block between the two users of a 1:1 DM, an other user of a 1:1 DM whose account was not
+ * deleted (as Discord refuses; a group DM stays writable, its deleted member just no longer reads), a
+ * container that holds messages, and for a locked thread MANAGE_THREADS.
  */
 export async function sendable(
   ctx: MessagesContext,
@@ -98,6 +99,7 @@ export async function sendable(
     requireInChannel(bits, 'SEND_MESSAGES');
   }
   if (facts.blocked) throw forbidden('You cannot message this user.');
+  if (facts.recipientDeleted) throw forbidden("This user's account was deleted.");
   if (facts.kind === 'voice' || facts.kind === 'category')
     throw validation(`channelId: a ${facts.kind} channel holds no messages`, 'channelId');
   return access;

@@ -79,7 +79,7 @@ await describeOnBothDatabases("the data export's messages", openMessagesHarness,
   });
 });
 
-/** The role on a message store with no index by author, as the ScyllaDB timeline is. */
+/** The role on a message store without authoredBy (the port keeps it optional; both stores have it). */
 const openWithoutAuthorIndex = (postgresAdminUrl?: string | null) =>
   openSubgraphHarness(
     {

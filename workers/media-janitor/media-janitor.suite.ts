@@ -21,6 +21,7 @@ import {
   previewKey,
   publicVariantKey,
   pruneAvatars,
+  release,
   type NewUpload,
   type UploadKind,
 } from '@gochat/uploads';
@@ -340,6 +341,28 @@ export function describeMediaJanitorSuite(name: string, infrastructure: JanitorS
       const before = (await objects()).length;
       await bus.publish(busEvent('UserUpdated', subjects.user(userId), { userId }));
       await expectPurged(gone, kept, before);
+    });
+
+    it('GuildMemberUpdated, GuildMemberRemoved: guild avatars the guilds subgraph released go; the one in use stays', async () => {
+      const guildId = ids.next();
+      const userId = ids.next();
+      const avatar = () => stored({ kind: 'avatar', ownerId: userId, targetId: guildId, guildId });
+      const replaced = [await avatar()];
+      const kept = [await avatar()];
+      await release(db, { uploadIds: replaced.map((u) => u.id) });
+      const before = (await objects()).length;
+      const member = { guildId, actorId: userId, userId };
+      await bus.publish(
+        busEvent('GuildMemberUpdated', subjects.guild(guildId), { ...member, fields: ['avatar'] }),
+      );
+      await expectPurged(replaced, kept, before);
+      // The member left: the one in use was released in the leave's transaction.
+      await release(db, { uploadIds: kept.map((u) => u.id) });
+      const afterReplace = (await objects()).length;
+      await bus.publish(
+        busEvent('GuildMemberRemoved', subjects.guild(guildId), { ...member, reason: 'leave' }),
+      );
+      await expectPurged(kept, [], afterReplace);
     });
 
     it('a redelivered event is harmless: the same deletion again deletes nothing more', async () => {

@@ -15,7 +15,10 @@ import { defineWorker, type WorkerEvent } from '../harness/index.ts';
 
 export const MEDIA_JANITOR = 'media-janitor';
 
-/** Events after whose commit uploads are no longer used (UserUpdated, GuildUpdated: a replaced avatar, icon or banner). */
+/**
+ * Events after whose commit uploads are no longer used (UserUpdated, GuildUpdated: a replaced avatar,
+ * icon or banner; GuildMemberUpdated, GuildMemberRemoved: a replaced or left guild avatar).
+ */
 const RELEASING = [
   'MessageDeleted',
   'MessagesBulkDeleted',
@@ -24,6 +27,8 @@ const RELEASING = [
   'EmojiDeleted',
   'UserUpdated',
   'GuildUpdated',
+  'GuildMemberUpdated',
+  'GuildMemberRemoved',
 ] as const;
 type Releasing = (typeof RELEASING)[number];
 
@@ -43,6 +48,9 @@ export function scopeOf(event: WorkerEvent<Releasing>): ReleaseScope | undefined
     case 'UserUpdated':
     case 'GuildUpdated':
       return undefined; // the media subgraph released them in the same transaction
+    case 'GuildMemberUpdated':
+    case 'GuildMemberRemoved':
+      return undefined; // the guilds subgraph released a replaced or left guild avatar likewise
   }
 }
 

@@ -22,6 +22,8 @@ export interface ChannelAccessFacts {
   isRecipient: boolean;
   /** 1:1 DMs: whether either participant blocked the other. */
   blocked: boolean;
+  /** 1:1 DMs: whether the other participant deleted their account (decision 0050). */
+  recipientDeleted: boolean;
   /** The channel's slowmode (a thread's parent's). */
   slowmodeSeconds: number;
   /** Set when the container is a thread; the rest of the facts are then its parent channel's. */
@@ -64,6 +66,7 @@ interface AccessSqlRow extends Record<string, unknown> {
   overwrites: unknown;
   is_recipient: boolean;
   blocked: boolean;
+  recipient_deleted: boolean;
   slowmode_seconds: number;
   thread: unknown;
 }
@@ -105,7 +108,7 @@ export const createAccessStore = (db: Database) => ({
   /**
    * What decides the user's permissions in a container, in one round trip: the channel's kind and
    * guild, the guild's owner and @everyone, the user's membership (timeout) and roles, the channel's
-   * overwrites, and for DMs participation and blocks. For a thread id, the thread and its parent
+   * overwrites, and for DMs participation, blocks and a deleted other participant. For a thread id, the thread and its parent
    * channel's facts (threads inherit the parent's permissions). Undefined when neither exists.
    */
   async channelAccess(
@@ -138,6 +141,11 @@ export const createAccessStore = (db: Database) => ({
                   join blocks b on (b.blocker_id = ${user} and b.blocked_id = other.user_id)
                                 or (b.blocked_id = ${user} and b.blocker_id = other.user_id)
                   where other.channel_id = c.id and other.user_id <> ${user})) as blocked,
+               (c.kind = 'dm' and exists(
+                  select 1 from channel_recipients other
+                  join "user" ou on ou.id = other.user_id
+                  where other.channel_id = c.id and other.user_id <> ${user}
+                    and ou.deleted_at is not null)) as recipient_deleted,
                (select json_build_object('id', t.id::text, 'parentId', t.parent_id::text, 'ownerId', t.owner_id,
                                          'name', t.name, 'starterMessageId', t.starter_message_id::text,
                                          'autoArchiveMinutes', t.auto_archive_minutes, 'archived', t.archived,
@@ -167,6 +175,7 @@ export const createAccessStore = (db: Database) => ({
       }>(row.overwrites).map((o) => ({ ...o, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
       isRecipient: Boolean(row.is_recipient),
       blocked: Boolean(row.blocked),
+      recipientDeleted: Boolean(row.recipient_deleted),
       slowmodeSeconds: Number(row.slowmode_seconds ?? 0),
       thread: thread
         ? {

@@ -102,7 +102,7 @@ export interface EventPayloads {
    * user.<userId> so the user's other clients learn of the new guild.
    */
   GuildMemberAdded: GuildRef & { userId: string; inviteCode?: string };
-  /** A member's nickname, roles or timeout changed. Subject: guild.<guildId>. */
+  /** A member's nickname, roles, timeout or guild avatar (fields: avatar) changed. Subject: guild.<guildId>. */
   GuildMemberUpdated: GuildRef & ActorRef & { userId: string; fields: string[] };
   /**
    * A member left, was kicked or banned. Subject: guild.<guildId>, and user.<userId> so the

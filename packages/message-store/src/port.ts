@@ -161,8 +161,9 @@ export interface MessageTimeline {
   /**
    * The messages the author wrote anywhere (system messages such as join notices left out), newest
    * first, strictly older than `before` when given, at most `limit` (1-100): the data export
-   * (DataExport.messages). postgres only, on messages_author_id_idx; absent in scylla, whose
-   * partitions are keyed by channel and hold no index by author (decision 0050).
+   * (DataExport.messages). Messages of a deleted channel are left out. postgres: messages_author_id_idx;
+   * scylla: the messages_by_author index, written with each insert and delete (migration 0003).
+   * Optional so a store without an index by author can leave it out (the export then refuses).
    */
   authoredBy?(authorId: string, page: { before?: string; limit: number }): Promise<TimelineMessage[]>;
   /**

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { Database } from '@gochat/db';
 import { channels, guilds, timelinePending, user } from '@gochat/drizzle';
 import { EPOCH_MS, createSnowflakeGenerator } from '@gochat/ids';
-import { inArray } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BUCKET_MS, bucketOf, bucketStart, firstIdOfBucket } from './scylla/buckets.ts';
@@ -457,6 +457,88 @@ export function timelineContract(name: string, open: () => Promise<TimelineWorld
       );
       expect(await world.timeline.authoredSince([second], otherAuthor, since!)).toEqual([]);
       expect(await world.timeline.authoredSince([], authorId, since!)).toEqual([]);
+    });
+
+    it("authoredBy: the author's own messages anywhere, newest first, paged with before; edits shown, deleted and system messages left out", async () => {
+      const authoredBy = world.timeline.authoredBy?.bind(world.timeline);
+      expect(authoredBy, 'both stores index messages by author').toBeDefined();
+      const newUser = async (name: string) => {
+        const id = rowIds.next();
+        await world.db
+          .insert(user)
+          .values({ id, name, email: `${name}-${id}@timeline.test`, emailVerified: true });
+        return id;
+      };
+      const [writer, other] = [await newUser('writer'), await newUser('other')];
+      const [text, dm, doomed] = [await newChannel(), await newChannel('dm'), await newChannel()];
+      const threadId = rowIds.next(); // a thread container under text
+      // Ten messages over about 95 days: many buckets, some holding several of them.
+      const ids = idsAt([95, 64, 63, 40, 30, 12, 11, 5, 2, 1].map((days) => NOW - days * DAY));
+      const by = (who: string, m: NewMessage): NewMessage => ({ ...m, authorId: who });
+      await insertAll([
+        by(writer, message(text, ids[0]!)),
+        by(writer, { ...message(dm, ids[1]!), guildId: null }),
+        by(other, message(text, ids[2]!)),
+        by(writer, { ...message(text, ids[3]!, ''), kind: 'guild_member_join' }),
+        by(writer, { ...message(threadId, ids[4]!), parentChannelId: text }),
+        by(writer, message(doomed, ids[5]!)),
+        by(writer, message(text, ids[6]!)),
+        by(writer, message(text, ids[7]!, 'first draft')),
+        by(other, { ...message(dm, ids[8]!), guildId: null }),
+        by(writer, message(text, ids[9]!)),
+      ]);
+      const editedAt = new Date(NOW - DAY / 2);
+      await commit(
+        {
+          op: 'edit',
+          channelId: text,
+          id: ids[7]!,
+          content: 'final words',
+          mentions: { users: [], roles: [], everyone: false, here: false },
+          editedAt: editedAt.toISOString(),
+        },
+        { op: 'delete', channelId: text, ids: [ids[6]!], deletedAt: new Date().toISOString() },
+      );
+      // A deleted channel takes its messages with it (a cascade in PostgreSQL; left out in ScyllaDB).
+      await world.db.delete(channels).where(eq(channels.id, doomed));
+      // A replayed insert of the deleted message (the relay's path) must not bring it back.
+      await world.timeline.afterCommit(crypto.randomUUID(), {
+        op: 'insert',
+        message: by(writer, message(text, ids[6]!)),
+      });
+
+      const idsOf = async (who: string, page: { before?: string; limit: number }) =>
+        (await authoredBy!(who, page)).map((m) => m.id);
+      const expected = [ids[9], ids[7], ids[4], ids[1], ids[0]];
+      expect(await idsOf(writer, { limit: 100 })).toEqual(expected);
+      const [latest, edited, inThread, inDm] = await authoredBy!(writer, { limit: 4 });
+      expect(edited).toEqual({
+        ...stored(by(writer, message(text, ids[7]!))),
+        content: 'final words',
+        editedAt,
+      });
+      expect(latest).toEqual(stored(by(writer, message(text, ids[9]!))));
+      expect(inThread).toMatchObject({ channelId: threadId, parentChannelId: text, authorId: writer });
+      expect(inDm).toMatchObject({ channelId: dm, guildId: null });
+
+      // Pages with before, whatever the limit, with no gap and no duplicate; a cursor need not exist.
+      for (const limit of [1, 2, 3]) {
+        const pages: string[] = [];
+        let page = await idsOf(writer, { limit });
+        while (page.length) {
+          expect(page.length).toBeLessThanOrEqual(limit);
+          pages.push(...page);
+          page = await idsOf(writer, { limit, before: page.at(-1)! });
+        }
+        expect(pages, `limit ${limit}`).toEqual(expected);
+      }
+      expect(await idsOf(writer, { limit: 2, before: ids[5]! })).toEqual([ids[4], ids[1]]);
+      expect(await idsOf(writer, { limit: 100, before: ids[6]! })).toEqual([ids[4], ids[1], ids[0]]);
+      expect(await idsOf(writer, { limit: 100, before: ids[0]! })).toEqual([]);
+      expect(await idsOf(writer, { limit: 100, before: idsAt([NOW])[0]! })).toEqual(expected);
+
+      expect(await idsOf(other, { limit: 100 })).toEqual([ids[8], ids[2]]);
+      expect(await idsOf(await newUser('silent'), { limit: 100 })).toEqual([]);
     });
 
     it('replaying an older insert or edit never undoes a later edit or delete', async () => {

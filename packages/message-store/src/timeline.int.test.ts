@@ -1,4 +1,6 @@
 import { applyEnv, scyllaSection } from '@gochat/config';
+import { channels, guilds, user } from '@gochat/drizzle';
+import { createSnowflakeGenerator } from '@gochat/ids';
 import { silentLogger } from '@gochat/log';
 import { realServer, uniqueName } from '@gochat/testkit';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +12,7 @@ import {
   createScyllaTimeline,
   readCqlMigrations,
 } from './scylla/index.ts';
+import { bucketOf } from './scylla/buckets.ts';
 import { openTestDatabase } from './test-database.ts';
 import { timelineContract, type TimelineWorld } from './timeline.contract.ts';
 
@@ -71,13 +74,56 @@ describe.skipIf(!scylla.hosts?.length)('on ScyllaDB', () => {
         { prepare: true },
       );
       expect(tables.rows.map((r) => String(r.get('table_name'))).sort()).toEqual([
+        'author_buckets',
         'channel_buckets',
         'messages',
+        'messages_by_author',
         'schema_migrations',
       ]);
     } finally {
       await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
       await client.shutdown();
+    }
+  });
+
+  it('migration 0003 indexes the messages written before it under their authors', async () => {
+    const keyspace = uniqueName('gochat_t').toLowerCase();
+    const config = { ...scylla, keyspace };
+    const client = await connectScylla(config, silentLogger);
+    const { handle, drop } = await openTestDatabase(pgUrl);
+    try {
+      const migrations = readCqlMigrations();
+      await applyCqlMigrations(
+        client,
+        config,
+        silentLogger,
+        migrations.filter((m) => m.name < '0003'),
+      );
+      const ids = createSnowflakeGenerator(9);
+      const [author, guildId, channelId] = [ids.next(), ids.next(), ids.next()];
+      await handle.db
+        .insert(user)
+        .values({ id: author, name: 'Early', email: `early-${author}@timeline.test`, emailVerified: true });
+      await handle.db.insert(guilds).values({ id: guildId, name: 'Early guild', ownerId: author });
+      await handle.db.insert(channels).values({ id: channelId, guildId, kind: 'text', name: 'early' });
+      const [joined, first, second] = [ids.next(), ids.next(), ids.next()];
+      for (const [id, kind] of [
+        [joined, 'guild_member_join'],
+        [first, 'default'],
+        [second, 'default'],
+      ] as const)
+        await client.execute(
+          `INSERT INTO ${keyspace}.messages (channel_id, bucket, id, parent_channel_id, guild_id, author_id, kind, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [channelId, bucketOf(id), id, channelId, guildId, author, kind, `early ${id}`],
+          { prepare: true },
+        );
+      expect(await applyCqlMigrations(client, config, silentLogger)).toEqual(['0003_messages_by_author.cql']);
+      const timeline = createScyllaTimeline({ client, db: handle.db, keyspace, log: silentLogger });
+      expect((await timeline.authoredBy!(author, { limit: 10 })).map((m) => m.id)).toEqual([second, first]);
+    } finally {
+      await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+      await client.shutdown();
+      await drop();
     }
   });
 });

@@ -32,6 +32,7 @@ const ALICE_MEMBER = {
   nickname: 'Al',
   roleIds: ['400'],
   color: 0xff0000,
+  avatarUrl: '/media/public/public/500/128.webp',
 };
 
 function message(id: string, content: string): MessageFieldsFragment {
@@ -159,6 +160,7 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
           ...ALICE_MEMBER,
           nickname: 'Alicia',
           color: 0x00ff00,
+          avatarUrl: '/media/public/public/501/128.webp',
           guild: { __typename: 'Guild', id: GUILD },
           user: ALICE,
           roles: [{ __typename: 'Role', id: '401', name: 'Green', color: 0x00ff00, position: 2 }],
@@ -169,9 +171,9 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
         },
       },
     });
-    expect(history().map((m) => [m.member?.nickname, m.member?.color])).toEqual([
-      ['Alicia', 0x00ff00],
-      ['Alicia', 0x00ff00],
+    expect(history().map((m) => [m.member?.nickname, m.member?.color, m.member?.avatarUrl])).toEqual([
+      ['Alicia', 0x00ff00, '/media/public/public/501/128.webp'],
+      ['Alicia', 0x00ff00, '/media/public/public/501/128.webp'],
     ]);
   });
 
@@ -185,8 +187,8 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
 
     apply('GuildMemberRemoved', { guildId: GUILD, actorId: ALICE.id, userId: ALICE.id, reason: 'leave' });
     expect(history().map((m) => m.member)).toEqual([
-      { ...ALICE_MEMBER, nickname: null, roleIds: [], color: null },
-      { ...ALICE_MEMBER, nickname: null, roleIds: [], color: null },
+      { ...ALICE_MEMBER, nickname: null, roleIds: [], color: null, avatarUrl: null },
+      { ...ALICE_MEMBER, nickname: null, roleIds: [], color: null, avatarUrl: null },
     ]);
   });
 

@@ -373,11 +373,11 @@ function refreshMembers(context: LiveCacheContext, guildId: string, userId?: str
   }
 }
 
-/** A member who left: their messages show them without a nickname or colour, as Message.member null would. */
+/** A member who left: their messages show them without a nickname, colour or guild avatar, as Message.member null would. */
 function forgetMember(cache: ApolloCache, guildId: string, userId: string): void {
   cache.modify({
     id: memberCacheId(guildId, userId),
-    fields: { nickname: () => null, roleIds: () => [], color: () => null },
+    fields: { nickname: () => null, roleIds: () => [], color: () => null, avatarUrl: () => null },
   });
 }
 

@@ -185,6 +185,34 @@ export async function claimUpload(
   return row;
 }
 
+/**
+ * Claims one of the user's ready, unused `avatar` uploads (an image within the avatar limits) as their
+ * avatar in a guild, Discord's server profile avatar. Used by the guild: target and guild are the
+ * guild's id, so it is no part of the user's avatar history (pruneAvatars) and the guild's deletion
+ * releases it with the rest of the guild's files. VALIDATION names `field`.
+ */
+export async function claimGuildAvatar(
+  tx: Transaction,
+  claim: { id: string; userId: string; guildId: string; field: string },
+): Promise<UploadRow> {
+  const [row] = await tx
+    .update(uploads)
+    .set({ targetId: claim.guildId, guildId: claim.guildId, usedAt: new Date() })
+    .where(
+      and(
+        eq(uploads.id, claim.id),
+        eq(uploads.ownerId, claim.userId),
+        eq(uploads.kind, 'avatar'),
+        eq(uploads.state, 'ready'),
+        isNull(uploads.targetId),
+      ),
+    )
+    .returning();
+  if (!row)
+    throw validation(`${claim.field}: not a finished avatar upload of yours, or already used`, claim.field);
+  return row;
+}
+
 /** The upload in a profile slot (a user's avatar, a guild's icon or banner), if any. */
 export async function profileImage(
   db: Db,

@@ -378,6 +378,11 @@ export type InvitePreview = {
  */
 export type Member = {
   __typename?: 'Member';
+  /**
+   * The member's avatar in this guild (set with setGuildAvatar): its public URL at least size pixels wide
+   * when available, or null when they have none, in which case the user's own avatar (User.avatarUrl) is shown.
+   */
+  avatarUrl?: Maybe<Scalars['String']['output']>;
   /** Colour of the member's highest role that has one (RGB, 1-16777215), or null: names are shown in it. */
   color?: Maybe<Scalars['Int']['output']>;
   /** The guild. */
@@ -400,6 +405,15 @@ export type Member = {
   user: User;
   /** The member's user id. */
   userId: Scalars['ID']['output'];
+};
+
+
+/**
+ * A user's membership of a guild. Also an entity keyed by guild and user: a message names its author's
+ * membership (Message.member), resolved for those who can see the guild (its members), else null.
+ */
+export type MemberAvatarUrlArgs = {
+  size?: Scalars['Int']['input'];
 };
 
 /** A page of members, ordered by user id. */
@@ -467,6 +481,11 @@ export type Mutation = {
   revokeInvite: Scalars['Boolean']['output'];
   /** Creates or replaces an overwrite. Needs MANAGE_ROLES there; only bits you hold in that channel; role targets below your own. */
   setChannelOverwrite: Channel;
+  /**
+   * Sets your avatar in this guild (Discord's server profile avatar) to a finished AVATAR upload of yours
+   * (createUpload, completeUpload), or clears it with null to show your own avatar. Only your own membership.
+   */
+  setGuildAvatar: Member;
   /** Times a member below you out until `until` (at most 28 days ahead), or lifts it with null. Needs MODERATE_MEMBERS. */
   timeoutMember: Member;
   /** Makes another member the owner. Owner only. */
@@ -646,6 +665,12 @@ export type MutationSetChannelOverwriteArgs = {
   channelId: Scalars['ID']['input'];
   input: OverwriteInput;
   reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationSetGuildAvatarArgs = {
+  guildId: Scalars['ID']['input'];
+  uploadId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -1319,6 +1344,7 @@ export type InvitePreviewResolvers<ContextType = GuildsContext, ParentType exten
 
 export type MemberResolvers<ContextType = GuildsContext, ParentType extends ResolversParentTypes['Member'] = ResolversParentTypes['Member'], FederationReferenceType extends FederationReferenceTypes['Member'] = FederationReferenceTypes['Member']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Member']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  avatarUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MemberAvatarUrlArgs, 'size'>>;
   color?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   guild?: Resolver<ResolversTypes['Guild'], ParentType, ContextType>;
   guildId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1365,6 +1391,7 @@ export type MutationResolvers<ContextType = GuildsContext, ParentType extends Re
   reorderRoles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType, RequireFields<MutationReorderRolesArgs, 'guildId' | 'positions'>>;
   revokeInvite?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeInviteArgs, 'code'>>;
   setChannelOverwrite?: Resolver<ResolversTypes['Channel'], ParentType, ContextType, RequireFields<MutationSetChannelOverwriteArgs, 'channelId' | 'input'>>;
+  setGuildAvatar?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationSetGuildAvatarArgs, 'guildId'>>;
   timeoutMember?: Resolver<ResolversTypes['Member'], ParentType, ContextType, RequireFields<MutationTimeoutMemberArgs, 'guildId' | 'userId'>>;
   transferGuildOwnership?: Resolver<ResolversTypes['Guild'], ParentType, ContextType, RequireFields<MutationTransferGuildOwnershipArgs, 'guildId' | 'userId'>>;
   unbanMember?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationUnbanMemberArgs, 'guildId' | 'userId'>>;

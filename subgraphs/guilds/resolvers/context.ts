@@ -1,3 +1,4 @@
+import type { BlobStore } from '@gochat/blob-store';
 import { notFound, unauthenticated, validation } from '@gochat/errors';
 import { isSnowflake } from '@gochat/ids';
 import type { BaseContext } from '@gochat/subgraph-kit';
@@ -24,6 +25,8 @@ export interface GuildsLoaders {
 export interface GuildsContext extends BaseContext {
   store: GuildsStore;
   loaders: GuildsLoaders;
+  /** Public URLs of members' guild avatars; absent in tests that need none. */
+  blob: Pick<BlobStore, 'publicUrl'> | undefined;
   /** Wakes the outbox relay after a commit that appended events. */
   kick(): void;
 }

@@ -7,6 +7,7 @@ import { directResolvers } from './direct.ts';
 import { emojisResolvers } from './emojis.ts';
 import { guildsResolvers } from './guilds.ts';
 import { invitesResolvers } from './invites.ts';
+import { memberAvatarsResolvers } from './member-avatars.ts';
 import { memberProfilesResolvers } from './member-profiles.ts';
 import { membersResolvers } from './members.ts';
 import { moderationResolvers } from './moderation.ts';
@@ -23,6 +24,7 @@ export const resolvers: Resolvers = {
     rolesResolvers,
     membersResolvers,
     memberProfilesResolvers,
+    memberAvatarsResolvers,
     invitesResolvers,
     moderationResolvers,
     auditResolvers,

@@ -3,6 +3,7 @@ import { guildMembers, guilds } from '@gochat/drizzle';
 import { appendToOutbox } from '@gochat/outbox';
 import { and, eq, inArray, ne } from 'drizzle-orm';
 
+import { releaseMemberAvatars } from './member-avatars.ts';
 import { memberRemoved } from './tx.ts';
 
 /** What removing a deleted account's memberships did. */
@@ -35,7 +36,8 @@ export async function removeDeletedUserMemberships(
           ),
         ),
       )
-      .returning({ guildId: guildMembers.guildId });
+      .returning({ guildId: guildMembers.guildId, avatarUploadId: guildMembers.avatarUploadId });
+    await releaseMemberAvatars(tx, removed);
     const left = removed.map((r) => r.guildId);
     if (left.length > 0)
       await appendToOutbox(

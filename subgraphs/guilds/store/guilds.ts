@@ -8,6 +8,7 @@ import { DEFAULT_EVERYONE_PERMISSIONS } from '@gochat/permissions';
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
 
 import { diff, patchChanges } from './audit.ts';
+import { releaseMemberAvatars } from './member-avatars.ts';
 import { forKeys, memberIs } from './queries.ts';
 import type { GuildRow } from './rows.ts';
 import { guildEvent, lockGuild, memberAdded, memberRemoved, recordChange } from './tx.ts';
@@ -171,8 +172,9 @@ export function guildsStore(db: Database, ids: SnowflakeGenerator) {
         const removed = await tx
           .delete(guildMembers)
           .where(memberIs(guildId, userId))
-          .returning({ userId: guildMembers.userId });
+          .returning({ userId: guildMembers.userId, avatarUploadId: guildMembers.avatarUploadId });
         if (removed.length === 0) throw forbidden('Not a member of this guild.');
+        await releaseMemberAvatars(tx, removed);
         await appendToOutbox(tx, memberRemoved({ guildId, actorId: userId }, userId, 'leave'));
       }),
 

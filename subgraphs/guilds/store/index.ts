@@ -9,6 +9,7 @@ import { directStore } from './direct.ts';
 import { emojisStore } from './emojis.ts';
 import { guildsStore } from './guilds.ts';
 import { invitesStore } from './invites.ts';
+import { memberAvatarsStore } from './member-avatars.ts';
 import { memberProfilesStore } from './member-profiles.ts';
 import { membersStore } from './members.ts';
 import { moderationStore } from './moderation.ts';
@@ -32,6 +33,7 @@ export function createGuildsStore(db: Database, ids: SnowflakeGenerator, timelin
     ...rolesStore(db, ids),
     ...membersStore(db, ids),
     ...memberProfilesStore(db),
+    ...memberAvatarsStore(db),
     ...invitesStore(db, ids, timeline),
     ...moderationStore(db, ids, timeline),
     ...emojisStore(db, ids),

@@ -7,6 +7,7 @@ import { commitMessageWrites, type MessageDeletion, type MessageTimeline } from 
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 
 import { diff } from './audit.ts';
+import { releaseMemberAvatars } from './member-avatars.ts';
 import { banIs, memberIs } from './queries.ts';
 import { pageOf, type BanRow, type Page } from './rows.ts';
 import { guildEvent, lockGuild, memberRemoved, recordChange } from './tx.ts';
@@ -70,8 +71,9 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator, timeline:
         const removed = await tx
           .delete(guildMembers)
           .where(memberIs(guildId, userId))
-          .returning({ userId: guildMembers.userId });
+          .returning({ userId: guildMembers.userId, avatarUploadId: guildMembers.avatarUploadId });
         if (removed.length === 0) throw notFound('Member');
+        await releaseMemberAvatars(tx, removed);
         const audit = { action: 'MEMBER_KICK', targetType: 'MEMBER', targetId: userId } as const;
         await recordChange(tx, ids, input, audit, memberRemoved(input, userId, 'kick'));
       }),
@@ -98,8 +100,9 @@ export function moderationStore(db: Database, ids: SnowflakeGenerator, timeline:
         const removed = await tx
           .delete(guildMembers)
           .where(memberIs(guildId, userId))
-          .returning({ userId: guildMembers.userId });
+          .returning({ userId: guildMembers.userId, avatarUploadId: guildMembers.avatarUploadId });
         const wasMember = removed.length > 0;
+        await releaseMemberAvatars(tx, removed);
 
         const events: NewEvent[] = [];
         let deletedMessages = 0;

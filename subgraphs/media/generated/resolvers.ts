@@ -183,7 +183,7 @@ export type Upload = {
 export type UploadKind =
   /** A file for a message in one channel (ATTACH_FILES there, or a DM participant). Private: signed URLs. */
   | 'ATTACHMENT'
-  /** The caller's avatar (an image; animated GIF/WebP/APNG allowed). Public. */
+  /** The caller's avatar, or their avatar in one guild (setGuildAvatar) (an image; animated GIF/WebP/APNG allowed). Public. */
   | 'AVATAR'
   /** A custom emoji's image (MANAGE_EMOJIS); up to 256 KiB by default. Public. */
   | 'EMOJI'

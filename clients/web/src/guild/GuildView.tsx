@@ -1,4 +1,4 @@
-import { useGoChat, useGuildQuery } from '@gochat/react';
+import { useGoChat, useGuildQuery, useMySettingsQuery } from '@gochat/react';
 import { lazy, useId } from 'react';
 import { Navigate, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 
@@ -15,7 +15,12 @@ import { ChannelList } from './ChannelList.tsx';
 import { CreateChannelButton } from './CreateChannelButton.tsx';
 import { InviteButton } from './InviteButton.tsx';
 import { MemberList } from './MemberList.tsx';
+import { RememberChannel } from './RememberChannel.ts';
+import { channelToOpen, selectedChannelOf } from './selectedChannel.ts';
 
+const GuildProfile = lazy(() =>
+  import('../settings/GuildProfile.tsx').then((module) => ({ default: module.GuildProfile })),
+);
 const GuildSettings = lazy(() =>
   import('../settings/GuildSettings.tsx').then((module) => ({ default: module.GuildSettings })),
 );
@@ -29,6 +34,7 @@ export function GuildView() {
   const navigate = useNavigate();
   const { viewerId } = useGoChat();
   const { data, error } = useGuildQuery({ variables: { id: guildId } });
+  const settings = useMySettingsQuery();
   const search = useMessageSearch(guildId);
   const problemId = useId();
   const [params] = useSearchParams();
@@ -39,10 +45,15 @@ export function GuildView() {
   const guild = data?.guild;
   if (error) return <ErrorText error={error} />;
   if (!guild) return <p className="loading">Loading…</p>;
-  const textChannels = guild.channels.filter((c) => c.kind === 'TEXT');
   if (!channelId) {
-    const first = guild.systemChannel?.id ?? textChannels[0]?.id;
-    return first ? <Navigate to={`/guilds/${guild.id}/${first}`} replace /> : <p>No channels yet.</p>;
+    // The channel last open in this guild on any device (synced settings); without them, the first.
+    if (!settings.data && !settings.error) return <p className="loading">Loading…</p>;
+    const open = channelToOpen(
+      guild.channels,
+      selectedChannelOf(settings.data?.mySettings, guild.id),
+      guild.systemChannel?.id ?? null,
+    );
+    return open ? <Navigate to={`/guilds/${guild.id}/${open}`} replace /> : <p>No channels yet.</p>;
   }
   const channel = guild.channels.find((c) => c.id === channelId);
   const roles = new Map(guild.roles.map((r) => [r.id, r.name]));
@@ -53,6 +64,7 @@ export function GuildView() {
     hasPermission(guild.me.permissions, MANAGE_EMOJIS);
   return (
     <div className="guild">
+      {channel && <RememberChannel key={guild.id} guildId={guild.id} channelId={channel.id} />}
       <aside className="sidebar">
         <div className="sidebar-content">
           <h2>{guild.name}</h2>
@@ -62,6 +74,9 @@ export function GuildView() {
               {(close) => <GuildSettings guildId={guild.id} close={close} />}
             </ModalButton>
           )}
+          <ModalButton label="My server profile" className="secondary">
+            {(close) => <GuildProfile guildId={guild.id} close={close} />}
+          </ModalButton>
           <ChannelList guildId={guild.id} channels={guild.channels} activeId={channelId} />
           <CreateChannelButton guildId={guild.id} />
         </div>

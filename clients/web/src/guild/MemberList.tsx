@@ -9,6 +9,8 @@ import {
 import { useNavigate } from 'react-router';
 
 import { ErrorText } from '../errors.tsx';
+import { Avatar } from '../media/Avatar.tsx';
+import { useViewer } from '../shell/viewer.ts';
 
 /** The guild's first 100 members, each with their presence (memberPresence keeps it current). */
 export function MemberList({ guildId }: { guildId: string }) {
@@ -35,10 +37,14 @@ function Member({ member }: { member: MemberFieldsFragment }) {
   const presence = usePresence(member.user.id);
   const navigate = useNavigate();
   const [open, { error }] = useOpenDirectMessageMutation({ refetchQueries: ['MyDirectChannels'] });
+  const viewerAvatar = useViewer()?.avatarUrl;
   const name = member.nickname ?? member.user.displayName;
+  // Their avatar in this guild, else (for the viewer, whose own is known) their own avatar.
+  const avatar = member.avatarUrl ?? (member.user.id === viewerId ? viewerAvatar : null);
   return (
     <li className={`member ${presence}`}>
       <span className="dot" aria-hidden="true" />
+      <Avatar name={name} url={avatar} size={24} className="member-avatar" />{' '}
       <span className="name">{name}</span> <span className="presence">{presence}</span>
       {member.user.id !== viewerId && (
         <button

@@ -52,8 +52,10 @@ export const Message = memo(function Message({
   const gochat = useGoChat();
   const authorId = useId();
   const own = message.author.id === gochat.viewerId;
-  // The viewer's own picture; others show their initials (their avatarUrl is not read per message).
+  // The author's avatar in this guild (Member.avatarUrl), else the viewer's own picture for their
+  // messages; others show their initials (their User.avatarUrl is not read per message).
   const viewerAvatar = useViewer()?.avatarUrl;
+  const avatar = message.member?.avatarUrl ?? (own ? viewerAvatar : null);
   const urlsReadAt = useRef(0);
   const [editing, setEditing] = useState(false);
   const [showHistory, setShowHistory] = useState(false);
@@ -140,7 +142,7 @@ export const Message = memo(function Message({
         </p>
       )}
       <header>
-        <Avatar name={name} url={own ? viewerAvatar : null} size={24} className="author-avatar" />{' '}
+        <Avatar name={name} url={avatar} size={24} className="author-avatar" />{' '}
         <span
           id={authorId}
           className="author"

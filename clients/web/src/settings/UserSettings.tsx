@@ -8,6 +8,7 @@ import { NotificationsTab } from './NotificationsTab.tsx';
 import { ProfileTab } from './ProfileTab.tsx';
 import { SecurityTab } from './SecurityTab.tsx';
 import { SessionsTab } from './SessionsTab.tsx';
+import { SoundsTab } from './SoundsTab.tsx';
 import { Tabs, type Tab } from './Tabs.tsx';
 import './settings.css';
 
@@ -17,6 +18,7 @@ const TABS = [
   { id: 'folders', label: 'Folders' },
   { id: 'appearance', label: 'Appearance' },
   { id: 'devices', label: 'Voice & video' },
+  { id: 'sounds', label: 'Sounds' },
   { id: 'security', label: 'Security' },
   { id: 'sessions', label: 'Sessions' },
   { id: 'account', label: 'Account' },
@@ -30,6 +32,7 @@ const PANELS: Record<TabId, () => React.JSX.Element> = {
   folders: FoldersTab,
   appearance: AppearanceTab,
   devices: DevicesTab,
+  sounds: SoundsTab,
   security: SecurityTab,
   sessions: SessionsTab,
   account: AccountTab,

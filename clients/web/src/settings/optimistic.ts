@@ -15,6 +15,7 @@ const VOICE_DEFAULTS = {
   echoCancellation: true,
   automaticGainControl: true,
 } as const;
+const SOUND_DEFAULTS = { enabled: true, disabled: [] } as const;
 const GUILD_DEFAULTS = {
   level: null,
   muted: false,
@@ -60,7 +61,7 @@ function mergePart<T extends object>(current: T, change: object | null | undefin
 /**
  * The document the server will answer for a patch, to show a change at once (Apollo's optimistic
  * layer) instead of after the round trip: the parts the screens edit merge as the server merges them
- * (appearance and voice field by field, guilds by id, folders and order replaced whole). The server's
+ * (appearance, voice and sounds field by field, guilds by id, folders and order replaced whole). The server's
  * answer replaces it; a refused save rolls it back.
  */
 export function predictSettings(current: Settings, patch: UserSettingsPatch): Settings {
@@ -95,5 +96,6 @@ export function predictSettings(current: Settings, patch: UserSettingsPatch): Se
     guildOrder: patch.guildOrder ? patch.guildOrder.map(String) : current.guildOrder,
     appearance: mergePart(current.appearance, patch.appearance, APPEARANCE_DEFAULTS),
     voice: mergePart(current.voice, patch.voice, VOICE_DEFAULTS),
+    sounds: mergePart(current.sounds, patch.sounds, SOUND_DEFAULTS),
   };
 }

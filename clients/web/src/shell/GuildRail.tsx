@@ -3,6 +3,8 @@ import { useState } from 'react';
 import { NavLink } from 'react-router';
 
 import { Avatar } from '../media/Avatar.tsx';
+import { GuildMenu } from './GuildMenu.tsx';
+import { reorderGuilds } from './guildOrder.ts';
 
 type Guild = MyGuildsQuery['myGuilds'][number];
 
@@ -21,7 +23,10 @@ export const DEFAULT_FOLDER_COLOR = 0x5865f2;
 export const hexColor = (color: number | null | undefined) =>
   `#${(color ?? DEFAULT_FOLDER_COLOR).toString(16).padStart(6, '0')}`;
 
-/** Guilds in the viewer's order (guildOrder first, the rest as the API lists them). */
+/**
+ * Guilds in the viewer's order: guildOrder first, then the rest as the API lists them (oldest
+ * membership first, so the newest last).
+ */
 export function orderGuilds(guilds: readonly Guild[], order: readonly string[]): Guild[] {
   const rank = new Map(order.map((id, i) => [id, i]));
   return guilds
@@ -32,9 +37,19 @@ export function orderGuilds(guilds: readonly Guild[], order: readonly string[]):
     .map(({ guild }) => guild);
 }
 
-function GuildLink({ guild }: { guild: Guild }) {
+function GuildLink({ guild, onContextMenu }: { guild: Guild; onContextMenu?: () => void }) {
   return (
-    <NavLink to={`/guilds/${guild.id}`} className="guild-link">
+    <NavLink
+      to={`/guilds/${guild.id}`}
+      className="guild-link"
+      onContextMenu={
+        onContextMenu &&
+        ((event) => {
+          event.preventDefault();
+          onContextMenu();
+        })
+      }
+    >
       {/* The link is named by the icon's alt text, or by the name beside the initials. */}
       {guild.iconUrl ? (
         <>
@@ -75,18 +90,86 @@ function FolderItem({ folder, guilds }: { folder: RailFolder; guilds: Guild[] })
   );
 }
 
+/** The drag's data type: a guild of the rail being moved. */
+const DRAGGED_GUILD = 'application/x-gochat-guild';
+
+/**
+ * A guild in no folder: its link, and its menu (also on right-click or the context-menu key) to move
+ * it up or down; it can be dragged onto another guild's place too.
+ */
+function LooseGuild({
+  guild,
+  index,
+  count,
+  onMove,
+}: {
+  guild: Guild;
+  index: number;
+  count: number;
+  onMove?: (id: string, toIndex: number) => void;
+}) {
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [dropTarget, setDropTarget] = useState(false);
+  if (!onMove)
+    return (
+      <li>
+        <GuildLink guild={guild} />
+      </li>
+    );
+  return (
+    <li
+      className={dropTarget ? 'guild-item drop-target' : 'guild-item'}
+      draggable
+      onDragStart={(event) => {
+        event.dataTransfer.setData(DRAGGED_GUILD, guild.id);
+        event.dataTransfer.effectAllowed = 'move';
+      }}
+      onDragOver={(event) => {
+        if (!event.dataTransfer.types.includes(DRAGGED_GUILD)) return;
+        event.preventDefault();
+        event.dataTransfer.dropEffect = 'move';
+        setDropTarget(true);
+      }}
+      onDragLeave={() => setDropTarget(false)}
+      onDrop={(event) => {
+        setDropTarget(false);
+        const id = event.dataTransfer.getData(DRAGGED_GUILD);
+        if (!id) return;
+        event.preventDefault();
+        onMove(id, index);
+      }}
+    >
+      <GuildLink guild={guild} onContextMenu={() => setMenuOpen(true)} />
+      <GuildMenu
+        name={guild.name}
+        open={menuOpen}
+        onOpenChange={setMenuOpen}
+        position={index}
+        items={[
+          { label: 'Move up', disabled: index === 0, run: () => onMove(guild.id, index - 1) },
+          { label: 'Move down', disabled: index === count - 1, run: () => onMove(guild.id, index + 1) },
+        ]}
+      />
+    </li>
+  );
+}
+
 /**
  * The viewer's guilds in the rail: their folders first (from the synced settings, so every device
- * shows the same), each with its guilds, then the guilds in no folder, in the viewer's order.
+ * shows the same), each with its guilds, then the guilds in no folder, in the viewer's order. With
+ * `onReorder`, the guilds in no folder can be moved (menu or drag and drop): it gets the whole new
+ * order to save.
  */
 export function GuildRail({
   guilds,
   folders = [],
   order = [],
+  onReorder,
 }: {
   guilds: readonly Guild[];
   folders?: readonly RailFolder[];
   order?: readonly string[];
+  onReorder?: (order: string[]) => void;
 }) {
   const byId = new Map(guilds.map((g) => [g.id, g]));
   const inFolders = new Set<string>();
@@ -101,16 +184,26 @@ export function GuildRail({
       return { folder, members };
     })
     .filter(({ members }) => members.length > 0);
-  const loose = orderGuilds(guilds, order).filter((g) => !inFolders.has(g.id));
+  const ordered = orderGuilds(guilds, order);
+  const loose = ordered.filter((g) => !inFolders.has(g.id));
+  const move =
+    onReorder &&
+    ((id: string, toIndex: number) => {
+      const next = reorderGuilds(
+        ordered.map((g) => g.id),
+        loose.map((g) => g.id),
+        id,
+        toIndex,
+      );
+      if (next) onReorder(next);
+    });
   return (
     <ul>
       {shown.map(({ folder, members }) => (
         <FolderItem key={folder.id} folder={folder} guilds={members} />
       ))}
-      {loose.map((guild) => (
-        <li key={guild.id}>
-          <GuildLink guild={guild} />
-        </li>
+      {loose.map((guild, index) => (
+        <LooseGuild key={guild.id} guild={guild} index={index} count={loose.length} onMove={move} />
       ))}
     </ul>
   );

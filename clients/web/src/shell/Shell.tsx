@@ -3,7 +3,6 @@ import {
   useGoChat,
   useMeQuery,
   useMyGuildsQuery,
-  useMySettingsQuery,
   useSignOutMutation,
 } from '@gochat/react';
 import { lazy, useEffect } from 'react';
@@ -13,6 +12,8 @@ import { DirectList } from '../direct/DirectList.tsx';
 import { ErrorText } from '../errors.tsx';
 import { Avatar } from '../media/Avatar.tsx';
 import { useApplyAppearance } from '../settings/appearance.ts';
+import { useSettings } from '../settings/useSettings.ts';
+import { UiSounds } from '../sounds/useUiSounds.ts';
 import { setVoicePreferences } from '../voice/preferences.ts';
 import { CreateGuildButton, JoinGuildButton } from './GuildDialogs.tsx';
 import { GuildRail } from './GuildRail.tsx';
@@ -35,7 +36,7 @@ export function Shell() {
   const status = useConnectionStatus();
   // The synced settings shape the whole app: theme and density, folders, the call's devices. The
   // viewer feed's SettingsUpdated reads them again when another device changes them.
-  const settings = useMySettingsQuery().data?.mySettings;
+  const { settings, update } = useSettings();
   useApplyAppearance(settings?.appearance);
   const voice = settings?.voice;
   useEffect(() => {
@@ -45,6 +46,7 @@ export function Shell() {
 
   return (
     <ViewerContext.Provider value={me}>
+      <UiSounds prefs={settings?.sounds} />
       <div className="shell">
         <div className="rail">
           <nav aria-label="Guilds">
@@ -52,6 +54,8 @@ export function Shell() {
               guilds={data?.myGuilds ?? []}
               folders={settings?.guildFolders}
               order={settings?.guildOrder}
+              // The new order shows at once (optimistic) and on the viewer's other devices.
+              onReorder={settings ? (guildOrder) => void update({ guildOrder }) : undefined}
             />
             <CreateGuildButton />
             <JoinGuildButton />

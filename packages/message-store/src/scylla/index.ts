@@ -11,4 +11,5 @@ export {
   MIGRATIONS_DIR,
   type CqlMigration,
 } from './migrate.ts';
+export { backfillMessagesByAuthor } from './backfill.ts';
 export { createScyllaTimeline } from './timeline.ts';

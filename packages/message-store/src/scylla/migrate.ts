@@ -4,6 +4,7 @@ import type { Logger } from '@gochat/log';
 import type { Client } from 'cassandra-driver';
 
 import type { ScyllaOptions } from '../options.ts';
+import { backfillMessagesByAuthor } from './backfill.ts';
 
 export const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 
@@ -38,6 +39,14 @@ export function readCqlMigrations(dir: URL = MIGRATIONS_DIR): CqlMigration[] {
 
 const KEYSPACE = /^[a-z][a-z0-9_]{0,47}$/;
 
+/** Work on the data a migration needs besides its statements; idempotent, as it may run again. */
+export type DataStep = (client: Client, keyspace: string, log: Logger) => Promise<unknown>;
+
+/** By migration name: run after the file's statements, before the migration is recorded. */
+export const DATA_STEPS: Readonly<Record<string, DataStep>> = {
+  '0003_messages_by_author.cql': backfillMessagesByAuthor,
+};
+
 /** ALTER TABLE ... ADD has no IF NOT EXISTS in ScyllaDB: columns already there mean it was applied. */
 export function isAlreadyAdded(statement: string, error: unknown): boolean {
   return (
@@ -60,7 +69,8 @@ async function executeSchemaStatement(client: Client, statement: string): Promis
  * existing keyspace is left as it is), then applies the migrations not yet recorded in its
  * schema_migrations table, in order. Every statement is IF NOT EXISTS, or an ALTER TABLE ... ADD whose
  * columns found present count as added, so two processes migrating at once, or a run interrupted
- * between a statement and its record, are harmless.
+ * between a statement and its record, are harmless. A migration's data step (DATA_STEPS) runs
+ * before its record too, so an interrupted one runs again; each is idempotent.
  * Returns the names of the migrations applied by this call.
  */
 export async function applyCqlMigrations(
@@ -68,6 +78,7 @@ export async function applyCqlMigrations(
   config: Pick<ScyllaOptions, 'keyspace' | 'replicationFactor'>,
   log: Logger,
   migrations: CqlMigration[] = readCqlMigrations(),
+  steps: Readonly<Record<string, DataStep>> = DATA_STEPS,
 ): Promise<string[]> {
   const { keyspace, replicationFactor } = config;
   // Identifiers cannot be bound; the config schema already restricts the name, this keeps it so.
@@ -95,6 +106,7 @@ export async function applyCqlMigrations(
   for (const migration of migrations) {
     if (done.has(migration.name)) continue;
     for (const statement of migration.statements) await executeSchemaStatement(client, statement);
+    await steps[migration.name]?.(client, keyspace, log);
     await client.execute(
       `INSERT INTO ${keyspace}.schema_migrations (name, applied_at) VALUES (?, ?)`,
       [migration.name, new Date()],

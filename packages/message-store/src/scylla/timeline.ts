@@ -1,6 +1,6 @@
 import type { Database, Transaction } from '@gochat/db';
 import type { Embed } from '@gochat/embeds';
-import { timelinePending } from '@gochat/drizzle';
+import { channels, timelinePending } from '@gochat/drizzle';
 import { snowflakeTime } from '@gochat/ids';
 import type { Logger } from '@gochat/log';
 import type { Client, types } from 'cassandra-driver';
@@ -74,17 +74,24 @@ function toMessage(row: types.Row): TimelineMessage | undefined {
 
 const present = <T>(values: Array<T | undefined>): T[] => values.filter((v): v is T => v !== undefined);
 
+/** Whether messages_by_author indexes a message of this kind: system messages are not exported. */
+const isExported = (kind: string | null): boolean => (kind ?? 'default') === 'default';
+
 /** Write timestamps in microseconds: insert < edit < delete of the same message, even in one millisecond. */
 const micros = (ms: number, step: 0 | 1 | 2): number => {
   if (!Number.isFinite(ms)) throw new Error('timeline mutation with an invalid time');
   return ms * 1000 + step;
 };
 const idMs = (id: string): number => snowflakeTime(id).getTime();
+/** The write timestamp of a message's insert, and of its messages_by_author row (backfill.ts too). */
+export const insertTimestamp = (id: string): number => micros(idMs(id), 0);
 
-/** The CQL of the timeline, tables named with the keyspace (migrations/0001_messages.cql). */
+/** The CQL of the timeline, tables named with the keyspace (migrations/0001_messages.cql, 0003). */
 export function timelineCql(keyspace: string) {
   const messages = `${keyspace}.messages`;
   const channelBuckets = `${keyspace}.channel_buckets`;
+  const byAuthor = `${keyspace}.messages_by_author`;
+  const authorBuckets = `${keyspace}.author_buckets`;
   return {
     get: `SELECT ${COLUMNS} FROM ${messages} WHERE channel_id = ? AND bucket = ? AND id IN ?`,
     newest: `SELECT ${COLUMNS} FROM ${messages} WHERE channel_id = ? AND bucket = ? ORDER BY id DESC LIMIT ?`,
@@ -105,6 +112,15 @@ export function timelineCql(keyspace: string) {
     suppressEmbeds: `UPDATE ${messages} USING TIMESTAMP ? SET embeds_suppressed = ? WHERE channel_id = ? AND bucket = ? AND id = ?`,
     delete: `DELETE FROM ${messages} USING TIMESTAMP ? WHERE channel_id = ? AND bucket = ? AND id = ?`,
     authorsFrom: `SELECT id, author_id FROM ${messages} WHERE channel_id = ? AND bucket = ? AND id >= ?`,
+    /** Who wrote these messages, read before a delete to find their messages_by_author rows. */
+    authorsOf: `SELECT id, author_id, kind FROM ${messages} WHERE channel_id = ? AND bucket = ? AND id IN ?`,
+    authorBuckets: `SELECT bucket FROM ${authorBuckets} WHERE author_id = ?`,
+    authorBucketsUpTo: `SELECT bucket FROM ${authorBuckets} WHERE author_id = ? AND bucket <= ?`,
+    addAuthorBucket: `INSERT INTO ${authorBuckets} (author_id, bucket) VALUES (?, ?)`,
+    indexByAuthor: `INSERT INTO ${byAuthor} (author_id, bucket, id, channel_id) VALUES (?, ?, ?, ?) USING TIMESTAMP ?`,
+    unindexByAuthor: `DELETE FROM ${byAuthor} USING TIMESTAMP ? WHERE author_id = ? AND bucket = ? AND id = ?`,
+    byAuthorNewest: `SELECT id, channel_id FROM ${byAuthor} WHERE author_id = ? AND bucket = ? ORDER BY id DESC LIMIT ?`,
+    byAuthorOlder: `SELECT id, channel_id FROM ${byAuthor} WHERE author_id = ? AND bucket = ? AND id < ? ORDER BY id DESC LIMIT ?`,
   };
 }
 
@@ -114,7 +130,9 @@ export function timelineCql(keyspace: string) {
  * before it publishes the announcing event. Applying twice is harmless: each write carries USING
  * TIMESTAMP from the message (insert: the id's time; edit: editedAt; delete: deletedAt), so a late
  * replay of an insert or edit never undoes a later edit or delete. Link previews are written at their
- * content version's time, so the newest version's previews win.
+ * content version's time, so the newest version's previews win. messages_by_author (migration 0003)
+ * indexes each ordinary message under its author for authoredBy: written with the insert, removed
+ * before the message row on delete; edits need nothing there, as readers fetch the message row.
  */
 export function createScyllaTimeline(options: {
   client: Client;
@@ -126,12 +144,32 @@ export function createScyllaTimeline(options: {
   const cql = timelineCql(keyspace);
 
   const knownBuckets = new Set<string>();
-  const listBucket = async (channelId: string, bucket: number) => {
-    const key = `${channelId}:${bucket}`;
+  /** Lists a bucket of a channel (channel_buckets) or of an author (author_buckets), once per process. */
+  const listBucket = async (of: 'channel' | 'author', ownerId: string, bucket: number) => {
+    const key = `${of}:${ownerId}:${bucket}`;
     if (knownBuckets.has(key)) return;
-    await client.execute(cql.addBucket, [channelId, bucket], OPTIONS);
+    await client.execute(of === 'channel' ? cql.addBucket : cql.addAuthorBucket, [ownerId, bucket], OPTIONS);
     if (knownBuckets.size >= KNOWN_BUCKETS_MAX) knownBuckets.clear();
     knownBuckets.add(key);
+  };
+
+  /**
+   * The authors of these messages that messages_by_author indexes (ordinary messages only), read
+   * before a delete: the delete mutation names the container and ids, and the index is keyed by author.
+   */
+  const indexedAuthorsOf = async (channelId: string, ids: readonly string[]) => {
+    const pages = await Promise.all(
+      [...groupByBucket(ids)].map(([bucket, inBucket]) =>
+        client.execute(cql.authorsOf, [channelId, bucket, inBucket], OPTIONS),
+      ),
+    );
+    const authors = new Map<string, string>();
+    for (const row of pages.flatMap((page) => page.rows)) {
+      const authorId = str(cell(row, 'author_id'));
+      if (authorId !== null && isExported(str(cell(row, 'kind'))))
+        authors.set(str(cell(row, 'id'))!, authorId);
+    }
+    return authors;
   };
 
   const apply = async (mutation: TimelineMutation): Promise<void> => {
@@ -139,10 +177,22 @@ export function createScyllaTimeline(options: {
       case 'insert': {
         const m = mutation.message;
         const bucket = bucketOf(m.id);
-        // The bucket is listed before the row exists, so history never misses a written message.
-        await listBucket(m.channelId, bucket);
+        const at = insertTimestamp(m.id);
+        const byAuthor = isExported(m.kind);
+        // The buckets are listed before the rows exist, so history never misses a written message.
+        await Promise.all([
+          listBucket('channel', m.channelId, bucket),
+          byAuthor ? listBucket('author', m.authorId, bucket) : undefined,
+        ]);
+        // The author index row is written with the message row, at the same timestamp, on the same
+        // path: a failure of either leaves the mutation staged, and the relay's replay writes both
+        // again (idempotent), so no logged batch (a batchlog write on every send) is needed.
+        // A reader that sees the index row before the message row skips it (resolveAuthored).
         // undefined is "unset": absent values write nothing (no null cells, no tombstones).
-        await client.execute(
+        const index = byAuthor
+          ? client.execute(cql.indexByAuthor, [m.authorId, bucket, m.id, m.channelId, at], OPTIONS)
+          : undefined;
+        const row = client.execute(
           cql.insert,
           [
             m.channelId,
@@ -160,10 +210,11 @@ export function createScyllaTimeline(options: {
             m.mentions.here,
             m.attachments.length ? JSON.stringify(m.attachments) : undefined,
             m.embeds?.length ? JSON.stringify(m.embeds) : undefined,
-            micros(idMs(m.id), 0),
+            at,
           ],
           OPTIONS,
         );
+        await Promise.all([row, index]);
         return;
       }
       case 'edit': {
@@ -208,14 +259,23 @@ export function createScyllaTimeline(options: {
         );
         return;
       }
-      case 'delete':
+      case 'delete': {
         // One partition-and-row delete per id: no IN on the clustering key, each with its own timestamp.
+        const ids = [...new Set(mutation.ids)];
+        const authors = await indexedAuthorsOf(mutation.channelId, ids);
         await Promise.all(
-          [...new Set(mutation.ids)].map((id) => {
+          ids.map(async (id) => {
             const at = micros(Math.max(Date.parse(mutation.deletedAt), idMs(id)), 2);
-            return client.execute(cql.delete, [at, mutation.channelId, bucketOf(id), id], OPTIONS);
+            const authorId = authors.get(id);
+            // The index row goes first: a replay after a failure between the two still finds the
+            // author on the message row. An index row left by an insert replayed after its delete
+            // points at no message and is skipped by readers (resolveAuthored).
+            if (authorId !== undefined)
+              await client.execute(cql.unindexByAuthor, [at, authorId, bucketOf(id), id], OPTIONS);
+            await client.execute(cql.delete, [at, mutation.channelId, bucketOf(id), id], OPTIONS);
           }),
         );
+      }
     }
   };
 
@@ -262,23 +322,89 @@ export function createScyllaTimeline(options: {
     return found;
   };
 
+  /** Messages by id in one container, one query per bucket; partial rows left out. */
+  const getMessages = async (channelId: string, ids: readonly string[]) => {
+    if (ids.length === 0) return [];
+    const pages = await Promise.all(
+      [...groupByBucket(ids)].map(([bucket, inBucket]) =>
+        client.execute(cql.get, [channelId, bucket, inBucket], OPTIONS),
+      ),
+    );
+    return present(pages.flatMap((page) => page.rows.map(toMessage)));
+  };
+
+  /**
+   * The messages that index rows point at, in the index's order, leaving out: rows with no message
+   * (deleted, or not yet written), anything not the author's ordinary message, and messages of a
+   * channel deleted since (its ScyllaDB rows stay, decision 0016; in PostgreSQL they cascade away, so
+   * both stores answer alike).
+   */
+  const resolveAuthored = async (
+    authorId: string,
+    entries: readonly { id: string; channelId: string }[],
+  ): Promise<TimelineMessage[]> => {
+    const byContainer = new Map<string, string[]>();
+    for (const { id, channelId } of entries)
+      byContainer.set(channelId, [...(byContainer.get(channelId) ?? []), id]);
+    const found = (await Promise.all([...byContainer].map(([channelId, ids]) => getMessages(channelId, ids))))
+      .flat()
+      .filter((m) => m.authorId === authorId && m.kind === 'default');
+    if (found.length === 0) return [];
+    const parents = [...new Set(found.map((m) => m.parentChannelId))];
+    const alive = new Set(
+      (await db.select({ id: channels.id }).from(channels).where(inArray(channels.id, parents))).map(
+        (c) => c.id,
+      ),
+    );
+    const byKey = new Map(found.map((m) => [`${m.channelId}:${m.id}`, m]));
+    return present(entries.map((e) => byKey.get(`${e.channelId}:${e.id}`))).filter((m) =>
+      alive.has(m.parentChannelId),
+    );
+  };
+
+  /**
+   * One bucket of an author's messages, newest first, older than page.from: index rows read in pages
+   * until `limit` messages resolve or the bucket ends (rows that resolve to nothing are skipped, so
+   * a short read never ends the bucket early).
+   */
+  const readAuthorBucket = async (authorId: string, page: BucketPage) => {
+    const found: TimelineMessage[] = [];
+    let from = page.from;
+    while (found.length < page.limit) {
+      const want = page.limit - found.length;
+      const result =
+        from === undefined
+          ? await client.execute(cql.byAuthorNewest, [authorId, page.bucket, want], OPTIONS)
+          : await client.execute(cql.byAuthorOlder, [authorId, page.bucket, from, want], OPTIONS);
+      const entries = result.rows.map((row) => ({
+        id: str(cell(row, 'id'))!,
+        channelId: str(cell(row, 'channel_id'))!,
+      }));
+      found.push(...(await resolveAuthored(authorId, entries)));
+      if (entries.length < want) break;
+      from = entries.at(-1)!.id;
+    }
+    return found;
+  };
+
   return {
     kind: 'scylla',
+    async authoredBy(authorId, { before, limit }) {
+      const result = before
+        ? await client.execute(cql.authorBucketsUpTo, [authorId, bucketOf(before)], OPTIONS)
+        : await client.execute(cql.authorBuckets, [authorId], OPTIONS);
+      const buckets = result.rows.map((row) => Number(row.get('bucket') as number)).sort((a, b) => b - a);
+      return readHistory({ limit, ...(before ? { before } : {}) }, buckets, (page) =>
+        readAuthorBucket(authorId, page),
+      );
+    },
     async authoredSince(containerIds, authorId, sinceId) {
       const perContainer = await Promise.all(
         containerIds.map((channelId) => authoredIn(channelId, authorId, sinceId)),
       );
       return perContainer.flat();
     },
-    async get(channelId, ids) {
-      if (ids.length === 0) return [];
-      const pages = await Promise.all(
-        [...groupByBucket(ids)].map(([bucket, inBucket]) =>
-          client.execute(cql.get, [channelId, bucket, inBucket], OPTIONS),
-        ),
-      );
-      return present(pages.flatMap((page) => page.rows.map(toMessage)));
-    },
+    get: getMessages,
     async history(query) {
       const buckets = await listBuckets(query);
       const rows = await readHistory(query, buckets, (page) => readBucket(query.channelId, page));

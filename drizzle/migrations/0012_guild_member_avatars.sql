@@ -1,0 +1,1 @@
+ALTER TABLE "guild_members" ADD COLUMN "avatar_upload_id" bigint;
