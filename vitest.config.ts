@@ -15,6 +15,11 @@ const resolve = {
  * loaded 2-core CI machine starved each other into timeouts (a feed not subscribed in 30 s, a page
  * not updated in 30 s), so they run one at a time, after the lighter e2e files.
  */
+// expect.poll's default (1 s) is shorter than a debounced save plus a live delivery to a second browser
+// takes on a loaded 2-core machine; a poll waits for its condition, so a longer ceiling costs nothing
+// when the condition holds.
+const E2E_EXPECT = { poll: { timeout: 15_000 } };
+
 const E2E_ALONE = [
   'e2e/*-servers.e2e.ts',
   'e2e/web-client-*.e2e.ts',
@@ -61,6 +66,7 @@ export default defineConfig({
           exclude: [...E2E_ALONE, '**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          expect: E2E_EXPECT,
           // Each file spawns its own gochat process on its own ports; two at once on 2 cores.
           maxWorkers: 2,
         },
@@ -73,6 +79,7 @@ export default defineConfig({
           include: E2E_ALONE,
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          expect: E2E_EXPECT,
           maxWorkers: 1,
         },
       },
