@@ -13,7 +13,7 @@
  * Every message's link is distinct, so nothing is answered from the cache. Pages carry OpenGraph
  * tags and no picture (picture copies are bench:media's subject).
  *
- * Run: npm run bench:embeds [-- --messages 1000 --concurrency 64 --rate 100]
+ * Run: npm run bench:embeds [-- --messages 1000 --concurrency 64 --rate 100 --delays 0,200,2000 --skip-stream]
  * GOCHAT_BENCH_DATABASE_URL: the PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { spawn } from 'node:child_process';
@@ -52,8 +52,13 @@ const { values: args } = parseArgs({
     messages: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '64' },
     rate: { type: 'string', default: '100' },
+    // Page delays of the burst phase, comma-separated; `--skip-stream` leaves the stream phase out
+    // (for profiling one phase).
+    delays: { type: 'string', default: '0,200,2000' },
+    'skip-stream': { type: 'boolean', default: false },
   },
 });
+const DELAYS = args.delays.split(',').map(Number);
 const MESSAGES = Number(args.messages);
 const CONCURRENCY = Number(args.concurrency);
 const RATE = Number(args.rate);
@@ -268,11 +273,14 @@ async function main() {
     console.log(
       'delay | baseline fetches/s | embedder unfurls/s | ratio | baseline latency | embedder latency | peak RSS',
     );
-    for (const delay of [0, 200, 2000]) {
+    for (const delay of DELAYS) {
       const tag = randomUUID().slice(0, 8);
-      const base = await bareFetches(
-        Array.from({ length: MESSAGES }, (_, i) => page(`base-${tag}-${i}`, delay)),
-        CONCURRENCY,
+      // Under the same RSS sampling as the embedder's phase, so both pay for it alike.
+      const { result: base } = await withPeakRss(() =>
+        bareFetches(
+          Array.from({ length: MESSAGES }, (_, i) => page(`base-${tag}-${i}`, delay)),
+          CONCURRENCY,
+        ),
       );
       const { result, peakMb } = await withPeakRss(() =>
         burst(
@@ -286,6 +294,7 @@ async function main() {
           `${peakMb.toFixed(0)} MB`,
       );
     }
+    if (args['skip-stream']) return;
     console.log(`\nsteady stream at ${RATE} messages/s; fast pages answer at once`);
     for (const slowEvery of [0, 10]) {
       const tag = randomUUID().slice(0, 8);

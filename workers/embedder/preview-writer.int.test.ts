@@ -56,10 +56,13 @@ describe('preview writer (PGlite)', () => {
   it('fails every write of a transaction that fails, and writes none of them', async () => {
     const failing: MessageTimeline = {
       ...timeline,
-      stage: async (tx, eventId, mutation) => {
-        if (mutation.op === 'setLinkEmbeds' && mutation.linkEmbeds.embeds[0]?.title === 'poison')
-          throw new Error('the store refused');
-        await timeline.stage(tx, eventId, mutation);
+      stageMany: async (tx, staged) => {
+        const poisoned = staged.some(
+          ({ mutation }) =>
+            mutation.op === 'setLinkEmbeds' && mutation.linkEmbeds.embeds[0]?.title === 'poison',
+        );
+        if (poisoned) throw new Error('the store refused');
+        await timeline.stageMany(tx, staged);
       },
     };
     const writer = createPreviewWriter({ db, timeline: failing });

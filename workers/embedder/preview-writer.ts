@@ -28,7 +28,10 @@ export function createPreviewWriter(deps: MessageStoreDeps): { write(item: Previ
         tx,
         group.map(({ item }) => item.event),
       );
-      for (const [i, { item }] of group.entries()) await writes.stage(announced[i]!.id, item.mutation);
+      // One statement for the group's previews, not one per message.
+      await writes.stageMany(
+        group.map(({ item }, i) => ({ eventId: announced[i]!.id, mutation: item.mutation })),
+      );
     });
   }
 

@@ -3,7 +3,7 @@ import type { NewEvent } from '@gochat/events';
 import { appendToOutbox } from '@gochat/outbox';
 
 import { settleLastMessage } from './channel-state.ts';
-import type { MessageTimeline, TimelineMutation } from './port.ts';
+import type { MessageTimeline, StagedMutation, TimelineMutation } from './port.ts';
 import { removeMessages, type MessageDeletion } from './removal.ts';
 
 /** What a write to the message store needs. */
@@ -18,6 +18,8 @@ export interface MessageStoreDeps {
 export interface MessageWrites {
   /** Makes an insert or edit part of the transaction, under the id of the event announcing it. */
   stage(eventId: string, mutation: Exclude<TimelineMutation, { op: 'delete' }>): Promise<void>;
+  /** stage() for several writes, in order, in as few statements as the store can. */
+  stageMany(staged: readonly StagedMutation[]): Promise<void>;
   /**
    * Deletes messages with everything that hangs off them (removal.ts, the one place that knows what
    * that is) and stages each container's timeline delete under its event. Returns what was removed.
@@ -49,6 +51,10 @@ export async function commitMessageWrites<T>(
     };
     return work(tx, {
       stage,
+      async stageMany(many) {
+        await timeline.stageMany(tx, many);
+        staged.push(...many);
+      },
       async remove(deletions) {
         const gone = await removeMessages(tx, deletions);
         const deletedAt = new Date().toISOString();

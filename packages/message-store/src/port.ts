@@ -127,6 +127,12 @@ export type TimelineMutation =
       deletedAt: string;
     };
 
+/** A mutation and the id of the outbox event that announces it. */
+export interface StagedMutation {
+  eventId: string;
+  mutation: TimelineMutation;
+}
+
 /**
  * A page of history, always newest first, at most `limit` (1-100) messages:
  *   - neither cursor: the newest messages
@@ -171,6 +177,12 @@ export interface MessageTimeline {
    * it in timeline_pending under the id of the outbox event that announces it.
    */
   stage(tx: Transaction, eventId: string, mutation: TimelineMutation): Promise<void>;
+  /**
+   * stage() for several mutations, in order, with as few statements as the store can: the embedder
+   * commits the previews of many messages together (postgres: one UPDATE for a run of setLinkEmbeds;
+   * scylla: one insert into timeline_pending).
+   */
+  stageMany(tx: Transaction, staged: readonly StagedMutation[]): Promise<void>;
   /** After the transaction committed. postgres: nothing. scylla: applies it and clears the pending row. */
   afterCommit(eventId: string, mutation: TimelineMutation): Promise<void>;
   /**

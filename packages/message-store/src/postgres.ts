@@ -1,7 +1,7 @@
 import type { Database, Transaction } from '@gochat/db';
 import { messages } from '@gochat/drizzle';
 import type { Embed } from '@gochat/embeds';
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, sql } from 'drizzle-orm';
 
 import type {
   AttachmentRef,
@@ -9,9 +9,12 @@ import type {
   LinkEmbeds,
   MessageMentions,
   MessageTimeline,
+  StagedMutation,
   TimelineMessage,
   TimelineMutation,
 } from './port.ts';
+
+type SetLinkEmbeds = Extract<TimelineMutation, { op: 'setLinkEmbeds' }>;
 
 type Row = typeof messages.$inferSelect;
 
@@ -77,6 +80,48 @@ export async function applyToPostgres(tx: Transaction | Database, mutation: Time
           .delete(messages)
           .where(and(eq(messages.channelId, mutation.channelId), inArray(messages.id, mutation.ids)));
   }
+}
+
+/**
+ * The previews of many messages in one statement, each only onto the content version it was made
+ * from (as applyToPostgres does one by one): a statement per message cost the embedder more than
+ * fetching and parsing the page (bench:embeds). A message named twice keeps the last write.
+ */
+async function setLinkEmbedsTogether(tx: Transaction, mutations: readonly SetLinkEmbeds[]): Promise<void> {
+  const rows = new Map<string, object>();
+  for (const { channelId, id, linkEmbeds } of mutations) {
+    const editedAt = linkEmbeds.version === 'original' ? null : new Date(linkEmbeds.version).toISOString();
+    rows.set(`${channelId}:${id}:${editedAt}`, {
+      channel_id: channelId,
+      id,
+      edited_at: editedAt,
+      link_embeds: linkEmbeds,
+    });
+  }
+  await tx.execute(sql`/* message-store: link previews of several messages */
+    update ${messages} as m set link_embeds = v.link_embeds
+    from jsonb_to_recordset(${JSON.stringify([...rows.values()])}::jsonb)
+      as v(channel_id bigint, id bigint, edited_at timestamptz, link_embeds jsonb)
+    where m.channel_id = v.channel_id and m.id = v.id and m.edited_at is not distinct from v.edited_at`);
+}
+
+/** Stages in order; each run of two or more setLinkEmbeds is one statement. */
+async function stageManyInPostgres(tx: Transaction, staged: readonly StagedMutation[]): Promise<void> {
+  let run: SetLinkEmbeds[] = [];
+  const flush = async () => {
+    if (run.length === 1) await applyToPostgres(tx, run[0]!);
+    else if (run.length > 1) await setLinkEmbedsTogether(tx, run);
+    run = [];
+  };
+  for (const { mutation } of staged) {
+    if (mutation.op === 'setLinkEmbeds') {
+      run.push(mutation);
+      continue;
+    }
+    await flush();
+    await applyToPostgres(tx, mutation);
+  }
+  await flush();
 }
 
 /**
@@ -156,6 +201,7 @@ export function createPostgresTimeline(db: Database): MessageTimeline {
       return rows.map(toMessage);
     },
     stage: (tx, _eventId, mutation) => applyToPostgres(tx, mutation),
+    stageMany: stageManyInPostgres,
     afterCommit: async () => {},
     applyPending: async () => {},
     ping: async () => {},

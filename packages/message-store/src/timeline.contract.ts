@@ -111,6 +111,13 @@ export function timelineContract(name: string, open: () => Promise<TimelineWorld
       return staged.map((s) => s.eventId);
     };
 
+    /** commit() through stageMany: the mutations staged together, in order. */
+    const commitTogether = async (...mutations: TimelineMutation[]): Promise<void> => {
+      const staged = mutations.map((mutation) => ({ eventId: crypto.randomUUID(), mutation }));
+      await world.db.transaction(async (tx) => world.timeline.stageMany(tx, staged));
+      for (const s of staged) await world.timeline.afterCommit(s.eventId, s.mutation);
+    };
+
     /** A message as the store returns it right after its insert. */
     const stored = (m: NewMessage): TimelineMessage => ({
       ...m,
@@ -410,6 +417,49 @@ export function timelineContract(name: string, open: () => Promise<TimelineWorld
       await commit(setLinks(editedAt.toISOString(), 'after delete'));
       expect(await world.timeline.get(channelId, [a!])).toEqual([]);
       expect(await historyIds(channelId, { limit: 10 })).toEqual([]);
+    });
+
+    it('stages many mutations together in order: each preview lands only on its content version', async () => {
+      const channelId = await newChannel();
+      const [a, b, c, d] = idsAt([NOW - 4 * DAY, NOW - 3 * DAY, NOW - 2 * DAY, NOW - DAY]);
+      await insertAll([a, b, c, d].map((id) => message(channelId, id!, `see https://example.com/${id}`)));
+      const editedAt = new Date(NOW - 1000).toISOString();
+      const edit = (id: string): TimelineMutation => ({
+        op: 'edit',
+        channelId,
+        id,
+        content: 'changed https://example.com/new',
+        mentions: { users: [], roles: [], everyone: false, here: false },
+        editedAt,
+      });
+      await commit(edit(b!));
+      const setLinks = (id: string, version: string, title: string): TimelineMutation => ({
+        op: 'setLinkEmbeds',
+        channelId,
+        id,
+        linkEmbeds: { version, embeds: [{ type: 'link', url: 'https://example.com/', title }] },
+      });
+      await commitTogether(
+        setLinks(a!, 'original', 'a first'),
+        setLinks(b!, 'original', 'b stale'),
+        setLinks(b!, editedAt, 'b current'),
+        setLinks(a!, 'original', 'a again'),
+        // c is edited in the same batch, before its preview of the old content arrives.
+        edit(c!),
+        setLinks(c!, 'original', 'c stale'),
+        setLinks(d!, 'original', 'd'),
+      );
+      const titles = async () =>
+        Object.fromEntries(
+          (await world.timeline.get(channelId, [a!, b!, c!, d!])).map((m) => [
+            m.id,
+            visibleEmbeds(m).map((embed) => embed.title),
+          ]),
+        );
+      expect(await titles()).toEqual({ [a!]: ['a again'], [b!]: ['b current'], [c!]: [], [d!]: ['d'] });
+      // Nothing staged: nothing happens.
+      await commitTogether();
+      expect(await titles()).toEqual({ [a!]: ['a again'], [b!]: ['b current'], [c!]: [], [d!]: ['d'] });
     });
 
     it('deletes messages across buckets; unknown ids are ignored', async () => {

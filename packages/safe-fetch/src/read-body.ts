@@ -41,7 +41,9 @@ export async function readBody(source: Readable, contentEncoding: string | undef
     }
   };
   try {
-    await (decoder ? pipeline(source, decoder, collect) : pipeline(source, collect));
+    // A plain body is read straight from the response (the loop destroys it when collect throws):
+    // pipeline's own AbortController costs a DOMException per body, which showed in bench:embeds.
+    await (decoder ? pipeline(source, decoder, collect) : collect(source));
   } catch (error) {
     throw failure ?? error;
   }

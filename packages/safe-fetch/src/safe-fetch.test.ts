@@ -348,6 +348,16 @@ describe('refused responses', () => {
     await failure(fetcher.fetch(server.url('/encoded?encoding=broken')), 'NETWORK');
   });
 
+  it('reports a body cut short by the server as NETWORK, not as a shorter page', async () => {
+    const own = await ownServer((response) => {
+      response.writeHead(200, { 'content-type': 'text/html', 'content-length': '1000' });
+      response.write('<html><head>');
+      setImmediate(() => response.socket?.destroy());
+    });
+    await failure(own.fetcher.fetch(own.server.url()), 'NETWORK');
+    await own.server.close();
+  });
+
   it('reports a non-2xx status', async () => {
     const error = await failure(fetcher.fetch(server.url('/missing')), 'HTTP_STATUS');
     expect(error).toMatchObject({ status: 404, message: 'the server answered 404' });

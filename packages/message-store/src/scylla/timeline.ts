@@ -413,6 +413,9 @@ export function createScyllaTimeline(options: {
     async stage(tx: Transaction, eventId, mutation) {
       await tx.insert(timelinePending).values({ eventId, mutation });
     },
+    async stageMany(tx: Transaction, staged) {
+      if (staged.length > 0) await tx.insert(timelinePending).values([...staged]);
+    },
     async afterCommit(eventId, mutation) {
       try {
         await apply(mutation);
