@@ -247,7 +247,7 @@ export async function realtimeFlow(
     const tooLong = await probe.client
       .iterate({
         query: print(UpdatePresenceDocument),
-        variables: { status: 'ONLINE', customStatus: 'x'.repeat(129) },
+        variables: { status: 'ONLINE', customStatus: 'x'.repeat(256) },
       })
       .next();
     expect(

@@ -6,8 +6,11 @@
  * reason printed when Chromium or the build is missing; with CI=true either one fails the run.
  */
 import {
+  AuthzAddMemberRoleDocument,
   AuthzCreateChannelDocument,
+  AuthzCreateRoleDocument,
   AuthzUpdateChannelDocument,
+  AuthzUpdateMemberDocument,
   ChannelMessagesDocument,
   CreateGuildDocument,
   RequestPasswordResetDocument,
@@ -109,8 +112,33 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message features (embed
     expect(await gochat?.stop()).toBe(0);
   });
 
+  /** A nickname, and a role of this colour, for a member (set by Alice, the owner). */
+  const knownAs = async (guildId: string, user: TestUser, nickname: string, color?: number) => {
+    await gqlOk(
+      gochat.url,
+      AuthzUpdateMemberDocument,
+      { guildId, userId: user.id, input: { nickname } },
+      alice.jwt,
+    );
+    if (color === undefined) return;
+    const { createRole } = await gqlOk(
+      gochat.url,
+      AuthzCreateRoleDocument,
+      { guildId, input: { name: 'Coloured', color } },
+      alice.jwt,
+    );
+    await gqlOk(
+      gochat.url,
+      AuthzAddMemberRoleDocument,
+      { guildId, userId: user.id, roleId: createRole.id },
+      alice.jwt,
+    );
+  };
+
   it('mentions: autocomplete inserts the user, the mention shows as a name, and badges count it', async () => {
-    const { a, b } = await setup('Mentions guild');
+    const { a, b, guildId } = await setup('Mentions guild');
+    // Bob as the guild knows him: the inbox shows him so (names start with "Bob" for messagesBy).
+    await knownAs(guildId, bob, 'Bobby Tables', 0x1abc9c);
     // Alice looks at another channel, so general's unread and mention badges show for her.
     await channelLink(a, 'second').click();
 
@@ -131,10 +159,24 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message features (embed
     await received.locator('.mention.me', { hasText: '@Alice' }).waitFor();
     // Reading the channel clears its badge.
     await a.getByLabel('1 mentions').waitFor({ state: 'detached' });
+
+    // The mentions inbox names the author as the guild knows him: nickname, role colour, and his
+    // account name as the tooltip (Message.member, as in the message list).
+    await a.getByRole('button', { name: 'Mentions', exact: true }).click();
+    const inbox = a.getByRole('dialog', { name: 'Mentions', exact: true });
+    const mention = inbox.getByRole('list', { name: 'Recent mentions' }).getByRole('link').first();
+    const author = mention.locator('.author');
+    await expect.poll(() => author.textContent(), { timeout: UI_TIMEOUT }).toBe('Bobby Tables');
+    expect(await author.getAttribute('title')).toBe('Bob');
+    expect(await author.evaluate((el) => getComputedStyle(el).color)).toBe('rgb(26, 188, 156)');
+    expect(await mention.innerText()).toContain('look at this');
+    await inbox.getByRole('button', { name: 'Close' }).click();
+    await inbox.waitFor({ state: 'hidden' });
   });
 
   it('edit history, pins, replies and deletion reach the other page', async () => {
-    const { a, b } = await setup('Features guild');
+    const { a, b, guildId } = await setup('Features guild');
+    await knownAs(guildId, alice, 'Alice Pinner');
     await sendThroughComposer(a, 'version one');
     await messagesBy(a, 'Alice', 'version one').waitFor();
     await messageAction(messagesBy(a, 'Alice', 'version one'), 'Edit');
@@ -164,7 +206,11 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message features (embed
     await messageAction(messagesBy(a, 'Alice', 'version two'), 'Pin');
     await onBob.getByText('· pinned').waitFor();
     await b.getByRole('button', { name: 'Pinned messages' }).click();
-    await b.getByRole('region', { name: 'Pinned messages' }).getByText('version two').waitFor();
+    const pins = b.getByRole('region', { name: 'Pinned messages' });
+    await pins.getByText('version two').waitFor();
+    // The pin names its author by her nickname in this guild (Message.member), not her account name.
+    const pinAuthor = pins.getByRole('listitem').filter({ hasText: 'version two' }).locator('.author');
+    await expect.poll(() => pinAuthor.textContent(), { timeout: UI_TIMEOUT }).toBe('Alice Pinner');
 
     // Bob replies: Alice sees what it answers.
     await messageAction(onBob, 'Reply');

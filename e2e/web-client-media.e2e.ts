@@ -250,6 +250,10 @@ describe.skipIf(!dist || !chromiumPath)('the web client: media (embedded)', () =
     await sendThroughComposer(a, 'with my face on it');
     const avatar = messagesBy(a, 'Alice', 'with my face on it').locator('header img');
     await expect.poll(() => avatar.getAttribute('src'), WAIT).toBe(first);
+    // And so does Bob: without a guild avatar, a message shows its author's own (not initials).
+    const onBobs = messagesBy(b, 'Alice', 'with my face on it').locator('header img');
+    await expect.poll(() => onBobs.getAttribute('src'), WAIT).toBe(first);
+    await expect.poll(() => naturalWidth(onBobs), WAIT).toBeGreaterThan(0);
   }, 180_000);
 
   it('guild settings: an icon in the guild list, an emoji from an image; only for those who may', async () => {

@@ -6,6 +6,7 @@
  * the reason printed when Chromium or the build is missing; with CI=true either one fails the run.
  */
 import {
+  AuthzUpdateMemberDocument,
   SendMessageDocument,
   UpdateProfileDocument,
   builtWebClient,
@@ -131,6 +132,14 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message search (embedde
     await openChannel(page, guildName);
     const [, , guildId, channelId] = new URL(page.url()).pathname.split('/');
     expect(guildId && channelId, page.url()).toBeTruthy();
+    // A nickname in this guild: results name the author as the guild knows them (Message.member).
+    const nickname = `${account.displayName} Jr`;
+    await gqlOk(
+      gochat.url,
+      AuthzUpdateMemberDocument,
+      { guildId: guildId!, userId: signIn.user.id, input: { nickname } },
+      signIn.jwt,
+    );
 
     await sendThroughComposer(page, 'good morning everyone');
     await sendThroughComposer(page, `a ${word} was seen near the river today`);
@@ -153,7 +162,8 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message search (embedde
     expect(await hit.count()).toBe(1);
     expect(await resultsPanel(page).getByRole('status').textContent()).toBe('1 result');
     expect(await hit.locator('mark').allTextContents()).toEqual([word]);
-    expect(await hit.textContent()).toContain('Sam Searcher');
+    expect(await hit.locator('.author').textContent()).toBe(nickname);
+    expect(await hit.locator('.author').getAttribute('title')).toBe('Sam Searcher');
     expect(await hit.textContent()).toContain('# general');
     // Nothing else is marked: the fragment's other words are plain text.
     expect(await hit.locator('mark', { hasText: 'river' }).count()).toBe(0);

@@ -312,7 +312,7 @@ describe.skipIf(!dist || !chromiumPath)(
       await expect.poll(() => mentionSound(there).isDisabled()).toBe(true);
     });
 
-    it('two-factor sign-in: set up in settings, then asked for at sign-in (app code or backup code)', async () => {
+    it('two-factor sign-in: set up in settings, then asked for at sign-in (app code or backup code); new backup codes replace the old', async () => {
       const erin = await browserOnlyUser('Erin');
       const page = await signedIn(erin);
       const security = await openUserSettings(page, 'Security');
@@ -350,12 +350,24 @@ describe.skipIf(!dist || !chromiumPath)(
       await other.page.getByRole('button', { name: 'Verify' }).click();
       await guildsNav(other.page).waitFor();
 
-      // A third: a backup code stands in for the app.
+      // New backup codes in settings: the old ones stop working.
+      await security.getByRole('tab', { name: 'Security' }).click();
+      const renewal = security.getByRole('form', { name: 'Backup codes' });
+      await renewal.getByLabel('Password', { exact: true }).fill(erin.password);
+      await renewal.getByRole('button', { name: 'Make new backup codes' }).click();
+      const newCodes = renewal.getByRole('list', { name: 'Backup codes' }).getByRole('listitem');
+      await expect.poll(() => newCodes.count()).toBe(10);
+      const newCode = (await newCodes.first().textContent())!;
+
+      // A third: an old backup code is refused, a new one stands in for the app.
       const third = await openUser(browser, gochat.url);
       pages.push(third);
       await third.page.goto('/sign-in');
       await fillSignIn(third.page, erin);
       await third.page.getByLabel('Authentication code').fill(backupCodes[0]!);
+      await third.page.getByRole('button', { name: 'Verify' }).click();
+      await third.page.getByRole('alert').waitFor();
+      await third.page.getByLabel('Authentication code').fill(newCode);
       await third.page.getByRole('button', { name: 'Verify' }).click();
       await guildsNav(third.page).waitFor();
       // The first browser was never signed out by its session's renewal.

@@ -13,6 +13,7 @@ import {
   MyDataExportDocument,
   MySessionsDocument,
   RefreshJwtDocument,
+  RegenerateBackupCodesDocument,
   RequestPasswordResetDocument,
   ResendVerificationEmailDocument,
   ResetPasswordDocument,
@@ -168,6 +169,12 @@ export const accountsRows: Rows = {
     { ...everyone('CONFLICT'), anonymous: 'UNAUTHENTICATED' },
     DisableTwoFactorDocument,
     (w, c) => ({ password: c === 'anonymous' ? 'whatever it is' : w.people[c].password, code: '123456' }),
+  ),
+  // With the right password: nobody among the people has 2FA on, so there are no codes to replace.
+  'Mutation.regenerateBackupCodes': op(
+    { ...everyone('CONFLICT'), anonymous: 'UNAUTHENTICATED' },
+    RegenerateBackupCodesDocument,
+    (w, c) => ({ password: c === 'anonymous' ? 'whatever it is' : w.people[c].password }),
   ),
   'Mutation.requestPasswordReset': op(everyone('OK'), RequestPasswordResetDocument, () => ({
     email: `x-${unique()}@example.test`,

@@ -127,7 +127,7 @@ export class RealtimeConnections {
       );
       return undefined;
     }
-    const session = await this.sessionActive(principal);
+    const { session, statusSettings } = await this.connectChecks(principal);
     if (session === false) {
       connection.close(REALTIME_CLOSE.sessionRevoked, 'Session ended: sign in again', 'session_revoked');
       return undefined;
@@ -148,8 +148,8 @@ export class RealtimeConnections {
         : undefined;
     // Presence needs the user's guilds; it is registered in the background so connecting stays fast.
     hold.registered = true;
-    connection.presenceReady = this.openPresence(connection, status, customStatus).finally(() =>
-      this.uncount(hold),
+    connection.presenceReady = this.openPresence(connection, statusSettings, status, customStatus).finally(
+      () => this.uncount(hold),
     );
     return connection;
   }
@@ -221,18 +221,27 @@ export class RealtimeConnections {
   }
 
   /**
-   * Whether the token's session still exists: a signed-out session's JWT stays valid until it expires,
-   * but opens no new connection (issue 11, item 12).
+   * One read through the gateway before a connection is accepted: whether the token's session still
+   * exists (a signed-out session's JWT stays valid until it expires, but opens no new connection;
+   * issue 11, item 12), and the user's forced and custom status (both from the accounts subgraph, so
+   * one fetch). A status that cannot be read is logged and ignored: the connection then starts as it
+   * asked.
    */
-  private async sessionActive(principal: UserPrincipal): Promise<boolean | 'unknown'> {
+  private async connectChecks(
+    principal: UserPrincipal,
+  ): Promise<{ session: boolean | 'unknown'; statusSettings: StatusSettings }> {
     const result = await this.deps
-      .run(SESSION_ACTIVE, {}, principal)
+      .run(CONNECT_CHECKS, {}, principal)
       .catch((error: unknown): ExecutionResult => ({ errors: [error as DomainError] }));
-    if (result.errors?.length || !result.data) {
-      this.deps.log.warn({ errors: result.errors?.map((e) => e.message) }, 'session check failed');
-      return 'unknown';
+    const data = result.data as Partial<ConnectChecksData> | null | undefined;
+    const errors = result.errors?.map((e) => e.message);
+    if (typeof data?.sessionActive !== 'boolean') {
+      this.deps.log.warn({ errors }, 'session check failed');
+      return { session: 'unknown', statusSettings: {} };
     }
-    return (result.data as { sessionActive: boolean }).sessionActive;
+    const status = data.mySettings?.status;
+    if (!status) this.deps.log.warn({ errors }, 'presence: status settings unread');
+    return { session: data.sessionActive, statusSettings: status ? statusFrom(status) : {} };
   }
 
   /**
@@ -240,46 +249,21 @@ export class RealtimeConnections {
    * when they set one, else the status the connection asked for, else online; and from the custom
    * status of their settings when the connection gave none.
    */
-  private async openPresence(connection: RealtimeConnection, asked?: DeviceStatus, askedCustom?: string) {
+  private async openPresence(
+    connection: RealtimeConnection,
+    settings: StatusSettings,
+    asked?: DeviceStatus,
+    askedCustom?: string,
+  ) {
     const { userId } = connection.principal;
     try {
-      const [audience, settings] = await Promise.all([
-        this.guildIdsOf(connection.principal),
-        this.statusSettings(connection.principal),
-      ]);
+      const audience = await this.guildIdsOf(connection.principal);
       const status = settings.forced ?? asked ?? 'online';
       const customStatus = askedCustom ?? settings.custom;
       await this.deps.presence.open({ userId, deviceId: connection.id, status, customStatus, audience });
     } catch (err) {
       this.deps.log.warn({ err, userId }, 'presence: could not register the connection');
     }
-  }
-
-  /**
-   * The user's forced and custom status from their settings, read through the gateway as the user.
-   * A failed read is logged and ignored: the connection then starts as it asked.
-   */
-  private async statusSettings(
-    principal: UserPrincipal,
-  ): Promise<{ forced?: DeviceStatus; custom?: string }> {
-    const result = await this.deps
-      .run(STATUS_SETTINGS, {}, principal)
-      .catch((error: unknown): ExecutionResult => ({ errors: [error as DomainError] }));
-    const status = (result.data as Partial<StatusSettingsData> | undefined)?.mySettings?.status;
-    if (result.errors?.length || !status) {
-      this.deps.log.warn(
-        { errors: result.errors?.map((e) => e.message) },
-        'presence: status settings unread',
-      );
-      return {};
-    }
-    const custom = status.custom;
-    const current = custom && (custom.expiresAt === null || new Date(custom.expiresAt) > new Date());
-    return {
-      forced: status.forced ? STATUS[status.forced] : undefined,
-      // Presence keeps a shorter text than settings allow: the start of it is shown.
-      custom: current && custom.text ? custom.text.slice(0, CUSTOM_STATUS_MAX_LENGTH) : undefined,
-    };
   }
 
   /** Connections of each user whose presence device is not in the store yet. */
@@ -339,14 +323,34 @@ export class RealtimeConnections {
   }
 }
 
+/** The status part of the user's settings, as the connection starts from it. */
+interface StatusSettings {
+  forced?: DeviceStatus;
+  custom?: string;
+}
+
 interface StatusSettingsData {
-  mySettings: {
-    status: { forced: string | null; custom: { text: string; expiresAt: string | null } | null };
+  forced: string | null;
+  custom: { text: string; expiresAt: string | null } | null;
+}
+
+interface ConnectChecksData {
+  sessionActive: boolean;
+  mySettings: { status: StatusSettingsData } | null;
+}
+
+function statusFrom({ forced, custom }: StatusSettingsData): StatusSettings {
+  const current = custom && (custom.expiresAt === null || new Date(custom.expiresAt) > new Date());
+  return {
+    forced: forced ? STATUS[forced] : undefined,
+    // Presence keeps as long a text as settings allow; the cut only guards against a longer one.
+    custom: current && custom.text ? custom.text.slice(0, CUSTOM_STATUS_MAX_LENGTH) : undefined,
   };
 }
 
-const STATUS_SETTINGS = parse(/* GraphQL */ `
-  query PresenceStatusSettings {
+const CONNECT_CHECKS = parse(/* GraphQL */ `
+  query ConnectChecks {
+    sessionActive
     mySettings {
       status {
         forced
@@ -356,11 +360,5 @@ const STATUS_SETTINGS = parse(/* GraphQL */ `
         }
       }
     }
-  }
-`);
-
-const SESSION_ACTIVE = parse(/* GraphQL */ `
-  query SessionActive {
-    sessionActive
   }
 `);

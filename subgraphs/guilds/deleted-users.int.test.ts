@@ -1,7 +1,8 @@
-import { guildMembers, guilds, memberRoles, roles } from '@gochat/drizzle';
+import { guildMembers, guilds, memberRoles, roles, uploads } from '@gochat/drizzle';
 import { newEvent, subjects } from '@gochat/events';
 import { appendToOutbox } from '@gochat/outbox';
 import { describeOnBothDatabases, openSubgraphHarness } from '@gochat/testkit';
+import { insertUpload } from '@gochat/uploads';
 import { eq } from 'drizzle-orm';
 import { expect, it, vi } from 'vitest';
 
@@ -13,6 +14,8 @@ const openServedGuilds = (postgresAdminUrl?: string | null) =>
     { subgraph: 'guilds', worker: 3, role: (deps, lifecycle) => createGuildsRole({ ...deps, lifecycle }) },
     postgresAdminUrl,
   );
+
+const SET_AVATAR = `mutation($guildId: ID!, $uploadId: ID) { setGuildAvatar(guildId: $guildId, uploadId: $uploadId) { userId } }`;
 
 await describeOnBothDatabases('a deleted account leaves its guilds', openServedGuilds, (h) => {
   async function guild(ownerId: string, ...members: string[]) {
@@ -63,6 +66,42 @@ await describeOnBothDatabases('a deleted account leaves its guilds', openServedG
         [subjects.user(gone), second, gone, 'leave'],
       ].sort(),
     );
+  });
+
+  it('releases the guild avatars of the memberships it removes, and only those', async () => {
+    const [owner, gone, stays] = await Promise.all([h.createUser(), h.createUser(), h.createUser()]);
+    const [first, second] = [await guild(owner, gone, stays), await guild(owner, gone)];
+    /** A finished avatar upload of the user's, set as their avatar in the guild through the API. */
+    const guildAvatar = async (userId: string, guildId: string) => {
+      const { id } = await insertUpload(h.db, {
+        id: h.ids.next(),
+        ownerId: userId,
+        kind: 'avatar',
+        state: 'ready',
+        filename: 'me.png',
+        declaredType: 'image/png',
+        contentType: 'image/png',
+        size: 64,
+        width: 8,
+        height: 8,
+        expiresAt: new Date(Date.now() + 3_600_000),
+      });
+      await h.ok(userId, SET_AVATAR, { guildId, uploadId: id });
+      return id;
+    };
+    const avatars = [await guildAvatar(gone, first), await guildAvatar(gone, second)];
+    const kept = await guildAvatar(stays, first);
+    const stateOf = async (id: string) =>
+      (await h.db.select({ state: uploads.state }).from(uploads).where(eq(uploads.id, id)))[0]?.state;
+    expect(await stateOf(avatars[0]!)).toBe('ready');
+
+    await deleted(gone);
+    await vi.waitFor(async () => {
+      await h.flush();
+      expect(removals(gone)).toHaveLength(4);
+    }, 10_000);
+    expect(await Promise.all(avatars.map(stateOf))).toEqual(['released', 'released']);
+    expect(await stateOf(kept)).toBe('ready');
   });
 
   it('keeps a guild the account still owns (only a race gets there), and a redelivery is a no-op', async () => {

@@ -13,6 +13,8 @@ const ENTITIES = `query($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on Member { userId nickname color avatarUrl(size: 64) } }
 }`;
 const LEAVE = `mutation($id: ID!) { leaveGuild(id: $id) }`;
+const KICK = `mutation($guildId: ID!, $userId: ID!) { kickMember(guildId: $guildId, userId: $userId) }`;
+const BAN = `mutation($guildId: ID!, $userId: ID!) { banMember(guildId: $guildId, userId: $userId) { user { id } } }`;
 
 type Set = { setGuildAvatar: { guildId: string; userId: string; avatarUrl: string | null } };
 type Entities = { _entities: ({ userId: string; avatarUrl: string | null } | null)[] };
@@ -158,6 +160,21 @@ await describeOnBothDatabases('guild avatars (setGuildAvatar, Member.avatarUrl)'
       await h.ok(w.member, SET, { guildId: w.guildId, uploadId: avatar });
       await h.ok(w.member, LEAVE, { id: w.guildId });
       expect((await uploadRow(avatar))?.state).toBe('released');
+    });
+
+    it.each([
+      ['kicked', KICK],
+      ['banned', BAN],
+    ])('a member who is %s loses their guild avatar: released, others’ kept', async (_how, removal) => {
+      const w = await world();
+      const stays = await h.seed.member(w.guildId);
+      const [avatar, kept] = [await upload(w.member), await upload(stays)];
+      await h.ok(w.member, SET, { guildId: w.guildId, uploadId: avatar });
+      await h.ok(stays, SET, { guildId: w.guildId, uploadId: kept });
+      await h.ok(w.owner, removal, { guildId: w.guildId, userId: w.member });
+      expect(await h.isMember(w.guildId, w.member)).toBe(false);
+      expect((await uploadRow(avatar))?.state).toBe('released');
+      expect(await uploadRow(kept)).toMatchObject({ state: 'ready', targetId: w.guildId });
     });
   });
 

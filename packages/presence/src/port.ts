@@ -17,8 +17,12 @@ export type DeviceStatus = (typeof DEVICE_STATUSES)[number];
 /** What other users see: an invisible user looks offline. */
 export type VisibleStatus = 'online' | 'idle' | 'dnd' | 'offline';
 
-/** Callers validate user input against this; the stores refuse anything longer. */
-export const CUSTOM_STATUS_MAX_LENGTH = 128;
+/**
+ * Callers validate user input against this; the stores refuse anything longer. The same as the custom
+ * status settings allow (CUSTOM_STATUS_MAX in @gochat/user-settings, issue 18), so a status set in
+ * settings is shown whole.
+ */
+export const CUSTOM_STATUS_MAX_LENGTH = 255;
 
 export interface Presence {
   userId: string;

@@ -380,15 +380,15 @@ export function describePresenceContract(makeStore: PresenceStoreFactory, clock:
       const store = await fresh();
       await expect(store.connect(device({ ttlMs: 0 }))).rejects.toThrow(RangeError);
       await expect(store.connect(device({ status: 'away' as 'online' }))).rejects.toThrow(RangeError);
-      await expect(store.connect(device({ customStatus: 'x'.repeat(129) }))).rejects.toThrow(RangeError);
+      await expect(store.connect(device({ customStatus: 'x'.repeat(256) }))).rejects.toThrow(RangeError);
       await expect(store.connect(device({ userId: 'a|b' }))).rejects.toThrow(RangeError);
       await expect(store.heartbeat([{ userId: 'alice', deviceId: 'd1' }], 1.5)).rejects.toThrow(RangeError);
       await expect(store.sweep(0)).rejects.toThrow(RangeError);
       expect(await store.deviceCount('alice')).toBe(0);
-      // 128 characters is allowed.
+      // 255 characters is allowed, as in the user's settings.
       expect(
-        (await store.connect(device({ customStatus: 'x'.repeat(128) })))?.after.customStatus,
-      ).toHaveLength(128);
+        (await store.connect(device({ customStatus: 'x'.repeat(255) })))?.after.customStatus,
+      ).toHaveLength(255);
     });
 
     it('answers ping while open and rejects operations after close', async () => {

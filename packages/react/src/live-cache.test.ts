@@ -1,4 +1,4 @@
-import { ApolloClient, ApolloLink } from '@apollo/client';
+import { ApolloClient, ApolloLink, type OperationVariables } from '@apollo/client';
 import { parse } from 'graphql';
 import { Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,9 @@ import { createCache } from './cache.ts';
 import {
   GuildMemberDocument,
   MessagesDocument,
+  MyGuildsDocument,
   UserFieldsFragmentDoc,
+  type GuildMemberQuery,
   type MessageFieldsFragment,
 } from './generated/graphql.ts';
 import { applyFeedEvent, type FeedEvent } from './live-cache.ts';
@@ -21,6 +23,7 @@ const ALICE = {
   displayName: 'Alice',
   handle: 'alice',
   createdAt: '2026-01-01T00:00:00Z',
+  avatarUrl: null,
 };
 const BOB_ID = '11';
 const GUILD = '300';
@@ -58,14 +61,22 @@ function message(id: string, content: string): MessageFieldsFragment {
   };
 }
 
+/** What the network answers an operation (by name) with; the others fail. */
+type Answers = Record<string, (variables: OperationVariables) => object>;
+
 /** A real Apollo client and cache; the network is a link that records what it is asked. */
-function setup(viewer = ALICE.id) {
+function setup(viewer = ALICE.id, answers: Answers = {}) {
   const requests: string[] = [];
   const network = new ApolloLink(
     (operation) =>
       new Observable((observer) => {
-        requests.push(operation.operationName ?? '');
-        observer.error(new Error('offline in this test'));
+        const name = operation.operationName ?? '';
+        requests.push(name);
+        const answer = answers[name];
+        if (answer) {
+          observer.next({ data: answer(operation.variables) });
+          observer.complete();
+        } else observer.error(new Error('offline in this test'));
       }),
   );
   const apollo = new ApolloClient({ cache: createCache(), link: network });
@@ -585,6 +596,97 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
     expect(guild().channels[2]).toMatchObject({ unread: true, mentionCount: 0 });
   });
 
+  it("counts a live mention of one of the viewer's roles, as the server does", () => {
+    const { apollo, apply } = setup(BOB_ID);
+    const [plain, silent] = ['201', '202'];
+    cacheGuildUnreads(apollo, [plain, silent]);
+    // The viewer's roles, as the client loads them at sign-in (myGuilds' `me`).
+    cacheMyGuilds(apollo, ['410', '411']);
+    cacheNotifications(apollo, { suppressRoles: false, silentChannel: silent });
+    const at = (channelId: string, id: string, roles: string[]) =>
+      apply('MessageCreated', {
+        ...created(id, ALICE.id, 'hey'),
+        channelId,
+        parentChannelId: channelId,
+        mentions: { users: [], roles, everyone: false, here: false },
+      });
+    const guild = () => guildUnreads(apollo);
+
+    // A role the viewer has: a mention, on the channel and the guild.
+    at(plain, '1010', ['499', '411']);
+    expect(guild()).toMatchObject({ unread: true, mentionCount: 1 });
+    expect(guild().channels[0]).toMatchObject({ lastMessageId: '1010', unread: true, mentionCount: 1 });
+    // A role the viewer lacks: unread, no mention.
+    at(plain, '1011', ['499']);
+    expect(guild()).toMatchObject({ unread: true, mentionCount: 1 });
+    expect(guild().channels[0]).toMatchObject({ lastMessageId: '1011', mentionCount: 1 });
+    // Level NOTHING: not even their own role.
+    at(silent, '1012', ['410']);
+    expect(guild().channels[1]).toMatchObject({ lastMessageId: '1012', unread: false, mentionCount: 0 });
+    expect(guild().mentionCount).toBe(1);
+    at(plain, '1013', ['410']);
+    expect(guild().channels[0]).toMatchObject({ lastMessageId: '1013', mentionCount: 2 });
+    // The viewer's own message mentioning their role: read, never a mention.
+    apply('MessageCreated', {
+      ...created('1014', BOB_ID, 'me'),
+      channelId: plain,
+      parentChannelId: plain,
+      mentions: { users: [], roles: ['410'], everyone: false, here: false },
+    });
+    expect(guild().channels[0]).toMatchObject({ lastReadMessageId: '1014', mentionCount: 2 });
+    expect(guild().mentionCount).toBe(2);
+  });
+
+  it('drops live role mentions in a guild whose settings suppress them, as the server does', () => {
+    const { apollo, apply } = setup(BOB_ID);
+    cacheGuildUnreads(apollo, ['201']);
+    cacheMyGuilds(apollo, ['410']);
+    cacheNotifications(apollo, { suppressRoles: true });
+    const mention = (id: string, mentions: object) =>
+      apply('MessageCreated', {
+        ...created(id, ALICE.id, 'hey'),
+        channelId: '201',
+        parentChannelId: '201',
+        mentions,
+      });
+    mention('1010', { users: [], roles: ['410'], everyone: false, here: false });
+    expect(guildUnreads(apollo)).toMatchObject({ unread: true, mentionCount: 0 });
+    expect(guildUnreads(apollo).channels[0]).toMatchObject({ unread: true, mentionCount: 0 });
+    // Suppressing roles leaves a direct mention counted.
+    mention('1011', { users: [BOB_ID], roles: ['410'], everyone: false, here: false });
+    expect(guildUnreads(apollo)).toMatchObject({ mentionCount: 1 });
+  });
+
+  it("follows the viewer's roles live: after a role grant, a mention of that role counts", async () => {
+    let granted = false;
+    const { apollo, apply, requests } = setup(BOB_ID, {
+      // The viewer's membership read again after GuildMemberUpdated, as the API answers it.
+      GuildMember: (variables) => ({
+        __typename: 'Query',
+        guildMember: variables.userId === BOB_ID ? bobMember(granted ? ['412'] : []) : null,
+      }),
+    });
+    cacheGuildUnreads(apollo, ['201']);
+    cacheMyGuilds(apollo, []);
+    const mention = (id: string) =>
+      apply('MessageCreated', {
+        ...created(id, ALICE.id, 'hey <@&412>'),
+        channelId: '201',
+        parentChannelId: '201',
+        mentions: { users: [], roles: ['412'], everyone: false, here: false },
+      });
+    mention('1010');
+    expect(guildUnreads(apollo)).toMatchObject({ unread: true, mentionCount: 0 });
+
+    granted = true;
+    apply('GuildMemberUpdated', { guildId: GUILD, actorId: ALICE.id, userId: BOB_ID, fields: ['roles'] });
+    expect(requests).toEqual(['GuildMember']);
+    await expect.poll(() => cachedRoleIds(apollo)).toEqual(['412']);
+    mention('1011');
+    expect(guildUnreads(apollo)).toMatchObject({ mentionCount: 1 });
+    expect(guildUnreads(apollo).channels[0]).toMatchObject({ lastMessageId: '1011', mentionCount: 1 });
+  });
+
   it('ignores event types it does not know', () => {
     const { history, apply } = setup();
     apply('SomethingNew', { messageId: '1001' });
@@ -607,3 +709,142 @@ const SETTINGS = parse('query S { mySettings { version guildOrder } }');
 const MUTED_UNREADS = parse(
   'query MU { unreads { directChannels { channelId lastMessageId lastReadMessageId unread mentionCount muted } } }',
 );
+
+type Client = ReturnType<typeof setup>['apollo'];
+
+/** Bob's membership of GUILD with these roles, as GuildMember answers it. */
+function bobMember(roleIds: string[]): NonNullable<GuildMemberQuery['guildMember']> {
+  return {
+    __typename: 'Member',
+    guildId: GUILD,
+    userId: BOB_ID,
+    nickname: null,
+    roleIds,
+    color: null,
+    avatarUrl: null,
+    guild: { __typename: 'Guild', id: GUILD },
+    user: { __typename: 'User', id: BOB_ID, displayName: 'Bob', handle: 'bob', createdAt: ALICE.createdAt },
+    roles: roleIds.map((id, i) => ({
+      __typename: 'Role',
+      id,
+      name: `Role ${id}`,
+      color: 0,
+      position: i + 1,
+    })),
+    timeoutUntil: null,
+    permissions: '0',
+    joinedAt: ALICE.createdAt,
+  };
+}
+
+/** The guild list as the client loads it at sign-in, with Bob's role ids in GUILD. */
+function cacheMyGuilds(apollo: Client, roleIds: string[]): void {
+  apollo.cache.writeQuery({
+    query: MyGuildsDocument,
+    data: {
+      __typename: 'Query',
+      myGuilds: [
+        {
+          __typename: 'Guild',
+          id: GUILD,
+          name: 'Guild',
+          icon: null,
+          iconUrl: null,
+          description: null,
+          public: false,
+          owner: { __typename: 'User', id: ALICE.id, displayName: 'Alice' },
+          systemChannel: null,
+          basePermissions: '0',
+          memberCount: 2,
+          createdAt: ALICE.createdAt,
+          me: {
+            __typename: 'Member',
+            guildId: GUILD,
+            userId: BOB_ID,
+            nickname: null,
+            roleIds,
+            color: null,
+            avatarUrl: null,
+          },
+        },
+      ],
+    },
+  });
+}
+
+const cachedRoleIds = (apollo: Client) =>
+  apollo.cache.readFragment<{ roleIds: string[] }>({
+    id: `Member:${GUILD}:${BOB_ID}`,
+    fragment: parse('fragment R on Member { roleIds }'),
+  })?.roleIds;
+
+/** GUILD's unread badges, with a read state for each channel. */
+function cacheGuildUnreads(apollo: Client, channelIds: string[]): void {
+  apollo.cache.writeQuery({
+    query: GUILD_UNREADS,
+    data: {
+      unreads: {
+        __typename: 'Unreads',
+        guilds: [
+          {
+            __typename: 'GuildUnreads',
+            guildId: GUILD,
+            unread: false,
+            mentionCount: 0,
+            channels: channelIds.map((channelId) => ({
+              __typename: 'ReadState',
+              channelId,
+              lastMessageId: '1002',
+              lastReadMessageId: '1002',
+              unread: false,
+              mentionCount: 0,
+              muted: false,
+            })),
+          },
+        ],
+      },
+    },
+  });
+}
+
+const guildUnreads = (apollo: Client) =>
+  apollo.cache.readQuery<{
+    unreads: { guilds: { unread: boolean; mentionCount: number; channels: object[] }[] };
+  }>({ query: GUILD_UNREADS })!.unreads.guilds[0]!;
+
+/** Bob's notification settings for GUILD (and a channel set to NOTHING). */
+function cacheNotifications(
+  apollo: Client,
+  { suppressRoles, silentChannel }: { suppressRoles: boolean; silentChannel?: string },
+): void {
+  apollo.cache.writeQuery({
+    query: NOTIFICATIONS,
+    data: {
+      mySettings: {
+        __typename: 'UserSettings',
+        guilds: [
+          {
+            __typename: 'GuildSettings',
+            guildId: GUILD,
+            level: null,
+            muted: false,
+            muteEndsAt: null,
+            suppressEveryone: false,
+            suppressRoles,
+          },
+        ],
+        channels: silentChannel
+          ? [
+              {
+                __typename: 'ChannelSettings',
+                channelId: silentChannel,
+                level: 'NOTHING',
+                muted: false,
+                muteEndsAt: null,
+              },
+            ]
+          : [],
+      },
+    },
+  });
+}

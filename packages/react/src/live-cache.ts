@@ -164,6 +164,7 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
       evictMembers(cache, event.data.guildId);
       evictRoot(cache, 'guildMember');
       if (event.data.userId === viewer) evictGuildAccess(cache, event.data.guildId);
+      // For the viewer, also their role ids (cached from myGuilds): the role mentions counted live.
       refreshMembers(context, event.data.guildId, event.data.userId);
       return;
     case 'GuildUpdated':
@@ -409,7 +410,8 @@ function updateReadStateOnMessage(
 ): void {
   const own = data.authorId === viewer;
   // The viewer's cached settings, as the server applies them (packages/user-settings): level
-  // NOTHING counts neither unread nor mentions, a mute no unread, suppressEveryone no @everyone.
+  // NOTHING counts neither unread nor mentions, a mute no unread, suppressEveryone no @everyone,
+  // suppressRoles no mention of one of their roles.
   const prefs = viewerPrefs(cache, data);
   const silent = prefs?.level === 'NOTHING';
   const mentioned =
@@ -417,7 +419,8 @@ function updateReadStateOnMessage(
     !silent &&
     viewer !== null &&
     (data.mentions.users.includes(viewer) ||
-      ((data.mentions.everyone || data.mentions.here) && prefs?.suppressEveryone !== true));
+      ((data.mentions.everyone || data.mentions.here) && prefs?.suppressEveryone !== true) ||
+      (prefs?.suppressRoles !== true && mentionsViewerRole(cache, data, viewer)));
   const counts = !own && !silent && prefs?.muted !== true;
   const known = cache.modify({
     id: cache.identify({ __typename: 'ReadState', channelId: data.channelId }),
@@ -454,6 +457,25 @@ interface NotificationSettings {
     guilds: ({ guildId: string } & Parameters<typeof effectivePrefs>[0]['guilds'][string])[];
     channels: ({ channelId: string } & Parameters<typeof effectivePrefs>[0]['channels'][string])[];
   };
+}
+
+const VIEWER_ROLE_IDS = parse('fragment ViewerRoleIds on Member { roleIds }');
+
+/**
+ * Whether the message mentions one of the viewer's roles in its guild, as their cached membership
+ * (myGuilds' `me`, kept current by GuildMemberUpdated) lists them; none when it is not cached.
+ */
+function mentionsViewerRole(
+  cache: ApolloCache,
+  data: EventOf<'MessageCreated'>['data'],
+  viewer: string,
+): boolean {
+  if (data.guildId === null || data.mentions.roles.length === 0) return false;
+  const member = cache.readFragment<{ roleIds: string[] }>({
+    id: memberCacheId(data.guildId, viewer),
+    fragment: VIEWER_ROLE_IDS,
+  });
+  return member?.roleIds.some((id) => data.mentions.roles.includes(id)) ?? false;
 }
 
 /** What the viewer's cached settings say about the message's place; null when they are not cached. */

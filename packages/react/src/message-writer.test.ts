@@ -3,7 +3,7 @@ import { Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 
 import { createCache } from './cache.ts';
-import { MessagesDocument, type MessageFieldsFragment } from './generated/graphql.ts';
+import { MessagesDocument, UserFieldsFragmentDoc, type MessageFieldsFragment } from './generated/graphql.ts';
 import { embedsFromEvent, MessageWriter, type EventEmbed } from './message-writer.ts';
 
 const CHANNEL = '200';
@@ -13,6 +13,7 @@ const AUTHOR = {
   displayName: 'Alice',
   handle: 'alice',
   createdAt: '2026-01-01T00:00:00Z',
+  avatarUrl: null,
 };
 
 function message(id: number): MessageFieldsFragment {
@@ -100,6 +101,68 @@ describe('MessageWriter.jumpTo', () => {
     });
     expect(last.history()).toEqual([1093, 1094, 1095, 1096, 1097, 1098, 1099, 1100]);
     expect(last.writer.atLatest(CHANNEL)).toBe(true);
+  });
+});
+
+describe('MessageWriter.created', () => {
+  /** One cached message by AUTHOR (no guild: member null); the network only records what it is asked. */
+  function live() {
+    const requests: string[] = [];
+    const network = new ApolloLink(
+      (operation) =>
+        new Observable((observer) => {
+          requests.push(operation.operationName ?? '');
+          observer.error(new Error('offline in this test'));
+        }),
+    );
+    const apollo = new ApolloClient({ cache: createCache(), link: network });
+    const writer = new MessageWriter(apollo);
+    apollo.cache.writeQuery({
+      query: MessagesDocument,
+      variables: { channelId: CHANNEL, limit: 10 },
+      data: { __typename: 'Query', messages: [message(1001)] },
+    });
+    const history = () =>
+      apollo.cache.readQuery({ query: MessagesDocument, variables: { channelId: CHANNEL, limit: 10 } })
+        ?.messages ?? [];
+    const created = (messageId: string, authorId: string) =>
+      writer.created(
+        {
+          channelId: CHANNEL,
+          parentChannelId: CHANNEL,
+          guildId: null,
+          messageId,
+          authorId,
+          kind: 'default',
+          content: `message ${messageId}`,
+          replyToId: null,
+          mentions: { users: [], roles: [], everyone: false, here: false },
+          attachmentIds: [],
+        },
+        '2026-12-06T10:01:00Z',
+      );
+    return { apollo, requests, history, created };
+  }
+
+  it("builds a message from the event when its author and the author's avatar are cached", () => {
+    const { requests, history, created } = live();
+    created('1002', AUTHOR.id);
+    expect(history().map((m) => [m.id, m.author.avatarUrl])).toEqual([
+      ['1001', null],
+      ['1002', null],
+    ]);
+    expect(requests).toEqual([]);
+  });
+
+  it('reads the message by id when the author is cached without an avatar (from the member list, say)', async () => {
+    const { apollo, requests, history, created } = live();
+    apollo.cache.writeFragment({
+      fragment: UserFieldsFragmentDoc,
+      data: { __typename: 'User', id: '11', displayName: 'Bob', handle: 'bob', createdAt: AUTHOR.createdAt },
+    });
+    created('1002', '11');
+    await expect.poll(() => requests).toEqual(['MessagesByIds']);
+    expect(history().map((m) => m.id)).toEqual(['1001']);
   });
 });
 

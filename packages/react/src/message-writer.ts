@@ -5,6 +5,7 @@ import { parse } from 'graphql';
 
 import { compareIds, memberCacheId } from './cache.ts';
 import {
+  MessageAuthorFieldsFragmentDoc,
   MessageFieldsFragmentDoc,
   MessageMemberFieldsFragmentDoc,
   MessagesByIdsDocument,
@@ -12,6 +13,7 @@ import {
   SendMessageDocument,
   UserFieldsFragmentDoc,
   type EmbedFieldsFragment,
+  type MessageAuthorFieldsFragment,
   type MessageFieldsFragment,
   type MessageMemberFieldsFragment,
   type MessagesQuery,
@@ -39,14 +41,16 @@ export interface PendingMessage {
 
 const MESSAGE = { fragment: MessageFieldsFragmentDoc, fragmentName: 'MessageFields' } as const;
 const USER = { fragment: UserFieldsFragmentDoc, fragmentName: 'UserFields' } as const;
+const AUTHOR = { fragment: MessageAuthorFieldsFragmentDoc, fragmentName: 'MessageAuthorFields' } as const;
 const MEMBER = { fragment: MessageMemberFieldsFragmentDoc, fragmentName: 'MessageMemberFields' } as const;
 
 /**
  * Writes messages into the cache: new ones from MessageCreated events (from what the event says
- * and the users and members already cached; only when the cache lacks the author, the author's
- * membership of the guild or a mentioned user is the message read by id), and the viewer's own sends, shown at once as pending, confirmed by the
- * mutation's answer or by the event, whichever comes first (the same id), and kept with a retry
- * when refused. A retry reuses the nonce, so a send the server did receive is not sent twice.
+ * and the users and members already cached; only when the cache lacks the author or their avatar,
+ * the author's membership of the guild or a mentioned user is the message read by id), and the
+ * viewer's own sends, shown at once as pending, confirmed by the mutation's answer or by the event,
+ * whichever comes first (the same id), and kept with a retry when refused. A retry reuses the
+ * nonce, so a send the server did receive is not sent twice.
  */
 export class MessageWriter {
   private pending: ReadonlyMap<string, readonly PendingMessage[]> = new Map();
@@ -264,7 +268,11 @@ export class MessageWriter {
         ...USER,
         id: cache.identify({ __typename: 'User', id: userId })!,
       });
-    const author = user(data.authorId);
+    // The author with their avatar (a user known only from the member list has none cached yet).
+    const author = cache.readFragment<MessageAuthorFieldsFragment>({
+      ...AUTHOR,
+      id: cache.identify({ __typename: 'User', id: data.authorId })!,
+    });
     const mentioned = data.mentions.users.map(user);
     if (!author || mentioned.some((u) => !u) || data.attachmentIds.length) return null;
     // The author as the guild knows them, from an earlier message or the member list; unknown, the

@@ -146,6 +146,10 @@ export const notices = {
     subject: `Two-factor sign-in is off for your ${productName} account`,
     message: `Two-factor sign-in was turned off for your account: signing in asks for your password only.\n\nIf this was not you, reset your password at once and turn two-factor sign-in on again.`,
   }),
+  backupCodesRegenerated: (productName: string): Notice => ({
+    subject: `New backup codes for your ${productName} account`,
+    message: `New backup codes were made for your account's two-factor sign-in; the old ones no longer work.\n\nIf this was not you, reset your password at once.`,
+  }),
   accountDeleted: (productName: string): Notice => ({
     subject: `Your ${productName} account was deleted`,
     message: `Your ${productName} account was deleted, as you asked. Your personal data is erased; your messages stay, shown as written by a deleted user.\n\nThis is the last e-mail we send to this address.`,

@@ -23,6 +23,7 @@ const ENABLE =
   'mutation($password: String!) { enableTwoFactor(password: $password) { totpURI secret backupCodes } }';
 const VERIFY = `mutation($code: String!) { verifyTwoFactor(code: $code) { ${SESSION_FIELDS} } }`;
 const DISABLE = `mutation($password: String!, $code: String!) { disableTwoFactor(password: $password, code: $code) { ${SESSION_FIELDS} } }`;
+const REGENERATE = 'mutation($password: String!) { regenerateBackupCodes(password: $password) }';
 const ME = 'query { me { id twoFactorEnabled } }';
 const SESSION_ACTIVE = 'query { sessionActive }';
 const SIGN_OUT = 'mutation { signOut }';
@@ -295,6 +296,55 @@ await describeOnBothDatabases('two-factor sign-in', openAccountsHarness, (h) => 
     expect(codeOf(await h.as(on, ENABLE, { password: PASSWORD }))).toBe('CONFLICT');
     expect(codeOf(await h.as(on, VERIFY, { code: await app(setup)(1) }))).toBe('CONFLICT');
     expect(await h.ok(on, SESSION_ACTIVE)).toEqual({ sessionActive: true });
+  });
+
+  it('regenerates backup codes: the old ones stop working, the new ones sign in; refused without 2FA or the password', async () => {
+    const acc = await withTwoFactor();
+    const [oldCode, otherOld] = acc.setup.backupCodes as [string, string];
+
+    // A wrong password changes nothing: the old codes still work afterwards (checked below).
+    expect(failure(await h.as(acc.who, REGENERATE, { password: 'not the password' }))).toEqual({
+      code: 'VALIDATION',
+      field: 'password',
+    });
+    expect((await second(await challengeOf(acc.email), otherOld)).data?.signInSecondFactor.user.id).toBe(
+      acc.userId,
+    );
+
+    const { regenerateBackupCodes: codes } = await h.ok<{ regenerateBackupCodes: string[] }>(
+      acc.who,
+      REGENERATE,
+      { password: PASSWORD },
+    );
+    expect(codes).toHaveLength(10);
+    for (const c of codes) expect(c).toMatch(/^[A-Za-z0-9]{5}-[A-Za-z0-9]{5}$/);
+    expect(codes.filter((c) => acc.setup.backupCodes.includes(c))).toEqual([]);
+    // The session it was made in goes on (no renewal, unlike turning 2FA on or off).
+    expect(await h.ok(acc.who, SESSION_ACTIVE)).toEqual({ sessionActive: true });
+    expect(h.mailbox.messagesTo(acc.email).some((m) => m.includes('the old ones no longer work'))).toBe(true);
+
+    // An old, unused code is refused; a new one completes the same sign-in, once.
+    const challenge = await challengeOf(acc.email);
+    expect(failure(await second(challenge, oldCode))).toEqual({ code: 'VALIDATION', field: 'code' });
+    const completed = await second(challenge, codes[0]!);
+    expect(completed.data?.signInSecondFactor.user.id).toBe(acc.userId);
+    expect(failure(await second(await challengeOf(acc.email), codes[0]!))).toEqual({
+      code: 'VALIDATION',
+      field: 'code',
+    });
+
+    // Without 2FA on there are no codes to replace; anonymous callers are refused first.
+    const plain = await signedIn((await account()).email);
+    expect(codeOf(await h.as(plain, REGENERATE, { password: PASSWORD }))).toBe('CONFLICT');
+    expect(codeOf(await h.as(anonymous(), REGENERATE, { password: PASSWORD }))).toBe('UNAUTHENTICATED');
+  });
+
+  it('limits regenerating backup codes per client address, as the other 2FA mutations', async () => {
+    const acc = await withTwoFactor();
+    const who = { ...acc.who, ip: ip() };
+    for (let i = 0; i < 10; i++)
+      expect(codeOf(await h.as(who, REGENERATE, { password: 'not the password' }))).toBe('VALIDATION');
+    expect(codeOf(await h.as(who, REGENERATE, { password: PASSWORD }))).toBe('RATE_LIMITED');
   });
 
   it('twoFactorEnabled is its owner’s to see', async () => {

@@ -259,6 +259,8 @@ export type Mutation = {
   enableTwoFactor: TwoFactorSetup;
   /** Exchanges a session token for a fresh JWT. UNAUTHENTICATED when the session has ended; FORBIDDEN while the account is banned. */
   refreshJwt: JwtToken;
+  /** Replaces the caller's backup codes with ten new single-use ones, answered once: the old ones stop working at once. Needs the password. VALIDATION (field password) on a wrong password; CONFLICT when two-factor sign-in is off; RATE_LIMITED as for the other two-factor mutations. */
+  regenerateBackupCodes: Array<Scalars['String']['output']>;
   /** Ends a friendship. NOT_FOUND when there is none. */
   removeFriend: Relationship;
   /** E-mails a password-reset token. Answers true whether or not the address has an account. */
@@ -332,6 +334,11 @@ export type MutationEnableTwoFactorArgs = {
 
 export type MutationRefreshJwtArgs = {
   sessionToken: Scalars['String']['input'];
+};
+
+
+export type MutationRegenerateBackupCodesArgs = {
+  password: Scalars['String']['input'];
 };
 
 
@@ -477,7 +484,7 @@ export type RelationshipStatus =
 
 /** A kind of second factor. */
 export type SecondFactorMethod =
-  /** One of the single-use backup codes shown by enableTwoFactor, e.g. 'a1B2c-3D4e5'. */
+  /** One of the single-use backup codes shown by enableTwoFactor or regenerateBackupCodes, e.g. 'a1B2c-3D4e5'. */
   | 'BACKUP_CODE'
   /** A 6-digit code from an authenticator app (TOTP, RFC 6238). */
   | 'TOTP';
@@ -1022,6 +1029,7 @@ export type MutationResolvers<ContextType = AccountsContext, ParentType extends 
   disableTwoFactor?: Resolver<ResolversTypes['AuthSession'], ParentType, ContextType, RequireFields<MutationDisableTwoFactorArgs, 'code' | 'password'>>;
   enableTwoFactor?: Resolver<ResolversTypes['TwoFactorSetup'], ParentType, ContextType, RequireFields<MutationEnableTwoFactorArgs, 'password'>>;
   refreshJwt?: Resolver<ResolversTypes['JwtToken'], ParentType, ContextType, RequireFields<MutationRefreshJwtArgs, 'sessionToken'>>;
+  regenerateBackupCodes?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType, RequireFields<MutationRegenerateBackupCodesArgs, 'password'>>;
   removeFriend?: Resolver<ResolversTypes['Relationship'], ParentType, ContextType, RequireFields<MutationRemoveFriendArgs, 'userId'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resendVerificationEmail?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResendVerificationEmailArgs, 'email'>>;

@@ -44,7 +44,7 @@ async function checkCode(ctx: AccountsContext, headers: Headers, code: Code) {
 async function notify(
   ctx: AccountsContext,
   userId: string,
-  notice: 'twoFactorEnabled' | 'twoFactorDisabled',
+  notice: 'twoFactorEnabled' | 'twoFactorDisabled' | 'backupCodesRegenerated',
 ) {
   const user = await ctx.users.load(userId);
   if (user) await ctx.mail.notify(user, notices[notice](ctx.mail.productName));
@@ -52,8 +52,8 @@ async function notify(
 
 /**
  * Two-factor sign-in through better-auth's plugin (docs/decisions/0049-two-factor.md): setup, the
- * second step of signIn, and turning it off. Every code check is limited per client IP; wrong codes
- * at sign-in also count per attempt and per account (better-auth's lockout).
+ * second step of signIn, new backup codes, and turning it off. Every code check is limited per client
+ * IP; wrong codes at sign-in also count per attempt and per account (better-auth's lockout).
  */
 export const twoFactorResolvers: Resolvers = {
   SignInResult: {
@@ -114,6 +114,21 @@ export const twoFactorResolvers: Resolvers = {
         await notify(ctx, userId, 'twoFactorEnabled');
       }
       return sessionAnswer(ctx, renewed ?? token, userId);
+    },
+
+    regenerateBackupCodes: async (_root, args, ctx) => {
+      const password = parsePassword(args.password);
+      // Limited as the code checks are: each call is also a password guess.
+      await ctx.rateLimit('two-factor');
+      const { userId, headers } = await callerSession(ctx);
+      if (!(await ctx.store.twoFactorEnabled(userId)))
+        throw new DomainError('CONFLICT', 'Two-factor sign-in is not on for this account.');
+      // better-auth checks the password, then overwrites the stored codes: the old ones stop working.
+      const { backupCodes } = await callAuth(() =>
+        ctx.auth.api.generateBackupCodes({ body: { password }, headers }),
+      );
+      await notify(ctx, userId, 'backupCodesRegenerated');
+      return backupCodes;
     },
 
     disableTwoFactor: async (_root, args, ctx) => {

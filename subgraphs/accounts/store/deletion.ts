@@ -5,7 +5,6 @@ import {
   friendRequests,
   friendships,
   guilds,
-  session,
   twoFactor,
   user,
   userSettings,
@@ -16,6 +15,8 @@ import { newEvent, subjects, type NewEvent } from '@gochat/events';
 import { appendToOutbox } from '@gochat/outbox';
 import { pruneAvatars, setProfileImage } from '@gochat/uploads';
 import { and, eq, isNull, like, or } from 'drizzle-orm';
+
+import { endSessionsOf } from './sessions.ts';
 
 /** What a deleted account is called wherever its messages show (Discord's wording). */
 export const DELETED_USER_NAME = 'Deleted User';
@@ -88,10 +89,7 @@ export function deletionStore(db: Database) {
 
         // Each deleted session records SessionRevoked in this transaction (migration 0003): the
         // relay publishes it after commit and the router closes that session's sockets.
-        const ended = await tx
-          .delete(session)
-          .where(eq(session.userId, userId))
-          .returning({ id: session.id });
+        const sessionsEnded = await endSessionsOf(tx, userId);
         // No credential means no password sign-in ever again, whatever the e-mail.
         await tx.delete(account).where(eq(account.userId, userId));
         await tx.delete(twoFactor).where(eq(twoFactor.userId, userId));
@@ -110,7 +108,7 @@ export function deletionStore(db: Database) {
           newEvent('UserDeleted', subjects.user(userId), { userId }),
         ];
         await appendToOutbox(tx, events);
-        return { sessionsEnded: ended.length };
+        return { sessionsEnded };
       }),
   };
 }

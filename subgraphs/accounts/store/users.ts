@@ -3,9 +3,10 @@ import { session, user, verification } from '@gochat/drizzle';
 import { conflict } from '@gochat/errors';
 import { newEvent, subjects } from '@gochat/events';
 import { appendToOutbox } from '@gochat/outbox';
-import { and, desc, eq, gt, inArray, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, or, sql } from 'drizzle-orm';
 
 import type { BanState, SessionRow, UserRow } from './rows.ts';
+import { endSessionsOf } from './sessions.ts';
 
 const columns = {
   id: user.id,
@@ -94,16 +95,11 @@ export function usersStore(db: Database) {
     },
 
     /**
-     * Ends every session of the user but `keepSessionId` (all of them without one); how many ended.
-     * One statement: the trigger records one SessionRevoked per row (migration 0003).
+     * Ends every session of the user but `keepSessionId` (all of them without one); how many ended
+     * (sessions.ts).
      */
-    async deleteOtherSessions(userId: string, keepSessionId?: string): Promise<number> {
-      const deleted = await db
-        .delete(session)
-        .where(and(eq(session.userId, userId), keepSessionId ? ne(session.id, keepSessionId) : undefined))
-        .returning({ id: session.id });
-      return deleted.length;
-    },
+    deleteOtherSessions: (userId: string, keepSessionId?: string): Promise<number> =>
+      endSessionsOf(db, userId, keepSessionId),
 
     /** Whether the user is banned now (a ban past its banExpires no longer counts). */
     async isBanned(userId: string): Promise<boolean> {
@@ -142,11 +138,7 @@ export function usersStore(db: Database) {
             updatedAt: new Date(),
           })
           .where(eq(user.id, userId));
-        const ended = await tx
-          .delete(session)
-          .where(eq(session.userId, userId))
-          .returning({ id: session.id });
-        return ended.length;
+        return endSessionsOf(tx, userId);
       });
     },
 

@@ -8,6 +8,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 
 import { ErrorText } from '../errors.tsx';
+import { MessageAuthor } from '../messages/MessageAuthor.tsx';
 import { MessageContent } from '../messages/MessageContent.tsx';
 import './mentions.css';
 
@@ -86,7 +87,7 @@ export function MentionsInbox({ close }: { close: () => void }) {
             <li key={message.id}>
               <Link className="mention-item" to={mentionHref(message)} onClick={close}>
                 <span className="mention-meta">
-                  <span className="author">{message.author.displayName}</span>
+                  <MessageAuthor message={message} avatarSize={20} />
                   <span className="where">{mentionPlace(message)}</span>
                   <time dateTime={message.createdAt}>{new Date(message.createdAt).toLocaleString()}</time>
                 </span>

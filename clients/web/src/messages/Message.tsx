@@ -16,11 +16,11 @@ import { memo, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 
 import { describeError, ErrorText } from '../errors.tsx';
-import { Avatar } from '../media/Avatar.tsx';
-import { useViewer } from '../shell/viewer.ts';
 import { Attachments } from './Attachments.tsx';
+import { guildAuthor } from './author.ts';
 import { EditHistory } from './EditHistory.tsx';
 import { Embeds } from './Embeds.tsx';
+import { MessageAuthor } from './MessageAuthor.tsx';
 import { MessageContent } from './MessageContent.tsx';
 
 const THUMBS_UP = '👍';
@@ -52,10 +52,6 @@ export const Message = memo(function Message({
   const gochat = useGoChat();
   const authorId = useId();
   const own = message.author.id === gochat.viewerId;
-  // The author's avatar in this guild (Member.avatarUrl), else the viewer's own picture for their
-  // messages; others show their initials (their User.avatarUrl is not read per message).
-  const viewerAvatar = useViewer()?.avatarUrl;
-  const avatar = message.member?.avatarUrl ?? (own ? viewerAvatar : null);
   const urlsReadAt = useRef(0);
   const [editing, setEditing] = useState(false);
   const [showHistory, setShowHistory] = useState(false);
@@ -128,9 +124,8 @@ export const Message = memo(function Message({
 
   const time = new Date(message.createdAt);
   const thread = message.startedThread;
-  // As the guild knows the author: their nickname, in their highest coloured role's colour.
-  const name = message.member?.nickname ?? message.author.displayName;
-  const color = message.member?.color ? rgb(message.member.color) : undefined;
+  // As the guild knows the author (a reply quotes that name too).
+  const { name } = guildAuthor(message);
   return (
     <article aria-labelledby={authorId} className={`message${message.pinned ? ' pinned' : ''}`}>
       {message.replyTo && (
@@ -142,15 +137,7 @@ export const Message = memo(function Message({
         </p>
       )}
       <header>
-        <Avatar name={name} url={avatar} size={24} className="author-avatar" />{' '}
-        <span
-          id={authorId}
-          className="author"
-          style={color ? { color } : undefined}
-          title={name === message.author.displayName ? undefined : message.author.displayName}
-        >
-          {name}
-        </span>{' '}
+        <MessageAuthor message={message} avatarSize={24} id={authorId} />{' '}
         <time dateTime={message.createdAt}>
           {time.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
         </time>
@@ -287,9 +274,6 @@ export const Message = memo(function Message({
     </article>
   );
 });
-
-/** A role colour (0xRRGGBB) as CSS. */
-const rgb = (color: number) => `#${color.toString(16).padStart(6, '0')}`;
 
 /** One of the viewer's sends not confirmed yet: "sending", or refused with the reason and a retry. */
 export function PendingMessageRow({ message }: { message: PendingMessage }) {

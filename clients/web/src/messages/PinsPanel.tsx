@@ -1,6 +1,7 @@
 import { useChannelQuery } from '@gochat/react';
 
 import { ErrorText } from '../errors.tsx';
+import { MessageAuthor } from './MessageAuthor.tsx';
 import { MessageContent } from './MessageContent.tsx';
 
 /** The channel's pinned messages, most recently pinned first; pin events keep it current. */
@@ -15,7 +16,7 @@ export function PinsPanel({ channelId }: { channelId: string }) {
       <ul>
         {pins.map((message) => (
           <li key={message.id}>
-            <strong>{message.author.displayName}</strong>: <MessageContent message={message} />
+            <MessageAuthor message={message} avatarSize={20} />: <MessageContent message={message} />
           </li>
         ))}
       </ul>

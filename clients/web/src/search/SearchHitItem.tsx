@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 
+import { MessageAuthor } from '../messages/MessageAuthor.tsx';
 import { Marked } from './Marked.tsx';
 import type { SearchHit } from './useMessageSearch.ts';
 
@@ -26,7 +27,7 @@ export function SearchHitItem({
   return (
     <Link className="search-hit" to={messageHref(guildId, message)} onClick={() => onOpen(hit)}>
       <span className="search-hit-meta">
-        <span className="author">{message.author.displayName}</span>
+        <MessageAuthor message={message} avatarSize={20} />
         <span className="where">
           # {message.channel.name ?? 'channel'}
           {message.thread ? ` › ${message.thread.name}` : ''}

@@ -2,6 +2,7 @@ import type { VoiceSettingsInput } from '@gochat/react';
 import { useCallback, useEffect, useState } from 'react';
 
 import { ErrorText } from '../errors.tsx';
+import { MicrophoneTest } from './MicrophoneTest.tsx';
 import { useDebounced } from './useDebounced.ts';
 import { useSettings, type Settings } from './useSettings.ts';
 
@@ -113,10 +114,59 @@ function Level({
   );
 }
 
+/** The device pickers: which setting each kind of device is saved in. */
+const DEVICES = [
+  { label: 'Microphone', kind: 'audioinput', field: 'inputDeviceId' },
+  { label: 'Speaker', kind: 'audiooutput', field: 'outputDeviceId' },
+  { label: 'Camera', kind: 'videoinput', field: 'videoDeviceId' },
+] as const satisfies readonly { label: string; kind: MediaDeviceKind; field: keyof Voice }[];
+
+/** The volume sliders, in percent. */
+const VOLUMES = [
+  { label: 'Input volume', field: 'inputVolume' },
+  { label: 'Output volume', field: 'outputVolume' },
+] as const satisfies readonly { label: string; field: keyof Voice }[];
+
+/** The browser's voice processing switches (getUserMedia constraints). */
+const PROCESSING = [
+  { label: 'Noise suppression', field: 'noiseSuppression' },
+  { label: 'Echo cancellation', field: 'echoCancellation' },
+  { label: 'Automatic gain control', field: 'automaticGainControl' },
+] as const satisfies readonly { label: string; field: keyof Voice }[];
+
+/** The threshold a manual sensitivity starts at, when the automatic setting is turned off. */
+const DEFAULT_SENSITIVITY = -50;
+
+function Toggle({
+  label,
+  checked,
+  disabled,
+  onChange,
+}: {
+  label: string;
+  checked: boolean;
+  disabled: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <label className="checkbox">
+      <input
+        type="checkbox"
+        checked={checked}
+        disabled={disabled}
+        onChange={(event) => onChange(event.target.checked)}
+      />
+      {label}
+    </label>
+  );
+}
+
 /**
  * Voice and video: which microphone, speaker and camera to use, input and output volume, the voice
- * activity threshold, and the browser's noise suppression, echo cancellation and gain control. The
- * choices are synced; a call uses them (voice/preferences.ts).
+ * activity threshold (input sensitivity: quieter input is not sent; automatic: always sent), and the
+ * browser's noise suppression, echo cancellation and gain control, with a microphone test through
+ * the same pipeline a call uses. The choices are synced; a call uses them, and applies changes at
+ * once (voice/preferences.ts, voice/capture.ts).
  */
 export function DevicesTab() {
   const { settings, update, error, saving } = useSettings();
@@ -124,7 +174,7 @@ export function DevicesTab() {
   if (!settings) return <p className="loading">Loading…</p>;
   const voice: Voice = settings.voice;
   const change = (patch: VoiceSettingsInput) => void update({ voice: patch });
-  const automatic = voice.inputSensitivity === null || voice.inputSensitivity === undefined;
+  const sensitivity = voice.inputSensitivity ?? null;
   return (
     <div className="settings-form">
       {!media.named && (
@@ -140,94 +190,56 @@ export function DevicesTab() {
           {media.problem}
         </p>
       )}
-      <DeviceSelect
-        label="Microphone"
-        kind="audioinput"
-        devices={media.devices}
-        value={voice.inputDeviceId ?? null}
-        disabled={saving}
-        onChange={(inputDeviceId) => change({ inputDeviceId })}
-      />
-      <DeviceSelect
-        label="Speaker"
-        kind="audiooutput"
-        devices={media.devices}
-        value={voice.outputDeviceId ?? null}
-        disabled={saving}
-        onChange={(outputDeviceId) => change({ outputDeviceId })}
-      />
-      <DeviceSelect
-        label="Camera"
-        kind="videoinput"
-        devices={media.devices}
-        value={voice.videoDeviceId ?? null}
-        disabled={saving}
-        onChange={(videoDeviceId) => change({ videoDeviceId })}
-      />
-      <Level
-        label="Input volume"
-        value={voice.inputVolume}
-        min={0}
-        max={200}
-        unit="%"
-        onSave={(inputVolume) => change({ inputVolume })}
-      />
-      <Level
-        label="Output volume"
-        value={voice.outputVolume}
-        min={0}
-        max={200}
-        unit="%"
-        onSave={(outputVolume) => change({ outputVolume })}
-      />
-      <label className="checkbox">
-        <input
-          type="checkbox"
-          checked={automatic}
+      {DEVICES.map(({ label, kind, field }) => (
+        <DeviceSelect
+          key={field}
+          label={label}
+          kind={kind}
+          devices={media.devices}
+          value={voice[field] ?? null}
           disabled={saving}
-          onChange={(event) => change({ inputSensitivity: event.target.checked ? null : -50 })}
+          onChange={(deviceId) => change({ [field]: deviceId })}
         />
-        Set input sensitivity automatically
-      </label>
-      {!automatic && (
+      ))}
+      {VOLUMES.map(({ label, field }) => (
+        <Level
+          key={field}
+          label={label}
+          value={voice[field]}
+          min={0}
+          max={200}
+          unit="%"
+          onSave={(value) => change({ [field]: value })}
+        />
+      ))}
+      <Toggle
+        label="Set input sensitivity automatically (always send)"
+        checked={sensitivity === null}
+        disabled={saving}
+        onChange={(automatic) => change({ inputSensitivity: automatic ? null : DEFAULT_SENSITIVITY })}
+      />
+      {sensitivity !== null && (
         <Level
           label="Input sensitivity"
-          value={voice.inputSensitivity ?? -50}
+          value={sensitivity}
           min={-100}
           max={0}
           unit=" dB"
           onSave={(inputSensitivity) => change({ inputSensitivity })}
         />
       )}
+      <MicrophoneTest settings={{ inputVolume: voice.inputVolume, inputSensitivity: sensitivity }} />
       <fieldset>
         <legend>Voice processing</legend>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={voice.noiseSuppression}
+        {PROCESSING.map(({ label, field }) => (
+          <Toggle
+            key={field}
+            label={label}
+            checked={voice[field]}
             disabled={saving}
-            onChange={(event) => change({ noiseSuppression: event.target.checked })}
+            onChange={(checked) => change({ [field]: checked })}
           />
-          Noise suppression
-        </label>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={voice.echoCancellation}
-            disabled={saving}
-            onChange={(event) => change({ echoCancellation: event.target.checked })}
-          />
-          Echo cancellation
-        </label>
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            checked={voice.automaticGainControl}
-            disabled={saving}
-            onChange={(event) => change({ automaticGainControl: event.target.checked })}
-          />
-          Automatic gain control
-        </label>
+        ))}
       </fieldset>
       <ErrorText error={error} />
     </div>

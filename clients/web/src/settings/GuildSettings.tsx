@@ -8,12 +8,11 @@ import {
 import { useId, useState, type FormEvent } from 'react';
 
 import { ErrorText } from '../errors.tsx';
-import { Avatar } from '../media/Avatar.tsx';
 import { hasPermission, MANAGE_EMOJIS, MANAGE_GUILD } from '../media/format.ts';
+import { IMAGE_TYPES, ImageUploadSection } from '../media/ImageUploadSection.tsx';
 import { UploadProgress } from '../media/UploadProgress.tsx';
 import { useSingleUpload } from '../media/useSingleUpload.ts';
 
-const IMAGE_TYPES = 'image/png,image/jpeg,image/gif,image/webp,image/avif';
 const EMOJI_NAME = '[A-Za-z0-9_]{2,32}';
 
 /**
@@ -44,49 +43,18 @@ export function GuildSettings({ guildId, close }: { guildId: string; close: () =
 }
 
 function IconSection({ guildId, name, iconUrl }: { guildId: string; name: string; iconUrl: string | null }) {
-  const headingId = useId();
-  const upload = useSingleUpload();
   const [setIcon, setState] = useSetGuildIconMutation();
-  const busy = upload.busy || setState.loading;
   return (
-    <section aria-labelledby={headingId}>
-      <h3 id={headingId}>Icon</h3>
-      <div className="avatar-row">
-        <Avatar name={name} url={iconUrl} alt="Current guild icon" size={96} />
-        <div>
-          <label>
-            Upload guild icon
-            <input
-              type="file"
-              accept={IMAGE_TYPES}
-              disabled={busy}
-              onChange={(event) => {
-                const input = event.currentTarget;
-                const file = input.files?.[0];
-                if (!file) return;
-                void upload
-                  .run(file, { kind: 'GUILD_ICON', guildId }, (ready) =>
-                    setIcon({ variables: { guildId, uploadId: ready.id } }),
-                  )
-                  .finally(() => (input.value = ''));
-              }}
-            />
-          </label>
-          <UploadProgress state={upload.state} />
-          {iconUrl && (
-            <button
-              type="button"
-              className="secondary"
-              disabled={busy}
-              onClick={() => void setIcon({ variables: { guildId, uploadId: null } }).catch(() => {})}
-            >
-              Remove icon
-            </button>
-          )}
-        </div>
-      </div>
-      <ErrorText error={upload.error ?? setState.error} />
-    </section>
+    <ImageUploadSection
+      heading="Icon"
+      preview={{ name, url: iconUrl, alt: 'Current guild icon' }}
+      uploadLabel="Upload guild icon"
+      upload={{ kind: 'GUILD_ICON', guildId }}
+      set={(uploadId) => setIcon({ variables: { guildId, uploadId } })}
+      setState={setState}
+      removeLabel="Remove icon"
+      removable={Boolean(iconUrl)}
+    />
   );
 }
 

@@ -3,6 +3,7 @@ import {
   useEnableTwoFactorMutation,
   useGoChat,
   useMeQuery,
+  useRegenerateBackupCodesMutation,
   useVerifyTwoFactorMutation,
   type EnableTwoFactorMutation,
 } from '@gochat/react';
@@ -23,7 +24,8 @@ const stored = (session: { sessionToken: string; jwt: string; jwtExpiresAt: stri
  * Two-factor sign-in: turned on in two steps (the password gives an authenticator app's setup and
  * backup codes; a code from the app confirms it), and off with the password and a code. Both changes
  * renew the session (better-auth does), so the answered session replaces this browser's; its user
- * (twoFactorEnabled) updates the cached viewer, which switches this screen over.
+ * (twoFactorEnabled) updates the cached viewer, which switches this screen over. While it is on, new
+ * backup codes replace the old ones (the session stays).
  */
 export function SecurityTab() {
   const headingId = useId();
@@ -37,7 +39,14 @@ export function SecurityTab() {
           ? 'On: signing in asks for a code from your authenticator app, or a backup code.'
           : 'Off: signing in needs only your password. Turn it on to also ask for a code from an authenticator app.'}
       </p>
-      {enabled ? <DisableTwoFactor /> : <EnableTwoFactor />}
+      {enabled ? (
+        <>
+          <RegenerateBackupCodes />
+          <DisableTwoFactor />
+        </>
+      ) : (
+        <EnableTwoFactor />
+      )}
     </section>
   );
 }
@@ -102,13 +111,7 @@ function EnableTwoFactor() {
       <p className="hint">
         Each works once when your app is not at hand. Keep them somewhere safe: they are shown only now.
       </p>
-      <ul className="backup-codes" aria-label="Backup codes">
-        {setup.backupCodes.map((backup) => (
-          <li key={backup}>
-            <code>{backup}</code>
-          </li>
-        ))}
-      </ul>
+      <BackupCodeList codes={setup.backupCodes} />
       <form onSubmit={confirm}>
         <Field
           label="Code from the app"
@@ -124,6 +127,63 @@ function EnableTwoFactor() {
         </button>
       </form>
     </div>
+  );
+}
+
+function BackupCodeList({ codes }: { codes: readonly string[] }) {
+  return (
+    <ul className="backup-codes" aria-label="Backup codes">
+      {codes.map((backup) => (
+        <li key={backup}>
+          <code>{backup}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Ten new backup codes for the password, shown once; the old ones stop working at once. */
+function RegenerateBackupCodes() {
+  const headingId = useId();
+  const [regenerate, state] = useRegenerateBackupCodesMutation();
+  const [password, setPassword] = useState('');
+  const [codes, setCodes] = useState<readonly string[] | null>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const { data } = await regenerate({ variables: { password } }).catch(() => ({ data: undefined }));
+    if (data) {
+      setCodes(data.regenerateBackupCodes);
+      setPassword('');
+    }
+  };
+  return (
+    <form className="settings-form" aria-labelledby={headingId} onSubmit={(event) => void submit(event)}>
+      <h4 id={headingId}>Backup codes</h4>
+      {codes ? (
+        <>
+          <p className="hint">
+            Your new backup codes: each works once. Keep them somewhere safe: they are shown only now, and the
+            old ones no longer work.
+          </p>
+          <BackupCodeList codes={codes} />
+        </>
+      ) : (
+        <p className="hint">
+          Used up or lost your backup codes? Make ten new ones; the old ones stop working.
+        </p>
+      )}
+      <Field
+        label="Password"
+        type="password"
+        autoComplete="current-password"
+        value={password}
+        onChange={setPassword}
+      />
+      <ErrorText error={state.error} />
+      <button type="submit" disabled={state.loading}>
+        Make new backup codes
+      </button>
+    </form>
   );
 }
 

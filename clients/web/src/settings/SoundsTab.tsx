@@ -2,13 +2,13 @@ import type { UiSound } from '@gochat/react';
 import { useId } from 'react';
 
 import { ErrorText } from '../errors.tsx';
-import { PLAYED_SOUNDS } from '../sounds/decide.ts';
+import { PLAYED_SOUNDS, UNPLAYED_SOUNDS } from '../sounds/decide.ts';
 import { useSettings } from './useSettings.ts';
 
 /**
  * UI sounds: all on or off, and each sound this client plays on its own (sounds.disabled). Saved at
- * once; every device of the viewer follows. Sounds the API knows but this client does not play stay
- * as they are in the list.
+ * once; every device of the viewer follows. Sounds the API knows but this client does not play are
+ * named as such, with no switch (it would change nothing here), and stay as they are in the list.
  */
 export function SoundsTab() {
   const { settings, update, error, saving } = useSettings();
@@ -44,6 +44,9 @@ export function SoundsTab() {
           </label>
         ))}
       </fieldset>
+      <p className="hint">
+        Not played by this client: {UNPLAYED_SOUNDS.map(({ label }) => label).join('; ')}.
+      </p>
       <ErrorText error={error} />
     </div>
   );

@@ -4,7 +4,7 @@ import { NavLink } from 'react-router';
 
 import { Avatar } from '../media/Avatar.tsx';
 import { GuildMenu } from './GuildMenu.tsx';
-import { reorderGuilds } from './guildOrder.ts';
+import { reorderFolderGuilds, reorderGuilds, type FolderOrder } from './guildOrder.ts';
 
 type Guild = MyGuildsQuery['myGuilds'][number];
 
@@ -66,8 +66,19 @@ function GuildLink({ guild, onContextMenu }: { guild: Guild; onContextMenu?: () 
   );
 }
 
-/** A folder in the rail: its name in its colour, opening and closing on this device only. */
-function FolderItem({ folder, guilds }: { folder: RailFolder; guilds: Guild[] }) {
+/**
+ * A folder in the rail: its name in its colour, opening and closing on this device only. With
+ * `onMove`, its guilds can be moved within it (menu or drag and drop), as the loose ones can.
+ */
+function FolderItem({
+  folder,
+  guilds,
+  onMove,
+}: {
+  folder: RailFolder;
+  guilds: Guild[];
+  onMove?: (id: string, toIndex: number) => void;
+}) {
   const [open, setOpen] = useState(true);
   const name = folder.name ?? 'Folder';
   return (
@@ -79,10 +90,15 @@ function FolderItem({ folder, guilds }: { folder: RailFolder; guilds: Guild[] })
       </button>
       {open && (
         <ul aria-label={`Folder ${name}`}>
-          {guilds.map((guild) => (
-            <li key={guild.id}>
-              <GuildLink guild={guild} />
-            </li>
+          {guilds.map((guild, index) => (
+            <MovableGuild
+              key={guild.id}
+              guild={guild}
+              list={`folder:${folder.id}`}
+              index={index}
+              count={guilds.length}
+              onMove={onMove}
+            />
           ))}
         </ul>
       )}
@@ -94,16 +110,26 @@ function FolderItem({ folder, guilds }: { folder: RailFolder; guilds: Guild[] })
 const DRAGGED_GUILD = 'application/x-gochat-guild';
 
 /**
- * A guild in no folder: its link, and its menu (also on right-click or the context-menu key) to move
- * it up or down; it can be dragged onto another guild's place too.
+ * The list (the loose guilds, or one folder) the guild being dragged comes from: a guild moves only
+ * within its own list, so the others do not offer themselves as drop targets. (A drag's data cannot
+ * be read before the drop, so it is kept here.)
  */
-function LooseGuild({
+let draggingFrom: string | null = null;
+
+/**
+ * A guild of one list of the rail (`list`: the loose guilds, or a folder's): its link, and its menu
+ * (also on right-click or the context-menu key) to move it up or down in that list; it can be
+ * dragged onto another guild's place in the same list too.
+ */
+function MovableGuild({
   guild,
+  list,
   index,
   count,
   onMove,
 }: {
   guild: Guild;
+  list: string;
   index: number;
   count: number;
   onMove?: (id: string, toIndex: number) => void;
@@ -121,11 +147,14 @@ function LooseGuild({
       className={dropTarget ? 'guild-item drop-target' : 'guild-item'}
       draggable
       onDragStart={(event) => {
+        event.stopPropagation();
+        draggingFrom = list;
         event.dataTransfer.setData(DRAGGED_GUILD, guild.id);
         event.dataTransfer.effectAllowed = 'move';
       }}
+      onDragEnd={() => (draggingFrom = null)}
       onDragOver={(event) => {
-        if (!event.dataTransfer.types.includes(DRAGGED_GUILD)) return;
+        if (!event.dataTransfer.types.includes(DRAGGED_GUILD) || draggingFrom !== list) return;
         event.preventDefault();
         event.dataTransfer.dropEffect = 'move';
         setDropTarget(true);
@@ -134,7 +163,8 @@ function LooseGuild({
       onDrop={(event) => {
         setDropTarget(false);
         const id = event.dataTransfer.getData(DRAGGED_GUILD);
-        if (!id) return;
+        if (!id || draggingFrom !== list) return;
+        draggingFrom = null;
         event.preventDefault();
         onMove(id, index);
       }}
@@ -158,18 +188,21 @@ function LooseGuild({
  * The viewer's guilds in the rail: their folders first (from the synced settings, so every device
  * shows the same), each with its guilds, then the guilds in no folder, in the viewer's order. With
  * `onReorder`, the guilds in no folder can be moved (menu or drag and drop): it gets the whole new
- * order to save.
+ * order to save. With `onFoldersChange`, a folder's guilds can be moved within it the same way: it
+ * gets the whole folder list to save (settings.guildFolders).
  */
 export function GuildRail({
   guilds,
   folders = [],
   order = [],
   onReorder,
+  onFoldersChange,
 }: {
   guilds: readonly Guild[];
   folders?: readonly RailFolder[];
   order?: readonly string[];
   onReorder?: (order: string[]) => void;
+  onFoldersChange?: (folders: (FolderOrder & { guildIds: string[] })[]) => void;
 }) {
   const byId = new Map(guilds.map((g) => [g.id, g]));
   const inFolders = new Set<string>();
@@ -197,13 +230,37 @@ export function GuildRail({
       );
       if (next) onReorder(next);
     });
+  const moveInFolder = (folderId: string, members: readonly Guild[]) =>
+    onFoldersChange &&
+    ((id: string, toIndex: number) => {
+      const next = reorderFolderGuilds(
+        folders,
+        folderId,
+        members.map((g) => g.id),
+        id,
+        toIndex,
+      );
+      if (next) onFoldersChange(next);
+    });
   return (
     <ul>
       {shown.map(({ folder, members }) => (
-        <FolderItem key={folder.id} folder={folder} guilds={members} />
+        <FolderItem
+          key={folder.id}
+          folder={folder}
+          guilds={members}
+          onMove={moveInFolder(folder.id, members)}
+        />
       ))}
       {loose.map((guild, index) => (
-        <LooseGuild key={guild.id} guild={guild} index={index} count={loose.length} onMove={move} />
+        <MovableGuild
+          key={guild.id}
+          guild={guild}
+          list="loose"
+          index={index}
+          count={loose.length}
+          onMove={move}
+        />
       ))}
     </ul>
   );

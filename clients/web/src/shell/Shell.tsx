@@ -46,7 +46,7 @@ export function Shell() {
 
   return (
     <ViewerContext.Provider value={me}>
-      <UiSounds prefs={settings?.sounds} />
+      <UiSounds prefs={settings?.sounds} notifications={settings} />
       <div className="shell">
         <div className="rail">
           <nav aria-label="Guilds">
@@ -56,6 +56,7 @@ export function Shell() {
               order={settings?.guildOrder}
               // The new order shows at once (optimistic) and on the viewer's other devices.
               onReorder={settings ? (guildOrder) => void update({ guildOrder }) : undefined}
+              onFoldersChange={settings ? (guildFolders) => void update({ guildFolders }) : undefined}
             />
             <CreateGuildButton />
             <JoinGuildButton />

@@ -14,18 +14,31 @@ const TONES: Partial<Record<UiSound, readonly { frequency: number; duration: num
     { frequency: 784, duration: 0.08 },
     { frequency: 523, duration: 0.1 },
   ],
+  MESSAGE: [{ frequency: 660, duration: 0.08 }],
+  // Mute and deafen go down; their "un" sounds play the same tones upwards (playSound's `reverse`).
+  MUTE: [
+    { frequency: 740, duration: 0.06 },
+    { frequency: 440, duration: 0.08 },
+  ],
+  DEAFEN: [
+    { frequency: 494, duration: 0.06 },
+    { frequency: 330, duration: 0.06 },
+    { frequency: 247, duration: 0.08 },
+  ],
 };
 
 const VOLUME = 0.08;
 let context: AudioContext | null = null;
 
 /**
- * Plays a sound as oscillator beeps (Web Audio). Browsers keep audio off until the page has had a
- * user gesture: before that the context stays suspended and the sound is skipped, silently.
+ * Plays a sound as oscillator beeps (Web Audio); `reverse` plays its tones backwards (unmute,
+ * undeafen). Browsers keep audio off until the page has had a user gesture: before that the context
+ * stays suspended and the sound is skipped, silently.
  */
-export function playSound(sound: UiSound): void {
-  const tones = TONES[sound];
-  if (!tones || typeof AudioContext === 'undefined') return;
+export function playSound(sound: UiSound, reverse = false): void {
+  const forwards = TONES[sound];
+  if (!forwards || typeof AudioContext === 'undefined') return;
+  const tones = reverse ? [...forwards].reverse() : forwards;
   try {
     context ??= new AudioContext();
     if (context.state === 'suspended') void context.resume().catch(() => undefined);

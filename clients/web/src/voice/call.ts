@@ -45,6 +45,8 @@ export interface VoiceCallState extends VoiceFlags {
   speaking: ReadonlySet<string>;
 }
 
+type SelfFlags = Pick<VoiceFlags, 'selfMute' | 'selfDeaf'>;
+
 const NOBODY: ReadonlySet<string> = new Set();
 /** Automatic rejoins after a failed media connection, per join. */
 const MEDIA_RETRIES = 1;
@@ -128,6 +130,7 @@ function endedBecause(reason: string): string {
 export class VoiceCall {
   private state: VoiceCallState = IDLE;
   private readonly listeners = new Set<() => void>();
+  private readonly toggleListeners = new Set<(before: SelfFlags, after: SelfFlags) => void>();
   private connection: VoiceConnection | null = null;
   /** Each join or leave starts a new attempt; answers of older ones are ignored. */
   private attempt = 0;
@@ -153,6 +156,15 @@ export class VoiceCall {
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  };
+
+  /**
+   * Calls `listener` when the viewer toggles their own mute or deafen here (not for echoes from the
+   * API, another device, or a refused toggle going back): the UI sounds follow it.
+   */
+  onSelfToggle = (listener: (before: SelfFlags, after: SelfFlags) => void): (() => void) => {
+    this.toggleListeners.add(listener);
+    return () => this.toggleListeners.delete(listener);
   };
 
   /** Whether the API has us in the call (so mute, deafen and leave are sent to it). */
@@ -283,6 +295,8 @@ export class VoiceCall {
   private async changeSelf(change: Partial<Pick<VoiceFlags, 'selfMute' | 'selfDeaf'>>): Promise<void> {
     const before = { selfMute: this.state.selfMute, selfDeaf: this.state.selfDeaf };
     this.set({ ...change, actionError: null });
+    const after = { selfMute: this.state.selfMute, selfDeaf: this.state.selfDeaf };
+    for (const listener of this.toggleListeners) listener(before, after);
     this.connection?.update(change);
     if (!this.inCall) return;
     this.updatesInFlight++;

@@ -8,7 +8,8 @@
  */
 import type { types as ms } from 'mediasoup-client';
 
-import { applyOutput, microphoneConstraints } from './preferences.ts';
+import { openCapture, type Capture } from './capture.ts';
+import { applyOutput, microphoneConstraints, onVoicePreferences, voicePreferences } from './preferences.ts';
 import { SignallingSocket, VoiceError, type SignallingOptions } from './signalling.ts';
 import { SpeakingMeter } from './speaking.ts';
 
@@ -52,6 +53,8 @@ export interface VoiceConnectionOptions {
   signalling?: SignallingOptions;
   /** The microphone (tests and other callers may pass their own). */
   getMicrophone?: () => Promise<MediaStream>;
+  /** The pipeline the microphone is sent through (input volume and sensitivity); capture.ts's by default. */
+  openCapture?: typeof openCapture;
 }
 
 interface Remote {
@@ -95,6 +98,9 @@ export class VoiceConnection {
   private sendTransport: ms.Transport | null = null;
   private recvTransport: ms.Transport | null = null;
   private microphone: MediaStreamTrack | null = null;
+  /** The microphone after the input volume and the voice activity gate: the track sent. */
+  private capture: Capture | null = null;
+  private stopFollowingPreferences: (() => void) | null = null;
   private producer: ms.Producer | null = null;
   /** Whether the node holds our producer paused (our own pause, or a moderator's mute). */
   private pausedAtNode = false;
@@ -197,6 +203,8 @@ export class VoiceConnection {
     this.closed = true;
     this.meter.close();
     this.producer?.close();
+    this.stopFollowingPreferences?.();
+    this.capture?.close();
     this.microphone?.stop();
     for (const remote of this.remotes.values()) this.dropRemote(remote);
     this.remotes.clear();
@@ -293,8 +301,10 @@ export class VoiceConnection {
         return;
       }
       this.options.events.microphone(null);
+      const capture = this.capture ?? (await this.openCapture(this.microphone));
+      if (this.closed) return;
       const producer = await transport.produce({
-        track: this.microphone,
+        track: capture.track,
         stopTracks: false,
         codecOptions: { opusStereo: false, opusDtx: true, opusMaxAverageBitrate: this.options.bitrate },
         appData: { source: 'mic', paused: silent },
@@ -303,7 +313,7 @@ export class VoiceConnection {
       this.producer = producer;
       this.pausedAtNode = silent;
       if (silent) producer.pause();
-      else this.meter.watch(this.options.userId, this.microphone);
+      else this.meter.watch(this.options.userId, capture.track);
       return;
     }
     const producer = this.producer;
@@ -323,8 +333,27 @@ export class VoiceConnection {
       producer.resume();
       await socket.request('resumeProducer', { producerId: producer.id });
       this.pausedAtNode = false;
-      if (this.microphone) this.meter.watch(this.options.userId, this.microphone);
+      if (this.capture) this.meter.watch(this.options.userId, this.capture.track);
     }
+  }
+
+  /**
+   * Puts the microphone through the capture pipeline with the current settings, and keeps it on the
+   * settings as they change (Settings › Voice & video while in the call).
+   */
+  private async openCapture(microphone: MediaStreamTrack): Promise<Capture> {
+    const settings = () => {
+      const { inputVolume, inputSensitivity } = voicePreferences();
+      return { inputVolume, inputSensitivity };
+    };
+    const capture = await (this.options.openCapture ?? openCapture)(microphone, settings());
+    if (this.closed) {
+      capture.close();
+      return capture;
+    }
+    this.capture = capture;
+    this.stopFollowingPreferences = onVoicePreferences(() => capture.update(settings()));
+    return capture;
   }
 
   private consumeInBackground(notice: ProducerNotice): void {

@@ -6,8 +6,12 @@
 export interface VoicePreferences {
   inputDeviceId: string | null;
   outputDeviceId: string | null;
+  /** Percent, 0-200: the microphone's gain before it is sent (capture.ts). */
+  inputVolume: number;
   /** Percent, 0-200; the browser plays at most 100. */
   outputVolume: number;
+  /** Voice activity threshold in dB (-100 to 0): quieter input is not sent; null: always sent. */
+  inputSensitivity: number | null;
   noiseSuppression: boolean;
   echoCancellation: boolean;
   automaticGainControl: boolean;
@@ -16,16 +20,30 @@ export interface VoicePreferences {
 const DEFAULTS: VoicePreferences = {
   inputDeviceId: null,
   outputDeviceId: null,
+  inputVolume: 100,
   outputVolume: 100,
+  inputSensitivity: null,
   noiseSuppression: true,
   echoCancellation: true,
   automaticGainControl: true,
 };
 
 let current: VoicePreferences = DEFAULTS;
+const listeners = new Set<(preferences: VoicePreferences) => void>();
 
 export function setVoicePreferences(preferences: VoicePreferences | null): void {
   current = preferences ?? DEFAULTS;
+  for (const listener of listeners) listener(current);
+}
+
+export function voicePreferences(): VoicePreferences {
+  return current;
+}
+
+/** Calls `listener` on every change, so a call in progress applies it at once; returns the unsubscribe. */
+export function onVoicePreferences(listener: (preferences: VoicePreferences) => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 /** getUserMedia's audio constraints: the chosen microphone (when still there) and processing. */
