@@ -17,3 +17,22 @@ export function Field({
     </label>
   );
 }
+
+/** The account's current password, as sign-in and every confirmation of a sensitive change ask it. */
+export function CurrentPasswordField({
+  value,
+  onChange,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <Field
+      label="Password"
+      type="password"
+      autoComplete="current-password"
+      value={value}
+      onChange={onChange}
+    />
+  );
+}

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
 import { ErrorText } from '../errors.tsx';
-import { Field } from './Field.tsx';
+import { CurrentPasswordField, Field } from './Field.tsx';
 
 interface Challenge {
   challenge: string;
@@ -44,13 +44,7 @@ export function SignIn() {
       {ended && ended !== 'signed-out' && <p role="status">Your session ended. Please sign in again.</p>}
       <form onSubmit={(event) => void submit(event)}>
         <Field label="Email" type="email" autoComplete="email" value={email} onChange={setEmail} />
-        <Field
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={setPassword}
-        />
+        <CurrentPasswordField value={password} onChange={setPassword} />
         <ErrorText error={error} />
         <button type="submit" disabled={loading}>
           Sign in

@@ -6,7 +6,7 @@ import {
 } from '@gochat/react';
 import { useId, useState, type FormEvent } from 'react';
 
-import { Field } from '../auth/Field.tsx';
+import { CurrentPasswordField } from '../auth/Field.tsx';
 import { ErrorText } from '../errors.tsx';
 
 /** Saves text as a file through a temporary link (no server round trip for the download itself). */
@@ -102,13 +102,7 @@ function DeleteAccount() {
         User”. Transfer or delete the guilds you own first. Download your data before, if you want it.
       </p>
       <form className="settings-form" onSubmit={(event) => void submit(event)}>
-        <Field
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={setPassword}
-        />
+        <CurrentPasswordField value={password} onChange={setPassword} />
         <label className="checkbox">
           <input type="checkbox" checked={sure} onChange={(event) => setSure(event.target.checked)} />I
           understand this cannot be undone

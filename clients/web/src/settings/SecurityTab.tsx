@@ -9,7 +9,7 @@ import {
 } from '@gochat/react';
 import { useId, useState, type FormEvent } from 'react';
 
-import { Field } from '../auth/Field.tsx';
+import { CurrentPasswordField, Field } from '../auth/Field.tsx';
 import { ErrorText } from '../errors.tsx';
 
 type Setup = EnableTwoFactorMutation['enableTwoFactor'];
@@ -80,13 +80,7 @@ function EnableTwoFactor() {
   if (!setup)
     return (
       <form className="settings-form" onSubmit={(event) => void start(event)}>
-        <Field
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={setPassword}
-        />
+        <CurrentPasswordField value={password} onChange={setPassword} />
         <ErrorText error={enableState.error} />
         <button type="submit" disabled={enableState.loading}>
           Set up two-factor sign-in
@@ -172,13 +166,7 @@ function RegenerateBackupCodes() {
           Used up or lost your backup codes? Make ten new ones; the old ones stop working.
         </p>
       )}
-      <Field
-        label="Password"
-        type="password"
-        autoComplete="current-password"
-        value={password}
-        onChange={setPassword}
-      />
+      <CurrentPasswordField value={password} onChange={setPassword} />
       <ErrorText error={state.error} />
       <button type="submit" disabled={state.loading}>
         Make new backup codes
@@ -203,13 +191,7 @@ function DisableTwoFactor() {
   };
   return (
     <form className="settings-form" onSubmit={submit}>
-      <Field
-        label="Password"
-        type="password"
-        autoComplete="current-password"
-        value={password}
-        onChange={setPassword}
-      />
+      <CurrentPasswordField value={password} onChange={setPassword} />
       <Field
         label="Authenticator or backup code"
         autoComplete="one-time-code"
