@@ -21,7 +21,8 @@
  * every 50 ms (and VmHWM read before and after) of the embedded process, or of the media role's and
  * the router's processes separately.
  *
- * Run: npm run bench:media [-- --uploads 200 --concurrency 4,16] (--quick: 20 uploads).
+ * Run: npm run bench:media [-- --uploads 200 --concurrency 4,16 --modes embedded,real] (--quick: 20
+ * uploads).
  * Progress on stderr, the report on stdout.
  */
 import { randomBytes } from 'node:crypto';
@@ -87,11 +88,15 @@ const { values } = parseArgs({
     uploads: { type: 'string' },
     concurrency: { type: 'string', default: '4,16' },
     quick: { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'embedded,real' },
   },
 });
 const QUICK = values.quick;
 const UPLOADS = Number(values.uploads ?? (QUICK ? 20 : 200));
 const CONCURRENCIES = values.concurrency.split(',').map(Number);
+const MODES = new Set(values.modes.split(','));
+if (MODES.size === 0 || [...MODES].some((m) => m !== 'embedded' && m !== 'real'))
+  throw new Error('--modes takes embedded, real or both (--modes embedded,real)');
 if (!Number.isInteger(UPLOADS) || UPLOADS < 1 || CONCURRENCIES.some((c) => !Number.isInteger(c) || c < 1))
   throw new Error('--uploads and --concurrency take positive integers (--concurrency 4,16)');
 
@@ -565,7 +570,7 @@ async function main() {
   const loadBefore = os.loadavg();
   const started = Date.now();
   // Before anything runs: a missing server should not cost the embedded mode's minutes first.
-  const servers = await realServerUrls();
+  const servers = MODES.has('real') ? await realServerUrls() : undefined;
   log(`making a ${JPEG_SIZE.width}×${JPEG_SIZE.height} JPEG`);
   const bytes = new Uint8Array(await jpeg(JPEG_SIZE.width, JPEG_SIZE.height));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-bench-media-'));
@@ -574,8 +579,8 @@ async function main() {
   try {
     // The floor once untimed: sharp's first calls load libvips' decoders.
     await processingFloor(ctx, 2, 2);
-    results.push(await measureMode(ctx, embedded()));
-    results.push(await measureMode(ctx, await realServers(servers)));
+    if (MODES.has('embedded')) results.push(await measureMode(ctx, embedded()));
+    if (servers) results.push(await measureMode(ctx, await realServers(servers)));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

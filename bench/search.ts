@@ -12,7 +12,8 @@
  *   - EXPLAIN ANALYZE of the statements behind each shape and the worst hostile query.
  *
  * Run: npm run bench:search [-- [postgres|pglite] [--messages 1000000] [--runs 200] [--keep]]  (default: both;
- * --keep leaves the seeded PostgreSQL database in place for EXPLAINs, and prints its URL)
+ * --keep leaves the seeded PostgreSQL database or PGlite data directory in place for EXPLAINs, and prints
+ * where it is)
  * GOCHAT_BENCH_DATABASE_URL: the PostgreSQL admin URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
 import { randomUUID } from 'node:crypto';
@@ -23,7 +24,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { createMemoryBus, type BusEvent, type EventBus } from '@gochat/bus';
-import { openDatabase, queryRows, type Database, type DatabaseHandle } from '@gochat/db';
+import { openDatabase, pgErrorCode, queryRows, type Database, type DatabaseHandle } from '@gochat/db';
 import { DomainError } from '@gochat/errors';
 import { newEvent, subjects } from '@gochat/events';
 import { createSnowflakeGenerator } from '@gochat/ids';
@@ -38,12 +39,13 @@ import {
 import { createOutboxRelay } from '@gochat/outbox';
 import {
   COUNT_CAP,
+  SearchTimeoutError,
   createPostgresSearchIndex,
   type SearchIndex,
   type SearchPage,
   type SearchRequest,
 } from '@gochat/search';
-import { sql, type SQL } from 'drizzle-orm';
+import { StringChunk, sql, type SQL } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
 
 import { createMessageWritesStore } from '../subgraphs/messages/store/messages.ts';
@@ -124,15 +126,38 @@ async function count(db: Database, query: SQL): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
+const isSetLocal = (query: SQL) =>
+  query.queryChunks.some((c) => c instanceof StringChunk && /^\s*set local /i.test(c.value.join('')));
+
+/** A statement the search ran, with the `set local` settings its transaction ran before it. */
+interface Captured {
+  statement: SQL;
+  settings: SQL[];
+}
+
 /** The search index over a handle that records every statement it runs, for EXPLAIN ANALYZE. */
-function capturingIndex(db: Database): { index: SearchIndex; statements: SQL[] } {
-  const statements: SQL[] = [];
-  const spy = Object.create(db) as Database & { execute: (query: SQL) => unknown };
-  spy.execute = (query: SQL) => {
-    statements.push(query);
-    return db.execute(query);
+function capturingIndex(db: Database): { index: SearchIndex; statements: Captured[] } {
+  const statements: Captured[] = [];
+  const spied = <T extends Database>(handle: T, settings: SQL[] = []): T => {
+    const spy = Object.create(handle) as T & { execute: (query: SQL) => unknown };
+    spy.execute = (query: SQL) => {
+      if (isSetLocal(query)) settings.push(query);
+      else statements.push({ statement: query, settings: [...settings] });
+      return handle.execute(query);
+    };
+    // The searches run inside transactions (a statement timeout each, planner settings for some):
+    // spy on those handles too, each with the settings of its own transaction.
+    (spy as { transaction: Database['transaction'] }).transaction = ((
+      run: (tx: Database) => unknown,
+      config?: unknown,
+    ) =>
+      handle.transaction(
+        (tx) => run(spied(tx as unknown as Database, [])) as never,
+        config as never,
+      )) as Database['transaction'];
+    return spy;
   };
-  return { index: createPostgresSearchIndex(spy), statements };
+  return { index: createPostgresSearchIndex(spied(db)), statements };
 }
 
 async function explain(
@@ -141,11 +166,30 @@ async function explain(
   run: (index: SearchIndex) => Promise<unknown>,
 ): Promise<Plan> {
   const { index, statements } = capturingIndex(db);
-  await run(index);
+  // A search past its statement timeout still shows the plans of what it ran.
+  await run(index).catch((error: unknown) => {
+    if (!(error instanceof SearchTimeoutError)) throw error;
+  });
   const plans: string[] = [];
-  for (const statement of statements) {
-    const rows = await queryRows<Record<string, string>>(db, sql`explain (analyze, buffers) ${statement}`);
-    plans.push(rows.map((r) => Object.values(r)[0]).join('\n'));
+  for (const { statement, settings } of statements) {
+    const shown = settings.map((q) =>
+      q.queryChunks.map((c) => (c instanceof StringChunk ? c.value.join('') : '')).join(''),
+    );
+    // Planned under the same settings as the search ran it (the statement timeout included).
+    const lines = await db
+      .transaction(async (tx) => {
+        for (const setting of settings) await tx.execute(setting);
+        const rows = await queryRows<Record<string, string>>(
+          tx,
+          sql`explain (analyze, buffers) ${statement}`,
+        );
+        return rows.map((r) => Object.values(r)[0]!);
+      })
+      .catch((error: unknown) => {
+        if (pgErrorCode(error) !== '57014') throw error;
+        return ['(cancelled by the statement timeout)'];
+      });
+    plans.push([...shown.map((line) => `-- ${line}`), ...lines].join('\n'));
   }
   return { label, plans };
 }
@@ -736,7 +780,10 @@ async function openMode(
       handle,
       setup:
         'embedded PGlite (in-process WebAssembly PostgreSQL, shared_buffers 16 MB as `gochat start` runs it)',
-      cleanup: removeDir,
+      cleanup: async () => {
+        if (flags.keep) console.error(`[pglite] --keep: the seeded data directory stays at ${dataDir}`);
+        else await removeDir();
+      },
     };
   }
   const { url, drop } = await createScratchDatabase();

@@ -23,6 +23,7 @@ import { SubjectHub } from './live/subject-hub.ts';
 import { RealtimeConnections } from './realtime/connections.ts';
 import { RealtimeFeeds } from './realtime/feeds.ts';
 import { PresenceService } from './realtime/presence.ts';
+import { WriteBatch } from './realtime/socket-writer.ts';
 import { SubscriptionEngine } from './subscriptions/engine.ts';
 import { subscriptionManifestSchema } from './subscriptions/manifest.ts';
 import { createMediaFiles } from './media-files.ts';
@@ -87,7 +88,9 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
     return execute({ schema, document, variableValues: variables, contextValue: await contextFactory() });
   };
   const manifest = subscriptionManifestSchema.parse(JSON.parse(supergraphFile('subscriptions.json')));
-  const hub = new SubjectHub(deps.bus, log, metrics.busSubscriptions);
+  // An event's frames are written after it has reached every local feed (socket-writer.ts).
+  const writes = new WriteBatch();
+  const hub = new SubjectHub(deps.bus, log, metrics.busSubscriptions, (deliver) => writes.run(deliver));
   const reads = new AccessReads();
   const operationLimits = new OperationLimits(config.router.limits);
   const engine = new SubscriptionEngine({
@@ -116,6 +119,7 @@ export async function createRouterRole(deps: RouterDeps): Promise<Role> {
   const connections = new RealtimeConnections({
     mutationLimiter,
     hub,
+    writes,
     run,
     log,
     metrics,

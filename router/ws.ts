@@ -72,6 +72,8 @@ export function createGraphqlWs(options: {
   const { yoga, engine, connections, realtimeFeeds, feeds, auth, log, metrics, lifecycle } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const sockets = new Set<WebSocket>();
+  /** The TCP socket under each WebSocket: feeds write their pre-framed messages to it (socket-writer.ts). */
+  const tcpSockets = new WeakMap<WebSocket, Duplex>();
   wss.on('connection', (socket: WebSocket) => {
     sockets.add(socket);
     metrics.wsConnections.inc();
@@ -103,8 +105,11 @@ export function createGraphqlWs(options: {
           return false;
         }
         try {
+          const tcp = tcpSockets.get(ctx.extra.socket);
+          if (!tcp) throw new Error('connection without its TCP socket');
           const connection = await connections.open(
             ctx.extra.socket,
+            tcp,
             ctx.extra.principal,
             ctx.connectionParams,
           );
@@ -223,7 +228,10 @@ export function createGraphqlWs(options: {
         );
         return;
       }
-      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        tcpSockets.set(ws, socket);
+        wss.emit('connection', ws, request);
+      });
     },
   };
 }

@@ -60,6 +60,8 @@ export class SubjectHub {
     private readonly bus: EventBus,
     private readonly log: Logger,
     private readonly gauge?: Gauge,
+    /** Wraps each event's delivery to its listeners (the router batches the socket writes it causes). */
+    private readonly dispatch: (deliver: () => void) => void = (deliver) => deliver(),
   ) {}
 
   listen(subject: string, listener: Listener): Listening {
@@ -72,13 +74,15 @@ export class SubjectHub {
           this.log.debug({ type: busEvent.type, subject }, 'event of an unknown type ignored');
           return;
         }
-        for (const l of listeners) {
-          try {
-            l(event);
-          } catch (error) {
-            this.log.error({ err: error, subject }, 'subscription listener failed');
+        this.dispatch(() => {
+          for (const l of listeners) {
+            try {
+              l(event);
+            } catch (error) {
+              this.log.error({ err: error, subject }, 'subscription listener failed');
+            }
           }
-        }
+        });
       });
       entry = { listeners, subscription, ready: this.bus.ping() };
       this.entries.set(subject, entry);

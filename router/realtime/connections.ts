@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
 
 import { DomainError } from '@gochat/errors';
 import { subjects } from '@gochat/events';
@@ -17,7 +18,7 @@ import type { MutationLimiter } from '../rate-limits.ts';
 import type { Principal } from '../principal.ts';
 import { ExpiryWheel } from './expiry-wheel.ts';
 import type { PresenceService } from './presence.ts';
-import { REALTIME_CLOSE, SocketWriter } from './socket-writer.ts';
+import { REALTIME_CLOSE, SocketWriter, type WriteBatch } from './socket-writer.ts';
 
 export type UserPrincipal = Principal & { kind: 'user' };
 
@@ -78,6 +79,8 @@ export class RealtimeConnections {
       /** updatePresence is a mutation like any other: it has a per-user budget. */
       mutationLimiter: MutationLimiter;
       hub: SubjectHub;
+      /** The hub's dispatch batch: a feed's frames are written after the event reached every feed. */
+      writes: WriteBatch;
       run: Runner;
       presence: PresenceService;
       log: Logger;
@@ -93,6 +96,7 @@ export class RealtimeConnections {
    */
   async open(
     socket: WebSocket,
+    tcp: Writable,
     principal: UserPrincipal,
     params: Record<string, unknown> | undefined,
   ): Promise<RealtimeConnection | undefined> {
@@ -101,8 +105,12 @@ export class RealtimeConnections {
     const connection: RealtimeConnection = {
       id: randomUUID(),
       principal,
-      writer: new SocketWriter(socket, settings.maxWsBufferedBytes, () =>
-        metrics.socketsClosed.inc({ reason: 'slow_consumer' }),
+      writer: new SocketWriter(
+        socket,
+        tcp,
+        settings.maxWsBufferedBytes,
+        () => metrics.socketsClosed.inc({ reason: 'slow_consumer' }),
+        this.deps.writes,
       ),
       presenceReady: Promise.resolve(),
       close(code, reason, metric) {

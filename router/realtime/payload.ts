@@ -5,6 +5,7 @@ import type { Counter } from 'prom-client';
 import { formatCursor } from '../live/cursor.ts';
 import type { View } from '../live/redaction.ts';
 import type { SocketWriter } from './socket-writer.ts';
+import { textFrame } from './ws-frame.ts';
 
 /** What a feed frame is made from: a live event, or a feed's own marker (Subscribed). */
 export type FeedEvent = Pick<BusEvent, 'occurredAt' | 'seq'> & { type: string; data: object };
@@ -42,7 +43,7 @@ export interface Selection {
   key: string;
 }
 
-/** A payload, and the last graphql-ws frame built around it (clients often share operation ids). */
+/** A payload, and the last WebSocket frame built around it (clients often share operation ids). */
 interface Built {
   payload: Buffer;
   prefix: Buffer | undefined;
@@ -70,8 +71,9 @@ export class PayloadCache {
   }
 
   /**
-   * The whole `next` frame for one subscriber: `prefix` (its operation id) + payload + `}`. Built
-   * once per run of subscribers with the same prefix, instead of a concatenation per delivery.
+   * The whole `next` message for one subscriber, `prefix` (its operation id) + payload + `}`, as a
+   * WebSocket frame ready for its socket. Built once per run of subscribers with the same prefix,
+   * instead of a concatenation and a framing per delivery.
    */
   frame(
     event: FeedEvent,
@@ -82,7 +84,7 @@ export class PayloadCache {
   ): Buffer {
     const built = this.built(event, epoch, selection, view);
     if (built.frame === undefined || !(built.prefix === prefix || built.prefix!.equals(prefix))) {
-      built.frame = Buffer.concat([prefix, built.payload, FRAME_END]);
+      built.frame = textFrame([prefix, built.payload, FRAME_END]);
       built.prefix = prefix;
     }
     return built.frame;

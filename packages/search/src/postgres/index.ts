@@ -12,7 +12,11 @@ import { dropUntouched, removeWhere, tombstone, upsertDocuments } from './write.
  */
 export function createPostgresSearchIndex(
   db: Database,
-  options: { statementTimeoutMs?: number } = {},
+  options: {
+    statementTimeoutMs?: number;
+    /** How many of the newest messages a time-sorted page reads before the text index (query.ts). */
+    recentWindow?: number;
+  } = {},
 ): SearchIndex {
   return {
     kind: 'postgres',
@@ -20,7 +24,11 @@ export function createPostgresSearchIndex(
     remove: (messages) => tombstone(db, messages),
     removeChannel: (channelId) => removeWhere(db, { kind: 'channel', channelId }),
     removeGuild: (guildId) => removeWhere(db, { kind: 'guild', guildId }),
-    search: (request) => searchPostgres(db, request, options.statementTimeoutMs),
+    search: (request) =>
+      searchPostgres(db, request, {
+        timeoutMs: options.statementTimeoutMs,
+        recentWindow: options.recentWindow,
+      }),
     beginRebuild: async () => {},
     rebuildWrite: (_scope, _startedAt, docs) => upsertDocuments(db, docs),
     finishRebuild: async (scope, startedAt) => {

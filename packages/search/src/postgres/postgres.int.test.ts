@@ -16,23 +16,31 @@ import { COUNT_CAP, SearchTimeoutError } from './query.ts';
 const pgUrl = await realServer('postgres');
 
 /** A migrated database of its own: PGlite in a temporary directory, or a fresh one on the server. */
-const world = (adminUrl: string | null) => async (): Promise<SearchWorld & { db: Database }> => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-search-'));
-  const url = adminUrl ? await createTestDatabase(adminUrl) : undefined;
-  const handle = await openDatabase({ url, dataDir, poolSize: 4, log: silentLogger });
-  await handle.migrate();
-  return {
-    db: handle.db,
-    index: createPostgresSearchIndex(handle.db),
-    close: async () => {
-      await handle.close();
-      if (url && adminUrl) await dropTestDatabase(adminUrl, url);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
+const world =
+  (adminUrl: string | null, options: { recentWindow?: number } = {}) =>
+  async (): Promise<SearchWorld & { db: Database }> => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gochat-search-'));
+    const url = adminUrl ? await createTestDatabase(adminUrl) : undefined;
+    const handle = await openDatabase({ url, dataDir, poolSize: 4, log: silentLogger });
+    await handle.migrate();
+    return {
+      db: handle.db,
+      index: createPostgresSearchIndex(handle.db, options),
+      close: async () => {
+        await handle.close();
+        if (url && adminUrl) await dropTestDatabase(adminUrl, url);
+        fs.rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
   };
-};
 
 runSearchContract('postgres full-text on pglite', world(null));
+// Time-sorted pages first read the newest rows in order, then fall back to the text index. With a
+// window of 2 rows, every contract case takes one path or both: each must answer the same.
+runSearchContract(
+  'postgres full-text on pglite, a recent window of 2 rows',
+  world(null, { recentWindow: 2 }),
+);
 describe.skipIf(!pgUrl)('on a PostgreSQL server', () => {
   runSearchContract('postgres full-text on postgresql', world(pgUrl));
 });

@@ -166,6 +166,31 @@ export function runSearchContract(name: string, open: () => Promise<SearchWorld>
       expect(best.hits[0]?.id).toBe(docs[6]?.id);
     });
 
+    it('pages through a phrase among messages holding only its words, in both time orders', async () => {
+      const g = guild();
+      // Oldest first: phrase matches (m) and near misses (x: both words, not in order) interleaved.
+      const kinds = ['m', 'x', 'm', 'x', 'x', 'm', 'm', 'x', 'm', 'm'];
+      const docs = kinds.map((k) => g.doc(k === 'm' ? 'the pull request is up' : 'request a pull later'));
+      await g.write(...docs);
+      const matches = docs.filter((_, i) => kinds[i] === 'm').map((d) => d.id);
+      const walk = async (overrides: Partial<SearchRequest>) => {
+        const seen: string[] = [];
+        let cursor: SearchRequest['cursor'];
+        for (let pages = 0; pages < 20; pages++) {
+          const page = await g.search({ ...overrides, limit: 1, cursor });
+          seen.push(...page.hits.map((h) => h.id));
+          if (!page.next) break;
+          cursor = page.next;
+        }
+        return seen;
+      };
+      expect(await walk({ phrases: ['pull request'], sort: 'newest' })).toEqual(matches.toReversed());
+      expect(await walk({ phrases: ['pull request'], sort: 'oldest' })).toEqual(matches);
+      expect(await walk({ terms: ['pull', 'request'], sort: 'newest' })).toEqual(
+        docs.map((d) => d.id).toReversed(),
+      );
+    });
+
     it('highlights the matched words', async () => {
       const g = guild();
       const a = g.doc('nothing here but the Needle in a haystack');
