@@ -70,7 +70,12 @@ export function createGraphqlWs(options: {
   clientIp: (request: IncomingMessage) => string | undefined;
 }) {
   const { yoga, engine, connections, realtimeFeeds, feeds, auth, log, metrics, lifecycle } = options;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+  // No permessage-deflate: feeds write one pre-built frame to every socket (decision 0055).
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxPayloadBytes,
+    perMessageDeflate: false,
+  });
   const sockets = new Set<WebSocket>();
   /** The TCP socket under each WebSocket: feeds write their pre-framed messages to it (socket-writer.ts). */
   const tcpSockets = new WeakMap<WebSocket, Duplex>();
