@@ -126,8 +126,10 @@ async function count(db: Database, query: SQL): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-const isSetLocal = (query: SQL) =>
-  query.queryChunks.some((c) => c instanceof StringChunk && /^\s*set local /i.test(c.value.join('')));
+/** The text of a statement made with sql.raw (the searches' `set local` settings). */
+const rawText = (query: SQL) =>
+  query.queryChunks.map((c) => (c instanceof StringChunk ? c.value.join('') : '')).join('');
+const isSetLocal = (query: SQL) => /^\s*set local /i.test(rawText(query));
 
 /** A statement the search ran, with the `set local` settings its transaction ran before it. */
 interface Captured {
@@ -172,9 +174,6 @@ async function explain(
   });
   const plans: string[] = [];
   for (const { statement, settings } of statements) {
-    const shown = settings.map((q) =>
-      q.queryChunks.map((c) => (c instanceof StringChunk ? c.value.join('') : '')).join(''),
-    );
     // Planned under the same settings as the search ran it (the statement timeout included).
     const lines = await db
       .transaction(async (tx) => {
@@ -189,7 +188,7 @@ async function explain(
         if (pgErrorCode(error) !== '57014') throw error;
         return ['(cancelled by the statement timeout)'];
       });
-    plans.push([...shown.map((line) => `-- ${line}`), ...lines].join('\n'));
+    plans.push([...settings.map((q) => `-- ${rawText(q)}`), ...lines].join('\n'));
   }
   return { label, plans };
 }

@@ -155,6 +155,7 @@ export async function searchPostgres(
     : sql`null`;
   const columns = sql`s.message_id, s.guild_id, s.channel_id, s.parent_channel_id, s.content`;
   const where = join(paged, sql` and `);
+  const byTime = order(request, false, 's');
   const pageOf = (candidates: SQL) =>
     bounded<HitRow>(
       sql`/* search.page */
@@ -172,7 +173,7 @@ export async function searchPostgres(
              order by rank desc, c.message_id desc
              limit ${request.limit + 1} offset ${offset})`
     : sql`(select ${columns} ${query ? sql`, q.query` : sql``} from ${from} where ${where}
-             order by ${order(request, false, 's')} limit ${request.limit + 1})`;
+             order by ${byTime} limit ${request.limit + 1})`;
   // Words that occur together (a phrase, or several words) sorted by time: the planner estimates
   // their matches as if the words were independent, far too few for a collocation ("pull request":
   // 240 estimated, 3,927 found), so it reads every candidate's page through a bitmap (thousands of
@@ -186,10 +187,10 @@ export async function searchPostgres(
       ? sql`(select ${columns}, q.query
                from (select ${columns}, s.document from message_search s
                      where ${join(inOrder, sql` and `)}
-                     order by ${order(request, false, 's')} limit ${recentWindow}) s,
+                     order by ${byTime} limit ${recentWindow}) s,
                     (select ${query} as query) q
                where s.document @@ q.query
-               order by ${order(request, false, 's')} limit ${request.limit + 1})`
+               order by ${byTime} limit ${request.limit + 1})`
       : undefined;
   const pageRows = async () => {
     if (recent) {
