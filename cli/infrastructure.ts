@@ -237,9 +237,8 @@ export const PARTS: PartSpecs<Parts, PartContext> = {
     label: 'voice node directory',
     async start({ config, log }) {
       const { voice } = config;
-      const { createEtcdNodeDirectory, createStaticNodeDirectory, openEtcd } =
-        await import('@gochat/sfu-directory');
       if (!voice.etcd.hosts?.length) {
+        const { createStaticNodeDirectory } = await import('@gochat/sfu-directory');
         const directory = createStaticNodeDirectory({
           nodes: voice.nodes,
           defaultRegion: voice.defaultRegion,
@@ -251,6 +250,7 @@ export const PARTS: PartSpecs<Parts, PartContext> = {
           stop: () => directory.close(),
         };
       }
+      const { createEtcdNodeDirectory, openEtcd } = await import('@gochat/sfu-directory/etcd');
       const { etcd: settings } = voice;
       const etcd = openEtcd({ ...settings, hosts: settings.hosts!, tls: readTls(settings.tls) });
       try {

@@ -1,4 +1,5 @@
 import { ConfigError } from '@gochat/config';
+import { limitMallocArenas } from '@gochat/native-memory';
 
 import { ADMIN_USAGE, AdminError, adminCommand, parseAdminArgs, resetLinkSettings } from './admin.ts';
 import { loadConfig } from './load-config.ts';
@@ -48,6 +49,12 @@ function fail(message: string, code = 2): never {
 // The one place that hands the environment to configuration; nothing else reads process.env.
 // eslint-disable-next-line no-process-env
 const env = process.env;
+/** Arenas for the whole process: two suffice for one event loop and libvips on two cores. */
+const MALLOC_ARENAS = 2;
+
+// Image decoders' threads would otherwise each get a malloc arena that keeps what they free
+// (decision 0056). An operator's own MALLOC_ARENA_MAX, which glibc read at start, is left alone.
+if (env.MALLOC_ARENA_MAX === undefined) limitMallocArenas(MALLOC_ARENAS);
 
 async function main(): Promise<void> {
   const { command, positional, configFile } = parseArgs(process.argv.slice(2));

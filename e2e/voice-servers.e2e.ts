@@ -1,5 +1,6 @@
 import { silentLogger } from '@gochat/log';
-import { openEtcd, registerSfuNode, type NodeRegistration } from '@gochat/sfu-directory';
+import type { NodeRegistration } from '@gochat/sfu-directory';
+import { openEtcd, registerSfuNode } from '@gochat/sfu-directory/etcd';
 import { spawnNodeProcess, type NodeProcess } from '@gochat/sfu-directory/testing';
 import {
   AuthzSetChannelOverwriteDocument,

@@ -1,5 +1,5 @@
 import { silentLogger } from '@gochat/log';
-import { createEtcdNodeDirectory, openEtcd, registerSfuNode } from '@gochat/sfu-directory';
+import { createEtcdNodeDirectory, openEtcd, registerSfuNode } from '@gochat/sfu-directory/etcd';
 import { spawnNodeProcess } from '@gochat/sfu-directory/testing';
 import { realServer, uniqueName } from '@gochat/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

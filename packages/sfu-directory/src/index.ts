@@ -1,6 +1,4 @@
 export { chooseNode, regionsOf } from './choose.ts';
-export { createEtcdNodeDirectory } from './etcd-directory.ts';
-export { registerSfuNode } from './etcd-registration.ts';
 export { createStaticNodeDirectory, type StaticNode } from './static.ts';
 export {
   NoSfuNodeError,
@@ -9,4 +7,4 @@ export {
   type NodeRegistration,
   type SfuNode,
 } from './types.ts';
-export { openEtcd, type EtcdConnection } from './etcd-client.ts';
+export type { EtcdConnection } from './etcd-client.ts';

@@ -3,6 +3,7 @@ import type { Database } from '@gochat/db';
 import { isDomainError } from '@gochat/errors';
 import { newEvent, subjects } from '@gochat/events';
 import type { Logger } from '@gochat/log';
+import { trimMallocSoon } from '@gochat/native-memory';
 import { appendToOutbox } from '@gochat/outbox';
 import {
   failUpload,
@@ -35,6 +36,9 @@ export interface ProcessorDeps {
 /** How long a processing upload is leased to one process before another may take it over. */
 export const PROCESSING_LEASE_MS = 10 * 60_000;
 
+/** How often, at most, the memory image decoders freed is given back to the system (decision 0056). */
+const TRIM_INTERVAL_MS = 2_000;
+
 /**
  * Runs verification and processing with bounded concurrency (decoding is CPU and memory bound):
  * small files within completeUpload, large ones in the background, announced by UploadProcessed.
@@ -43,6 +47,10 @@ export function createProcessor(deps: ProcessorDeps) {
   const limit = pLimit(deps.settings.processingConcurrency);
   const background = new Set<Promise<void>>();
   const verify = { blob: deps.blob, log: deps.log, maxPixels: deps.settings.maxPixels };
+  const trim = trimMallocSoon(TRIM_INTERVAL_MS, (error) =>
+    deps.log.warn({ err: error }, 'media: giving freed memory back failed'),
+  );
+  const verifyAndTrim = (row: UploadRow) => verifyAndProcess(verify, row).finally(() => trim.soon());
   const keepFor = () => new Date(Date.now() + deps.settings.uploadTtlSeconds * 1_000);
 
   /** Deletes a refused file's objects and records why; the row goes with the expiry sweep. */
@@ -53,7 +61,7 @@ export function createProcessor(deps: ProcessorDeps) {
 
   async function inline(row: UploadRow): Promise<UploadRow> {
     try {
-      const facts = await verifyAndProcess(verify, row);
+      const facts = await verifyAndTrim(row);
       return (await finishProcessing(deps.db, row.id, facts)) ?? (await findUpload(deps.db, row.id)) ?? row;
     } catch (error) {
       if (isDomainError(error)) await refuse(row, error.message);
@@ -65,7 +73,7 @@ export function createProcessor(deps: ProcessorDeps) {
   async function inBackground(row: UploadRow): Promise<void> {
     let state: 'ready' | 'failed';
     try {
-      const facts = await verifyAndProcess(verify, row);
+      const facts = await verifyAndTrim(row);
       const done = await deps.db.transaction(async (tx) => {
         const finished = await finishProcessing(tx, row.id, facts);
         if (finished) await appendToOutbox(tx, [processed(row, 'ready')]);

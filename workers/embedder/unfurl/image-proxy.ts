@@ -7,7 +7,9 @@ import type { BlobStore } from '@gochat/blob-store';
 import type { EmbedMedia } from '@gochat/embeds';
 import { isDomainError } from '@gochat/errors';
 import type { Logger } from '@gochat/log';
-import { probeImage, processImage, type ImageInfo } from '@gochat/media-processing';
+import type { ImageInfo } from '@gochat/media-processing';
+// Loaded with the first picture: sharp would otherwise weigh on every start (as in the media role).
+const processing = () => import('@gochat/media-processing');
 
 /**
  * An embed's picture as readers get it: our own copy, never the third-party original. The fields
@@ -65,6 +67,7 @@ export async function withTempFile<T>(bytes: Buffer, use: (file: string) => Prom
 
 /** The image's header (no pixel decoded), or null when it is not an image we show. */
 export async function probeShownImage(file: string, maxPixels: number): Promise<ImageInfo | null> {
+  const { probeImage } = await processing();
   const info = await refusedAsNull(probeImage(file, { maxPixels }));
   return info !== null && SHOWN_FORMATS.has(info.format) ? info : null;
 }
@@ -104,6 +107,7 @@ export function createBlobImageProxy(options: BlobImageProxyOptions): ImageProxy
         );
         return null;
       }
+      const { processImage } = await processing();
       const processed = await refusedAsNull(
         processImage(file, { maxPixels, previewSizes: [maxDimension], animated: true }),
       );

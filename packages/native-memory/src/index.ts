@@ -1,0 +1,1 @@
+export { limitMallocArenas, trimMalloc, trimMallocSoon } from './glibc.ts';
