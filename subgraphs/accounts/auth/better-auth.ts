@@ -4,7 +4,7 @@ import { account, jwks, session, twoFactor, user, verification } from '@gochat/d
 import type { SnowflakeGenerator } from '@gochat/ids';
 import type { Logger } from '@gochat/log';
 import type { Mailer } from '@gochat/mail';
-import { betterAuth } from 'better-auth';
+import { betterAuth } from 'better-auth/minimal';
 import { APIError } from 'better-auth/api';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { bearer } from 'better-auth/plugins/bearer';
