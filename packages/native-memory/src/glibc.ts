@@ -5,7 +5,12 @@
  * never shrinks. Two calls into glibc undo that: fewer arenas, and giving freed pages back.
  * Elsewhere (musl, macOS) there is no such allocator: every function here does nothing and says so.
  */
-import koffi, { type KoffiFunc } from 'koffi';
+import { createRequire } from 'node:module';
+
+import type koffiModule from 'koffi';
+import type { KoffiFunc } from 'koffi';
+
+type Koffi = typeof koffiModule;
 
 /** mallopt's parameter number for the arena limit (malloc.h). */
 const M_ARENA_MAX = -8;
@@ -20,13 +25,15 @@ let loaded: Glibc | null | undefined;
 function glibc(): Glibc | null {
   if (loaded !== undefined) return loaded;
   try {
+    // Required here, not imported: a platform without koffi's prebuilt binary only loses the calls.
+    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
     const libc = koffi.load('libc.so.6');
     loaded = {
       mallopt: libc.func('int mallopt(int param, int value)') as Glibc['mallopt'],
       mallocTrim: libc.func('int malloc_trim(size_t pad)') as Glibc['mallocTrim'],
     };
   } catch {
-    loaded = null; // not glibc
+    loaded = null; // not glibc, or no FFI on this platform
   }
   return loaded;
 }
