@@ -5,7 +5,9 @@ COPY package.json package-lock.json ./
 COPY packages ./packages
 COPY drizzle/package.json ./drizzle/package.json
 COPY clients/web/package.json ./clients/web/package.json
-# npm ci runs the postinstall, which calls this (it finds no web client sources here and skips).
+# npm ci runs the postinstall: it applies patches/ (patch-package) and calls prepare-web.ts (which
+# finds no web client sources here and skips).
+COPY patches ./patches
 COPY scripts/prepare-web.ts ./scripts/prepare-web.ts
 RUN npm ci --omit=dev --ignore-scripts=false && npm cache clean --force
 

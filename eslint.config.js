@@ -48,7 +48,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js', '.dependency-cruiser.js', 'bench/*.mjs'],
+    files: ['eslint.config.js', '.dependency-cruiser.js', 'bench/*.mjs', 'e2e/fixtures/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
 );

@@ -216,4 +216,20 @@ describe('the image (Dockerfile)', () => {
       'imported at run time but not in package.json dependencies',
     ).toEqual([]);
   });
+
+  it('applies the dependency patches when it installs (patch-package in the postinstall)', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts.postinstall).toMatch(/^patch-package --error-on-fail &&/);
+    // The install runs with --omit=dev: the tool must be a production dependency.
+    expect(Object.hasOwn(pkg.dependencies, 'patch-package')).toBe(true);
+    const dockerfile = fs.readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+    const install = dockerfile.slice(0, dockerfile.indexOf('RUN npm ci --omit=dev'));
+    const patchesStage = install.slice(install.lastIndexOf('\nFROM '));
+    expect(patchesStage, 'patches/ is copied before npm ci').toMatch(/^COPY patches \.\/patches$/m);
+    expect(fs.readdirSync(path.join(root, 'patches')).length).toBeGreaterThan(0);
+    expect(ignored.some((pattern) => pattern.test('patches/x.patch'))).toBe(false);
+  });
 });

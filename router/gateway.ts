@@ -1,10 +1,19 @@
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { createRequire } from 'node:module';
+
+import type * as Gateway from '@apollo/gateway';
 import { IDENTITY_HEADER } from '@gochat/identity';
 import type { ServiceLink, ServiceLinks } from '@gochat/lifecycle';
 import type { Logger } from '@gochat/log';
 import { REQUEST_ID_HEADER } from '@gochat/subgraph-kit';
 
 import { boundedResponse } from './bounded-response.ts';
+
+// Required, not imported: an ES import of this CommonJS package reads every named export, and its
+// supergraph managers' getters would load @apollo/composition and an HTTP cache the router never
+// uses (decision 0057).
+const { ApolloGateway, RemoteGraphQLDataSource } = createRequire(import.meta.url)(
+  '@apollo/gateway',
+) as typeof Gateway;
 
 /** What the router puts in every operation's context; the gateway hands it to each subgraph fetch. */
 export interface GatewayContext {
@@ -39,7 +48,7 @@ export function createGateway(options: {
   log: Logger;
   /** Bytes a subgraph response may have; a larger one is RESPONSE_TOO_LARGE for that fetch. */
   maxResponseBytes: number;
-}): ApolloGateway {
+}): Gateway.ApolloGateway {
   // Unless told not to, the gateway probes cloud metadata addresses for its host and sends usage
   // metrics to Apollo every few seconds over HTTPS: traffic GoChat must not make, and CPU taken from
   // requests (decision 0036). The gateway reads only this variable to turn it off.
