@@ -124,10 +124,13 @@ export class RealtimeConnections {
     const hold: ConnectionHold = { connection, counted: true, closed: false, registered: false };
     socket.once('close', () => this.release(hold));
 
-    const devices = await presence.deviceCount(userId);
-    if (hold.closed) return undefined;
     // This connection is among the registering ones: the others, plus the stored devices, must leave room.
-    if (devices + (this.registering.get(userId) ?? 1) - 1 >= settings.maxConnectionsPerUser) {
+    const full = await this.inTurn(userId, async () => {
+      const devices = await presence.deviceCount(userId);
+      return devices + (this.registering.get(userId) ?? 1) - 1 >= settings.maxConnectionsPerUser;
+    });
+    if (hold.closed) return undefined;
+    if (full) {
       connection.close(
         REALTIME_CLOSE.connectionLimit,
         'Too many connections for this user',
@@ -156,7 +159,7 @@ export class RealtimeConnections {
         : undefined;
     // Presence needs the user's guilds; it is registered in the background so connecting stays fast.
     hold.registered = true;
-    connection.presenceReady = this.openPresence(connection, statusSettings, status, customStatus).finally(
+    connection.presenceReady = this.openPresence(hold, statusSettings, status, customStatus).finally(
       () => this.uncount(hold),
     );
     return connection;
@@ -258,17 +261,20 @@ export class RealtimeConnections {
    * status of their settings when the connection gave none.
    */
   private async openPresence(
-    connection: RealtimeConnection,
+    hold: ConnectionHold,
     settings: StatusSettings,
     asked?: DeviceStatus,
     askedCustom?: string,
   ) {
+    const { connection } = hold;
     const { userId } = connection.principal;
     try {
       const audience = await this.guildIdsOf(connection.principal);
       const status = settings.forced ?? asked ?? 'online';
       const customStatus = askedCustom ?? settings.custom;
-      await this.deps.presence.open({ userId, deviceId: connection.id, status, customStatus, audience });
+      const device = { userId, deviceId: connection.id, status, customStatus, audience };
+      // Stored and no longer registering in one turn: an admission check sees one or the other.
+      await this.inTurn(userId, () => this.deps.presence.open(device).finally(() => this.uncount(hold)));
     } catch (err) {
       this.deps.log.warn({ err, userId }, 'presence: could not register the connection');
     }
@@ -276,6 +282,24 @@ export class RealtimeConnections {
 
   /** Connections of each user whose presence device is not in the store yet. */
   private readonly registering = new Map<string, number>();
+
+  /**
+   * Per user, the admission check (stored devices plus registering connections) and a device's move
+   * from registering to stored take turns. Otherwise a check could read the store after a device was
+   * written but before its connection stopped counting as registering, count it twice, and refuse a
+   * connection within the limit with 4429.
+   */
+  private readonly turns = new Map<string, Promise<unknown>>();
+
+  private inTurn<T>(userId: string, work: () => Promise<T>): Promise<T> {
+    const result = (this.turns.get(userId) ?? Promise.resolve()).then(work);
+    const settled = result.catch(() => undefined);
+    this.turns.set(userId, settled);
+    void settled.then(() => {
+      if (this.turns.get(userId) === settled) this.turns.delete(userId);
+    });
+    return result;
+  }
 
   /** Once per user and burst, however many of their connections this router holds. */
   private readonly audienceRefreshes = new Map<string, Promise<void>>();
