@@ -159,8 +159,8 @@ export class RealtimeConnections {
         : undefined;
     // Presence needs the user's guilds; it is registered in the background so connecting stays fast.
     hold.registered = true;
-    connection.presenceReady = this.openPresence(hold, statusSettings, status, customStatus).finally(
-      () => this.uncount(hold),
+    connection.presenceReady = this.openPresence(hold, statusSettings, status, customStatus).finally(() =>
+      this.uncount(hold),
     );
     return connection;
   }
