@@ -64,6 +64,7 @@ describe('embedded start loads only what it serves with', () => {
       expect(await gochat.stop()).toBe(0);
     }
     const modules = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    fs.rmSync(dir, { recursive: true, force: true });
     const packages = new Set(modules.map(packageOf).filter((name) => name !== undefined));
     // Both kinds of module are logged: ES (hook, file: URLs) and CommonJS (require.cache, paths).
     expect(modules.some((module) => module.startsWith('file:'))).toBe(true);

@@ -120,9 +120,10 @@ export function createProcessor(deps: ProcessorDeps) {
       }
       return rows.length;
     },
-    /** Waits for background processing to finish (drain on SIGTERM, tests). */
+    /** Waits for background processing to finish (drain on SIGTERM, tests); no trim is left waiting. */
     async idle(): Promise<void> {
       while (background.size > 0) await Promise.allSettled([...background]);
+      trim.stop();
     },
   };
 }
