@@ -268,6 +268,40 @@ describe.skipIf(!dist || !chromiumPath)('the web client in a real browser (embed
       expect(await messageArticles(hank.page, text).count(), text).toBe(1);
   }, 300_000);
 
+  it('a guild opened again while it was choosing its channel still lands in the channel', async () => {
+    // The guild's page picks a channel and replaces its URL with it. A second navigation to the
+    // guild batched with that replace (a quick second click, a loaded browser) once left the page
+    // on /guilds/<id> with nothing in it: the redirect had already run for that location.
+    const ida = await createVerifiedUser(gochat.url, mailbox, { displayName: 'Ida' });
+    const { guildId, channelId } = await apiGuild(ida, 'Twice guild');
+    const { page } = await open();
+    await signInThroughUi(page, ida);
+    await page.goto(`/guilds/${guildId}/${channelId}`);
+    await messageLog(page).waitFor();
+    // The rail's link is clicked again inside the page's own replace of its URL.
+    await page.evaluate((guildPath) => {
+      const state = window as unknown as { clickedDuringReplace?: boolean };
+      const replace = history.replaceState.bind(history);
+      history.replaceState = (data: unknown, unused: string, url?: string | URL | null) => {
+        replace(data, unused, url);
+        if (state.clickedDuringReplace !== undefined || !String(url).startsWith(`${guildPath}/`)) return;
+        state.clickedDuringReplace = false;
+        // Within the replace: the router hears of both before React renders either.
+        document.querySelector<HTMLAnchorElement>(`nav[aria-label="Guilds"] a[href="${guildPath}"]`)?.click();
+        state.clickedDuringReplace = true;
+      };
+    }, `/guilds/${guildId}`);
+    await guildsNav(page).getByRole('link', { name: 'Twice guild', exact: true }).click();
+    await expect
+      .poll(() => page.evaluate(() => (window as { clickedDuringReplace?: boolean }).clickedDuringReplace))
+      .toBe(true);
+    await page.waitForURL((url) => url.pathname === `/guilds/${guildId}/${channelId}`, {
+      timeout: UI_TIMEOUT,
+    });
+    await channelLink(page, 'general').waitFor();
+    await messageLog(page).waitFor();
+  }, 180_000);
+
   describe('a seeded guild', () => {
     let erin: TestUser;
     let seeded: { guildId: string; channelId: string };

@@ -53,7 +53,13 @@ export function GuildView() {
       selectedChannelOf(settings.data?.mySettings, guild.id),
       guild.systemChannel?.id ?? null,
     );
-    return open ? <Navigate to={`/guilds/${guild.id}/${open}`} replace /> : <p>No channels yet.</p>;
+    // Keyed by the location: a navigation back to the guild batched with this redirect's own (a
+    // quick second click) renders the same element again, and only a new one redirects again.
+    return open ? (
+      <Navigate key={location.key} to={`/guilds/${guild.id}/${open}`} replace />
+    ) : (
+      <p>No channels yet.</p>
+    );
   }
   const channel = guild.channels.find((c) => c.id === channelId);
   const roles = new Map(guild.roles.map((r) => [r.id, r.name]));
