@@ -248,6 +248,51 @@ describe('applyFeedEvent: the viewer feed keeps the cache live', () => {
     expect(history()).toEqual([]);
   });
 
+  it("counts the viewer's own reaction once, whether the mutation's answer or its event comes first", () => {
+    const { apollo, history, apply } = setup();
+    const thumbs = { __typename: 'ReactionEmoji' as const, unicode: '👍', emojiId: null };
+    const answer = (count: number, me: boolean) =>
+      apollo.cache.writeQuery({
+        query: MessagesDocument,
+        variables: { channelId: CHANNEL, limit: 50 },
+        data: {
+          __typename: 'Query',
+          messages: [
+            {
+              ...message('1001', 'first'),
+              reactions: count ? [{ __typename: 'Reaction', emoji: thumbs, count, me }] : [],
+            },
+            message('1002', 'second'),
+          ],
+        },
+      });
+    const event = (type: 'ReactionAdded' | 'ReactionRemoved', userId: string) =>
+      apply(type, {
+        ...ref,
+        messageId: '1001',
+        actorId: userId,
+        userId,
+        emoji: { unicode: '👍', emojiId: null },
+      });
+    // Bob reacted (event); Alice's addReaction answers with both, then her own event arrives.
+    event('ReactionAdded', BOB_ID);
+    answer(2, true);
+    event('ReactionAdded', ALICE.id);
+    expect(history()[0]!.reactions).toMatchObject([{ count: 2, me: true }]);
+    // Her removal's answer, then its event.
+    answer(1, false);
+    event('ReactionRemoved', ALICE.id);
+    expect(history()[0]!.reactions).toMatchObject([{ count: 1, me: false }]);
+    // Events first, then the answers: the same counts.
+    event('ReactionAdded', ALICE.id);
+    expect(history()[0]!.reactions).toMatchObject([{ count: 2, me: true }]);
+    answer(2, true);
+    event('ReactionRemoved', ALICE.id);
+    expect(history()[0]!.reactions).toMatchObject([{ count: 1, me: false }]);
+    answer(1, false);
+    expect(history()[0]!.reactions).toMatchObject([{ count: 1, me: false }]);
+  });
+
   it('builds a new message with the embeds its event carries, in the API shape', () => {
     const { history, apply, requests } = setup();
     apply('MessageCreated', {

@@ -99,6 +99,8 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
         const { emoji, userId } = event.data;
         const mine = userId === viewer;
         const found = reactions.find((r) => sameEmoji(r.emoji, emoji));
+        // The viewer's own reaction is counted already when the mutation's answer came first.
+        if (found && mine && found.me) return reactions;
         if (found)
           return reactions.map((r) => (r === found ? { ...r, count: r.count + 1, me: r.me || mine } : r));
         return [
@@ -113,9 +115,12 @@ export function applyFeedEvent(context: LiveCacheContext, raw: FeedEvent): void 
         if (userId === null) return emoji ? reactions.filter((r) => !sameEmoji(r.emoji, emoji)) : [];
         const mine = userId === viewer;
         return reactions
-          .map((r) =>
-            emoji && !sameEmoji(r.emoji, emoji) ? r : { ...r, count: r.count - 1, me: mine ? false : r.me },
-          )
+          .map((r) => {
+            if (emoji && !sameEmoji(r.emoji, emoji)) return r;
+            // Likewise its removal, when the answer came first: it no longer counts the viewer.
+            if (mine && !r.me) return r;
+            return { ...r, count: r.count - 1, me: mine ? false : r.me };
+          })
           .filter((r) => r.count > 0);
       });
       return;
