@@ -212,10 +212,13 @@ describe.skipIf(!dist || !chromiumPath)('the web client: message features (embed
     const pinAuthor = pins.getByRole('listitem').filter({ hasText: 'version two' }).locator('.author');
     await expect.poll(() => pinAuthor.textContent(), { timeout: UI_TIMEOUT }).toBe('Alice Pinner');
 
-    // Bob replies: Alice sees what it answers.
+    // Bob replies: Alice sees what it answers, quoted under her nickname, live and after a reload.
     await messageAction(onBob, 'Reply');
     await sendThroughComposer(b, 'a reply to you');
-    await messagesBy(a, 'Bob', 'a reply to you').getByText('↪ Alice: version two').waitFor();
+    await messagesBy(a, 'Bob', 'a reply to you').getByText('↪ Alice Pinner: version two').waitFor();
+    await messagesBy(b, 'Bob', 'a reply to you').getByText('↪ Alice Pinner: version two').waitFor();
+    await a.reload();
+    await messagesBy(a, 'Bob', 'a reply to you').getByText('↪ Alice Pinner: version two').waitFor();
 
     // Alice deletes her message: it leaves Bob's page; the reply says its original is gone.
     await messageAction(messagesBy(a, 'Alice', 'version two'), 'Delete');

@@ -125,7 +125,7 @@ describe('MessageWriter.created', () => {
     const history = () =>
       apollo.cache.readQuery({ query: MessagesDocument, variables: { channelId: CHANNEL, limit: 10 } })
         ?.messages ?? [];
-    const created = (messageId: string, authorId: string) =>
+    const created = (messageId: string, authorId: string, replyToId: string | null = null) =>
       writer.created(
         {
           channelId: CHANNEL,
@@ -135,7 +135,7 @@ describe('MessageWriter.created', () => {
           authorId,
           kind: 'default',
           content: `message ${messageId}`,
-          replyToId: null,
+          replyToId,
           mentions: { users: [], roles: [], everyone: false, here: false },
           attachmentIds: [],
         },
@@ -151,6 +151,29 @@ describe('MessageWriter.created', () => {
       ['1001', null],
       ['1002', null],
     ]);
+    expect(requests).toEqual([]);
+  });
+
+  it("quotes a reply's original under its author's name in the guild, from the cache", () => {
+    const { apollo, requests, history, created } = live();
+    const member = {
+      __typename: 'Member' as const,
+      guildId: '300',
+      userId: AUTHOR.id,
+      nickname: 'Ally',
+      roleIds: [],
+      color: null,
+      avatarUrl: null,
+    };
+    apollo.cache.writeQuery({
+      query: MessagesDocument,
+      variables: { channelId: CHANNEL, limit: 10 },
+      data: { __typename: 'Query', messages: [{ ...message(1001), member }] },
+    });
+    created('1002', AUTHOR.id, '1001');
+    const reply = history().find((m) => m.id === '1002');
+    expect(reply?.replyTo?.message?.member?.nickname).toBe('Ally');
+    expect(reply?.replyTo?.message?.author.displayName).toBe('Alice');
     expect(requests).toEqual([]);
   });
 

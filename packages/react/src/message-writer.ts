@@ -302,6 +302,7 @@ export class MessageWriter {
           id: reply.id,
           content: reply.content,
           author: { __typename: 'User', id: reply.author.id, displayName: reply.author.displayName },
+          member: reply.member,
         },
       };
     }

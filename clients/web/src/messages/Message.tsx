@@ -132,7 +132,7 @@ export const Message = memo(function Message({
         <p className="reply-to">
           ↪{' '}
           {message.replyTo.message
-            ? `${message.replyTo.message.author.displayName}: ${message.replyTo.message.content}`
+            ? `${guildAuthor(message.replyTo.message).name}: ${message.replyTo.message.content}`
             : 'Original message was deleted'}
         </p>
       )}
