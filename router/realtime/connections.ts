@@ -79,7 +79,7 @@ export class RealtimeConnections {
       /** updatePresence is a mutation like any other: it has a per-user budget. */
       mutationLimiter: MutationLimiter;
       hub: SubjectHub;
-      /** The hub's dispatch batch: a feed's frames are written after the event reached every feed. */
+      /** The hub's dispatch batch: a feed's frames leave with the rest of the turn's, after its I/O. */
       writes: WriteBatch;
       run: Runner;
       presence: PresenceService;

@@ -32,8 +32,6 @@ export class WriteBatch {
   private depth = 0;
   private corked: Writable[] = [];
   private scheduled = false;
-  /** Which flush the corked sockets wait for; a writer corks its socket once per flush. */
-  generation = 0;
 
   get active(): boolean {
     return this.depth > 0;
@@ -48,7 +46,9 @@ export class WriteBatch {
     }
   }
 
+  /** Corks the socket until the flush, once: a socket already corked (by this batch) waits for it. */
   cork(tcp: Writable): void {
+    if (tcp.writableCorked > 0) return;
     tcp.cork();
     this.corked.push(tcp);
     if (this.scheduled) return;
@@ -60,7 +60,6 @@ export class WriteBatch {
     const corked = this.corked;
     this.corked = [];
     this.scheduled = false;
-    this.generation++;
     for (const tcp of corked) tcp.uncork();
   };
 }
@@ -76,8 +75,6 @@ export class WriteBatch {
  */
 export class SocketWriter {
   private closed = false;
-  /** The batch generation this socket is corked for, or -1. */
-  private corkedFor = -1;
 
   constructor(
     private readonly socket: WebSocket,
@@ -97,11 +94,7 @@ export class SocketWriter {
       this.onSlow();
       return false;
     }
-    const batch = this.batch;
-    if (batch?.active && this.corkedFor !== batch.generation) {
-      this.corkedFor = batch.generation;
-      batch.cork(this.tcp);
-    }
+    if (this.batch?.active) this.batch.cork(this.tcp);
     this.tcp.write(frame);
     return true;
   }
